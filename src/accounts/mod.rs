@@ -1,0 +1,14 @@
+//! Units, users, passwords and roles.
+
+mod error;
+pub mod password;
+pub mod policy;
+pub mod sessions;
+pub mod signin;
+pub mod units;
+pub mod users;
+
+pub use error::AccountError;
+pub use sessions::SessionUser;
+pub use units::{Unit, create_unit, list_units};
+pub use users::{NewUser, Role, create_user};

@@ -1,0 +1,83 @@
+//! Units: the central-government units stationed in the province that borrow.
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use super::AccountError;
+
+/// A borrowing unit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unit {
+    pub code: String,
+    pub name: String,
+    pub sector: String,
+}
+
+/// Checks a unit code: lowercase letters, digits and `-`, starting with a letter or digit.
+pub fn validate_code(code: &str) -> Result<(), AccountError> {
+    let ok = !code.is_empty()
+        && code.len() <= 64
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && code.as_bytes()[0].is_ascii_alphanumeric();
+    if ok {
+        Ok(())
+    } else {
+        Err(AccountError::invalid(
+            "code",
+            format!("单位代码“{code}”无效；只能包含小写字母、数字和 -，如 yn-tax"),
+        ))
+    }
+}
+
+/// Creates a unit; the code must be new.
+pub fn create_unit(
+    conn: &Connection,
+    code: &str,
+    name: &str,
+    sector: &str,
+) -> Result<Unit, AccountError> {
+    validate_code(code)?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AccountError::invalid("name", "单位名称不能为空"));
+    }
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM units WHERE code = ?1)",
+        [code],
+        |r| r.get(0),
+    )?;
+    if exists {
+        return Err(AccountError::UnitExists(code.to_owned()));
+    }
+    conn.execute(
+        "INSERT INTO units (code, name, sector, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            code,
+            name,
+            sector.trim(),
+            jiff::Timestamp::now().to_string()
+        ],
+    )?;
+    Ok(Unit {
+        code: code.to_owned(),
+        name: name.to_owned(),
+        sector: sector.trim().to_owned(),
+    })
+}
+
+/// All units, by code.
+pub fn list_units(conn: &Connection) -> Result<Vec<Unit>, AccountError> {
+    let mut stmt = conn.prepare_cached("SELECT code, name, sector FROM units ORDER BY code")?;
+    let units = stmt
+        .query_map([], |row| {
+            Ok(Unit {
+                code: row.get(0)?,
+                name: row.get(1)?,
+                sector: row.get(2)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(units)
+}

@@ -1,0 +1,88 @@
+//! First start on an empty database: the demo units, the `admin` account and the
+//! demo catalogue (SPEC §7).
+
+use rusqlite::OptionalExtension;
+
+use crate::accounts::{self, NewUser, Role, password};
+use crate::catalog;
+use crate::config::Settings;
+use crate::content::FileStore;
+use crate::db::Database;
+
+/// The demo units, named after the kinds of unit in the committee's survey.
+pub const DEMO_UNITS: &[(&str, &str, &str)] = &[
+    ("yn-tax", "国家税务总局云南省税务局", "税务"),
+    ("kunming-customs", "昆明海关", "海关"),
+    ("yn-tobacco", "云南省烟草专卖局", "烟草"),
+    ("yn-finance", "国家金融监督管理总局云南监管局", "金融"),
+    ("yn-meteorology", "云南省气象局", "气象"),
+    ("yn-grain", "国家粮食和物资储备局云南局", "粮食和物资储备"),
+    ("yn-comms", "云南省通信管理局", "通信"),
+    ("xinhua-yn", "新华社云南分社", "新闻"),
+    ("cas-kunming", "中国科学院昆明分院", "科研"),
+    ("yn-fire", "云南省消防救援总队", "消防救援"),
+    ("yn-mine-safety", "国家矿山安全监察局云南局", "矿山安全"),
+    ("kunming-rehab", "应急管理部昆明康复中心", "应急管理"),
+];
+
+const INITIALIZED_KEY: &str = "initialized_at";
+
+/// Runs the first-start steps once; later starts do nothing.
+pub fn first_start(db: &Database, store: &FileStore, settings: &Settings) -> anyhow::Result<()> {
+    let mut conn = db.get()?;
+    let initialized: Option<String> = conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            [INITIALIZED_KEY],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if initialized.is_some() {
+        return Ok(());
+    }
+    let empty = catalog::read::count_resources(&conn)? == 0 && !accounts::users::any_user(&conn)?;
+    if empty {
+        for (code, name, sector) in DEMO_UNITS {
+            accounts::create_unit(&conn, code, name, sector)?;
+        }
+        let (secret, generated) = match &settings.admin_password {
+            Some(secret) if !secret.is_empty() => (secret.clone(), false),
+            _ => (password::random_password(), true),
+        };
+        let hash = password::hash_password(&secret)?;
+        accounts::create_user(
+            &mut conn,
+            &NewUser {
+                username: "admin",
+                password_hash: &hash,
+                roles: &[Role::Librarian, Role::Admin],
+                unit: None,
+            },
+        )?;
+        if generated {
+            // Printed once, on the only start that can know it.
+            tracing::warn!(password = %secret, "created account `admin` with a random password; set JINGSHI_ADMIN_PASSWORD to choose one");
+        } else {
+            tracing::info!("created account `admin` with the password from JINGSHI_ADMIN_PASSWORD");
+        }
+        drop(conn);
+        let manifest = settings.data.demo_manifest();
+        if manifest.is_file() {
+            let summary = catalog::import_manifest(db, store, &manifest, "demo", &mut |_, _| {})?;
+            tracing::info!(
+                created = summary.created,
+                files = summary.files_attached,
+                "imported the demo catalogue"
+            );
+            for failure in &summary.failures {
+                tracing::warn!(row = %failure.position, reason = %failure.reason, "demo catalogue row not imported");
+            }
+        }
+        conn = db.get()?;
+    }
+    conn.execute(
+        "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)",
+        [INITIALIZED_KEY, &jiff::Timestamp::now().to_string()],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,44 @@
+//! What can go wrong in the catalogue, in catalogue words.
+
+use crate::content::ContentError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// A field of the input is invalid; the message says how.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("没有编号为“{0}”的资源")]
+    NotFound(String),
+    #[error("条码“{0}”已被其他资源使用")]
+    DuplicateBarcode(String),
+    /// The file was refused by the store (type, size) or could not be read.
+    #[error(transparent)]
+    File(#[from] ContentError),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Open(#[from] crate::db::DbError),
+}
+
+impl CatalogError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        CatalogError::Invalid {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// True when the caller's input was at fault (as opposed to the system).
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            CatalogError::Invalid { .. }
+            | CatalogError::NotFound(_)
+            | CatalogError::DuplicateBarcode(_)
+            | CatalogError::Conflict(_) => true,
+            CatalogError::File(err) => !matches!(err, ContentError::Io(_)),
+            CatalogError::Db(_) | CatalogError::Open(_) => false,
+        }
+    }
+}

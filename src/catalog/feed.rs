@@ -1,0 +1,95 @@
+//! What the search index reads from the catalogue: the change log and one search
+//! document per resource.
+
+use rusqlite::{Connection, params};
+
+use super::CatalogError;
+use super::model::{PartialDate, ResourceId};
+use crate::search::{CueDoc, SearchDoc};
+
+/// Changes after `after_seq`, oldest first: (sequence number, resource id).
+pub fn changes_since(conn: &Connection, after_seq: i64, limit: usize) -> Result<Vec<(i64, String)>, CatalogError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, resource_id FROM catalog_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    )?;
+    let changes = stmt
+        .query_map(params![after_seq, limit as i64], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(changes)
+}
+
+/// The newest change's sequence number (0 when there is none).
+pub fn max_change_seq(conn: &Connection) -> Result<i64, CatalogError> {
+    Ok(conn.query_row("SELECT coalesce(max(seq), 0) FROM catalog_changes", [], |row| row.get(0))?)
+}
+
+/// The search document of a resource, or `None` when it no longer exists.
+pub fn search_doc(conn: &Connection, id: &str) -> Result<Option<SearchDoc>, CatalogError> {
+    let Ok(resource_id) = ResourceId::parse(id) else {
+        return Ok(None);
+    };
+    let Some(fields) = super::read::load_fields(conn, &resource_id)? else {
+        return Ok(None);
+    };
+    let mut texts = conn.prepare_cached(
+        "SELECT text FROM files WHERE resource_id = ?1 AND role = 'document' AND text != ''
+         ORDER BY created_at, rowid",
+    )?;
+    let body = texts
+        .query_map([id], |row| row.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?
+        .join("\n\n");
+    let mut cue_rows = conn.prepare_cached(
+        "SELECT c.file_id, c.start_ms, c.text FROM cues c JOIN files f ON f.id = c.file_id
+         WHERE f.resource_id = ?1 ORDER BY f.created_at, f.rowid, c.seq",
+    )?;
+    let cues = cue_rows
+        .query_map([id], |row| {
+            Ok(CueDoc {
+                file_id: row.get(0)?,
+                start_ms: row.get::<_, i64>(1)?.max(0) as u64,
+                text: row.get(2)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let copies: i64 = conn.query_row(
+        "SELECT count(*) FROM copies WHERE resource_id = ?1 AND in_circulation = 1",
+        [id],
+        |row| row.get(0),
+    )?;
+    let available = fields.licences.is_none_or(|n| n > 0) || copies > 0;
+    let borrow_count = borrow_count(conn, id)?;
+    Ok(Some(SearchDoc {
+        id: id.to_owned(),
+        kind: fields.kind.as_str().to_owned(),
+        title: fields.title,
+        summary: fields.summary,
+        tags: fields.tags,
+        sectors: fields.sectors,
+        violations: fields.violations,
+        region: fields.region,
+        year: fields.date.as_ref().map(|d| d.year),
+        date_key: fields.date.as_ref().map_or(0, PartialDate::sort_key),
+        access: fields.access.as_str().to_owned(),
+        status: fields.status.as_str().to_owned(),
+        body,
+        cues,
+        available,
+        borrow_count,
+    }))
+}
+
+/// How often a resource was lent. Loans are not recorded yet (the loans capability
+/// adds the table), so every resource counts zero until then.
+fn borrow_count(_conn: &Connection, _id: &str) -> Result<u64, CatalogError> {
+    Ok(0)
+}
+
+/// Every resource id, for a full rebuild.
+pub fn all_resource_ids(conn: &Connection) -> Result<Vec<String>, CatalogError> {
+    let mut stmt = conn.prepare("SELECT id FROM resources ORDER BY id")?;
+    let ids = stmt
+        .query_map([], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(ids)
+}

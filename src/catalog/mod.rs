@@ -1,0 +1,15 @@
+//! The catalogue: resources, their holdings and files, curation and bulk import.
+//! All catalogue SQL lives here.
+
+mod error;
+// pub mod feed; (enabled once search::SearchDoc lands)
+pub mod import;
+pub mod manifest;
+pub mod model;
+pub mod read;
+pub mod write;
+
+pub use error::CatalogError;
+pub use import::{ImportSummary, RowFailure, import_manifest};
+pub use model::{Access, Kind, ResourceFields, ResourceId, ResourceInput, Status};
+pub use read::{FileInfo, FileRecord, HistoryEntry, Resource, find_file, get_resource, history};

@@ -1,0 +1,303 @@
+//! Catalogue reads: a resource with its holdings and files, its history, file lookups.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use super::CatalogError;
+use super::model::{Access, Kind, PartialDate, ResourceFields, ResourceId, Status};
+
+/// A physical copy of a resource.
+#[derive(Debug, Clone, Serialize)]
+pub struct Copy {
+    pub barcode: String,
+    pub location: String,
+    pub condition: String,
+    pub in_circulation: bool,
+}
+
+/// A file attached to a resource.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileInfo {
+    pub id: String,
+    pub name: String,
+    pub mime: String,
+    pub size: u64,
+    pub sha256: String,
+    /// `document`, `video`, `subtitle` or `image`.
+    pub role: String,
+    /// `ok`, `no_text_layer`, `failed`, `not_applicable` or `pending`.
+    pub extraction: String,
+    pub extraction_error: Option<String>,
+    pub text_chars: u64,
+    pub cue_count: u64,
+}
+
+/// Digital licences and physical copies.
+#[derive(Debug, Clone, Serialize)]
+pub struct Holdings {
+    /// `null` means unlimited.
+    pub licences: Option<u32>,
+    pub copies: Vec<Copy>,
+}
+
+/// A resource as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resource {
+    pub id: String,
+    pub kind: Kind,
+    pub kind_label: &'static str,
+    pub title: String,
+    pub summary: String,
+    pub tags: Vec<String>,
+    pub sectors: Vec<String>,
+    pub violations: Vec<String>,
+    pub region: String,
+    pub date: Option<String>,
+    pub year: Option<i32>,
+    pub source: String,
+    pub duration: Option<u32>,
+    pub pages: Option<u32>,
+    pub access: Access,
+    pub status: Status,
+    pub holdings: Holdings,
+    pub files: Vec<FileInfo>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One entry of a resource's edit history.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub changes: serde_json::Value,
+}
+
+/// A file with what an access check needs to know about its resource.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileRecord {
+    pub id: String,
+    pub resource_id: String,
+    pub sha256: String,
+    pub mime: String,
+    pub name: String,
+    pub size: u64,
+    pub role: String,
+    pub access: Access,
+    pub status: Status,
+}
+
+fn labels(conn: &Connection, id: &str, facet: &str) -> Result<Vec<String>, CatalogError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT value FROM resource_labels WHERE resource_id = ?1 AND facet = ?2 ORDER BY position",
+    )?;
+    let values = stmt
+        .query_map(params![id, facet], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(values)
+}
+
+fn parse_stored<T>(parsed: Result<T, CatalogError>) -> Result<T, CatalogError> {
+    // The CHECK constraints make stored values valid; a failure here is corruption.
+    parsed.map_err(|err| CatalogError::Conflict(format!("stored value is invalid: {err}")))
+}
+
+/// The editable fields of a resource, or `None` when it does not exist.
+pub fn load_fields(
+    conn: &Connection,
+    id: &ResourceId,
+) -> Result<Option<ResourceFields>, CatalogError> {
+    let row = conn
+        .query_row(
+            "SELECT kind, title, summary, region, date, source, access, status, licences,
+                    duration_seconds, pages
+             FROM resources WHERE id = ?1",
+            [id.as_str()],
+            |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, Option<String>>(4)?,
+                    row.get::<_, String>(5)?,
+                    row.get::<_, String>(6)?,
+                    row.get::<_, String>(7)?,
+                    row.get::<_, Option<u32>>(8)?,
+                    row.get::<_, Option<u32>>(9)?,
+                    row.get::<_, Option<u32>>(10)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((
+        kind,
+        title,
+        summary,
+        region,
+        date,
+        source,
+        access,
+        status,
+        licences,
+        duration,
+        pages,
+    )) = row
+    else {
+        return Ok(None);
+    };
+    Ok(Some(ResourceFields {
+        kind: parse_stored(Kind::parse(&kind))?,
+        title,
+        summary,
+        tags: labels(conn, id.as_str(), "tag")?,
+        sectors: labels(conn, id.as_str(), "sector")?,
+        violations: labels(conn, id.as_str(), "violation")?,
+        region,
+        date: date
+            .map(|d| parse_stored(PartialDate::parse(&d)))
+            .transpose()?,
+        source,
+        access: parse_stored(Access::parse(&access))?,
+        status: parse_stored(Status::parse(&status))?,
+        licences,
+        duration_seconds: duration,
+        pages,
+    }))
+}
+
+/// A resource with holdings and files.
+pub fn get_resource(conn: &Connection, id: &ResourceId) -> Result<Resource, CatalogError> {
+    let fields = load_fields(conn, id)?.ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
+    let (created_at, updated_at): (String, String) = conn.query_row(
+        "SELECT created_at, updated_at FROM resources WHERE id = ?1",
+        [id.as_str()],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT barcode, location, condition, in_circulation FROM copies
+         WHERE resource_id = ?1 ORDER BY barcode",
+    )?;
+    let copies = stmt
+        .query_map([id.as_str()], |row| {
+            Ok(Copy {
+                barcode: row.get(0)?,
+                location: row.get(1)?,
+                condition: row.get(2)?,
+                in_circulation: row.get(3)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(Resource {
+        id: id.to_string(),
+        kind: fields.kind,
+        kind_label: fields.kind.label(),
+        year: fields.date.as_ref().map(|d| d.year),
+        date: fields.date.map(|d| d.text),
+        title: fields.title,
+        summary: fields.summary,
+        tags: fields.tags,
+        sectors: fields.sectors,
+        violations: fields.violations,
+        region: fields.region,
+        source: fields.source,
+        duration: fields.duration_seconds,
+        pages: fields.pages,
+        access: fields.access,
+        status: fields.status,
+        holdings: Holdings {
+            licences: fields.licences,
+            copies,
+        },
+        files: list_files(conn, id)?,
+        created_at,
+        updated_at,
+    })
+}
+
+/// The files of a resource, in the order they were attached.
+pub fn list_files(conn: &Connection, id: &ResourceId) -> Result<Vec<FileInfo>, CatalogError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT f.id, f.original_name, f.mime, f.size, f.sha256, f.role, f.extraction,
+                f.extraction_error, length(f.text),
+                (SELECT count(*) FROM cues c WHERE c.file_id = f.id)
+         FROM files f WHERE f.resource_id = ?1 ORDER BY f.created_at, f.rowid",
+    )?;
+    let files = stmt
+        .query_map([id.as_str()], |row| {
+            Ok(FileInfo {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                mime: row.get(2)?,
+                size: row.get(3)?,
+                sha256: row.get(4)?,
+                role: row.get(5)?,
+                extraction: row.get(6)?,
+                extraction_error: row.get(7)?,
+                text_chars: row.get(8)?,
+                cue_count: row.get(9)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(files)
+}
+
+/// The edit history of a resource, oldest first.
+pub fn history(conn: &Connection, id: &ResourceId) -> Result<Vec<HistoryEntry>, CatalogError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT at, actor, action, changes FROM resource_history WHERE resource_id = ?1 ORDER BY id",
+    )?;
+    let entries = stmt
+        .query_map([id.as_str()], |row| {
+            let changes: String = row.get(3)?;
+            Ok(HistoryEntry {
+                at: row.get(0)?,
+                actor: row.get(1)?,
+                action: row.get(2)?,
+                changes: serde_json::from_str(&changes).unwrap_or(serde_json::Value::Null),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(entries)
+}
+
+/// Looks up a file by its id for serving; the id is only ever used as a key.
+pub fn find_file(conn: &Connection, file_id: &str) -> Result<Option<FileRecord>, CatalogError> {
+    let row = conn
+        .query_row(
+            "SELECT f.id, f.resource_id, f.sha256, f.mime, f.original_name, f.size, f.role,
+                    r.access, r.status
+             FROM files f JOIN resources r ON r.id = f.resource_id WHERE f.id = ?1",
+            [file_id],
+            |row| {
+                Ok((
+                    FileRecord {
+                        id: row.get(0)?,
+                        resource_id: row.get(1)?,
+                        sha256: row.get(2)?,
+                        mime: row.get(3)?,
+                        name: row.get(4)?,
+                        size: row.get(5)?,
+                        role: row.get(6)?,
+                        access: Access::Loan,
+                        status: Status::Draft,
+                    },
+                    row.get::<_, String>(7)?,
+                    row.get::<_, String>(8)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((mut record, access, status)) = row else {
+        return Ok(None);
+    };
+    record.access = parse_stored(Access::parse(&access))?;
+    record.status = parse_stored(Status::parse(&status))?;
+    Ok(Some(record))
+}
+
+/// How many resources the catalogue holds.
+pub fn count_resources(conn: &Connection) -> Result<u64, CatalogError> {
+    Ok(conn.query_row("SELECT count(*) FROM resources", [], |row| row.get(0))?)
+}

@@ -1,0 +1,364 @@
+//! Catalogue writes: create, update, attach files, publish and withdraw. Every write
+//! records its edit history and appends to `catalog_changes` in the caller's
+//! transaction, so the search index can follow.
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde_json::{Map, Value, json};
+
+use super::CatalogError;
+use super::model::{CopyInput, ResourceFields, ResourceId, Status, random_token};
+use crate::content::{Extraction, FileKind, FileRole, StoredBlob};
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+pub(crate) fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+/// Appends to the change log the search index follows.
+pub(crate) fn log_change(tx: &Connection, id: &ResourceId) -> Result<(), CatalogError> {
+    tx.execute(
+        "INSERT INTO catalog_changes (resource_id, changed_at) VALUES (?1, ?2)",
+        params![id.as_str(), now()],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn record_history(
+    tx: &Connection,
+    id: &ResourceId,
+    actor: &str,
+    action: &str,
+    changes: &Value,
+) -> Result<(), CatalogError> {
+    tx.execute(
+        "INSERT INTO resource_history (resource_id, at, actor, action, changes) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id.as_str(), now(), actor, action, changes.to_string()],
+    )?;
+    Ok(())
+}
+
+/// The editable fields as JSON, for history diffs.
+fn snapshot(fields: &ResourceFields) -> Map<String, Value> {
+    match serde_json::to_value(fields) {
+        Ok(Value::Object(mut map)) => {
+            // Only the date's text is meaningful to a reader of the history.
+            let date = fields.date.as_ref().map(|d| d.text.clone());
+            map.insert("date".into(), json!(date));
+            map
+        }
+        _ => Map::new(),
+    }
+}
+
+fn diff(before: &Map<String, Value>, after: &Map<String, Value>) -> Map<String, Value> {
+    after
+        .iter()
+        .filter(|(key, value)| before.get(*key) != Some(*value))
+        .map(|(key, value)| {
+            let old = before.get(key).cloned().unwrap_or(Value::Null);
+            (key.clone(), json!([old, value]))
+        })
+        .collect()
+}
+
+/// Creates the resource, or updates it when the id exists, with history.
+pub fn upsert_resource(
+    tx: &Transaction<'_>,
+    id: &ResourceId,
+    fields: &ResourceFields,
+    copies: Option<&[CopyInput]>,
+    actor: &str,
+) -> Result<Upserted, CatalogError> {
+    let existing = super::read::load_fields(tx, id)?;
+    let after = snapshot(fields);
+    let outcome = match existing {
+        None => {
+            let now = now();
+            tx.execute(
+                "INSERT INTO resources (id, kind, title, summary, region, date, year, source,
+                    duration_seconds, pages, access, status, licences, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
+                params![
+                    id.as_str(),
+                    fields.kind.as_str(),
+                    fields.title,
+                    fields.summary,
+                    fields.region,
+                    fields.date.as_ref().map(|d| d.text.as_str()),
+                    fields.date.as_ref().map(|d| d.year),
+                    fields.source,
+                    fields.duration_seconds,
+                    fields.pages,
+                    fields.access.as_str(),
+                    fields.status.as_str(),
+                    fields.licences,
+                    now,
+                ],
+            )?;
+            write_labels(tx, id, fields)?;
+            record_history(tx, id, actor, "create", &Value::Object(after))?;
+            Upserted::Created
+        }
+        Some(before_fields) => {
+            let changes = diff(&snapshot(&before_fields), &after);
+            if changes.is_empty() {
+                Upserted::Unchanged
+            } else {
+                tx.execute(
+                    "UPDATE resources SET kind = ?2, title = ?3, summary = ?4, region = ?5, date = ?6,
+                        year = ?7, source = ?8, duration_seconds = ?9, pages = ?10, access = ?11,
+                        status = ?12, licences = ?13, updated_at = ?14
+                     WHERE id = ?1",
+                    params![
+                        id.as_str(),
+                        fields.kind.as_str(),
+                        fields.title,
+                        fields.summary,
+                        fields.region,
+                        fields.date.as_ref().map(|d| d.text.as_str()),
+                        fields.date.as_ref().map(|d| d.year),
+                        fields.source,
+                        fields.duration_seconds,
+                        fields.pages,
+                        fields.access.as_str(),
+                        fields.status.as_str(),
+                        fields.licences,
+                        now(),
+                    ],
+                )?;
+                tx.execute(
+                    "DELETE FROM resource_labels WHERE resource_id = ?1",
+                    [id.as_str()],
+                )?;
+                write_labels(tx, id, fields)?;
+                record_history(tx, id, actor, "update", &Value::Object(changes))?;
+                Upserted::Updated
+            }
+        }
+    };
+    let copies_changed = match copies {
+        Some(copies) => sync_copies(tx, id, copies, actor)?,
+        None => false,
+    };
+    log_change(tx, id)?;
+    Ok(match (outcome, copies_changed) {
+        (Upserted::Unchanged, true) => Upserted::Updated,
+        (outcome, _) => outcome,
+    })
+}
+
+fn write_labels(
+    tx: &Connection,
+    id: &ResourceId,
+    fields: &ResourceFields,
+) -> Result<(), CatalogError> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO resource_labels (resource_id, facet, position, value) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (facet, values) in [
+        ("tag", &fields.tags),
+        ("sector", &fields.sectors),
+        ("violation", &fields.violations),
+    ] {
+        for (position, value) in values.iter().enumerate() {
+            insert.execute(params![id.as_str(), facet, position as i64, value])?;
+        }
+    }
+    Ok(())
+}
+
+/// Makes the resource's copies match the list: adds new barcodes, updates location
+/// and condition, and takes copies no longer listed out of circulation (their loan
+/// history stays). Returns whether anything changed.
+fn sync_copies(
+    tx: &Connection,
+    id: &ResourceId,
+    copies: &[CopyInput],
+    actor: &str,
+) -> Result<bool, CatalogError> {
+    let mut changed = Vec::new();
+    for copy in copies {
+        let owner: Option<(String, String, String, bool)> = tx
+            .query_row(
+                "SELECT resource_id, location, condition, in_circulation FROM copies WHERE barcode = ?1",
+                [&copy.barcode],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()?;
+        let condition = copy.condition.clone().unwrap_or_else(|| "good".to_owned());
+        match owner {
+            Some((owner, ..)) if owner != id.as_str() => {
+                return Err(CatalogError::DuplicateBarcode(copy.barcode.clone()));
+            }
+            Some((_, location, old_condition, in_circulation)) => {
+                if location != copy.location || old_condition != condition || !in_circulation {
+                    tx.execute(
+                        "UPDATE copies SET location = ?2, condition = ?3, in_circulation = 1 WHERE barcode = ?1",
+                        params![copy.barcode, copy.location, condition],
+                    )?;
+                    changed.push(json!({"barcode": copy.barcode, "location": copy.location, "condition": condition}));
+                }
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO copies (resource_id, barcode, location, condition) VALUES (?1, ?2, ?3, ?4)",
+                    params![id.as_str(), copy.barcode, copy.location, condition],
+                )?;
+                changed.push(json!({"barcode": copy.barcode, "added": true}));
+            }
+        }
+    }
+    let listed: Vec<&str> = copies.iter().map(|c| c.barcode.as_str()).collect();
+    let mut stmt =
+        tx.prepare("SELECT barcode FROM copies WHERE resource_id = ?1 AND in_circulation = 1")?;
+    let current: Vec<String> = stmt
+        .query_map([id.as_str()], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    for barcode in current.iter().filter(|b| !listed.contains(&b.as_str())) {
+        tx.execute(
+            "UPDATE copies SET in_circulation = 0 WHERE barcode = ?1",
+            [barcode],
+        )?;
+        changed.push(json!({"barcode": barcode, "withdrawn": true}));
+    }
+    if changed.is_empty() {
+        return Ok(false);
+    }
+    record_history(tx, id, actor, "copies", &json!({ "copies": changed }))?;
+    Ok(true)
+}
+
+/// A stored file to attach to a resource.
+pub struct NewFile<'a> {
+    pub blob: &'a StoredBlob,
+    pub original_name: &'a str,
+    pub extraction: &'a Extraction,
+}
+
+/// Attaches a stored file; attaching the same bytes twice to one resource returns the
+/// existing file's id (so re-imports do not duplicate files).
+pub fn attach_file(
+    tx: &Transaction<'_>,
+    id: &ResourceId,
+    file: NewFile<'_>,
+    actor: &str,
+) -> Result<String, CatalogError> {
+    if super::read::load_fields(tx, id)?.is_none() {
+        return Err(CatalogError::NotFound(id.to_string()));
+    }
+    let blob = file.blob;
+    if let Some(existing) = tx
+        .query_row(
+            "SELECT id FROM files WHERE resource_id = ?1 AND sha256 = ?2",
+            params![id.as_str(), blob.sha256],
+            |row| row.get::<_, String>(0),
+        )
+        .optional()?
+    {
+        return Ok(existing);
+    }
+    tx.execute(
+        "INSERT OR IGNORE INTO blobs (sha256, size, mime) VALUES (?1, ?2, ?3)",
+        params![blob.sha256, blob.size as i64, blob.kind.mime()],
+    )?;
+    let file_id = format!("f{}", random_token(15));
+    let (status, error, text, cues) = match file.extraction {
+        Extraction::Text(text) => ("ok", None, text.as_str(), None),
+        Extraction::Cues(cues) => ("ok", None, "", Some(cues)),
+        Extraction::NoTextLayer => ("no_text_layer", None, "", None),
+        Extraction::NotApplicable => ("not_applicable", None, "", None),
+        Extraction::Failed(reason) => ("failed", Some(reason.as_str()), "", None),
+    };
+    tx.execute(
+        "INSERT INTO files (id, resource_id, sha256, original_name, mime, size, role, extraction,
+            extraction_error, text, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            file_id,
+            id.as_str(),
+            blob.sha256,
+            file.original_name,
+            blob.kind.mime(),
+            blob.size as i64,
+            role_name(blob.kind),
+            status,
+            error,
+            text,
+            now(),
+        ],
+    )?;
+    if let Some(cues) = cues {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO cues (file_id, seq, start_ms, end_ms, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (seq, cue) in cues.iter().enumerate() {
+            insert.execute(params![
+                file_id,
+                seq as i64,
+                cue.start_ms as i64,
+                cue.end_ms as i64,
+                cue.text
+            ])?;
+        }
+    }
+    record_history(
+        tx,
+        id,
+        actor,
+        "attach_file",
+        &json!({"file": {"id": file_id, "name": file.original_name, "mime": blob.kind.mime(), "size": blob.size, "extraction": status}}),
+    )?;
+    log_change(tx, id)?;
+    Ok(file_id)
+}
+
+fn role_name(kind: FileKind) -> &'static str {
+    match kind.role() {
+        FileRole::Document => "document",
+        FileRole::Video => "video",
+        FileRole::Subtitle => "subtitle",
+        FileRole::Image => "image",
+    }
+}
+
+/// Publishes or withdraws a resource (or returns it to draft).
+pub fn set_status(
+    conn: &mut Connection,
+    id: &ResourceId,
+    status: Status,
+    actor: &str,
+) -> Result<(), CatalogError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let current: Option<String> = tx
+        .query_row(
+            "SELECT status FROM resources WHERE id = ?1",
+            [id.as_str()],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let current = current.ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
+    if current == status.as_str() {
+        return Ok(());
+    }
+    tx.execute(
+        "UPDATE resources SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id.as_str(), status.as_str(), now()],
+    )?;
+    record_history(
+        &tx,
+        id,
+        actor,
+        status.as_str(),
+        &json!({"status": [current, status.as_str()]}),
+    )?;
+    log_change(&tx, id)?;
+    tx.commit()?;
+    Ok(())
+}

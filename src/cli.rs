@@ -1,0 +1,237 @@
+//! The `jingshi` command line (SPEC §7).
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+
+use crate::accounts::{self, NewUser, Role, password};
+use crate::app::{self, AppState};
+use crate::catalog;
+use crate::config::{DataDir, Settings};
+use crate::content::FileStore;
+use crate::db::Database;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "jingshi",
+    version,
+    about = "警示教育资源库：警示教育资源的检索、借阅与协调服务"
+)]
+pub struct Cli {
+    /// The data folder: `index/` and `content/` live here.
+    #[arg(long, global = true, env = "JINGSHI_DATA", default_value = ".")]
+    pub data: PathBuf,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the library (the default).
+    Serve(ServeArgs),
+    /// Bulk-import resources and their files from a JSON or CSV manifest.
+    Import {
+        /// The manifest file.
+        manifest: PathBuf,
+    },
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage units.
+    #[command(subcommand)]
+    Unit(UnitCommand),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "JINGSHI_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: Option<SocketAddr>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// borrower, librarian or admin; repeat or separate with commas for several.
+        #[arg(long, value_delimiter = ',', required = true)]
+        role: Vec<String>,
+        /// The unit code (required for borrowers).
+        #[arg(long)]
+        unit: Option<String>,
+        /// The password; prompted for when not given.
+        #[arg(long)]
+        password: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UnitCommand {
+    /// Create a unit.
+    Add {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        sector: String,
+    },
+}
+
+impl Cli {
+    /// Runs the chosen command; `jingshi` alone serves.
+    pub fn run(self) -> anyhow::Result<()> {
+        let data = DataDir::new(self.data);
+        match self.command {
+            None => serve(data, ServeArgs::default()),
+            Some(Command::Serve(args)) => serve(data, args),
+            Some(Command::Import { manifest }) => import(data, manifest),
+            Some(Command::User(UserCommand::Add {
+                username,
+                role,
+                unit,
+                password,
+            })) => add_user(data, username, role, unit, password),
+            Some(Command::Unit(UnitCommand::Add { code, name, sector })) => {
+                add_unit(data, code, name, sector)
+            }
+        }
+    }
+}
+
+fn settings(data: DataDir) -> Settings {
+    Settings {
+        data,
+        admin_password: std::env::var("JINGSHI_ADMIN_PASSWORD").ok(),
+    }
+}
+
+fn serve(data: DataDir, args: ServeArgs) -> anyhow::Result<()> {
+    let addr = args
+        .addr
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let state = tokio::task::spawn_blocking(move || AppState::open(settings(data))).await??;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr()?;
+        tracing::info!("警示教育资源库 listening on http://{local}/");
+        app::serve(listener, state, app::shutdown_signal()).await?;
+        Ok(())
+    })
+}
+
+fn open_catalog(data: &DataDir) -> anyhow::Result<(Database, FileStore)> {
+    let db = Database::open(&data.database())?;
+    let store = FileStore::open(data.store())?;
+    Ok((db, store))
+}
+
+fn import(data: DataDir, manifest: PathBuf) -> anyhow::Result<()> {
+    let (db, store) = open_catalog(&data)?;
+    let started = std::time::Instant::now();
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} 导入 [{bar:40}] {pos}/{len} ({per_sec}, 剩余 {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let summary =
+        catalog::import_manifest(&db, &store, &manifest, "import", &mut |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    for failure in &summary.failures {
+        eprintln!(
+            "失败 {}{}：{}",
+            failure.position,
+            failure
+                .id
+                .as_deref()
+                .map(|id| format!("（{id}）"))
+                .unwrap_or_default(),
+            failure.reason
+        );
+    }
+    println!(
+        "导入完成：共 {} 行，新建 {}，更新 {}，未变 {}，失败 {}；新附加文件 {} 个；用时 {:.1} 秒（{:.0} 行/秒）",
+        summary.rows,
+        summary.created,
+        summary.updated,
+        summary.unchanged,
+        summary.failures.len(),
+        summary.files_attached,
+        seconds,
+        summary.rows as f64 / seconds.max(1e-9),
+    );
+    if !summary.succeeded() {
+        bail!("{} 行未能导入", summary.failures.len());
+    }
+    Ok(())
+}
+
+fn add_user(
+    data: DataDir,
+    username: String,
+    roles: Vec<String>,
+    unit: Option<String>,
+    password: Option<String>,
+) -> anyhow::Result<()> {
+    let roles = roles
+        .iter()
+        .map(|r| Role::parse(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let secret = match password {
+        Some(secret) => secret,
+        None => prompt_password()?,
+    };
+    if secret.chars().count() < 8 {
+        bail!("密码至少需要 8 个字符");
+    }
+    let db = Database::open(&data.database())?;
+    let mut conn = db.get()?;
+    let hash = password::hash_password(&secret)?;
+    accounts::create_user(
+        &mut conn,
+        &NewUser {
+            username: &username,
+            password_hash: &hash,
+            roles: &roles,
+            unit: unit.as_deref(),
+        },
+    )?;
+    println!("已创建账号 {username}");
+    Ok(())
+}
+
+fn prompt_password() -> anyhow::Result<String> {
+    use std::io::BufRead;
+    eprint!("密码：");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn add_unit(data: DataDir, code: String, name: String, sector: String) -> anyhow::Result<()> {
+    let db = Database::open(&data.database())?;
+    let conn = db.get()?;
+    let unit = accounts::create_unit(&conn, &code, &name, &sector)?;
+    println!("已创建单位 {}（{}）", unit.code, unit.name);
+    Ok(())
+}

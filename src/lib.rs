@@ -1,0 +1,16 @@
+//! 警示教育资源库 (`jingshi`): a warning-education resource library for the units a
+//! provincial discipline-inspection committee serves: a catalogue of warning films,
+//! case bulletins, confession records and textbooks, Chinese full-text search, and loans.
+#![forbid(unsafe_code)]
+
+pub mod accounts;
+pub mod app;
+pub mod audit;
+pub mod bootstrap;
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod db;
+pub mod search;
+pub mod web;

@@ -1,0 +1,176 @@
+//! Sessions on the HTTP side: the session cookie, the signed-in user as an extractor,
+//! role checks, and the same-origin check for state-changing requests.
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+
+use super::error::AppError;
+use crate::accounts::{self, SessionUser};
+use crate::app::AppState;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "jingshi_session";
+
+/// Unix seconds now; sessions and throttling take time as a parameter.
+pub fn unix_now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// The session found for a request, if any (put in extensions by [`load_session`]).
+#[derive(Clone)]
+struct MaybeUser(Option<SessionUser>);
+
+/// Middleware: resolves the session cookie once per request and refuses
+/// cross-origin state changes.
+pub async fn load_session(State(state): State<AppState>, mut request: Request, next: Next) -> Result<Response, AppError> {
+    let jar = CookieJar::from_headers(request.headers());
+    let token = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned());
+    if is_state_changing(request.method()) && !same_origin(request.headers()) {
+        // A present but foreign Origin is always refused; a missing one only matters
+        // when a cookie would authenticate the request.
+        if token.is_some() || request.headers().contains_key(header::ORIGIN) {
+            return Err(AppError::new(
+                StatusCode::FORBIDDEN,
+                "cross_origin",
+                "请求来源与本站不符（Origin/Referer 检查未通过），已拒绝",
+            ));
+        }
+    }
+    let user = match token {
+        Some(token) => {
+            state
+                .with_conn(move |conn| accounts::sessions::lookup_session(conn, &token, unix_now()))
+                .await?
+        }
+        None => None,
+    };
+    request.extensions_mut().insert(MaybeUser(user));
+    Ok(next.run(request).await)
+}
+
+fn is_state_changing(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Whether Origin (or, without it, Referer) names this host.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let source = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok());
+    let Some(source) = source else { return false };
+    let authority = source
+        .split_once("://")
+        .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""))
+        .unwrap_or("");
+    authority.eq_ignore_ascii_case(host)
+}
+
+/// Whether the request came over HTTPS (directly or through a proxy that says so).
+pub fn is_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
+}
+
+/// The cookie that carries a new session.
+pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .build()
+}
+
+/// A cookie that removes the session cookie.
+pub fn removal_cookie() -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, "")).path("/").build()
+}
+
+/// The signed-in user; 401 when there is none.
+pub struct CurrentUser(pub SessionUser);
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<MaybeUser>() {
+            Some(MaybeUser(Some(user))) => Ok(CurrentUser(user.clone())),
+            _ => Err(AppError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录")),
+        }
+    }
+}
+
+/// The signed-in user if any, for routes that behave differently when signed in.
+pub struct OptionalUser(pub Option<SessionUser>);
+
+impl<S: Send + Sync> FromRequestParts<S> for OptionalUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(OptionalUser(parts.extensions.get::<MaybeUser>().and_then(|m| m.0.clone())))
+    }
+}
+
+/// A signed-in librarian; 403 for other users.
+pub struct Librarian(pub SessionUser);
+
+impl<S: Send + Sync> FromRequestParts<S> for Librarian {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        if user.is_librarian() {
+            Ok(Librarian(user))
+        } else {
+            Err(AppError::new(StatusCode::FORBIDDEN, "forbidden", "此操作仅限管理员（图书管理员）"))
+        }
+    }
+}
+
+/// A signed-in admin; 403 for other users.
+pub struct Admin(pub SessionUser);
+
+impl<S: Send + Sync> FromRequestParts<S> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        if user.is_admin() {
+            Ok(Admin(user))
+        } else {
+            Err(AppError::new(StatusCode::FORBIDDEN, "forbidden", "此操作仅限系统管理员"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, value.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn origin_must_name_our_host() {
+        assert!(same_origin(&headers(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:8080")])));
+        assert!(same_origin(&headers(&[("host", "lib.example"), ("referer", "https://lib.example/search?q=1")])));
+        assert!(!same_origin(&headers(&[("host", "127.0.0.1:8080"), ("origin", "http://evil.example")])));
+        assert!(!same_origin(&headers(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:8080.evil.example")])));
+        assert!(!same_origin(&headers(&[("host", "127.0.0.1:8080")])));
+        assert!(!same_origin(&headers(&[("host", "a"), ("origin", "null")])));
+    }
+}

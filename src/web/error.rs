@@ -1,0 +1,156 @@
+//! The one place where domain errors become HTTP responses:
+//! `{"error": {"code", "message"}}` with a fitting status.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::accounts::AccountError;
+use crate::catalog::CatalogError;
+use crate::content::ContentError;
+use crate::db::DbError;
+
+/// An error on its way to the client.
+#[derive(Debug)]
+pub struct AppError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    /// A failure of ours: logged in full, shown to the user without internals.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "服务器内部错误，请稍后重试；如果问题持续，请联系管理员",
+        )
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": {"code": self.code, "message": self.message}});
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<CatalogError> for AppError {
+    fn from(err: CatalogError) -> Self {
+        match err {
+            CatalogError::Invalid { field, message } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                format!("{field}: {message}"),
+            ),
+            CatalogError::NotFound(_) => Self::not_found(err.to_string()),
+            CatalogError::DuplicateBarcode(_) | CatalogError::Conflict(_) => {
+                Self::new(StatusCode::CONFLICT, "conflict", err.to_string())
+            }
+            CatalogError::File(content) => content.into(),
+            CatalogError::Db(_) | CatalogError::Open(_) => Self::internal(err),
+        }
+    }
+}
+
+impl From<ContentError> for AppError {
+    fn from(err: ContentError) -> Self {
+        match err {
+            ContentError::TooLarge { .. } => {
+                Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", err.to_string())
+            }
+            ContentError::TypeMismatch { .. } | ContentError::NotAllowed { .. } => Self::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_type",
+                err.to_string(),
+            ),
+            ContentError::Io(_) => Self::internal(err),
+            _ => Self::bad_request(err.to_string()),
+        }
+    }
+}
+
+impl From<AccountError> for AppError {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::Invalid { .. } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
+            }
+            AccountError::UnitExists(_) | AccountError::UserExists(_) => {
+                Self::new(StatusCode::CONFLICT, "conflict", err.to_string())
+            }
+            AccountError::UnknownUnit(_) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
+            }
+            AccountError::UnknownUser(_) => Self::not_found(err.to_string()),
+            AccountError::BadCredentials { .. } => {
+                Self::new(StatusCode::UNAUTHORIZED, "bad_credentials", err.to_string())
+            }
+            AccountError::Locked { .. } => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "locked", err.to_string())
+            }
+            AccountError::WrongPassword => {
+                Self::new(StatusCode::FORBIDDEN, "wrong_password", err.to_string())
+            }
+            AccountError::Hash(_) | AccountError::Db(_) | AccountError::Open(_) => {
+                Self::internal(err)
+            }
+        }
+    }
+}
+
+impl From<DbError> for AppError {
+    fn from(err: DbError) -> Self {
+        Self::internal(err)
+    }
+}
+
+impl From<tokio::task::JoinError> for AppError {
+    fn from(err: tokio::task::JoinError) -> Self {
+        Self::internal(err)
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> Self {
+        let status = match rejection {
+            JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            JsonRejection::BytesRejection(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            JsonRejection::JsonDataError(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        Self::new(status, "bad_json", rejection.body_text())
+    }
+}
+
+impl From<QueryRejection> for AppError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::bad_request(rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for AppError {
+    fn from(rejection: PathRejection) -> Self {
+        Self::bad_request(rejection.body_text())
+    }
+}

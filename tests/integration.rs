@@ -1,0 +1,6 @@
+//! One integration-test binary (faster linking), one module per capability.
+
+mod common;
+
+mod catalog_import;
+mod demo_catalogue;
