@@ -138,7 +138,7 @@ async fn good_manifest_imports_resources_files_and_text() {
     assert_eq!(cues[1].1, "八项规定不是一阵风");
 
     // The API shows the same resource with its files.
-    let (status, body) = app.get_json("/api/v1/resources/t-case").await;
+    let (status, body) = app.admin().await.get_json("/api/v1/resources/t-case").await;
     assert_eq!(status, 200);
     assert_eq!(body["title"], "某局违规收受月饼案");
     assert_eq!(body["files"][0]["extraction"], "ok");

@@ -63,13 +63,14 @@ async fn health_and_json_errors() {
     let app = TestApp::spawn().await;
     let (status, body) = app.get_json("/healthz").await;
     assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
+    let admin = app.admin().await;
     for path in [
         "/api/v1/resources/nope",
         "/api/v1/resources/..%2F..%2Fetc%2Fpasswd",
         "/api/v1/resources/%2Fetc%2Fpasswd",
         "/api/v1/nothing-here",
     ] {
-        let (status, body) = app.get_json(path).await;
+        let (status, body) = admin.get_json(path).await;
         assert_eq!(status, 404, "{path}");
         assert!(
             body["error"]["message"]
@@ -80,7 +81,7 @@ async fn health_and_json_errors() {
         assert_eq!(body["error"]["code"], "not_found");
     }
     // The demo units are listed.
-    let (status, units) = app.get_json("/api/v1/units").await;
+    let (status, units) = admin.get_json("/api/v1/units").await;
     assert_eq!(status, 200);
     assert!(
         units

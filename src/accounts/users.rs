@@ -108,3 +108,107 @@ pub fn create_user(conn: &mut Connection, user: &NewUser<'_>) -> Result<i64, Acc
 pub fn any_user(conn: &Connection) -> Result<bool, AccountError> {
     Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |r| r.get(0))?)
 }
+
+/// The minimum password length for new passwords.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// Checks a new password's strength.
+pub fn validate_new_password(password: &str) -> Result<(), AccountError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AccountError::invalid(
+            "password",
+            format!("密码至少需要 {MIN_PASSWORD_CHARS} 个字符"),
+        ));
+    }
+    Ok(())
+}
+
+/// Changes a password after checking the current one; every session of the user
+/// ends, so a stolen session does not survive the change.
+pub fn change_password(
+    conn: &mut Connection,
+    user_id: i64,
+    current: &str,
+    new: &str,
+) -> Result<(), AccountError> {
+    validate_new_password(new)?;
+    let stored: String = conn.query_row(
+        "SELECT password_hash FROM users WHERE id = ?1",
+        [user_id],
+        |r| r.get(0),
+    )?;
+    if !super::password::verify_password(current, &stored) {
+        return Err(AccountError::WrongPassword);
+    }
+    set_password(conn, user_id, new)
+}
+
+/// Sets a password (admin reset or change) and ends the user's sessions.
+pub fn set_password(conn: &mut Connection, user_id: i64, new: &str) -> Result<(), AccountError> {
+    validate_new_password(new)?;
+    let hash = super::password::hash_password(new)?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let changed = tx.execute(
+        "UPDATE users SET password_hash = ?2, password_changed_at = ?3 WHERE id = ?1",
+        params![user_id, hash, jiff::Timestamp::now().to_string()],
+    )?;
+    if changed == 0 {
+        return Err(AccountError::UnknownUser(user_id.to_string()));
+    }
+    super::sessions::end_all_sessions(&tx, user_id)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// An account as admins see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserSummary {
+    pub id: i64,
+    pub username: String,
+    pub roles: Vec<Role>,
+    pub unit: Option<String>,
+    pub active: bool,
+    pub created_at: String,
+}
+
+/// Every account, by username.
+pub fn list_users(conn: &Connection) -> Result<Vec<UserSummary>, AccountError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, u.username, u.unit_code, u.active, u.created_at,
+                (SELECT group_concat(role) FROM user_roles r WHERE r.user_id = u.id)
+         FROM users u ORDER BY u.username",
+    )?;
+    let users = stmt
+        .query_map([], |row| {
+            let roles: Option<String> = row.get(5)?;
+            Ok(UserSummary {
+                id: row.get(0)?,
+                username: row.get(1)?,
+                unit: row.get(2)?,
+                active: row.get(3)?,
+                created_at: row.get(4)?,
+                roles: roles
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter_map(|r| Role::parse(r).ok())
+                    .collect(),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(users)
+}
+
+/// Enables or disables an account; disabling ends its sessions.
+pub fn set_active(conn: &Connection, user_id: i64, active: bool) -> Result<(), AccountError> {
+    let changed = conn.execute(
+        "UPDATE users SET active = ?2 WHERE id = ?1",
+        params![user_id, active],
+    )?;
+    if changed == 0 {
+        return Err(AccountError::UnknownUser(user_id.to_string()));
+    }
+    if !active {
+        super::sessions::end_all_sessions(conn, user_id)?;
+    }
+    Ok(())
+}

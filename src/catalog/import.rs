@@ -223,7 +223,17 @@ pub fn discard_unreferenced<'a>(
     store: &FileStore,
     blobs: impl Iterator<Item = &'a StoredBlob>,
 ) {
-    let Ok(conn) = db.get() else { return };
+    if let Ok(conn) = db.get() {
+        discard_unreferenced_conn(&conn, store, blobs);
+    }
+}
+
+/// [`discard_unreferenced`] on an open connection.
+pub fn discard_unreferenced_conn<'a>(
+    conn: &rusqlite::Connection,
+    store: &FileStore,
+    blobs: impl Iterator<Item = &'a StoredBlob>,
+) {
     for blob in blobs.filter(|blob| blob.newly_written) {
         let referenced: Result<bool, _> = conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = ?1)",

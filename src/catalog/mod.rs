@@ -3,6 +3,7 @@
 
 mod error;
 // pub mod feed; (enabled once search::SearchDoc lands)
+pub mod curation;
 pub mod import;
 pub mod manifest;
 pub mod model;

@@ -25,7 +25,11 @@ struct MaybeUser(Option<SessionUser>);
 
 /// Middleware: resolves the session cookie once per request and refuses
 /// cross-origin state changes.
-pub async fn load_session(State(state): State<AppState>, mut request: Request, next: Next) -> Result<Response, AppError> {
+pub async fn load_session(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, AppError> {
     let jar = CookieJar::from_headers(request.headers());
     let token = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned());
     if is_state_changing(request.method()) && !same_origin(request.headers()) {
@@ -104,7 +108,11 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<MaybeUser>() {
             Some(MaybeUser(Some(user))) => Ok(CurrentUser(user.clone())),
-            _ => Err(AppError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录")),
+            _ => Err(AppError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "请先登录",
+            )),
         }
     }
 }
@@ -116,7 +124,12 @@ impl<S: Send + Sync> FromRequestParts<S> for OptionalUser {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(OptionalUser(parts.extensions.get::<MaybeUser>().and_then(|m| m.0.clone())))
+        Ok(OptionalUser(
+            parts
+                .extensions
+                .get::<MaybeUser>()
+                .and_then(|m| m.0.clone()),
+        ))
     }
 }
 
@@ -131,7 +144,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Librarian {
         if user.is_librarian() {
             Ok(Librarian(user))
         } else {
-            Err(AppError::new(StatusCode::FORBIDDEN, "forbidden", "此操作仅限管理员（图书管理员）"))
+            Err(AppError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "此操作仅限管理员（图书管理员）",
+            ))
         }
     }
 }
@@ -147,7 +164,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Admin {
         if user.is_admin() {
             Ok(Admin(user))
         } else {
-            Err(AppError::new(StatusCode::FORBIDDEN, "forbidden", "此操作仅限系统管理员"))
+            Err(AppError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "此操作仅限系统管理员",
+            ))
         }
     }
 }
@@ -166,10 +187,22 @@ mod tests {
 
     #[test]
     fn origin_must_name_our_host() {
-        assert!(same_origin(&headers(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:8080")])));
-        assert!(same_origin(&headers(&[("host", "lib.example"), ("referer", "https://lib.example/search?q=1")])));
-        assert!(!same_origin(&headers(&[("host", "127.0.0.1:8080"), ("origin", "http://evil.example")])));
-        assert!(!same_origin(&headers(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:8080.evil.example")])));
+        assert!(same_origin(&headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "http://127.0.0.1:8080")
+        ])));
+        assert!(same_origin(&headers(&[
+            ("host", "lib.example"),
+            ("referer", "https://lib.example/search?q=1")
+        ])));
+        assert!(!same_origin(&headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "http://evil.example")
+        ])));
+        assert!(!same_origin(&headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "http://127.0.0.1:8080.evil.example")
+        ])));
         assert!(!same_origin(&headers(&[("host", "127.0.0.1:8080")])));
         assert!(!same_origin(&headers(&[("host", "a"), ("origin", "null")])));
     }

@@ -1,8 +1,10 @@
 //! HTTP: the router, extractors, error mapping, JSON API and pages. No SQL here.
 
 pub mod api;
+pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod upload;
 
 use axum::Router;
 use axum::extract::State;
@@ -19,6 +21,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .nest("/api/v1", api::router())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::load_session,
+        ))
         .with_state(state)
 }
 

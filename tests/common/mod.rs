@@ -6,12 +6,75 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use jingshi::accounts::Role;
 use jingshi::app::{self, AppState};
 use jingshi::config::{DataDir, Settings};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
 pub const ADMIN_PASSWORD: &str = "admin-test-password";
+pub const USER_PASSWORD: &str = "user-test-password";
+
+/// A client with its own cookie jar that sends our Origin, as a browser would.
+pub fn client_for(addr: SocketAddr) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ORIGIN,
+        format!("http://{addr}").parse().expect("origin header"),
+    );
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
+/// A signed-in client.
+pub struct Session {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+impl Session {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let resp = self.get(path).await;
+        let status = resp.status().as_u16();
+        (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &Value,
+    ) -> (u16, Value) {
+        let resp = self
+            .client
+            .request(method, self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.send_json(reqwest::Method::POST, path, body).await
+    }
+}
 
 /// The crate root, where `content/demo` lives.
 pub fn repo_root() -> PathBuf {
@@ -82,10 +145,7 @@ impl TestApp {
             .await
             .expect("server runs");
         });
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .expect("client");
+        let client = client_for(addr);
         let app = Self {
             dir,
             addr,
@@ -128,6 +188,59 @@ impl TestApp {
         }
         let dir = tempfile::tempdir().expect("placeholder");
         std::mem::replace(&mut self.dir, dir)
+    }
+
+    /// Creates an account directly in the database (password hashing included).
+    pub fn add_user(&self, username: &str, roles: &[Role], unit: Option<&str>) {
+        let hash = jingshi::accounts::password::hash_password(USER_PASSWORD).expect("hash");
+        let mut conn = self.state.db.get().expect("connection");
+        jingshi::accounts::create_user(
+            &mut conn,
+            &jingshi::accounts::NewUser {
+                username,
+                password_hash: &hash,
+                roles,
+                unit,
+            },
+        )
+        .expect("create user");
+    }
+
+    /// A new client (own cookie jar, our Origin) signed in as `username`.
+    pub async fn login(&self, username: &str, password: &str) -> Session {
+        let client = client_for(self.addr);
+        let resp = client
+            .post(self.url("/api/v1/session"))
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send()
+            .await
+            .expect("sign-in request");
+        assert_eq!(
+            resp.status(),
+            200,
+            "sign-in of {username} failed: {:?}",
+            resp.text().await
+        );
+        Session {
+            client,
+            base: self.url(""),
+        }
+    }
+
+    pub async fn admin(&self) -> Session {
+        self.login("admin", ADMIN_PASSWORD).await
+    }
+
+    /// Creates a borrower of `unit` and signs in.
+    pub async fn borrower(&self, username: &str, unit: &str) -> Session {
+        self.add_user(username, &[Role::Borrower], Some(unit));
+        self.login(username, USER_PASSWORD).await
+    }
+
+    /// Creates a librarian and signs in.
+    pub async fn librarian(&self, username: &str) -> Session {
+        self.add_user(username, &[Role::Librarian], None);
+        self.login(username, USER_PASSWORD).await
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, Value) {

@@ -1,7 +1,9 @@
 //! The JSON API under `/api/v1` (SPEC §7).
 
-mod resources;
-mod units;
+mod admin;
+mod files;
+pub mod resources;
+pub mod session;
 
 use axum::Router;
 
@@ -9,6 +11,8 @@ use crate::app::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(session::router())
         .merge(resources::router())
-        .merge(units::router())
+        .merge(files::router())
+        .merge(admin::router())
 }

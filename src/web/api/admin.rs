@@ -1,0 +1,181 @@
+//! Administration: units and accounts (admins), and the audit log (librarians).
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use serde::Deserialize;
+
+use crate::accounts::{self, NewUser, Role, Unit, users::UserSummary};
+use crate::app::AppState;
+use crate::audit::{self, AuditEntry, AuditEvent, AuditFilter};
+use crate::web::auth::{Admin, CurrentUser, Librarian};
+use crate::web::error::AppError;
+use crate::web::extract::{ApiJson, ApiPath, ApiQuery};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/units", get(list_units).post(create_unit))
+        .route("/users", get(list_users).post(create_user))
+        .route("/users/{id}", patch(update_user))
+        .route("/audit", get(list_audit))
+        .route("/audit/", post(not_allowed))
+}
+
+async fn not_allowed() -> AppError {
+    AppError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "不支持此操作",
+    )
+}
+
+async fn list_units(
+    State(state): State<AppState>,
+    CurrentUser(_): CurrentUser,
+) -> Result<ApiJson<Vec<Unit>>, AppError> {
+    Ok(ApiJson(
+        state.with_conn(|conn| accounts::list_units(conn)).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUnit {
+    code: String,
+    name: String,
+    #[serde(default)]
+    sector: String,
+}
+
+async fn create_unit(
+    State(state): State<AppState>,
+    Admin(user): Admin,
+    ApiJson(unit): ApiJson<NewUnit>,
+) -> Result<Response, AppError> {
+    let unit = state
+        .with_conn(move |conn| {
+            let unit = accounts::create_unit(conn, &unit.code, &unit.name, &unit.sector)?;
+            audit::record(
+                conn,
+                &AuditEvent::by(&user, "unit_created").detail(unit.code.clone()),
+            )?;
+            Ok::<_, AppError>(unit)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(unit)).into_response())
+}
+
+async fn list_users(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+) -> Result<ApiJson<Vec<UserSummary>>, AppError> {
+    Ok(ApiJson(
+        state
+            .with_conn(|conn| accounts::users::list_users(conn))
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewAccount {
+    username: String,
+    password: String,
+    roles: Vec<Role>,
+    #[serde(default)]
+    unit: Option<String>,
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ApiJson(account): ApiJson<NewAccount>,
+) -> Result<Response, AppError> {
+    accounts::users::validate_new_password(&account.password)?;
+    let created = state
+        .with_conn(move |conn| {
+            let hash = accounts::password::hash_password(&account.password)?;
+            let id = accounts::create_user(
+                conn,
+                &NewUser {
+                    username: &account.username,
+                    password_hash: &hash,
+                    roles: &account.roles,
+                    unit: account.unit.as_deref(),
+                },
+            )?;
+            audit::record(
+                conn,
+                &AuditEvent::by(&admin, "user_created").detail(account.username.clone()),
+            )?;
+            let users = accounts::users::list_users(conn)?;
+            users
+                .into_iter()
+                .find(|u| u.id == id)
+                .ok_or_else(|| AppError::internal("created user vanished"))
+        })
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(created)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountChange {
+    #[serde(default)]
+    active: Option<bool>,
+    #[serde(default)]
+    password: Option<String>,
+}
+
+async fn update_user(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(change): ApiJson<AccountChange>,
+) -> Result<ApiJson<UserSummary>, AppError> {
+    let updated = state
+        .with_conn(move |conn| {
+            if let Some(password) = &change.password {
+                accounts::users::set_password(conn, id, password)?;
+                audit::record(
+                    conn,
+                    &AuditEvent::by(&admin, "password_reset").detail(id.to_string()),
+                )?;
+            }
+            if let Some(active) = change.active {
+                accounts::users::set_active(conn, id, active)?;
+                audit::record(
+                    conn,
+                    &AuditEvent::by(
+                        &admin,
+                        if active {
+                            "user_enabled"
+                        } else {
+                            "user_disabled"
+                        },
+                    )
+                    .detail(id.to_string()),
+                )?;
+            }
+            accounts::users::list_users(conn)?
+                .into_iter()
+                .find(|u| u.id == id)
+                .ok_or_else(|| AppError::not_found("没有这个账号"))
+        })
+        .await?;
+    Ok(ApiJson(updated))
+}
+
+async fn list_audit(
+    State(state): State<AppState>,
+    Librarian(_): Librarian,
+    ApiQuery(filter): ApiQuery<AuditFilter>,
+) -> Result<ApiJson<Vec<AuditEntry>>, AppError> {
+    Ok(ApiJson(
+        state
+            .with_conn(move |conn| audit::list(conn, &filter))
+            .await?,
+    ))
+}

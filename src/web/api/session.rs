@@ -1,0 +1,135 @@
+//! Signing in and out: `POST /api/v1/session`, `DELETE /api/v1/session`, the current
+//! user, and changing one's password.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+
+use crate::accounts::{self, AccountError, SessionUser};
+use crate::app::AppState;
+use crate::audit::{self, AuditEvent};
+use crate::web::auth::{self, CurrentUser, SESSION_COOKIE};
+use crate::web::error::AppError;
+use crate::web::extract::ApiJson;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/session", post(sign_in).delete(sign_out).get(show_session))
+        .route("/session/password", post(change_password))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+/// Checks credentials (throttled), starts a session and sets its cookie.
+pub async fn start_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: SocketAddr,
+    credentials: Credentials,
+) -> Result<(CookieJar, SessionUser), AppError> {
+    let addr = client.ip().to_string();
+    let username = credentials.username.clone();
+    let outcome = state
+        .with_conn(move |conn| {
+            let result = accounts::signin::sign_in(
+                conn,
+                &credentials.username,
+                &credentials.password,
+                &addr,
+                auth::unix_now(),
+            );
+            let event = match &result {
+                Ok(signed_in) => {
+                    AuditEvent::by(&signed_in.user, "sign_in").detail(format!("from {addr}"))
+                }
+                Err(err) => AuditEvent {
+                    username: Some(credentials.username.clone()),
+                    action: "sign_in_failed".into(),
+                    detail: format!("from {addr}: {err}"),
+                    ..Default::default()
+                },
+            };
+            audit::record(conn, &event)?;
+            Ok::<_, AppError>(result)
+        })
+        .await?;
+    match outcome {
+        Ok(signed_in) => {
+            let cookie = auth::session_cookie(signed_in.token, auth::is_https(headers));
+            Ok((CookieJar::new().add(cookie), signed_in.user))
+        }
+        Err(AccountError::BadCredentials { delay_secs }) => {
+            // Slow down guessing: each failure past the first few waits longer.
+            tokio::time::sleep(Duration::from_secs(delay_secs.min(5))).await;
+            tracing::info!(%username, "failed sign-in");
+            Err(AccountError::BadCredentials { delay_secs }.into())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ApiJson(credentials): ApiJson<Credentials>,
+) -> Result<Response, AppError> {
+    let (jar, user) = start_session(&state, &headers, client, credentials).await?;
+    Ok((jar, ApiJson(serde_json::json!({"user": user}))).into_response())
+}
+
+async fn sign_out(State(state): State<AppState>, jar: CookieJar) -> Result<Response, AppError> {
+    if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
+        state
+            .with_conn(move |conn| accounts::sessions::end_session(conn, &token))
+            .await?;
+    }
+    Ok((
+        StatusCode::NO_CONTENT,
+        CookieJar::new().add(auth::removal_cookie()),
+    )
+        .into_response())
+}
+
+async fn show_session(CurrentUser(user): CurrentUser) -> ApiJson<serde_json::Value> {
+    ApiJson(serde_json::json!({"user": user}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordChange {
+    current: String,
+    new: String,
+}
+
+/// Changes the signed-in user's password and ends all their sessions.
+async fn change_password(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(change): ApiJson<PasswordChange>,
+) -> Result<Response, AppError> {
+    state
+        .with_conn(move |conn| {
+            accounts::users::change_password(conn, user.user_id, &change.current, &change.new)?;
+            audit::record(conn, &AuditEvent::by(&user, "password_changed"))?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        CookieJar::new().add(auth::removal_cookie()),
+    )
+        .into_response())
+}
