@@ -1,0 +1,27 @@
+//! The file store (hash-named, atomic writes, safe paths) and text extraction.
+//!
+//! Files enter through [`FileStore`]: staged in a temp file while hashed, their type
+//! [sniffed](sniff) from the bytes and checked against the claimed name and the
+//! allow-list of [`FileKind`]s, then renamed into place under their SHA-256. Text for
+//! the search index comes from [`extract`]. Nothing here knows about HTTP or SQL.
+
+mod error;
+mod extract;
+mod kind;
+mod pdf;
+mod sniff;
+mod staged;
+mod store;
+mod subtitle;
+mod text;
+
+#[cfg(test)]
+mod testutil;
+
+pub use error::ContentError;
+pub use extract::{Extraction, MAX_TEXT_BYTES, extract};
+pub use kind::{FileKind, FileRole, UnknownFileKind};
+pub use sniff::{SNIFF_LEN, sniff, sniff_path};
+pub use staged::StagedFile;
+pub use store::{FileStore, StoredBlob};
+pub use subtitle::{Cue, cues_to_vtt, parse_srt, parse_vtt};
