@@ -9,6 +9,7 @@ use axum::serve::ListenerExt;
 use rusqlite::Connection;
 use tokio::net::TcpListener;
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::content::FileStore;
 use crate::db::Database;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub db: Database,
     pub store: Arc<FileStore>,
     pub settings: Arc<Settings>,
+    /// Time as the service sees it; tests fix it.
+    pub clock: Clock,
     ready: Arc<AtomicBool>,
 }
 
@@ -33,6 +36,7 @@ impl AppState {
             db,
             store: Arc::new(store),
             settings: Arc::new(settings),
+            clock: Clock::system(),
             ready: Arc::new(AtomicBool::new(false)),
         })
     }

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod bootstrap;
 pub mod catalog;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod content;
 pub mod db;
