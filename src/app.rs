@@ -13,6 +13,8 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::content::FileStore;
 use crate::db::Database;
+use crate::indexer;
+use crate::search::SearchIndex;
 use crate::web::error::AppError;
 
 /// What every request handler can reach; cheap to clone.
@@ -23,6 +25,10 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Time as the service sees it; tests fix it.
     pub clock: Clock,
+    /// The derived search index (one reader and one writer for the process).
+    pub search: Arc<SearchIndex>,
+    /// Whether the index must be rebuilt before the server is ready.
+    index_needs_rebuild: bool,
     ready: Arc<AtomicBool>,
 }
 
@@ -32,7 +38,10 @@ impl AppState {
         let db = Database::open(&settings.data.database())?;
         let store = FileStore::open(settings.data.store())?;
         crate::bootstrap::first_start(&db, &store, &settings)?;
+        let opened = SearchIndex::open(&settings.data.index())?;
         Ok(Self {
+            search: Arc::new(opened.index),
+            index_needs_rebuild: opened.needs_rebuild,
             db,
             store: Arc::new(store),
             settings: Arc::new(settings),
@@ -48,6 +57,26 @@ impl AppState {
 
     fn mark_ready(&self) {
         self.ready.store(true, Ordering::Release);
+    }
+
+    /// Brings the index up to date, then marks the server ready and keeps the index
+    /// following the catalogue.
+    async fn start_indexing(&self) {
+        let (db, search, rebuild) = (
+            self.db.clone(),
+            self.search.clone(),
+            self.index_needs_rebuild,
+        );
+        let prepared =
+            tokio::task::spawn_blocking(move || indexer::prepare(&db, &search, rebuild)).await;
+        match prepared {
+            Ok(Ok(())) => {}
+            // The follower retries; searches meanwhile answer from what the index has.
+            Ok(Err(err)) => tracing::error!(%err, "search index could not be brought up to date"),
+            Err(err) => tracing::error!(%err, "search index preparation failed"),
+        }
+        self.mark_ready();
+        tokio::spawn(indexer::follow(self.db.clone(), self.search.clone()));
     }
 
     /// Runs blocking database work on the blocking pool.
@@ -79,7 +108,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    state.mark_ready();
+    let indexing = state.clone();
+    tokio::spawn(async move { indexing.start_indexing().await });
     let app = build_app(state);
     // Without TCP_NODELAY, keep-alive file responses stall ~40 ms on delayed ACKs.
     let listener = listener.tap_io(|tcp| {

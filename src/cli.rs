@@ -37,6 +37,8 @@ pub enum Command {
         /// The manifest file.
         manifest: PathBuf,
     },
+    /// Rebuild the search index from the database.
+    Reindex,
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -91,6 +93,7 @@ impl Cli {
             None => serve(data, ServeArgs::default()),
             Some(Command::Serve(args)) => serve(data, args),
             Some(Command::Import { manifest }) => import(data, manifest),
+            Some(Command::Reindex) => reindex(data),
             Some(Command::User(UserCommand::Add {
                 username,
                 role,
@@ -132,6 +135,22 @@ fn open_catalog(data: &DataDir) -> anyhow::Result<(Database, FileStore)> {
     let db = Database::open(&data.database())?;
     let store = FileStore::open(data.store())?;
     Ok((db, store))
+}
+
+/// A progress bar on a terminal; hidden when output goes elsewhere.
+fn progress_bar(label: &str) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{spinner}} {label} [{{bar:40}}] {{pos}}/{{len}} ({{per_sec}}, 剩余 {{eta}})"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar
 }
 
 fn import(data: DataDir, manifest: PathBuf) -> anyhow::Result<()> {
@@ -183,6 +202,30 @@ fn import(data: DataDir, manifest: PathBuf) -> anyhow::Result<()> {
     if !summary.succeeded() {
         bail!("{} 行未能导入", summary.failures.len());
     }
+    Ok(())
+}
+
+fn reindex(data: DataDir) -> anyhow::Result<()> {
+    let db = Database::open(&data.database())?;
+    let started = std::time::Instant::now();
+    let opened = crate::search::SearchIndex::open(&data.index())?;
+    let bar = progress_bar("重建索引");
+    let total = crate::indexer::rebuild(&db, &opened.index, &|done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .map_err(|err| match err {
+        crate::indexer::IndexerError::Search(crate::search::SearchError::Locked) => anyhow::anyhow!(
+            "索引正被运行中的服务器使用；服务器会自动保持索引与数据库同步。如确需重建，请先停止服务器"
+        ),
+        other => other.into(),
+    })?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "索引重建完成：{total} 个资源，用时 {seconds:.1} 秒（{:.0} 个/秒）",
+        total as f64 / seconds.max(1e-9)
+    );
     Ok(())
 }
 

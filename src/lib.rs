@@ -13,5 +13,6 @@ pub mod clock;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod indexer;
 pub mod search;
 pub mod web;

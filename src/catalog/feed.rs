@@ -8,19 +8,29 @@ use super::model::{PartialDate, ResourceId};
 use crate::search::{CueDoc, SearchDoc};
 
 /// Changes after `after_seq`, oldest first: (sequence number, resource id).
-pub fn changes_since(conn: &Connection, after_seq: i64, limit: usize) -> Result<Vec<(i64, String)>, CatalogError> {
+pub fn changes_since(
+    conn: &Connection,
+    after_seq: i64,
+    limit: usize,
+) -> Result<Vec<(i64, String)>, CatalogError> {
     let mut stmt = conn.prepare_cached(
         "SELECT seq, resource_id FROM catalog_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     )?;
     let changes = stmt
-        .query_map(params![after_seq, limit as i64], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .query_map(params![after_seq, limit as i64], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?
         .collect::<Result<_, _>>()?;
     Ok(changes)
 }
 
 /// The newest change's sequence number (0 when there is none).
 pub fn max_change_seq(conn: &Connection) -> Result<i64, CatalogError> {
-    Ok(conn.query_row("SELECT coalesce(max(seq), 0) FROM catalog_changes", [], |row| row.get(0))?)
+    Ok(conn.query_row(
+        "SELECT coalesce(max(seq), 0) FROM catalog_changes",
+        [],
+        |row| row.get(0),
+    )?)
 }
 
 /// The search document of a resource, or `None` when it no longer exists.

@@ -1,9 +1,9 @@
 //! The catalogue: resources, their holdings and files, curation and bulk import.
 //! All catalogue SQL lives here.
 
-mod error;
-// pub mod feed; (enabled once search::SearchDoc lands)
 pub mod curation;
+mod error;
+pub mod feed;
 pub mod import;
 pub mod manifest;
 pub mod model;

@@ -11,6 +11,7 @@ use crate::accounts::AccountError;
 use crate::catalog::CatalogError;
 use crate::content::ContentError;
 use crate::db::DbError;
+use crate::search::SearchError;
 
 /// An error on its way to the client.
 #[derive(Debug)]
@@ -122,6 +123,15 @@ impl From<AccountError> for AppError {
 impl From<DbError> for AppError {
     fn from(err: DbError) -> Self {
         Self::internal(err)
+    }
+}
+
+impl From<SearchError> for AppError {
+    fn from(err: SearchError) -> Self {
+        match err {
+            SearchError::Query(query) => Self::bad_request(query.to_string()),
+            other => Self::internal(other),
+        }
     }
 }
 

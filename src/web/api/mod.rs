@@ -3,6 +3,7 @@
 mod admin;
 mod files;
 pub mod resources;
+pub mod search;
 pub mod session;
 
 use axum::Router;
@@ -14,5 +15,6 @@ pub fn router() -> Router<AppState> {
         .merge(session::router())
         .merge(resources::router())
         .merge(files::router())
+        .merge(search::router())
         .merge(admin::router())
 }

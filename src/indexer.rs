@@ -1,0 +1,129 @@
+//! Keeps the search index in step with the catalogue: on start it rebuilds a missing,
+//! stale or foreign index or catches up from the change log, and while serving it
+//! follows `catalog_changes` (written by this process or by `jingshi import` elsewhere).
+//! The index only ever applies committed changes, so it is never ahead of the database.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::TransactionBehavior;
+
+use crate::catalog::{CatalogError, feed};
+use crate::db::{Database, DbError};
+use crate::search::{SearchError, SearchIndex};
+
+/// How many change-log entries one index commit applies.
+const BATCH: usize = 500;
+/// How often the follower looks for new changes.
+pub const FOLLOW_INTERVAL: Duration = Duration::from_millis(200);
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexerError {
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Replaces the index with every resource of the catalogue. The documents and the
+/// change sequence number are read in one transaction, so they agree.
+pub fn rebuild(
+    db: &Database,
+    index: &SearchIndex,
+    progress: &dyn Fn(u64, u64),
+) -> Result<u64, IndexerError> {
+    let mut conn = db.get()?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+    let seq = feed::max_change_seq(&tx)?;
+    let ids = feed::all_resource_ids(&tx)?;
+    let total = ids.len() as u64;
+    let mut docs = Vec::with_capacity(ids.len());
+    for id in &ids {
+        if let Some(doc) = feed::search_doc(&tx, id)? {
+            docs.push(doc);
+        }
+    }
+    drop(tx);
+    drop(conn);
+    index.rebuild(docs.into_iter(), seq, &|done| progress(done, total))?;
+    Ok(total)
+}
+
+/// Applies every change after the index's last applied one; returns how many
+/// resources were re-indexed.
+pub fn catch_up(db: &Database, index: &SearchIndex) -> Result<usize, IndexerError> {
+    let mut applied = 0;
+    loop {
+        let conn = db.get()?;
+        let changes = feed::changes_since(&conn, index.applied_seq(), BATCH)?;
+        let Some(&(last_seq, _)) = changes.last() else {
+            return Ok(applied);
+        };
+        let ids: BTreeSet<String> = changes.into_iter().map(|(_, id)| id).collect();
+        let mut upserts = Vec::with_capacity(ids.len());
+        let mut deletes = Vec::new();
+        for id in ids {
+            match feed::search_doc(&conn, &id)? {
+                Some(doc) => upserts.push(doc),
+                None => deletes.push(id),
+            }
+        }
+        drop(conn);
+        applied += upserts.len() + deletes.len();
+        index.apply(upserts, &deletes, last_seq)?;
+    }
+}
+
+/// Brings the index up to date at start-up, rebuilding when it must.
+pub fn prepare(
+    db: &Database,
+    index: &SearchIndex,
+    needs_rebuild: bool,
+) -> Result<(), IndexerError> {
+    let started = std::time::Instant::now();
+    if needs_rebuild {
+        tracing::info!("building the search index from the database");
+        let total = rebuild(db, index, &|done, total| {
+            if done > 0 && done % 2048 == 0 {
+                tracing::info!(done, total, "indexing");
+            }
+        })?;
+        tracing::info!(
+            resources = total,
+            seconds = started.elapsed().as_secs_f64(),
+            "search index built"
+        );
+    } else {
+        let applied = catch_up(db, index)?;
+        if applied > 0 {
+            tracing::info!(
+                resources = applied,
+                "search index caught up with the database"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Follows the change log until the process ends.
+pub async fn follow(db: Database, index: Arc<SearchIndex>) {
+    let mut ticker = tokio::time::interval(FOLLOW_INTERVAL);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        let (db, index) = (db.clone(), index.clone());
+        let result = tokio::task::spawn_blocking(move || catch_up(&db, &index)).await;
+        match result {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => {
+                tracing::warn!(%err, "search index could not follow the catalogue; retrying")
+            }
+            Err(err) => tracing::error!(%err, "search index follower failed"),
+        }
+    }
+}
