@@ -1,0 +1,39 @@
+//! What the catalogue hands to the index: one plain record per resource.
+
+use serde::{Deserialize, Serialize};
+
+/// One resource as the index sees it, built by the catalogue from SQLite.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SearchDoc {
+    pub id: String,
+    /// `video`, `case`, `confession` or `textbook`.
+    pub kind: String,
+    pub title: String,
+    pub summary: String,
+    pub tags: Vec<String>,
+    pub sectors: Vec<String>,
+    pub violations: Vec<String>,
+    pub region: String,
+    pub year: Option<i32>,
+    /// `YYYYMMDD` with missing parts as 0, for the "newest" sort.
+    pub date_key: i64,
+    /// `open` or `loan`.
+    pub access: String,
+    /// `draft`, `published` or `withdrawn`.
+    pub status: String,
+    /// Extracted full text of the resource's documents.
+    pub body: String,
+    /// Subtitle cues of the resource's videos.
+    pub cues: Vec<CueDoc>,
+    /// A copy can be borrowed now (or the resource is open access).
+    pub available: bool,
+    pub borrow_count: u64,
+}
+
+/// One subtitle cue of a video file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CueDoc {
+    pub file_id: String,
+    pub start_ms: u64,
+    pub text: String,
+}

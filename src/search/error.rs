@@ -1,0 +1,40 @@
+//! Search errors: the user's (a query that cannot be answered, shown as is) and ours.
+
+use std::path::PathBuf;
+
+/// A request the user can fix; the message is shown to them (Chinese UI).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueryError {
+    #[error("检索式过长：最多 {max} 个字符，收到 {got} 个")]
+    TooLong { max: usize, got: usize },
+    #[error("检索式中没有可检索的文字（只有标点、符号或表情）")]
+    NothingSearchable,
+    #[error("年份范围无效：起始年份 {from} 晚于截止年份 {to}")]
+    YearRange { from: i32, to: i32 },
+    #[error("未知的排序方式「{0}」：可用 relevance、newest、most_borrowed")]
+    UnknownSort(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The user's fault (maps to 400).
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("search index directory {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Another process holds the index writer (a server while `jingshi reindex` runs).
+    #[error("the search index is being written by another process")]
+    Locked,
+}
+
+impl SearchError {
+    /// Whether the request, not the system, is at fault.
+    pub fn is_user_error(&self) -> bool {
+        matches!(self, SearchError::Query(_))
+    }
+}

@@ -1,0 +1,287 @@
+//! Running searches and suggestions against the current searcher.
+
+use std::ops::Bound;
+use std::time::Instant;
+
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+
+use super::doc::CueDoc;
+use super::facets::{FacetCollector, FacetFruit};
+use super::index::SearchIndex;
+use super::query;
+use super::request::{CueHit, Hit, SearchRequest, SearchResults, SortOrder, Suggestion};
+use super::snippet::Highlighter;
+use super::{QueryError, SearchError};
+
+/// Deepest result reachable by paging; deeper pages are empty (the total is still given).
+pub const MAX_OFFSET: usize = 10_000;
+/// Matching cues shown per video hit.
+const MAX_CUES: usize = 3;
+/// Longest prefix considered for suggestions, in characters.
+const MAX_SUGGEST_CHARS: usize = 64;
+
+const FALLBACK_NOTICE: &str =
+    "没有同时包含全部检索词的资源，以下是包含部分检索词的结果，按相关程度排列。";
+
+impl SearchIndex {
+    /// Answers a search: the page of hits with snippets, the total, and facet counts over
+    /// all matches. An empty query lists everything that passes the filters, newest first.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+        let started = Instant::now();
+        let parsed = query::parse(&req.q)?;
+        if let (Some(from), Some(to)) = (req.year_from, req.year_to)
+            && from > to
+        {
+            return Err(QueryError::YearRange { from, to }.into());
+        }
+        let filters = self.filters(req);
+        let per_page = req.per_page_clamped();
+        let page = req.page_clamped();
+        let offset = (page - 1).saturating_mul(per_page);
+        let sort = match req.sort {
+            SortOrder::Relevance if parsed.include.is_empty() => SortOrder::Newest,
+            other => other,
+        };
+
+        let searcher = self.reader.searcher();
+        let and = query::and_query(&self.fields, &parsed, &filters);
+        let (mut top, mut fruit) = self.collect(&searcher, &*and, sort, offset, per_page)?;
+        let mut fallback = false;
+        if fruit.total == 0 && !parsed.include.is_empty() {
+            let or = query::or_query(&self.fields, &parsed, &filters);
+            let (or_top, or_fruit) = self.collect(&searcher, &*or, sort, offset, per_page)?;
+            if or_fruit.total > 0 {
+                (top, fruit, fallback) = (or_top, or_fruit, true);
+            }
+        }
+
+        let highlighter = Highlighter::new(&parsed.include);
+        let hits = top
+            .into_iter()
+            .map(|(score, address)| self.hit(&searcher, address, score, &highlighter))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SearchResults {
+            total: fruit.total,
+            hits,
+            facets: fruit.facets,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            fallback,
+            notice: fallback.then(|| FALLBACK_NOTICE.to_owned()),
+            page,
+            per_page,
+        })
+    }
+
+    /// The ids of the best `limit` matches and the total, without facets or snippets
+    /// (benchmarks, internal use).
+    pub fn search_ids(&self, q: &str, limit: usize) -> Result<(u64, Vec<String>), SearchError> {
+        let parsed = query::parse(q)?;
+        let searcher = self.reader.searcher();
+        let filters = self.filters(&SearchRequest::default());
+        let limit = limit.clamp(1, MAX_OFFSET);
+        let run = |query: &dyn Query| {
+            searcher.search(
+                query,
+                &(
+                    TopDocs::with_limit(limit).order_by_score(),
+                    tantivy::collector::Count,
+                ),
+            )
+        };
+        let mut result = run(&*query::and_query(&self.fields, &parsed, &filters))?;
+        if result.1 == 0 && !parsed.include.is_empty() {
+            result = run(&*query::or_query(&self.fields, &parsed, &filters))?;
+        }
+        let mut ids = Vec::with_capacity(result.0.len());
+        for (_, address) in result.0 {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            ids.push(text(&doc, self.fields.id));
+        }
+        Ok((result.1 as u64, ids))
+    }
+
+    /// Titles containing `prefix` (titles that start with it first), for completion while
+    /// typing.
+    pub fn suggest(
+        &self,
+        prefix: &str,
+        include_unpublished: bool,
+        limit: usize,
+    ) -> Result<Vec<Suggestion>, SearchError> {
+        let limit = limit.clamp(1, 20);
+        let prefix: String = prefix
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_SUGGEST_CHARS)
+            .collect();
+        let parsed = match query::parse(&format!("\"{}\"", prefix.replace('"', " "))) {
+            Ok(parsed) => parsed,
+            Err(_) => return Ok(Vec::new()),
+        };
+        let Some(word) = parsed.include.first() else {
+            return Ok(Vec::new());
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Must,
+            query::substring_query(self.fields.title_c, word),
+        )];
+        if !include_unpublished {
+            clauses.push((Occur::Must, published(self.fields.status)));
+        }
+        let searcher = self.reader.searcher();
+        let top = searcher.search(
+            &BooleanQuery::new(clauses),
+            &TopDocs::with_limit(limit * 4).order_by_score(),
+        )?;
+        let mut found = Vec::with_capacity(top.len());
+        for (rank, (_, address)) in top.into_iter().enumerate() {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let title = text(&doc, self.fields.title);
+            let starts = super::normalize::normalize(&title).starts_with(&word.norm);
+            found.push((
+                !starts,
+                rank,
+                Suggestion {
+                    id: text(&doc, self.fields.id),
+                    title,
+                    kind: text(&doc, self.fields.kind),
+                },
+            ));
+        }
+        found.sort_by_key(|(later, rank, _)| (*later, *rank));
+        Ok(found.into_iter().take(limit).map(|(_, _, s)| s).collect())
+    }
+
+    fn filters(&self, req: &SearchRequest) -> Vec<Box<dyn Query>> {
+        let f = &self.fields;
+        let mut out: Vec<Box<dyn Query>> = Vec::new();
+        for (field, value) in [
+            (f.kind, &req.kind),
+            (f.sector, &req.sector),
+            (f.violation, &req.violation),
+            (f.access, &req.access),
+        ] {
+            if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                out.push(Box::new(TermQuery::new(
+                    Term::from_field_text(field, v),
+                    IndexRecordOption::Basic,
+                )));
+            }
+        }
+        if req.year_from.is_some() || req.year_to.is_some() {
+            let bound = |y: Option<i32>| {
+                y.map_or(Bound::Unbounded, |y| {
+                    Bound::Included(Term::from_field_i64(f.year, i64::from(y)))
+                })
+            };
+            out.push(Box::new(RangeQuery::new(
+                bound(req.year_from),
+                bound(req.year_to),
+            )));
+        }
+        if let Some(available) = req.available {
+            out.push(Box::new(TermQuery::new(
+                Term::from_field_bool(f.available, available),
+                IndexRecordOption::Basic,
+            )));
+        }
+        if !req.include_unpublished {
+            out.push(published(f.status));
+        }
+        out
+    }
+
+    fn collect(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        sort: SortOrder,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<(f32, DocAddress)>, FacetFruit), SearchError> {
+        if offset >= MAX_OFFSET {
+            return Ok((Vec::new(), searcher.search(query, &FacetCollector)?));
+        }
+        let top = TopDocs::with_limit(limit).and_offset(offset);
+        Ok(match sort {
+            SortOrder::Relevance => {
+                searcher.search(query, &(top.order_by_score(), FacetCollector))?
+            }
+            SortOrder::Newest => {
+                let by = top.order_by_fast_field::<i64>("date_key", Order::Desc);
+                let (docs, fruit) = searcher.search(query, &(by, FacetCollector))?;
+                (docs.into_iter().map(|(_, a)| (0.0, a)).collect(), fruit)
+            }
+            SortOrder::MostBorrowed => {
+                let by = top.order_by_fast_field::<u64>("borrow_count", Order::Desc);
+                let (docs, fruit) = searcher.search(query, &(by, FacetCollector))?;
+                (docs.into_iter().map(|(_, a)| (0.0, a)).collect(), fruit)
+            }
+        })
+    }
+
+    fn hit(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+        score: f32,
+        highlighter: &Highlighter,
+    ) -> Result<Hit, SearchError> {
+        let f = &self.fields;
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let title = text(&doc, f.title);
+        let kind = text(&doc, f.kind);
+        let mut cues = Vec::new();
+        if kind == "video" && !highlighter.is_empty() {
+            let all: Vec<CueDoc> = serde_json::from_str(&text(&doc, f.cues)).unwrap_or_default();
+            for cue in all {
+                if cues.len() == MAX_CUES {
+                    break;
+                }
+                if highlighter.matches(&cue.text) {
+                    cues.push(CueHit {
+                        start: cue.start_ms as f64 / 1000.0,
+                        text: highlighter.highlight(&cue.text),
+                        file_id: cue.file_id,
+                    });
+                }
+            }
+        }
+        Ok(Hit {
+            id: text(&doc, f.id),
+            title_html: highlighter.highlight(&title),
+            snippet: highlighter.snippet(&text(&doc, f.summary), &text(&doc, f.body)),
+            title,
+            kind,
+            year: doc
+                .get_first(f.year)
+                .and_then(|v| v.as_i64())
+                .and_then(|y| i32::try_from(y).ok()),
+            sectors: doc
+                .get_all(f.sector)
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            access: text(&doc, f.access),
+            status: text(&doc, f.status),
+            cues,
+            score,
+        })
+    }
+}
+
+fn published(status: Field) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(status, "published"),
+        IndexRecordOption::Basic,
+    ))
+}
+
+fn text(doc: &TantivyDocument, field: Field) -> String {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned()
+}

@@ -1,0 +1,292 @@
+//! The index's life cycle: open or create it, keep it in step with the catalogue
+//! (`apply`, `rebuild`), and remember which catalogue change it reflects.
+//!
+//! The last applied catalogue change sequence number lives in the tantivy commit payload,
+//! written atomically with the documents, so after a crash the index is never ahead of the
+//! database: it is at an older sequence number and catches up by re-applying changes
+//! (which is idempotent: delete by id, then add).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+use tantivy::directory::error::LockError;
+use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyError, Term};
+
+use super::SearchError;
+use super::analyzer;
+use super::doc::SearchDoc;
+use super::schema::{self, Fields};
+
+/// Indexing threads: the target machine has two cores, and the server keeps serving while
+/// it rebuilds.
+const MAX_WRITER_THREADS: usize = 2;
+/// Indexing memory per thread; larger means fewer segments to merge.
+const WRITER_BUDGET_PER_THREAD: usize = 96 * 1024 * 1024;
+
+/// The search index of the catalogue: one reader for the process (a fresh searcher per
+/// request) and one writer behind a lock, taken when first needed so a process that only
+/// searches never blocks a writer elsewhere.
+pub struct SearchIndex {
+    pub(crate) index: Index,
+    pub(crate) reader: IndexReader,
+    pub(crate) fields: Fields,
+    writer: Mutex<Option<IndexWriter>>,
+    applied_seq: AtomicI64,
+    version: String,
+}
+
+/// An opened index and whether it must be rebuilt from the catalogue (it was missing,
+/// corrupt, from another schema version, or never committed).
+pub struct OpenedIndex {
+    pub index: SearchIndex,
+    pub needs_rebuild: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Payload {
+    version: String,
+    seq: i64,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("applied_seq", &self.applied_seq())
+            .field("doc_count", &self.doc_count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating the directory and the index if missing. An index
+    /// that cannot be opened or was written under another schema version is wiped and
+    /// recreated empty; `needs_rebuild` then says to fill it from the catalogue.
+    pub fn open(dir: &Path) -> Result<OpenedIndex, SearchError> {
+        Self::open_versioned(dir, schema::version())
+    }
+
+    pub(crate) fn open_versioned(dir: &Path, version: String) -> Result<OpenedIndex, SearchError> {
+        let io = |source| SearchError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let (schema, fields) = schema::build();
+        if dir.join("meta.json").exists() {
+            match Index::open_in_dir(dir) {
+                Ok(index) if index.schema() == schema => {
+                    let payload = read_payload(&index);
+                    match payload {
+                        Some(p) if p.version == version => {
+                            let index = Self::from_index(index, fields, p.seq, version)?;
+                            return Ok(OpenedIndex {
+                                index,
+                                needs_rebuild: false,
+                            });
+                        }
+                        Some(p) => tracing::warn!(
+                            found = %p.version, expected = %version,
+                            "search index from another schema version; rebuilding"
+                        ),
+                        None => tracing::warn!("search index was never committed; rebuilding"),
+                    }
+                }
+                Ok(_) => tracing::warn!("search index has another schema; rebuilding"),
+                Err(error) => tracing::warn!(%error, "search index unreadable; rebuilding"),
+            }
+            wipe(dir).map_err(io)?;
+        }
+        let index = Index::builder()
+            .schema(schema)
+            .settings(IndexSettings::default())
+            .create_in_dir(dir)?;
+        Ok(OpenedIndex {
+            index: Self::from_index(index, fields, 0, version)?,
+            needs_rebuild: true,
+        })
+    }
+
+    /// An empty index in memory (tests, benchmarks).
+    pub fn open_in_ram() -> Result<SearchIndex, SearchError> {
+        let (schema, fields) = schema::build();
+        Self::from_index(Index::create_in_ram(schema), fields, 0, schema::version())
+    }
+
+    fn from_index(
+        index: Index,
+        fields: Fields,
+        seq: i64,
+        version: String,
+    ) -> Result<SearchIndex, SearchError> {
+        analyzer::register(&index);
+        // Build the segmenter now rather than in the first request.
+        let _ = analyzer::jieba();
+        // Reloads on our own commits are explicit (immediate); the watch picks up merges
+        // and commits made by another process.
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields,
+            writer: Mutex::new(None),
+            applied_seq: AtomicI64::new(seq),
+            version,
+        })
+    }
+
+    /// The last catalogue change sequence number whose effects are in the index.
+    pub fn applied_seq(&self) -> i64 {
+        self.applied_seq.load(Ordering::SeqCst)
+    }
+
+    /// Number of documents visible to searches.
+    pub fn doc_count(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Applies catalogue changes: each upserted resource replaces any document with its
+    /// id, each deleted id is removed, and the commit records `new_seq`, all or nothing.
+    /// Applying the same changes twice gives the same index.
+    pub fn apply(
+        &self,
+        upserts: Vec<SearchDoc>,
+        deletes: &[String],
+        new_seq: i64,
+    ) -> Result<(), SearchError> {
+        let mut guard = self.writer()?;
+        let writer = writer_of(&mut guard)?;
+        let result = (|| {
+            for id in deletes {
+                writer.delete_term(Term::from_field_text(self.fields.id, id));
+            }
+            for doc in &upserts {
+                writer.delete_term(Term::from_field_text(self.fields.id, &doc.id));
+                writer.add_document(schema::to_document(&self.fields, doc))?;
+            }
+            self.commit(writer, new_seq)
+        })();
+        finish(writer, result)?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Replaces the whole index with `docs`, recording `seq` (the catalogue's last change
+    /// sequence number read in the same transaction as the documents). `progress` is
+    /// called with the number of documents added so far.
+    pub fn rebuild(
+        &self,
+        docs: impl Iterator<Item = SearchDoc>,
+        seq: i64,
+        progress: &dyn Fn(u64),
+    ) -> Result<(), SearchError> {
+        let mut guard = self.writer()?;
+        let writer = writer_of(&mut guard)?;
+        let result = (|| {
+            writer.delete_all_documents()?;
+            let mut n = 0u64;
+            for doc in docs {
+                writer.add_document(schema::to_document(&self.fields, &doc))?;
+                n += 1;
+                if n % 256 == 0 {
+                    progress(n);
+                }
+            }
+            progress(n);
+            self.commit(writer, seq)
+        })();
+        finish(writer, result)?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Re-reads the committed state, e.g. after another process rebuilt the index.
+    pub fn reload(&self) -> Result<(), SearchError> {
+        self.reader.reload()?;
+        if let Some(p) = read_payload(&self.index) {
+            self.applied_seq.store(p.seq, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    fn commit(&self, writer: &mut IndexWriter, seq: i64) -> Result<(), TantivyError> {
+        let payload = serde_json::to_string(&Payload {
+            version: self.version.clone(),
+            seq,
+        })
+        .map_err(|e| TantivyError::InternalError(e.to_string()))?;
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        self.applied_seq.store(seq, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn writer(&self) -> Result<MutexGuard<'_, Option<IndexWriter>>, SearchError> {
+        // A panic while holding the lock leaves at worst uncommitted operations, which the
+        // next apply rolls back on error or commits as a consistent newer state.
+        let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            let threads = std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .clamp(1, MAX_WRITER_THREADS);
+            let writer = self
+                .index
+                .writer_with_num_threads(threads, threads * WRITER_BUDGET_PER_THREAD)
+                .map_err(|e| match e {
+                    TantivyError::LockFailure(LockError::LockBusy, _) => SearchError::Locked,
+                    other => SearchError::Index(other),
+                })?;
+            *guard = Some(writer);
+        }
+        Ok(guard)
+    }
+}
+
+fn writer_of<'a>(
+    guard: &'a mut MutexGuard<'_, Option<IndexWriter>>,
+) -> Result<&'a mut IndexWriter, SearchError> {
+    guard
+        .as_mut()
+        .ok_or_else(|| SearchError::Index(TantivyError::InternalError("no index writer".into())))
+}
+
+/// On failure, drops the uncommitted operations so a later commit cannot publish half of
+/// this batch.
+fn finish(writer: &mut IndexWriter, result: Result<(), TantivyError>) -> Result<(), SearchError> {
+    if let Err(error) = result {
+        if let Err(rollback) = writer.rollback() {
+            tracing::error!(%rollback, "search index rollback failed");
+        }
+        return Err(error.into());
+    }
+    Ok(())
+}
+
+fn read_payload(index: &Index) -> Option<Payload> {
+    let metas = index.load_metas().ok()?;
+    serde_json::from_str(metas.payload.as_deref()?).ok()
+}
+
+/// Removes the index files tantivy wrote into `dir` (its meta files and segment files named
+/// by a 32-hex-digit id), leaving anything else in the directory alone.
+fn wipe(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let stem = name.split('.').next().unwrap_or("");
+        let is_segment = stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit());
+        if name == "meta.json" || name == ".managed.json" || is_segment {
+            let path: PathBuf = entry.path();
+            if path.is_file() {
+                std::fs::remove_file(&path)?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,36 @@
+//! Chinese full-text search: analyzer, schema, indexer, query language, facets, snippets.
+//!
+//! The catalogue hands over [`SearchDoc`]s; [`SearchIndex`] keeps a tantivy index of them
+//! in step with the catalogue's change log ([`SearchIndex::apply`], [`SearchIndex::rebuild`],
+//! [`SearchIndex::applied_seq`]) and answers [`SearchRequest`]s with [`SearchResults`].
+//!
+//! Analysis: one normalisation (NFKC, lower case, unified brackets, traditional →
+//! simplified) at index and query time; a jieba word field (search mode, HMM off, the
+//! domain dictionary in `dict/domain.txt`) for ranking; a character unigram + bigram field
+//! with positions through which every query word is matched as a verbatim substring.
+
+mod analyzer;
+mod doc;
+mod error;
+mod exec;
+mod facets;
+mod index;
+mod normalize;
+mod query;
+mod request;
+mod schema;
+mod snippet;
+#[cfg(test)]
+mod tests;
+
+pub use doc::{CueDoc, SearchDoc};
+pub use error::{QueryError, SearchError};
+pub use exec::MAX_OFFSET;
+pub use index::{OpenedIndex, SearchIndex};
+pub use normalize::normalize;
+pub use query::MAX_QUERY_CHARS;
+pub use request::{
+    CueHit, DEFAULT_PER_PAGE, Facets, Hit, MAX_PER_PAGE, SearchRequest, SearchResults, SortOrder,
+    Suggestion,
+};
+pub use snippet::escape;

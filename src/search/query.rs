@@ -1,0 +1,323 @@
+//! The query language and its translation into tantivy queries.
+//!
+//! Words separated by spaces must all occur (AND), each as a verbatim substring of the
+//! normalised text (through the character n-gram field); `"exact phrase"` keeps spaces
+//! inside one word; `-word` / `-"phrase"` excludes. Anything else is plain text: field-like
+//! `title:foo`, lone `-` or `"`, unbalanced quotes, control characters. The jieba word
+//! fields add BM25 ranking. When the AND finds nothing, [`or_query`] answers with the
+//! best partial matches.
+
+use std::collections::HashSet;
+
+use tantivy::Term;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+
+use super::QueryError;
+use super::analyzer;
+use super::normalize::{self, normalize};
+use super::schema::Fields;
+
+/// Longest query accepted, in characters (a long sentence pasted from a bulletin fits).
+pub const MAX_QUERY_CHARS: usize = 256;
+
+const TITLE_BOOST: f32 = 3.0;
+const TAGS_BOOST: f32 = 2.0;
+const SUMMARY_BOOST: f32 = 1.5;
+const BODY_BOOST: f32 = 1.0;
+const CUES_BOOST: f32 = 1.0;
+/// A query word found verbatim in the title.
+const TITLE_SUBSTRING_BOOST: f32 = 3.0;
+/// Character bigrams in the OR fallback, next to the jieba words.
+const OR_BIGRAM_BOOST: f32 = 0.5;
+
+/// One query word (or quoted phrase), normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct QueryWord {
+    pub norm: String,
+    pub units: Vec<normalize::Unit>,
+}
+
+impl QueryWord {
+    fn new(norm: &str) -> Option<QueryWord> {
+        let norm = norm.trim().to_owned();
+        let units = normalize::units(&norm);
+        if units.is_empty() {
+            return None;
+        }
+        Some(QueryWord { norm, units })
+    }
+
+    fn unit(&self, i: usize) -> &str {
+        let u = self.units[i];
+        &self.norm[u.start..u.end]
+    }
+
+    /// The pieces of the word between separators, as the highlighter looks for them.
+    pub fn segments(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for (i, u) in self.units.iter().enumerate() {
+            if i > 0 && u.gap_before {
+                out.push(&self.norm[self.units[start].start..self.units[i - 1].end]);
+                start = i;
+            }
+        }
+        if let (Some(first), Some(last)) = (self.units.get(start), self.units.last()) {
+            out.push(&self.norm[first.start..last.end]);
+        }
+        out
+    }
+}
+
+/// A parsed query: what must occur and what must not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ParsedQuery {
+    pub include: Vec<QueryWord>,
+    pub exclude: Vec<QueryWord>,
+}
+
+impl ParsedQuery {
+    pub fn is_empty(&self) -> bool {
+        self.include.is_empty() && self.exclude.is_empty()
+    }
+}
+
+/// Parses the user's query. Never fails on syntax; fails only on a query that is too long
+/// or has text but nothing searchable in it (only punctuation, symbols, emoji).
+pub(crate) fn parse(q: &str) -> Result<ParsedQuery, QueryError> {
+    let got = q.chars().count();
+    if got > MAX_QUERY_CHARS {
+        return Err(QueryError::TooLong {
+            max: MAX_QUERY_CHARS,
+            got,
+        });
+    }
+    let cleaned: String = q
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let text = normalize(&cleaned);
+
+    let mut parsed = ParsedQuery::default();
+    let mut seen = HashSet::new();
+    let mut chars = text.chars().peekable();
+    let mut had_text = false;
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        had_text = true;
+        let mut negative = false;
+        if c == '-' {
+            chars.next();
+            match chars.peek() {
+                Some(&n) if !n.is_whitespace() => negative = true,
+                _ => continue, // a lone `-`
+            }
+        }
+        let mut word = String::new();
+        if matches!(chars.peek(), Some('"' | '“' | '”')) {
+            chars.next();
+            // An unclosed quote runs to the end of the query.
+            for c in chars.by_ref() {
+                if matches!(c, '"' | '“' | '”') {
+                    break;
+                }
+                word.push(c);
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c.is_whitespace() {
+                    break;
+                }
+                word.push(c);
+                chars.next();
+            }
+        }
+        let Some(word) = QueryWord::new(&word) else {
+            continue;
+        };
+        if !seen.insert((negative, word.norm.clone())) {
+            continue;
+        }
+        if negative {
+            parsed.exclude.push(word);
+        } else {
+            parsed.include.push(word);
+        }
+    }
+    if had_text && parsed.is_empty() {
+        return Err(QueryError::NothingSearchable);
+    }
+    Ok(parsed)
+}
+
+/// Matches documents whose `field` (a character n-gram field) contains `word` verbatim.
+pub(crate) fn substring_query(field: Field, word: &QueryWord) -> Box<dyn Query> {
+    let n = word.units.len();
+    let mut pos = 0usize;
+    let mut terms: Vec<(usize, Term)> = Vec::with_capacity(n);
+    for i in 0..n {
+        if i > 0 {
+            pos += if word.units[i].gap_before { 2 } else { 1 };
+        }
+        let bigram_here = i + 1 < n && !word.units[i + 1].gap_before;
+        let bigram_before = i > 0 && !word.units[i].gap_before;
+        if bigram_here {
+            let u = word.units[i];
+            let next = word.units[i + 1];
+            terms.push((
+                pos,
+                Term::from_field_text(field, &word.norm[u.start..next.end]),
+            ));
+        } else if !bigram_before {
+            terms.push((pos, Term::from_field_text(field, word.unit(i))));
+        }
+    }
+    if terms.len() == 1 {
+        let (_, term) = terms.remove(0);
+        Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+    } else {
+        Box::new(PhraseQuery::new_with_offset(terms))
+    }
+}
+
+fn term(field: Field, text: &str, boost: f32) -> (Occur, Box<dyn Query>) {
+    let q = TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    );
+    (Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost)))
+}
+
+/// The jieba words of the query words, each once.
+fn query_words(words: &[QueryWord]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for w in words {
+        for token in analyzer::words(&w.norm) {
+            if seen.insert(token.clone()) {
+                out.push(token);
+            }
+        }
+    }
+    out
+}
+
+fn word_field_clauses(f: &Fields, words: &[String], out: &mut Vec<(Occur, Box<dyn Query>)>) {
+    for w in words {
+        out.push(term(f.title_w, w, TITLE_BOOST));
+        out.push(term(f.tags_w, w, TAGS_BOOST));
+        out.push(term(f.summary_w, w, SUMMARY_BOOST));
+        out.push(term(f.body_w, w, BODY_BOOST));
+        out.push(term(f.cues_w, w, CUES_BOOST));
+    }
+}
+
+fn with_filters(
+    mut clauses: Vec<(Occur, Box<dyn Query>)>,
+    filters: &[Box<dyn Query>],
+    exclude: &[QueryWord],
+    f: &Fields,
+) -> Box<dyn Query> {
+    for filter in filters {
+        clauses.push((
+            Occur::Must,
+            Box::new(ConstScoreQuery::new(filter.box_clone(), 0.0)),
+        ));
+    }
+    for w in exclude {
+        clauses.push((Occur::MustNot, substring_query(f.text_c, w)));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+/// Every included word verbatim somewhere, no excluded word anywhere, all filters; scored
+/// by the substring matches, the title, and BM25 over the word fields.
+pub(crate) fn and_query(f: &Fields, q: &ParsedQuery, filters: &[Box<dyn Query>]) -> Box<dyn Query> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if q.include.is_empty() {
+        clauses.push((Occur::Must, Box::new(tantivy::query::AllQuery)));
+    }
+    for w in &q.include {
+        clauses.push((Occur::Must, substring_query(f.text_c, w)));
+        clauses.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(
+                substring_query(f.title_c, w),
+                TITLE_SUBSTRING_BOOST,
+            )),
+        ));
+    }
+    word_field_clauses(f, &query_words(&q.include), &mut clauses);
+    with_filters(clauses, filters, &q.exclude, f)
+}
+
+/// Any jieba word or character bigram of the included words, ranked by BM25 with the word
+/// fields dominant; for natural-language questions that no document contains verbatim.
+pub(crate) fn or_query(f: &Fields, q: &ParsedQuery, filters: &[Box<dyn Query>]) -> Box<dyn Query> {
+    let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    word_field_clauses(f, &query_words(&q.include), &mut should);
+    let mut seen = HashSet::new();
+    for w in &q.include {
+        for i in 0..w.units.len() {
+            let u = w.units[i];
+            let gram = match w.units.get(i + 1) {
+                Some(next) if !next.gap_before => &w.norm[u.start..next.end],
+                _ if w.units.len() == 1 => &w.norm[u.start..u.end],
+                _ => continue,
+            };
+            if seen.insert(gram.to_owned()) {
+                should.push(term(f.text_c, gram, OR_BIGRAM_BOOST));
+            }
+        }
+    }
+    let any: Box<dyn Query> = Box::new(BooleanQuery::new(should));
+    with_filters(vec![(Occur::Must, any)], filters, &q.exclude, f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(q: &ParsedQuery) -> (Vec<&str>, Vec<&str>) {
+        (
+            q.include.iter().map(|w| w.norm.as_str()).collect(),
+            q.exclude.iter().map(|w| w.norm.as_str()).collect(),
+        )
+    }
+
+    #[test]
+    fn parses_words_phrases_and_exclusions() {
+        let q = parse(r#"八项规定  "公款 吃喝" -月饼 -"违规 收受""#).unwrap_or_default();
+        assert_eq!(
+            words(&q),
+            (vec!["八项规定", "公款 吃喝"], vec!["月饼", "违规 收受"])
+        );
+    }
+
+    #[test]
+    fn odd_syntax_is_plain_text() {
+        let q = parse(r#"title:foo - " 受贿"#).unwrap_or_default();
+        assert_eq!(words(&q), (vec!["title:foo", "受贿"], vec![]));
+        let q = parse("“全角引号”　ＡＢＣ").unwrap_or_default();
+        assert_eq!(words(&q), (vec!["全角引号", "abc"], vec![]));
+        assert_eq!(parse("   ").map(|q| q.is_empty()), Ok(true));
+        assert_eq!(parse("-").err(), Some(QueryError::NothingSearchable));
+        assert_eq!(parse("😀🎉").err(), Some(QueryError::NothingSearchable));
+        assert!(matches!(
+            parse(&"贪".repeat(10_000)),
+            Err(QueryError::TooLong { .. })
+        ));
+    }
+
+    #[test]
+    fn segments_split_at_separators() {
+        let q = parse("刑法修正案(十一)").unwrap_or_default();
+        assert_eq!(q.include[0].segments(), vec!["刑法修正案", "十一"]);
+    }
+}

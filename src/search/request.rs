@@ -1,0 +1,158 @@
+//! What a search asks for and what it answers. The JSON names of the answer are part of
+//! the API contract (SPEC §7).
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::QueryError;
+
+/// Largest page size; `per_page` is clamped to `1..=MAX_PER_PAGE`.
+pub const MAX_PER_PAGE: usize = 100;
+/// Page size when none is given.
+pub const DEFAULT_PER_PAGE: usize = 20;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    /// Best match first (newest first for an empty query).
+    #[default]
+    Relevance,
+    /// By date, newest first.
+    Newest,
+    /// Most often borrowed first.
+    MostBorrowed,
+}
+
+impl FromStr for SortOrder {
+    type Err = QueryError;
+
+    fn from_str(s: &str) -> Result<Self, QueryError> {
+        match s {
+            "" | "relevance" => Ok(SortOrder::Relevance),
+            "newest" => Ok(SortOrder::Newest),
+            "most_borrowed" | "borrowed" => Ok(SortOrder::MostBorrowed),
+            other => Err(QueryError::UnknownSort(other.chars().take(32).collect())),
+        }
+    }
+}
+
+/// A search as the web layer passes it on. Empty strings in the filters mean "no filter".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchRequest {
+    pub q: String,
+    pub kind: Option<String>,
+    pub sector: Option<String>,
+    pub violation: Option<String>,
+    pub year_from: Option<i32>,
+    pub year_to: Option<i32>,
+    pub access: Option<String>,
+    pub available: Option<bool>,
+    pub sort: SortOrder,
+    /// 1-based.
+    pub page: usize,
+    pub per_page: usize,
+    /// Librarians see drafts and withdrawn resources too; borrowers only published ones.
+    pub include_unpublished: bool,
+}
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        SearchRequest {
+            q: String::new(),
+            kind: None,
+            sector: None,
+            violation: None,
+            year_from: None,
+            year_to: None,
+            access: None,
+            available: None,
+            sort: SortOrder::Relevance,
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+            include_unpublished: false,
+        }
+    }
+}
+
+impl SearchRequest {
+    /// A request for `q` with default filters, sort and paging.
+    pub fn query(q: impl Into<String>) -> Self {
+        SearchRequest {
+            q: q.into(),
+            ..Default::default()
+        }
+    }
+
+    pub(crate) fn per_page_clamped(&self) -> usize {
+        self.per_page.clamp(1, MAX_PER_PAGE)
+    }
+
+    pub(crate) fn page_clamped(&self) -> usize {
+        self.page.max(1)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResults {
+    /// Number of matching resources (all pages).
+    pub total: u64,
+    pub hits: Vec<Hit>,
+    pub facets: Facets,
+    pub took_ms: f64,
+    /// No resource had every word, so these are the best partial matches.
+    pub fallback: bool,
+    /// A Chinese sentence saying why the results are partial matches.
+    pub notice: Option<String>,
+    pub page: usize,
+    pub per_page: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    /// The title as HTML, matches in `<mark>`, the rest escaped.
+    pub title_html: String,
+    /// A passage as HTML, matches in `<mark>`, the rest escaped.
+    pub snippet: String,
+    pub year: Option<i32>,
+    pub sectors: Vec<String>,
+    pub access: String,
+    pub status: String,
+    /// For videos: up to three subtitle cues that match, in time order.
+    pub cues: Vec<CueHit>,
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CueHit {
+    /// Seconds from the start of the file.
+    pub start: f64,
+    /// The cue as HTML, matches in `<mark>`.
+    pub text: String,
+    pub file_id: String,
+}
+
+/// Counts over all matches (every page), with the request's filters applied.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Facets {
+    pub kind: BTreeMap<String, u64>,
+    pub sector: BTreeMap<String, u64>,
+    pub violation: BTreeMap<String, u64>,
+    pub year: BTreeMap<String, u64>,
+    pub access: BTreeMap<String, u64>,
+    /// How many matches can be borrowed now.
+    pub available: u64,
+}
+
+/// A title completion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suggestion {
+    pub id: String,
+    pub title: String,
+    pub kind: String,
+}

@@ -1,0 +1,146 @@
+//! The index schema, its version, and turning a [`SearchDoc`] into a tantivy document.
+
+use tantivy::TantivyDocument;
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+
+use super::analyzer::{self, CHAR_TOKENIZER, WORD_TOKENIZER};
+use super::doc::SearchDoc;
+
+/// Bump whenever the schema or the analysis changes meaning; an index written under another
+/// version is wiped and rebuilt on open. The domain dictionary's fingerprint is added to it.
+const SCHEMA_VERSION: u32 = 1;
+
+/// The version string kept in the index's commit payload.
+pub(crate) fn version() -> String {
+    format!("{SCHEMA_VERSION}-{}", analyzer::fingerprint())
+}
+
+/// Handles of every field.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fields {
+    pub id: Field,
+    pub kind: Field,
+    pub status: Field,
+    pub access: Field,
+    pub sector: Field,
+    pub violation: Field,
+    pub region: Field,
+    pub year: Field,
+    pub date_key: Field,
+    pub available: Field,
+    pub borrow_count: Field,
+    // Stored originals, for hits and snippets.
+    pub title: Field,
+    pub summary: Field,
+    pub tags: Field,
+    pub body: Field,
+    /// The cues as JSON (`[CueDoc]`).
+    pub cues: Field,
+    // jieba word fields, for BM25 ranking.
+    pub title_w: Field,
+    pub tags_w: Field,
+    pub summary_w: Field,
+    pub body_w: Field,
+    pub cues_w: Field,
+    // Character n-grams with positions: `text_c` has every searched text (the substring
+    // filter), `title_c` the title alone (title boost, suggestions).
+    pub title_c: Field,
+    pub text_c: Field,
+}
+
+pub(crate) fn build() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let stored_only = TextOptions::default().set_stored();
+    let word = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(WORD_TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let chars = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(CHAR_TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        kind: b.add_text_field("kind", STRING | STORED | FAST),
+        status: b.add_text_field("status", STRING | STORED),
+        access: b.add_text_field("access", STRING | STORED | FAST),
+        sector: b.add_text_field("sector", STRING | STORED | FAST),
+        violation: b.add_text_field("violation", STRING | STORED | FAST),
+        region: b.add_text_field("region", STRING | STORED),
+        year: b.add_i64_field("year", INDEXED | STORED | FAST),
+        date_key: b.add_i64_field("date_key", FAST),
+        available: b.add_bool_field("available", INDEXED | STORED | FAST),
+        borrow_count: b.add_u64_field("borrow_count", STORED | FAST),
+        title: b.add_text_field("title", stored_only.clone()),
+        summary: b.add_text_field("summary", stored_only.clone()),
+        tags: b.add_text_field("tags", stored_only.clone()),
+        body: b.add_text_field("body", stored_only.clone()),
+        cues: b.add_text_field("cues", stored_only),
+        title_w: b.add_text_field("title_w", word.clone()),
+        tags_w: b.add_text_field("tags_w", word.clone()),
+        summary_w: b.add_text_field("summary_w", word.clone()),
+        body_w: b.add_text_field("body_w", word.clone()),
+        cues_w: b.add_text_field("cues_w", word),
+        title_c: b.add_text_field("title_c", chars.clone()),
+        text_c: b.add_text_field("text_c", chars),
+    };
+    (b.build(), fields)
+}
+
+/// The tantivy document for one resource.
+pub(crate) fn to_document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
+    let mut doc = TantivyDocument::new();
+    doc.add_text(f.id, &d.id);
+    doc.add_text(f.kind, &d.kind);
+    doc.add_text(f.status, &d.status);
+    doc.add_text(f.access, &d.access);
+    for s in &d.sectors {
+        doc.add_text(f.sector, s);
+    }
+    for v in &d.violations {
+        doc.add_text(f.violation, v);
+    }
+    doc.add_text(f.region, &d.region);
+    if let Some(year) = d.year {
+        doc.add_i64(f.year, i64::from(year));
+    }
+    doc.add_i64(f.date_key, d.date_key);
+    doc.add_bool(f.available, d.available);
+    doc.add_u64(f.borrow_count, d.borrow_count);
+
+    doc.add_text(f.title, &d.title);
+    doc.add_text(f.title_w, &d.title);
+    doc.add_text(f.title_c, &d.title);
+    doc.add_text(f.text_c, &d.title);
+    if !d.summary.is_empty() {
+        doc.add_text(f.summary, &d.summary);
+        doc.add_text(f.summary_w, &d.summary);
+        doc.add_text(f.text_c, &d.summary);
+    }
+    for tag in &d.tags {
+        doc.add_text(f.tags, tag);
+        doc.add_text(f.tags_w, tag);
+        doc.add_text(f.text_c, tag);
+    }
+    if !d.body.is_empty() {
+        doc.add_text(f.body, &d.body);
+        doc.add_text(f.body_w, &d.body);
+        doc.add_text(f.text_c, &d.body);
+    }
+    if !d.cues.is_empty() {
+        // Serialising plain strings and integers cannot fail.
+        doc.add_text(
+            f.cues,
+            serde_json::to_string(&d.cues).unwrap_or_else(|_| "[]".to_owned()),
+        );
+        for cue in &d.cues {
+            doc.add_text(f.cues_w, &cue.text);
+            doc.add_text(f.text_c, &cue.text);
+        }
+    }
+    doc
+}

@@ -1,0 +1,350 @@
+//! Highlighting: find the query words (normalised) in normalised text, map the matches back
+//! to the original, escape everything and wrap the matches in `<mark>`.
+//!
+//! tantivy's snippet generator works on one field's tokens, which for character n-grams
+//! gives odd fragments, so passages are chosen here: the window of about
+//! [`SNIPPET_CHARS`] characters with the most distinct query words, then the most matches.
+
+use super::normalize::{self, CharClass, class, normalize, normalize_mapped};
+use super::query::QueryWord;
+
+/// Length of a passage, in characters.
+pub const SNIPPET_CHARS: usize = 120;
+/// Characters of context shown before the first match of a passage.
+const CONTEXT_BEFORE: usize = 24;
+/// Matches closer than this (bytes of normalised text) count as one window.
+const WINDOW_BYTES: usize = 240;
+/// Text scanned for a passage; beyond it the best passage so far is taken.
+const MAX_SCAN_BYTES: usize = 2 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy)]
+struct Match {
+    start: usize,
+    end: usize,
+    needle: usize,
+}
+
+/// The query words to mark, each as its pieces between separators.
+pub(crate) struct Highlighter {
+    needles: Vec<Vec<String>>,
+}
+
+impl Highlighter {
+    pub fn new(words: &[QueryWord]) -> Self {
+        Highlighter {
+            needles: words
+                .iter()
+                .map(|w| w.segments().into_iter().map(str::to_owned).collect())
+                .filter(|s: &Vec<String>| !s.is_empty())
+                .collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.needles.is_empty()
+    }
+
+    /// Whether any query word occurs in `text` (raw).
+    pub fn matches(&self, text: &str) -> bool {
+        let norm = normalize(text);
+        let mut found = Vec::new();
+        self.find(&norm, &mut found);
+        !found.is_empty()
+    }
+
+    /// `text` as HTML with every query word marked.
+    pub fn highlight(&self, text: &str) -> String {
+        if self.needles.is_empty() {
+            return escape(text);
+        }
+        let mapped = normalize_mapped(text);
+        let mut found = Vec::new();
+        self.find(&mapped.text, &mut found);
+        let marks = to_original(&mapped, &found);
+        render(text, 0, text.len(), &marks)
+    }
+
+    /// The best passage of `summary` and `body` as HTML, or their beginning if no query
+    /// word occurs in them.
+    pub fn snippet(&self, summary: &str, body: &str) -> String {
+        if self.needles.is_empty() {
+            return lead(summary, body);
+        }
+        // (score, line, window start in normalised line bytes)
+        let mut best: Option<(u64, &str, usize)> = None;
+        let mut scanned = 0usize;
+        let mut found = Vec::new();
+        let all = if self.needles.len() >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.needles.len()) - 1
+        };
+        'texts: for text in [summary, body] {
+            for line in text.split('\n') {
+                scanned += line.len();
+                if scanned > MAX_SCAN_BYTES {
+                    break 'texts;
+                }
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let norm = normalize(line);
+                found.clear();
+                self.find(&norm, &mut found);
+                if found.is_empty() {
+                    continue;
+                }
+                found.sort_by_key(|m| m.start);
+                let (score, mask, start) = best_window(&found);
+                if best.is_none_or(|(s, _, _)| score > s) {
+                    best = Some((score, line, start));
+                }
+                if mask == all {
+                    break 'texts;
+                }
+            }
+        }
+        let Some((_, line, start)) = best else {
+            return lead(summary, body);
+        };
+        let mapped = normalize_mapped(line);
+        found.clear();
+        self.find(&mapped.text, &mut found);
+        let marks = to_original(&mapped, &found);
+        let first = mapped.original(start);
+        let from = back_chars(line, first, CONTEXT_BEFORE);
+        let to = forward_chars(line, from, SNIPPET_CHARS);
+        let mut html = String::new();
+        if from > 0 {
+            html.push('…');
+        }
+        html.push_str(&render(line, from, to, &marks));
+        if to < line.len() {
+            html.push('…');
+        }
+        html
+    }
+
+    fn find(&self, norm: &str, out: &mut Vec<Match>) {
+        for (k, segments) in self.needles.iter().enumerate() {
+            let Some(first) = segments.first() else {
+                continue;
+            };
+            for (pos, _) in norm.match_indices(first.as_str()) {
+                if starts_inside_run(norm, pos) {
+                    continue;
+                }
+                let mut cursor = pos + first.len();
+                let mut ok = true;
+                for seg in &segments[1..] {
+                    let rest = &norm[cursor..];
+                    let skipped: usize = rest
+                        .chars()
+                        .take_while(|&c| class(c) == CharClass::Sep)
+                        .map(char::len_utf8)
+                        .sum();
+                    if skipped == 0 || !rest[skipped..].starts_with(seg.as_str()) {
+                        ok = false;
+                        break;
+                    }
+                    cursor += skipped + seg.len();
+                }
+                if ok && !ends_inside_run(norm, cursor) {
+                    out.push(Match {
+                        start: pos,
+                        end: cursor,
+                        needle: k,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// A match must not cut a run of letters/digits, which the index treats as one unit.
+fn starts_inside_run(norm: &str, pos: usize) -> bool {
+    let before = norm[..pos].chars().next_back();
+    let at = norm[pos..].chars().next();
+    matches!(
+        (before.map(class), at.map(class)),
+        (Some(CharClass::Alnum), Some(CharClass::Alnum))
+    )
+}
+
+fn ends_inside_run(norm: &str, end: usize) -> bool {
+    let before = norm[..end].chars().next_back();
+    let at = norm[end..].chars().next();
+    matches!(
+        (before.map(class), at.map(class)),
+        (Some(CharClass::Alnum), Some(CharClass::Alnum))
+    )
+}
+
+/// The best window among sorted matches: `(score, needles bitmask, start)`.
+fn best_window(found: &[Match]) -> (u64, u64, usize) {
+    let mut best = (0u64, 0u64, 0usize);
+    for (i, m) in found.iter().enumerate() {
+        let mut mask = 0u64;
+        let mut count = 0u64;
+        for n in found[i..]
+            .iter()
+            .take_while(|n| n.start < m.start + WINDOW_BYTES)
+        {
+            mask |= 1u64 << (n.needle % 64);
+            count += 1;
+        }
+        let score = u64::from(mask.count_ones()) * 1000 + count.min(999);
+        if score > best.0 {
+            best = (score, mask, m.start);
+        }
+    }
+    best
+}
+
+/// Matches as sorted, merged byte ranges of the original text.
+fn to_original(mapped: &normalize::Mapped, found: &[Match]) -> Vec<(usize, usize)> {
+    let mut marks: Vec<(usize, usize)> = found
+        .iter()
+        .map(|m| (mapped.original(m.start), mapped.original(m.end)))
+        .filter(|(s, e)| e > s)
+        .collect();
+    marks.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(marks.len());
+    for (s, e) in marks {
+        match merged.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e)),
+        }
+    }
+    merged
+}
+
+/// `text[from..to]` escaped, with the parts inside `marks` wrapped in `<mark>`.
+fn render(text: &str, from: usize, to: usize, marks: &[(usize, usize)]) -> String {
+    let mut html = String::with_capacity(to - from + 32);
+    let mut at = from;
+    for &(s, e) in marks {
+        let (s, e) = (s.max(from), e.min(to));
+        if s >= e || s < at {
+            continue;
+        }
+        escape_into(&text[at..s], &mut html);
+        html.push_str("<mark>");
+        escape_into(&text[s..e], &mut html);
+        html.push_str("</mark>");
+        at = e;
+    }
+    escape_into(&text[at..to], &mut html);
+    html
+}
+
+/// The beginning of the summary (or of the body), escaped, on one line.
+fn lead(summary: &str, body: &str) -> String {
+    let text = if summary.trim().is_empty() {
+        body
+    } else {
+        summary
+    };
+    let text = text.trim_start();
+    let end = forward_chars(text, 0, SNIPPET_CHARS);
+    let flat: String = text[..end]
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    let mut html = escape(&flat);
+    if end < text.len() {
+        html.push('…');
+    }
+    html
+}
+
+fn back_chars(text: &str, at: usize, n: usize) -> usize {
+    text[..at]
+        .char_indices()
+        .rev()
+        .take(n)
+        .last()
+        .map_or(at, |(i, _)| i)
+}
+
+fn forward_chars(text: &str, at: usize, n: usize) -> usize {
+    text[at..]
+        .char_indices()
+        .nth(n)
+        .map_or(text.len(), |(i, _)| at + i)
+}
+
+/// HTML-escapes text for element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(text, &mut out);
+    out
+}
+
+fn escape_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::query::parse;
+
+    fn hl(q: &str) -> Highlighter {
+        Highlighter::new(&parse(q).unwrap_or_default().include)
+    }
+
+    #[test]
+    fn marks_matches_and_escapes_the_rest() {
+        let h = hl("受贿");
+        assert_eq!(
+            h.highlight("<b>受贿罪</b> & 受賄"),
+            "&lt;b&gt;<mark>受贿</mark>罪&lt;/b&gt; &amp; <mark>受賄</mark>"
+        );
+    }
+
+    #[test]
+    fn marks_across_brackets_and_full_width() {
+        let h = hl("刑法修正案(十一)");
+        assert_eq!(
+            h.highlight("《刑法修正案（十一）》"),
+            "《<mark>刑法修正案（十一</mark>）》"
+        );
+        let h = hl("2023");
+        assert_eq!(
+            h.highlight("２０２３年；12023"),
+            "<mark>２０２３</mark>年；12023"
+        );
+    }
+
+    #[test]
+    fn snippet_picks_the_window_with_most_words() {
+        let h = hl("月饼 八项规定");
+        let body = format!(
+            "{}\n中秋节前收受月饼。\n{}违反中央八项规定精神，违规收受月饼礼盒。{}",
+            "无关内容。".repeat(50),
+            "前文".repeat(30),
+            "后文".repeat(100)
+        );
+        let s = h.snippet("", &body);
+        assert!(s.contains("<mark>八项规定</mark>"), "{s}");
+        assert!(s.contains("<mark>月饼</mark>"), "{s}");
+        assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
+        assert!(s.chars().count() < SNIPPET_CHARS + 40, "{s}");
+    }
+
+    #[test]
+    fn snippet_without_match_is_the_lead() {
+        let h = hl("不存在");
+        assert_eq!(h.snippet("摘要<文本>", "正文"), "摘要&lt;文本&gt;");
+    }
+}
