@@ -2,5 +2,6 @@
 
 mod common;
 
+mod access;
 mod catalog_import;
 mod demo_catalogue;

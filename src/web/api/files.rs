@@ -34,7 +34,7 @@ async fn download_file(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ApiPath(file_id): ApiPath<String>,
-    request: Request,
+    mut request: Request,
 ) -> Result<Response, AppError> {
     let missing = || AppError::not_found("没有这个文件");
     if !is_file_id(&file_id) {
@@ -81,20 +81,50 @@ async fn download_file(
             return Err(AppError::new(StatusCode::FORBIDDEN, "forbidden", message));
         }
     }
+    // Several ranges at once would need multipart/byteranges; answering with the whole
+    // file instead is what RFC 9110 allows, and players only ask for one range.
+    if request
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|range| range.contains(','))
+    {
+        request.headers_mut().remove(header::RANGE);
+    }
     let path = state.store.path_of(&record.sha256)?;
+    let mime_type = record
+        .mime
+        .parse()
+        .unwrap_or(mime_guess::mime::APPLICATION_OCTET_STREAM);
+    // ServeFile does not evaluate If-Range: keep the request to serve the whole file
+    // when the client's validator turns out to be stale.
+    let if_range = request.headers().get(header::IF_RANGE).cloned();
+    let full_request = if_range.as_ref().map(|_| {
+        let mut plain = Request::new(axum::body::Body::empty());
+        *plain.method_mut() = request.method().clone();
+        *plain.uri_mut() = request.uri().clone();
+        *plain.headers_mut() = request.headers().clone();
+        plain.headers_mut().remove(header::RANGE);
+        plain.headers_mut().remove(header::IF_RANGE);
+        plain
+    });
+    let serve =
+        |request: Request| ServeFile::new_with_mime(path.clone(), &mime_type).oneshot(request);
+    let mut response = serve(request)
+        .await
+        .map_err(AppError::internal)?
+        .into_response();
+    if let (Some(validator), Some(full_request)) = (if_range, full_request)
+        && response.status() == StatusCode::PARTIAL_CONTENT
+        && !if_range_matches(&validator, response.headers())
+    {
+        response = serve(full_request)
+            .await
+            .map_err(AppError::internal)?
+            .into_response();
+    }
     let mime = HeaderValue::from_str(&record.mime)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    let mut response = ServeFile::new_with_mime(
-        path,
-        &record
-            .mime
-            .parse()
-            .unwrap_or(mime_guess::mime::APPLICATION_OCTET_STREAM),
-    )
-    .oneshot(request)
-    .await
-    .map_err(AppError::internal)?
-    .into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, mime);
     if let Ok(disposition) = HeaderValue::from_str(&format!(
@@ -107,7 +137,30 @@ async fn download_file(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-cache"),
     );
+    // Text files are served without a charset (they may be GB18030): never sniff.
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     Ok(response)
+}
+
+/// RFC 9110 §13.1.5: a strong entity tag or the exact Last-Modified date.
+fn if_range_matches(validator: &HeaderValue, response: &axum::http::HeaderMap) -> bool {
+    let Ok(validator) = validator.to_str() else {
+        return false;
+    };
+    let validator = validator.trim();
+    if validator.starts_with('"') {
+        return response.get(header::ETAG).and_then(|v| v.to_str().ok()) == Some(validator);
+    }
+    if validator.starts_with("W/") {
+        return false;
+    }
+    response
+        .get(header::LAST_MODIFIED)
+        .and_then(|v| v.to_str().ok())
+        == Some(validator)
 }
 
 /// RFC 5987 encoding of a file name for `Content-Disposition`.
