@@ -14,5 +14,6 @@ pub mod config;
 pub mod content;
 pub mod db;
 pub mod indexer;
+pub mod loans;
 pub mod search;
 pub mod web;

@@ -10,6 +10,7 @@ use super::DbError;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_catalog.sql"),
     include_str!("migrations/002_sessions.sql"),
+    include_str!("migrations/003_loans.sql"),
 ];
 
 /// The schema version this program writes.

@@ -1,0 +1,301 @@
+//! Capacity over date ranges: for a resource and format, the loans that hold a copy
+//! or licence on a day never outnumber its licences (digital) or copies in
+//! circulation (physical). The arithmetic is pure; the loaders read what it needs.
+
+use jiff::civil::Date;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::LoanError;
+use super::days::{add_days, day_number, length_days};
+use super::model::{Format, HOLDING_SQL, LoanId, Period};
+
+/// How many loans a resource and format can carry on one day; `None` is unlimited.
+pub type Capacity = Option<u32>;
+
+/// How many of `bookings` cover each day of `from..=to`.
+pub fn usage(bookings: &[Period], from: Date, to: Date) -> Vec<u32> {
+    let (first, last) = (day_number(from), day_number(to));
+    if last < first {
+        return Vec::new();
+    }
+    let len = (last - first + 1) as usize;
+    // Difference array: +1 where a booking starts, -1 after it ends.
+    let mut delta = vec![0i64; len + 1];
+    for booking in bookings {
+        let (s, e) = (
+            day_number(booking.start).max(first),
+            day_number(booking.end).min(last),
+        );
+        if s > e {
+            continue;
+        }
+        delta[(s - first) as usize] += 1;
+        delta[(e - first + 1) as usize] -= 1;
+    }
+    let mut running = 0i64;
+    delta[..len]
+        .iter()
+        .map(|d| {
+            running += d;
+            running.max(0) as u32
+        })
+        .collect()
+}
+
+/// The most loans on any one day of `period`.
+pub fn peak(bookings: &[Period], period: Period) -> u32 {
+    usage(bookings, period.start, period.end)
+        .into_iter()
+        .max()
+        .unwrap_or(0)
+}
+
+/// Whether one more loan over `period` keeps every day within `capacity`.
+pub fn fits(capacity: Capacity, bookings: &[Period], period: Period) -> bool {
+    match capacity {
+        None => true,
+        Some(cap) => peak(bookings, period) < cap,
+    }
+}
+
+/// The earliest period starting on or after `from`, `len` days long (its end moved
+/// by `shift_end`, e.g. to the next open day), that fits; searched for `horizon` days.
+pub fn earliest_fit(
+    capacity: Capacity,
+    bookings: &[Period],
+    from: Date,
+    len: i64,
+    horizon: i64,
+    shift_end: impl Fn(Date) -> Date,
+) -> Option<Period> {
+    if capacity == Some(0) || len < 1 {
+        return None;
+    }
+    // One usage table over the whole window, then a scan of candidate starts.
+    let window_end = shift_end(add_days(from, horizon + len));
+    let per_day = usage(bookings, from, window_end);
+    let cap = capacity.unwrap_or(u32::MAX);
+    (0..horizon).find_map(|offset| {
+        let start = add_days(from, offset);
+        let end = shift_end(add_days(start, len - 1));
+        let (s, e) = (
+            offset as usize,
+            (day_number(end) - day_number(from)) as usize,
+        );
+        let window = per_day.get(s..=e)?;
+        window
+            .iter()
+            .all(|used| *used < cap)
+            .then_some(Period { start, end })
+    })
+}
+
+/// The capacity of a resource in a format: its licences (NULL is unlimited) or its
+/// copies in circulation.
+pub fn capacity_of(
+    conn: &Connection,
+    resource_id: &str,
+    format: Format,
+) -> Result<Capacity, LoanError> {
+    let capacity = match format {
+        Format::Digital => conn
+            .query_row(
+                "SELECT licences FROM resources WHERE id = ?1",
+                [resource_id],
+                |row| row.get::<_, Option<u32>>(0),
+            )
+            .optional()?
+            .ok_or_else(|| LoanError::ResourceNotFound(resource_id.to_owned()))?,
+        Format::Physical => Some(conn.query_row(
+            "SELECT count(*) FROM copies WHERE resource_id = ?1 AND in_circulation = 1",
+            [resource_id],
+            |row| row.get::<_, u32>(0),
+        )?),
+    };
+    Ok(capacity)
+}
+
+/// The periods of the loans holding capacity that overlap `from..=to`, leaving out
+/// `except` (the loan being moved or renewed).
+pub fn holders(
+    conn: &Connection,
+    resource_id: &str,
+    format: Format,
+    from: Date,
+    to: Date,
+    except: Option<LoanId>,
+) -> Result<Vec<Period>, LoanError> {
+    let sql = format!(
+        "SELECT start_date, end_date FROM loans
+         WHERE resource_id = ?1 AND format = ?2 AND status IN {HOLDING_SQL}
+           AND start_date <= ?4 AND end_date >= ?3 AND id IS NOT ?5"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(
+            params![
+                resource_id,
+                format.as_str(),
+                from.to_string(),
+                to.to_string(),
+                except.map(|id| id.0)
+            ],
+            |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|(start, end)| {
+            Ok(Period {
+                start: super::days::parse_date("start", &start)?,
+                end: super::days::parse_date("end", &end)?,
+            })
+        })
+        .collect()
+}
+
+/// Whether `period` fits `resource_id` in `format`, `except` one loan.
+pub fn period_fits(
+    conn: &Connection,
+    resource_id: &str,
+    format: Format,
+    period: Period,
+    except: Option<LoanId>,
+) -> Result<bool, LoanError> {
+    let capacity = capacity_of(conn, resource_id, format)?;
+    if capacity.is_none() {
+        return Ok(true);
+    }
+    let bookings = holders(conn, resource_id, format, period.start, period.end, except)?;
+    Ok(fits(capacity, &bookings, period))
+}
+
+/// How far ahead a free period is looked for.
+pub const SEARCH_HORIZON_DAYS: i64 = 366;
+
+/// The earliest free period of the same length as `period`, from `from` on.
+pub fn suggest(
+    conn: &Connection,
+    resource_id: &str,
+    format: Format,
+    period: Period,
+    from: Date,
+    except: Option<LoanId>,
+    shift_end: impl Fn(Date) -> Date,
+) -> Result<Option<Period>, LoanError> {
+    let capacity = capacity_of(conn, resource_id, format)?;
+    let len = length_days(period.start, period.end);
+    let to = add_days(from, SEARCH_HORIZON_DAYS + len + 14);
+    let bookings = holders(conn, resource_id, format, from, to, except)?;
+    Ok(earliest_fit(
+        capacity,
+        &bookings,
+        from,
+        len,
+        SEARCH_HORIZON_DAYS,
+        shift_end,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn p(start: (i16, i8, i8), end: (i16, i8, i8)) -> Period {
+        Period {
+            start: date(start.0, start.1, start.2),
+            end: date(end.0, end.1, end.2),
+        }
+    }
+
+    #[test]
+    fn usage_counts_each_day() {
+        let bookings = [p((2026, 5, 1), (2026, 5, 3)), p((2026, 5, 3), (2026, 5, 5))];
+        assert_eq!(
+            usage(&bookings, date(2026, 4, 30), date(2026, 5, 6)),
+            vec![0, 1, 1, 2, 1, 1, 0]
+        );
+        // A booking sticking out of the window on both sides.
+        assert_eq!(
+            usage(
+                &[p((2026, 4, 1), (2026, 6, 1))],
+                date(2026, 5, 1),
+                date(2026, 5, 2)
+            ),
+            vec![1, 1]
+        );
+        assert!(usage(&bookings, date(2026, 5, 2), date(2026, 5, 1)).is_empty());
+    }
+
+    #[test]
+    fn a_loan_fits_when_every_day_has_room() {
+        let bookings = [p((2026, 5, 1), (2026, 5, 3)), p((2026, 5, 3), (2026, 5, 5))];
+        assert!(fits(Some(2), &bookings, p((2026, 5, 4), (2026, 5, 10))));
+        assert!(!fits(Some(2), &bookings, p((2026, 5, 2), (2026, 5, 3))));
+        assert!(fits(Some(3), &bookings, p((2026, 5, 2), (2026, 5, 3))));
+        assert!(fits(None, &bookings, p((2026, 5, 2), (2026, 5, 3))));
+        assert!(!fits(Some(0), &[], p((2026, 5, 2), (2026, 5, 3))));
+        // Touching periods do not overlap: 1–3 and 4–6 share no day.
+        assert!(fits(
+            Some(1),
+            &[p((2026, 5, 1), (2026, 5, 3))],
+            p((2026, 5, 4), (2026, 5, 6))
+        ));
+        assert!(!fits(
+            Some(1),
+            &[p((2026, 5, 1), (2026, 5, 3))],
+            p((2026, 5, 3), (2026, 5, 6))
+        ));
+    }
+
+    #[test]
+    fn earliest_fit_finds_the_first_free_run_of_the_same_length() {
+        let bookings = [
+            p((2026, 5, 1), (2026, 5, 10)),
+            p((2026, 5, 12), (2026, 5, 14)),
+        ];
+        let same = |d: Date| d;
+        // Three days from 1 May: the gap on 11 May is too short, the 15th fits.
+        assert_eq!(
+            earliest_fit(Some(1), &bookings, date(2026, 5, 1), 3, 60, same),
+            Some(p((2026, 5, 15), (2026, 5, 17)))
+        );
+        assert_eq!(
+            earliest_fit(Some(1), &bookings, date(2026, 5, 1), 1, 60, same),
+            Some(p((2026, 5, 11), (2026, 5, 11)))
+        );
+        assert_eq!(
+            earliest_fit(Some(2), &bookings, date(2026, 5, 1), 5, 60, same),
+            Some(p((2026, 5, 1), (2026, 5, 5)))
+        );
+        assert_eq!(
+            earliest_fit(Some(0), &[], date(2026, 5, 1), 1, 60, same),
+            None
+        );
+        // Nothing within the horizon.
+        assert_eq!(
+            earliest_fit(
+                Some(1),
+                &[p((2026, 1, 1), (2027, 1, 1))],
+                date(2026, 5, 1),
+                2,
+                30,
+                same
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn earliest_fit_checks_the_shifted_end() {
+        // The end moves from Saturday 16 May to Monday 18 May, which is booked.
+        let bookings = [p((2026, 5, 18), (2026, 5, 18))];
+        let to_monday = |d: Date| match d.weekday() {
+            jiff::civil::Weekday::Saturday => add_days(d, 2),
+            jiff::civil::Weekday::Sunday => add_days(d, 1),
+            _ => d,
+        };
+        let found = earliest_fit(Some(1), &bookings, date(2026, 5, 14), 3, 30, to_monday);
+        assert_eq!(found, Some(p((2026, 5, 19), (2026, 5, 21))));
+    }
+}

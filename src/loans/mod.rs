@@ -1,0 +1,48 @@
+//! Loans and coordination (SPEC §5): requests for a unit, capacity over date ranges,
+//! the waitlist, renewals, digital access windows, closed days, the librarian's queue
+//! and calendar, notifications and reports after use. No HTTP here.
+//!
+//! Decisions:
+//! - A `requested` loan holds its copy or licence for its days, like `approved`,
+//!   `active` and `overdue`. A unit told "requested" is therefore never turned down
+//!   later for lack of room, and concurrent requests for the last slot resolve at
+//!   request time: one `requested`, the rest `waitlisted` in arrival order. Approval
+//!   checks capacity again in its transaction (holdings may have shrunk).
+//! - A waitlisted request that fits is promoted to `requested` (and approved at once
+//!   when the resource auto-approves). Promotion runs, in arrival order, in the
+//!   transaction that frees room (cancel, reject, return, move), before each new
+//!   request, and every minute in the background task.
+//! - A waitlisted request can be rejected or cancelled like a request.
+//! - Every step runs in one `BEGIN IMMEDIATE` transaction and first applies what
+//!   the date alone decides (activation, expiry, overdue), so a step never acts on a
+//!   state the background task has not caught up with yet.
+
+mod calendar;
+mod capacity;
+pub mod days;
+mod error;
+mod model;
+pub mod notify;
+mod read;
+mod request;
+mod steps;
+mod store;
+pub mod sweep;
+
+pub use calendar::{Availability, MonthView, availability, month};
+pub use capacity::{Capacity, earliest_fit, fits, peak, usage};
+pub use error::LoanError;
+pub use model::{
+    Action, Actor, Format, Loan, LoanId, LoanStatus, MAX_RENEWALS, Period, Report, next_status,
+};
+pub use read::{
+    Conflict, LoanFilter, QueueItem, available_on, borrow_count, get, list, queue,
+    unit_has_active_loan,
+};
+pub use request::{
+    LoanRequest, MoveRequest, auto_approves, create, loan_settings, move_loan, set_auto_approve,
+};
+pub use steps::{
+    IssueRequest, RejectRequest, RenewRequest, ReportRequest, ReturnRequest, approve, cancel,
+    issue, reject, renew, report, return_loan,
+};

@@ -1,0 +1,446 @@
+//! Loan states, formats, actions and SPEC §5's transition table; the loan as shown.
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use super::LoanError;
+use crate::accounts::SessionUser;
+
+/// A loan's number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LoanId(pub i64);
+
+impl std::fmt::Display for LoanId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Where a loan is in its life (stored as text with a CHECK constraint).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LoanStatus {
+    Requested,
+    Approved,
+    Active,
+    Returned,
+    Rejected,
+    Cancelled,
+    Expired,
+    Overdue,
+    Waitlisted,
+}
+
+impl LoanStatus {
+    pub const ALL: [LoanStatus; 9] = [
+        LoanStatus::Requested,
+        LoanStatus::Approved,
+        LoanStatus::Active,
+        LoanStatus::Returned,
+        LoanStatus::Rejected,
+        LoanStatus::Cancelled,
+        LoanStatus::Expired,
+        LoanStatus::Overdue,
+        LoanStatus::Waitlisted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoanStatus::Requested => "requested",
+            LoanStatus::Approved => "approved",
+            LoanStatus::Active => "active",
+            LoanStatus::Returned => "returned",
+            LoanStatus::Rejected => "rejected",
+            LoanStatus::Cancelled => "cancelled",
+            LoanStatus::Expired => "expired",
+            LoanStatus::Overdue => "overdue",
+            LoanStatus::Waitlisted => "waitlisted",
+        }
+    }
+
+    /// The Chinese name shown to users.
+    pub fn label(self) -> &'static str {
+        match self {
+            LoanStatus::Requested => "待审批",
+            LoanStatus::Approved => "已批准",
+            LoanStatus::Active => "借阅中",
+            LoanStatus::Returned => "已归还",
+            LoanStatus::Rejected => "已驳回",
+            LoanStatus::Cancelled => "已取消",
+            LoanStatus::Expired => "已到期",
+            LoanStatus::Overdue => "已逾期",
+            LoanStatus::Waitlisted => "候补中",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, LoanError> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == value.trim())
+            .ok_or_else(|| {
+                LoanError::invalid(
+                    "status",
+                    format!(
+                        "“{value}”不是有效的借阅状态；应为 requested、approved、active、returned、rejected、cancelled、expired、overdue 或 waitlisted"
+                    ),
+                )
+            })
+    }
+
+    /// Whether a loan in this state takes a copy or licence for its days. A request
+    /// holds its slot until decided, so that a unit told "requested" is not later
+    /// turned down for lack of room; see the module documentation.
+    pub fn holds_capacity(self) -> bool {
+        matches!(
+            self,
+            LoanStatus::Requested | LoanStatus::Approved | LoanStatus::Active | LoanStatus::Overdue
+        )
+    }
+}
+
+/// The SQL list of the states that hold capacity (keep in step with `holds_capacity`).
+pub(crate) const HOLDING_SQL: &str = "('requested', 'approved', 'active', 'overdue')";
+/// States that count as "lent" for the catalogue's most-borrowed sort.
+pub(crate) const LENT_SQL: &str = "('approved', 'active', 'returned', 'expired', 'overdue')";
+
+/// Digital access or a physical copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Digital,
+    Physical,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Digital => "digital",
+            Format::Physical => "physical",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Digital => "数字",
+            Format::Physical => "实体",
+        }
+    }
+
+    /// What one unit of capacity is called, for messages.
+    pub fn unit_name(self) -> &'static str {
+        match self {
+            Format::Digital => "数字许可",
+            Format::Physical => "实体拷贝",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, LoanError> {
+        match value.trim() {
+            "digital" => Ok(Format::Digital),
+            "physical" => Ok(Format::Physical),
+            other => Err(LoanError::invalid(
+                "format",
+                format!("“{other}”不是有效的借阅形式；应为 digital（数字）或 physical（实体）"),
+            )),
+        }
+    }
+}
+
+/// Something done to a loan, by a person or by the background task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Approve,
+    Reject,
+    Issue,
+    Return,
+    Renew,
+    Cancel,
+    Report,
+    Move,
+    /// Digital, on the start date (background task).
+    Activate,
+    /// Digital, after the end date (background task).
+    Expire,
+    /// Physical, past the end date while still out (background task).
+    MarkOverdue,
+    /// A waitlisted request now fits.
+    Promote,
+}
+
+impl Action {
+    /// The verbs of `POST /api/v1/loans/{id}/{action}`.
+    pub const REQUESTABLE: [Action; 8] = [
+        Action::Approve,
+        Action::Reject,
+        Action::Issue,
+        Action::Return,
+        Action::Renew,
+        Action::Cancel,
+        Action::Report,
+        Action::Move,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Approve => "approve",
+            Action::Reject => "reject",
+            Action::Issue => "issue",
+            Action::Return => "return",
+            Action::Renew => "renew",
+            Action::Cancel => "cancel",
+            Action::Report => "report",
+            Action::Move => "move",
+            Action::Activate => "activate",
+            Action::Expire => "expire",
+            Action::MarkOverdue => "overdue",
+            Action::Promote => "promote",
+        }
+    }
+
+    /// As a verb phrase after “不能”.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Approve => "批准",
+            Action::Reject => "驳回",
+            Action::Issue => "出借（交付实体拷贝）",
+            Action::Return => "归还",
+            Action::Renew => "续借",
+            Action::Cancel => "取消",
+            Action::Report => "提交使用报告",
+            Action::Move => "调整借阅日期",
+            Action::Activate => "生效",
+            Action::Expire => "到期",
+            Action::MarkOverdue => "标记逾期",
+            Action::Promote => "从候补转为申请",
+        }
+    }
+
+    /// Only librarians may do these; the others are the requesting unit's (librarians
+    /// may act for a unit too).
+    pub fn librarian_only(self) -> bool {
+        matches!(
+            self,
+            Action::Approve | Action::Reject | Action::Issue | Action::Return | Action::Move
+        )
+    }
+}
+
+/// SPEC §5's transitions and nothing else: the state after `action`, or `None` when
+/// the action is not allowed from `from`. Renewal, report and move keep the state
+/// (a moved waitlisted request may be promoted separately).
+pub fn next_status(from: LoanStatus, action: Action, format: Format) -> Option<LoanStatus> {
+    use Action as A;
+    use LoanStatus as S;
+    match (from, action, format) {
+        (S::Requested, A::Approve, _) => Some(S::Approved),
+        // A waitlisted request is a request without room yet: it can be turned down
+        // or withdrawn like one.
+        (S::Requested | S::Waitlisted, A::Reject, _) => Some(S::Rejected),
+        (S::Requested | S::Waitlisted | S::Approved, A::Cancel, _) => Some(S::Cancelled),
+        (S::Approved, A::Issue, Format::Physical) => Some(S::Active),
+        (S::Approved, A::Activate, Format::Digital) => Some(S::Active),
+        (S::Active, A::Expire, Format::Digital) => Some(S::Expired),
+        (S::Active, A::MarkOverdue, Format::Physical) => Some(S::Overdue),
+        (S::Active, A::Return, _) | (S::Overdue, A::Return, Format::Physical) => Some(S::Returned),
+        (S::Waitlisted, A::Promote, _) => Some(S::Requested),
+        (S::Approved | S::Active, A::Renew, _) => Some(from),
+        (S::Active | S::Overdue | S::Returned | S::Expired, A::Report, _) => Some(from),
+        (S::Requested | S::Waitlisted | S::Approved, A::Move, _) => Some(from),
+        _ => None,
+    }
+}
+
+/// Checks a transition, answering the domain error that names the current state.
+pub fn check_transition(
+    from: LoanStatus,
+    action: Action,
+    format: Format,
+) -> Result<LoanStatus, LoanError> {
+    next_status(from, action, format).ok_or(LoanError::IllegalTransition { from, action })
+}
+
+/// Who acts on a loan: a signed-in user, or the background task.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub username: String,
+    pub unit: Option<String>,
+    pub librarian: bool,
+}
+
+impl Actor {
+    pub fn user(user: &SessionUser) -> Self {
+        Self {
+            user_id: Some(user.user_id),
+            username: user.username.clone(),
+            unit: user.unit.clone(),
+            librarian: user.is_librarian(),
+        }
+    }
+
+    /// The background task.
+    pub fn system() -> Self {
+        Self {
+            user_id: None,
+            username: "system".to_owned(),
+            unit: None,
+            librarian: true,
+        }
+    }
+
+    /// Whether the actor may see a loan of `unit` at all.
+    pub fn sees_unit(&self, unit: &str) -> bool {
+        self.librarian || self.unit.as_deref() == Some(unit)
+    }
+}
+
+/// A period of calendar days, both ends inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Period {
+    pub start: Date,
+    pub end: Date,
+}
+
+/// What a unit reported after using the material.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub held_on: Date,
+    pub participants: u32,
+    pub feedback: String,
+    pub reported_by: String,
+    pub reported_at: String,
+}
+
+/// A loan as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Loan {
+    pub id: LoanId,
+    pub resource_id: String,
+    pub resource_title: String,
+    pub unit: String,
+    pub unit_name: String,
+    pub format: Format,
+    pub format_label: &'static str,
+    pub start: Date,
+    pub end: Date,
+    /// The end as asked; differs from `end` when that was a closed day.
+    pub requested_end: Date,
+    pub status: LoanStatus,
+    pub status_label: &'static str,
+    /// 1-based place among the waitlisted requests competing for the same days.
+    pub queue_position: Option<u32>,
+    /// For a waitlisted request: the earliest period of the same length that fits.
+    pub earliest_free: Option<Period>,
+    pub purpose: String,
+    pub audience: u32,
+    pub renewals: u32,
+    pub renewals_left: u32,
+    /// The physical copy handed out.
+    pub barcode: Option<String>,
+    pub reject_reason: Option<String>,
+    pub return_condition: Option<String>,
+    pub returned_on: Option<Date>,
+    pub report: Option<Report>,
+    pub requested_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+    /// What the viewer may do now (`POST /api/v1/loans/{id}/{action}`).
+    pub actions: Vec<&'static str>,
+}
+
+/// At most this many renewals per loan.
+pub const MAX_RENEWALS: u32 = 2;
+
+/// The actions `actor` may attempt on a loan in `status` (for buttons in the UI).
+pub fn available_actions(actor: &Actor, status: LoanStatus, format: Format) -> Vec<&'static str> {
+    Action::REQUESTABLE
+        .into_iter()
+        .filter(|action| next_status(status, *action, format).is_some())
+        .filter(|action| actor.librarian || !action.librarian_only())
+        .map(Action::as_str)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_transitions_and_nothing_else() {
+        use Action as A;
+        use LoanStatus as S;
+        let allowed = [
+            (S::Requested, A::Approve, S::Approved),
+            (S::Requested, A::Reject, S::Rejected),
+            (S::Requested, A::Cancel, S::Cancelled),
+            (S::Approved, A::Cancel, S::Cancelled),
+            (S::Waitlisted, A::Promote, S::Requested),
+            (S::Active, A::Return, S::Returned),
+        ];
+        for (from, action, to) in allowed {
+            for format in [Format::Digital, Format::Physical] {
+                assert_eq!(
+                    next_status(from, action, format),
+                    Some(to),
+                    "{from:?} {action:?}"
+                );
+            }
+        }
+        assert_eq!(
+            next_status(S::Approved, A::Issue, Format::Physical),
+            Some(S::Active)
+        );
+        assert_eq!(next_status(S::Approved, A::Issue, Format::Digital), None);
+        assert_eq!(
+            next_status(S::Approved, A::Activate, Format::Digital),
+            Some(S::Active)
+        );
+        assert_eq!(
+            next_status(S::Approved, A::Activate, Format::Physical),
+            None
+        );
+        assert_eq!(
+            next_status(S::Active, A::MarkOverdue, Format::Physical),
+            Some(S::Overdue)
+        );
+        assert_eq!(next_status(S::Active, A::Expire, Format::Physical), None);
+        // Final states accept nothing but a report.
+        for from in [S::Rejected, S::Cancelled] {
+            for action in Action::REQUESTABLE {
+                assert_eq!(next_status(from, action, Format::Digital), None);
+            }
+        }
+        assert_eq!(next_status(S::Returned, A::Cancel, Format::Physical), None);
+        assert_eq!(next_status(S::Overdue, A::Renew, Format::Physical), None);
+    }
+
+    #[test]
+    fn holding_states_match_sql() {
+        let holding: Vec<_> = LoanStatus::ALL
+            .into_iter()
+            .filter(|s| s.holds_capacity())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        assert_eq!(format!("({})", holding.join(", ")), HOLDING_SQL);
+    }
+
+    #[test]
+    fn borrowers_are_offered_only_their_actions() {
+        let borrower = Actor {
+            user_id: Some(1),
+            username: "u".into(),
+            unit: Some("yn-tax".into()),
+            librarian: false,
+        };
+        assert_eq!(
+            available_actions(&borrower, LoanStatus::Requested, Format::Digital),
+            vec!["cancel"]
+        );
+        assert_eq!(
+            available_actions(&Actor::system(), LoanStatus::Requested, Format::Digital),
+            vec!["approve", "reject", "cancel", "move"]
+        );
+    }
+}

@@ -1,0 +1,132 @@
+//! In-app notifications for the requesting unit's borrowers: approved, rejected,
+//! moved, promoted from the waitlist, due soon, overdue (and a few more). Written in
+//! the transaction of the change they announce.
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use super::LoanError;
+use super::model::LoanId;
+
+/// What a notification is about (stored as text with a CHECK constraint).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    Approved,
+    Rejected,
+    Moved,
+    Promoted,
+    DueSoon,
+    Overdue,
+    Cancelled,
+    Issued,
+    Returned,
+    Renewed,
+}
+
+impl NoticeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::Approved => "approved",
+            NoticeKind::Rejected => "rejected",
+            NoticeKind::Moved => "moved",
+            NoticeKind::Promoted => "promoted",
+            NoticeKind::DueSoon => "due_soon",
+            NoticeKind::Overdue => "overdue",
+            NoticeKind::Cancelled => "cancelled",
+            NoticeKind::Issued => "issued",
+            NoticeKind::Returned => "returned",
+            NoticeKind::Renewed => "renewed",
+        }
+    }
+}
+
+/// A notification as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Notification {
+    pub id: i64,
+    pub kind: String,
+    pub loan_id: Option<i64>,
+    pub resource_id: Option<String>,
+    pub message: String,
+    pub created_at: String,
+    pub read_at: Option<String>,
+}
+
+/// A unit's notifications, newest first, and how many are unread.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotificationList {
+    pub unread: u32,
+    pub items: Vec<Notification>,
+}
+
+/// Tells a unit something about one of its loans. With `dedupe`, a second call with
+/// the same loan, kind and key does nothing (reminders computed again and again).
+pub fn notify(
+    conn: &Connection,
+    unit: &str,
+    loan: LoanId,
+    kind: NoticeKind,
+    message: &str,
+    dedupe: Option<&str>,
+) -> Result<(), LoanError> {
+    conn.execute(
+        "INSERT INTO notifications (unit_code, loan_id, kind, message, dedupe, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT DO NOTHING",
+        params![
+            unit,
+            loan.0,
+            kind.as_str(),
+            message,
+            dedupe,
+            jiff::Timestamp::now().to_string()
+        ],
+    )?;
+    Ok(())
+}
+
+/// The unit's notifications, newest first (at most `limit`), optionally unread only.
+pub fn list(
+    conn: &Connection,
+    unit: &str,
+    unread_only: bool,
+    limit: u32,
+) -> Result<NotificationList, LoanError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT n.id, n.kind, n.loan_id, l.resource_id, n.message, n.created_at, n.read_at
+         FROM notifications n LEFT JOIN loans l ON l.id = n.loan_id
+         WHERE n.unit_code = ?1 AND (?2 = 0 OR n.read_at IS NULL)
+         ORDER BY n.id DESC LIMIT ?3",
+    )?;
+    let items = stmt
+        .query_map(params![unit, unread_only, limit.clamp(1, 500)], |row| {
+            Ok(Notification {
+                id: row.get(0)?,
+                kind: row.get(1)?,
+                loan_id: row.get(2)?,
+                resource_id: row.get(3)?,
+                message: row.get(4)?,
+                created_at: row.get(5)?,
+                read_at: row.get(6)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let unread = conn.query_row(
+        "SELECT count(*) FROM notifications WHERE unit_code = ?1 AND read_at IS NULL",
+        [unit],
+        |row| row.get(0),
+    )?;
+    Ok(NotificationList { unread, items })
+}
+
+/// Marks one of the unit's notifications read (`id`) or all of them (`None`);
+/// answers how many changed. Another unit's id changes nothing.
+pub fn mark_read(conn: &Connection, unit: &str, id: Option<i64>) -> Result<usize, LoanError> {
+    let changed = conn.execute(
+        "UPDATE notifications SET read_at = ?3
+         WHERE unit_code = ?1 AND read_at IS NULL AND (?2 IS NULL OR id = ?2)",
+        params![unit, id, jiff::Timestamp::now().to_string()],
+    )?;
+    Ok(changed)
+}

@@ -1,0 +1,436 @@
+//! Reading loans: one loan as shown, a unit's (or everyone's) loans, the librarian's
+//! queue with conflicts and suggestions, and what the file access check and the
+//! search index need to know.
+
+use jiff::civil::Date;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::LoanError;
+use super::capacity::{self, Capacity};
+use super::days::{OpeningDays, parse_date};
+use super::model::{
+    Actor, Format, HOLDING_SQL, LENT_SQL, Loan, LoanId, LoanStatus, MAX_RENEWALS, Period, Report,
+    available_actions,
+};
+use super::store::{self, LoanRow};
+
+/// The loan as the API shows it to `actor`.
+pub(crate) fn view(
+    conn: &Connection,
+    loan: &LoanRow,
+    actor: &Actor,
+    today: Date,
+) -> Result<Loan, LoanError> {
+    let details = conn.query_row(
+        "SELECT coalesce(r.title, ''), coalesce(u.name, ''), l.purpose, l.audience, l.reject_reason,
+                l.return_condition, l.returned_on, l.requested_by_name, l.created_at, l.updated_at,
+                c.barcode, p.held_on, p.participants, p.feedback, p.reported_by, p.reported_at
+         FROM loans l
+         LEFT JOIN resources r ON r.id = l.resource_id
+         LEFT JOIN units u ON u.code = l.unit_code
+         LEFT JOIN copies c ON c.id = l.copy_id
+         LEFT JOIN loan_reports p ON p.loan_id = l.id
+         WHERE l.id = ?1",
+        [loan.id.0],
+        |row| {
+            Ok(Details {
+                title: row.get(0)?,
+                unit_name: row.get(1)?,
+                purpose: row.get(2)?,
+                audience: row.get(3)?,
+                reject_reason: row.get(4)?,
+                return_condition: row.get(5)?,
+                returned_on: row.get(6)?,
+                requested_by: row.get(7)?,
+                created_at: row.get(8)?,
+                updated_at: row.get(9)?,
+                barcode: row.get(10)?,
+                held_on: row.get(11)?,
+                participants: row.get(12)?,
+                feedback: row.get(13)?,
+                reported_by: row.get(14)?,
+                reported_at: row.get(15)?,
+            })
+        },
+    )?;
+    let (queue_position, earliest_free) = if loan.status == LoanStatus::Waitlisted {
+        (
+            Some(queue_position(conn, loan)?),
+            earliest_free(conn, loan, today)?,
+        )
+    } else {
+        (None, None)
+    };
+    let report = match (details.held_on, details.participants) {
+        (Some(held_on), Some(participants)) => Some(Report {
+            held_on: parse_date("held_on", &held_on)?,
+            participants,
+            feedback: details.feedback.unwrap_or_default(),
+            reported_by: details.reported_by.unwrap_or_default(),
+            reported_at: details.reported_at.unwrap_or_default(),
+        }),
+        _ => None,
+    };
+    Ok(Loan {
+        id: loan.id,
+        resource_id: loan.resource_id.clone(),
+        resource_title: details.title,
+        unit: loan.unit.clone(),
+        unit_name: details.unit_name,
+        format: loan.format,
+        format_label: loan.format.label(),
+        start: loan.start,
+        end: loan.end,
+        requested_end: loan.requested_end,
+        status: loan.status,
+        status_label: loan.status.label(),
+        queue_position,
+        earliest_free,
+        purpose: details.purpose,
+        audience: details.audience,
+        renewals: loan.renewals,
+        renewals_left: MAX_RENEWALS.saturating_sub(loan.renewals),
+        barcode: details.barcode,
+        reject_reason: details.reject_reason,
+        return_condition: details.return_condition,
+        returned_on: details
+            .returned_on
+            .as_deref()
+            .map(|d| parse_date("returned_on", d))
+            .transpose()?,
+        report,
+        requested_by: details.requested_by,
+        created_at: details.created_at,
+        updated_at: details.updated_at,
+        actions: available_actions(actor, loan.status, loan.format),
+    })
+}
+
+struct Details {
+    title: String,
+    unit_name: String,
+    purpose: String,
+    audience: u32,
+    reject_reason: Option<String>,
+    return_condition: Option<String>,
+    returned_on: Option<String>,
+    requested_by: String,
+    created_at: String,
+    updated_at: String,
+    barcode: Option<String>,
+    held_on: Option<String>,
+    participants: Option<u32>,
+    feedback: Option<String>,
+    reported_by: Option<String>,
+    reported_at: Option<String>,
+}
+
+/// 1 + the waitlisted requests that arrived earlier for the same resource, format
+/// and at least one of the same days.
+fn queue_position(conn: &Connection, loan: &LoanRow) -> Result<u32, LoanError> {
+    let ahead: u32 = conn.query_row(
+        "SELECT count(*) FROM loans WHERE resource_id = ?1 AND format = ?2 AND status = 'waitlisted'
+           AND id < ?3 AND start_date <= ?5 AND end_date >= ?4",
+        params![
+            loan.resource_id,
+            loan.format.as_str(),
+            loan.id.0,
+            loan.start.to_string(),
+            loan.end.to_string()
+        ],
+        |row| row.get(0),
+    )?;
+    Ok(ahead + 1)
+}
+
+/// The earliest period of the loan's length, from its start (or today) on, that fits.
+fn earliest_free(
+    conn: &Connection,
+    loan: &LoanRow,
+    today: Date,
+) -> Result<Option<Period>, LoanError> {
+    let days = OpeningDays::load(conn)?;
+    let period = Period {
+        start: loan.start,
+        end: loan.requested_end.max(loan.start),
+    };
+    capacity::suggest(
+        conn,
+        &loan.resource_id,
+        loan.format,
+        period,
+        loan.start.max(today),
+        Some(loan.id),
+        |d| days.next_open(d),
+    )
+}
+
+/// One loan, if the actor may see it.
+pub fn get(conn: &Connection, actor: &Actor, id: LoanId, today: Date) -> Result<Loan, LoanError> {
+    let loan = store::find_visible(conn, id, actor)?;
+    view(conn, &loan, actor, today)
+}
+
+/// Filters of `GET /api/v1/loans`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct LoanFilter {
+    pub status: Option<String>,
+    pub unit: Option<String>,
+    pub resource_id: Option<String>,
+    pub format: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// Loans newest first: a borrower's own unit's only (asking for another unit is
+/// refused), any unit's for librarians.
+pub fn list(
+    conn: &Connection,
+    actor: &Actor,
+    filter: &LoanFilter,
+    today: Date,
+) -> Result<Vec<Loan>, LoanError> {
+    let named_unit = filter
+        .unit
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty());
+    let unit = if actor.librarian {
+        named_unit.map(str::to_owned)
+    } else {
+        let own = actor.unit.clone().ok_or(LoanError::OtherUnit)?;
+        if named_unit.is_some_and(|u| u != own) {
+            return Err(LoanError::OtherUnit);
+        }
+        Some(own)
+    };
+    let status = filter
+        .status
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(LoanStatus::parse)
+        .transpose()?;
+    let format = filter
+        .format
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(Format::parse)
+        .transpose()?;
+    let sql = format!(
+        "SELECT {} FROM loans WHERE (?1 IS NULL OR unit_code = ?1) AND (?2 IS NULL OR status = ?2)
+           AND (?3 IS NULL OR resource_id = ?3) AND (?4 IS NULL OR format = ?4)
+         ORDER BY id DESC LIMIT ?5",
+        store::ROW_COLUMNS
+    );
+    let rows = {
+        let mut stmt = conn.prepare_cached(&sql)?;
+        stmt.query_map(
+            params![
+                unit,
+                status.map(LoanStatus::as_str),
+                filter
+                    .resource_id
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty()),
+                format.map(Format::as_str),
+                filter.limit.unwrap_or(200).clamp(1, 1000)
+            ],
+            store::row_from,
+        )?
+        .collect::<Result<Vec<_>, _>>()?
+    };
+    rows.into_iter()
+        .map(|raw| view(conn, &raw.parse()?, actor, today))
+        .collect()
+}
+
+/// Another loan sharing days with a queued request.
+#[derive(Debug, Clone, Serialize)]
+pub struct Conflict {
+    pub id: LoanId,
+    pub unit: String,
+    pub unit_name: String,
+    pub status: LoanStatus,
+    pub start: Date,
+    pub end: Date,
+}
+
+/// A pending request in the librarian's queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueItem {
+    pub loan: Loan,
+    /// `null` is unlimited.
+    pub capacity: Capacity,
+    /// The most other loans holding a slot on one day of the period.
+    pub peak_used: u32,
+    /// Loans of the same resource and format (holding a slot or waiting) that share days.
+    pub conflicts: Vec<Conflict>,
+    /// The earliest period of the same length that fits (its own, if it fits).
+    pub suggestion: Option<Period>,
+}
+
+/// Pending requests (requested and waitlisted), oldest first.
+pub fn queue(conn: &Connection, actor: &Actor, today: Date) -> Result<Vec<QueueItem>, LoanError> {
+    let sql = format!(
+        "SELECT {} FROM loans WHERE status IN ('requested', 'waitlisted') ORDER BY id LIMIT 1000",
+        store::ROW_COLUMNS
+    );
+    let rows = {
+        let mut stmt = conn.prepare_cached(&sql)?;
+        stmt.query_map([], store::row_from)?
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let days = OpeningDays::load(conn)?;
+    let mut items = Vec::with_capacity(rows.len());
+    for raw in rows {
+        let loan = raw.parse()?;
+        let period = Period {
+            start: loan.start,
+            end: loan.end,
+        };
+        let capacity = capacity::capacity_of(conn, &loan.resource_id, loan.format)?;
+        let others = capacity::holders(
+            conn,
+            &loan.resource_id,
+            loan.format,
+            loan.start,
+            loan.end,
+            Some(loan.id),
+        )?;
+        let suggestion = capacity::suggest(
+            conn,
+            &loan.resource_id,
+            loan.format,
+            Period {
+                start: loan.start,
+                end: loan.requested_end.max(loan.start),
+            },
+            loan.start.max(today),
+            Some(loan.id),
+            |d| days.next_open(d),
+        )?;
+        items.push(QueueItem {
+            capacity,
+            peak_used: capacity::peak(&others, period),
+            conflicts: conflicts(conn, &loan)?,
+            suggestion,
+            loan: view(conn, &loan, actor, today)?,
+        });
+    }
+    Ok(items)
+}
+
+fn conflicts(conn: &Connection, loan: &LoanRow) -> Result<Vec<Conflict>, LoanError> {
+    let sql = format!(
+        "SELECT l.id, l.unit_code, coalesce(u.name, ''), l.status, l.start_date, l.end_date
+         FROM loans l LEFT JOIN units u ON u.code = l.unit_code
+         WHERE l.resource_id = ?1 AND l.format = ?2 AND l.id != ?3
+           AND (l.status IN {HOLDING_SQL} OR l.status = 'waitlisted')
+           AND l.start_date <= ?5 AND l.end_date >= ?4
+         ORDER BY l.start_date, l.id LIMIT 100"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(
+            params![
+                loan.resource_id,
+                loan.format.as_str(),
+                loan.id.0,
+                loan.start.to_string(),
+                loan.end.to_string()
+            ],
+            |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, String>(5)?,
+                ))
+            },
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|(id, unit, unit_name, status, start, end)| {
+            Ok(Conflict {
+                id: LoanId(id),
+                unit,
+                unit_name,
+                status: LoanStatus::parse(&status)?,
+                start: parse_date("start", &start)?,
+                end: parse_date("end", &end)?,
+            })
+        })
+        .collect()
+}
+
+/// Whether `unit` holds a digital loan of the resource that is active on `today`.
+/// An approved loan whose period has begun counts too: the background task turns
+/// it active within a minute, and access should not wait for it.
+pub fn unit_has_active_loan(
+    conn: &Connection,
+    unit: &str,
+    resource_id: &str,
+    today: Date,
+) -> Result<bool, LoanError> {
+    let day = today.to_string();
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM loans WHERE unit_code = ?1 AND resource_id = ?2 AND format = 'digital'
+               AND status IN ('approved', 'active') AND start_date <= ?3 AND end_date >= ?3 LIMIT 1",
+            params![unit, resource_id, day],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// How often a resource was lent (approved or later), for the most-borrowed sort.
+pub fn borrow_count(conn: &Connection, resource_id: &str) -> rusqlite::Result<u64> {
+    conn.query_row(
+        &format!("SELECT count(*) FROM loans WHERE resource_id = ?1 AND status IN {LENT_SQL}"),
+        [resource_id],
+        |row| row.get(0),
+    )
+}
+
+/// Whether a copy or a licence of the resource is free on `day`.
+pub fn available_on(conn: &Connection, resource_id: &str, day: Date) -> rusqlite::Result<bool> {
+    let day = day.to_string();
+    let used = |format: &str| -> rusqlite::Result<u32> {
+        conn.query_row(
+            &format!(
+                "SELECT count(*) FROM loans WHERE resource_id = ?1 AND format = ?2
+                   AND status IN {HOLDING_SQL} AND start_date <= ?3 AND end_date >= ?3"
+            ),
+            params![resource_id, format, day],
+            |row| row.get(0),
+        )
+    };
+    let licences: Option<Option<u32>> = conn
+        .query_row(
+            "SELECT licences FROM resources WHERE id = ?1",
+            [resource_id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let Some(licences) = licences else {
+        return Ok(false);
+    };
+    let digital_free = match licences {
+        None => true,
+        Some(n) => used("digital")? < n,
+    };
+    if digital_free {
+        return Ok(true);
+    }
+    let copies: u32 = conn.query_row(
+        "SELECT count(*) FROM copies WHERE resource_id = ?1 AND in_circulation = 1",
+        [resource_id],
+        |row| row.get(0),
+    )?;
+    Ok(used("physical")? < copies)
+}

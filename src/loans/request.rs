@@ -1,0 +1,430 @@
+//! Asking for a loan, moving a booking, and the waitlist: a request that fits its
+//! period is `requested` (and holds its slot), one that does not is `waitlisted`;
+//! whenever capacity frees, the waitlisted requests that now fit are promoted in
+//! order of arrival.
+
+use jiff::civil::Date;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Deserialize;
+
+use super::capacity::{self, period_fits};
+use super::days::{OpeningDays, add_days, length_days, parse_date};
+use super::model::{Action, Actor, Format, Loan, LoanId, LoanStatus, Period};
+use super::notify::{NoticeKind, notify};
+use super::store::{self, LoanRow, advance, find_visible, load_current, now, record, transition};
+use super::{LoanError, read};
+
+/// The longest period one request may ask for.
+pub const MAX_LOAN_DAYS: i64 = 92;
+/// How far ahead a period may start.
+pub const MAX_LEAD_DAYS: i64 = 366;
+
+/// `POST /api/v1/loans`. Every field is optional here so that a missing one is
+/// answered in words rather than with a parser message.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct LoanRequest {
+    pub resource_id: Option<String>,
+    pub format: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub purpose: Option<String>,
+    pub audience: Option<i64>,
+    /// The unit asked for; librarians filing a request for a unit must name it.
+    pub unit: Option<String>,
+}
+
+/// `POST /api/v1/loans/{id}/move`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct MoveRequest {
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+fn required<'a>(field: &str, value: &'a Option<String>, what: &str) -> Result<&'a str, LoanError> {
+    match value.as_deref().map(str::trim) {
+        Some(v) if !v.is_empty() => Ok(v),
+        _ => Err(LoanError::invalid(field, format!("请填写{what}"))),
+    }
+}
+
+/// Checks a requested period and moves its end off a closed day; answers the period
+/// and the end as asked.
+pub(crate) fn checked_period(
+    conn: &Connection,
+    start: &Option<String>,
+    end: &Option<String>,
+    today: Date,
+) -> Result<(Period, Date), LoanError> {
+    let start = parse_date("start", required("start", start, "开始日期")?)?;
+    let asked_end = parse_date("end", required("end", end, "结束日期")?)?;
+    if start < today {
+        return Err(LoanError::invalid(
+            "start",
+            format!("开始日期 {start} 已过，不能早于今天（{today}）"),
+        ));
+    }
+    if asked_end < start {
+        return Err(LoanError::invalid("end", "结束日期不能早于开始日期"));
+    }
+    if start > add_days(today, MAX_LEAD_DAYS) {
+        return Err(LoanError::invalid("start", "最多只能预约一年以内的日期"));
+    }
+    if length_days(start, asked_end) > MAX_LOAN_DAYS {
+        return Err(LoanError::invalid(
+            "end",
+            format!("一次借阅最长 {MAX_LOAN_DAYS} 天，需要更久请到期后续借"),
+        ));
+    }
+    let end = OpeningDays::load(conn)?.next_open(asked_end);
+    Ok((Period { start, end }, asked_end))
+}
+
+/// What the catalogue says about a resource a loan is asked for.
+struct Lendable {
+    status: String,
+}
+
+fn lendable(conn: &Connection, resource_id: &str) -> Result<Option<Lendable>, LoanError> {
+    Ok(conn
+        .query_row(
+            "SELECT status FROM resources WHERE id = ?1",
+            [resource_id],
+            |row| {
+                Ok(Lendable {
+                    status: row.get(0)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Whether librarians set the resource to approve requests that fit by themselves.
+pub fn auto_approves(conn: &Connection, resource_id: &str) -> Result<bool, LoanError> {
+    Ok(conn
+        .query_row(
+            "SELECT auto_approve FROM loan_settings WHERE resource_id = ?1",
+            [resource_id],
+            |row| row.get::<_, bool>(0),
+        )
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// A resource's auto-approval, for a user who may see the resource.
+pub fn loan_settings(
+    conn: &Connection,
+    actor: &Actor,
+    resource_id: &str,
+) -> Result<bool, LoanError> {
+    store::visible_title(conn, actor, resource_id)?;
+    auto_approves(conn, resource_id)
+}
+
+/// Sets a resource's auto-approval.
+pub fn set_auto_approve(
+    conn: &mut Connection,
+    actor: &Actor,
+    resource_id: &str,
+    on: bool,
+) -> Result<(), LoanError> {
+    store::write(conn, |tx| {
+        if lendable(tx, resource_id)?.is_none() {
+            return Err(LoanError::ResourceNotFound(resource_id.to_owned()));
+        }
+        tx.execute(
+            "INSERT INTO loan_settings (resource_id, auto_approve) VALUES (?1, ?2)
+             ON CONFLICT (resource_id) DO UPDATE SET auto_approve = excluded.auto_approve",
+            params![resource_id, on],
+        )?;
+        crate::audit::record(
+            tx,
+            &crate::audit::AuditEvent {
+                user_id: actor.user_id,
+                username: Some(actor.username.clone()),
+                unit: actor.unit.clone(),
+                action: "loan_settings_changed".to_owned(),
+                resource_id: Some(resource_id.to_owned()),
+                detail: format!("auto_approve = {on}"),
+                ..Default::default()
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// Files a request for the actor's unit (or, for a librarian, the unit named).
+pub fn create(
+    conn: &mut Connection,
+    actor: &Actor,
+    input: LoanRequest,
+    today: Date,
+) -> Result<Loan, LoanError> {
+    let unit = match (&actor.unit, input.unit.as_deref().map(str::trim)) {
+        (_, Some(named)) if actor.librarian && !named.is_empty() => named.to_owned(),
+        (Some(own), None) => own.clone(),
+        (Some(own), Some(named)) if named == own || named.is_empty() => own.clone(),
+        (Some(_), Some(_)) => return Err(LoanError::OtherUnit),
+        (None, _) if actor.librarian => {
+            return Err(LoanError::invalid("unit", "请填写为哪个单位申请（unit）"));
+        }
+        (None, _) => {
+            return Err(LoanError::Forbidden(
+                "账号未关联单位，不能申请借阅".to_owned(),
+            ));
+        }
+    };
+    let resource_id = required("resource_id", &input.resource_id, "要借阅的资源")?.to_owned();
+    let format = Format::parse(required(
+        "format",
+        &input.format,
+        "借阅形式（digital 或 physical）",
+    )?)?;
+    let purpose = required("purpose", &input.purpose, "用途（如 专题警示教育大会）")?.to_owned();
+    if purpose.chars().count() > 200 {
+        return Err(LoanError::invalid("purpose", "用途不能超过 200 个字符"));
+    }
+    let audience = match input.audience {
+        Some(n) if (1..=100_000).contains(&n) => n as u32,
+        Some(_) => {
+            return Err(LoanError::invalid(
+                "audience",
+                "预计参加人数应在 1 到 100000 之间",
+            ));
+        }
+        None => return Err(LoanError::invalid("audience", "请填写预计参加人数")),
+    };
+    store::write(conn, |tx| {
+        match lendable(tx, &resource_id)? {
+            Some(r) if r.status == "published" => {}
+            Some(_) if actor.librarian => {
+                return Err(LoanError::invalid(
+                    "resource_id",
+                    "该资源尚未发布或已撤下，不能借阅",
+                ));
+            }
+            _ => return Err(LoanError::ResourceNotFound(resource_id.clone())),
+        }
+        let known_unit: bool = tx.query_row(
+            "SELECT count(*) > 0 FROM units WHERE code = ?1",
+            [&unit],
+            |r| r.get(0),
+        )?;
+        if !known_unit {
+            return Err(LoanError::invalid(
+                "unit",
+                format!("没有代码为“{unit}”的单位"),
+            ));
+        }
+        let (period, asked_end) = checked_period(tx, &input.start, &input.end, today)?;
+        if capacity::capacity_of(tx, &resource_id, format)? == Some(0) {
+            return Err(LoanError::invalid(
+                "format",
+                format!("该资源没有可借的{}，请选择其他借阅形式", format.unit_name()),
+            ));
+        }
+        // Requests already waiting go first when room has appeared since.
+        promote(tx, actor, &resource_id, format, today)?;
+        let fits = period_fits(tx, &resource_id, format, period, None)?;
+        let status = if fits {
+            LoanStatus::Requested
+        } else {
+            LoanStatus::Waitlisted
+        };
+        let stamp = now();
+        tx.execute(
+            "INSERT INTO loans (resource_id, unit_code, requested_by, requested_by_name, format,
+                                start_date, end_date, requested_end, status, purpose, audience,
+                                created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+            params![
+                resource_id,
+                unit,
+                actor.user_id,
+                actor.username,
+                format.as_str(),
+                period.start.to_string(),
+                period.end.to_string(),
+                asked_end.to_string(),
+                status.as_str(),
+                purpose,
+                audience,
+                stamp
+            ],
+        )?;
+        let id = LoanId(tx.last_insert_rowid());
+        let mut loan = store::find(tx, id)?.ok_or(LoanError::NotFound(id))?;
+        record(
+            tx,
+            actor,
+            &loan,
+            status.as_str(),
+            format!("{} 至 {}", period.start, period.end),
+        )?;
+        if fits && auto_approves(tx, &resource_id)? {
+            approve_in(tx, &Actor::system(), &mut loan, today)?;
+        }
+        read::view(tx, &loan, actor, today)
+    })
+}
+
+/// Approves inside an open transaction (librarian approval, auto-approval).
+pub(crate) fn approve_in(
+    conn: &Connection,
+    actor: &Actor,
+    loan: &mut LoanRow,
+    today: Date,
+) -> Result<(), LoanError> {
+    check_transition_only(loan, Action::Approve)?;
+    if loan.end < today {
+        return Err(LoanError::invalid(
+            "end",
+            "借阅期已结束，请先调整日期再批准",
+        ));
+    }
+    // A request holds its slot, so this only fails if holdings shrank meanwhile.
+    let period = Period {
+        start: loan.start,
+        end: loan.end,
+    };
+    if !period_fits(conn, &loan.resource_id, loan.format, period, Some(loan.id))? {
+        return Err(LoanError::NoCapacity {
+            start: loan.start,
+            end: loan.end,
+            what: loan.format.unit_name(),
+        });
+    }
+    transition(conn, actor, loan, Action::Approve)?;
+    let title = store::resource_title(conn, &loan.resource_id)?;
+    notify(
+        conn,
+        &loan.unit,
+        loan.id,
+        NoticeKind::Approved,
+        &format!(
+            "《{title}》的借阅申请（{} 至 {}）已批准",
+            loan.start, loan.end
+        ),
+        None,
+    )?;
+    advance(conn, loan, today)
+}
+
+fn check_transition_only(loan: &LoanRow, action: Action) -> Result<(), LoanError> {
+    super::model::check_transition(loan.status, action, loan.format).map(|_| ())
+}
+
+/// Promotes, in order of arrival, the waitlisted requests for a resource and format
+/// that now fit; each is told. Answers the promoted loans.
+pub(crate) fn promote(
+    conn: &Connection,
+    actor: &Actor,
+    resource_id: &str,
+    format: Format,
+    today: Date,
+) -> Result<Vec<LoanId>, LoanError> {
+    let sql = format!(
+        "SELECT {} FROM loans WHERE resource_id = ?1 AND format = ?2 AND status = 'waitlisted'
+           AND end_date >= ?3 ORDER BY id",
+        store::ROW_COLUMNS
+    );
+    let waiting = {
+        let mut stmt = conn.prepare_cached(&sql)?;
+        stmt.query_map(
+            params![resource_id, format.as_str(), today.to_string()],
+            store::row_from,
+        )?
+        .collect::<Result<Vec<_>, _>>()?
+    };
+    let auto = auto_approves(conn, resource_id)?;
+    let mut promoted = Vec::new();
+    for raw in waiting {
+        let mut loan = raw.parse()?;
+        let period = Period {
+            start: loan.start,
+            end: loan.end,
+        };
+        if !period_fits(conn, resource_id, format, period, None)? {
+            continue;
+        }
+        transition(conn, actor, &mut loan, Action::Promote)?;
+        let title = store::resource_title(conn, resource_id)?;
+        notify(
+            conn,
+            &loan.unit,
+            loan.id,
+            NoticeKind::Promoted,
+            &format!(
+                "《{title}》（{} 至 {}）有了空余名额，您的候补已转为借阅申请",
+                loan.start, loan.end
+            ),
+            None,
+        )?;
+        if auto {
+            approve_in(conn, &Actor::system(), &mut loan, today)?;
+        }
+        promoted.push(loan.id);
+    }
+    Ok(promoted)
+}
+
+/// A librarian moves a booking to another period (the unit is told). A request or
+/// approved loan must fit the new period; a waitlisted request that fits there is
+/// promoted.
+pub fn move_loan(
+    conn: &mut Connection,
+    actor: &Actor,
+    id: LoanId,
+    input: MoveRequest,
+    today: Date,
+) -> Result<Loan, LoanError> {
+    store::write(conn, |tx| {
+        let mut loan = load_current(tx, id, actor, today)?;
+        check_transition_only(&loan, Action::Move)?;
+        let (period, asked_end) = checked_period(tx, &input.start, &input.end, today)?;
+        if loan.status != LoanStatus::Waitlisted
+            && !period_fits(tx, &loan.resource_id, loan.format, period, Some(loan.id))?
+        {
+            return Err(LoanError::NoCapacity {
+                start: period.start,
+                end: period.end,
+                what: loan.format.unit_name(),
+            });
+        }
+        let before = (loan.start, loan.end);
+        tx.execute(
+            "UPDATE loans SET start_date = ?2, end_date = ?3, requested_end = ?4, updated_at = ?5 WHERE id = ?1",
+            params![loan.id.0, period.start.to_string(), period.end.to_string(), asked_end.to_string(), now()],
+        )?;
+        loan.start = period.start;
+        loan.end = period.end;
+        loan.requested_end = asked_end;
+        record(
+            tx,
+            actor,
+            &loan,
+            "move",
+            format!(
+                "{} 至 {} → {} 至 {}",
+                before.0, before.1, period.start, period.end
+            ),
+        )?;
+        let title = store::resource_title(tx, &loan.resource_id)?;
+        notify(
+            tx,
+            &loan.unit,
+            loan.id,
+            NoticeKind::Moved,
+            &format!(
+                "管理员已将《{title}》的借阅日期调整为 {} 至 {}（原为 {} 至 {}）",
+                period.start, period.end, before.0, before.1
+            ),
+            None,
+        )?;
+        // The old days may have freed room; this loan may now fit too.
+        promote(tx, actor, &loan.resource_id, loan.format, today)?;
+        let loan = find_visible(tx, id, actor)?;
+        read::view(tx, &loan, actor, today)
+    })
+}

@@ -1,0 +1,449 @@
+//! The workflow steps after a request: approve, reject, cancel, issue, return, renew
+//! and report. Each loads the loan, brings its state up to date with the date,
+//! checks the transition and its preconditions, and writes in one transaction.
+
+use jiff::civil::Date;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Deserialize;
+
+use super::capacity::period_fits;
+use super::days::{OpeningDays, add_days, length_days, parse_date};
+use super::model::{Action, Actor, Format, Loan, LoanId, MAX_RENEWALS, Period, check_transition};
+use super::notify::{NoticeKind, notify};
+use super::request::{MAX_LOAN_DAYS, approve_in, promote};
+use super::store::{self, LoanRow, load_current, now, record, transition};
+use super::{LoanError, read};
+
+/// Body of `reject`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RejectRequest {
+    pub reason: Option<String>,
+}
+
+/// Body of `issue`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct IssueRequest {
+    pub barcode: Option<String>,
+}
+
+/// Body of `return` (all optional).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ReturnRequest {
+    /// The copy's condition as checked in (e.g. good, worn, damaged).
+    pub condition: Option<String>,
+}
+
+/// A renewal without a chosen end extends by this many days.
+pub const DEFAULT_RENEWAL_DAYS: i64 = 7;
+
+/// Body of `renew`: the new end, or by default [`DEFAULT_RENEWAL_DAYS`] more.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RenewRequest {
+    pub end: Option<String>,
+}
+
+/// Body of `report`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ReportRequest {
+    pub held_on: Option<String>,
+    pub participants: Option<i64>,
+    pub feedback: Option<String>,
+}
+
+/// Runs one step: load the loan the actor may see, advance it with the date, run
+/// `work`, and answer the loan as it now is.
+fn step(
+    conn: &mut Connection,
+    actor: &Actor,
+    id: LoanId,
+    today: Date,
+    work: impl FnOnce(&Connection, &mut LoanRow) -> Result<(), LoanError>,
+) -> Result<Loan, LoanError> {
+    store::write(conn, |tx| {
+        let mut loan = load_current(tx, id, actor, today)?;
+        work(tx, &mut loan)?;
+        let loan = store::find(tx, id)?.ok_or(LoanError::NotFound(id))?;
+        read::view(tx, &loan, actor, today)
+    })
+}
+
+fn title(conn: &Connection, loan: &LoanRow) -> Result<String, LoanError> {
+    store::resource_title(conn, &loan.resource_id)
+}
+
+/// A librarian approves a request.
+pub fn approve(
+    conn: &mut Connection,
+    actor: &Actor,
+    id: LoanId,
+    today: Date,
+) -> Result<Loan, LoanError> {
+    step(conn, actor, id, today, |tx, loan| {
+        approve_in(tx, actor, loan, today)
+    })
+}
+
+/// A librarian turns a request (or waitlisted request) down, saying why.
+pub fn reject(
+    conn: &mut Connection,
+    actor: &Actor,
+    id: LoanId,
+    input: RejectRequest,
+    today: Date,
+) -> Result<Loan, LoanError> {
+    step(conn, actor, id, today, |tx, loan| {
+        check_transition(loan.status, Action::Reject, loan.format)?;
+        let reason = input.reason.as_deref().map(str::trim).unwrap_or("");
+        if reason.is_empty() {
+            return Err(LoanError::invalid("reason", "请填写驳回理由"));
+        }
+        if reason.chars().count() > 500 {
+            return Err(LoanError::invalid("reason", "驳回理由不能超过 500 个字符"));
+        }
+        let held = loan.status.holds_capacity();
+        tx.execute(
+            "UPDATE loans SET reject_reason = ?2 WHERE id = ?1",
+            params![loan.id.0, reason],
+        )?;
+        transition(tx, actor, loan, Action::Reject)?;
+        let title = title(tx, loan)?;
+        notify(
+            tx,
+            &loan.unit,
+            loan.id,
+            NoticeKind::Rejected,
+            &format!("《{title}》的借阅申请未获批准：{reason}"),
+            None,
+        )?;
+        if held {
+            promote(tx, actor, &loan.resource_id, loan.format, today)?;
+        }
+        Ok(())
+    })
+}
+
+/// The requesting unit (or a librarian) withdraws a loan before it is active.
+pub fn cancel(
+    conn: &mut Connection,
+    actor: &Actor,
+    id: LoanId,
+    today: Date,
+) -> Result<Loan, LoanError> {
+    step(conn, actor, id, today, |tx, loan| {
+        let held = loan.status.holds_capacity();
+        transition(tx, actor, loan, Action::Cancel)?;
+        if actor.unit.as_deref() != Some(loan.unit.as_str()) {
+            let title = title(tx, loan)?;
+            notify(
+                tx,
+                &loan.unit,
+                loan.id,
+                NoticeKind::Cancelled,
+                &format!(
+                    "管理员已取消《{title}》的借阅（{} 至 {}）",
+                    loan.start, loan.end
+                ),
+                None,
+            )?;
+        }
+        if held {
+            promote(tx, actor, &loan.resource_id, loan.format, today)?;
+        }
+        Ok(())
+    })
+}
+
+/// A librarian hands out a physical copy, named by its barcode.
+pub fn issue(
+    conn: &mut Connection,
+    actor: &Actor,
+    id: LoanId,
+    input: IssueRequest,
+    today: Date,
+) -> Result<Loan, LoanError> {
+    step(conn, actor, id, today, |tx, loan| {
+        check_transition(loan.status, Action::Issue, loan.format)?;
+        if today < loan.start {
+            return Err(LoanError::Timing(format!(
+                "借阅期从 {} 开始，不能提前出借",
+                loan.start
+            )));
+        }
+        if today > loan.end {
+            return Err(LoanError::Timing(format!(
+                "借阅期已于 {} 结束，请先调整日期再出借",
+                loan.end
+            )));
+        }
+        let barcode = input.barcode.as_deref().map(str::trim).unwrap_or("");
+        if barcode.is_empty() {
+            return Err(LoanError::invalid("barcode", "请填写要出借的拷贝条码"));
+        }
+        let copy = tx
+            .query_row(
+                "SELECT id, resource_id, in_circulation FROM copies WHERE barcode = ?1",
+                [barcode],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, bool>(2)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let copy_id = match copy {
+            None => {
+                return Err(LoanError::invalid(
+                    "barcode",
+                    format!("没有条码为“{barcode}”的拷贝"),
+                ));
+            }
+            Some((_, resource, _)) if resource != loan.resource_id => {
+                return Err(LoanError::CopyUnavailable(format!(
+                    "条码“{barcode}”不是该资源的拷贝"
+                )));
+            }
+            Some((_, _, false)) => {
+                return Err(LoanError::CopyUnavailable(format!(
+                    "拷贝“{barcode}”已停止流通，不能出借"
+                )));
+            }
+            Some((copy_id, _, true)) => copy_id,
+        };
+        let out_with: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM loans WHERE copy_id = ?1 AND status IN ('active', 'overdue')",
+                [copy_id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(other) = out_with {
+            return Err(LoanError::CopyUnavailable(format!(
+                "拷贝“{barcode}”正在借阅 {other} 中，尚未归还"
+            )));
+        }
+        tx.execute(
+            "UPDATE loans SET copy_id = ?2 WHERE id = ?1",
+            params![loan.id.0, copy_id],
+        )?;
+        transition(tx, actor, loan, Action::Issue)?;
+        let title = title(tx, loan)?;
+        notify(
+            tx,
+            &loan.unit,
+            loan.id,
+            NoticeKind::Issued,
+            &format!(
+                "《{title}》的实体拷贝（{barcode}）已出借，请于 {} 前归还",
+                loan.end
+            ),
+            None,
+        )?;
+        Ok(())
+    })
+}
+
+/// A librarian checks a loan back in (a physical copy with its condition; a digital
+/// loan ends early). Returning early frees the remaining days.
+pub fn return_loan(
+    conn: &mut Connection,
+    actor: &Actor,
+    id: LoanId,
+    input: ReturnRequest,
+    today: Date,
+) -> Result<Loan, LoanError> {
+    step(conn, actor, id, today, |tx, loan| {
+        check_transition(loan.status, Action::Return, loan.format)?;
+        let condition = input
+            .condition
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        if condition.is_some_and(|c| c.chars().count() > 100) {
+            return Err(LoanError::invalid(
+                "condition",
+                "拷贝状况不能超过 100 个字符",
+            ));
+        }
+        tx.execute(
+            "UPDATE loans SET returned_on = ?2, return_condition = ?3 WHERE id = ?1",
+            params![loan.id.0, today.to_string(), condition],
+        )?;
+        if let (Format::Physical, Some(copy), Some(condition)) =
+            (loan.format, loan.copy_id, condition)
+        {
+            // The copy's condition is what the librarian saw at check-in.
+            tx.execute(
+                "UPDATE copies SET condition = ?2 WHERE id = ?1",
+                params![copy, condition],
+            )?;
+        }
+        transition(tx, actor, loan, Action::Return)?;
+        let title = title(tx, loan)?;
+        notify(
+            tx,
+            &loan.unit,
+            loan.id,
+            NoticeKind::Returned,
+            &format!("《{title}》已归还，欢迎提交使用报告"),
+            None,
+        )?;
+        promote(tx, actor, &loan.resource_id, loan.format, today)?;
+        Ok(())
+    })
+}
+
+/// The unit extends an approved or active loan: at most twice, only when nobody
+/// waits for the resource and the longer period still fits.
+pub fn renew(
+    conn: &mut Connection,
+    actor: &Actor,
+    id: LoanId,
+    input: RenewRequest,
+    today: Date,
+) -> Result<Loan, LoanError> {
+    step(conn, actor, id, today, |tx, loan| {
+        check_transition(loan.status, Action::Renew, loan.format)?;
+        if loan.renewals >= MAX_RENEWALS {
+            return Err(LoanError::RenewalRefused(format!(
+                "每笔借阅最多续借 {MAX_RENEWALS} 次，已达上限"
+            )));
+        }
+        let waiting: i64 = tx.query_row(
+            "SELECT count(*) FROM loans WHERE resource_id = ?1 AND format = ?2
+               AND status = 'waitlisted' AND end_date >= ?3",
+            params![loan.resource_id, loan.format.as_str(), today.to_string()],
+            |row| row.get(0),
+        )?;
+        if waiting > 0 {
+            return Err(LoanError::RenewalRefused(format!(
+                "有 {waiting} 个申请正在候补该资源，暂不能续借"
+            )));
+        }
+        let asked_end = match input
+            .end
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            Some(end) => parse_date("end", end)?,
+            None => add_days(loan.end, DEFAULT_RENEWAL_DAYS),
+        };
+        if asked_end <= loan.end {
+            return Err(LoanError::invalid(
+                "end",
+                format!("续借后的结束日期应晚于现在的 {}", loan.end),
+            ));
+        }
+        if length_days(loan.end, asked_end) - 1 > MAX_LOAN_DAYS {
+            return Err(LoanError::invalid(
+                "end",
+                format!("一次最多续借 {MAX_LOAN_DAYS} 天"),
+            ));
+        }
+        let end = OpeningDays::load(tx)?.next_open(asked_end);
+        let period = Period {
+            start: loan.start,
+            end,
+        };
+        if !period_fits(tx, &loan.resource_id, loan.format, period, Some(loan.id))? {
+            return Err(LoanError::NoCapacity {
+                start: add_days(loan.end, 1),
+                end,
+                what: loan.format.unit_name(),
+            });
+        }
+        let old_end = loan.end;
+        tx.execute(
+            "UPDATE loans SET end_date = ?2, requested_end = ?3, renewals = renewals + 1, updated_at = ?4 WHERE id = ?1",
+            params![loan.id.0, end.to_string(), asked_end.to_string(), now()],
+        )?;
+        loan.end = end;
+        loan.renewals += 1;
+        record(
+            tx,
+            actor,
+            loan,
+            "renew",
+            format!("结束日期 {old_end} → {end}（第 {} 次续借）", loan.renewals),
+        )?;
+        let title = title(tx, loan)?;
+        notify(
+            tx,
+            &loan.unit,
+            loan.id,
+            NoticeKind::Renewed,
+            &format!("《{title}》已续借至 {end}"),
+            None,
+        )?;
+        Ok(())
+    })
+}
+
+/// The unit reports how the material was used: date held, participants, feedback.
+/// Reporting again replaces the report.
+pub fn report(
+    conn: &mut Connection,
+    actor: &Actor,
+    id: LoanId,
+    input: ReportRequest,
+    today: Date,
+) -> Result<Loan, LoanError> {
+    step(conn, actor, id, today, |tx, loan| {
+        check_transition(loan.status, Action::Report, loan.format)?;
+        let held_on = match input
+            .held_on
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+        {
+            Some(day) => parse_date("held_on", day)?,
+            None => return Err(LoanError::invalid("held_on", "请填写举办日期")),
+        };
+        if held_on > today {
+            return Err(LoanError::invalid("held_on", "举办日期不能晚于今天"));
+        }
+        if held_on < loan.start {
+            return Err(LoanError::invalid(
+                "held_on",
+                format!("举办日期不能早于借阅开始日期 {}", loan.start),
+            ));
+        }
+        let participants = match input.participants {
+            Some(n) if (0..=100_000).contains(&n) => n,
+            Some(_) => {
+                return Err(LoanError::invalid(
+                    "participants",
+                    "参加人数应在 0 到 100000 之间",
+                ));
+            }
+            None => return Err(LoanError::invalid("participants", "请填写参加人数")),
+        };
+        let feedback = input.feedback.as_deref().unwrap_or("").trim();
+        if feedback.chars().count() > 5000 {
+            return Err(LoanError::invalid("feedback", "观后感不能超过 5000 个字符"));
+        }
+        tx.execute(
+            "INSERT INTO loan_reports (loan_id, held_on, participants, feedback, reported_by, reported_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (loan_id) DO UPDATE SET held_on = excluded.held_on,
+                participants = excluded.participants, feedback = excluded.feedback,
+                reported_by = excluded.reported_by, reported_at = excluded.reported_at",
+            params![loan.id.0, held_on.to_string(), participants, feedback, actor.username, now()],
+        )?;
+        record(
+            tx,
+            actor,
+            loan,
+            "report",
+            format!("{held_on} 举办，{participants} 人参加"),
+        )?;
+        Ok(())
+    })
+}

@@ -1,0 +1,242 @@
+//! The loan row, the write transaction every step runs in, recording a change
+//! (state, audit log, search-index change log), and the time-driven transitions.
+
+use std::sync::Mutex;
+
+use jiff::civil::Date;
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+
+use super::LoanError;
+use super::days::parse_date;
+use super::model::{Action, Actor, Format, LoanId, LoanStatus, check_transition};
+use super::notify::{NoticeKind, notify};
+use crate::audit::{self, AuditEvent};
+use crate::catalog::ResourceId;
+
+/// A loan as stored, for the workflow's decisions.
+#[derive(Debug, Clone)]
+pub(crate) struct LoanRow {
+    pub id: LoanId,
+    pub resource_id: String,
+    pub unit: String,
+    pub format: Format,
+    pub start: Date,
+    pub end: Date,
+    pub requested_end: Date,
+    pub status: LoanStatus,
+    pub renewals: u32,
+    pub copy_id: Option<i64>,
+}
+
+pub(crate) const ROW_COLUMNS: &str = "id, resource_id, unit_code, format, start_date, end_date, requested_end, status, renewals, copy_id";
+
+pub(crate) fn row_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok(RawRow {
+        id: row.get(0)?,
+        resource_id: row.get(1)?,
+        unit: row.get(2)?,
+        format: row.get(3)?,
+        start: row.get(4)?,
+        end: row.get(5)?,
+        requested_end: row.get(6)?,
+        status: row.get(7)?,
+        renewals: row.get(8)?,
+        copy_id: row.get(9)?,
+    })
+}
+
+/// The columns as text, parsed after the query (CHECK constraints keep them valid).
+pub(crate) struct RawRow {
+    id: i64,
+    resource_id: String,
+    unit: String,
+    format: String,
+    start: String,
+    end: String,
+    requested_end: String,
+    status: String,
+    renewals: u32,
+    copy_id: Option<i64>,
+}
+
+impl RawRow {
+    pub fn parse(self) -> Result<LoanRow, LoanError> {
+        Ok(LoanRow {
+            id: LoanId(self.id),
+            resource_id: self.resource_id,
+            unit: self.unit,
+            format: Format::parse(&self.format)?,
+            start: parse_date("start", &self.start)?,
+            end: parse_date("end", &self.end)?,
+            requested_end: parse_date("requested_end", &self.requested_end)?,
+            status: LoanStatus::parse(&self.status)?,
+            renewals: self.renewals,
+            copy_id: self.copy_id,
+        })
+    }
+}
+
+/// Loads a loan, or `None` when there is no such loan.
+pub(crate) fn find(conn: &Connection, id: LoanId) -> Result<Option<LoanRow>, LoanError> {
+    let sql = format!("SELECT {ROW_COLUMNS} FROM loans WHERE id = ?1");
+    conn.query_row(&sql, [id.0], row_from)
+        .optional()?
+        .map(RawRow::parse)
+        .transpose()
+}
+
+/// Loads a loan the actor may see; another unit's loan does not exist for them.
+pub(crate) fn find_visible(
+    conn: &Connection,
+    id: LoanId,
+    actor: &Actor,
+) -> Result<LoanRow, LoanError> {
+    match find(conn, id)? {
+        Some(loan) if actor.sees_unit(&loan.unit) => Ok(loan),
+        _ => Err(LoanError::NotFound(id)),
+    }
+}
+
+/// Serialises loan writes inside this process before SQLite's own lock: waiting on a
+/// mutex wakes in order at once, where SQLite's busy handler sleeps and retries.
+/// `BEGIN IMMEDIATE` still guards against other processes (`jingshi` commands).
+static WRITE_LOCK: Mutex<()> = Mutex::new(());
+
+/// Runs `work` in one `BEGIN IMMEDIATE` transaction: the capacity checks and the
+/// writes that depend on them see and change the same state. Nothing is written
+/// when `work` fails.
+pub(crate) fn write<T>(
+    conn: &mut Connection,
+    work: impl FnOnce(&Transaction<'_>) -> Result<T, LoanError>,
+) -> Result<T, LoanError> {
+    let _serial = WRITE_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let out = work(&tx)?;
+    tx.commit()?;
+    Ok(out)
+}
+
+pub(crate) fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+/// Writes the audit entry for a loan action, and tells the search index that the
+/// resource's availability or borrow count may have changed.
+pub(crate) fn record(
+    conn: &Connection,
+    actor: &Actor,
+    loan: &LoanRow,
+    action: &str,
+    detail: impl Into<String>,
+) -> Result<(), LoanError> {
+    audit::record(
+        conn,
+        &AuditEvent {
+            user_id: actor.user_id,
+            username: Some(actor.username.clone()),
+            unit: actor.unit.clone(),
+            action: format!("loan_{action}"),
+            resource_id: Some(loan.resource_id.clone()),
+            file_id: None,
+            detail: format!("借阅 {}（{}）：{}", loan.id, loan.unit, detail.into()),
+        },
+    )?;
+    if let Ok(id) = ResourceId::parse(&loan.resource_id) {
+        crate::catalog::write::log_change(conn, &id)?;
+    }
+    Ok(())
+}
+
+/// Moves a loan to the state `action` leads to, or refuses with the current state.
+pub(crate) fn transition(
+    conn: &Connection,
+    actor: &Actor,
+    loan: &mut LoanRow,
+    action: Action,
+) -> Result<(), LoanError> {
+    let to = check_transition(loan.status, action, loan.format)?;
+    if to != loan.status {
+        conn.execute(
+            "UPDATE loans SET status = ?2, updated_at = ?3 WHERE id = ?1",
+            params![loan.id.0, to.as_str(), now()],
+        )?;
+    }
+    let detail = format!("{} → {}", loan.status.as_str(), to.as_str());
+    loan.status = to;
+    record(conn, actor, loan, action.as_str(), detail)
+}
+
+/// Applies what the date alone decides: a digital loan becomes active on its start
+/// date and expires after its end; a physical loan still out after its end is
+/// overdue. Idempotent, so running it again (or after a restart) changes nothing.
+pub(crate) fn advance(conn: &Connection, loan: &mut LoanRow, today: Date) -> Result<(), LoanError> {
+    let system = Actor::system();
+    if loan.status == LoanStatus::Approved && loan.format == Format::Digital && loan.start <= today
+    {
+        transition(conn, &system, loan, Action::Activate)?;
+    }
+    if loan.status == LoanStatus::Active && loan.end < today {
+        match loan.format {
+            Format::Digital => transition(conn, &system, loan, Action::Expire)?,
+            Format::Physical => {
+                transition(conn, &system, loan, Action::MarkOverdue)?;
+                notify(
+                    conn,
+                    &loan.unit,
+                    loan.id,
+                    NoticeKind::Overdue,
+                    &format!(
+                        "借阅 {} 已于 {} 到期但尚未归还，请尽快归还实体拷贝",
+                        loan.id, loan.end
+                    ),
+                    Some(&loan.end.to_string()),
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Loads a loan the actor may see and brings its state up to date with the date.
+pub(crate) fn load_current(
+    conn: &Connection,
+    id: LoanId,
+    actor: &Actor,
+    today: Date,
+) -> Result<LoanRow, LoanError> {
+    let mut loan = find_visible(conn, id, actor)?;
+    advance(conn, &mut loan, today)?;
+    Ok(loan)
+}
+
+/// The resource's title (for messages); empty if it vanished.
+pub(crate) fn resource_title(conn: &Connection, resource_id: &str) -> Result<String, LoanError> {
+    Ok(conn
+        .query_row(
+            "SELECT title FROM resources WHERE id = ?1",
+            [resource_id],
+            |row| row.get::<_, String>(0),
+        )
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// The resource's title if the actor may see it (published, or any for librarians);
+/// an unknown and an unpublished resource look the same to borrowers.
+pub(crate) fn visible_title(
+    conn: &Connection,
+    actor: &Actor,
+    resource_id: &str,
+) -> Result<String, LoanError> {
+    let row = conn
+        .query_row(
+            "SELECT title, status FROM resources WHERE id = ?1",
+            [resource_id],
+            |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+        )
+        .optional()?;
+    match row {
+        Some((title, status)) if actor.librarian || status == "published" => Ok(title),
+        _ => Err(LoanError::ResourceNotFound(resource_id.to_owned())),
+    }
+}

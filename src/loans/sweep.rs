@@ -1,0 +1,194 @@
+//! The background task: what the date alone changes. Digital loans become active on
+//! their start date and expire after their end; physical loans still out after their
+//! end become overdue; units are reminded two days before an end; waitlisted
+//! requests that fit (e.g. after licences were added) are promoted. Everything is
+//! computed from the database and the date, so running it twice, late or after a
+//! restart changes nothing more than running it once on time.
+
+use std::time::Duration;
+
+use jiff::civil::Date;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use super::LoanError;
+use super::days::add_days;
+use super::model::{Actor, Format, HOLDING_SQL};
+use super::notify::{NoticeKind, notify};
+use super::request::promote;
+use super::store::{self, advance};
+use crate::catalog::ResourceId;
+use crate::clock::Clock;
+use crate::db::Database;
+
+/// How often the task runs.
+pub const INTERVAL: Duration = Duration::from_secs(60);
+/// Units are reminded this many days before a loan ends.
+pub const DUE_SOON_DAYS: i64 = 2;
+const SWEPT_ON_KEY: &str = "loans_swept_on";
+
+/// What one run changed.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct SweepSummary {
+    pub advanced: usize,
+    pub reminded: usize,
+    pub promoted: usize,
+}
+
+/// Brings every loan up to date with `today`, in one transaction.
+pub fn run(conn: &mut Connection, today: Date) -> Result<SweepSummary, LoanError> {
+    store::write(conn, |tx| {
+        let mut summary = SweepSummary::default();
+        let day = today.to_string();
+        let due = {
+            let sql = format!(
+                "SELECT {} FROM loans WHERE (status = 'approved' AND format = 'digital' AND start_date <= ?1)
+                    OR (status = 'active' AND end_date < ?1) ORDER BY id",
+                store::ROW_COLUMNS
+            );
+            let mut stmt = tx.prepare_cached(&sql)?;
+            stmt.query_map([&day], store::row_from)?
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        for raw in due {
+            let mut loan = raw.parse()?;
+            advance(tx, &mut loan, today)?;
+            summary.advanced += 1;
+        }
+        summary.reminded = remind_due_soon(tx, today)?;
+        let waiting = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT DISTINCT resource_id, format FROM loans WHERE status = 'waitlisted' AND end_date >= ?1",
+            )?;
+            stmt.query_map([&day], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?
+        };
+        for (resource_id, format) in waiting {
+            let format = Format::parse(&format)?;
+            summary.promoted += promote(tx, &Actor::system(), &resource_id, format, today)?.len();
+        }
+        note_new_day(tx, today)?;
+        Ok(summary)
+    })
+}
+
+/// Reminds units of loans ending within [`DUE_SOON_DAYS`] (once per end date).
+fn remind_due_soon(conn: &Connection, today: Date) -> Result<usize, LoanError> {
+    let rows = {
+        let mut stmt = conn.prepare_cached(
+            "SELECT l.id, l.unit_code, l.format, l.end_date, coalesce(r.title, '')
+             FROM loans l LEFT JOIN resources r ON r.id = l.resource_id
+             WHERE l.status = 'active' AND l.end_date >= ?1 AND l.end_date <= ?2
+               AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.loan_id = l.id
+                                 AND n.kind = 'due_soon' AND n.dedupe = l.end_date)",
+        )?;
+        stmt.query_map(
+            params![
+                today.to_string(),
+                add_days(today, DUE_SOON_DAYS).to_string()
+            ],
+            |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                ))
+            },
+        )?
+        .collect::<Result<Vec<_>, _>>()?
+    };
+    for (id, unit, format, end, title) in &rows {
+        let message = if format == "physical" {
+            format!("《{title}》的借阅将于 {end} 到期，请按时归还实体拷贝，或在无人候补时续借")
+        } else {
+            format!("《{title}》的数字访问将于 {end} 结束，如需延长请在无人候补时续借")
+        };
+        notify(
+            conn,
+            unit,
+            super::model::LoanId(*id),
+            NoticeKind::DueSoon,
+            &message,
+            Some(end),
+        )?;
+    }
+    Ok(rows.len())
+}
+
+/// On the first run of a day, tells the search index about resources whose
+/// "available today" may have changed with the date.
+fn note_new_day(conn: &Connection, today: Date) -> Result<(), LoanError> {
+    let day = today.to_string();
+    let swept: Option<String> = conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            [SWEPT_ON_KEY],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if swept.as_deref() == Some(day.as_str()) {
+        return Ok(());
+    }
+    let ids = {
+        let sql = format!(
+            "SELECT DISTINCT resource_id FROM loans WHERE status IN {HOLDING_SQL}
+               AND (start_date = ?1 OR end_date = ?2)"
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        stmt.query_map(params![day, add_days(today, -1).to_string()], |row| {
+            row.get::<_, String>(0)
+        })?
+        .collect::<Result<Vec<_>, _>>()?
+    };
+    for id in ids {
+        if let Ok(id) = ResourceId::parse(&id) {
+            crate::catalog::write::log_change(conn, &id)?;
+        }
+    }
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![SWEPT_ON_KEY, day],
+    )?;
+    Ok(())
+}
+
+/// The running background task; dropping it stops the task.
+pub struct SweepTask(tokio::task::JoinHandle<()>);
+
+impl Drop for SweepTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Runs the sweep now and then every [`INTERVAL`] until the returned guard is dropped.
+pub fn spawn(db: Database, clock: Clock) -> SweepTask {
+    SweepTask(tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(INTERVAL);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let (db, today) = (db.clone(), clock.today());
+            let outcome =
+                tokio::task::spawn_blocking(move || -> Result<SweepSummary, LoanError> {
+                    let mut conn = db.get()?;
+                    run(&mut conn, today)
+                })
+                .await;
+            match outcome {
+                Ok(Ok(summary)) if summary.advanced + summary.reminded + summary.promoted > 0 => {
+                    tracing::info!(?summary, %today, "loans brought up to date");
+                }
+                Ok(Ok(_)) => {}
+                // The next tick tries again; nothing is half-written.
+                Ok(Err(err)) => tracing::error!(%err, "loan sweep failed"),
+                Err(err) => tracing::error!(%err, "loan sweep panicked"),
+            }
+        }
+    }))
+}
