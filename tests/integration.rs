@@ -5,3 +5,4 @@ mod common;
 mod access;
 mod catalog_import;
 mod demo_catalogue;
+mod pages;

@@ -4,14 +4,17 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod pages;
 pub mod upload;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
+use tower_http::compression::{CompressionLayer, Predicate};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::app::AppState;
 
@@ -20,12 +23,78 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api::router())
+        .merge(pages::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::load_session,
         ))
+        // Every response, unless a handler set its own.
+        .layer(header_layer(
+            header::CONTENT_SECURITY_POLICY,
+            CONTENT_SECURITY_POLICY,
+        ))
+        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header_layer(header::REFERRER_POLICY, "same-origin"))
+        .layer(header_layer(header::X_FRAME_OPTIONS, "SAMEORIGIN"))
+        .layer(
+            CompressionLayer::new()
+                .no_deflate()
+                .no_zstd()
+                .compress_when(TextOnly),
+        )
         .with_state(state)
+}
+
+/// Our scripts and styles only, no inline script, no framing by other sites.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; media-src 'self'; font-src 'self'; connect-src 'self'; \
+    object-src 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'self'; \
+    form-action 'self'";
+
+fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// Compress pages, styles, scripts and JSON; never file downloads (they answer Range
+/// requests, and video gains nothing from gzip).
+#[derive(Clone, Copy)]
+struct TextOnly;
+
+impl Predicate for TextOnly {
+    fn should_compress<B>(&self, response: &axum::http::Response<B>) -> bool
+    where
+        B: axum::body::HttpBody,
+    {
+        let headers = response.headers();
+        if headers.contains_key(header::ACCEPT_RANGES)
+            || headers.contains_key(header::CONTENT_RANGE)
+        {
+            return false;
+        }
+        let Some(mime) = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return false;
+        };
+        let essence = mime.split(';').next().unwrap_or("").trim();
+        let text = matches!(
+            essence,
+            "text/html"
+                | "text/css"
+                | "text/javascript"
+                | "application/javascript"
+                | "application/json"
+                | "text/vtt"
+                | "image/svg+xml"
+        );
+        // Tiny bodies grow when compressed.
+        let big_enough = axum::body::HttpBody::size_hint(response.body())
+            .exact()
+            .is_none_or(|len| len >= 256);
+        text && big_enough
+    }
 }
 
 /// 200 once the server can answer searches; 503 while the index is catching up.
@@ -40,6 +109,11 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-async fn not_found() -> error::AppError {
-    error::AppError::not_found("没有这个地址")
+/// JSON for the API, the 404 page for everything else.
+async fn not_found(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        error::AppError::not_found("没有这个地址").into_response()
+    } else {
+        pages::not_found_page()
+    }
 }

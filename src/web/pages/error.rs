@@ -1,0 +1,87 @@
+//! Errors as pages: the same [`AppError`] mapping as the API, rendered in the site's
+//! layout. 5xx answers say only that something failed; the details are in the log.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use super::{Chrome, render};
+use crate::web::error::AppError;
+
+/// An error on its way to a browser.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl<E> From<E> for PageError
+where
+    AppError: From<E>,
+{
+    fn from(err: E) -> Self {
+        PageError(AppError::from(err))
+    }
+}
+
+impl PageError {
+    pub fn not_found(message: impl Into<String>) -> Self {
+        PageError(AppError::not_found(message))
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        PageError(AppError::new(StatusCode::FORBIDDEN, "forbidden", message))
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        PageError(AppError::bad_request(message))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub chrome: Chrome,
+    pub status: u16,
+    pub heading: &'static str,
+    pub message: String,
+}
+
+impl ErrorPage {
+    fn new(status: StatusCode, message: String) -> Self {
+        let heading = match status.as_u16() {
+            400 | 422 => "请求有误",
+            401 => "请先登录",
+            403 => "没有权限",
+            404 => "页面不存在",
+            409 => "操作冲突",
+            413 => "文件太大",
+            415 => "文件类型不受支持",
+            429 => "请求过于频繁",
+            503 => "服务暂不可用",
+            s if s >= 500 => "服务器出错了",
+            _ => "出错了",
+        };
+        Self {
+            chrome: Chrome::anonymous(),
+            status: status.as_u16(),
+            heading,
+            message,
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let AppError {
+            status, message, ..
+        } = self.0;
+        // A session that ended meanwhile: sign in again rather than read an error.
+        if status == StatusCode::UNAUTHORIZED {
+            return super::see_other("/login");
+        }
+        (status, render(&ErrorPage::new(status, message))).into_response()
+    }
+}
+
+/// The 404 page for addresses that match no route.
+pub fn not_found_page() -> Response {
+    PageError::not_found("没有这个页面。地址可能有误，或者该页面已被移除。").into_response()
+}

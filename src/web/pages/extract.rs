@@ -1,0 +1,162 @@
+//! Extractors for pages: the signed-in user (anonymous visitors are sent to the sign-in
+//! page), librarians (others get a 403 page), form bodies checked against the session's
+//! CSRF token, and query strings whose rejection is an error page.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+
+use super::error::PageError;
+use super::url::encode_component;
+use crate::accounts::SessionUser;
+use crate::web::auth::OptionalUser;
+
+/// The signed-in user of a page; anonymous visitors are redirected to
+/// `/login?next=<this page>`.
+pub struct PageUser(pub SessionUser);
+
+fn login_redirect(parts: &Parts) -> Response {
+    let next = parts
+        .uri
+        .path_and_query()
+        .map(|pq| pq.as_str())
+        .unwrap_or("/");
+    if next == "/" {
+        super::see_other("/login")
+    } else {
+        super::see_other(&format!("/login?next={}", encode_component(next)))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let OptionalUser(user) = match OptionalUser::from_request_parts(parts, state).await {
+            Ok(user) => user,
+            Err(never) => match never {},
+        };
+        user.map(PageUser).ok_or_else(|| login_redirect(parts))
+    }
+}
+
+/// A signed-in librarian; anonymous visitors are redirected to sign in, other users
+/// see a 403 page.
+pub struct PageLibrarian(pub SessionUser);
+
+/// The 403 for a signed-in user who is not a librarian.
+pub fn librarians_only() -> PageError {
+    PageError::forbidden(
+        "此页面仅限工委资料室的管理员（图书管理员）使用。如需查阅资料，请使用首页的检索。",
+    )
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageLibrarian {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let PageUser(user) = PageUser::from_request_parts(parts, state).await?;
+        if user.is_librarian() {
+            Ok(PageLibrarian(user))
+        } else {
+            Err(librarians_only().into_response())
+        }
+    }
+}
+
+/// The fields of an urlencoded form, in order (repeated names such as checkbox groups
+/// keep every value).
+#[derive(Debug, Default, Clone)]
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    /// The first value of `name`, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+            .unwrap_or("")
+    }
+
+    /// Every value of `name`.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .collect()
+    }
+}
+
+/// Whether two tokens are equal, in time independent of where they differ.
+pub fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && !a.is_empty()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The message for a missing or stale form token.
+pub fn stale_form() -> PageError {
+    PageError::forbidden("表单已过期或来源不明（安全校验未通过）。请返回上一页，刷新后重新提交。")
+}
+
+/// A form posted by the signed-in user, whose hidden `csrf` field matches the session.
+pub struct CsrfForm {
+    pub user: SessionUser,
+    pub form: FormData,
+}
+
+impl<S: Send + Sync> FromRequest<S> for CsrfForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let PageUser(user) = PageUser::from_request_parts(&mut parts, state).await?;
+        let req = Request::from_parts(parts, body);
+        let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, state)
+            .await
+            .map_err(|rejection| {
+                PageError::bad_request(format!("表单无法解析：{}", rejection.body_text()))
+                    .into_response()
+            })?;
+        let form = FormData(pairs);
+        if !same_token(form.get("csrf"), &user.csrf_token) {
+            return Err(stale_form().into_response());
+        }
+        Ok(CsrfForm { user, form })
+    }
+}
+
+/// Query string whose rejection is an error page.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(PageError))]
+pub struct PageQuery<T>(pub T);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_compare_exactly() {
+        assert!(same_token("abc", "abc"));
+        assert!(!same_token("abc", "abd"));
+        assert!(!same_token("abc", "abcd"));
+        assert!(!same_token("", ""));
+    }
+
+    #[test]
+    fn form_data_keeps_repeated_fields() {
+        let form = FormData(vec![
+            ("sector".into(), "税务".into()),
+            ("sector".into(), "海关".into()),
+            ("title".into(), "t".into()),
+        ]);
+        assert_eq!(form.get("title"), "t");
+        assert_eq!(form.get("missing"), "");
+        assert_eq!(form.all("sector"), vec!["税务", "海关"]);
+    }
+}

@@ -1,0 +1,93 @@
+//! The home page: the search box, newest and most used resources, and ways in by kind
+//! and by sector.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+
+use super::extract::PageUser;
+use super::search::HitView;
+use super::url::Query;
+use super::{Chrome, PageError, pages};
+use crate::app::AppState;
+use crate::catalog::Kind;
+use crate::search::{SearchRequest, SortOrder};
+use crate::web::api::search::run_search;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/", get(show_home))
+}
+
+/// A way into the catalogue: a label, how many resources, and the search link.
+pub struct Entry {
+    pub label: String,
+    pub count: u64,
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    chrome: Chrome,
+    /// The search box starts empty and keeps no filters.
+    q: String,
+    kept: Vec<(&'static str, String)>,
+    total: u64,
+    newest: Vec<HitView>,
+    most_used: Vec<HitView>,
+    kinds: Vec<Entry>,
+    sectors: Vec<Entry>,
+}
+pages!(HomePage);
+
+async fn show_home(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+) -> Result<HomePage, PageError> {
+    let listing = |sort| SearchRequest {
+        sort,
+        per_page: 6,
+        ..SearchRequest::default()
+    };
+    let newest = run_search(&state, listing(SortOrder::Newest)).await?;
+    let most_used = run_search(&state, listing(SortOrder::MostBorrowed)).await?;
+    let kinds = Kind::ALL
+        .iter()
+        .map(|kind| Entry {
+            label: kind.label().to_owned(),
+            count: newest.facets.kind.get(kind.as_str()).copied().unwrap_or(0),
+            href: Query::new().set("kind", kind.as_str()).href("/search"),
+        })
+        .collect();
+    let mut sectors: Vec<Entry> = newest
+        .facets
+        .sector
+        .iter()
+        .map(|(sector, count)| Entry {
+            label: sector.clone(),
+            count: *count,
+            href: Query::new().set("sector", sector.as_str()).href("/search"),
+        })
+        .collect();
+    sectors.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
+    let librarian = user.is_librarian();
+    Ok(HomePage {
+        chrome: Chrome::for_user(&user, "home"),
+        q: String::new(),
+        kept: Vec::new(),
+        total: newest.total,
+        newest: newest
+            .hits
+            .iter()
+            .map(|hit| HitView::new(hit, librarian))
+            .collect(),
+        most_used: most_used
+            .hits
+            .iter()
+            .map(|hit| HitView::new(hit, librarian))
+            .collect(),
+        kinds,
+        sectors,
+    })
+}

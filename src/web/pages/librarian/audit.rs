@@ -1,0 +1,192 @@
+//! `/librarian/audit`: the audit log, newest first, filtered by action, user, unit,
+//! resource and dates (days in Beijing time).
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::audit::{self, AuditFilter};
+use crate::clock::time_zone;
+use crate::web::pages::extract::{PageLibrarian, PageQuery};
+use crate::web::pages::format::{self, AUDIT_ACTIONS};
+use crate::web::pages::url::Query;
+use crate::web::pages::{Chrome, PageError, pages};
+
+const PAGE_SIZE: u32 = 100;
+
+pub struct Row {
+    pub at: String,
+    pub username: String,
+    pub unit: String,
+    pub action: String,
+    pub denied: bool,
+    pub resource_id: String,
+    pub file_id: String,
+    pub detail: String,
+}
+
+pub struct ActionOption {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct AuditQuery {
+    action: String,
+    username: String,
+    unit: String,
+    resource_id: String,
+    from: String,
+    to: String,
+    before_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "librarian/audit.html")]
+pub struct AuditPage {
+    chrome: Chrome,
+    query: AuditQuery,
+    actions: Vec<ActionOption>,
+    rows: Vec<Row>,
+    error: Option<String>,
+    older: Option<String>,
+    newest: Option<String>,
+}
+pages!(AuditPage);
+
+/// The first moment of a day in Beijing time as stored (`at` is an RFC 3339 UTC
+/// timestamp), optionally a day later.
+fn day_start(field: &str, text: &str, next_day: bool) -> Result<Option<String>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let date: jiff::civil::Date = text
+        .parse()
+        .map_err(|_| format!("{field}应为日期（YYYY-MM-DD），现在是“{text}”"))?;
+    let date = if next_day {
+        date.tomorrow().map_err(|_| format!("{field}超出范围"))?
+    } else {
+        date
+    };
+    let start = date
+        .at(0, 0, 0, 0)
+        .to_zoned_datetime(time_zone())
+        .map_err(|_| format!("{field}超出范围"))?;
+    Ok(Some(start.timestamp().to_string()))
+}
+
+fn filter_of(query: &AuditQuery) -> Result<AuditFilter, String> {
+    let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let before_id = match query.before_id.trim() {
+        "" => None,
+        id => Some(id.parse::<i64>().map_err(|_| "分页参数无效".to_owned())?),
+    };
+    Ok(AuditFilter {
+        action: text(&query.action),
+        username: text(&query.username),
+        unit: text(&query.unit),
+        resource_id: text(&query.resource_id),
+        from: day_start("起始日期", &query.from, false)?,
+        to: day_start("截止日期", &query.to, true)?,
+        limit: Some(PAGE_SIZE),
+        before_id,
+    })
+}
+
+fn link(query: &AuditQuery, before_id: Option<i64>) -> String {
+    Query::new()
+        .set("action", query.action.trim())
+        .set("username", query.username.trim())
+        .set("unit", query.unit.trim())
+        .set("resource_id", query.resource_id.trim())
+        .set("from", query.from.trim())
+        .set("to", query.to.trim())
+        .set(
+            "before_id",
+            before_id.map(|id| id.to_string()).unwrap_or_default(),
+        )
+        .href("/librarian/audit")
+}
+
+pub async fn show_audit(
+    State(state): State<AppState>,
+    PageLibrarian(user): PageLibrarian,
+    PageQuery(query): PageQuery<AuditQuery>,
+) -> Result<Response, PageError> {
+    let mut page = AuditPage {
+        chrome: Chrome::for_user(&user, "audit"),
+        actions: AUDIT_ACTIONS
+            .iter()
+            .map(|(value, label)| ActionOption {
+                value,
+                label,
+                selected: query.action == *value,
+            })
+            .collect(),
+        query: query.clone(),
+        rows: Vec::new(),
+        error: None,
+        older: None,
+        newest: None,
+    };
+    let filter = match filter_of(&query) {
+        Ok(filter) => filter,
+        Err(message) => {
+            page.error = Some(message);
+            return Ok((StatusCode::BAD_REQUEST, page).into_response());
+        }
+    };
+    let paged = filter.before_id.is_some();
+    let entries = state
+        .with_conn(move |conn| audit::list(conn, &filter))
+        .await?;
+    if entries.len() == PAGE_SIZE as usize {
+        page.older = entries.last().map(|last| link(&query, Some(last.id)));
+    }
+    if paged {
+        page.newest = Some(link(&query, None));
+    }
+    page.rows = entries
+        .into_iter()
+        .map(|entry| Row {
+            at: format::datetime(&entry.at),
+            username: entry.username.unwrap_or_default(),
+            unit: entry.unit.unwrap_or_default(),
+            action: format::audit_action_label(&entry.action),
+            denied: entry.detail.starts_with("denied") || entry.action == "sign_in_failed",
+            resource_id: entry.resource_id.unwrap_or_default(),
+            file_id: entry.file_id.unwrap_or_default(),
+            detail: entry.detail,
+        })
+        .collect();
+    Ok(page.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_beijing_days() {
+        assert_eq!(
+            day_start("起始日期", "2024-06-18", false)
+                .unwrap()
+                .as_deref(),
+            Some("2024-06-17T16:00:00Z")
+        );
+        assert_eq!(
+            day_start("截止日期", "2024-06-18", true)
+                .unwrap()
+                .as_deref(),
+            Some("2024-06-18T16:00:00Z")
+        );
+        assert!(day_start("起始日期", "18/06/2024", false).is_err());
+        assert_eq!(day_start("起始日期", " ", false).unwrap(), None);
+    }
+}

@@ -1,0 +1,46 @@
+//! The librarian's pages under `/librarian/`: the catalogue list, the resource editor
+//! (create, edit, upload, publish, withdraw), a resource's edit history, the audit log.
+
+mod audit;
+mod catalogue;
+mod editor;
+mod form;
+mod history;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::app::AppState;
+use crate::web::upload;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/librarian", get(catalogue::redirect_to_list))
+        .route("/librarian/", get(catalogue::list_catalogue))
+        .route(
+            "/librarian/resources",
+            get(catalogue::redirect_to_list).post(editor::create_resource),
+        )
+        .route("/librarian/resources/new", get(editor::new_resource))
+        .route(
+            "/librarian/resources/{id}",
+            get(editor::edit_resource).post(editor::update_resource),
+        )
+        .route(
+            "/librarian/resources/{id}/publish",
+            post(editor::publish_resource),
+        )
+        .route(
+            "/librarian/resources/{id}/withdraw",
+            post(editor::withdraw_resource),
+        )
+        .route(
+            "/librarian/resources/{id}/upload",
+            post(editor::upload_file).layer(upload::body_limit()),
+        )
+        .route(
+            "/librarian/resources/{id}/history",
+            get(history::show_history),
+        )
+        .route("/librarian/audit", get(audit::show_audit))
+}

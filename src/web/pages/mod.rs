@@ -1,0 +1,136 @@
+//! HTML pages (SPEC §7): sign-in, home, search, resource pages with the video player,
+//! the librarian's catalogue editor, history and audit log, and error pages. Pages are
+//! askama template structs (escaping by default) rendered by [`render`]; forms that
+//! change state carry the session's CSRF token ([`extract::CsrfForm`]).
+
+pub mod assets;
+mod error;
+mod extract;
+mod format;
+mod home;
+mod librarian;
+mod resource;
+mod search;
+mod session;
+mod url;
+
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::accounts::SessionUser;
+use crate::app::AppState;
+
+pub use error::{PageError, not_found_page};
+
+/// Every page route.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(session::router())
+        .merge(home::router())
+        .merge(search::router())
+        .merge(resource::router())
+        .merge(librarian::router())
+        .merge(assets::router())
+}
+
+/// What the layout shows around every page: who is signed in, the assets, the form token.
+pub struct Chrome {
+    pub username: String,
+    /// The user's unit, or their role for committee staff.
+    pub affiliation: String,
+    pub librarian: bool,
+    pub signed_in: bool,
+    pub csrf: String,
+    /// Which navigation entry is current: `home`, `search`, `librarian`, `audit`.
+    pub section: &'static str,
+    pub css: &'static str,
+    pub js: &'static str,
+    pub icon: &'static str,
+}
+
+impl Chrome {
+    pub fn for_user(user: &SessionUser, section: &'static str) -> Self {
+        let affiliation = match (&user.unit_name, user.is_librarian()) {
+            (Some(unit), _) => unit.clone(),
+            (None, true) => "工委资料室".to_owned(),
+            (None, false) => String::new(),
+        };
+        Self {
+            username: user.username.clone(),
+            affiliation,
+            librarian: user.is_librarian(),
+            signed_in: true,
+            csrf: user.csrf_token.clone(),
+            section,
+            ..Self::anonymous()
+        }
+    }
+
+    /// The layout for pages shown before sign-in (and error pages).
+    pub fn anonymous() -> Self {
+        let assets = assets::urls();
+        Self {
+            username: String::new(),
+            affiliation: String::new(),
+            librarian: false,
+            signed_in: false,
+            csrf: String::new(),
+            section: "",
+            css: assets.css,
+            js: assets.js,
+            icon: assets.icon,
+        }
+    }
+}
+
+/// Renders a page as `text/html`; a template failure is logged and answered with a
+/// plain 500 (the error page itself is a template, so it cannot be used here).
+pub fn render<T: Template>(page: &T) -> Response {
+    match page.render() {
+        Ok(html) => {
+            let mut response = html.into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            // Pages carry the user's data and form tokens.
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-cache"),
+            );
+            response
+        }
+        Err(err) => {
+            tracing::error!(%err, "page template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "服务器内部错误，请稍后重试",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Implements `IntoResponse` for page structs through [`render`].
+macro_rules! pages {
+    ($($page:ty),+ $(,)?) => {
+        $(impl axum::response::IntoResponse for $page {
+            fn into_response(self) -> axum::response::Response {
+                $crate::web::pages::render(&self)
+            }
+        })+
+    };
+}
+pub(crate) use pages;
+
+/// A 303 redirect (after a form post, and to the sign-in page).
+pub fn see_other(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}

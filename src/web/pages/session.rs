@@ -1,0 +1,138 @@
+//! Signing in and out in the browser: `/login` (a plain form; the same-origin check of
+//! every POST guards it) and `/logout` (a form carrying the session's CSRF token).
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+
+use super::extract::{CsrfForm, PageQuery};
+use super::url::is_local_path;
+use super::{Chrome, PageError, pages, see_other};
+use crate::accounts;
+use crate::app::AppState;
+use crate::web::api::session::{Credentials, start_session};
+use crate::web::auth::{self, OptionalUser, SESSION_COOKIE};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(show_login).post(sign_in))
+        .route("/logout", post(sign_out))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    chrome: Chrome,
+    username: String,
+    next: String,
+    error: Option<String>,
+    /// Shown after signing out.
+    notice: Option<&'static str>,
+}
+pages!(LoginPage);
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LoginQuery {
+    next: Option<String>,
+    signed_out: Option<String>,
+}
+
+fn safe_next(next: Option<&str>) -> String {
+    next.filter(|n| is_local_path(n))
+        .filter(|n| !n.starts_with("/login"))
+        .unwrap_or("/")
+        .to_owned()
+}
+
+async fn show_login(
+    OptionalUser(user): OptionalUser,
+    PageQuery(query): PageQuery<LoginQuery>,
+) -> Response {
+    let next = safe_next(query.next.as_deref());
+    if user.is_some() {
+        return see_other(&next);
+    }
+    LoginPage {
+        chrome: Chrome::anonymous(),
+        username: String::new(),
+        next,
+        error: None,
+        notice: query.signed_out.map(|_| "您已安全退出。"),
+    }
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<LoginForm>,
+) -> Response {
+    let next = safe_next(form.next.as_deref());
+    let username = form.username.trim().to_owned();
+    let failed = |status: StatusCode, message: String, username: String, next: String| {
+        (
+            status,
+            LoginPage {
+                chrome: Chrome::anonymous(),
+                username,
+                next,
+                error: Some(message),
+                notice: None,
+            },
+        )
+            .into_response()
+    };
+    if username.is_empty() || form.password.is_empty() {
+        return failed(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "请输入用户名和密码。".to_owned(),
+            username,
+            next,
+        );
+    }
+    let credentials = Credentials {
+        username: username.clone(),
+        password: form.password,
+    };
+    match start_session(&state, &headers, client, credentials).await {
+        Ok((jar, _user)) => (jar, see_other(&next)).into_response(),
+        // Wrong password, locked out (the message says for how long), or our failure.
+        Err(err) if err.status.is_server_error() => PageError(err).into_response(),
+        Err(err) => failed(err.status, err.message, username, next),
+    }
+}
+
+async fn sign_out(State(state): State<AppState>, jar: CookieJar, _form: CsrfForm) -> Response {
+    if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
+        let ended = state
+            .with_conn(move |conn| accounts::sessions::end_session(conn, &token))
+            .await;
+        if let Err(err) = ended {
+            return PageError(err).into_response();
+        }
+    }
+    (
+        CookieJar::new().add(auth::removal_cookie()),
+        see_other("/login?signed_out=1"),
+    )
+        .into_response()
+}
