@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::CatalogError;
 use super::manifest::{ManifestRow, read_manifest};
-use super::model::{ResourceId, ResourceInput};
+use super::model::{CopyInput, ResourceFields, ResourceId, ResourceInput};
 use super::write::{NewFile, Upserted, attach_file, upsert_resource};
 use crate::content::{self, FileStore, StoredBlob};
 use crate::db::Database;
@@ -38,6 +38,9 @@ impl ImportSummary {
     }
 }
 
+/// Rows whose files are stored in parallel before their transactions run in order.
+const CHUNK: usize = 32;
+
 /// Imports every row of the manifest at `manifest_path`. `on_row` is called after each
 /// row with (rows done, rows total). Fails as a whole only when the manifest itself
 /// cannot be read.
@@ -53,42 +56,120 @@ pub fn import_manifest(
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
+    let total = rows.len();
     let mut summary = ImportSummary {
-        rows: rows.len(),
+        rows: total,
         ..Default::default()
     };
-    let total = rows.len();
+    // Duplicate ids are decided in manifest order, before any work is done.
     let mut seen_ids = std::collections::HashSet::new();
-    for (done, ManifestRow { position, input }) in rows.into_iter().enumerate() {
-        let id_hint = input.as_ref().ok().and_then(|i| i.id.clone());
-        let outcome = match input {
-            Err(reason) => Err(CatalogError::invalid("manifest", reason)),
-            Ok(input) => match &input.id {
-                Some(id) if !seen_ids.insert(id.clone()) => Err(CatalogError::invalid(
-                    "id",
-                    format!("编号“{id}”在清单中重复出现"),
-                )),
-                _ => import_row(db, store, &base, &input, actor),
-            },
-        };
-        match outcome {
-            Ok(row) => {
-                match row.upserted {
-                    Upserted::Created => summary.created += 1,
-                    Upserted::Updated => summary.updated += 1,
-                    Upserted::Unchanged => summary.unchanged += 1,
+    let rows: Vec<(String, Option<String>, Result<ResourceInput, CatalogError>)> = rows
+        .into_iter()
+        .map(|ManifestRow { position, input }| {
+            let id_hint = input.as_ref().ok().and_then(|i| i.id.clone());
+            let input = match input {
+                Err(reason) => Err(CatalogError::invalid("manifest", reason)),
+                Ok(input) => match &input.id {
+                    Some(id) if !seen_ids.insert(id.clone()) => Err(CatalogError::invalid(
+                        "id",
+                        format!("编号“{id}”在清单中重复出现"),
+                    )),
+                    _ => Ok(input),
+                },
+            };
+            (position, id_hint, input)
+        })
+        .collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(2, 4);
+    let mut done = 0;
+    for chunk in rows.chunks(CHUNK) {
+        // Storing files is mostly waiting for fsync, so it runs on several threads.
+        let prepared = parallel_map(chunk, workers, |(_, _, input)| match input {
+            Ok(input) => prepare_row(store, &base, input),
+            Err(err) => Err((
+                CatalogError::invalid("manifest", err.to_string()),
+                Vec::new(),
+            )),
+        });
+        let mut written = Vec::new();
+        for ((position, id_hint, input), prepared) in chunk.iter().zip(prepared) {
+            let outcome = match (input, prepared) {
+                (Err(err), _) => Err(CatalogError::invalid(field_of(err), message_of(err))),
+                (Ok(_), Err((err, blobs))) => {
+                    written.extend(blobs);
+                    Err(err)
                 }
-                summary.files_attached += row.new_files;
+                (Ok(_), Ok(row)) => {
+                    let result = write_row(db, &row, actor);
+                    written.extend(row.stored.into_iter().map(|(_, blob, _)| blob));
+                    result
+                }
+            };
+            match outcome {
+                Ok(row) => {
+                    match row.upserted {
+                        Upserted::Created => summary.created += 1,
+                        Upserted::Updated => summary.updated += 1,
+                        Upserted::Unchanged => summary.unchanged += 1,
+                    }
+                    summary.files_attached += row.new_files;
+                }
+                Err(err) => summary.failures.push(RowFailure {
+                    position: position.clone(),
+                    id: id_hint.clone(),
+                    reason: err.to_string(),
+                }),
             }
-            Err(err) => summary.failures.push(RowFailure {
-                position,
-                id: id_hint,
-                reason: err.to_string(),
-            }),
+            done += 1;
+            on_row(done, total);
         }
-        on_row(done + 1, total);
+        // Only after the whole chunk is written: another row may share a blob.
+        discard_unreferenced(db, store, written.iter());
     }
     Ok(summary)
+}
+
+fn field_of(err: &CatalogError) -> &str {
+    match err {
+        CatalogError::Invalid { field, .. } => field,
+        _ => "manifest",
+    }
+}
+
+fn message_of(err: &CatalogError) -> String {
+    match err {
+        CatalogError::Invalid { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Maps `work` over `items` on `workers` threads, keeping the order.
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    workers: usize,
+    work: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<R>>> =
+        items.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers.min(items.len()) {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(item) = items.get(index) else { break };
+                    let result = work(item);
+                    *slots[index].lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .filter_map(|slot| slot.into_inner().unwrap_or_else(|p| p.into_inner()))
+        .collect()
 }
 
 struct RowOutcome {
@@ -132,89 +213,105 @@ pub fn store_and_extract(
     Ok((blob, extraction))
 }
 
-fn import_row(
-    db: &Database,
+/// A row whose input is valid and whose files are stored and extracted.
+struct PreparedRow {
+    id: ResourceId,
+    fields: ResourceFields,
+    copies: Option<Vec<CopyInput>>,
+    stored: Vec<(String, StoredBlob, content::Extraction)>,
+}
+
+/// Validates a row and stores its files. On failure, the blobs it wrote are handed
+/// back so the caller can discard them once nothing references them.
+fn prepare_row(
     store: &FileStore,
     base: &Path,
     input: &ResourceInput,
-    actor: &str,
-) -> Result<RowOutcome, CatalogError> {
-    let fields = input.validate()?;
-    let id = match &input.id {
-        Some(id) => ResourceId::parse(id.trim())?,
-        None => ResourceId::generate(fields.kind),
-    };
-    let copies = input
-        .copies
-        .as_ref()
-        .map(|_| input.copy_list(&id))
-        .transpose()?;
-    let paths = input
-        .files
-        .iter()
-        .map(|relative| resolve_file(base, relative).map(|path| (relative, path)))
-        .collect::<Result<Vec<_>, _>>()?;
-
-    // Files go to the store before the transaction; blobs written for this row are
-    // removed again if the row fails, unless another row already references them.
+) -> Result<PreparedRow, (CatalogError, Vec<StoredBlob>)> {
+    let checked = (|| {
+        let fields = input.validate()?;
+        let id = match &input.id {
+            Some(id) => ResourceId::parse(id.trim())?,
+            None => ResourceId::generate(fields.kind),
+        };
+        let copies = input
+            .copies
+            .as_ref()
+            .map(|_| input.copy_list(&id))
+            .transpose()?;
+        let paths = input
+            .files
+            .iter()
+            .map(|relative| resolve_file(base, relative).map(|path| (relative.clone(), path)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok::<_, CatalogError>((fields, id, copies, paths))
+    })();
+    let (fields, id, copies, paths) = checked.map_err(|err| (err, Vec::new()))?;
     let mut stored = Vec::with_capacity(paths.len());
-    let result = (|| {
-        for (relative, path) in &paths {
-            let name = Path::new(relative.as_str())
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or(relative.as_str())
-                .to_owned();
-            let (blob, extraction) =
-                store_and_extract(store, path, &name).map_err(|err| match err {
+    for (relative, path) in &paths {
+        let name = Path::new(relative.as_str())
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or(relative.as_str())
+            .to_owned();
+        match store_and_extract(store, path, &name) {
+            Ok((blob, extraction)) => stored.push((name, blob, extraction)),
+            Err(err) => {
+                let err = match err {
                     CatalogError::File(err) => {
                         CatalogError::invalid("files", format!("{relative}: {err}"))
                     }
                     other => other,
-                })?;
-            stored.push((name, blob, extraction));
+                };
+                return Err((err, stored.into_iter().map(|(_, blob, _)| blob).collect()));
+            }
         }
-        let mut conn = db.get()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let upserted = upsert_resource(&tx, &id, &fields, copies.as_deref(), actor)?;
-        let before: i64 = tx.query_row(
-            "SELECT count(*) FROM files WHERE resource_id = ?1",
-            [id.as_str()],
-            |r| r.get(0),
-        )?;
-        for (name, blob, extraction) in &stored {
-            attach_file(
-                &tx,
-                &id,
-                NewFile {
-                    blob,
-                    original_name: name,
-                    extraction,
-                },
-                actor,
-            )?;
-        }
-        let after: i64 = tx.query_row(
-            "SELECT count(*) FROM files WHERE resource_id = ?1",
-            [id.as_str()],
-            |r| r.get(0),
-        )?;
-        tx.commit()?;
-        let new_files = (after - before).max(0) as usize;
-        let upserted = if upserted == Upserted::Unchanged && new_files > 0 {
-            Upserted::Updated
-        } else {
-            upserted
-        };
-        Ok(RowOutcome {
-            upserted,
-            new_files,
-        })
-    })();
-    if result.is_err() {
-        discard_unreferenced(db, store, stored.iter().map(|(_, blob, _)| blob));
     }
-    result
+    Ok(PreparedRow {
+        id,
+        fields,
+        copies,
+        stored,
+    })
+}
+
+/// Writes a prepared row in one transaction.
+fn write_row(db: &Database, row: &PreparedRow, actor: &str) -> Result<RowOutcome, CatalogError> {
+    let mut conn = db.get()?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let upserted = upsert_resource(&tx, &row.id, &row.fields, row.copies.as_deref(), actor)?;
+    let count_files = |tx: &rusqlite::Transaction<'_>| -> Result<i64, CatalogError> {
+        Ok(tx.query_row(
+            "SELECT count(*) FROM files WHERE resource_id = ?1",
+            [row.id.as_str()],
+            |r| r.get(0),
+        )?)
+    };
+    let before = count_files(&tx)?;
+    for (name, blob, extraction) in &row.stored {
+        attach_file(
+            &tx,
+            &row.id,
+            NewFile {
+                blob,
+                original_name: name,
+                extraction,
+            },
+            actor,
+        )?;
+    }
+    let after = count_files(&tx)?;
+    tx.commit()?;
+    let new_files = (after - before).max(0) as usize;
+    let upserted = if upserted == Upserted::Unchanged && new_files > 0 {
+        Upserted::Updated
+    } else {
+        upserted
+    };
+    Ok(RowOutcome {
+        upserted,
+        new_files,
+    })
 }
 
 /// Removes newly written blobs that no file row references (after a failed row).
