@@ -40,11 +40,14 @@ pub fn first_start(db: &Database, store: &FileStore, settings: &Settings) -> any
     if initialized.is_some() {
         return Ok(());
     }
-    let empty = catalog::read::count_resources(&conn)? == 0 && !accounts::users::any_user(&conn)?;
-    if empty {
+    // Each step only fills what is still empty, so a data folder prepared by
+    // `jingshi import` before the first start still gets its admin account.
+    if accounts::list_units(&conn)?.is_empty() {
         for (code, name, sector) in DEMO_UNITS {
             accounts::create_unit(&conn, code, name, sector)?;
         }
+    }
+    if !accounts::users::any_user(&conn)? {
         let (secret, generated) = match &settings.admin_password {
             Some(secret) if !secret.is_empty() => (secret.clone(), false),
             _ => (password::random_password(), true),
@@ -65,21 +68,22 @@ pub fn first_start(db: &Database, store: &FileStore, settings: &Settings) -> any
         } else {
             tracing::info!("created account `admin` with the password from JINGSHI_ADMIN_PASSWORD");
         }
-        drop(conn);
-        let manifest = settings.data.demo_manifest();
-        if manifest.is_file() {
-            let summary = catalog::import_manifest(db, store, &manifest, "demo", &mut |_, _| {})?;
-            tracing::info!(
-                created = summary.created,
-                files = summary.files_attached,
-                "imported the demo catalogue"
-            );
-            for failure in &summary.failures {
-                tracing::warn!(row = %failure.position, reason = %failure.reason, "demo catalogue row not imported");
-            }
-        }
-        conn = db.get()?;
     }
+    let catalogue_empty = catalog::read::count_resources(&conn)? == 0;
+    drop(conn);
+    let manifest = settings.data.demo_manifest();
+    if catalogue_empty && manifest.is_file() {
+        let summary = catalog::import_manifest(db, store, &manifest, "demo", &mut |_, _| {})?;
+        tracing::info!(
+            created = summary.created,
+            files = summary.files_attached,
+            "imported the demo catalogue"
+        );
+        for failure in &summary.failures {
+            tracing::warn!(row = %failure.position, reason = %failure.reason, "demo catalogue row not imported");
+        }
+    }
+    let conn = db.get()?;
     conn.execute(
         "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)",
         [INITIALIZED_KEY, &jiff::Timestamp::now().to_string()],
