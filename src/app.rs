@@ -110,6 +110,8 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let indexing = state.clone();
     tokio::spawn(async move { indexing.start_indexing().await });
+    // Loan states that follow the date; stops when serving stops.
+    let _loans = crate::loans::sweep::spawn(state.db.clone(), state.clock.clone());
     let app = build_app(state);
     // Without TCP_NODELAY, keep-alive file responses stall ~40 ms on delayed ACKs.
     let listener = listener.tap_io(|tcp| {

@@ -5,4 +5,5 @@ mod common;
 mod access;
 mod catalog_import;
 mod demo_catalogue;
+mod loans;
 mod pages;

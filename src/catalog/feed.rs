@@ -62,13 +62,9 @@ pub fn search_doc(conn: &Connection, id: &str) -> Result<Option<SearchDoc>, Cata
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    let copies: i64 = conn.query_row(
-        "SELECT count(*) FROM copies WHERE resource_id = ?1 AND in_circulation = 1",
-        [id],
-        |row| row.get(0),
-    )?;
-    let available = fields.licences.is_none_or(|n| n > 0) || copies > 0;
-    let borrow_count = borrow_count(conn, id)?;
+    // The indexer has no request clock: "today" is the system's date in Shanghai.
+    let available = crate::loans::available_on(conn, id, crate::clock::Clock::system().today())?;
+    let borrow_count = crate::loans::borrow_count(conn, id)?;
     Ok(Some(SearchDoc {
         id: id.to_owned(),
         kind: fields.kind.as_str().to_owned(),
@@ -87,12 +83,6 @@ pub fn search_doc(conn: &Connection, id: &str) -> Result<Option<SearchDoc>, Cata
         available,
         borrow_count,
     }))
-}
-
-/// How often a resource was lent. Loans are not recorded yet (the loans capability
-/// adds the table), so every resource counts zero until then.
-fn borrow_count(_conn: &Connection, _id: &str) -> Result<u64, CatalogError> {
-    Ok(0)
 }
 
 /// Every resource id, for a full rebuild.

@@ -19,30 +19,30 @@
 
 mod calendar;
 mod capacity;
+mod circulation;
 pub mod days;
 mod error;
 mod model;
 pub mod notify;
+mod queue;
 mod read;
 mod request;
 mod steps;
 mod store;
 pub mod sweep;
+mod transitions;
+mod waitlist;
 
 pub use calendar::{Availability, MonthView, availability, month};
 pub use capacity::{Capacity, earliest_fit, fits, peak, usage};
+pub use circulation::{IssueRequest, ReturnRequest, issue, return_loan};
 pub use error::LoanError;
-pub use model::{
-    Action, Actor, Format, Loan, LoanId, LoanStatus, MAX_RENEWALS, Period, Report, next_status,
-};
-pub use read::{
-    Conflict, LoanFilter, QueueItem, available_on, borrow_count, get, list, queue,
-    unit_has_active_loan,
-};
-pub use request::{
-    LoanRequest, MoveRequest, auto_approves, create, loan_settings, move_loan, set_auto_approve,
-};
+pub use model::{Action, Actor, Format, Loan, LoanId, LoanStatus, Period, Report};
+pub use queue::{Conflict, QueueItem, queue};
+pub use read::{LoanFilter, available_on, borrow_count, get, list, unit_has_active_loan};
+pub use request::{LoanRequest, MoveRequest, create, move_loan};
 pub use steps::{
-    IssueRequest, RejectRequest, RenewRequest, ReportRequest, ReturnRequest, approve, cancel,
-    issue, reject, renew, report, return_loan,
+    RejectRequest, RenewRequest, ReportRequest, approve, cancel, reject, renew, report,
 };
+pub use transitions::{MAX_RENEWALS, available_actions, next_status};
+pub use waitlist::{auto_approves, loan_settings, set_auto_approve};

@@ -12,6 +12,7 @@ use super::days::{OpeningDays, add_days, length_days, parse_date};
 use super::model::{Action, Actor, Format, Loan, LoanId, LoanStatus, Period};
 use super::notify::{NoticeKind, notify};
 use super::store::{self, LoanRow, advance, find_visible, load_current, now, record, transition};
+use super::waitlist::{auto_approves, promote};
 use super::{LoanError, read};
 
 /// The longest period one request may ask for.
@@ -98,60 +99,6 @@ fn lendable(conn: &Connection, resource_id: &str) -> Result<Option<Lendable>, Lo
             },
         )
         .optional()?)
-}
-
-/// Whether librarians set the resource to approve requests that fit by themselves.
-pub fn auto_approves(conn: &Connection, resource_id: &str) -> Result<bool, LoanError> {
-    Ok(conn
-        .query_row(
-            "SELECT auto_approve FROM loan_settings WHERE resource_id = ?1",
-            [resource_id],
-            |row| row.get::<_, bool>(0),
-        )
-        .optional()?
-        .unwrap_or(false))
-}
-
-/// A resource's auto-approval, for a user who may see the resource.
-pub fn loan_settings(
-    conn: &Connection,
-    actor: &Actor,
-    resource_id: &str,
-) -> Result<bool, LoanError> {
-    store::visible_title(conn, actor, resource_id)?;
-    auto_approves(conn, resource_id)
-}
-
-/// Sets a resource's auto-approval.
-pub fn set_auto_approve(
-    conn: &mut Connection,
-    actor: &Actor,
-    resource_id: &str,
-    on: bool,
-) -> Result<(), LoanError> {
-    store::write(conn, |tx| {
-        if lendable(tx, resource_id)?.is_none() {
-            return Err(LoanError::ResourceNotFound(resource_id.to_owned()));
-        }
-        tx.execute(
-            "INSERT INTO loan_settings (resource_id, auto_approve) VALUES (?1, ?2)
-             ON CONFLICT (resource_id) DO UPDATE SET auto_approve = excluded.auto_approve",
-            params![resource_id, on],
-        )?;
-        crate::audit::record(
-            tx,
-            &crate::audit::AuditEvent {
-                user_id: actor.user_id,
-                username: Some(actor.username.clone()),
-                unit: actor.unit.clone(),
-                action: "loan_settings_changed".to_owned(),
-                resource_id: Some(resource_id.to_owned()),
-                detail: format!("auto_approve = {on}"),
-                ..Default::default()
-            },
-        )?;
-        Ok(())
-    })
 }
 
 /// Files a request for the actor's unit (or, for a librarian, the unit named).
@@ -312,61 +259,7 @@ pub(crate) fn approve_in(
 }
 
 fn check_transition_only(loan: &LoanRow, action: Action) -> Result<(), LoanError> {
-    super::model::check_transition(loan.status, action, loan.format).map(|_| ())
-}
-
-/// Promotes, in order of arrival, the waitlisted requests for a resource and format
-/// that now fit; each is told. Answers the promoted loans.
-pub(crate) fn promote(
-    conn: &Connection,
-    actor: &Actor,
-    resource_id: &str,
-    format: Format,
-    today: Date,
-) -> Result<Vec<LoanId>, LoanError> {
-    let sql = format!(
-        "SELECT {} FROM loans WHERE resource_id = ?1 AND format = ?2 AND status = 'waitlisted'
-           AND end_date >= ?3 ORDER BY id",
-        store::ROW_COLUMNS
-    );
-    let waiting = {
-        let mut stmt = conn.prepare_cached(&sql)?;
-        stmt.query_map(
-            params![resource_id, format.as_str(), today.to_string()],
-            store::row_from,
-        )?
-        .collect::<Result<Vec<_>, _>>()?
-    };
-    let auto = auto_approves(conn, resource_id)?;
-    let mut promoted = Vec::new();
-    for raw in waiting {
-        let mut loan = raw.parse()?;
-        let period = Period {
-            start: loan.start,
-            end: loan.end,
-        };
-        if !period_fits(conn, resource_id, format, period, None)? {
-            continue;
-        }
-        transition(conn, actor, &mut loan, Action::Promote)?;
-        let title = store::resource_title(conn, resource_id)?;
-        notify(
-            conn,
-            &loan.unit,
-            loan.id,
-            NoticeKind::Promoted,
-            &format!(
-                "《{title}》（{} 至 {}）有了空余名额，您的候补已转为借阅申请",
-                loan.start, loan.end
-            ),
-            None,
-        )?;
-        if auto {
-            approve_in(conn, &Actor::system(), &mut loan, today)?;
-        }
-        promoted.push(loan.id);
-    }
-    Ok(promoted)
+    super::transitions::check_transition(loan.status, action, loan.format).map(|_| ())
 }
 
 /// A librarian moves a booking to another period (the unit is told). A request or

@@ -8,8 +8,9 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 
 use super::LoanError;
 use super::days::parse_date;
-use super::model::{Action, Actor, Format, LoanId, LoanStatus, check_transition};
+use super::model::{Action, Actor, Format, LoanId, LoanStatus};
 use super::notify::{NoticeKind, notify};
+use super::transitions::check_transition;
 use crate::audit::{self, AuditEvent};
 use crate::catalog::ResourceId;
 

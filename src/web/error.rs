@@ -11,6 +11,7 @@ use crate::accounts::AccountError;
 use crate::catalog::CatalogError;
 use crate::content::ContentError;
 use crate::db::DbError;
+use crate::loans::LoanError;
 use crate::search::SearchError;
 
 /// An error on its way to the client.
@@ -131,6 +132,36 @@ impl From<SearchError> for AppError {
         match err {
             SearchError::Query(query) => Self::bad_request(query.to_string()),
             other => Self::internal(other),
+        }
+    }
+}
+
+impl From<LoanError> for AppError {
+    fn from(err: LoanError) -> Self {
+        match err {
+            LoanError::IllegalTransition { .. } => {
+                Self::new(StatusCode::CONFLICT, "illegal_transition", err.to_string())
+            }
+            LoanError::NoCapacity { .. } => {
+                Self::new(StatusCode::CONFLICT, "no_capacity", err.to_string())
+            }
+            LoanError::RenewalRefused(_) => {
+                Self::new(StatusCode::CONFLICT, "renewal_refused", err.to_string())
+            }
+            LoanError::CopyUnavailable(_) => {
+                Self::new(StatusCode::CONFLICT, "copy_unavailable", err.to_string())
+            }
+            LoanError::Timing(_) => Self::new(StatusCode::CONFLICT, "wrong_time", err.to_string()),
+            LoanError::NotFound(_) | LoanError::ResourceNotFound(_) => {
+                Self::not_found(err.to_string())
+            }
+            LoanError::OtherUnit | LoanError::Forbidden(_) => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
+            }
+            LoanError::Invalid { .. } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
+            }
+            LoanError::Db(_) | LoanError::Open(_) => Self::internal(err),
         }
     }
 }

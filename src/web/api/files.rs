@@ -13,6 +13,7 @@ use crate::accounts::policy::{self, Denied};
 use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
 use crate::catalog;
+use crate::loans;
 use crate::web::auth::CurrentUser;
 use crate::web::error::AppError;
 use crate::web::extract::ApiPath;
@@ -47,13 +48,18 @@ async fn download_file(
         .unwrap_or("")
         .to_owned();
     let auditor = user.clone();
+    let today = state.clock.today();
     let record = state
         .with_conn(move |conn| {
             let Some(record) = catalog::find_file(conn, &file_id)? else {
                 return Ok(None);
             };
-            // Loans do not exist yet, so no borrower's unit holds an active loan.
-            let decision = policy::can_read_content(&auditor, record.access, record.status, false);
+            let on_loan = match &auditor.unit {
+                Some(unit) => loans::unit_has_active_loan(conn, unit, &record.resource_id, today)?,
+                None => false,
+            };
+            let decision =
+                policy::can_read_content(&auditor, record.access, record.status, on_loan);
             let outcome = match &decision {
                 Ok(()) => "granted",
                 Err(_) => "denied",

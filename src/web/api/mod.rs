@@ -2,6 +2,7 @@
 
 mod admin;
 mod files;
+mod loans;
 pub mod resources;
 pub mod search;
 pub mod session;
@@ -15,6 +16,7 @@ pub fn router() -> Router<AppState> {
         .merge(session::router())
         .merge(resources::router())
         .merge(files::router())
+        .merge(loans::router())
         .merge(search::router())
         .merge(admin::router())
 }

@@ -1,0 +1,170 @@
+//! Circulation: handing out a physical copy by its barcode and checking a loan back
+//! in (with the copy's condition).
+
+use jiff::civil::Date;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Deserialize;
+
+use super::LoanError;
+use super::model::{Action, Actor, Format, Loan, LoanId};
+use super::notify::{NoticeKind, notify};
+use super::steps::{step, title};
+use super::store::transition;
+use super::transitions::check_transition;
+use super::waitlist::promote;
+
+/// Body of `issue`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct IssueRequest {
+    pub barcode: Option<String>,
+}
+
+/// Body of `return` (all optional).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ReturnRequest {
+    /// The copy's condition as checked in (e.g. good, worn, damaged).
+    pub condition: Option<String>,
+}
+
+/// A librarian hands out a physical copy, named by its barcode.
+pub fn issue(
+    conn: &mut Connection,
+    actor: &Actor,
+    id: LoanId,
+    input: IssueRequest,
+    today: Date,
+) -> Result<Loan, LoanError> {
+    step(conn, actor, id, today, |tx, loan| {
+        check_transition(loan.status, Action::Issue, loan.format)?;
+        if today < loan.start {
+            return Err(LoanError::Timing(format!(
+                "借阅期从 {} 开始，不能提前出借",
+                loan.start
+            )));
+        }
+        if today > loan.end {
+            return Err(LoanError::Timing(format!(
+                "借阅期已于 {} 结束，请先调整日期再出借",
+                loan.end
+            )));
+        }
+        let barcode = input.barcode.as_deref().map(str::trim).unwrap_or("");
+        if barcode.is_empty() {
+            return Err(LoanError::invalid("barcode", "请填写要出借的拷贝条码"));
+        }
+        let copy = tx
+            .query_row(
+                "SELECT id, resource_id, in_circulation FROM copies WHERE barcode = ?1",
+                [barcode],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, bool>(2)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let copy_id = match copy {
+            None => {
+                return Err(LoanError::invalid(
+                    "barcode",
+                    format!("没有条码为“{barcode}”的拷贝"),
+                ));
+            }
+            Some((_, resource, _)) if resource != loan.resource_id => {
+                return Err(LoanError::CopyUnavailable(format!(
+                    "条码“{barcode}”不是该资源的拷贝"
+                )));
+            }
+            Some((_, _, false)) => {
+                return Err(LoanError::CopyUnavailable(format!(
+                    "拷贝“{barcode}”已停止流通，不能出借"
+                )));
+            }
+            Some((copy_id, _, true)) => copy_id,
+        };
+        let out_with: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM loans WHERE copy_id = ?1 AND status IN ('active', 'overdue')",
+                [copy_id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(other) = out_with {
+            return Err(LoanError::CopyUnavailable(format!(
+                "拷贝“{barcode}”正在借阅 {other} 中，尚未归还"
+            )));
+        }
+        tx.execute(
+            "UPDATE loans SET copy_id = ?2 WHERE id = ?1",
+            params![loan.id.0, copy_id],
+        )?;
+        transition(tx, actor, loan, Action::Issue)?;
+        let title = title(tx, loan)?;
+        notify(
+            tx,
+            &loan.unit,
+            loan.id,
+            NoticeKind::Issued,
+            &format!(
+                "《{title}》的实体拷贝（{barcode}）已出借，请于 {} 前归还",
+                loan.end
+            ),
+            None,
+        )?;
+        Ok(())
+    })
+}
+
+/// A librarian checks a loan back in (a physical copy with its condition; a digital
+/// loan ends early). Returning early frees the remaining days.
+pub fn return_loan(
+    conn: &mut Connection,
+    actor: &Actor,
+    id: LoanId,
+    input: ReturnRequest,
+    today: Date,
+) -> Result<Loan, LoanError> {
+    step(conn, actor, id, today, |tx, loan| {
+        check_transition(loan.status, Action::Return, loan.format)?;
+        let condition = input
+            .condition
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        if condition.is_some_and(|c| c.chars().count() > 100) {
+            return Err(LoanError::invalid(
+                "condition",
+                "拷贝状况不能超过 100 个字符",
+            ));
+        }
+        tx.execute(
+            "UPDATE loans SET returned_on = ?2, return_condition = ?3 WHERE id = ?1",
+            params![loan.id.0, today.to_string(), condition],
+        )?;
+        if let (Format::Physical, Some(copy), Some(condition)) =
+            (loan.format, loan.copy_id, condition)
+        {
+            // The copy's condition is what the librarian saw at check-in.
+            tx.execute(
+                "UPDATE copies SET condition = ?2 WHERE id = ?1",
+                params![copy, condition],
+            )?;
+        }
+        transition(tx, actor, loan, Action::Return)?;
+        let title = title(tx, loan)?;
+        notify(
+            tx,
+            &loan.unit,
+            loan.id,
+            NoticeKind::Returned,
+            &format!("《{title}》已归还，欢迎提交使用报告"),
+            None,
+        )?;
+        promote(tx, actor, &loan.resource_id, loan.format, today)?;
+        Ok(())
+    })
+}

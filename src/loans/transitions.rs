@@ -1,0 +1,135 @@
+//! SPEC §5's transition table: which action leads from which state to which, and
+//! what a viewer may be offered for a loan.
+
+use super::LoanError;
+use super::model::{Action, Actor, Format, LoanStatus};
+
+/// SPEC §5's transitions and nothing else: the state after `action`, or `None` when
+/// the action is not allowed from `from`. Renewal, report and move keep the state
+/// (a moved waitlisted request may be promoted separately).
+pub fn next_status(from: LoanStatus, action: Action, format: Format) -> Option<LoanStatus> {
+    use Action as A;
+    use LoanStatus as S;
+    match (from, action, format) {
+        (S::Requested, A::Approve, _) => Some(S::Approved),
+        // A waitlisted request is a request without room yet: it can be turned down
+        // or withdrawn like one.
+        (S::Requested | S::Waitlisted, A::Reject, _) => Some(S::Rejected),
+        (S::Requested | S::Waitlisted | S::Approved, A::Cancel, _) => Some(S::Cancelled),
+        (S::Approved, A::Issue, Format::Physical) => Some(S::Active),
+        (S::Approved, A::Activate, Format::Digital) => Some(S::Active),
+        (S::Active, A::Expire, Format::Digital) => Some(S::Expired),
+        (S::Active, A::MarkOverdue, Format::Physical) => Some(S::Overdue),
+        (S::Active, A::Return, _) | (S::Overdue, A::Return, Format::Physical) => Some(S::Returned),
+        (S::Waitlisted, A::Promote, _) => Some(S::Requested),
+        (S::Approved | S::Active, A::Renew, _) => Some(from),
+        (S::Active | S::Overdue | S::Returned | S::Expired, A::Report, _) => Some(from),
+        (S::Requested | S::Waitlisted | S::Approved, A::Move, _) => Some(from),
+        _ => None,
+    }
+}
+
+/// Checks a transition, answering the domain error that names the current state.
+pub fn check_transition(
+    from: LoanStatus,
+    action: Action,
+    format: Format,
+) -> Result<LoanStatus, LoanError> {
+    next_status(from, action, format).ok_or(LoanError::IllegalTransition { from, action })
+}
+
+/// At most this many renewals per loan.
+pub const MAX_RENEWALS: u32 = 2;
+
+/// The actions `actor` may attempt on a loan in `status` (for buttons in the UI).
+pub fn available_actions(actor: &Actor, status: LoanStatus, format: Format) -> Vec<&'static str> {
+    Action::REQUESTABLE
+        .into_iter()
+        .filter(|action| next_status(status, *action, format).is_some())
+        .filter(|action| actor.librarian || !action.librarian_only())
+        .map(Action::as_str)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loans::model::HOLDING_SQL;
+
+    #[test]
+    fn spec_transitions_and_nothing_else() {
+        use Action as A;
+        use LoanStatus as S;
+        let allowed = [
+            (S::Requested, A::Approve, S::Approved),
+            (S::Requested, A::Reject, S::Rejected),
+            (S::Requested, A::Cancel, S::Cancelled),
+            (S::Approved, A::Cancel, S::Cancelled),
+            (S::Waitlisted, A::Promote, S::Requested),
+            (S::Active, A::Return, S::Returned),
+        ];
+        for (from, action, to) in allowed {
+            for format in [Format::Digital, Format::Physical] {
+                assert_eq!(
+                    next_status(from, action, format),
+                    Some(to),
+                    "{from:?} {action:?}"
+                );
+            }
+        }
+        assert_eq!(
+            next_status(S::Approved, A::Issue, Format::Physical),
+            Some(S::Active)
+        );
+        assert_eq!(next_status(S::Approved, A::Issue, Format::Digital), None);
+        assert_eq!(
+            next_status(S::Approved, A::Activate, Format::Digital),
+            Some(S::Active)
+        );
+        assert_eq!(
+            next_status(S::Approved, A::Activate, Format::Physical),
+            None
+        );
+        assert_eq!(
+            next_status(S::Active, A::MarkOverdue, Format::Physical),
+            Some(S::Overdue)
+        );
+        assert_eq!(next_status(S::Active, A::Expire, Format::Physical), None);
+        // Final states accept nothing but a report.
+        for from in [S::Rejected, S::Cancelled] {
+            for action in Action::REQUESTABLE {
+                assert_eq!(next_status(from, action, Format::Digital), None);
+            }
+        }
+        assert_eq!(next_status(S::Returned, A::Cancel, Format::Physical), None);
+        assert_eq!(next_status(S::Overdue, A::Renew, Format::Physical), None);
+    }
+
+    #[test]
+    fn holding_states_match_sql() {
+        let holding: Vec<_> = LoanStatus::ALL
+            .into_iter()
+            .filter(|s| s.holds_capacity())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        assert_eq!(format!("({})", holding.join(", ")), HOLDING_SQL);
+    }
+
+    #[test]
+    fn borrowers_are_offered_only_their_actions() {
+        let borrower = Actor {
+            user_id: Some(1),
+            username: "u".into(),
+            unit: Some("yn-tax".into()),
+            librarian: false,
+        };
+        assert_eq!(
+            available_actions(&borrower, LoanStatus::Requested, Format::Digital),
+            vec!["cancel"]
+        );
+        assert_eq!(
+            available_actions(&Actor::system(), LoanStatus::Requested, Format::Digital),
+            vec!["approve", "reject", "cancel", "move"]
+        );
+    }
+}

@@ -1,0 +1,286 @@
+//! Loans (SPEC §5, §7): requests, the workflow actions, the librarian's queue,
+//! per-resource calendar and availability, holidays, loan settings and the unit's
+//! notifications. Each handler extracts, calls one `loans` function, answers JSON.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppState;
+use crate::loans::{self, Action, Actor, Loan, LoanError, LoanFilter, LoanId, LoanRequest};
+use crate::web::auth::{CurrentUser, Librarian};
+use crate::web::error::AppError;
+use crate::web::extract::{ApiJson, ApiPath, ApiQuery};
+
+mod holidays;
+mod notifications;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/loans", post(create_loan).get(list_loans))
+        .route("/loans/queue", get(show_queue))
+        .route("/loans/{id}", get(show_loan))
+        .route("/loans/{id}/{action}", post(act_on_loan))
+        .route("/resources/{id}/calendar", get(show_calendar))
+        .route("/resources/{id}/availability", get(show_availability))
+        .route(
+            "/resources/{id}/loan-settings",
+            get(show_loan_settings).put(update_loan_settings),
+        )
+        .merge(holidays::router())
+        .merge(notifications::router())
+}
+
+/// A JSON body that may be absent (an empty body is the type's default); malformed
+/// JSON answers 400 and mistyped fields 422, in words.
+pub(super) struct Body<T>(T);
+
+impl<T: DeserializeOwned + Default> Body<T> {
+    pub(super) fn parse(bytes: &Bytes) -> Result<Self, AppError> {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Body(T::default()));
+        }
+        serde_json::from_slice(bytes).map(Body).map_err(|err| {
+            use serde_json::error::Category;
+            match err.classify() {
+                Category::Data => AppError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    format!("请求内容的字段类型不对：{err}"),
+                ),
+                _ => AppError::bad_request(format!("请求内容不是有效的 JSON：{err}")),
+            }
+        })
+    }
+}
+
+fn loan_id(raw: &str) -> Result<LoanId, AppError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .map(LoanId)
+        .ok_or_else(|| AppError::not_found(format!("没有编号为“{raw}”的借阅")))
+}
+
+async fn create_loan(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let Body(input) = Body::<LoanRequest>::parse(&body)?;
+    let (actor, today) = (Actor::user(&user), state.clock.today());
+    let loan = state
+        .with_conn(move |conn| loans::create(conn, &actor, input, today))
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(loan)).into_response())
+}
+
+async fn list_loans(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiQuery(filter): ApiQuery<LoanFilter>,
+) -> Result<ApiJson<Vec<Loan>>, AppError> {
+    let (actor, today) = (Actor::user(&user), state.clock.today());
+    let loans = state
+        .with_conn(move |conn| loans::list(conn, &actor, &filter, today))
+        .await?;
+    Ok(ApiJson(loans))
+}
+
+async fn show_queue(
+    State(state): State<AppState>,
+    Librarian(user): Librarian,
+) -> Result<ApiJson<Vec<loans::QueueItem>>, AppError> {
+    let (actor, today) = (Actor::user(&user), state.clock.today());
+    let queue = state
+        .with_conn(move |conn| loans::queue(conn, &actor, today))
+        .await?;
+    Ok(ApiJson(queue))
+}
+
+async fn show_loan(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<Loan>, AppError> {
+    let id = loan_id(&id)?;
+    let (actor, today) = (Actor::user(&user), state.clock.today());
+    let loan = state
+        .with_conn(move |conn| loans::get(conn, &actor, id, today))
+        .await?;
+    Ok(ApiJson(loan))
+}
+
+/// `POST /loans/{id}/{approve|reject|issue|return|renew|cancel|report|move}`.
+async fn act_on_loan(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath((id, action)): ApiPath<(String, String)>,
+    body: Bytes,
+) -> Result<ApiJson<Loan>, AppError> {
+    let id = loan_id(&id)?;
+    let action = Action::REQUESTABLE
+        .into_iter()
+        .find(|a| a.as_str() == action)
+        .ok_or_else(|| AppError::not_found(format!("借阅没有“{action}”这个操作")))?;
+    if action.librarian_only() && !user.is_librarian() {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("{}借阅仅限管理员办理", action.label()),
+        ));
+    }
+    let (actor, today) = (Actor::user(&user), state.clock.today());
+    let loan = match action {
+        Action::Approve => {
+            state
+                .with_conn(move |c| loans::approve(c, &actor, id, today))
+                .await?
+        }
+        Action::Cancel => {
+            state
+                .with_conn(move |c| loans::cancel(c, &actor, id, today))
+                .await?
+        }
+        Action::Reject => {
+            let Body(input) = Body::parse(&body)?;
+            state
+                .with_conn(move |c| loans::reject(c, &actor, id, input, today))
+                .await?
+        }
+        Action::Issue => {
+            let Body(input) = Body::parse(&body)?;
+            state
+                .with_conn(move |c| loans::issue(c, &actor, id, input, today))
+                .await?
+        }
+        Action::Return => {
+            let Body(input) = Body::parse(&body)?;
+            state
+                .with_conn(move |c| loans::return_loan(c, &actor, id, input, today))
+                .await?
+        }
+        Action::Renew => {
+            let Body(input) = Body::parse(&body)?;
+            state
+                .with_conn(move |c| loans::renew(c, &actor, id, input, today))
+                .await?
+        }
+        Action::Report => {
+            let Body(input) = Body::parse(&body)?;
+            state
+                .with_conn(move |c| loans::report(c, &actor, id, input, today))
+                .await?
+        }
+        Action::Move => {
+            let Body(input) = Body::parse(&body)?;
+            state
+                .with_conn(move |c| loans::move_loan(c, &actor, id, input, today))
+                .await?
+        }
+        // Not in REQUESTABLE: only the background task does these.
+        Action::Activate | Action::Expire | Action::MarkOverdue | Action::Promote => {
+            return Err(AppError::not_found("没有这个操作"));
+        }
+    };
+    Ok(ApiJson(loan))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct CalendarQuery {
+    month: Option<String>,
+}
+
+async fn show_calendar(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<CalendarQuery>,
+) -> Result<ApiJson<loans::MonthView>, AppError> {
+    let (actor, today) = (Actor::user(&user), state.clock.today());
+    let view = state
+        .with_conn(move |conn| loans::month(conn, &actor, &id, query.month.as_deref(), today))
+        .await?;
+    Ok(ApiJson(view))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct AvailabilityQuery {
+    format: Option<String>,
+    start: Option<String>,
+    end: Option<String>,
+}
+
+async fn show_availability(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<AvailabilityQuery>,
+) -> Result<ApiJson<loans::Availability>, AppError> {
+    let (actor, today) = (Actor::user(&user), state.clock.today());
+    let view = state
+        .with_conn(move |conn| {
+            loans::availability(
+                conn,
+                &actor,
+                &id,
+                query.format.as_deref(),
+                query.start,
+                query.end,
+                today,
+            )
+        })
+        .await?;
+    Ok(ApiJson(view))
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct LoanSettings {
+    #[serde(default)]
+    resource_id: String,
+    auto_approve: bool,
+}
+
+async fn show_loan_settings(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<LoanSettings>, AppError> {
+    let actor = Actor::user(&user);
+    let settings = state
+        .with_conn(move |conn| {
+            let auto_approve = loans::loan_settings(conn, &actor, &id)?;
+            Ok::<_, LoanError>(LoanSettings {
+                resource_id: id,
+                auto_approve,
+            })
+        })
+        .await?;
+    Ok(ApiJson(settings))
+}
+
+async fn update_loan_settings(
+    State(state): State<AppState>,
+    Librarian(user): Librarian,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<LoanSettings>,
+) -> Result<ApiJson<LoanSettings>, AppError> {
+    let actor = Actor::user(&user);
+    let settings = state
+        .with_conn(move |conn| {
+            loans::set_auto_approve(conn, &actor, &id, input.auto_approve)?;
+            Ok::<_, LoanError>(LoanSettings {
+                resource_id: id,
+                auto_approve: input.auto_approve,
+            })
+        })
+        .await?;
+    Ok(ApiJson(settings))
+}

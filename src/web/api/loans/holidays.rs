@@ -1,0 +1,105 @@
+//! The library's holidays and make-up working days: anyone signed in reads them (the
+//! request form shows closed days), librarians keep them.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get};
+use serde::Deserialize;
+
+use super::Body;
+use crate::app::AppState;
+use crate::audit::{self, AuditEvent};
+use crate::loans::days::{self, DayKind, LibraryDay};
+use crate::web::auth::{CurrentUser, Librarian};
+use crate::web::error::AppError;
+use crate::web::extract::{ApiJson, ApiPath, ApiQuery};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/holidays", get(list_holidays).post(set_holiday))
+        .route("/holidays/{date}", delete(remove_holiday))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct YearQuery {
+    year: Option<i16>,
+}
+
+async fn list_holidays(
+    State(state): State<AppState>,
+    CurrentUser(_): CurrentUser,
+    ApiQuery(query): ApiQuery<YearQuery>,
+) -> Result<ApiJson<Vec<LibraryDay>>, AppError> {
+    let days = state
+        .with_conn(move |conn| days::list_days(conn, query.year))
+        .await?;
+    Ok(ApiJson(days))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct HolidayInput {
+    date: Option<String>,
+    kind: Option<String>,
+    name: Option<String>,
+}
+
+/// Adds (or replaces) a holiday or make-up working day.
+async fn set_holiday(
+    State(state): State<AppState>,
+    Librarian(user): Librarian,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let Body(input) = Body::<HolidayInput>::parse(&body)?;
+    let day = LibraryDay {
+        date: days::parse_date("date", input.date.as_deref().unwrap_or(""))?,
+        kind: DayKind::parse(input.kind.as_deref().unwrap_or("holiday"))?,
+        name: input.name.unwrap_or_default().trim().to_owned(),
+    };
+    let saved = day.clone();
+    state
+        .with_conn(move |conn| {
+            days::set_day(conn, &day)?;
+            audit::record(
+                conn,
+                &AuditEvent::by(&user, "holiday_set").detail(format!(
+                    "{} {} {}",
+                    day.date,
+                    day.kind.as_str(),
+                    day.name
+                )),
+            )?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(saved)).into_response())
+}
+
+async fn remove_holiday(
+    State(state): State<AppState>,
+    Librarian(user): Librarian,
+    ApiPath(date): ApiPath<String>,
+) -> Result<StatusCode, AppError> {
+    let date = days::parse_date("date", &date)?;
+    let removed = state
+        .with_conn(move |conn| {
+            let removed = days::remove_day(conn, date)?;
+            if removed {
+                audit::record(
+                    conn,
+                    &AuditEvent::by(&user, "holiday_removed").detail(date.to_string()),
+                )?;
+            }
+            Ok::<_, AppError>(removed)
+        })
+        .await?;
+    if removed {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::not_found(format!("{date} 不在节假日列表中")))
+    }
+}
