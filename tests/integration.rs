@@ -3,7 +3,9 @@
 mod common;
 
 mod access;
+mod browser;
 mod catalog_import;
 mod demo_catalogue;
 mod loans;
 mod pages;
+mod search_api;

@@ -1,0 +1,340 @@
+//! Search through the API: the contract's fields, facets and filters, cue hits, drafts,
+//! malformed input, and the index following imports from another process and after a
+//! crash.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::common::{ADMIN_PASSWORD, TestApp, client_for};
+
+fn encode(q: &str) -> String {
+    q.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn search_answers_the_contract_with_facets_snippets_and_cues() {
+    let app = TestApp::spawn_with_demo().await;
+    let borrower = app.borrower("officer", "yn-tax").await;
+    let (status, body) = borrower
+        .get_json(&format!("/api/v1/search?q={}", encode("八项规定")))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    for field in ["total", "hits", "facets", "took_ms"] {
+        assert!(body.get(field).is_some(), "missing {field}: {body}");
+    }
+    let total = body["total"].as_u64().unwrap();
+    assert!(total >= 5, "{body}");
+    let hit = &body["hits"][0];
+    for field in [
+        "id", "kind", "title", "snippet", "year", "sectors", "access", "cues",
+    ] {
+        assert!(hit.get(field).is_some(), "hit lacks {field}: {hit}");
+    }
+    assert!(
+        body["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["snippet"].as_str().unwrap().contains("<mark>"))
+    );
+    for facet in ["kind", "sector", "violation", "year"] {
+        assert!(body["facets"][facet].is_object(), "facet {facet}: {body}");
+    }
+    let kinds: u64 = body["facets"]["kind"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(kinds, total, "kind facet counts cover every match");
+
+    // A filter narrows the matches to what its facet count said.
+    let (kind, count) = body["facets"]["kind"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .next()
+        .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
+        .unwrap();
+    let (_, narrowed) = borrower
+        .get_json(&format!(
+            "/api/v1/search?q={}&kind={kind}",
+            encode("八项规定")
+        ))
+        .await;
+    assert_eq!(narrowed["total"].as_u64(), Some(count));
+    assert!(
+        narrowed["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["kind"] == kind.as_str())
+    );
+
+    // A subtitle hit carries the cue's start time.
+    let (_, body) = borrower
+        .get_json(&format!("/api/v1/search?q={}", encode("月饼")))
+        .await;
+    let video = body["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == "demo-video-mooncake")
+        .expect("the mooncake film matches");
+    let cue = &video["cues"][0];
+    assert!(cue["start"].as_f64().unwrap() > 0.0, "{video}");
+    assert!(cue["text"].as_str().unwrap().contains("<mark>"));
+
+    // Drafts are hidden from borrowers, visible to librarians who ask for them.
+    let draft_title = "demo-grain-reserve-case";
+    let librarian = app.librarian("lib").await;
+    let (_, resource) = librarian
+        .get_json(&format!("/api/v1/resources/{draft_title}"))
+        .await;
+    let q = encode(resource["title"].as_str().unwrap());
+    let (_, mine) = borrower
+        .get_json(&format!("/api/v1/search?q={q}&include_unpublished=true"))
+        .await;
+    assert!(
+        mine["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["id"] != draft_title)
+    );
+    let (_, theirs) = librarian
+        .get_json(&format!("/api/v1/search?q={q}&include_unpublished=true"))
+        .await;
+    assert!(
+        theirs["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["id"] == draft_title)
+    );
+
+    // Suggestions complete titles.
+    let (status, suggestions) = borrower
+        .get_json(&format!("/api/v1/suggest?q={}", encode("月饼")))
+        .await;
+    assert_eq!(status, 200);
+    assert!(!suggestions.as_array().unwrap().is_empty(), "{suggestions}");
+}
+
+#[tokio::test]
+async fn malformed_queries_never_fail_the_server() {
+    let app = TestApp::spawn_with_demo().await;
+    let session = app.admin().await;
+    let long = "贿".repeat(10_000);
+    let queries = [
+        "\"unbalanced",
+        "\"",
+        "-",
+        "--",
+        "- -",
+        "title:八项规定",
+        "AND OR NOT",
+        "((()))",
+        "*",
+        "\\",
+        "\u{0007}\u{0000}",
+        "😀🙈",
+        "八项规定 -",
+        "\"\"",
+        "-八项规定",
+        "中组发〔2023〕6号",
+        "a\"b\"c",
+        "%",
+        long.as_str(),
+    ];
+    for q in queries {
+        let (status, body) = session
+            .get_json(&format!("/api/v1/search?q={}", encode(q)))
+            .await;
+        assert!(
+            status == 200 || status == 400,
+            "{q:?} answered {status}: {body}"
+        );
+        if status == 400 {
+            assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+        }
+    }
+    for params in [
+        "page=abc",
+        "page=0",
+        "per_page=1000",
+        "sort=sideways",
+        "year_from=2025&year_to=2020",
+        "available=maybe",
+        "year_from=x",
+    ] {
+        let (status, body) = session
+            .get_json(&format!("/api/v1/search?q=a&{params}"))
+            .await;
+        assert_eq!(status, 400, "{params}: {body}");
+        assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+    }
+}
+
+fn write_manifest(dir: &std::path::Path, prefix: &str, count: usize) -> std::path::PathBuf {
+    let resources: Vec<Value> = (0..count)
+        .map(|n| {
+            let file = format!("{prefix}-{n}.md");
+            std::fs::write(dir.join(&file), format!("第{n}份跨进程导入材料，关键词甲乙丙丁{prefix}。")).unwrap();
+            json!({"id": format!("{prefix}-{n}"), "kind": "case", "title": format!("跨进程导入{prefix}第{n}号"), "access": "open", "files": [file]})
+        })
+        .collect();
+    let path = dir.join(format!("{prefix}.json"));
+    std::fs::write(
+        &path,
+        serde_json::to_vec(&json!({ "resources": resources })).unwrap(),
+    )
+    .unwrap();
+    path
+}
+
+fn jingshi(data: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_jingshi"));
+    command
+        .arg("--data")
+        .arg(data)
+        .env("JINGSHI_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("RUST_LOG", "warn");
+    command
+}
+
+async fn total_for(session: &crate::common::Session, q: &str) -> Option<u64> {
+    let (status, body) = session
+        .get_json(&format!("/api/v1/search?q={}&per_page=1", encode(q)))
+        .await;
+    (status == 200).then(|| body["total"].as_u64()).flatten()
+}
+
+#[tokio::test]
+async fn an_import_in_another_process_shows_up_in_the_running_server() {
+    let app = TestApp::spawn().await;
+    let session = app.admin().await;
+    let src = tempfile::tempdir().unwrap();
+    let manifest = write_manifest(src.path(), "xproc", 5);
+    let status = jingshi(app.data())
+        .arg("import")
+        .arg(&manifest)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    loop {
+        if total_for(&session, "甲乙丙丁xproc").await == Some(5) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the server's index did not pick up the import"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn start_server(data: &std::path::Path) -> (Server, std::net::SocketAddr) {
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let child = jingshi(data)
+        .arg("serve")
+        .arg("--addr")
+        .arg(addr.to_string())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    let client = client_for(addr);
+    let started = Instant::now();
+    while client
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (server, addr)
+}
+
+#[tokio::test]
+async fn the_index_catches_up_after_the_server_is_killed_during_an_import() {
+    let data = tempfile::tempdir().unwrap();
+    let src = tempfile::tempdir().unwrap();
+    let manifest = write_manifest(src.path(), "crash", 300);
+    let (mut server, _) = start_server(data.path()).await;
+    let mut import = jingshi(data.path())
+        .arg("import")
+        .arg(&manifest)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill the server (SIGKILL) while the import is writing.
+    let started = Instant::now();
+    loop {
+        let conn = rusqlite::Connection::open(data.path().join("content/jingshi.db")).unwrap();
+        let imported: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM resources WHERE id LIKE 'crash-%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or(0);
+        if imported > 20 || started.elapsed() > Duration::from_secs(20) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+    assert!(import.wait().unwrap().success());
+
+    let (_server, addr) = start_server(data.path()).await;
+    let client = client_for(addr);
+    client
+        .post(format!("http://{addr}/api/v1/session"))
+        .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let session = crate::common::Session {
+        client,
+        base: format!("http://{addr}"),
+    };
+    assert_eq!(
+        total_for(&session, "甲乙丙丁crash").await,
+        Some(300),
+        "every imported row is searchable after restart"
+    );
+}
