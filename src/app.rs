@@ -60,7 +60,7 @@ impl AppState {
     }
 
     /// Brings the index up to date, then marks the server ready and keeps the index
-    /// following the catalogue.
+    /// following the catalogue until the task is aborted.
     async fn start_indexing(&self) {
         let (db, search, rebuild) = (
             self.db.clone(),
@@ -76,7 +76,7 @@ impl AppState {
             Err(err) => tracing::error!(%err, "search index preparation failed"),
         }
         self.mark_ready();
-        tokio::spawn(indexer::follow(self.db.clone(), self.search.clone()));
+        indexer::follow(self.db.clone(), self.search.clone()).await;
     }
 
     /// Runs blocking database work on the blocking pool.
@@ -109,7 +109,8 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let indexing = state.clone();
-    tokio::spawn(async move { indexing.start_indexing().await });
+    // Background work stops with the server, releasing the index writer.
+    let _indexing = AbortOnDrop(tokio::spawn(async move { indexing.start_indexing().await }));
     // Loan states that follow the date; stops when serving stops.
     let _loans = crate::loans::sweep::spawn(state.db.clone(), state.clock.clone());
     let app = build_app(state);
@@ -125,6 +126,15 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await
+}
+
+/// Aborts a background task when serving ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

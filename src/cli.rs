@@ -39,6 +39,16 @@ pub enum Command {
     },
     /// Rebuild the search index from the database.
     Reindex,
+    /// Write a consistent copy of database, files and index (also while serving).
+    Backup {
+        /// A new or empty folder.
+        dir: PathBuf,
+    },
+    /// Make the data folder a copy of a backup (stop the server first).
+    Restore {
+        /// A folder written by `jingshi backup`.
+        dir: PathBuf,
+    },
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -94,6 +104,27 @@ impl Cli {
             Some(Command::Serve(args)) => serve(data, args),
             Some(Command::Import { manifest }) => import(data, manifest),
             Some(Command::Reindex) => reindex(data),
+            Some(Command::Backup { dir }) => {
+                let info = crate::backup::backup(&data, &dir)?;
+                println!(
+                    "备份完成：{} 个资源，{} 个文件 → {}",
+                    info.resources,
+                    info.files,
+                    dir.display()
+                );
+                Ok(())
+            }
+            Some(Command::Restore { dir }) => {
+                let info = crate::backup::restore(&data, &dir)?;
+                println!(
+                    "已从 {}（{}）恢复：{} 个资源，{} 个文件；索引将在下次启动时重建",
+                    dir.display(),
+                    info.created_at,
+                    info.resources,
+                    info.files
+                );
+                Ok(())
+            }
             Some(Command::User(UserCommand::Add {
                 username,
                 role,

@@ -3,6 +3,7 @@
 mod common;
 
 mod access;
+mod backup;
 mod browser;
 mod catalog_import;
 mod demo_catalogue;
