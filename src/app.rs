@@ -38,6 +38,14 @@ impl AppState {
         let db = Database::open(&settings.data.database())?;
         let store = FileStore::open(settings.data.store())?;
         crate::bootstrap::first_start(&db, &store, &settings)?;
+        let removed = crate::catalog::orphans::remove_orphans(
+            &*db.get()?,
+            &store,
+            crate::catalog::orphans::ORPHAN_GRACE,
+        )?;
+        if removed > 0 {
+            tracing::info!(removed, "removed files that no catalogue row references");
+        }
         let opened = SearchIndex::open(&settings.data.index())?;
         Ok(Self {
             search: Arc::new(opened.index),

@@ -6,6 +6,7 @@ mod access;
 mod backup;
 mod browser;
 mod catalog_import;
+mod crash;
 mod demo_catalogue;
 mod loans;
 mod pages;

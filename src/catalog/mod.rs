@@ -7,6 +7,7 @@ pub mod feed;
 pub mod import;
 pub mod manifest;
 pub mod model;
+pub mod orphans;
 pub mod read;
 pub mod write;
 
