@@ -110,10 +110,10 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// JSON for the API, the 404 page for everything else.
-async fn not_found(uri: Uri) -> Response {
+async fn not_found(auth::OptionalUser(user): auth::OptionalUser, uri: Uri) -> Response {
     if uri.path().starts_with("/api/") {
         error::AppError::not_found("没有这个地址").into_response()
     } else {
-        pages::not_found_page()
+        pages::not_found_page(user.as_ref())
     }
 }

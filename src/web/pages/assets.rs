@@ -136,7 +136,7 @@ fn respond(hashed: &Hashed, headers: &HeaderMap, immutable: bool) -> Response {
 async fn serve_asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
     match hashed().iter().find(|h| h.file == file) {
         Some(hashed) => respond(hashed, &headers, true),
-        None => super::not_found_page(),
+        None => super::not_found_page(None),
     }
 }
 

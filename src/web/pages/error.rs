@@ -6,32 +6,50 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::{Chrome, render};
+use crate::accounts::SessionUser;
 use crate::web::error::AppError;
 
-/// An error on its way to a browser.
-#[derive(Debug)]
-pub struct PageError(pub AppError);
+/// An error on its way to a browser, shown in the signed-in user's layout when known.
+pub struct PageError {
+    error: AppError,
+    chrome: Option<Box<Chrome>>,
+}
 
 impl<E> From<E> for PageError
 where
     AppError: From<E>,
 {
     fn from(err: E) -> Self {
-        PageError(AppError::from(err))
+        PageError {
+            error: AppError::from(err),
+            chrome: None,
+        }
     }
 }
 
 impl PageError {
     pub fn not_found(message: impl Into<String>) -> Self {
-        PageError(AppError::not_found(message))
+        AppError::not_found(message).into()
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        PageError(AppError::new(StatusCode::FORBIDDEN, "forbidden", message))
+        AppError::new(StatusCode::FORBIDDEN, "forbidden", message).into()
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
-        PageError(AppError::bad_request(message))
+        AppError::bad_request(message).into()
+    }
+
+    /// Shows the error with the user's navigation and sign-out.
+    pub fn for_user(mut self, user: &SessionUser) -> Self {
+        self.chrome = Some(Box::new(Chrome::for_user(user, "")));
+        self
+    }
+}
+
+impl std::fmt::Debug for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
     }
 }
 
@@ -45,7 +63,7 @@ pub struct ErrorPage {
 }
 
 impl ErrorPage {
-    fn new(status: StatusCode, message: String) -> Self {
+    fn new(status: StatusCode, message: String, chrome: Option<Box<Chrome>>) -> Self {
         let heading = match status.as_u16() {
             400 | 422 => "请求有误",
             401 => "请先登录",
@@ -60,7 +78,7 @@ impl ErrorPage {
             _ => "出错了",
         };
         Self {
-            chrome: Chrome::anonymous(),
+            chrome: chrome.map(|c| *c).unwrap_or_else(Chrome::anonymous),
             status: status.as_u16(),
             heading,
             message,
@@ -72,16 +90,22 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let AppError {
             status, message, ..
-        } = self.0;
+        } = self.error;
         // A session that ended meanwhile: sign in again rather than read an error.
         if status == StatusCode::UNAUTHORIZED {
             return super::see_other("/login");
         }
-        (status, render(&ErrorPage::new(status, message))).into_response()
+        let page = ErrorPage::new(status, message, self.chrome);
+        (status, render(&page)).into_response()
     }
 }
 
 /// The 404 page for addresses that match no route.
-pub fn not_found_page() -> Response {
-    PageError::not_found("没有这个页面。地址可能有误，或者该页面已被移除。").into_response()
+pub fn not_found_page(user: Option<&SessionUser>) -> Response {
+    let error = PageError::not_found("没有这个页面。地址可能有误，或者该页面已被移除。");
+    match user {
+        Some(user) => error.for_user(user),
+        None => error,
+    }
+    .into_response()
 }

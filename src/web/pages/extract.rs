@@ -45,10 +45,11 @@ impl<S: Send + Sync> FromRequestParts<S> for PageUser {
 pub struct PageLibrarian(pub SessionUser);
 
 /// The 403 for a signed-in user who is not a librarian.
-pub fn librarians_only() -> PageError {
+pub fn librarians_only(user: &SessionUser) -> PageError {
     PageError::forbidden(
         "此页面仅限工委资料室的管理员（图书管理员）使用。如需查阅资料，请使用首页的检索。",
     )
+    .for_user(user)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for PageLibrarian {
@@ -59,7 +60,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PageLibrarian {
         if user.is_librarian() {
             Ok(PageLibrarian(user))
         } else {
-            Err(librarians_only().into_response())
+            Err(librarians_only(&user).into_response())
         }
     }
 }
@@ -125,7 +126,7 @@ impl<S: Send + Sync> FromRequest<S> for CsrfForm {
             })?;
         let form = FormData(pairs);
         if !same_token(form.get("csrf"), &user.csrf_token) {
-            return Err(stale_form().into_response());
+            return Err(stale_form().for_user(&user).into_response());
         }
         Ok(CsrfForm { user, form })
     }

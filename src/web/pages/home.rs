@@ -10,6 +10,7 @@ use super::extract::PageUser;
 use super::search::HitView;
 use super::url::Query;
 use super::{Chrome, PageError, pages};
+use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::catalog::Kind;
 use crate::search::{SearchRequest, SortOrder};
@@ -45,6 +46,12 @@ async fn show_home(
     State(state): State<AppState>,
     PageUser(user): PageUser,
 ) -> Result<HomePage, PageError> {
+    home_page(state, user.clone())
+        .await
+        .map_err(|err| err.for_user(&user))
+}
+
+async fn home_page(state: AppState, user: SessionUser) -> Result<HomePage, PageError> {
     let listing = |sort| SearchRequest {
         sort,
         per_page: 6,

@@ -254,7 +254,17 @@ async fn show_resource(
     Path(raw_id): Path<String>,
     PageQuery(query): PageQuery<ResourceQuery>,
 ) -> Result<ResourcePage, PageError> {
-    let id = resource_id(&raw_id).map_err(PageError)?;
+    let shown = resource_page(state, user.clone(), raw_id, query).await;
+    shown.map_err(|err| err.for_user(&user))
+}
+
+async fn resource_page(
+    state: AppState,
+    user: SessionUser,
+    raw_id: String,
+    query: ResourceQuery,
+) -> Result<ResourcePage, PageError> {
+    let id = resource_id(&raw_id).map_err(PageError::from)?;
     let resource = state
         .with_conn(move |conn| catalog::get_resource(conn, &id))
         .await?;

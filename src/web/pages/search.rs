@@ -13,6 +13,7 @@ use super::extract::{PageQuery, PageUser};
 use super::format;
 use super::url::Query;
 use super::{Chrome, PageError, pages};
+use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::catalog::Kind;
 use crate::search::{Hit, MAX_OFFSET, SearchResults};
@@ -172,9 +173,9 @@ fn facet_group<'a>(
     FacetGroup { title, options }
 }
 
-fn by_count<'a>(
-    map: &'a std::collections::BTreeMap<String, u64>,
-) -> impl Iterator<Item = (&'a String, &'a u64)> {
+fn by_count(
+    map: &std::collections::BTreeMap<String, u64>,
+) -> impl Iterator<Item = (&String, &u64)> {
     let mut entries: Vec<_> = map.iter().collect();
     entries.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
     entries.into_iter()
@@ -352,6 +353,16 @@ async fn show_search(
     PageUser(user): PageUser,
     PageQuery(params): PageQuery<SearchParams>,
 ) -> Result<Response, PageError> {
+    search_page(state, user.clone(), params)
+        .await
+        .map_err(|err| err.for_user(&user))
+}
+
+async fn search_page(
+    state: AppState,
+    user: SessionUser,
+    params: SearchParams,
+) -> Result<Response, PageError> {
     let query = current_query(&params);
     let librarian = user.is_librarian();
     let q = params.q.clone().unwrap_or_default();
@@ -400,7 +411,7 @@ async fn show_search(
             page.error = Some(err.message);
             return Ok((StatusCode::BAD_REQUEST, page).into_response());
         }
-        Err(err) => return Err(PageError(err)),
+        Err(err) => return Err(PageError::from(err)),
     };
     let per_page = results.per_page.max(1);
     let reachable = (MAX_OFFSET / per_page).max(1);

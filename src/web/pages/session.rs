@@ -116,7 +116,7 @@ async fn sign_in(
     match start_session(&state, &headers, client, credentials).await {
         Ok((jar, _user)) => (jar, see_other(&next)).into_response(),
         // Wrong password, locked out (the message says for how long), or our failure.
-        Err(err) if err.status.is_server_error() => PageError(err).into_response(),
+        Err(err) if err.status.is_server_error() => PageError::from(err).into_response(),
         Err(err) => failed(err.status, err.message, username, next),
     }
 }
@@ -127,7 +127,7 @@ async fn sign_out(State(state): State<AppState>, jar: CookieJar, _form: CsrfForm
             .with_conn(move |conn| accounts::sessions::end_session(conn, &token))
             .await;
         if let Err(err) = ended {
-            return PageError(err).into_response();
+            return PageError::from(err).into_response();
         }
     }
     (

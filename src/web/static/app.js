@@ -42,6 +42,12 @@
   }
   document.querySelectorAll("input[data-suggest]").forEach(setUpSuggestions);
 
+  // On a phone the filters start folded so the results come first.
+  var filters = document.querySelector(".facets details");
+  if (filters && window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {
+    filters.open = false;
+  }
+
   // The player: start at ?t=, seek from the cue list, highlight the current cue.
   var video = document.getElementById("player");
   if (video) {

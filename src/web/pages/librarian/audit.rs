@@ -114,6 +114,25 @@ fn link(query: &AuditQuery, before_id: Option<i64>) -> String {
         .href("/librarian/audit")
 }
 
+/// The recorded detail, with the usual English phrases of access and sign-in entries
+/// in Chinese (other details, such as file names, are shown as recorded).
+fn detail_text(action: &str, detail: &str) -> String {
+    if !matches!(action, "file_access" | "sign_in" | "sign_in_failed") {
+        return detail.to_owned();
+    }
+    const PHRASES: &[(&str, &str)] = &[
+        ("granted", "允许"),
+        ("denied", "拒绝"),
+        ("; range ", "；范围 "),
+        ("shown on the resource page", "在资源页显示"),
+        ("as WebVTT", "作为 WebVTT 字幕"),
+        ("from ", "来自 "),
+    ];
+    PHRASES
+        .iter()
+        .fold(detail.to_owned(), |text, (en, zh)| text.replace(en, zh))
+}
+
 pub async fn show_audit(
     State(state): State<AppState>,
     PageLibrarian(user): PageLibrarian,
@@ -162,7 +181,7 @@ pub async fn show_audit(
             denied: entry.detail.starts_with("denied") || entry.action == "sign_in_failed",
             resource_id: entry.resource_id.unwrap_or_default(),
             file_id: entry.file_id.unwrap_or_default(),
-            detail: entry.detail,
+            detail: detail_text(&entry.action, &entry.detail),
         })
         .collect();
     Ok(page.into_response())

@@ -15,7 +15,7 @@ use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
 use crate::bootstrap::DEMO_UNITS;
-use crate::catalog::{self, CatalogError, Kind, Resource, ResourceId};
+use crate::catalog::{self, Kind, Resource, ResourceId};
 use crate::search::SearchRequest;
 use crate::web::api::resources::resource_id;
 use crate::web::api::search::run_search;
@@ -220,7 +220,7 @@ pub async fn new_resource(
 }
 
 async fn load(state: &AppState, raw_id: &str) -> Result<Resource, PageError> {
-    let id = resource_id(raw_id).map_err(PageError)?;
+    let id = resource_id(raw_id).map_err(PageError::from)?;
     Ok(state
         .with_conn(move |conn| catalog::get_resource(conn, &id))
         .await?)
@@ -231,6 +231,17 @@ pub async fn edit_resource(
     PageLibrarian(user): PageLibrarian,
     Path(raw_id): Path<String>,
     PageQuery(query): PageQuery<EditorQuery>,
+) -> Result<EditorPage, PageError> {
+    edit_page(state, user.clone(), raw_id, query)
+        .await
+        .map_err(|err| err.for_user(&user))
+}
+
+async fn edit_page(
+    state: AppState,
+    user: SessionUser,
+    raw_id: String,
+    query: EditorQuery,
 ) -> Result<EditorPage, PageError> {
     let resource = load(&state, &raw_id).await?;
     let editing = EditorState {
@@ -268,7 +279,7 @@ pub async fn create_resource(
     CsrfForm { user, form }: CsrfForm,
 ) -> Result<Response, PageError> {
     if !user.is_librarian() {
-        return Err(librarians_only());
+        return Err(librarians_only(&user));
     }
     let typed = ResourceForm::from_form(&form);
     let input = match typed.to_input() {
@@ -305,7 +316,7 @@ pub async fn update_resource(
     CsrfForm { user, form }: CsrfForm,
 ) -> Result<Response, PageError> {
     if !user.is_librarian() {
-        return Err(librarians_only());
+        return Err(librarians_only(&user));
     }
     let resource = load(&state, &raw_id).await?;
     let typed = ResourceForm::from_form(&form);
@@ -313,7 +324,10 @@ pub async fn update_resource(
         Ok(patch) => patch,
         Err(errors) => return Ok(refused(&state, &user, Some(&resource), typed, errors).await),
     };
-    let (actor, id) = (user.clone(), resource_id(&resource.id).map_err(PageError)?);
+    let (actor, id) = (
+        user.clone(),
+        resource_id(&resource.id).map_err(PageError::from)?,
+    );
     let updated = state
         .with_conn(move |conn| {
             let updated = catalog::curation::update_resource(conn, &id, patch, &actor.username);
@@ -332,7 +346,6 @@ pub async fn update_resource(
             resource.id,
             if changed { "saved" } else { "unchanged" }
         ))),
-        Err(CatalogError::NotFound(id)) => Err(CatalogError::NotFound(id).into()),
         Err(err) => {
             let errors = field_errors(err)?;
             Ok(refused(&state, &user, Some(&resource), typed, errors).await)
@@ -347,9 +360,9 @@ async fn change_status(
     publish: bool,
 ) -> Result<Response, PageError> {
     if !user.is_librarian() {
-        return Err(librarians_only());
+        return Err(librarians_only(&user));
     }
-    let id = resource_id(&raw_id).map_err(PageError)?;
+    let id = resource_id(&raw_id).map_err(PageError::from)?;
     let target = id.clone();
     state
         .with_conn(move |conn| {
@@ -406,9 +419,9 @@ pub async fn upload_file(
         _ => String::new(),
     };
     if !same_token(&token, &user.csrf_token) {
-        return Err(stale_form());
+        return Err(stale_form().for_user(&user));
     }
-    let id: ResourceId = resource_id(&resource.id).map_err(PageError)?;
+    let id: ResourceId = resource_id(&resource.id).map_err(PageError::from)?;
     match upload::receive_file(&state, multipart, &id, &user).await {
         Ok(_) => Ok(see_other(&format!(
             "/librarian/resources/{}?notice=uploaded",
@@ -428,6 +441,6 @@ pub async fn upload_file(
             )
                 .into_response())
         }
-        Err(err) => Err(PageError(err)),
+        Err(err) => Err(PageError::from(err)),
     }
 }
