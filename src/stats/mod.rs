@@ -1,0 +1,34 @@
+//! Statistics (SPEC §6): per unit — requests, approved loans, reports, education
+//! sessions and participants (场次/人次), the kinds and violation types covered — for a
+//! period; units without activity as gaps; most used resources; activity by sector, by
+//! kind and by month; the CSV export and the server-drawn SVG charts. All statistics
+//! SQL lives here. No HTTP here.
+//!
+//! Definitions (the page and the API say the same):
+//! - A loan counts in the period its **start date** falls in: a request is any loan
+//!   asked for (whatever became of it); an approved loan is one that was lent
+//!   (approved, active, returned, expired or overdue).
+//! - A report counts in the period its **held-on date** falls in. A session (场次) is a
+//!   day on which a unit held education: several reports of one unit on one day are
+//!   one session (one meeting showing a film and a case bulletin), whose participants
+//!   (人次) are the largest number reported for that day, not the sum.
+//! - Material used by a unit in the period: its approved loans starting in the period
+//!   and the loans it reported on in the period; the kinds and violation types covered
+//!   are those of that material.
+//! - A gap is a unit with neither a request nor a report in the period.
+
+pub mod chart;
+mod csv;
+mod error;
+mod figures;
+mod period;
+mod scope;
+
+pub use csv::{CSV_HEADER, units_csv};
+pub use error::StatsError;
+pub use figures::{
+    KindStats, MonthStats, Overview, ResourceUse, SectorKindRow, SectorStats, Totals, UnitStats,
+    UnitsReport, overview, units_report,
+};
+pub use period::{MAX_PERIOD_YEARS, StatsPeriod};
+pub use scope::Scope;
