@@ -788,8 +788,8 @@ async fn physical_copies_are_issued_reminded_overdue_returned_and_reported() {
     assert!(first.advanced >= 1);
     let again = sweep(&app);
     assert_eq!(
-        (again.advanced, again.reminded, again.promoted),
-        (0, 0, 0),
+        (again.advanced, again.reminded, again.lapsed, again.promoted),
+        (0, 0, 0, 0),
         "idempotent"
     );
     assert_eq!(show(&officer, &loan).await["status"], "overdue");
@@ -1030,4 +1030,88 @@ async fn bad_requests_are_answered_in_words() {
         422
     );
     assert_eq!(app.count("SELECT count(*) FROM loans"), 0);
+}
+
+#[tokio::test]
+async fn what_can_no_longer_happen_is_cancelled_and_the_unit_told() {
+    let app = TestApp::spawn_with_demo().await;
+    set_today(&app, 0);
+    let lib = app.librarian("lib").await;
+    let officer = app.borrower("grain", "yn-grain").await;
+    lendable(&lib, "lapse-film", Some(1), 1).await;
+    let undecided = requested(&officer, "lapse-film", "digital", &day(0), &day(1)).await;
+    let waiting = requested(&officer, "lapse-film", "digital", &day(1), &day(1)).await;
+    assert_eq!(waiting["status"], "waitlisted");
+    let unclaimed = requested(&officer, "lapse-film", "physical", &day(0), &day(1)).await;
+    act_ok(&lib, &unclaimed, "approve", json!({})).await;
+    let later = requested(&officer, "lapse-film", "digital", &day(7), &day(8)).await;
+
+    set_today(&app, 2);
+    let summary = sweep(&app);
+    assert_eq!(summary.lapsed, 3);
+    for loan in [&undecided, &waiting, &unclaimed] {
+        assert_eq!(show(&officer, loan).await["status"], "cancelled");
+    }
+    assert_eq!(show(&officer, &later).await["status"], "requested");
+    let (_, notices) = officer.get_json("/api/v1/notifications").await;
+    let cancelled = notices["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "cancelled")
+        .count();
+    assert_eq!(cancelled, 3);
+    assert_eq!(sweep(&app).lapsed, 0);
+    assert!(
+        lib.get_json("/api/v1/loans/queue")
+            .await
+            .1
+            .as_array()
+            .unwrap()
+            .len()
+            == 1,
+        "only the future request is pending"
+    );
+}
+
+#[tokio::test]
+async fn search_sees_borrow_counts_and_whether_a_licence_is_free_today() {
+    // The index judges "free today" by the real date, so this test keeps the real clock.
+    let app = TestApp::spawn_with_demo().await;
+    let lib = app.librarian("lib").await;
+    let officer = app.borrower("officer", "yn-tax").await;
+    for (id, title) in [
+        ("stats-film-one", "借阅统计样片一号"),
+        ("stats-film-two", "借阅统计样片二号"),
+    ] {
+        let (status, body) = lib
+            .post_json(
+                "/api/v1/resources",
+                &json!({"id": id, "kind": "video", "title": title, "access": "loan",
+                        "status": "published", "licences": 1}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let today = app.state.clock.today().to_string();
+    let loan = requested(&officer, "stats-film-one", "digital", &today, &today).await;
+    act_ok(&lib, &loan, "approve", json!({})).await;
+    let mut last = Value::Null;
+    for _ in 0..200 {
+        let (_, free) = officer
+            .get_json("/api/v1/search?q=借阅统计样片&available=true")
+            .await;
+        let (_, borrowed) = officer
+            .get_json("/api/v1/search?q=借阅统计样片&sort=most_borrowed")
+            .await;
+        if free["total"] == 1
+            && free["hits"][0]["id"] == "stats-film-two"
+            && borrowed["hits"][0]["id"] == "stats-film-one"
+        {
+            return;
+        }
+        last = json!([free, borrowed]);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the index did not follow the loan: {last}");
 }

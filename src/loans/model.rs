@@ -97,11 +97,23 @@ impl LoanStatus {
             LoanStatus::Requested | LoanStatus::Approved | LoanStatus::Active | LoanStatus::Overdue
         )
     }
+
+    /// Whether the loan counts as lent (for the catalogue's most-borrowed sort).
+    pub fn is_lent(self) -> bool {
+        matches!(
+            self,
+            LoanStatus::Approved
+                | LoanStatus::Active
+                | LoanStatus::Returned
+                | LoanStatus::Expired
+                | LoanStatus::Overdue
+        )
+    }
 }
 
 /// The SQL list of the states that hold capacity (keep in step with `holds_capacity`).
 pub(crate) const HOLDING_SQL: &str = "('requested', 'approved', 'active', 'overdue')";
-/// States that count as "lent" for the catalogue's most-borrowed sort.
+/// States that count as "lent" (keep in step with `is_lent`).
 pub(crate) const LENT_SQL: &str = "('approved', 'active', 'returned', 'expired', 'overdue')";
 
 /// Digital access or a physical copy.

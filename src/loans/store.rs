@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 
 use super::LoanError;
 use super::days::parse_date;
-use super::model::{Action, Actor, Format, LoanId, LoanStatus};
+use super::model::{Action, Actor, Format, LoanId, LoanStatus, Period};
 use super::notify::{NoticeKind, notify};
 use super::transitions::check_transition;
 use crate::audit::{self, AuditEvent};
@@ -121,8 +121,7 @@ pub(crate) fn now() -> String {
     jiff::Timestamp::now().to_string()
 }
 
-/// Writes the audit entry for a loan action, and tells the search index that the
-/// resource's availability or borrow count may have changed.
+/// Writes the audit entry for a loan action.
 pub(crate) fn record(
     conn: &Connection,
     actor: &Actor,
@@ -142,7 +141,31 @@ pub(crate) fn record(
             detail: format!("借阅 {}（{}）：{}", loan.id, loan.unit, detail.into()),
         },
     )?;
-    if let Ok(id) = ResourceId::parse(&loan.resource_id) {
+    Ok(())
+}
+
+/// Tells the search index to recompute a resource's document when a loan change can
+/// alter what it shows: the borrow count (entering or leaving the lent states), or
+/// whether a slot is free today (a loan covering today taking or freeing one).
+/// Other changes are skipped: re-indexing is not free, and most loans lie ahead.
+pub(crate) fn note_for_index(
+    conn: &Connection,
+    loan: &LoanRow,
+    before: (LoanStatus, Period),
+) -> Result<(), LoanError> {
+    // The index computes "free today" with the system's date, so this does too.
+    let today = crate::clock::Clock::system().today();
+    let covers = |p: Period| p.start <= today && today <= p.end;
+    let now = Period {
+        start: loan.start,
+        end: loan.end,
+    };
+    let lent_changed = before.0.is_lent() != loan.status.is_lent();
+    let today_changed = (before.0.holds_capacity() && covers(before.1))
+        || (loan.status.holds_capacity() && covers(now));
+    if (lent_changed || today_changed)
+        && let Ok(id) = ResourceId::parse(&loan.resource_id)
+    {
         crate::catalog::write::log_change(conn, &id)?;
     }
     Ok(())
@@ -163,8 +186,19 @@ pub(crate) fn transition(
         )?;
     }
     let detail = format!("{} → {}", loan.status.as_str(), to.as_str());
+    let before = (
+        loan.status,
+        Period {
+            start: loan.start,
+            end: loan.end,
+        },
+    );
     loan.status = to;
-    record(conn, actor, loan, action.as_str(), detail)
+    record(conn, actor, loan, action.as_str(), detail)?;
+    if before.0 != to {
+        note_for_index(conn, loan, before)?;
+    }
+    Ok(())
 }
 
 /// Applies what the date alone decides: a digital loan becomes active on its start

@@ -1,7 +1,9 @@
 //! The background task: what the date alone changes. Digital loans become active on
 //! their start date and expire after their end; physical loans still out after their
-//! end become overdue; units are reminded two days before an end; waitlisted
-//! requests that fit (e.g. after licences were added) are promoted. Everything is
+//! end become overdue; units are reminded two days before an end; requests whose
+//! whole period passed undecided or without room, and physical loans never picked
+//! up, are cancelled (the unit is told); waitlisted requests that fit (e.g. after
+//! licences were added) are promoted. Everything is
 //! computed from the database and the date, so running it twice, late or after a
 //! restart changes nothing more than running it once on time.
 
@@ -13,9 +15,9 @@ use serde::Serialize;
 
 use super::LoanError;
 use super::days::add_days;
-use super::model::{Actor, Format, HOLDING_SQL};
+use super::model::{Action, Actor, Format, HOLDING_SQL, LoanStatus};
 use super::notify::{NoticeKind, notify};
-use super::store::{self, advance};
+use super::store::{self, advance, transition};
 use super::waitlist::promote;
 use crate::catalog::ResourceId;
 use crate::clock::Clock;
@@ -32,6 +34,7 @@ const SWEPT_ON_KEY: &str = "loans_swept_on";
 pub struct SweepSummary {
     pub advanced: usize,
     pub reminded: usize,
+    pub lapsed: usize,
     pub promoted: usize,
 }
 
@@ -56,6 +59,7 @@ pub fn run(conn: &mut Connection, today: Date) -> Result<SweepSummary, LoanError
             summary.advanced += 1;
         }
         summary.reminded = remind_due_soon(tx, today)?;
+        summary.lapsed = cancel_lapsed(tx, today)?;
         let waiting = {
             let mut stmt = tx.prepare_cached(
                 "SELECT DISTINCT resource_id, format FROM loans WHERE status = 'waitlisted' AND end_date >= ?1",
@@ -72,6 +76,44 @@ pub fn run(conn: &mut Connection, today: Date) -> Result<SweepSummary, LoanError
         note_new_day(tx, today)?;
         Ok(summary)
     })
+}
+
+/// Cancels what can no longer happen: requests and waitlisted requests whose period
+/// is over, and physical loans approved but never picked up by their end.
+fn cancel_lapsed(conn: &Connection, today: Date) -> Result<usize, LoanError> {
+    let lapsed = {
+        let sql = format!(
+            "SELECT {} FROM loans WHERE end_date < ?1 AND (status IN ('requested', 'waitlisted')
+                OR (status = 'approved' AND format = 'physical')) ORDER BY id",
+            store::ROW_COLUMNS
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        stmt.query_map([today.to_string()], store::row_from)?
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let (system, count) = (Actor::system(), lapsed.len());
+    for raw in lapsed {
+        let mut loan = raw.parse()?;
+        let why = match loan.status {
+            LoanStatus::Requested => "借阅期已过仍未审批",
+            LoanStatus::Waitlisted => "候补期间一直没有空余名额",
+            _ => "实体拷贝在借阅期内未领取",
+        };
+        transition(conn, &system, &mut loan, Action::Cancel)?;
+        let title = store::resource_title(conn, &loan.resource_id)?;
+        notify(
+            conn,
+            &loan.unit,
+            loan.id,
+            NoticeKind::Cancelled,
+            &format!(
+                "《{title}》的借阅（{} 至 {}）{why}，已自动取消；如仍需要，请重新申请",
+                loan.start, loan.end
+            ),
+            None,
+        )?;
+    }
+    Ok(count)
 }
 
 /// Reminds units of loans ending within [`DUE_SOON_DAYS`] (once per end date).
@@ -181,7 +223,10 @@ pub fn spawn(db: Database, clock: Clock) -> SweepTask {
                 })
                 .await;
             match outcome {
-                Ok(Ok(summary)) if summary.advanced + summary.reminded + summary.promoted > 0 => {
+                Ok(Ok(summary))
+                    if summary.advanced + summary.reminded + summary.lapsed + summary.promoted
+                        > 0 =>
+                {
                     tracing::info!(?summary, %today, "loans brought up to date");
                 }
                 Ok(Ok(_)) => {}

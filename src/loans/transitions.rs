@@ -54,7 +54,7 @@ pub fn available_actions(actor: &Actor, status: LoanStatus, format: Format) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::loans::model::HOLDING_SQL;
+    use crate::loans::model::{HOLDING_SQL, LENT_SQL};
 
     #[test]
     fn spec_transitions_and_nothing_else() {
@@ -113,6 +113,12 @@ mod tests {
             .map(|s| format!("'{}'", s.as_str()))
             .collect();
         assert_eq!(format!("({})", holding.join(", ")), HOLDING_SQL);
+        let lent: Vec<_> = LoanStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_lent())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        assert_eq!(format!("({})", lent.join(", ")), LENT_SQL);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use jiff::civil::Date;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::LoanError;
-use super::capacity::period_fits;
+use super::capacity;
 use super::model::{Action, Actor, Format, LoanId, Period};
 use super::notify::{NoticeKind, notify};
 use super::request::approve_in;
@@ -86,18 +86,31 @@ pub(crate) fn promote(
         )?
         .collect::<Result<Vec<_>, _>>()?
     };
+    if waiting.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut loans = waiting
+        .into_iter()
+        .map(|raw| raw.parse())
+        .collect::<Result<Vec<_>, _>>()?;
+    // One read of the loans holding a slot over all the waiting periods; each
+    // promotion adds its period, so later candidates see it.
+    let capacity = capacity::capacity_of(conn, resource_id, format)?;
+    let from = loans.iter().map(|l| l.start).min().unwrap_or(today);
+    let to = loans.iter().map(|l| l.end).max().unwrap_or(today);
+    let mut holding = capacity::holders(conn, resource_id, format, from, to, None)?;
     let auto = auto_approves(conn, resource_id)?;
     let mut promoted = Vec::new();
-    for raw in waiting {
-        let mut loan = raw.parse()?;
+    for loan in &mut loans {
         let period = Period {
             start: loan.start,
             end: loan.end,
         };
-        if !period_fits(conn, resource_id, format, period, None)? {
+        if !capacity::fits(capacity, &holding, period) {
             continue;
         }
-        transition(conn, actor, &mut loan, Action::Promote)?;
+        holding.push(period);
+        transition(conn, actor, loan, Action::Promote)?;
         let title = store::resource_title(conn, resource_id)?;
         notify(
             conn,
@@ -111,7 +124,7 @@ pub(crate) fn promote(
             None,
         )?;
         if auto {
-            approve_in(conn, &Actor::system(), &mut loan, today)?;
+            approve_in(conn, &Actor::system(), loan, today)?;
         }
         promoted.push(loan.id);
     }
