@@ -31,19 +31,41 @@ async fn orphan_files_left_by_a_crash_are_removed_on_start() {
         .set_modified(day_ago)
         .unwrap();
     // And a half-written temporary file.
-    std::fs::write(data.path().join("content/store/tmp/upload-leftover"), b"half").unwrap();
-    let leftover = std::fs::File::options().write(true).open(data.path().join("content/store/tmp/upload-leftover")).unwrap();
+    std::fs::write(
+        data.path().join("content/store/tmp/upload-leftover"),
+        b"half",
+    )
+    .unwrap();
+    let leftover = std::fs::File::options()
+        .write(true)
+        .open(data.path().join("content/store/tmp/upload-leftover"))
+        .unwrap();
     leftover.set_modified(day_ago).unwrap();
     drop(leftover);
 
     let again = TestApp::spawn_in(data).await;
-    assert!(!store.contains(&old_blob.sha256).unwrap(), "an old orphan is removed");
-    assert!(store.contains(&fresh_blob.sha256).unwrap(), "a fresh one may still be committed by its writer");
+    assert!(
+        !store.contains(&old_blob.sha256).unwrap(),
+        "an old orphan is removed"
+    );
+    assert!(
+        store.contains(&fresh_blob.sha256).unwrap(),
+        "a fresh one may still be committed by its writer"
+    );
     assert_eq!(stored_blobs(again.data()), referenced + 1);
-    assert!(!again.data().join("content/store/tmp/upload-leftover").exists());
+    assert!(
+        !again
+            .data()
+            .join("content/store/tmp/upload-leftover")
+            .exists()
+    );
     // Every file row still has its bytes.
     let conn = again.state.db.get().unwrap();
     let mut stmt = conn.prepare("SELECT sha256 FROM files").unwrap();
-    let hashes: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+    let hashes: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert!(hashes.iter().all(|h| store.contains(h).unwrap()));
 }
