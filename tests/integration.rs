@@ -11,3 +11,4 @@ mod demo_catalogue;
 mod loans;
 mod pages;
 mod search_api;
+mod stats;

@@ -6,6 +6,7 @@ mod loans;
 pub mod resources;
 pub mod search;
 pub mod session;
+pub mod stats;
 
 use axum::Router;
 
@@ -19,4 +20,5 @@ pub fn router() -> Router<AppState> {
         .merge(loans::router())
         .merge(search::router())
         .merge(admin::router())
+        .merge(stats::router())
 }

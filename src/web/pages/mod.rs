@@ -12,6 +12,7 @@ mod librarian;
 mod resource;
 mod search;
 mod session;
+pub mod stats;
 mod url;
 
 use askama::Template;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(resource::router())
         .merge(librarian::router())
         .merge(assets::router())
+        .merge(stats::router())
 }
 
 /// What the layout shows around every page: who is signed in, the assets, the form token.

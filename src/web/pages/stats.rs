@@ -1,0 +1,346 @@
+//! `/stats`: the statistics page (SPEC §6) — per-unit figures with the gaps first,
+//! charts drawn on the server as inline SVG (bars per unit, the monthly trend, the
+//! sector × kind table), sectors, kinds, the most used resources, and the CSV
+//! download. Librarians see every unit (`?unit=CODE` focuses on one), a borrower their
+//! own unit. Also serves the page's small stylesheet, and renders the "for your unit"
+//! recommendations partial used by the home and resource pages.
+
+use std::sync::OnceLock;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use sha2::{Digest, Sha256};
+
+use super::extract::{PageQuery, PageUser};
+use super::url::Query;
+use super::{Chrome, PageError, pages};
+use crate::accounts::SessionUser;
+use crate::app::AppState;
+use crate::recommend::Recommendation;
+use crate::stats::{KindStats, MonthStats, Overview, SectorStats, StatsPeriod, Totals, chart};
+use crate::web::api::stats::{StatsParams, overview_for, recommendations_for};
+
+/// How many units the bar chart draws; the table lists them all.
+const CHART_UNITS: usize = 40;
+
+const STATS_CSS: &str = include_str!("stats.css");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/stats", get(show_stats))
+        .route("/stats/stats.css", get(stats_css))
+}
+
+/// The stylesheet's URL, with its content hash so a new build is fetched anew.
+fn css_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        let digest = hex::encode(Sha256::digest(STATS_CSS.as_bytes()));
+        format!("/stats/stats.css?v={}", &digest[..12])
+    })
+}
+
+async fn stats_css() -> Response {
+    let mut response = STATS_CSS.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    response
+}
+
+pub struct Link {
+    pub label: String,
+    pub href: String,
+    pub current: bool,
+}
+
+pub struct Tile {
+    pub label: &'static str,
+    pub value: u64,
+    pub gap: bool,
+}
+
+#[derive(Clone)]
+pub struct UnitRow {
+    pub code: String,
+    pub name: String,
+    pub sector: String,
+    pub requests: u64,
+    pub loans: u64,
+    pub reports: u64,
+    pub sessions: u64,
+    pub participants: u64,
+    pub kinds: String,
+    pub violations: String,
+    pub gap: bool,
+    /// The unit's own statistics (librarians).
+    pub href: Option<String>,
+}
+
+pub struct ResourceRow {
+    pub href: String,
+    pub title: String,
+    pub kind_label: &'static str,
+    pub loans: u64,
+    pub units: u64,
+    pub reports: u64,
+    pub participants: u64,
+}
+
+/// What is shown once the period is valid.
+pub struct Figures {
+    pub tiles: Vec<Tile>,
+    pub totals: Totals,
+    pub gaps: Vec<UnitRow>,
+    pub units: Vec<UnitRow>,
+    pub unit_chart: String,
+    pub month_chart: String,
+    pub months: Vec<MonthStats>,
+    pub sector_chart: String,
+    pub sectors: Vec<SectorStats>,
+    pub kinds: Vec<KindStats>,
+    pub top: Vec<ResourceRow>,
+}
+
+#[derive(Template)]
+#[template(path = "stats.html")]
+pub struct StatsPage {
+    chrome: Chrome,
+    css: &'static str,
+    heading: String,
+    /// All units (a librarian's overview) rather than one unit.
+    all_units: bool,
+    librarian: bool,
+    period_label: String,
+    from: String,
+    to: String,
+    unit: String,
+    quick: Vec<Link>,
+    back: Option<String>,
+    csv_href: String,
+    error: Option<String>,
+    figures: Option<Figures>,
+}
+pages!(StatsPage);
+
+async fn show_stats(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    PageQuery(params): PageQuery<StatsParams>,
+) -> Result<Response, PageError> {
+    stats_page(state, user.clone(), params)
+        .await
+        .map_err(|err| err.for_user(&user))
+}
+
+fn period_query(from: &str, to: &str, unit: &str) -> Query {
+    Query::new()
+        .set("from", from)
+        .set("to", to)
+        .set("unit", unit)
+}
+
+async fn stats_page(
+    state: AppState,
+    user: SessionUser,
+    params: StatsParams,
+) -> Result<Response, PageError> {
+    let librarian = user.is_librarian();
+    let unit = params
+        .unit
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or("")
+        .to_owned();
+    let today = state.clock.today();
+    let this_year = StatsPeriod::year_of(today);
+    let last_year = StatsPeriod::year_of(
+        today
+            .checked_sub(jiff::Span::new().years(1))
+            .unwrap_or(today),
+    );
+    let mut page = StatsPage {
+        chrome: Chrome::for_user(&user, "stats"),
+        css: css_url(),
+        heading: if librarian && unit.is_empty() {
+            "警示教育统计".to_owned()
+        } else {
+            "本单位警示教育统计".to_owned()
+        },
+        all_units: librarian && unit.is_empty(),
+        librarian,
+        period_label: String::new(),
+        from: params.from.clone().unwrap_or_default(),
+        to: params.to.clone().unwrap_or_default(),
+        unit: unit.clone(),
+        quick: Vec::new(),
+        back: (librarian && !unit.is_empty()).then(|| {
+            period_query(
+                params.from.as_deref().unwrap_or(""),
+                params.to.as_deref().unwrap_or(""),
+                "",
+            )
+            .href("/stats")
+        }),
+        csv_href: String::new(),
+        error: None,
+        figures: None,
+    };
+    let overview = match overview_for(&state, &user, &params).await {
+        Ok(overview) => overview,
+        // A bad date: say so above the form, keeping what was typed.
+        Err(err) if err.status == StatusCode::BAD_REQUEST => {
+            page.error = Some(err.message);
+            return Ok((StatusCode::BAD_REQUEST, page).into_response());
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let period = StatsPeriod {
+        from: overview.report.from,
+        to: overview.report.to,
+    };
+    let (from, to) = (period.from.to_string(), period.to.to_string());
+    page.quick = [("本年度", this_year), ("上一年度", last_year)]
+        .into_iter()
+        .map(|(label, p)| Link {
+            label: label.to_owned(),
+            href: period_query(&p.from.to_string(), &p.to.to_string(), &unit).href("/stats"),
+            current: p == period,
+        })
+        .collect();
+    page.csv_href = period_query(&from, &to, &unit)
+        .set("format", "csv")
+        .href("/api/v1/stats/units");
+    page.period_label = period.label();
+    if let [only] = overview.report.units.as_slice() {
+        page.heading = format!("{} · 警示教育统计", only.name);
+    }
+    page.from = from;
+    page.to = to;
+    page.figures = Some(figures(&overview, &page));
+    Ok(page.into_response())
+}
+
+fn figures(overview: &Overview, page: &StatsPage) -> Figures {
+    let report = &overview.report;
+    let totals = report.totals.clone();
+    let rows: Vec<UnitRow> = report
+        .units
+        .iter()
+        .map(|u| UnitRow {
+            code: u.code.clone(),
+            name: u.name.clone(),
+            sector: u.sector.clone(),
+            requests: u.requests,
+            loans: u.loans,
+            reports: u.reports,
+            sessions: u.sessions,
+            participants: u.participants,
+            kinds: u.kind_labels().join("、"),
+            violations: u.violations.join("、"),
+            gap: u.gap,
+            href: (page.librarian && page.all_units)
+                .then(|| period_query(&page.from, &page.to, &u.code).href("/stats")),
+        })
+        .collect();
+    let gaps = rows.iter().filter(|r| r.gap).cloned().collect();
+    let mut tiles = vec![
+        Tile {
+            label: "借阅申请",
+            value: totals.requests,
+            gap: false,
+        },
+        Tile {
+            label: "批准借阅",
+            value: totals.loans,
+            gap: false,
+        },
+        Tile {
+            label: "使用报告",
+            value: totals.reports,
+            gap: false,
+        },
+        Tile {
+            label: "教育场次",
+            value: totals.sessions,
+            gap: false,
+        },
+        Tile {
+            label: "参加人次",
+            value: totals.participants,
+            gap: false,
+        },
+    ];
+    if page.all_units {
+        tiles.insert(
+            0,
+            Tile {
+                label: "有活动的单位",
+                value: totals.active_units,
+                gap: false,
+            },
+        );
+        tiles.insert(
+            1,
+            Tile {
+                label: "未开展活动的单位",
+                value: totals.gap_units,
+                gap: totals.gap_units > 0,
+            },
+        );
+    }
+    Figures {
+        tiles,
+        gaps,
+        unit_chart: chart::unit_bars(&report.units, CHART_UNITS),
+        month_chart: chart::monthly_trend(&overview.months),
+        months: overview.months.clone(),
+        sector_chart: chart::sector_kind_table(&overview.sector_kind),
+        sectors: overview.by_sector.clone(),
+        kinds: overview.by_kind.clone(),
+        top: overview
+            .top_resources
+            .iter()
+            .map(|r| ResourceRow {
+                href: format!("/resources/{}", r.id),
+                title: r.title.clone(),
+                kind_label: r.kind_label,
+                loans: r.loans,
+                units: r.units,
+                reports: r.reports,
+                participants: r.participants,
+            })
+            .collect(),
+        units: rows,
+        totals,
+    }
+}
+
+/// The "for your unit" block of the home and resource pages
+/// (`partials/recommendations.html`, which reads a `recommendations` field).
+pub async fn recommendations(
+    state: &AppState,
+    user: &SessionUser,
+    limit: usize,
+    exclude: Option<&str>,
+) -> Vec<Recommendation> {
+    recommendations_for(state, user.unit.as_deref(), limit, exclude).await
+}
+
+/// Renders the recommendations partial on its own (tests, and pages that prefer to
+/// embed ready HTML).
+#[derive(Template)]
+#[template(path = "partials/recommendations.html")]
+pub struct RecommendationsBlock {
+    pub recommendations: Vec<Recommendation>,
+}
