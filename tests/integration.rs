@@ -10,5 +10,6 @@ mod crash;
 mod demo_catalogue;
 mod loans;
 mod pages;
+mod properties;
 mod search_api;
 mod stats;
