@@ -7,7 +7,7 @@ use super::model::{Action, LoanId, LoanStatus};
 #[derive(Debug, thiserror::Error)]
 pub enum LoanError {
     /// The action is not one of SPEC §5's transitions from the loan's current state.
-    #[error("这笔借阅当前状态为“{}”，不能{}", from.label(), action.label())]
+    #[error("这笔借阅当前状态为“{}”（{}），不能{}", from.label(), from.as_str(), action.label())]
     IllegalTransition { from: LoanStatus, action: Action },
     #[error("没有编号为 {0} 的借阅")]
     NotFound(LoanId),
