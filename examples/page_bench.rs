@@ -72,6 +72,62 @@ fn report(path: &str, mut times: Vec<Duration>, bytes: usize) {
     );
 }
 
+/// Asks the router for each page `requests` times (after 5 warm-up requests).
+async fn in_process(
+    router: &axum::Router,
+    pages: &[&str],
+    cookie: &str,
+    host: &str,
+    requests: usize,
+) -> anyhow::Result<()> {
+    println!(
+        "{:<58} {:>8} {:>8} {:>8} {:>8}",
+        "page", "p50", "p99", "max", "bytes"
+    );
+    for path in pages {
+        let mut times = Vec::with_capacity(requests);
+        let mut bytes = 0;
+        for i in 0..requests + 5 {
+            // The sign-in page is for visitors; signed-in users are sent on.
+            let mut request = Request::get(*path).header(header::HOST, host);
+            if *path != "/login" {
+                request = request.header(header::COOKIE, cookie);
+            }
+            let request = request.body(Body::empty())?;
+            let started = Instant::now();
+            let response = router.clone().oneshot(request).await?;
+            let status = response.status();
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
+            let took = started.elapsed();
+            anyhow::ensure!(status.is_success(), "{path} answered {status}");
+            if i >= 5 {
+                times.push(took);
+            }
+            bytes = body.len();
+        }
+        report(path, times, bytes);
+    }
+    Ok(())
+}
+
+/// Signs in over HTTP and returns the session cookie.
+async fn session_cookie(base: &str, username: &str, password: &str) -> anyhow::Result<String> {
+    let signed_in = reqwest::Client::new()
+        .post(format!("{base}/api/v1/session"))
+        .header(header::ORIGIN, base)
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await?;
+    anyhow::ensure!(signed_in.status() == 200, "sign-in of {username} failed");
+    signed_in
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("no session cookie"))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let requests: usize = std::env::args()
@@ -112,6 +168,8 @@ async fn main() -> anyhow::Result<()> {
         .build()?;
     let anonymous = reqwest::Client::new();
     let base = format!("http://{addr}");
+    let cookie = session_cookie(&base, "admin", PASSWORD).await?;
+    // The loopback client keeps the same session in its cookie store.
     let signed_in = client
         .post(format!("{base}/api/v1/session"))
         .header(header::ORIGIN, &base)
@@ -119,47 +177,44 @@ async fn main() -> anyhow::Result<()> {
         .send()
         .await?;
     anyhow::ensure!(signed_in.status() == 200, "sign-in failed");
-    let cookie = signed_in
-        .headers()
-        .get(header::SET_COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned)
-        .ok_or_else(|| anyhow::anyhow!("no session cookie"))?;
 
     let router = app::build_app(state.clone());
     println!(
         "demo library, {requests} requests per page, signed in as a librarian (times in ms)\n"
     );
     println!("in-process (router.oneshot, body collected):");
-    println!(
-        "{:<58} {:>8} {:>8} {:>8} {:>8}",
-        "page", "p50", "p99", "max", "bytes"
-    );
-    for path in PAGES {
-        let mut times = Vec::with_capacity(requests);
-        let mut bytes = 0;
-        for i in 0..requests + 5 {
-            // The sign-in page is for visitors; signed-in users are sent on.
-            let mut request = Request::get(*path).header(header::HOST, addr.to_string());
-            if *path != "/login" {
-                request = request.header(header::COOKIE, &cookie);
-            }
-            let request = request.body(Body::empty())?;
-            let started = Instant::now();
-            let response = router.clone().oneshot(request).await?;
-            let status = response.status();
-            let body = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
-            let took = started.elapsed();
-            anyhow::ensure!(status.is_success(), "{path} answered {status}");
-            // The first few warm caches (prepared statements, templates' first use).
-            if i >= 5 {
-                times.push(took);
-            }
-            bytes = body.len();
-        }
-        report(path, times, bytes);
+    let host = addr.to_string();
+    in_process(&router, PAGES, &cookie, &host, requests).await?;
+
+    // A borrower's pages also carry the "for your unit" recommendations.
+    {
+        let hash = jingshi::accounts::password::hash_password(PASSWORD)?;
+        let mut conn = state.db.get()?;
+        jingshi::accounts::create_user(
+            &mut conn,
+            &jingshi::accounts::NewUser {
+                username: "officer",
+                password_hash: &hash,
+                roles: &[jingshi::accounts::Role::Borrower],
+                unit: Some("yn-tax"),
+            },
+        )?;
     }
+    let borrower = session_cookie(&base, "officer", PASSWORD).await?;
+    println!("\nin-process, as a borrower of yn-tax:");
+    in_process(
+        &router,
+        &[
+            "/",
+            "/search?q=%E5%85%AB%E9%A1%B9%E8%A7%84%E5%AE%9A",
+            "/resources/demo-video-mooncake",
+            "/resources/demo-textbook-sanctions",
+        ],
+        &borrower,
+        &host,
+        requests,
+    )
+    .await?;
 
     println!("\nover loopback HTTP (keep-alive, uncompressed):");
     println!(

@@ -266,6 +266,29 @@ impl Browser {
         std::fs::write(screenshots_dir().join(format!("{name}.png")), png).expect("save");
     }
 
+    /// A screenshot of the whole page (the window grows to the page, then shrinks back).
+    async fn screenshot_page(&self, name: &str) {
+        let (width, height) = {
+            let size = self
+                .js("return [window.outerWidth, window.outerHeight, \
+                     document.documentElement.scrollHeight, window.innerHeight]")
+                .await;
+            let n = |i: usize| size[i].as_u64().unwrap_or(900) as u32;
+            (n(0), (n(1), n(2) + n(1).saturating_sub(n(3))))
+        };
+        let (outer, full) = height;
+        self.client
+            .set_window_size(width, full.min(4000))
+            .await
+            .expect("grow window");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        self.screenshot(name).await;
+        self.client
+            .set_window_size(width, outer)
+            .await
+            .expect("restore window");
+    }
+
     async fn sign_in(&self, app: &TestApp, username: &str, password: &str) {
         self.goto(app, "/").await;
         self.wait_path("/login").await;
@@ -317,7 +340,7 @@ async fn a_borrower_searches_watches_and_is_kept_out_of_the_editor() {
                 .await
                 .contains("国家税务总局云南省税务局")
         );
-        b.screenshot("home").await;
+        b.screenshot_page("home").await;
 
         // Title completions while typing.
         b.type_into("#q", "月饼").await;
@@ -337,7 +360,7 @@ async fn a_borrower_searches_watches_and_is_kept_out_of_the_editor() {
             .await;
         assert!(marks.as_u64().unwrap_or(0) > 0, "highlighted matches");
         let total_before = b.text(".results-head h2 strong").await;
-        b.screenshot("search").await;
+        b.screenshot_page("search").await;
         let facet = b
             .client
             .find(Locator::XPath(
@@ -563,7 +586,7 @@ async fn a_librarian_creates_uploads_publishes_and_finds_a_resource() {
         );
         let files = b.text(".files table").await;
         assert!(files.contains("浏览器测试讲稿.md") && files.contains("已提取文字"), "{files}");
-        b.screenshot("librarian-editor").await;
+        b.screenshot_page("librarian-editor").await;
 
         // Publish, then find it by a word of the uploaded text.
         b.click("#publish").await;

@@ -13,6 +13,7 @@ use super::{Chrome, PageError, pages};
 use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::catalog::Kind;
+use crate::recommend::Recommendation;
 use crate::search::{SearchRequest, SortOrder};
 use crate::web::api::search::run_search;
 
@@ -39,6 +40,8 @@ pub struct HomePage {
     most_used: Vec<HitView>,
     kinds: Vec<Entry>,
     sectors: Vec<Entry>,
+    /// "For your unit" (borrowers; `partials/recommendations.html`).
+    recommendations: Vec<Recommendation>,
 }
 pages!(HomePage);
 
@@ -79,6 +82,7 @@ async fn home_page(state: AppState, user: SessionUser) -> Result<HomePage, PageE
         .collect();
     sectors.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
     let librarian = user.is_librarian();
+    let recommendations = super::stats::recommendations(&state, &user, 4, None).await;
     Ok(HomePage {
         chrome: Chrome::for_user(&user, "home"),
         q: String::new(),
@@ -96,5 +100,6 @@ async fn home_page(state: AppState, user: SessionUser) -> Result<HomePage, PageE
             .collect(),
         kinds,
         sectors,
+        recommendations,
     })
 }

@@ -21,6 +21,7 @@ use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
 use crate::catalog::{self, FileInfo, Resource};
 use crate::content::{self, Cue, Extraction, FileKind, FileStore};
+use crate::recommend::Recommendation;
 use crate::web::api::resources::resource_id;
 
 pub fn router() -> Router<AppState> {
@@ -107,6 +108,8 @@ pub struct ResourcePage {
     pdfs: Vec<FileView>,
     texts: Vec<TextView>,
     images: Vec<FileView>,
+    /// "For your unit", this resource left out (`partials/recommendations.html`).
+    recommendations: Vec<Recommendation>,
 }
 pages!(ResourcePage);
 
@@ -374,6 +377,7 @@ async fn resource_page(
             in_circulation: copy.in_circulation,
         })
         .collect();
+    let recommendations = super::stats::recommendations(&state, &user, 3, Some(&resource.id)).await;
     Ok(ResourcePage {
         chrome: Chrome::for_user(&user, "search"),
         librarian: user.is_librarian(),
@@ -406,6 +410,7 @@ async fn resource_page(
         pdfs,
         texts: content.texts,
         images,
+        recommendations,
         title: resource.title,
     })
 }
