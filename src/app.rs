@@ -35,6 +35,7 @@ pub struct AppState {
 impl AppState {
     /// Opens the database and file store and runs the first-start steps.
     pub fn open(settings: Settings) -> anyhow::Result<Self> {
+        settings.data.check_writable()?;
         let db = Database::open(&settings.data.database())?;
         let store = FileStore::open(settings.data.store())?;
         crate::bootstrap::first_start(&db, &store, &settings)?;

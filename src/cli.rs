@@ -163,6 +163,7 @@ fn serve(data: DataDir, args: ServeArgs) -> anyhow::Result<()> {
 }
 
 fn open_catalog(data: &DataDir) -> anyhow::Result<(Database, FileStore)> {
+    data.check_writable()?;
     let db = Database::open(&data.database())?;
     let store = FileStore::open(data.store())?;
     Ok((db, store))

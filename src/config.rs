@@ -37,6 +37,41 @@ impl DataDir {
     pub fn demo_manifest(&self) -> PathBuf {
         self.root.join("content").join("demo").join("manifest.json")
     }
+
+    /// Checks that the data folder can be written, creating `content/` when missing, so
+    /// that a read-only or misplaced folder is reported in words before the database
+    /// is opened (SQLite would only say "unable to open database file").
+    pub fn check_writable(&self) -> Result<(), DataDirError> {
+        let content = self.root.join("content");
+        let probe = std::fs::create_dir_all(&content)
+            .and_then(|()| tempfile::NamedTempFile::with_prefix_in(".write-check-", &content));
+        match probe {
+            Ok(_) => Ok(()),
+            Err(source) => Err(DataDirError {
+                path: self.root.clone(),
+                source,
+            }),
+        }
+    }
+}
+
+/// The data folder cannot be written.
+#[derive(Debug, thiserror::Error)]
+#[error("数据文件夹 {} 不可写（{}），无法保存数据：{source}", path.display(), reason(source))]
+pub struct DataDirError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+fn reason(err: &std::io::Error) -> &'static str {
+    match err.kind() {
+        std::io::ErrorKind::ReadOnlyFilesystem => "只读文件系统",
+        std::io::ErrorKind::PermissionDenied => "没有写权限",
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => "磁盘已满",
+        std::io::ErrorKind::NotADirectory | std::io::ErrorKind::NotFound => "路径不是可用的文件夹",
+        _ => "无法写入",
+    }
 }
 
 /// Run-time settings of the server.

@@ -13,3 +13,4 @@ mod pages;
 mod properties;
 mod search_api;
 mod stats;
+mod storage_faults;

@@ -39,6 +39,30 @@ impl AppError {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
+    /// A failure below us: a full disk or a read-only data folder is said in words
+    /// (the operator can fix it); anything else is an internal error.
+    pub fn failure<E: std::error::Error + 'static>(err: E) -> Self {
+        match storage_problem(&err) {
+            Some(Storage::Full) => {
+                tracing::error!(error = %err, "storage full");
+                Self::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "storage_full",
+                    "服务器磁盘空间不足，本次更改未保存；请联系管理员清理空间后重试",
+                )
+            }
+            Some(Storage::ReadOnly) => {
+                tracing::error!(error = %err, "data folder read-only");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "read_only",
+                    "数据文件夹当前只读，本次更改未保存；请联系管理员",
+                )
+            }
+            None => Self::internal(err),
+        }
+    }
+
     /// A failure of ours: logged in full, shown to the user without internals.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(error = %detail, "internal error");
@@ -48,6 +72,45 @@ impl AppError {
             "服务器内部错误，请稍后重试；如果问题持续，请联系管理员",
         )
     }
+}
+
+enum Storage {
+    Full,
+    ReadOnly,
+}
+
+/// Looks through an error and its sources for a full disk or a read-only file system,
+/// as SQLite or the operating system reports them.
+fn storage_problem(err: &(dyn std::error::Error + 'static)) -> Option<Storage> {
+    use rusqlite::ErrorCode;
+    let mut current = Some(err);
+    while let Some(err) = current {
+        let sqlite_code = err
+            .downcast_ref::<rusqlite::Error>()
+            .and_then(rusqlite::Error::sqlite_error_code)
+            .or_else(|| err.downcast_ref::<rusqlite::ffi::Error>().map(|e| e.code));
+        match sqlite_code {
+            Some(ErrorCode::DiskFull) => return Some(Storage::Full),
+            Some(ErrorCode::ReadOnly) => return Some(Storage::ReadOnly),
+            _ => {}
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                    return Some(Storage::Full);
+                }
+                std::io::ErrorKind::ReadOnlyFilesystem => return Some(Storage::ReadOnly),
+                _ => {}
+            }
+            // Errors wrapped by `io::Error::other` hide behind `get_ref`.
+            if let Some(inner) = io.get_ref() {
+                current = Some(inner);
+                continue;
+            }
+        }
+        current = err.source();
+    }
+    None
 }
 
 impl IntoResponse for AppError {
@@ -70,7 +133,8 @@ impl From<CatalogError> for AppError {
                 Self::new(StatusCode::CONFLICT, "conflict", err.to_string())
             }
             CatalogError::File(content) => content.into(),
-            CatalogError::Db(_) | CatalogError::Open(_) => Self::internal(err),
+            CatalogError::Db(db) => Self::failure(db),
+            CatalogError::Open(open) => Self::failure(open),
         }
     }
 }
@@ -86,7 +150,7 @@ impl From<ContentError> for AppError {
                 "unsupported_type",
                 err.to_string(),
             ),
-            ContentError::Io(_) => Self::internal(err),
+            ContentError::Io(io) => Self::failure(io),
             _ => Self::bad_request(err.to_string()),
         }
     }
@@ -114,16 +178,16 @@ impl From<AccountError> for AppError {
             AccountError::WrongPassword => {
                 Self::new(StatusCode::FORBIDDEN, "wrong_password", err.to_string())
             }
-            AccountError::Hash(_) | AccountError::Db(_) | AccountError::Open(_) => {
-                Self::internal(err)
-            }
+            AccountError::Db(db) => Self::failure(db),
+            AccountError::Open(open) => Self::failure(open),
+            AccountError::Hash(_) => Self::internal(err),
         }
     }
 }
 
 impl From<DbError> for AppError {
     fn from(err: DbError) -> Self {
-        Self::internal(err)
+        Self::failure(err)
     }
 }
 
@@ -161,14 +225,15 @@ impl From<LoanError> for AppError {
             LoanError::Invalid { .. } => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
             }
-            LoanError::Db(_) | LoanError::Open(_) => Self::internal(err),
+            LoanError::Db(db) => Self::failure(db),
+            LoanError::Open(open) => Self::failure(open),
         }
     }
 }
 
 impl From<rusqlite::Error> for AppError {
     fn from(err: rusqlite::Error) -> Self {
-        Self::internal(err)
+        Self::failure(err)
     }
 }
 

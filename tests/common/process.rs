@@ -55,7 +55,12 @@ pub async fn start_server(data: &Path) -> (Proc, SocketAddr) {
         .arg("--addr")
         .arg(addr.to_string())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        // JINGSHI_TEST_SERVER_LOG=1 shows the server's log while debugging a test.
+        .stderr(if std::env::var_os("JINGSHI_TEST_SERVER_LOG").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .spawn()
         .expect("spawn server");
     let mut server = Proc(child);

@@ -1,0 +1,269 @@
+//! A full disk and a read-only data folder: a clear error, never a corrupt state.
+//!
+//! Tests run as root here, where file permissions do not stop writes, so the faults
+//! are real mounts: a small tmpfs that fills up, and a read-only bind mount. Where
+//! mounting is not allowed the tests say so and pass without checking.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::common::process::{
+    admin_at, age_store, assert_store_matches_rows, jingshi, open_db, query_i64, start_server,
+};
+
+/// A mount that is undone when dropped.
+struct Mount(PathBuf);
+
+impl Mount {
+    fn run(args: &[&str]) -> bool {
+        Command::new("mount")
+            .args(args)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// A tmpfs of `mib` MiB at `dir`.
+    fn tmpfs(dir: &Path, mib: u32) -> Option<Self> {
+        let size = format!("size={mib}m");
+        Self::run(&["-t", "tmpfs", "-o", &size, "tmpfs", dir.to_str()?]).then(|| Self(dir.into()))
+    }
+
+    /// `dir` mounted over itself, read-only.
+    fn read_only(dir: &Path) -> Option<Self> {
+        let path = dir.to_str()?;
+        if !Self::run(&["--bind", path, path]) {
+            return None;
+        }
+        let mount = Self(dir.into());
+        Self::run(&["-o", "remount,bind,ro", path]).then_some(mount)
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Fills the file system holding `path` until the disk is full, leaving `spare` bytes.
+fn fill(path: &Path, spare: u64) {
+    let mut filler = std::fs::File::create(path).unwrap();
+    let chunk = vec![0x5au8; 256 * 1024];
+    let mut written = 0u64;
+    loop {
+        match filler.write(&chunk) {
+            Ok(0) => break,
+            Ok(n) => written += n as u64,
+            Err(_) => break,
+        }
+    }
+    let _ = filler.sync_all();
+    filler.set_len(written.saturating_sub(spare)).unwrap();
+    filler.sync_all().unwrap();
+}
+
+async fn upload(
+    admin: &crate::common::Session,
+    id: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (u16, serde_json::Value) {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+    );
+    let resp = admin
+        .client
+        .post(admin.url(&format!("/api/v1/resources/{id}/files")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn a_full_disk_refuses_changes_in_words_and_loses_nothing() {
+    let base = tempfile::tempdir().unwrap();
+    let Some(_mount) = Mount::tmpfs(base.path(), 64) else {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)");
+        return;
+    };
+    let data = base.path().join("data");
+    let filler = base.path().join("filler");
+    let (mut server, addr) = start_server(&data).await;
+    let admin = admin_at(addr).await;
+    let (status, created) = admin
+        .post_json(
+            "/api/v1/resources",
+            &json!({"kind": "textbook", "title": "磁盘已满演练 甲乙丙丁disk",
+                    "access": "open", "status": "published"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let text = "# 磁盘已满演练\n\n".to_owned() + &"警示教育材料正文。".repeat(200_000);
+
+    // Two MiB left: a 5 MiB upload cannot fit.
+    fill(&filler, 2 * 1024 * 1024);
+    let (status, body) = upload(&admin, &id, "big.md", text.clone().into_bytes()).await;
+    assert_eq!(status, 507, "{body}");
+    assert_eq!(body["error"]["code"], "storage_full", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("磁盘空间不足")
+    );
+    assert_eq!(
+        std::fs::read_dir(data.join("content/store/tmp"))
+            .unwrap()
+            .count(),
+        0,
+        "the refused upload left nothing behind"
+    );
+    // The server answered before reading the whole body and closes that connection:
+    // a fresh client does not race the close.
+    let admin = admin_at(addr).await;
+
+    // No space at all: an edit either lands whole or is refused in words.
+    fill(&filler, 0);
+    let mut refused = 0;
+    for n in 0..20 {
+        let (status, body) = admin
+            .send_json(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/resources/{id}"),
+                &json!({"summary": format!("磁盘满时的第{n}次修改 {}", "长".repeat(2000))}),
+            )
+            .await;
+        match status {
+            200 => {}
+            507 => {
+                assert_eq!(body["error"]["code"], "storage_full", "{body}");
+                refused += 1;
+            }
+            other => panic!("edit on a full disk answered {other}: {body}"),
+        }
+    }
+    eprintln!("edits refused on a full disk: {refused} of 20");
+    let (status, _) = admin.get_json(&format!("/api/v1/resources/{id}")).await;
+    assert_eq!(status, 200, "reading still works on a full disk");
+
+    // Space again: the same upload and edit succeed, and the data is sound.
+    std::fs::remove_file(&filler).unwrap();
+    let (status, body) = upload(&admin, &id, "big.md", text.into_bytes()).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, _) = admin
+        .send_json(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/resources/{id}"),
+            &json!({"summary": "空间恢复后的修改"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    server.kill();
+    age_store(&data);
+    let (_server, addr) = start_server(&data).await;
+    assert_store_matches_rows(&data);
+    let conn = open_db(&data);
+    assert_eq!(
+        query_i64(
+            &conn,
+            &format!("SELECT count(*) FROM files WHERE resource_id = '{id}'")
+        ),
+        1
+    );
+    let admin = admin_at(addr).await;
+    let (_, resource) = admin.get_json(&format!("/api/v1/resources/{id}")).await;
+    assert_eq!(resource["summary"], "空间恢复后的修改");
+    let started = std::time::Instant::now();
+    while crate::common::process::search_total(&admin, "甲乙丙丁disk").await != Some(1) {
+        assert!(started.elapsed() < Duration::from_secs(20), "index behind");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_read_only_data_folder_is_refused_in_words_and_left_untouched() {
+    let data = tempfile::tempdir().unwrap();
+    let (mut server, addr) = start_server(data.path()).await;
+    let admin = admin_at(addr).await;
+    let (status, _) = admin
+        .post_json(
+            "/api/v1/resources",
+            &json!({"kind": "case", "title": "只读演练", "access": "open", "status": "published"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    server.kill();
+    let resources = query_i64(&open_db(data.path()), "SELECT count(*) FROM resources");
+    let src = tempfile::tempdir().unwrap();
+    std::fs::write(src.path().join("a.md"), "只读时导入的材料").unwrap();
+    let manifest = src.path().join("m.json");
+    std::fs::write(
+        &manifest,
+        json!({"resources": [{"id": "ro-1", "kind": "case", "title": "只读时导入",
+                              "files": ["a.md"]}]})
+        .to_string(),
+    )
+    .unwrap();
+
+    {
+        let Some(_mount) = Mount::read_only(data.path()) else {
+            eprintln!("skipped: cannot bind-mount read-only here (needs root with CAP_SYS_ADMIN)");
+            return;
+        };
+        for args in [vec!["serve", "--addr", "127.0.0.1:0"], vec!["import"]] {
+            let mut command = jingshi(data.path());
+            command.args(&args);
+            if args[0] == "import" {
+                command.arg(&manifest);
+            }
+            let output = command.stdin(Stdio::null()).output().unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(!output.status.success(), "{args:?} must fail: {stderr}");
+            assert!(
+                stderr.contains("不可写") && stderr.contains("只读文件系统"),
+                "{args:?} says why: {stderr}"
+            );
+        }
+    }
+
+    // Writable again: everything as it was, nothing half-imported.
+    let (_server, addr) = start_server(data.path()).await;
+    let conn = open_db(data.path());
+    assert_eq!(
+        query_i64(&conn, "SELECT count(*) FROM resources"),
+        resources
+    );
+    assert_store_matches_rows(data.path());
+    let (status, _) = admin_at(addr)
+        .await
+        .get_json("/api/v1/resources/ro-1")
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn a_data_folder_below_a_regular_file_is_refused_in_words() {
+    let base = tempfile::tempdir().unwrap();
+    let file = base.path().join("not-a-folder");
+    std::fs::write(&file, "").unwrap();
+    let output = jingshi(&file.join("data"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("数据文件夹") && stderr.contains("不可写"),
+        "{stderr}"
+    );
+}
