@@ -44,11 +44,12 @@ pub(crate) fn jieba() -> &'static Jieba {
     })
 }
 
-/// Calls `f` with each word token of already normalised text, in order.
+/// Calls `f(start, end)` with the byte range of each word token of already normalised
+/// text, in order.
 ///
 /// Search mode offers the 2- and 3-character dictionary words inside a longer word; the
 /// longer ones are added here too, so 中央八项规定精神 also gives 八项规定.
-pub(crate) fn for_each_word(norm: &str, mut f: impl FnMut(&str)) {
+pub(crate) fn for_each_word_span(norm: &str, mut f: impl FnMut(usize, usize)) {
     let jieba = jieba();
     for token in jieba.cut_for_search(norm, false) {
         let word = token.word;
@@ -67,21 +68,22 @@ pub(crate) fn for_each_word(norm: &str, mut f: impl FnMut(&str)) {
                 .collect();
             for len in 4..n {
                 for start in 0..=n - len {
-                    let sub = &word[bounds[start]..bounds[start + len]];
-                    if jieba.has_word(sub) {
-                        f(sub);
+                    let (a, b) = (bounds[start], bounds[start + len]);
+                    if jieba.has_word(&word[a..b]) {
+                        f(token.byte_start + a, token.byte_start + b);
                     }
                 }
             }
         }
-        f(truncate(word, MAX_WORD_BYTES));
+        let kept = truncate(word, MAX_WORD_BYTES).len();
+        f(token.byte_start, token.byte_start + kept);
     }
 }
 
 /// The word tokens of already normalised text.
 pub(crate) fn words(norm: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for_each_word(norm, |w| out.push(w.to_owned()));
+    for_each_word_span(norm, |s, e| out.push(norm[s..e].to_owned()));
     out
 }
 
@@ -102,64 +104,110 @@ fn truncate(s: &str, max: usize) -> &str {
 /// separators; the unigram of unit `i` and the bigram of units `i, i+1` (only when nothing
 /// separates them) both sit at `p(i)`. A substring of one or two units is then one term,
 /// and a longer one a phrase of bigrams.
+#[cfg(test)]
 pub(crate) fn for_each_char_gram(norm: &str, mut f: impl FnMut(&str, usize)) {
-    let units = normalize::units(norm);
-    let mut pos = 0usize;
-    for (i, unit) in units.iter().enumerate() {
-        if i > 0 {
-            pos += if unit.gap_before { 2 } else { 1 };
+    let mut grams = CharGrams::new(normalize::units(norm));
+    while let Some((s, e, pos)) = grams.next() {
+        f(&norm[s..e], pos);
+    }
+}
+
+/// The unigram/bigram sequence over units, as `(start, end, position)`.
+struct CharGrams {
+    units: Vec<normalize::Unit>,
+    next: usize,
+    pos: usize,
+    bigram: Option<(usize, usize, usize)>,
+}
+
+impl CharGrams {
+    fn new(units: Vec<normalize::Unit>) -> Self {
+        CharGrams {
+            units,
+            next: 0,
+            pos: 0,
+            bigram: None,
         }
-        f(&norm[unit.start..unit.end], pos);
-        if let Some(next) = units.get(i + 1)
+    }
+}
+
+impl Iterator for CharGrams {
+    type Item = (usize, usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize, usize)> {
+        if let Some(b) = self.bigram.take() {
+            return Some(b);
+        }
+        let i = self.next;
+        let unit = *self.units.get(i)?;
+        if i > 0 {
+            self.pos += if unit.gap_before { 2 } else { 1 };
+        }
+        if let Some(next) = self.units.get(i + 1)
             && !next.gap_before
         {
-            f(&norm[unit.start..next.end], pos);
+            self.bigram = Some((unit.start, next.end, self.pos));
         }
+        self.next += 1;
+        Some((unit.start, unit.end, self.pos))
     }
 }
 
-/// A token stream over a prepared vector of tokens.
-pub(crate) struct VecTokenStream {
-    tokens: std::vec::IntoIter<Token>,
-    current: Token,
+/// Token streams own the normalised text and hand out one reused token, so indexing does
+/// not allocate per token.
+pub(crate) struct WordTokenStream {
+    norm: String,
+    spans: std::vec::IntoIter<(usize, usize)>,
+    token: Token,
 }
 
-impl VecTokenStream {
-    fn new(tokens: Vec<Token>) -> Self {
-        VecTokenStream {
-            tokens: tokens.into_iter(),
-            current: Token::default(),
-        }
-    }
-}
-
-impl TokenStream for VecTokenStream {
+impl TokenStream for WordTokenStream {
     fn advance(&mut self) -> bool {
-        match self.tokens.next() {
-            Some(token) => {
-                self.current = token;
-                true
-            }
-            None => false,
-        }
+        let Some((s, e)) = self.spans.next() else {
+            return false;
+        };
+        self.token.position = self.token.position.wrapping_add(1);
+        self.token.offset_from = s;
+        self.token.offset_to = e;
+        self.token.text.clear();
+        self.token.text.push_str(&self.norm[s..e]);
+        true
     }
 
     fn token(&self) -> &Token {
-        &self.current
+        &self.token
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        &mut self.current
+        &mut self.token
     }
 }
 
-fn token(text: &str, position: usize) -> Token {
-    Token {
-        offset_from: 0,
-        offset_to: 0,
-        position,
-        text: text.to_owned(),
-        position_length: 1,
+pub(crate) struct CharTokenStream {
+    norm: String,
+    grams: CharGrams,
+    token: Token,
+}
+
+impl TokenStream for CharTokenStream {
+    fn advance(&mut self) -> bool {
+        let Some((s, e, pos)) = self.grams.next() else {
+            return false;
+        };
+        self.token.position = pos;
+        self.token.offset_from = s;
+        self.token.offset_to = e;
+        self.token.text.clear();
+        self.token.text.push_str(&self.norm[s..e]);
+        true
+    }
+
+    fn token(&self) -> &Token {
+        &self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
     }
 }
 
@@ -168,16 +216,18 @@ fn token(text: &str, position: usize) -> Token {
 pub(crate) struct WordTokenizer;
 
 impl Tokenizer for WordTokenizer {
-    type TokenStream<'a> = VecTokenStream;
+    type TokenStream<'a> = WordTokenStream;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordTokenStream {
         let norm = normalize(text);
-        let mut tokens = Vec::with_capacity(norm.len() / 4 + 1);
-        for_each_word(&norm, |w| {
-            let position = tokens.len();
-            tokens.push(token(w, position));
-        });
-        VecTokenStream::new(tokens)
+        let mut spans = Vec::with_capacity(norm.len() / 4 + 1);
+        for_each_word_span(&norm, |s, e| spans.push((s, e)));
+        WordTokenStream {
+            norm,
+            spans: spans.into_iter(),
+            // `usize::MAX` so the first token gets position 0.
+            token: Token::default(),
+        }
     }
 }
 
@@ -186,13 +236,16 @@ impl Tokenizer for WordTokenizer {
 pub(crate) struct CharTokenizer;
 
 impl Tokenizer for CharTokenizer {
-    type TokenStream<'a> = VecTokenStream;
+    type TokenStream<'a> = CharTokenStream;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> CharTokenStream {
         let norm = normalize(text);
-        let mut tokens = Vec::with_capacity(norm.len() / 2 + 1);
-        for_each_char_gram(&norm, |t, pos| tokens.push(token(t, pos)));
-        VecTokenStream::new(tokens)
+        let units = normalize::units(&norm);
+        CharTokenStream {
+            norm,
+            grams: CharGrams::new(units),
+            token: Token::default(),
+        }
     }
 }
 

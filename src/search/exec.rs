@@ -58,7 +58,11 @@ impl SearchIndex {
             }
         }
 
-        let highlighter = Highlighter::new(&parsed.include);
+        let highlighter = if fallback {
+            Highlighter::new(&query::fallback_words(&parsed))
+        } else {
+            Highlighter::new(&parsed.include)
+        };
         let hits = top
             .into_iter()
             .map(|(score, address)| self.hit(&searcher, address, score, &highlighter))
@@ -97,8 +101,7 @@ impl SearchIndex {
         }
         let mut ids = Vec::with_capacity(result.0.len());
         for (_, address) in result.0 {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            ids.push(text(&doc, self.fields.id));
+            ids.push(id_of(&searcher, address)?);
         }
         Ok((result.1 as u64, ids))
     }
@@ -253,7 +256,12 @@ impl SearchIndex {
         Ok(Hit {
             id: text(&doc, f.id),
             title_html: highlighter.highlight(&title),
-            snippet: highlighter.snippet(&text(&doc, f.summary), &text(&doc, f.body)),
+            snippet: highlighter.snippet(
+                &text(&doc, f.summary),
+                doc.get_first(f.body)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default(),
+            ),
             title,
             kind,
             year: doc
@@ -277,6 +285,18 @@ fn published(status: Field) -> Box<dyn Query> {
         Term::from_field_text(status, "published"),
         IndexRecordOption::Basic,
     ))
+}
+
+/// A document's id from the `id` fast field, without loading the stored document.
+fn id_of(searcher: &Searcher, address: DocAddress) -> tantivy::Result<String> {
+    let segment = searcher.segment_reader(address.segment_ord);
+    let mut id = String::new();
+    if let Some(column) = segment.fast_fields().str("id")?
+        && let Some(ord) = column.term_ords(address.doc_id).next()
+    {
+        column.ord_to_str(ord, &mut id)?;
+    }
+    Ok(id)
 }
 
 fn text(doc: &TantivyDocument, field: Field) -> String {

@@ -6,15 +6,27 @@
 //! one character at a time so that a normalised position can be mapped back to the
 //! original text for snippets; index and query both use this function, so they agree.
 
+use std::sync::OnceLock;
+
 use unicode_normalization::UnicodeNormalization;
 
 /// Normalises `text` for indexing or querying.
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    normalize_into(text, &mut out);
+    out
+}
+
+/// Normalises `text` into `out` (cleared first), reusing its allocation.
+pub(crate) fn normalize_into(text: &str, out: &mut String) {
+    out.clear();
+    let mut contextual = false;
     for c in text.chars() {
-        push_normalized(c, &mut out);
+        contextual |= push_char(c, out);
     }
-    to_simplified(out)
+    if contextual {
+        *out = fast2s::convert(out);
+    }
 }
 
 /// Normalised text plus, for each normalised character, the byte offset of the original
@@ -39,45 +51,98 @@ impl Mapped {
 pub(crate) fn normalize_mapped(text: &str) -> Mapped {
     let mut out = String::with_capacity(text.len());
     let mut map = Vec::with_capacity(text.len() / 2);
+    let mut contextual = false;
     for (offset, c) in text.char_indices() {
         let before = out.len();
-        push_normalized(c, &mut out);
+        contextual |= push_char(c, &mut out);
         for (i, _) in out[before..].char_indices() {
             map.push(((before + i) as u32, offset as u32));
         }
     }
     map.push((out.len() as u32, text.len() as u32));
-    // `fast2s` maps three-byte characters to three-byte characters only, so byte offsets
-    // survive the conversion.
-    Mapped {
-        text: to_simplified(out),
-        map,
+    if contextual {
+        // `fast2s` maps three-byte characters to three-byte characters only, so byte
+        // offsets survive the conversion.
+        out = fast2s::convert(&out);
     }
+    Mapped { text: out, map }
 }
 
-fn to_simplified(s: String) -> String {
-    // Pure-ASCII text (most English words, numbers) has nothing to convert.
-    if s.is_ascii() { s } else { fast2s::convert(&s) }
+/// Marks a character [`push_char`] must normalise the slow way.
+const COMPLEX: u32 = u32::MAX;
+
+/// Traditional characters `fast2s` converts depending on their neighbours.
+const CONTEXTUAL: &str = "兒覆夥藉瞭麽幺於乾著苧闔鍾讎畫";
+
+/// The normalised form of every character of the basic multilingual plane that maps to
+/// exactly one character without context (NFKC, lower case, brackets, traditional →
+/// simplified), or [`COMPLEX`]. One table look-up per character instead of the NFKC
+/// iterator and a hash look-up: snippets normalise long texts per request.
+fn table() -> &'static [u32] {
+    static TABLE: OnceLock<Vec<u32>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = vec![COMPLEX; 0x10000];
+        let mut one = String::new();
+        for code in 0u32..0x10000 {
+            let Some(c) = char::from_u32(code) else {
+                continue;
+            };
+            if CONTEXTUAL.contains(c) {
+                continue;
+            }
+            one.clear();
+            push_slow(c, &mut one);
+            let converted = if one.is_ascii() {
+                one.clone()
+            } else {
+                fast2s::convert(&one)
+            };
+            let mut chars = converted.chars();
+            if let (Some(n), None) = (chars.next(), chars.next()) {
+                table[code as usize] = n as u32;
+            }
+        }
+        table
+    })
 }
 
-fn push_normalized(c: char, out: &mut String) {
+/// Appends the normalised form of `c`; true if it is a traditional character whose
+/// conversion depends on its neighbours (the caller then converts the whole text).
+fn push_char(c: char, out: &mut String) -> bool {
     if c.is_ascii() {
         out.push(ascii_fold(c));
-    } else if is_common_han(c) {
+        return false;
+    }
+    if let Some(&n) = table().get(c as usize)
+        && n != COMPLEX
+        && let Some(n) = char::from_u32(n)
+    {
+        out.push(n);
+        return false;
+    }
+    if CONTEXTUAL.contains(c) {
         out.push(c);
-    } else if ('\u{FF01}'..='\u{FF5E}').contains(&c) {
-        // Full-width ASCII variants: exactly what NFKC does, without the tables.
-        let half = char::from_u32(c as u32 - 0xFEE0).unwrap_or(c);
-        out.push(ascii_fold(half));
-    } else if c == '\u{3000}' {
-        out.push(' ');
-    } else if let Some(b) = bracket(c) {
+        return true;
+    }
+    let start = out.len();
+    push_slow(c, out);
+    if !out[start..].is_ascii() {
+        let converted = fast2s::convert(&out[start..]);
+        out.truncate(start);
+        out.push_str(&converted);
+    }
+    false
+}
+
+/// NFKC, lower case and brackets for one character.
+fn push_slow(c: char, out: &mut String) {
+    if let Some(b) = bracket(c) {
         out.push(b);
-    } else {
-        for d in std::iter::once(c).nfkc() {
-            for l in d.to_lowercase() {
-                out.push(bracket(l).unwrap_or(l));
-            }
+        return;
+    }
+    for d in std::iter::once(c).nfkc() {
+        for l in d.to_lowercase() {
+            out.push(bracket(l).unwrap_or(l));
         }
     }
 }
@@ -96,11 +161,6 @@ fn bracket(c: char) -> Option<char> {
         ')' | ']' | '〕' | '】' | '〗' | '〙' | '）' | '］' | '﹞' | '⦆' => Some(')'),
         _ => None,
     }
-}
-
-/// CJK unified ideographs (and extension A): NFKC leaves them alone and they have no case.
-fn is_common_han(c: char) -> bool {
-    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
 }
 
 /// How the analyzers see a (normalised) character.
@@ -216,6 +276,9 @@ mod tests {
         assert_eq!(normalize("【通报】"), "(通报)");
         assert_eq!(normalize("貪污受賄"), "贪污受贿");
         assert_eq!(normalize("ＡＢＣ　Ｄ"), "abc d");
+        assert_eq!(normalize("看著"), "看着", "contextual conversion");
+        assert_eq!(normalize("①㈱ﬁ"), "1(株)fi", "multi-character NFKC");
+        assert_eq!(normalize("ΣΑΣ"), "σασ");
     }
 
     #[test]

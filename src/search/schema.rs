@@ -10,7 +10,7 @@ use super::doc::SearchDoc;
 
 /// Bump whenever the schema or the analysis changes meaning; an index written under another
 /// version is wiped and rebuilt on open. The domain dictionary's fingerprint is added to it.
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 5;
 
 /// The version string kept in the index's commit payload.
 pub(crate) fn version() -> String {
@@ -38,12 +38,12 @@ pub(crate) struct Fields {
     pub body: Field,
     /// The cues as JSON (`[CueDoc]`).
     pub cues: Field,
-    // jieba word fields, for BM25 ranking.
+    // jieba word fields, for BM25 ranking: the title, the short descriptive texts (tags,
+    // summary), the long ones (full text, subtitle cues). Three fields rather than five
+    // keeps the number of term look-ups per query down.
     pub title_w: Field,
-    pub tags_w: Field,
-    pub summary_w: Field,
+    pub meta_w: Field,
     pub body_w: Field,
-    pub cues_w: Field,
     // Character n-grams with positions: `text_c` has every searched text (the substring
     // filter), `title_c` the title alone (title boost, suggestions).
     pub title_c: Field,
@@ -64,7 +64,7 @@ pub(crate) fn build() -> (Schema, Fields) {
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     let fields = Fields {
-        id: b.add_text_field("id", STRING | STORED),
+        id: b.add_text_field("id", STRING | STORED | FAST),
         kind: b.add_text_field("kind", STRING | STORED | FAST),
         status: b.add_text_field("status", STRING | STORED),
         access: b.add_text_field("access", STRING | STORED | FAST),
@@ -81,10 +81,8 @@ pub(crate) fn build() -> (Schema, Fields) {
         body: b.add_text_field("body", stored_only.clone()),
         cues: b.add_text_field("cues", stored_only),
         title_w: b.add_text_field("title_w", word.clone()),
-        tags_w: b.add_text_field("tags_w", word.clone()),
-        summary_w: b.add_text_field("summary_w", word.clone()),
-        body_w: b.add_text_field("body_w", word.clone()),
-        cues_w: b.add_text_field("cues_w", word),
+        meta_w: b.add_text_field("meta_w", word.clone()),
+        body_w: b.add_text_field("body_w", word),
         title_c: b.add_text_field("title_c", chars.clone()),
         text_c: b.add_text_field("text_c", chars),
     };
@@ -118,12 +116,12 @@ pub(crate) fn to_document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     doc.add_text(f.text_c, &d.title);
     if !d.summary.is_empty() {
         doc.add_text(f.summary, &d.summary);
-        doc.add_text(f.summary_w, &d.summary);
+        doc.add_text(f.meta_w, &d.summary);
         doc.add_text(f.text_c, &d.summary);
     }
     for tag in &d.tags {
         doc.add_text(f.tags, tag);
-        doc.add_text(f.tags_w, tag);
+        doc.add_text(f.meta_w, tag);
         doc.add_text(f.text_c, tag);
     }
     if !d.body.is_empty() {
@@ -138,7 +136,7 @@ pub(crate) fn to_document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
             serde_json::to_string(&d.cues).unwrap_or_else(|_| "[]".to_owned()),
         );
         for cue in &d.cues {
-            doc.add_text(f.cues_w, &cue.text);
+            doc.add_text(f.body_w, &cue.text);
             doc.add_text(f.text_c, &cue.text);
         }
     }

@@ -5,7 +5,9 @@
 //! gives odd fragments, so passages are chosen here: the window of about
 //! [`SNIPPET_CHARS`] characters with the most distinct query words, then the most matches.
 
-use super::normalize::{self, CharClass, class, normalize, normalize_mapped};
+use memchr::memmem;
+
+use super::normalize::{self, CharClass, class, normalize, normalize_into, normalize_mapped};
 use super::query::QueryWord;
 
 /// Length of a passage, in characters.
@@ -14,8 +16,11 @@ pub const SNIPPET_CHARS: usize = 120;
 const CONTEXT_BEFORE: usize = 24;
 /// Matches closer than this (bytes of normalised text) count as one window.
 const WINDOW_BYTES: usize = 240;
-/// Text scanned for a passage; beyond it the best passage so far is taken.
-const MAX_SCAN_BYTES: usize = 2 * 1024 * 1024;
+/// Text scanned for a passage; beyond it the best passage so far (or the lead) is taken.
+/// Bounds the cost of a hit on a very long document.
+const MAX_SCAN_BYTES: usize = 256 * 1024;
+/// Text scanned after the first match for a window with more of the query words.
+const SCAN_AFTER_MATCH_BYTES: usize = 16 * 1024;
 
 #[derive(Debug, Clone, Copy)]
 struct Match {
@@ -24,20 +29,28 @@ struct Match {
     needle: usize,
 }
 
-/// The query words to mark, each as its pieces between separators.
+/// One query word: its pieces between separators, and a searcher for the first piece.
+struct Needle {
+    segments: Vec<String>,
+    first: memmem::Finder<'static>,
+}
+
+/// The query words to mark.
 pub(crate) struct Highlighter {
-    needles: Vec<Vec<String>>,
+    needles: Vec<Needle>,
 }
 
 impl Highlighter {
     pub fn new(words: &[QueryWord]) -> Self {
-        Highlighter {
-            needles: words
-                .iter()
-                .map(|w| w.segments().into_iter().map(str::to_owned).collect())
-                .filter(|s: &Vec<String>| !s.is_empty())
-                .collect(),
-        }
+        let needles = words
+            .iter()
+            .filter_map(|w| {
+                let segments: Vec<String> = w.segments().into_iter().map(str::to_owned).collect();
+                let first = memmem::Finder::new(segments.first()?.as_bytes()).into_owned();
+                Some(Needle { segments, first })
+            })
+            .collect();
+        Highlighter { needles }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -65,30 +78,37 @@ impl Highlighter {
     }
 
     /// The best passage of `summary` and `body` as HTML, or their beginning if no query
-    /// word occurs in them.
+    /// word occurs in them. At most [`MAX_SCAN_BYTES`] are scanned, and at most
+    /// [`SCAN_AFTER_MATCH_BYTES`] after the first match, which bounds the cost of a hit on a
+    /// long law.
     pub fn snippet(&self, summary: &str, body: &str) -> String {
         if self.needles.is_empty() {
             return lead(summary, body);
         }
-        // (score, line, window start in normalised line bytes)
-        let mut best: Option<(u64, &str, usize)> = None;
+        // (score, text, line range, window start in normalised line bytes)
+        let mut best: Option<(u64, usize, (usize, usize), usize)> = None;
         let mut scanned = 0usize;
         let mut found = Vec::new();
+        let mut norm = String::new();
         let all = if self.needles.len() >= 64 {
             u64::MAX
         } else {
             (1u64 << self.needles.len()) - 1
         };
-        'texts: for text in [summary, body] {
+        let mut limit = MAX_SCAN_BYTES;
+        'texts: for (t, text) in [summary, body].into_iter().enumerate() {
+            let mut at = 0usize;
             for line in text.split('\n') {
-                scanned += line.len();
-                if scanned > MAX_SCAN_BYTES {
+                let range = (at, at + line.len());
+                at += line.len() + 1;
+                scanned += line.len() + 1;
+                if scanned > limit {
                     break 'texts;
                 }
                 if line.trim().is_empty() {
                     continue;
                 }
-                let norm = normalize(line);
+                normalize_into(line, &mut norm);
                 found.clear();
                 self.find(&norm, &mut found);
                 if found.is_empty() {
@@ -96,17 +116,23 @@ impl Highlighter {
                 }
                 found.sort_by_key(|m| m.start);
                 let (score, mask, start) = best_window(&found);
-                if best.is_none_or(|(s, _, _)| score > s) {
-                    best = Some((score, line, start));
+                if best.is_none() {
+                    limit = limit.min(scanned + SCAN_AFTER_MATCH_BYTES);
+                }
+                if best.is_none_or(|(s, ..)| score > s) {
+                    best = Some((score, t, range, start));
                 }
                 if mask == all {
                     break 'texts;
                 }
             }
         }
-        let Some((_, line, start)) = best else {
+        let Some((_, t, (from, to), start)) = best else {
             return lead(summary, body);
         };
+        let line = if t == 0 { summary } else { body }
+            .get(from..to)
+            .unwrap_or_default();
         let mapped = normalize_mapped(line);
         found.clear();
         self.find(&mapped.text, &mut found);
@@ -126,17 +152,17 @@ impl Highlighter {
     }
 
     fn find(&self, norm: &str, out: &mut Vec<Match>) {
-        for (k, segments) in self.needles.iter().enumerate() {
-            let Some(first) = segments.first() else {
+        for (k, needle) in self.needles.iter().enumerate() {
+            let Some(first) = needle.segments.first() else {
                 continue;
             };
-            for (pos, _) in norm.match_indices(first.as_str()) {
+            for pos in needle.first.find_iter(norm.as_bytes()) {
                 if starts_inside_run(norm, pos) {
                     continue;
                 }
                 let mut cursor = pos + first.len();
                 let mut ok = true;
-                for seg in &segments[1..] {
+                for seg in &needle.segments[1..] {
                     let rest = &norm[cursor..];
                     let skipped: usize = rest
                         .chars()
@@ -245,7 +271,7 @@ fn lead(summary: &str, body: &str) -> String {
     } else {
         summary
     };
-    let text = text.trim_start();
+    let text = text.trim();
     let end = forward_chars(text, 0, SNIPPET_CHARS);
     let flat: String = text[..end]
         .chars()

@@ -367,6 +367,11 @@ fn or_fallback_for_natural_questions() {
     assert!(r.fallback);
     assert!(r.notice.is_some());
     assert_eq!(ids(&r)[0], "c");
+    assert!(
+        r.hits[0].snippet.contains("挪用公款</mark>"),
+        "{}",
+        r.hits[0].snippet
+    );
     let r = search(&index, "挪用公款");
     assert!(!r.fallback && r.notice.is_none());
     let r = search(&index, "鑫淼犇");

@@ -1,0 +1,367 @@
+//! Search benchmark: `cargo run --release --example search_bench [-- --rounds N]`, or
+//! `-- --synthetic 100000` for the synthetic catalogue. Prints figures; it is not a test.
+//!
+//! Over `../shared/corpus` (or `$JINGSHI_CORPUS`): index time for the laws + CCDI articles,
+//! query latency of our engine and of an SQLite FTS5 + jieba baseline side by side in this
+//! process, and CMRC 2018 retrieval quality (MRR@10, Recall@10, zero-hit rate) for both.
+
+#[path = "search_bench/corpus.rs"]
+mod corpus;
+#[path = "search_bench/fts.rs"]
+mod fts;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use jingshi::search::{SearchDoc, SearchIndex, SearchRequest};
+
+/// The fixed query list: domain terms, single characters, substrings that are no jieba
+/// word, bracketed document numbers, several words, natural questions.
+const QUERIES: &[&str] = &[
+    "八项规定",
+    "挪用公款",
+    "贿",
+    "人民共和国",
+    "受贿罪",
+    "刑法修正案(十一)",
+    "监察法 留置",
+    "四风",
+    "政务处分",
+    "风腐同查",
+    "违规收送礼品礼金",
+    "滥用职权 玩忽职守",
+    "中央八项规定精神 月饼",
+    "国家工作人员 利用职务上的便利 收受财物",
+    "贪污贿赂 数额较大",
+    "党员领导干部 违规经商",
+    "纪检监察机关 审查调查",
+    "公职人员 饮酒 驾驶",
+    "\"民共和\"",
+    "挪用公款罪的立案标准是什么",
+    "国有企业管理人员受到处分后多久不得晋升",
+    "监察机关可以对哪些人员采取留置措施",
+];
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse::<usize>().ok())
+    };
+    let rounds = arg("--rounds").unwrap_or(30);
+    let root = corpus::root();
+    println!("corpus: {}", root.display());
+    if let Some(n) = arg("--synthetic") {
+        return synthetic(&root, n, rounds);
+    }
+    library(&root, rounds)?;
+    cmrc(&root)?;
+    println!("\npeak RSS (VmHWM): {}", peak_rss());
+    Ok(())
+}
+
+fn library(root: &Path, rounds: usize) -> anyhow::Result<()> {
+    let docs = corpus::load_library(root).context("reading the corpus")?;
+    let chars: usize = docs
+        .iter()
+        .map(|d| d.body.chars().count() + d.title.chars().count())
+        .sum();
+    println!(
+        "\n== laws + CCDI: {} documents, {:.1} M characters ==",
+        docs.len(),
+        chars as f64 / 1e6
+    );
+
+    let dir = tempfile::tempdir()?;
+    let opened = SearchIndex::open(dir.path())?;
+    let index = opened.index;
+    let started = Instant::now();
+    index.rebuild(docs.clone().into_iter(), 1, &|_| {})?;
+    let ours_secs = started.elapsed().as_secs_f64();
+    println!(
+        "ours : indexed in {:.2} s ({:.0} docs/s), on disk, {} size {}",
+        ours_secs,
+        docs.len() as f64 / ours_secs,
+        "index",
+        human(dir_size(dir.path())),
+    );
+    let started = Instant::now();
+    let fts = fts::Fts::build(&docs)?;
+    let fts_secs = started.elapsed().as_secs_f64();
+    println!(
+        "FTS5 : indexed in {:.2} s ({:.0} docs/s), in memory, jieba segmentation included",
+        fts_secs,
+        docs.len() as f64 / fts_secs
+    );
+
+    let title_of: HashMap<&str, &str> = docs
+        .iter()
+        .map(|d| (d.id.as_str(), d.title.as_str()))
+        .collect();
+    println!(
+        "\n{:<40} {:>7} {:>5} {:>7} | {:>8} {:>8} | {:>8} {:>8}",
+        "query (p50 ms per engine)", "ours", "", "FTS5", "page", "top-10", "page", "top-10"
+    );
+    let (mut full, mut lean, mut base, mut base_page) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for q in QUERIES {
+        let request = SearchRequest {
+            per_page: 10,
+            ..SearchRequest::query(*q)
+        };
+        let expression = fts.expression(q, " ");
+        let r = index.search(&request)?;
+        let fts_count = fts.count(&expression)?;
+        let (mut f, mut l, mut b, mut p) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for round in 0..rounds + 3 {
+            let t = Instant::now();
+            let _ = index.search(&request)?;
+            let t1 = t.elapsed();
+            let t = Instant::now();
+            let _ = index.search_ids(q, 10)?;
+            let t2 = t.elapsed();
+            let t = Instant::now();
+            let _ = fts.search(q, 10)?;
+            let t3 = t.elapsed();
+            if round >= 3 {
+                f.push(t1);
+                l.push(t2);
+                b.push(t3);
+            }
+        }
+        // FTS5's snippet() re-reads whole documents and takes up to seconds on long laws:
+        // a few rounds, apart from the rest so it does not disturb their timings.
+        for round in 0..(rounds / 10).max(2) + 1 {
+            let t = Instant::now();
+            let _ = fts.page(q)?;
+            if round >= 1 {
+                p.push(t.elapsed());
+            }
+        }
+        println!(
+            "{:<40} {:>7} {:>5} {:>7} | {:>8.3} {:>8.3} | {:>8.3} {:>8.3}",
+            q,
+            r.total,
+            if r.fallback { "(OR)" } else { "" },
+            fts_count,
+            ms(percentile(&mut f, 0.5)),
+            ms(percentile(&mut l, 0.5)),
+            ms(percentile(&mut p, 0.5)),
+            ms(percentile(&mut b, 0.5)),
+        );
+        full.extend(f);
+        lean.extend(l);
+        base.extend(b);
+        base_page.extend(p);
+    }
+    println!("(counts: matching documents; `(OR)`: no document has every word, ranked OR answer)");
+    report(
+        "ours, page: search() = count + facets + 10 hits with snippets",
+        &mut full,
+    );
+    report(
+        "FTS5, page: count + 10 rows with highlight() + snippet()",
+        &mut base_page,
+    );
+    report("ours, top-10 ids + count", &mut lean);
+    report("FTS5, top-10 rowids by bm25", &mut base);
+
+    // Where each engine ranks the amendment for the query typed with ASCII brackets.
+    let target = "中华人民共和国刑法修正案（十一）";
+    let rank = |ids: &[String]| {
+        ids.iter()
+            .position(|id| title_of.get(id.as_str()) == Some(&target))
+            .map_or("not in top 50".to_owned(), |p| format!("#{}", p + 1))
+    };
+    let q = "刑法修正案(十一)";
+    println!(
+        "\n{q}: {target} ranks ours {}, FTS5 {}",
+        rank(&index.search_ids(q, 50)?.1),
+        rank(&fts.search(q, 50)?),
+    );
+    Ok(())
+}
+
+fn cmrc(root: &Path) -> anyhow::Result<()> {
+    let data = corpus::load_cmrc(root).context("reading cmrc2018")?;
+    println!(
+        "\n== CMRC 2018: {} passages, {} questions ==",
+        data.passages.len(),
+        data.questions.len()
+    );
+    let started = Instant::now();
+    let index = SearchIndex::open_in_ram()?;
+    index.rebuild(data.passages.clone().into_iter(), 1, &|_| {})?;
+    println!("ours : indexed in {:.2} s", started.elapsed().as_secs_f64());
+    let started = Instant::now();
+    let fts = fts::Fts::build(&data.passages)?;
+    println!("FTS5 : indexed in {:.2} s", started.elapsed().as_secs_f64());
+
+    let mut ours = Metrics::default();
+    let mut base = Metrics::default();
+    for (qid, question) in &data.questions {
+        let Some(answer) = data.answer.get(qid) else {
+            continue;
+        };
+        let t = Instant::now();
+        let (_, ids) = index.search_ids(question, 10)?;
+        ours.add(&ids, answer, t.elapsed());
+        let t = Instant::now();
+        let ids = fts.top(&fts.expression(question, " OR "), 10)?;
+        base.add(&ids, answer, t.elapsed());
+    }
+    ours.print("ours (AND, then ranked OR)");
+    base.print("FTS5 + jieba (OR of tokens, bm25)");
+    Ok(())
+}
+
+#[derive(Default)]
+struct Metrics {
+    n: usize,
+    rr: f64,
+    recall: usize,
+    zero: usize,
+    times: Vec<Duration>,
+}
+
+impl Metrics {
+    fn add(&mut self, ids: &[String], answer: &str, took: Duration) {
+        self.n += 1;
+        self.times.push(took);
+        if ids.is_empty() {
+            self.zero += 1;
+        }
+        if let Some(p) = ids.iter().take(10).position(|id| id == answer) {
+            self.rr += 1.0 / (p + 1) as f64;
+            self.recall += 1;
+        }
+    }
+
+    fn print(&mut self, name: &str) {
+        let n = self.n.max(1) as f64;
+        println!(
+            "{name:<36} MRR@10 {:.4}  Recall@10 {:.4}  zero-hit {} ({:.2}%)  p50 {:.3} ms  p99 {:.3} ms",
+            self.rr / n,
+            self.recall as f64 / n,
+            self.zero,
+            100.0 * self.zero as f64 / n,
+            ms(percentile(&mut self.times, 0.5)),
+            ms(percentile(&mut self.times, 0.99)),
+        );
+    }
+}
+
+fn synthetic(root: &Path, n: usize, rounds: usize) -> anyhow::Result<()> {
+    let library = corpus::load_library(root).context("reading the corpus")?;
+    let paras = corpus::paragraphs(&library);
+    drop(library);
+    anyhow::ensure!(!paras.is_empty(), "no paragraphs in the corpus");
+    println!(
+        "\n== synthetic catalogue: {n} documents recombined from {} paragraphs ==",
+        paras.len()
+    );
+    let dir = tempfile::tempdir()?;
+    let index = SearchIndex::open(dir.path())?.index;
+    let text_bytes = std::cell::Cell::new(0usize);
+    let mut rng = corpus::Rng::new(42);
+    let docs = (0..n).map(|i| {
+        let d: SearchDoc = corpus::synthetic_doc(i, &paras, &mut rng);
+        text_bytes.set(text_bytes.get() + d.body.len() + d.summary.len() + d.title.len());
+        d
+    });
+    let started = Instant::now();
+    let last = std::cell::Cell::new(Instant::now());
+    index.rebuild(docs, 1, &|done| {
+        if last.get().elapsed() > Duration::from_secs(15) {
+            last.set(Instant::now());
+            eprintln!(
+                "  … {done} documents, {:.0} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    })?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "indexed {n} documents ({} of text) in {:.1} s ({:.0} docs/s); index size {}",
+        human(text_bytes.get() as u64),
+        secs,
+        n as f64 / secs,
+        human(dir_size(dir.path()))
+    );
+    let (mut full, mut lean) = (Vec::new(), Vec::new());
+    for q in QUERIES {
+        let request = SearchRequest {
+            per_page: 10,
+            ..SearchRequest::query(*q)
+        };
+        for round in 0..rounds + 2 {
+            let t = Instant::now();
+            let _ = index.search(&request)?;
+            let t1 = t.elapsed();
+            let t = Instant::now();
+            let _ = index.search_ids(q, 10)?;
+            if round >= 2 {
+                full.push(t1);
+                lean.push(t.elapsed());
+            }
+        }
+    }
+    report("ours, full search()", &mut full);
+    report("ours, top-10 ids + count", &mut lean);
+    println!("peak RSS (VmHWM): {}", peak_rss());
+    Ok(())
+}
+
+fn report(name: &str, samples: &mut [Duration]) {
+    println!(
+        "{name:<60} p50 {:>8.3} ms   p99 {:>8.3} ms   ({} samples)",
+        ms(percentile(samples, 0.5)),
+        ms(percentile(samples, 0.99)),
+        samples.len()
+    );
+}
+
+fn percentile(samples: &mut [Duration], q: f64) -> Duration {
+    if samples.is_empty() {
+        return Duration::ZERO;
+    }
+    samples.sort_unstable();
+    let i = ((q * samples.len() as f64).ceil() as usize).clamp(1, samples.len()) - 1;
+    samples[i]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn human(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+}
+
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.trim_start_matches("VmHWM:").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
