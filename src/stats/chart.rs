@@ -226,6 +226,9 @@ fn month_labels(months: &[MonthStats]) -> Vec<String> {
         .collect()
 }
 
+/// A line of the trend: colour, name, and the figure it draws.
+type Series = (&'static str, &'static str, fn(&MonthStats) -> u64);
+
 /// Lines per month: requests, approved loans and sessions held.
 pub fn monthly_trend(months: &[MonthStats]) -> String {
     let (left, right, top, bottom, height) = (56.0, 24.0, 48.0, 44.0, 340.0);
@@ -303,7 +306,7 @@ pub fn monthly_trend(months: &[MonthStats]) -> String {
             );
         }
     }
-    let series: [(&str, &str, fn(&MonthStats) -> u64); 3] = [
+    let series: [Series; 3] = [
         (REQUESTS, "借阅申请", |m| m.requests),
         (LOANS, "批准借阅", |m| m.loans),
         (SESSIONS, "教育场次", |m| m.sessions),

@@ -1,36 +1,21 @@
-//! The figures: a handful of grouped queries over loans and reports (each one pass over
-//! the period's rows), put together per unit, sector, kind, month and resource.
+//! The figures per unit, sector, kind, month and resource, put together from the
+//! tallies of the two passes in [`scan`].
 
 use std::collections::{BTreeSet, HashMap};
 
 use jiff::civil::Date;
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 use serde::Serialize;
 
+use super::scan::{self, Catalog};
 use super::{Scope, StatsError, StatsPeriod};
 use crate::catalog::Kind;
-use crate::loans::LoanStatus;
-
-/// The states in which a loan counts as approved (lent): it was approved, whatever
-/// happened after.
-const LENT: [LoanStatus; 5] = [
-    LoanStatus::Approved,
-    LoanStatus::Active,
-    LoanStatus::Returned,
-    LoanStatus::Expired,
-    LoanStatus::Overdue,
-];
 
 /// How many resources the "most used" list shows.
 pub const TOP_RESOURCES: usize = 10;
 
 /// What sector a unit without one is listed under.
 pub const NO_SECTOR: &str = "未填写行业";
-
-fn lent_sql() -> String {
-    let states: Vec<String> = LENT.iter().map(|s| format!("'{}'", s.as_str())).collect();
-    format!("({})", states.join(", "))
-}
 
 /// One unit's figures for the period.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -159,17 +144,6 @@ fn kind_label(kind: &str) -> &'static str {
     Kind::parse(kind).map(Kind::label).unwrap_or("其他")
 }
 
-fn kind_index(kind: &str) -> usize {
-    Kind::ALL
-        .iter()
-        .position(|k| k.as_str() == kind)
-        .unwrap_or(Kind::ALL.len())
-}
-
-fn count(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
-}
-
 /// The per-unit figures only (the API's table and the CSV).
 pub fn units_report(
     conn: &Connection,
@@ -179,21 +153,6 @@ pub fn units_report(
     Ok(overview(conn, period, scope)?.report)
 }
 
-/// What the catalogue says about a resource that was used.
-struct ResourceMeta {
-    kind: String,
-    title: String,
-    violations: Vec<String>,
-}
-
-#[derive(Default)]
-struct ResourceTally {
-    loans: u64,
-    reports: u64,
-    participants: u64,
-    units: BTreeSet<String>,
-}
-
 /// Every figure for the period, limited to `scope`.
 pub fn overview(
     conn: &Connection,
@@ -201,16 +160,12 @@ pub fn overview(
     scope: &Scope,
 ) -> Result<Overview, StatsError> {
     scope.check(conn)?;
-    let (from, to) = period.bounds();
-    let unit = scope.unit();
-    let lent = lent_sql();
-
     let mut units: Vec<UnitStats> = {
         let mut stmt = conn.prepare_cached(
             "SELECT code, name, sector, region FROM units WHERE (?1 IS NULL OR code = ?1)
              ORDER BY code",
         )?;
-        stmt.query_map([unit], |row| {
+        stmt.query_map([scope.unit()], |row| {
             Ok(UnitStats {
                 code: row.get(0)?,
                 name: row.get(1)?,
@@ -226,11 +181,38 @@ pub fn overview(
         .enumerate()
         .map(|(i, u)| (u.code.clone(), i))
         .collect();
-    let resources = resource_meta(conn)?;
+    let catalog = Catalog::load(conn)?;
+    let tally = scan::tally(conn, &period, scope, &index, &catalog)?;
 
-    // What each unit used: (unit index, resource id).
-    let mut used: BTreeSet<(usize, String)> = BTreeSet::new();
-    let mut by_resource: HashMap<String, ResourceTally> = HashMap::new();
+    // Kinds and violation types covered, from the material each unit used.
+    let mut kinds: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); units.len()];
+    let mut violations: Vec<HashMap<&str, u64>> = vec![HashMap::new(); units.len()];
+    let mut resource_units: HashMap<usize, u64> = HashMap::new();
+    for &(u, r) in &tally.used {
+        let meta = &catalog.resources[r];
+        kinds[u].insert(meta.kind);
+        for violation in &meta.violations {
+            *violations[u].entry(violation.as_str()).or_default() += 1;
+        }
+        *resource_units.entry(r).or_default() += 1;
+    }
+    for (u, stats) in units.iter_mut().enumerate() {
+        let counts = tally.units[u];
+        stats.requests = counts.requests;
+        stats.loans = counts.loans;
+        stats.reports = counts.reports;
+        stats.sessions = counts.sessions;
+        stats.participants = counts.participants;
+        stats.kinds = kinds[u]
+            .iter()
+            .filter_map(|&k| Kind::ALL.get(k).map(|k| k.as_str().to_owned()))
+            .collect();
+        let mut found: Vec<(&str, u64)> = violations[u].iter().map(|(v, n)| (*v, *n)).collect();
+        found.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        stats.violations = found.into_iter().map(|(v, _)| v.to_owned()).collect();
+        stats.gap = stats.requests == 0 && stats.reports == 0;
+    }
+
     let mut by_kind: Vec<KindStats> = Kind::ALL
         .iter()
         .map(|k| KindStats {
@@ -239,157 +221,32 @@ pub fn overview(
             ..KindStats::default()
         })
         .collect();
-    // (unit index, kind index) -> approved loans, for the sector × kind table.
     let mut unit_kind_loans: HashMap<(usize, usize), u64> = HashMap::new();
-
-    // Loans by unit and resource.
-    {
-        let sql = format!(
-            "SELECT unit_code, resource_id, count(*), sum(status IN {lent})
-             FROM loans
-             WHERE start_date BETWEEN ?1 AND ?2 AND (?3 IS NULL OR unit_code = ?3)
-             GROUP BY unit_code, resource_id"
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query(params![from, to, unit])?;
-        while let Some(row) = rows.next()? {
-            let code: String = row.get(0)?;
-            let Some(&u) = index.get(&code) else { continue };
-            let resource: String = row.get(1)?;
-            let (requests, loans) = (count(row.get(2)?), count(row.get(3)?));
-            units[u].requests += requests;
-            units[u].loans += loans;
-            if loans > 0 {
-                let tally = by_resource.entry(resource.clone()).or_default();
-                tally.loans += loans;
-                tally.units.insert(code);
-                if let Some(meta) = resources.get(&resource) {
-                    let k = kind_index(&meta.kind);
-                    if let Some(kind) = by_kind.get_mut(k) {
-                        kind.loans += loans;
-                    }
-                    *unit_kind_loans.entry((u, k)).or_default() += loans;
-                }
-                used.insert((u, resource));
-            }
+    let mut by_resource: HashMap<usize, ResourceUse> = HashMap::new();
+    for (&(u, r), &loans) in &tally.lent {
+        let kind = catalog.resources[r].kind;
+        if let Some(k) = by_kind.get_mut(kind) {
+            k.loans += loans;
         }
+        *unit_kind_loans.entry((u, kind)).or_default() += loans;
+        resource_use(&mut by_resource, &catalog, r).loans += loans;
     }
-
-    // Reports by unit and resource.
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT l.unit_code, l.resource_id, count(*), sum(r.participants)
-             FROM loan_reports r JOIN loans l ON l.id = r.loan_id
-             WHERE r.held_on BETWEEN ?1 AND ?2 AND (?3 IS NULL OR l.unit_code = ?3)
-             GROUP BY l.unit_code, l.resource_id",
-        )?;
-        let mut rows = stmt.query(params![from, to, unit])?;
-        while let Some(row) = rows.next()? {
-            let code: String = row.get(0)?;
-            let Some(&u) = index.get(&code) else { continue };
-            let resource: String = row.get(1)?;
-            let (reports, participants) = (count(row.get(2)?), count(row.get(3)?));
-            units[u].reports += reports;
-            let tally = by_resource.entry(resource.clone()).or_default();
-            tally.reports += reports;
-            tally.participants += participants;
-            tally.units.insert(code);
-            if let Some(kind) = resources
-                .get(&resource)
-                .and_then(|meta| by_kind.get_mut(kind_index(&meta.kind)))
-            {
-                kind.reports += reports;
-                kind.participants += participants;
-            }
-            used.insert((u, resource));
+    for (&(_, r), &(reports, participants)) in &tally.reported {
+        if let Some(k) = by_kind.get_mut(catalog.resources[r].kind) {
+            k.reports += reports;
+            k.participants += participants;
         }
+        let entry = resource_use(&mut by_resource, &catalog, r);
+        entry.reports += reports;
+        entry.participants += participants;
     }
-
-    // Sessions: one per unit and day, with the day's largest participant count.
-    let months = period.months();
-    let mut by_month: Vec<MonthStats> = months
-        .iter()
-        .map(|m| MonthStats {
-            month: m.clone(),
-            ..MonthStats::default()
-        })
-        .collect();
-    let month_index: HashMap<&str, usize> = months
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.as_str(), i))
-        .collect();
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT unit_code, substr(held_on, 1, 7), count(*), sum(day_participants)
-             FROM (SELECT l.unit_code AS unit_code, r.held_on AS held_on,
-                          max(r.participants) AS day_participants
-                   FROM loan_reports r JOIN loans l ON l.id = r.loan_id
-                   WHERE r.held_on BETWEEN ?1 AND ?2 AND (?3 IS NULL OR l.unit_code = ?3)
-                   GROUP BY l.unit_code, r.held_on)
-             GROUP BY unit_code, substr(held_on, 1, 7)",
-        )?;
-        let mut rows = stmt.query(params![from, to, unit])?;
-        while let Some(row) = rows.next()? {
-            let code: String = row.get(0)?;
-            let month: String = row.get(1)?;
-            let (sessions, participants) = (count(row.get(2)?), count(row.get(3)?));
-            if let Some(&u) = index.get(&code) {
-                units[u].sessions += sessions;
-                units[u].participants += participants;
-            }
-            if let Some(&m) = month_index.get(month.as_str()) {
-                by_month[m].sessions += sessions;
-                by_month[m].participants += participants;
-            }
-        }
-    }
-
-    // Requests and approved loans by the month they start.
-    {
-        let sql = format!(
-            "SELECT substr(start_date, 1, 7), count(*), sum(status IN {lent})
-             FROM loans
-             WHERE start_date BETWEEN ?1 AND ?2 AND (?3 IS NULL OR unit_code = ?3)
-             GROUP BY substr(start_date, 1, 7)"
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query(params![from, to, unit])?;
-        while let Some(row) = rows.next()? {
-            let month: String = row.get(0)?;
-            if let Some(&m) = month_index.get(month.as_str()) {
-                by_month[m].requests += count(row.get(1)?);
-                by_month[m].loans += count(row.get(2)?);
-            }
-        }
-    }
-
-    // Kinds and violation types covered.
-    let mut violation_counts: Vec<HashMap<&str, u64>> = vec![HashMap::new(); units.len()];
-    let mut kinds: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); units.len()];
-    for (u, resource) in &used {
-        if let Some(meta) = resources.get(resource) {
-            kinds[*u].insert(kind_index(&meta.kind));
-            for violation in &meta.violations {
-                *violation_counts[*u].entry(violation.as_str()).or_default() += 1;
-            }
-        }
-    }
-    for (u, stats) in units.iter_mut().enumerate() {
-        stats.kinds = kinds[u]
-            .iter()
-            .filter_map(|&k| Kind::ALL.get(k).map(|k| k.as_str().to_owned()))
-            .collect();
-        let mut violations: Vec<(&str, u64)> =
-            violation_counts[u].iter().map(|(v, n)| (*v, *n)).collect();
-        violations.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        stats.violations = violations.into_iter().map(|(v, _)| v.to_owned()).collect();
-        stats.gap = stats.requests == 0 && stats.reports == 0;
+    for (r, entry) in by_resource.iter_mut() {
+        entry.units = resource_units.get(r).copied().unwrap_or(0);
     }
 
     let by_sector = sector_figures(&units);
     let sector_kind = sector_kind_rows(&units, &unit_kind_loans, &by_sector);
-    let top_resources = top_resources(by_resource, &resources);
+    let top_resources = top_resources(by_resource.into_values().collect());
 
     let mut totals = Totals::default();
     for u in &units {
@@ -405,7 +262,8 @@ pub fn overview(
         totals.sessions += u.sessions;
         totals.participants += u.participants;
     }
-    // Gaps first (to follow up), then the most active.
+    // Gaps first (to follow up), then the most active. (After the sector table: its
+    // tally refers to units by their position before sorting.)
     units.sort_by(|a, b| {
         b.gap
             .cmp(&a.gap)
@@ -427,37 +285,28 @@ pub fn overview(
         by_kind,
         kinds: Kind::ALL.iter().map(|k| k.as_str()).collect(),
         sector_kind,
-        months: by_month,
+        months: tally.months,
         top_resources,
     })
 }
 
-fn resource_meta(conn: &Connection) -> Result<HashMap<String, ResourceMeta>, StatsError> {
-    let mut resources: HashMap<String, ResourceMeta> = HashMap::new();
-    let mut stmt = conn.prepare_cached("SELECT id, kind, title FROM resources")?;
-    let mut rows = stmt.query([])?;
-    while let Some(row) = rows.next()? {
-        resources.insert(
-            row.get(0)?,
-            ResourceMeta {
-                kind: row.get(1)?,
-                title: row.get(2)?,
-                violations: Vec::new(),
-            },
-        );
-    }
-    let mut stmt = conn.prepare_cached(
-        "SELECT resource_id, value FROM resource_labels WHERE facet = 'violation'
-         ORDER BY resource_id, position",
-    )?;
-    let mut rows = stmt.query([])?;
-    while let Some(row) = rows.next()? {
-        let id: String = row.get(0)?;
-        if let Some(meta) = resources.get_mut(&id) {
-            meta.violations.push(row.get(1)?);
+/// The "most used" entry of resource `r`, created on first use.
+fn resource_use<'a>(
+    by_resource: &'a mut HashMap<usize, ResourceUse>,
+    catalog: &Catalog,
+    r: usize,
+) -> &'a mut ResourceUse {
+    by_resource.entry(r).or_insert_with(|| {
+        let meta = &catalog.resources[r];
+        let kind = Kind::ALL.get(meta.kind);
+        ResourceUse {
+            id: meta.id.clone(),
+            title: meta.title.clone(),
+            kind: kind.map(|k| k.as_str()).unwrap_or_default().to_owned(),
+            kind_label: kind.map(|k| k.label()).unwrap_or("其他"),
+            ..ResourceUse::default()
         }
-    }
-    Ok(resources)
+    })
 }
 
 fn sector_name(unit: &UnitStats) -> &str {
@@ -527,29 +376,7 @@ fn sector_kind_rows(
     rows
 }
 
-fn top_resources(
-    by_resource: HashMap<String, ResourceTally>,
-    resources: &HashMap<String, ResourceMeta>,
-) -> Vec<ResourceUse> {
-    let mut top: Vec<ResourceUse> = by_resource
-        .into_iter()
-        .map(|(id, tally)| {
-            let (title, kind) = resources
-                .get(&id)
-                .map(|m| (m.title.clone(), m.kind.clone()))
-                .unwrap_or_else(|| (id.clone(), String::new()));
-            ResourceUse {
-                kind_label: kind_label(&kind),
-                id,
-                title,
-                kind,
-                loans: tally.loans,
-                units: tally.units.len() as u64,
-                reports: tally.reports,
-                participants: tally.participants,
-            }
-        })
-        .collect();
+fn top_resources(mut top: Vec<ResourceUse>) -> Vec<ResourceUse> {
     top.sort_by(|a, b| {
         b.loans
             .cmp(&a.loans)
@@ -559,28 +386,4 @@ fn top_resources(
     });
     top.truncate(TOP_RESOURCES);
     top
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lent_states_are_the_approved_ones() {
-        assert_eq!(
-            lent_sql(),
-            "('approved', 'active', 'returned', 'expired', 'overdue')"
-        );
-        for status in LoanStatus::ALL {
-            let lent = LENT.contains(&status);
-            let never_approved = matches!(
-                status,
-                LoanStatus::Requested
-                    | LoanStatus::Rejected
-                    | LoanStatus::Cancelled
-                    | LoanStatus::Waitlisted
-            );
-            assert_ne!(lent, never_approved, "{status:?}");
-        }
-    }
 }

@@ -22,6 +22,7 @@ mod csv;
 mod error;
 mod figures;
 mod period;
+mod scan;
 mod scope;
 
 pub use csv::{CSV_HEADER, units_csv};

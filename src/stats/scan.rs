@@ -1,0 +1,287 @@
+//! The two passes every figure comes from: the loans starting in the period and the
+//! reports held in it, each read once as plain rows and tallied here. Grouping in SQL
+//! was slower: it sorts text keys in a temporary B-tree, where a hash lookup of a
+//! borrowed `&str` per row costs next to nothing (100,000 loans in a few ms).
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::figures::MonthStats;
+use super::{Scope, StatsError, StatsPeriod};
+use crate::catalog::Kind;
+use crate::loans::LoanStatus;
+
+/// The states in which a loan counts as approved (lent): it was approved, whatever
+/// happened after.
+pub(super) const LENT: [LoanStatus; 5] = [
+    LoanStatus::Approved,
+    LoanStatus::Active,
+    LoanStatus::Returned,
+    LoanStatus::Expired,
+    LoanStatus::Overdue,
+];
+
+/// What the catalogue says about a resource, for the figures.
+pub(super) struct ResourceMeta {
+    pub id: String,
+    pub title: String,
+    /// Position in [`Kind::ALL`] (its length for an unknown kind).
+    pub kind: usize,
+    pub violations: Vec<String>,
+}
+
+/// Every resource, addressable by position.
+pub(super) struct Catalog {
+    pub index: HashMap<String, usize>,
+    pub resources: Vec<ResourceMeta>,
+}
+
+pub(super) fn kind_index(kind: &str) -> usize {
+    Kind::ALL
+        .iter()
+        .position(|k| k.as_str() == kind)
+        .unwrap_or(Kind::ALL.len())
+}
+
+impl Catalog {
+    pub fn load(conn: &Connection) -> Result<Self, StatsError> {
+        let mut catalog = Catalog {
+            index: HashMap::new(),
+            resources: Vec::new(),
+        };
+        let mut stmt = conn.prepare_cached("SELECT id, kind, title FROM resources")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            catalog.index.insert(id.clone(), catalog.resources.len());
+            catalog.resources.push(ResourceMeta {
+                id,
+                kind: kind_index(row.get_ref(1)?.as_str().unwrap_or("")),
+                title: row.get(2)?,
+                violations: Vec::new(),
+            });
+        }
+        let mut stmt = conn.prepare_cached(
+            "SELECT resource_id, value FROM resource_labels WHERE facet = 'violation'
+             ORDER BY resource_id, position",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let Ok(id) = row.get_ref(0)?.as_str() else {
+                continue;
+            };
+            if let Some(&r) = catalog.index.get(id) {
+                catalog.resources[r].violations.push(row.get(1)?);
+            }
+        }
+        Ok(catalog)
+    }
+}
+
+/// One unit's counts.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Counts {
+    pub requests: u64,
+    pub loans: u64,
+    pub reports: u64,
+    pub sessions: u64,
+    pub participants: u64,
+}
+
+/// What the two passes found, by unit position and resource position.
+pub(super) struct Tally {
+    pub units: Vec<Counts>,
+    pub months: Vec<MonthStats>,
+    /// Approved loans per (unit, resource).
+    pub lent: HashMap<(usize, usize), u64>,
+    /// Reports and their participants per (unit, resource).
+    pub reported: HashMap<(usize, usize), (u64, u64)>,
+    /// Material each unit used: approved loans and reported loans.
+    pub used: HashSet<(usize, usize)>,
+}
+
+/// `YYYY-MM-DD` as numbers (the loans table's CHECK constraints keep dates so).
+fn ymd(text: &str) -> Option<(i16, i8, i8)> {
+    Some((
+        text.get(0..4)?.parse().ok()?,
+        text.get(5..7)?.parse().ok()?,
+        text.get(8..10)?.parse().ok()?,
+    ))
+}
+
+/// The position of a date's month among the period's months.
+fn month_of(period: &StatsPeriod, year: i16, month: i8) -> Option<usize> {
+    let first = i32::from(period.from.year()) * 12 + i32::from(period.from.month());
+    usize::try_from(i32::from(year) * 12 + i32::from(month) - first).ok()
+}
+
+/// Runs both passes for the units in `units` (code → position).
+pub(super) fn tally(
+    conn: &Connection,
+    period: &StatsPeriod,
+    scope: &Scope,
+    units: &HashMap<String, usize>,
+    catalog: &Catalog,
+) -> Result<Tally, StatsError> {
+    let months = period.months();
+    let mut tally = Tally {
+        units: vec![Counts::default(); units.len()],
+        months: months
+            .into_iter()
+            .map(|month| MonthStats {
+                month,
+                ..MonthStats::default()
+            })
+            .collect(),
+        lent: HashMap::new(),
+        reported: HashMap::new(),
+        used: HashSet::new(),
+    };
+    let (from, to) = period.bounds();
+    let lent_states: Vec<&str> = LENT.iter().map(|s| s.as_str()).collect();
+
+    // Loans starting in the period. For all units a plain table scan beats walking
+    // the unit index and looking each row up; for one unit the index is the way.
+    let (sql, unit) = match scope {
+        Scope::All => (
+            "SELECT id, unit_code, resource_id, start_date, status FROM loans NOT INDEXED
+             WHERE start_date BETWEEN ?1 AND ?2 AND ?3 IS NULL",
+            None,
+        ),
+        Scope::Unit(code) => (
+            "SELECT id, unit_code, resource_id, start_date, status FROM loans
+             WHERE unit_code = ?3 AND start_date BETWEEN ?1 AND ?2",
+            Some(code.as_str()),
+        ),
+    };
+    // Whose each loan is, so that the reports need not look their loans up again.
+    let mut owners: HashMap<i64, (usize, Option<usize>)> = HashMap::new();
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params![from, to, unit])?;
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        let (Ok(code), Ok(resource), Ok(start), Ok(status)) = (
+            row.get_ref(1)?.as_str(),
+            row.get_ref(2)?.as_str(),
+            row.get_ref(3)?.as_str(),
+            row.get_ref(4)?.as_str(),
+        ) else {
+            continue;
+        };
+        let Some(&u) = units.get(code) else { continue };
+        let r = catalog.index.get(resource).copied();
+        owners.insert(id, (u, r));
+        let lent = lent_states.contains(&status);
+        let counts = &mut tally.units[u];
+        counts.requests += 1;
+        counts.loans += u64::from(lent);
+        if let Some(m) = ymd(start)
+            .and_then(|(y, m, _)| month_of(period, y, m))
+            .and_then(|m| tally.months.get_mut(m))
+        {
+            m.requests += 1;
+            m.loans += u64::from(lent);
+        }
+        if lent && let Some(r) = r {
+            *tally.lent.entry((u, r)).or_default() += 1;
+            tally.used.insert((u, r));
+        }
+    }
+
+    // Reports held in the period; a session is a unit's day, with the day's largest
+    // participant count. A report's loan usually started in the period too (known
+    // from the pass above); the others are looked up one by one.
+    let sql = match scope {
+        Scope::All => {
+            "SELECT loan_id, held_on, participants FROM loan_reports
+             WHERE held_on BETWEEN ?1 AND ?2 AND ?3 IS NULL"
+        }
+        Scope::Unit(_) => {
+            "SELECT r.loan_id, r.held_on, r.participants
+             FROM loans l JOIN loan_reports r ON r.loan_id = l.id
+             WHERE l.unit_code = ?3 AND r.held_on BETWEEN ?1 AND ?2"
+        }
+    };
+    let mut owner_of =
+        conn.prepare_cached("SELECT unit_code, resource_id FROM loans WHERE id = ?1")?;
+    let mut sessions: HashMap<(usize, (i16, i8, i8)), u64> = HashMap::new();
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params![from, to, unit])?;
+    while let Some(row) = rows.next()? {
+        let loan: i64 = row.get(0)?;
+        let Ok(held_on) = row.get_ref(1)?.as_str() else {
+            continue;
+        };
+        let participants = u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0);
+        let owner = match owners.get(&loan) {
+            Some(owner) => Some(*owner),
+            None => {
+                let found: Option<(String, String)> = owner_of
+                    .query_row([loan], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+                found.and_then(|(code, resource)| {
+                    let u = *units.get(&code)?;
+                    Some((u, catalog.index.get(&resource).copied()))
+                })
+            }
+        };
+        let Some((u, r)) = owner else { continue };
+        tally.units[u].reports += 1;
+        if let Some(r) = r {
+            let entry = tally.reported.entry((u, r)).or_default();
+            entry.0 += 1;
+            entry.1 += participants;
+            tally.used.insert((u, r));
+        }
+        if let Some(day) = ymd(held_on) {
+            let most = sessions.entry((u, day)).or_default();
+            *most = (*most).max(participants);
+        }
+    }
+    for ((u, (year, month, _)), participants) in sessions {
+        let counts = &mut tally.units[u];
+        counts.sessions += 1;
+        counts.participants += participants;
+        if let Some(m) = month_of(period, year, month).and_then(|m| tally.months.get_mut(m)) {
+            m.sessions += 1;
+            m.participants += participants;
+        }
+    }
+    Ok(tally)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lent_states_are_the_approved_ones() {
+        for status in LoanStatus::ALL {
+            let lent = LENT.contains(&status);
+            let never_approved = matches!(
+                status,
+                LoanStatus::Requested
+                    | LoanStatus::Rejected
+                    | LoanStatus::Cancelled
+                    | LoanStatus::Waitlisted
+            );
+            assert_ne!(lent, never_approved, "{status:?}");
+        }
+    }
+
+    #[test]
+    fn months_are_counted_from_the_period_start() {
+        let period = StatsPeriod::parse(
+            Some("2025-11-15"),
+            Some("2026-02-01"),
+            jiff::civil::date(2026, 1, 1),
+        )
+        .unwrap();
+        assert_eq!(month_of(&period, 2025, 11), Some(0));
+        assert_eq!(month_of(&period, 2026, 2), Some(3));
+        assert_eq!(month_of(&period, 2025, 10), None);
+        assert_eq!(ymd("2026-03-09"), Some((2026, 3, 9)));
+        assert_eq!(ymd("2026-3-9"), None);
+    }
+}
