@@ -632,6 +632,24 @@ async fn recommendations_put_the_units_sector_first_and_skip_what_it_borrowed() 
     let (status, _) = f.tax.get_json("/api/v1/recommendations?limit=0").await;
     assert_eq!(status, 400);
 
+    // The block the home and resource pages include.
+    let items = {
+        let conn = app.state.db.get().unwrap();
+        jingshi::recommend::for_unit(&conn, "yn-tax", 2, None).unwrap()
+    };
+    let html = askama::Template::render(&jingshi::web::pages::stats::RecommendationsBlock {
+        recommendations: items,
+    })
+    .unwrap();
+    assert!(html.contains("为本单位推荐"));
+    assert!(html.contains("href=\"/resources/demo-confession-tax-deputy\""));
+    assert!(html.contains("<span class=\"badge reason\">同行业案例</span>"));
+    let empty = askama::Template::render(&jingshi::web::pages::stats::RecommendationsBlock {
+        recommendations: Vec::new(),
+    })
+    .unwrap();
+    assert!(empty.trim().is_empty(), "no block without recommendations");
+
     // Committee staff have no unit: nothing, unless they name one.
     let (_, body) = f.librarian.get_json("/api/v1/recommendations").await;
     assert_eq!(body, json!({"unit": null, "items": []}));

@@ -242,11 +242,13 @@ pub fn monthly_trend(months: &[MonthStats]) -> String {
     let step = tick_step(max, 5);
     let top_value = axis_top(max, step);
     let n = months.len();
+    // Points sit inside the axes, so the first label clears the value axis.
+    let inset = 28.0;
     let x_at = |i: usize| {
         if n <= 1 {
             left + plot_w / 2.0
         } else {
-            left + plot_w * i as f64 / (n - 1) as f64
+            left + inset + (plot_w - 2.0 * inset) * i as f64 / (n - 1) as f64
         }
     };
     let y_at = |v: u64| top + plot_h - v as f64 / top_value as f64 * plot_h;
