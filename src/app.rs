@@ -1,16 +1,22 @@
 //! Application state, the router for production and tests, and serving.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
-use axum::serve::ListenerExt;
+use axum::extract::ConnectInfo;
+use axum::http::Request;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
 use rusqlite::Connection;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
 
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{Limits, Settings};
 use crate::content::FileStore;
 use crate::db::Database;
 use crate::indexer;
@@ -27,6 +33,10 @@ pub struct AppState {
     pub clock: Clock,
     /// The derived search index (one reader and one writer for the process).
     pub search: Arc<SearchIndex>,
+    /// What one client may cost (see [`Limits`]).
+    pub limits: Arc<Limits>,
+    /// Uploads in progress hold a permit; none free means 503.
+    pub uploads: Arc<Semaphore>,
     /// Whether the index must be rebuilt before the server is ready.
     index_needs_rebuild: bool,
     ready: Arc<AtomicBool>,
@@ -48,7 +58,10 @@ impl AppState {
             tracing::info!(removed, "removed files that no catalogue row references");
         }
         let opened = SearchIndex::open(&settings.data.index())?;
+        let limits = Limits::default();
         Ok(Self {
+            uploads: Arc::new(Semaphore::new(limits.max_uploads)),
+            limits: Arc::new(limits),
             search: Arc::new(opened.index),
             index_needs_rebuild: opened.needs_rebuild,
             db,
@@ -57,6 +70,13 @@ impl AppState {
             clock: Clock::system(),
             ready: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// The same state with other limits (tests use short timeouts and small caps).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.uploads = Arc::new(Semaphore::new(limits.max_uploads));
+        self.limits = Arc::new(limits);
+        self
     }
 
     /// Whether the server is ready to answer searches.
@@ -112,6 +132,12 @@ pub fn build_app(state: AppState) -> Router {
 }
 
 /// Prepares background work (the index) and serves until `shutdown` resolves.
+///
+/// The accept loop is ours rather than `axum::serve` so that a client cannot hold the
+/// server: the request head must arrive within `header_read_timeout` and fit in
+/// `header_bytes`, and at most `max_connections` are open at once (further clients
+/// wait in the listen queue). On shutdown it stops accepting, lets requests in
+/// progress finish (for a while), then returns.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -122,19 +148,89 @@ pub async fn serve(
     let _indexing = AbortOnDrop(tokio::spawn(async move { indexing.start_indexing().await }));
     // Loan states that follow the date; stops when serving stops.
     let _loans = crate::loans::sweep::spawn(state.db.clone(), state.clock.clone());
+    let limits = state.limits.clone();
     let app = build_app(state);
-    // Without TCP_NODELAY, keep-alive file responses stall ~40 ms on delayed ACKs.
-    let listener = listener.tap_io(|tcp| {
+
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_buf_size(limits.header_bytes.max(MIN_HEADER_BUFFER));
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(limits.header_bytes).unwrap_or(u32::MAX));
+    let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = connections.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (tcp, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    accept_failed(err).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Without TCP_NODELAY, keep-alive file responses stall ~40 ms on delayed ACKs.
         if let Err(err) = tcp.set_nodelay(true) {
             tracing::debug!(%err, "could not set TCP_NODELAY");
         }
-    });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(remote));
+            app.clone().oneshot(request)
+        });
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(tcp), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                // Timeouts, resets and malformed requests end here; nothing to answer.
+                tracing::debug!(%err, %remote, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after the shutdown grace period; closing");
+    }
+    Ok(())
+}
+
+/// hyper's smallest accepted read buffer.
+const MIN_HEADER_BUFFER: usize = 8 * 1024;
+
+/// How long requests in progress may take to finish after shutdown is asked for.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Accept errors: a client that gave up is ignored; running out of file descriptors
+/// (or similar) waits a moment instead of spinning.
+async fn accept_failed(err: std::io::Error) {
+    use std::io::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(%err, "accept failed; retrying in a second");
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
 }
 
 /// Aborts a background task when serving ends.

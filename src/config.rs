@@ -1,6 +1,7 @@
 //! Where things live in the data folder (SPEC §7) and the server's limits.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The data folder: `index/` holds the search index, `content/` the holdings
 /// (the tracked demo catalogue, and the ignored file store and database).
@@ -80,4 +81,38 @@ pub struct Settings {
     pub data: DataDir,
     /// Password for the first-start `admin` account; random when unset.
     pub admin_password: Option<String>,
+}
+
+/// What one client may cost the server: body and header sizes, how long a request may
+/// take, and how many connections and uploads run at once.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest JSON or form body; uploads have per-type limits instead.
+    pub body_bytes: usize,
+    /// Largest request head (request line and headers).
+    pub header_bytes: usize,
+    /// Time a client has to send a complete request head.
+    pub header_read_timeout: Duration,
+    /// Time a non-streaming request may take until its response starts.
+    pub request_timeout: Duration,
+    /// Time an upload may go without sending a byte.
+    pub upload_idle_timeout: Duration,
+    /// Open connections at once; more wait in the listen queue.
+    pub max_connections: usize,
+    /// Uploads at once; more are answered 503.
+    pub max_uploads: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            body_bytes: 256 * 1024,
+            header_bytes: 16 * 1024,
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            upload_idle_timeout: Duration::from_secs(30),
+            max_connections: 1024,
+            max_uploads: 4,
+        }
+    }
 }

@@ -8,7 +8,7 @@ pub mod pages;
 pub mod upload;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -28,6 +28,12 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::load_session,
+        ))
+        // Small bodies everywhere; upload routes lift this with their own limits.
+        .layer(DefaultBodyLimit::max(state.limits.body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            time_limit,
         ))
         // Every response, unless a handler set its own.
         .layer(header_layer(
@@ -94,6 +100,42 @@ impl Predicate for TextOnly {
             .exact()
             .is_none_or(|len| len >= 256);
         text && big_enough
+    }
+}
+
+/// Bounds the time until a response starts (a stuck handler or a client that sends
+/// its body slowly). Uploads stream for as long as they need and bound their own idle
+/// time; downloads are unaffected because their bodies stream after the response.
+async fn time_limit(
+    State(state): State<AppState>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let streaming = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("multipart/form-data"));
+    if streaming {
+        return next.run(request).await;
+    }
+    let api = request.uri().path().starts_with("/api/");
+    let limit = state.limits.request_timeout;
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(seconds = limit.as_secs(), "request timed out");
+            let error = error::AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "请求处理超时，请稍后重试",
+            );
+            if api {
+                error.into_response()
+            } else {
+                (error.status, error.message).into_response()
+            }
+        }
     }
 }
 

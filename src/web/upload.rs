@@ -26,15 +26,38 @@ fn multipart_error(err: axum::extract::multipart::MultipartError) -> AppError {
     )
 }
 
-/// Receives the `file` field, stores it, extracts its text and attaches it.
+/// Receives the `file` field, stores it, extracts its text and attaches it. At most
+/// `limits.max_uploads` run at once (503 beyond), and a client that stops sending for
+/// `limits.upload_idle_timeout` is answered 408.
 pub async fn receive_file(
     state: &AppState,
     mut multipart: Multipart,
     id: &ResourceId,
     user: &SessionUser,
 ) -> Result<FileInfo, AppError> {
+    let _permit = state.uploads.clone().try_acquire_owned().map_err(|_| {
+        AppError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "同时进行的上传过多，请稍后再试",
+        )
+    })?;
+    let idle = state.limits.upload_idle_timeout;
+    let stalled = || {
+        AppError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "upload_stalled",
+            format!(
+                "上传中断：{} 秒内没有收到数据，请检查网络后重试",
+                idle.as_secs()
+            ),
+        )
+    };
     let mut field = loop {
-        match multipart.next_field().await.map_err(multipart_error)? {
+        let next = tokio::time::timeout(idle, multipart.next_field())
+            .await
+            .map_err(|_| stalled())?;
+        match next.map_err(multipart_error)? {
             Some(field) if field.name() == Some("file") => break field,
             Some(_) => continue,
             None => return Err(AppError::bad_request("缺少名为 file 的上传文件字段")),
@@ -59,12 +82,22 @@ pub async fn receive_file(
     let limit = claimed.max_size();
 
     let store = state.store.clone();
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<axum::body::Bytes>(8);
+    // `Some(bytes)` carries data and `None` says the upload ended; a channel closed
+    // without `None` (an error, a stall, a dropped request) stores nothing.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Option<axum::body::Bytes>>(8);
     let writer_name = name.clone();
     let writer = tokio::task::spawn_blocking(move || {
         let mut staged = store.stage_with_limit(limit)?;
-        while let Some(chunk) = rx.blocking_recv() {
-            staged.write_all(&chunk)?;
+        loop {
+            match rx.blocking_recv() {
+                Some(Some(chunk)) => staged.write_all(&chunk)?,
+                Some(None) => break,
+                None => {
+                    return Err(ContentError::Io(std::io::Error::other(
+                        "upload ended before its last byte",
+                    )));
+                }
+            }
         }
         let blob = store.commit(staged, &writer_name)?;
         let extraction = content::extract(&store.path_of(&blob.sha256)?, blob.kind);
@@ -72,15 +105,24 @@ pub async fn receive_file(
     });
     let mut send_failed = false;
     loop {
-        match field.chunk().await {
+        let Ok(chunk) = tokio::time::timeout(idle, field.chunk()).await else {
+            drop(tx);
+            let _ = writer.await;
+            return Err(stalled());
+        };
+        match chunk {
             Ok(Some(chunk)) => {
-                if tx.send(chunk).await.is_err() {
+                if tx.send(Some(chunk)).await.is_err() {
                     // The writer stopped (limit or disk error); its result says why.
                     send_failed = true;
                     break;
                 }
             }
-            Ok(None) => break,
+            Ok(None) => {
+                // The writer may have stopped already; its result says why.
+                let _ = tx.send(None).await;
+                break;
+            }
             Err(err) => {
                 drop(tx);
                 let _ = writer.await;

@@ -126,6 +126,16 @@ impl TestApp {
 
     /// An app over an existing data folder.
     pub async fn spawn_in(dir: tempfile::TempDir) -> Self {
+        Self::spawn_in_with(dir, jingshi::config::Limits::default()).await
+    }
+
+    /// An app over an empty data folder with other limits.
+    pub async fn spawn_with_limits(limits: jingshi::config::Limits) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::spawn_in_with(dir, limits).await
+    }
+
+    async fn spawn_in_with(dir: tempfile::TempDir, limits: jingshi::config::Limits) -> Self {
         let settings = Settings {
             data: DataDir::new(dir.path()),
             admin_password: Some(ADMIN_PASSWORD.to_owned()),
@@ -133,7 +143,8 @@ impl TestApp {
         let state = tokio::task::spawn_blocking(move || AppState::open(settings))
             .await
             .expect("join")
-            .expect("app opens");
+            .expect("app opens")
+            .with_limits(limits);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
