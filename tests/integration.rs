@@ -8,6 +8,7 @@ mod browser;
 mod catalog_import;
 mod crash;
 mod demo_catalogue;
+mod loan_pages;
 mod loans;
 mod pages;
 mod properties;

@@ -9,6 +9,7 @@ mod extract;
 mod format;
 mod home;
 mod librarian;
+pub(crate) mod loans;
 mod resource;
 mod search;
 mod session;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(search::router())
         .merge(resource::router())
         .merge(librarian::router())
+        .merge(loans::router())
         .merge(assets::router())
         .merge(stats::router())
 }

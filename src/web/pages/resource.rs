@@ -21,6 +21,7 @@ use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
 use crate::catalog::{self, FileInfo, Resource};
 use crate::content::{self, Cue, Extraction, FileKind, FileStore};
+use crate::loans;
 use crate::recommend::Recommendation;
 use crate::web::api::resources::resource_id;
 
@@ -110,13 +111,22 @@ pub struct ResourcePage {
     images: Vec<FileView>,
     /// "For your unit", this resource left out (`partials/recommendations.html`).
     recommendations: Vec<Recommendation>,
+    /// The loan request form (borrowers, published resources).
+    loan: Option<super::loans::LoanFormView>,
 }
 pages!(ResourcePage);
 
-#[derive(Deserialize, Default)]
+/// `?t=` and the loan request form's fields (the availability check reloads the page).
+#[derive(Deserialize, Default, Clone)]
 #[serde(default)]
-struct ResourceQuery {
-    t: Option<String>,
+pub(super) struct ResourceQuery {
+    pub t: Option<String>,
+    pub format: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub purpose: Option<String>,
+    pub audience: Option<String>,
+    pub check: Option<String>,
 }
 
 fn file_kind(file: &FileInfo) -> Option<FileKind> {
@@ -134,11 +144,23 @@ fn file_view(file: &FileInfo) -> FileView {
     }
 }
 
-/// Whether the viewer may open the resource's content. Loans are not part of the
-/// access decision yet, so no borrower's unit holds an active loan (as in the files
-/// route); the loans work plugs its check in here and there.
-fn content_decision(user: &SessionUser, resource: &Resource) -> Result<(), Denied> {
-    policy::can_read_content(user, resource.access, resource.status, false)
+/// Whether the viewer may open the resource's content; `on_loan` is whether the
+/// viewer's unit holds an active digital loan of it (as in the files route).
+fn content_decision(user: &SessionUser, resource: &Resource, on_loan: bool) -> Result<(), Denied> {
+    policy::can_read_content(user, resource.access, resource.status, on_loan)
+}
+
+/// Whether the user's unit holds an active digital loan of the resource today.
+fn unit_on_loan(
+    conn: &rusqlite::Connection,
+    user: &SessionUser,
+    resource_id: &str,
+    today: jiff::civil::Date,
+) -> Result<bool, loans::LoanError> {
+    match &user.unit {
+        Some(unit) => loans::unit_has_active_loan(conn, unit, resource_id, today),
+        None => Ok(false),
+    }
 }
 
 /// Splits text into blocks; Markdown marks for headings, lists and quotes are read,
@@ -257,15 +279,17 @@ async fn show_resource(
     Path(raw_id): Path<String>,
     PageQuery(query): PageQuery<ResourceQuery>,
 ) -> Result<ResourcePage, PageError> {
-    let shown = resource_page(state, user.clone(), raw_id, query).await;
+    let shown = resource_page(state, user.clone(), raw_id, query, None).await;
     shown.map_err(|err| err.for_user(&user))
 }
 
-async fn resource_page(
+/// The resource page; `loan_error` is a refused loan request shown in its form.
+pub(super) async fn resource_page(
     state: AppState,
     user: SessionUser,
     raw_id: String,
     query: ResourceQuery,
+    loan_error: Option<String>,
 ) -> Result<ResourcePage, PageError> {
     let id = resource_id(&raw_id).map_err(PageError::from)?;
     let resource = state
@@ -277,7 +301,14 @@ async fn resource_page(
             resource.id
         )));
     }
-    let decision = content_decision(&user, &resource);
+    let today = state.clock.today();
+    let on_loan = {
+        let (user, id) = (user.clone(), resource.id.clone());
+        state
+            .with_conn(move |conn| unit_on_loan(conn, &user, &id, today))
+            .await?
+    };
+    let decision = content_decision(&user, &resource, on_loan);
     let can_read = decision.is_ok();
     let denied = match decision {
         Ok(()) => None,
@@ -378,6 +409,7 @@ async fn resource_page(
         })
         .collect();
     let recommendations = super::stats::recommendations(&state, &user, 3, Some(&resource.id)).await;
+    let loan = super::loans::loan_form(&state, &user, &resource, &query, loan_error).await;
     Ok(ResourcePage {
         chrome: Chrome::for_user(&user, "search"),
         librarian: user.is_librarian(),
@@ -411,6 +443,7 @@ async fn resource_page(
         texts: content.texts,
         images,
         recommendations,
+        loan,
         title: resource.title,
     })
 }
@@ -473,6 +506,7 @@ async fn show_subtitles(
         return Err(missing());
     }
     let auditor = user.clone();
+    let today = state.clock.today();
     let found = state
         .with_conn(move |conn| {
             let Some(record) = catalog::find_file(conn, &file_id)? else {
@@ -481,7 +515,9 @@ async fn show_subtitles(
             if record.role != "subtitle" {
                 return Ok(None);
             }
-            let decision = policy::can_read_content(&auditor, record.access, record.status, false);
+            let on_loan = unit_on_loan(conn, &auditor, &record.resource_id, today)?;
+            let decision =
+                policy::can_read_content(&auditor, record.access, record.status, on_loan);
             let outcome = if decision.is_ok() {
                 "granted; as WebVTT"
             } else {

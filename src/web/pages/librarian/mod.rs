@@ -6,6 +6,7 @@ mod catalogue;
 mod editor;
 mod form;
 mod history;
+mod queue;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -43,4 +44,9 @@ pub fn router() -> Router<AppState> {
             get(history::show_history),
         )
         .route("/librarian/audit", get(audit::show_audit))
+        .route("/librarian/queue", get(queue::show_queue))
+        .route(
+            "/librarian/resources/{id}/calendar",
+            get(queue::show_calendar),
+        )
 }

@@ -1,0 +1,250 @@
+//! The librarian's loan pages: `/librarian/queue` (pending requests oldest first with
+//! their conflicts and a suggested free period: approve, reject with a reason, move;
+//! physical loans to issue or check in) and `/librarian/resources/{id}/calendar`
+//! (a month grid with the capacity used per day, closed days and the bookings). The
+//! action forms post to `/loans/{id}/{action}` (see `pages::loans`).
+
+use askama::Template;
+use axum::extract::{Path, State};
+use jiff::civil::{Date, Weekday};
+use serde::Deserialize;
+
+use crate::accounts::SessionUser;
+use crate::app::AppState;
+use crate::loans::{self, Actor, LoanError, LoanFilter};
+use crate::web::pages::extract::{PageLibrarian, PageQuery};
+use crate::web::pages::loans::LoanView;
+use crate::web::pages::{Chrome, PageError, pages};
+
+/// A pending request with what the librarian needs to decide.
+pub struct QueueEntry {
+    pub loan: LoanView,
+    pub capacity: String,
+    pub peak_used: u32,
+    pub conflicts: Vec<String>,
+    pub suggestion: Option<(String, String)>,
+    /// The request's month, for the calendar link.
+    pub month: String,
+}
+
+#[derive(Template)]
+#[template(path = "librarian/queue.html")]
+pub struct QueuePage {
+    chrome: Chrome,
+    notice: Option<String>,
+    pending: Vec<QueueEntry>,
+    physical: Vec<LoanView>,
+}
+pages!(QueuePage);
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+fn capacity_label(capacity: loans::Capacity) -> String {
+    match capacity {
+        None => "不限".to_owned(),
+        Some(n) => n.to_string(),
+    }
+}
+
+pub async fn show_queue(
+    State(state): State<AppState>,
+    PageLibrarian(user): PageLibrarian,
+    PageQuery(query): PageQuery<DoneQuery>,
+) -> Result<QueuePage, PageError> {
+    let shown = queue_page(state, &user, query).await;
+    shown.map_err(|err| err.for_user(&user))
+}
+
+async fn queue_page(
+    state: AppState,
+    user: &SessionUser,
+    query: DoneQuery,
+) -> Result<QueuePage, PageError> {
+    let (actor, today) = (Actor::user(user), state.clock.today());
+    let (items, out) = state
+        .with_conn(move |conn| {
+            let items = loans::queue(conn, &actor, today)?;
+            let filter = LoanFilter {
+                format: Some("physical".to_owned()),
+                limit: Some(1000),
+                ..LoanFilter::default()
+            };
+            let out: Vec<_> = loans::list(conn, &actor, &filter, today)?
+                .into_iter()
+                .filter(|l| l.actions.contains(&"issue") || l.actions.contains(&"return"))
+                .collect();
+            Ok::<_, LoanError>((items, out))
+        })
+        .await?;
+    let notice = query.done.as_deref().and_then(|done| {
+        loans::Action::REQUESTABLE
+            .into_iter()
+            .find(|a| a.as_str() == done)
+            .map(|a| format!("已{}。", a.label()))
+    });
+    Ok(QueuePage {
+        chrome: Chrome::for_user(user, "loans"),
+        notice,
+        pending: items
+            .iter()
+            .map(|item| QueueEntry {
+                loan: LoanView::of(&item.loan),
+                capacity: capacity_label(item.capacity),
+                peak_used: item.peak_used,
+                conflicts: item
+                    .conflicts
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "#{} {}（{}）{} 至 {}",
+                            c.id,
+                            c.unit_name,
+                            c.status.label(),
+                            c.start,
+                            c.end
+                        )
+                    })
+                    .collect(),
+                suggestion: item
+                    .suggestion
+                    .map(|p| (p.start.to_string(), p.end.to_string())),
+                month: month_label(item.loan.start),
+            })
+            .collect(),
+        physical: out.iter().map(LoanView::of).collect(),
+    })
+}
+
+/// One cell of the month grid.
+pub struct DayCell {
+    pub day: i8,
+    pub date: String,
+    pub open: bool,
+    pub note: String,
+    pub digital: String,
+    pub physical: String,
+    pub full: bool,
+}
+
+pub struct BookingRow {
+    pub id: i64,
+    pub unit_name: String,
+    pub format_label: &'static str,
+    pub status_label: &'static str,
+    pub start: String,
+    pub end: String,
+}
+
+#[derive(Template)]
+#[template(path = "librarian/calendar.html")]
+pub struct CalendarPage {
+    chrome: Chrome,
+    id: String,
+    title: String,
+    month: String,
+    previous: String,
+    next: String,
+    licences: String,
+    copies: String,
+    weeks: Vec<Vec<Option<DayCell>>>,
+    bookings: Vec<BookingRow>,
+}
+pages!(CalendarPage);
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MonthQuery {
+    month: Option<String>,
+}
+
+fn month_label(date: Date) -> String {
+    format!("{:04}-{:02}", date.year(), date.month())
+}
+
+fn used_label(used: u32, capacity: loans::Capacity) -> String {
+    format!("{used}/{}", capacity_label(capacity))
+}
+
+pub async fn show_calendar(
+    State(state): State<AppState>,
+    PageLibrarian(user): PageLibrarian,
+    Path(id): Path<String>,
+    PageQuery(query): PageQuery<MonthQuery>,
+) -> Result<CalendarPage, PageError> {
+    let (actor, today) = (Actor::user(&user), state.clock.today());
+    let view = state
+        .with_conn(move |conn| loans::month(conn, &actor, &id, query.month.as_deref(), today))
+        .await
+        .map_err(|err| PageError::from(err).for_user(&user))?;
+    let first = view.days.first().map(|d| d.date).unwrap_or(today);
+    let lead = first.weekday().to_monday_zero_offset() as usize;
+    let mut cells: Vec<Option<DayCell>> = (0..lead).map(|_| None).collect();
+    for day in &view.days {
+        let full = |used: u32, cap: loans::Capacity| cap.is_some_and(|c| used >= c && c > 0);
+        cells.push(Some(DayCell {
+            day: day.date.day(),
+            date: day.date.to_string(),
+            open: day.open,
+            note: day.note.clone().unwrap_or_else(|| {
+                if day.open {
+                    String::new()
+                } else if matches!(day.date.weekday(), Weekday::Saturday | Weekday::Sunday) {
+                    "周末".to_owned()
+                } else {
+                    "闭馆".to_owned()
+                }
+            }),
+            digital: used_label(day.digital.used, day.digital.capacity),
+            physical: used_label(day.physical.used, day.physical.capacity),
+            full: full(day.digital.used, day.digital.capacity)
+                || full(day.physical.used, day.physical.capacity),
+        }));
+    }
+    while cells.len() % 7 != 0 {
+        cells.push(None);
+    }
+    let mut weeks = Vec::new();
+    let mut iter = cells.into_iter().peekable();
+    while iter.peek().is_some() {
+        weeks.push(iter.by_ref().take(7).collect());
+    }
+    let previous = first
+        .checked_sub(jiff::Span::new().months(1))
+        .map(month_label)
+        .unwrap_or_default();
+    let next = first
+        .checked_add(jiff::Span::new().months(1))
+        .map(month_label)
+        .unwrap_or_default();
+    Ok(CalendarPage {
+        chrome: Chrome::for_user(&user, "loans"),
+        id: view.resource_id.clone(),
+        title: view.title.clone(),
+        month: view.month.clone(),
+        previous,
+        next,
+        licences: capacity_label(view.licences),
+        copies: capacity_label(view.copies),
+        weeks,
+        bookings: view
+            .bookings
+            .iter()
+            .map(|b| BookingRow {
+                id: b.id.0,
+                unit_name: if b.unit_name.is_empty() {
+                    b.unit.clone()
+                } else {
+                    b.unit_name.clone()
+                },
+                format_label: b.format.label(),
+                status_label: b.status_label,
+                start: b.start.to_string(),
+                end: b.end.to_string(),
+            })
+            .collect(),
+    })
+}
