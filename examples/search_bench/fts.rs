@@ -5,6 +5,9 @@ use jieba_rs::Jieba;
 use jingshi::search::SearchDoc;
 use rusqlite::{Connection, params};
 
+/// One result row of a page: id, highlighted title, snippet.
+pub type PageRow = (String, String, String);
+
 pub struct Fts {
     conn: Connection,
     jieba: Jieba,
@@ -97,7 +100,7 @@ impl Fts {
 
     /// What a search page built on FTS5 runs: the count, and the top 10 by bm25 with the
     /// title highlighted and a `snippet()` of the text.
-    pub fn page(&self, q: &str) -> rusqlite::Result<(u64, Vec<(String, String, String)>)> {
+    pub fn page(&self, q: &str) -> rusqlite::Result<(u64, Vec<PageRow>)> {
         let expression = self.expression(q, " ");
         if expression.is_empty() {
             return Ok((0, Vec::new()));

@@ -106,8 +106,7 @@ fn truncate(s: &str, max: usize) -> &str {
 /// and a longer one a phrase of bigrams.
 #[cfg(test)]
 pub(crate) fn for_each_char_gram(norm: &str, mut f: impl FnMut(&str, usize)) {
-    let mut grams = CharGrams::new(normalize::units(norm));
-    while let Some((s, e, pos)) = grams.next() {
+    for (s, e, pos) in CharGrams::new(normalize::units(norm)) {
         f(&norm[s..e], pos);
     }
 }

@@ -192,7 +192,7 @@ impl SearchIndex {
             for doc in docs {
                 writer.add_document(schema::to_document(&self.fields, &doc))?;
                 n += 1;
-                if n % 256 == 0 {
+                if n.is_multiple_of(256) {
                     progress(n);
                 }
             }
@@ -200,6 +200,23 @@ impl SearchIndex {
             self.commit(writer, seq)
         })();
         finish(writer, result)?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Number of index segments searched (fewer is faster; merges run in the background).
+    pub fn segment_count(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
+    /// Waits for background merges to finish and releases the writer (it is taken again
+    /// when next needed). `jingshi reindex` calls this so it leaves a compact index.
+    pub fn wait_for_merges(&self) -> Result<(), SearchError> {
+        let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(writer) = guard.take() {
+            writer.wait_merging_threads()?;
+        }
+        drop(guard);
         self.reader.reload()?;
         Ok(())
     }

@@ -16,6 +16,7 @@ mod exec;
 mod facets;
 mod index;
 mod normalize;
+mod phrase;
 mod query;
 mod request;
 mod schema;

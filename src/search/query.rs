@@ -10,14 +10,13 @@
 use std::collections::HashSet;
 
 use tantivy::Term;
-use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
-};
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 
 use super::QueryError;
 use super::analyzer;
 use super::normalize::{self, normalize};
+use super::phrase::SafePhraseQuery;
 use super::schema::Fields;
 
 /// Longest query accepted, in characters (a long sentence pasted from a bulletin fits).
@@ -177,32 +176,56 @@ pub(crate) fn fallback_words(q: &ParsedQuery) -> Vec<QueryWord> {
 }
 
 /// Matches documents whose `field` (a character n-gram field) contains `word` verbatim.
+///
+/// Each run of units between separators is covered by bigrams at every other position
+/// (and one more at the end of an odd run): 人民共和国 is 人民@0 共和@2 和国@3. Positions
+/// leave a hole at every separator, so two bigrams two positions apart are always
+/// adjacent text; half the bigrams means half the position lists to read.
 pub(crate) fn substring_query(field: Field, word: &QueryWord) -> Box<dyn Query> {
-    let n = word.units.len();
+    let mut terms: Vec<(usize, Term)> = Vec::with_capacity(word.units.len());
     let mut pos = 0usize;
-    let mut terms: Vec<(usize, Term)> = Vec::with_capacity(n);
-    for i in 0..n {
+    let mut run: Vec<(usize, usize)> = Vec::new(); // (position, unit index) of the current run
+    let flush = |run: &mut Vec<(usize, usize)>, terms: &mut Vec<(usize, Term)>| {
+        let m = run.len();
+        let bigram = |k: usize| {
+            let (p, i) = run[k];
+            let (a, b) = (word.units[i], word.units[i + 1]);
+            (p, Term::from_field_text(field, &word.norm[a.start..b.end]))
+        };
+        match m {
+            0 => {}
+            1 => {
+                let (p, i) = run[0];
+                terms.push((p, Term::from_field_text(field, word.unit(i))));
+            }
+            _ => {
+                for k in (0..m - 1).step_by(2) {
+                    terms.push(bigram(k));
+                }
+                if m % 2 == 1 {
+                    terms.push(bigram(m - 2));
+                }
+            }
+        }
+        run.clear();
+    };
+    for (i, unit) in word.units.iter().enumerate() {
         if i > 0 {
-            pos += if word.units[i].gap_before { 2 } else { 1 };
+            if unit.gap_before {
+                flush(&mut run, &mut terms);
+                pos += 2;
+            } else {
+                pos += 1;
+            }
         }
-        let bigram_here = i + 1 < n && !word.units[i + 1].gap_before;
-        let bigram_before = i > 0 && !word.units[i].gap_before;
-        if bigram_here {
-            let u = word.units[i];
-            let next = word.units[i + 1];
-            terms.push((
-                pos,
-                Term::from_field_text(field, &word.norm[u.start..next.end]),
-            ));
-        } else if !bigram_before {
-            terms.push((pos, Term::from_field_text(field, word.unit(i))));
-        }
+        run.push((pos, i));
     }
+    flush(&mut run, &mut terms);
     if terms.len() == 1 {
         let (_, term) = terms.remove(0);
         Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
     } else {
-        Box::new(PhraseQuery::new_with_offset(terms))
+        Box::new(SafePhraseQuery::new(terms))
     }
 }
 
@@ -336,6 +359,26 @@ mod tests {
             parse(&"贪".repeat(10_000)),
             Err(QueryError::TooLong { .. })
         ));
+    }
+
+    #[test]
+    fn substrings_become_every_other_bigram() {
+        let terms = |q: &str| {
+            let parsed = parse(q).unwrap_or_default();
+            let (schema, f) = crate::search::schema::build();
+            let query = substring_query(f.text_c, &parsed.include[0]);
+            let mut out = Vec::new();
+            query.query_terms(&mut |t, _| {
+                out.push(t.value().as_str().unwrap_or_default().to_owned())
+            });
+            drop(schema);
+            out
+        };
+        assert_eq!(terms("贿"), ["贿"]);
+        assert_eq!(terms("受贿"), ["受贿"]);
+        assert_eq!(terms("受贿罪"), ["受贿", "贿罪"]);
+        assert_eq!(terms("人民共和国"), ["人民", "共和", "和国"]);
+        assert_eq!(terms("中组发[2023]6号"), ["中组", "组发", "2023", "6号"]);
     }
 
     #[test]

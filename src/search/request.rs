@@ -13,7 +13,7 @@ pub const MAX_PER_PAGE: usize = 100;
 /// Page size when none is given.
 pub const DEFAULT_PER_PAGE: usize = 20;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SortOrder {
     /// Best match first (newest first for an empty query).
@@ -39,7 +39,7 @@ impl FromStr for SortOrder {
 }
 
 /// A search as the web layer passes it on. Empty strings in the filters mean "no filter".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct SearchRequest {
     pub q: String,
@@ -95,7 +95,7 @@ impl SearchRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SearchResults {
     /// Number of matching resources (all pages).
     pub total: u64,
@@ -110,7 +110,7 @@ pub struct SearchResults {
     pub per_page: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Hit {
     pub id: String,
     pub kind: String,
@@ -128,7 +128,7 @@ pub struct Hit {
     pub score: f32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CueHit {
     /// Seconds from the start of the file.
     pub start: f64,
@@ -138,7 +138,7 @@ pub struct CueHit {
 }
 
 /// Counts over all matches (every page), with the request's filters applied.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Facets {
     pub kind: BTreeMap<String, u64>,
     pub sector: BTreeMap<String, u64>,
@@ -150,7 +150,7 @@ pub struct Facets {
 }
 
 /// A title completion.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Suggestion {
     pub id: String,
     pub title: String,

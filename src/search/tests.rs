@@ -534,3 +534,79 @@ fn a_second_writer_is_refused_not_corrupting() {
     ));
     assert_eq!(second.index.applied_seq(), 1);
 }
+
+#[test]
+fn and_and_exclusion_agree_with_a_substring_scan() {
+    // Few distinct characters, so phrase terms co-occur in many documents without the
+    // phrase: the case that drives tantivy's phrase scorers through their seek paths.
+    let alphabet: Vec<char> = "甲乙丙丁戊".chars().collect();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let bodies: Vec<String> = (0..400)
+        .map(|_| {
+            (0..40)
+                .map(|_| {
+                    if next(12) == 0 {
+                        '，'
+                    } else {
+                        alphabet[next(alphabet.len())]
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let docs = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, b)| doc(&format!("d{i}"), "case", &format!("文档{i}"), b))
+        .collect();
+    let index = index_of(docs);
+    for _ in 0..150 {
+        let mut words: Vec<(bool, String)> = Vec::new();
+        for k in 0..1 + next(3) {
+            let len = 1 + next(4);
+            let word: String = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
+            words.push((k > 0 && next(3) == 0, word));
+        }
+        let q: Vec<String> = words
+            .iter()
+            .map(|(neg, w)| if *neg { format!("-{w}") } else { w.clone() })
+            .collect();
+        let q = q.join(" ");
+        let mut expected: Vec<String> = bodies
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| words.iter().all(|(neg, w)| b.contains(w.as_str()) != *neg))
+            .map(|(i, _)| format!("d{i}"))
+            .collect();
+        expected.sort();
+        let mut request = SearchRequest::query(q.as_str());
+        request.per_page = MAX_PER_PAGE;
+        let mut got = Vec::new();
+        let mut page = 1;
+        loop {
+            request.page = page;
+            let r = index.search(&request).expect("search");
+            if expected.is_empty() {
+                assert!(r.total == 0 || r.fallback, "{q}: {:?}", ids(&r));
+                break;
+            }
+            assert!(!r.fallback, "{q}");
+            assert_eq!(r.total as usize, expected.len(), "{q}");
+            got.extend(r.hits.iter().map(|h| h.id.clone()));
+            if got.len() >= expected.len() || r.hits.is_empty() {
+                break;
+            }
+            page += 1;
+        }
+        if !expected.is_empty() {
+            got.sort();
+            assert_eq!(got, expected, "{q}");
+        }
+    }
+}
