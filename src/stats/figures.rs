@@ -7,7 +7,7 @@ use jiff::civil::Date;
 use rusqlite::Connection;
 use serde::Serialize;
 
-use super::scan::{self, Catalog};
+use super::scan::{self, Catalog, FastMap};
 use super::{Scope, StatsError, StatsPeriod};
 use crate::catalog::Kind;
 
@@ -18,7 +18,7 @@ pub const TOP_RESOURCES: usize = 10;
 pub const NO_SECTOR: &str = "未填写行业";
 
 /// One unit's figures for the period.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct UnitStats {
     pub code: String,
     pub name: String,
@@ -50,7 +50,7 @@ impl UnitStats {
 }
 
 /// Sums over the units listed.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Totals {
     pub units: u64,
     pub active_units: u64,
@@ -63,15 +63,17 @@ pub struct Totals {
 }
 
 /// `GET /api/v1/stats/units`: every unit in scope, gaps first.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnitsReport {
+    #[schema(value_type = String, format = Date)]
     pub from: Date,
+    #[schema(value_type = String, format = Date)]
     pub to: Date,
     pub units: Vec<UnitStats>,
     pub totals: Totals,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct SectorStats {
     pub sector: String,
     pub units: u64,
@@ -82,7 +84,7 @@ pub struct SectorStats {
     pub participants: u64,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct KindStats {
     pub kind: &'static str,
     pub label: &'static str,
@@ -95,7 +97,7 @@ pub struct KindStats {
 }
 
 /// Approved loans by the borrowing unit's sector and the material's kind.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct SectorKindRow {
     pub sector: String,
     /// In the order of [`Overview::kinds`].
@@ -103,7 +105,7 @@ pub struct SectorKindRow {
     pub total: u64,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct MonthStats {
     /// `YYYY-MM`.
     pub month: String,
@@ -113,7 +115,7 @@ pub struct MonthStats {
     pub participants: u64,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ResourceUse {
     pub id: String,
     pub title: String,
@@ -127,7 +129,7 @@ pub struct ResourceUse {
 }
 
 /// Everything the statistics page shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Overview {
     #[serde(flatten)]
     pub report: UnitsReport,
@@ -176,7 +178,7 @@ pub fn overview(
         })?
         .collect::<Result<_, _>>()?
     };
-    let index: HashMap<String, usize> = units
+    let index: FastMap<String, usize> = units
         .iter()
         .enumerate()
         .map(|(i, u)| (u.code.clone(), i))
