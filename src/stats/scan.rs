@@ -186,9 +186,9 @@ pub(super) fn tally(
             Some(code.as_str()),
         ),
     };
-    // Whose each loan is, so that the reports need not look their loans up again.
-    // Sorted by id for a binary search (both scans read in id order; sorted below
-    // in case a plan ever does not).
+    // Whose each loan is, so that the reports need not look their loans up again;
+    // by id for a binary search (a table scan reads in id order, the unit index
+    // does not, hence the check before searching).
     let mut owners: Vec<(i64, usize, Option<usize>)> = Vec::new();
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(params![from, to, unit])?;
