@@ -204,7 +204,7 @@ pub async fn show_calendar(
                 || full(day.physical.used, day.physical.capacity),
         }));
     }
-    while cells.len() % 7 != 0 {
+    while !cells.len().is_multiple_of(7) {
         cells.push(None);
     }
     let mut weeks = Vec::new();
