@@ -12,6 +12,7 @@ mod fts;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -82,22 +83,35 @@ fn library(root: &Path, rounds: usize) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let opened = SearchIndex::open(dir.path())?;
     let index = opened.index;
+    let docs_copy = docs.clone();
+    let cpu = cpu_seconds();
     let started = Instant::now();
-    index.rebuild(docs.clone().into_iter(), 1, &|_| {})?;
+    index.rebuild(docs_copy.into_iter(), 1, &|_| {})?;
     let ours_secs = started.elapsed().as_secs_f64();
+    let ours_cpu = cpu_seconds() - cpu;
+    // Merges run in the background after the commit; let them finish before timing queries.
+    let started = Instant::now();
+    index.wait_for_merges()?;
     println!(
-        "ours : indexed in {:.2} s ({:.0} docs/s), on disk, index size {}",
+        "ours : indexed in {:.2} s ({:.0} docs/s, {:.2} s of CPU), on disk; merges then took \
+         {:.2} s; index size {}, {} segments",
         ours_secs,
         docs.len() as f64 / ours_secs,
+        ours_cpu,
+        started.elapsed().as_secs_f64(),
         human(dir_size(dir.path())),
+        index.segment_count(),
     );
+    let cpu = cpu_seconds();
     let started = Instant::now();
     let fts = fts::Fts::build(&docs)?;
     let fts_secs = started.elapsed().as_secs_f64();
     println!(
-        "FTS5 : indexed in {:.2} s ({:.0} docs/s), in memory, jieba segmentation included",
+        "FTS5 : indexed in {:.2} s ({:.0} docs/s, {:.2} s of CPU), in memory, jieba \
+         segmentation included",
         fts_secs,
-        docs.len() as f64 / fts_secs
+        docs.len() as f64 / fts_secs,
+        cpu_seconds() - cpu,
     );
 
     let title_of: HashMap<&str, &str> = docs
@@ -108,40 +122,26 @@ fn library(root: &Path, rounds: usize) -> anyhow::Result<()> {
         "\n{:<40} {:>7} {:>5} {:>7} | {:>8} {:>8} | {:>8} {:>8}",
         "query (p50 ms per engine)", "ours", "", "FTS5", "page", "top-10", "page", "top-10"
     );
-    let (mut full, mut lean, mut base, mut base_page) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut passes = vec![Samples::default(); PASSES];
+    let mut base_page = Vec::new();
     for q in QUERIES {
         let request = SearchRequest {
             per_page: 10,
             ..SearchRequest::query(*q)
         };
-        let expression = fts.expression(q, " ");
         let r = index.search(&request)?;
-        let fts_count = fts.count(&expression)?;
-        let (mut f, mut l, mut b, mut p) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for round in 0..rounds + 3 {
-            let t = Instant::now();
-            let _ = index.search(&request)?;
-            let t1 = t.elapsed();
-            let t = Instant::now();
-            let _ = index.search_ids(q, 10)?;
-            let t2 = t.elapsed();
-            let t = Instant::now();
-            let _ = fts.search(q, 10)?;
-            let t3 = t.elapsed();
-            if round >= 3 {
-                f.push(t1);
-                l.push(t2);
-                b.push(t3);
-            }
-        }
+        let fts_count = fts.count(&fts.expression(q, " "))?;
+        let mut s = measure(&index, Some(&fts), q, rounds)?;
         // FTS5's snippet() re-reads whole documents and takes up to seconds on long laws:
         // a few rounds, apart from the rest so it does not disturb their timings.
+        // These take milliseconds to seconds, far longer than a scheduler slice, so they
+        // are timed without dropping preempted samples.
+        let mut p = Vec::new();
         for round in 0..(rounds / 10).max(2) + 1 {
-            let t = Instant::now();
-            let _ = fts.page(q)?;
+            let started = Instant::now();
+            fts.page(q)?;
             if round >= 1 {
-                p.push(t.elapsed());
+                p.push(started.elapsed());
             }
         }
         println!(
@@ -150,57 +150,42 @@ fn library(root: &Path, rounds: usize) -> anyhow::Result<()> {
             r.total,
             if r.fallback { "(OR)" } else { "" },
             fts_count,
-            ms(percentile(&mut f, 0.5)),
-            ms(percentile(&mut l, 0.5)),
+            ms(percentile(&mut s.page, 0.5)),
+            ms(percentile(&mut s.ids, 0.5)),
             ms(percentile(&mut p, 0.5)),
-            ms(percentile(&mut b, 0.5)),
+            ms(percentile(&mut s.fts, 0.5)),
         );
-        full.extend(f);
-        lean.extend(l);
-        base.extend(b);
+        passes[0].extend(s);
         base_page.extend(p);
     }
     println!("(counts: matching documents; `(OR)`: no document has every word, ranked OR answer)");
-    println!("\nall queries, {rounds} rounds each, per pass (engines interleaved per query):");
-    report(
-        "FTS5, page: count + 10 rows with highlight() + snippet()",
-        &mut base_page,
-    );
-    // Other processes share this machine; p99 over a few hundred samples catches their
-    // interference. Several passes, and each engine's best pass, filter most of it.
-    let mut passes = vec![(full, lean, base)];
-    for _ in 1..PASSES {
-        let (mut f, mut l, mut b) = (Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..rounds {
-            for q in QUERIES {
-                let request = SearchRequest {
-                    per_page: 10,
-                    ..SearchRequest::query(*q)
-                };
-                let t = Instant::now();
-                let _ = index.search(&request)?;
-                f.push(t.elapsed());
-                let t = Instant::now();
-                let _ = index.search_ids(q, 10)?;
-                l.push(t.elapsed());
-                let t = Instant::now();
-                let _ = fts.search(q, 10)?;
-                b.push(t.elapsed());
-            }
+    for pass in passes.iter_mut().skip(1) {
+        for q in QUERIES {
+            pass.extend(measure(&index, Some(&fts), q, rounds)?);
         }
-        passes.push((f, l, b));
     }
+    println!(
+        "\nall queries, {rounds} rounds each, {PASSES} passes (engines interleaved per query):"
+    );
     best_of(
         "ours, page: search() = count + facets + 10 hits with snippets",
-        passes.iter().map(|p| p.0.clone()).collect(),
+        passes.iter().map(|p| p.page.clone()).collect(),
+    );
+    best_of(
+        "FTS5, page: count + 10 rows with highlight() + snippet()",
+        vec![base_page],
     );
     best_of(
         "ours, top-10 ids + count",
-        passes.iter().map(|p| p.1.clone()).collect(),
+        passes.iter().map(|p| p.ids.clone()).collect(),
     );
     best_of(
         "FTS5, top-10 rowids by bm25",
-        passes.iter().map(|p| p.2.clone()).collect(),
+        passes.iter().map(|p| p.fts.clone()).collect(),
+    );
+    println!(
+        "({} samples dropped because another process preempted the benchmark thread)",
+        DROPPED.load(Ordering::Relaxed)
     );
 
     // Where each engine ranks the amendment for the query typed with ASCII brackets.
@@ -240,12 +225,13 @@ fn cmrc(root: &Path) -> anyhow::Result<()> {
         let Some(answer) = data.answer.get(qid) else {
             continue;
         };
-        let t = Instant::now();
         let (_, ids) = index.search_ids(question, 10)?;
-        ours.add(&ids, answer, t.elapsed());
-        let t = Instant::now();
-        let ids = fts.top(&fts.expression(question, " OR "), 10)?;
-        base.add(&ids, answer, t.elapsed());
+        let took = timed(|| index.search_ids(question, 10))?;
+        ours.add(&ids, answer, took);
+        let expression = fts.expression(question, " OR ");
+        let ids = fts.top(&expression, 10)?;
+        let took = timed(|| fts.top(&fts.expression(question, " OR "), 10))?;
+        base.add(&ids, answer, took);
     }
     ours.print("ours (AND, then ranked OR)");
     base.print("FTS5 + jieba (OR of tokens, bm25)");
@@ -262,9 +248,9 @@ struct Metrics {
 }
 
 impl Metrics {
-    fn add(&mut self, ids: &[String], answer: &str, took: Duration) {
+    fn add(&mut self, ids: &[String], answer: &str, took: Option<Duration>) {
         self.n += 1;
-        self.times.push(took);
+        self.times.extend(took);
         if ids.is_empty() {
             self.zero += 1;
         }
@@ -306,6 +292,7 @@ fn synthetic(root: &Path, n: usize, rounds: usize) -> anyhow::Result<()> {
         text_bytes.set(text_bytes.get() + d.body.len() + d.summary.len() + d.title.len());
         d
     });
+    let cpu = cpu_seconds();
     let started = Instant::now();
     let last = std::cell::Cell::new(Instant::now());
     index.rebuild(docs, 1, &|done| {
@@ -319,10 +306,12 @@ fn synthetic(root: &Path, n: usize, rounds: usize) -> anyhow::Result<()> {
     })?;
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "indexed {n} documents ({} of text) in {:.1} s ({:.0} docs/s); index size {}",
+        "indexed {n} documents ({} of text, generation included) in {:.1} s ({:.0} docs/s, \
+         {:.1} s of CPU); index size {}",
         human(text_bytes.get() as u64),
         secs,
         n as f64 / secs,
+        cpu_seconds() - cpu,
         human(dir_size(dir.path()))
     );
     let segments = index.segment_count();
@@ -338,43 +327,114 @@ fn synthetic(root: &Path, n: usize, rounds: usize) -> anyhow::Result<()> {
         "\n{:<40} {:>7} {:>5} | {:>8} {:>8}",
         "query (p50 ms)", "matches", "", "page", "top-10"
     );
-    let (mut full, mut lean) = (Vec::new(), Vec::new());
+    let mut all = Samples::default();
     for q in QUERIES {
         let request = SearchRequest {
             per_page: 10,
             ..SearchRequest::query(*q)
         };
         let r = index.search(&request)?;
-        let (mut f, mut l) = (Vec::new(), Vec::new());
-        for round in 0..rounds + 2 {
-            let t = Instant::now();
-            let _ = index.search(&request)?;
-            let t1 = t.elapsed();
-            let t = Instant::now();
-            let _ = index.search_ids(q, 10)?;
-            if round >= 2 {
-                f.push(t1);
-                l.push(t.elapsed());
-            }
-        }
+        let mut s = measure(&index, None, q, rounds)?;
         println!(
             "{:<40} {:>7} {:>5} | {:>8.3} {:>8.3}",
             q,
             r.total,
             if r.fallback { "(OR)" } else { "" },
-            ms(percentile(&mut f, 0.5)),
-            ms(percentile(&mut l, 0.5)),
+            ms(percentile(&mut s.page, 0.5)),
+            ms(percentile(&mut s.ids, 0.5)),
         );
-        full.extend(f);
-        lean.extend(l);
+        all.extend(s);
     }
+    let (mut full, mut lean) = (all.page, all.ids);
     report(
         "ours, page: search() = count + facets + 10 hits with snippets",
         &mut full,
     );
     report("ours, top-10 ids + count", &mut lean);
+    println!(
+        "({} samples dropped because another process preempted the benchmark thread)",
+        DROPPED.load(Ordering::Relaxed)
+    );
     println!("peak RSS (VmHWM): {}", peak_rss());
     Ok(())
+}
+
+/// Latency samples of one query (or one pass): our page, our top-10 ids, FTS5 top-10.
+#[derive(Clone, Default)]
+struct Samples {
+    page: Vec<Duration>,
+    ids: Vec<Duration>,
+    fts: Vec<Duration>,
+}
+
+impl Samples {
+    fn extend(&mut self, other: Samples) {
+        self.page.extend(other.page);
+        self.ids.extend(other.ids);
+        self.fts.extend(other.fts);
+    }
+}
+
+/// `rounds` timings of `q` per engine, engines interleaved, after two warm-up rounds.
+fn measure(
+    index: &SearchIndex,
+    fts: Option<&fts::Fts>,
+    q: &str,
+    rounds: usize,
+) -> anyhow::Result<Samples> {
+    let request = SearchRequest {
+        per_page: 10,
+        ..SearchRequest::query(q)
+    };
+    let mut s = Samples::default();
+    for round in 0..rounds + 2 {
+        let page = timed(|| index.search(&request))?;
+        let ids = timed(|| index.search_ids(q, 10))?;
+        let base = match fts {
+            Some(fts) => timed(|| fts.search(q, 10))?,
+            None => None,
+        };
+        if round >= 2 {
+            s.page.extend(page);
+            s.ids.extend(ids);
+            s.fts.extend(base);
+        }
+    }
+    Ok(s)
+}
+
+/// Samples dropped because the thread was preempted while timing.
+static DROPPED: AtomicU64 = AtomicU64::new(0);
+
+/// How long `f` took, or `None` if another process preempted this thread meanwhile: this
+/// 2-core machine is shared, and a preemption adds a scheduler slice (~4 ms) that says
+/// nothing about the engine. Every engine's samples are filtered the same way.
+fn timed<T, E>(f: impl FnOnce() -> Result<T, E>) -> anyhow::Result<Option<Duration>>
+where
+    anyhow::Error: From<E>,
+{
+    let before = preemptions();
+    let started = Instant::now();
+    let result = f();
+    let took = started.elapsed();
+    result?;
+    if preemptions() != before {
+        DROPPED.fetch_add(1, Ordering::Relaxed);
+        return Ok(None);
+    }
+    Ok(Some(took))
+}
+
+/// Involuntary context switches of this thread so far (0 where /proc is missing).
+fn preemptions() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("nonvoluntary_ctxt_switches:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 /// The pass with the lowest p99, and every pass's p50/p99.
@@ -434,6 +494,23 @@ fn dir_size(dir: &Path) -> u64 {
 
 fn human(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+}
+
+/// CPU time (user + system) of the whole process so far, in seconds: with other processes
+/// on the machine, wall time alone says little about the indexer.
+fn cpu_seconds() -> f64 {
+    // Fields 14 and 15 of /proc/self/stat, in clock ticks (100 a second on Linux); the
+    // command name (field 2) may hold spaces, so count from the closing parenthesis.
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let rest = &s[s.rfind(')')? + 2..];
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let utime: f64 = fields.get(11)?.parse().ok()?;
+            let stime: f64 = fields.get(12)?.parse().ok()?;
+            Some((utime + stime) / 100.0)
+        })
+        .unwrap_or(0.0)
 }
 
 fn peak_rss() -> String {
