@@ -66,7 +66,7 @@ pub fn record(conn: &Connection, event: &AuditEvent) -> rusqlite::Result<()> {
 }
 
 /// A recorded event.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: String,
@@ -79,7 +79,8 @@ pub struct AuditEntry {
 }
 
 /// Filters for listing the log; all optional.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditFilter {
     pub action: Option<String>,

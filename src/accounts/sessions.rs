@@ -16,7 +16,7 @@ pub const ABSOLUTE_TIMEOUT_SECS: i64 = 12 * 60 * 60;
 const TOUCH_INTERVAL_SECS: i64 = 60;
 
 /// The signed-in user behind a request.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SessionUser {
     pub user_id: i64,
     pub username: String,

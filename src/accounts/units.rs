@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::AccountError;
 
 /// A borrowing unit.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Unit {
     pub code: String,
     pub name: String,

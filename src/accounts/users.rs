@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::AccountError;
 
 /// What a user may do (SPEC §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// An officer of one unit.
@@ -161,7 +161,7 @@ pub fn set_password(conn: &mut Connection, user_id: i64, new: &str) -> Result<()
 }
 
 /// An account as admins see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserSummary {
     pub id: i64,
     pub username: String,

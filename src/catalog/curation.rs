@@ -18,7 +18,7 @@ where
 }
 
 /// A partial update: only the fields present change; `null` clears a nullable field.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResourcePatch {
     pub kind: Option<String>,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::CatalogError;
 
 /// What a resource is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// 警示教育片
@@ -54,7 +54,7 @@ impl Kind {
 }
 
 /// Who may see a resource's content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Access {
     /// Any signed-in user may view the content.
@@ -84,7 +84,7 @@ impl Access {
 }
 
 /// Publication state; only `published` is visible to borrowers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Draft,
@@ -115,7 +115,7 @@ impl Status {
 }
 
 /// A date of year, month or day precision, as the manifest allows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PartialDate {
     pub text: String,
     pub year: i32,
@@ -173,7 +173,7 @@ impl PartialDate {
 }
 
 /// One physical copy as given in a manifest or the API.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CopyInput {
     pub barcode: String,
@@ -184,7 +184,7 @@ pub struct CopyInput {
 }
 
 /// Physical copies: a count (barcodes are generated) or an explicit list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum CopiesInput {
     Count(u32),
@@ -192,7 +192,7 @@ pub enum CopiesInput {
 }
 
 /// A resource as written in an import manifest or a create request (SPEC §7).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceInput {
     #[serde(default)]
@@ -233,7 +233,7 @@ pub struct ResourceInput {
 }
 
 /// The validated, normalised form of a [`ResourceInput`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ResourceFields {
     pub kind: Kind,
     pub title: String,
@@ -252,7 +252,7 @@ pub struct ResourceFields {
 }
 
 /// A stable, URL-safe resource identifier.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct ResourceId(String);
 

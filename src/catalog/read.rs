@@ -7,7 +7,7 @@ use super::CatalogError;
 use super::model::{Access, Kind, PartialDate, ResourceFields, ResourceId, Status};
 
 /// A physical copy of a resource.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Copy {
     pub barcode: String,
     pub location: String,
@@ -16,7 +16,7 @@ pub struct Copy {
 }
 
 /// A file attached to a resource.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FileInfo {
     pub id: String,
     pub name: String,
@@ -33,7 +33,7 @@ pub struct FileInfo {
 }
 
 /// Digital licences and physical copies.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Holdings {
     /// `null` means unlimited.
     pub licences: Option<u32>,
@@ -41,7 +41,7 @@ pub struct Holdings {
 }
 
 /// A resource as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Resource {
     pub id: String,
     pub kind: Kind,
@@ -66,7 +66,7 @@ pub struct Resource {
 }
 
 /// One entry of a resource's edit history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HistoryEntry {
     pub at: String,
     pub actor: String,
@@ -75,7 +75,7 @@ pub struct HistoryEntry {
 }
 
 /// A file with what an access check needs to know about its resource.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FileRecord {
     pub id: String,
     pub resource_id: String,

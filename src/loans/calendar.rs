@@ -13,16 +13,18 @@ use super::request::checked_period;
 use super::store;
 
 /// Use of one format on one day.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
 pub struct DayUse {
     pub used: u32,
     /// `null` is unlimited.
+    #[schema(value_type = Option<u32>)]
     pub capacity: Capacity,
 }
 
 /// One day of the month view.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CalendarDay {
+    #[schema(value_type = String, format = Date)]
     pub date: Date,
     pub open: bool,
     /// The holiday's or make-up day's name.
@@ -32,7 +34,7 @@ pub struct CalendarDay {
 }
 
 /// A booking shown on the calendar.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Booking {
     pub id: LoanId,
     pub unit: String,
@@ -40,17 +42,21 @@ pub struct Booking {
     pub format: Format,
     pub status: LoanStatus,
     pub status_label: &'static str,
+    #[schema(value_type = String, format = Date)]
     pub start: Date,
+    #[schema(value_type = String, format = Date)]
     pub end: Date,
 }
 
 /// `GET /api/v1/resources/{id}/calendar?month=YYYY-MM`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MonthView {
     pub resource_id: String,
     pub title: String,
     pub month: String,
+    #[schema(value_type = Option<u32>)]
     pub licences: Capacity,
+    #[schema(value_type = Option<u32>)]
     pub copies: Capacity,
     pub days: Vec<CalendarDay>,
     /// Bookings (holding a slot or waiting) that touch the month; borrowers see only
@@ -178,14 +184,18 @@ pub fn month(
 }
 
 /// `GET /api/v1/resources/{id}/availability`: whether a period would be granted.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Availability {
     pub resource_id: String,
     pub format: Format,
+    #[schema(value_type = String, format = Date)]
     pub start: Date,
     /// The end the loan would get (moved off a closed day).
+    #[schema(value_type = String, format = Date)]
     pub end: Date,
+    #[schema(value_type = String, format = Date)]
     pub requested_end: Date,
+    #[schema(value_type = Option<u32>)]
     pub capacity: Capacity,
     /// The most loans holding a slot on one day of the period.
     pub peak_used: u32,
@@ -198,11 +208,13 @@ pub struct Availability {
     pub days: Vec<DayAvailability>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DayAvailability {
+    #[schema(value_type = String, format = Date)]
     pub date: Date,
     pub open: bool,
     pub used: u32,
+    #[schema(value_type = Option<u32>)]
     pub capacity: Capacity,
 }
 

@@ -14,14 +14,14 @@ use super::transitions::check_transition;
 use super::waitlist::promote;
 
 /// Body of `issue`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct IssueRequest {
     pub barcode: Option<String>,
 }
 
 /// Body of `return` (all optional).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ReturnRequest {
     /// The copy's condition as checked in (e.g. good, worn, damaged).

@@ -54,7 +54,7 @@ pub fn parse_date(field: &str, value: &str) -> Result<Date, LoanError> {
 }
 
 /// A day that differs from the weekday/weekend default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DayKind {
     /// A public holiday: closed.
@@ -86,8 +86,9 @@ impl DayKind {
 }
 
 /// A holiday or make-up working day as librarians maintain it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LibraryDay {
+    #[schema(value_type = String, format = Date)]
     pub date: Date,
     pub kind: DayKind,
     pub name: String,

@@ -7,7 +7,7 @@ use super::LoanError;
 use crate::accounts::SessionUser;
 
 /// A loan's number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct LoanId(pub i64);
 
@@ -18,7 +18,7 @@ impl std::fmt::Display for LoanId {
 }
 
 /// Where a loan is in its life (stored as text with a CHECK constraint).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LoanStatus {
     Requested,
@@ -117,7 +117,7 @@ pub(crate) const HOLDING_SQL: &str = "('requested', 'approved', 'active', 'overd
 pub(crate) const LENT_SQL: &str = "('approved', 'active', 'returned', 'expired', 'overdue')";
 
 /// Digital access or a physical copy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Digital,
@@ -160,7 +160,7 @@ impl Format {
 }
 
 /// Something done to a loan, by a person or by the background task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Approve,
@@ -275,15 +275,18 @@ impl Actor {
 }
 
 /// A period of calendar days, both ends inclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Period {
+    #[schema(value_type = String, format = Date)]
     pub start: Date,
+    #[schema(value_type = String, format = Date)]
     pub end: Date,
 }
 
 /// What a unit reported after using the material.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Report {
+    #[schema(value_type = String, format = Date)]
     pub held_on: Date,
     pub participants: u32,
     pub feedback: String,
@@ -292,7 +295,7 @@ pub struct Report {
 }
 
 /// A loan as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Loan {
     pub id: LoanId,
     pub resource_id: String,
@@ -301,9 +304,12 @@ pub struct Loan {
     pub unit_name: String,
     pub format: Format,
     pub format_label: &'static str,
+    #[schema(value_type = String, format = Date)]
     pub start: Date,
+    #[schema(value_type = String, format = Date)]
     pub end: Date,
     /// The end as asked; differs from `end` when that was a closed day.
+    #[schema(value_type = String, format = Date)]
     pub requested_end: Date,
     pub status: LoanStatus,
     pub status_label: &'static str,
@@ -319,6 +325,7 @@ pub struct Loan {
     pub barcode: Option<String>,
     pub reject_reason: Option<String>,
     pub return_condition: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
     pub returned_on: Option<Date>,
     pub report: Option<Report>,
     pub requested_by: String,

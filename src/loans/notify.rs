@@ -9,7 +9,7 @@ use super::LoanError;
 use super::model::LoanId;
 
 /// What a notification is about (stored as text with a CHECK constraint).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeKind {
     Approved,
@@ -42,7 +42,7 @@ impl NoticeKind {
 }
 
 /// A notification as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Notification {
     pub id: i64,
     pub kind: String,
@@ -54,7 +54,7 @@ pub struct Notification {
 }
 
 /// A unit's notifications, newest first, and how many are unread.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NotificationList {
     pub unread: u32,
     pub items: Vec<Notification>,

@@ -13,21 +13,24 @@ use super::read::view;
 use super::store::{self, LoanRow};
 
 /// Another loan sharing days with a queued request.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Conflict {
     pub id: LoanId,
     pub unit: String,
     pub unit_name: String,
     pub status: LoanStatus,
+    #[schema(value_type = String, format = Date)]
     pub start: Date,
+    #[schema(value_type = String, format = Date)]
     pub end: Date,
 }
 
 /// A pending request in the librarian's queue.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct QueueItem {
     pub loan: Loan,
     /// `null` is unlimited.
+    #[schema(value_type = Option<u32>)]
     pub capacity: Capacity,
     /// The most other loans holding a slot on one day of the period.
     pub peak_used: u32,

@@ -173,7 +173,8 @@ pub fn get(conn: &Connection, actor: &Actor, id: LoanId, today: Date) -> Result<
 }
 
 /// Filters of `GET /api/v1/loans`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct LoanFilter {
     pub status: Option<String>,

@@ -22,7 +22,7 @@ pub const MAX_LEAD_DAYS: i64 = 366;
 
 /// `POST /api/v1/loans`. Every field is optional here so that a missing one is
 /// answered in words rather than with a parser message.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct LoanRequest {
     pub resource_id: Option<String>,
@@ -36,7 +36,7 @@ pub struct LoanRequest {
 }
 
 /// `POST /api/v1/loans/{id}/move`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct MoveRequest {
     pub start: Option<String>,

@@ -17,7 +17,7 @@ use super::waitlist::promote;
 use super::{LoanError, read};
 
 /// Body of `reject`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct RejectRequest {
     pub reason: Option<String>,
@@ -27,14 +27,14 @@ pub struct RejectRequest {
 pub const DEFAULT_RENEWAL_DAYS: i64 = 7;
 
 /// Body of `renew`: the new end, or by default [`DEFAULT_RENEWAL_DAYS`] more.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct RenewRequest {
     pub end: Option<String>,
 }
 
 /// Body of `report`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ReportRequest {
     pub held_on: Option<String>,

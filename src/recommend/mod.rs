@@ -24,7 +24,7 @@ pub const DEFAULT_LIMIT: usize = 6;
 pub const MAX_LIMIT: usize = 50;
 
 /// Why a resource is recommended; the first that applies decides its place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// It is labelled with the unit's sector.
@@ -48,7 +48,7 @@ impl Reason {
 }
 
 /// One recommended resource.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Recommendation {
     pub id: String,
     pub title: String,

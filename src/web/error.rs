@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use crate::accounts::AccountError;
 use crate::catalog::CatalogError;
@@ -113,9 +112,29 @@ fn storage_problem(err: &(dyn std::error::Error + 'static)) -> Option<Storage> {
     None
 }
 
+/// The body of every error answer of the API.
+#[derive(serde::Serialize, utoipa::ToSchema, utoipa::ToResponse)]
+#[response(description = "错误：`{\"error\": {\"code\", \"message\"}}`")]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable code for programs (`not_found`, `invalid`, `no_capacity`, …).
+    pub code: String,
+    /// What went wrong, in words for people.
+    pub message: String,
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code, "message": self.message}});
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message,
+            },
+        };
         (self.status, Json(body)).into_response()
     }
 }

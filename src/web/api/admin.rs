@@ -11,8 +11,21 @@ use crate::accounts::{self, NewUser, Role, Unit, users::UserSummary};
 use crate::app::AppState;
 use crate::audit::{self, AuditEntry, AuditEvent, AuditFilter};
 use crate::web::auth::{Admin, CurrentUser, Librarian};
-use crate::web::error::AppError;
+use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath, ApiQuery};
+
+/// The OpenAPI description of these routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list_units,
+    create_unit,
+    list_users,
+    create_user,
+    update_user,
+    list_audit,
+    not_allowed
+))]
+pub(super) struct Doc;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -23,6 +36,9 @@ pub fn router() -> Router<AppState> {
         .route("/audit/", post(not_allowed))
 }
 
+/// The audit log cannot be written through the API.
+#[utoipa::path(post, path = "/api/v1/audit/", tag = "admin",
+    responses((status = 405, response = ErrorBody), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn not_allowed() -> AppError {
     AppError::new(
         StatusCode::METHOD_NOT_ALLOWED,
@@ -31,6 +47,9 @@ async fn not_allowed() -> AppError {
     )
 }
 
+/// Every unit.
+#[utoipa::path(get, path = "/api/v1/units", tag = "admin",
+    responses((status = 200, body = Vec<Unit>), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn list_units(
     State(state): State<AppState>,
     CurrentUser(_): CurrentUser,
@@ -40,7 +59,7 @@ async fn list_units(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewUnit {
     code: String,
@@ -49,6 +68,9 @@ struct NewUnit {
     sector: String,
 }
 
+/// Creates a unit (admins).
+#[utoipa::path(post, path = "/api/v1/units", tag = "admin", request_body = NewUnit,
+    responses((status = 201, body = Unit), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn create_unit(
     State(state): State<AppState>,
     Admin(user): Admin,
@@ -67,6 +89,9 @@ async fn create_unit(
     Ok((StatusCode::CREATED, ApiJson(unit)).into_response())
 }
 
+/// Every account (admins).
+#[utoipa::path(get, path = "/api/v1/users", tag = "admin",
+    responses((status = 200, body = Vec<UserSummary>), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn list_users(
     State(state): State<AppState>,
     Admin(_): Admin,
@@ -78,7 +103,7 @@ async fn list_users(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewAccount {
     username: String,
@@ -88,6 +113,9 @@ struct NewAccount {
     unit: Option<String>,
 }
 
+/// Creates an account (admins).
+#[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = NewAccount,
+    responses((status = 201, body = UserSummary), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn create_user(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -120,7 +148,7 @@ async fn create_user(
     Ok((StatusCode::CREATED, ApiJson(created)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AccountChange {
     #[serde(default)]
@@ -129,6 +157,10 @@ struct AccountChange {
     password: Option<String>,
 }
 
+/// Enables or disables an account, or resets its password (admins).
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "admin",
+    params(("id" = i64, Path, description = "账号编号")), request_body = AccountChange,
+    responses((status = 200, body = UserSummary), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn update_user(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -168,6 +200,9 @@ async fn update_user(
     Ok(ApiJson(updated))
 }
 
+/// The audit log, newest first (librarians).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "admin", params(AuditFilter),
+    responses((status = 200, body = Vec<AuditEntry>), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn list_audit(
     State(state): State<AppState>,
     Librarian(_): Librarian,

@@ -14,11 +14,64 @@ use serde::{Deserialize, Serialize};
 use crate::app::AppState;
 use crate::loans::{self, Action, Actor, Loan, LoanError, LoanFilter, LoanId, LoanRequest};
 use crate::web::auth::{CurrentUser, Librarian};
-use crate::web::error::AppError;
+use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath, ApiQuery};
 
 mod holidays;
 mod notifications;
+
+/// The OpenAPI description of these routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    create_loan,
+    list_loans,
+    show_queue,
+    show_loan,
+    act_on_loan,
+    show_calendar,
+    show_availability,
+    show_loan_settings,
+    update_loan_settings
+))]
+pub(super) struct Doc;
+
+/// The OpenAPI description of the loan routes, holidays and notifications included.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi;
+    let mut doc = Doc::openapi();
+    doc.merge(holidays::Doc::openapi());
+    doc.merge(notifications::Doc::openapi());
+    doc
+}
+
+/// The body of a loan action, by action: `reject` `{reason}`, `issue` `{barcode}`,
+/// `return` `{condition}`, `renew` `{end}`, `report` `{held_on, participants,
+/// feedback}`, `move` `{start, end}`; `approve` and `cancel` take none.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub enum ActionBody {
+    Reject(loans::RejectRequest),
+    Issue(loans::IssueRequest),
+    Return(loans::ReturnRequest),
+    Renew(loans::RenewRequest),
+    Report(loans::ReportRequest),
+    Move(loans::MoveRequest),
+}
+
+/// The loan actions a client may ask for.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum ActionName {
+    Approve,
+    Reject,
+    Issue,
+    Return,
+    Renew,
+    Cancel,
+    Report,
+    Move,
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -67,6 +120,11 @@ fn loan_id(raw: &str) -> Result<LoanId, AppError> {
         .ok_or_else(|| AppError::not_found(format!("没有编号为“{raw}”的借阅")))
 }
 
+/// Requests a loan for the borrower's unit; `requested`, or `waitlisted` when no copy
+/// or licence is free for the period.
+#[utoipa::path(post, path = "/api/v1/loans", tag = "loans",
+    request_body = LoanRequest,
+    responses((status = 201, body = Loan), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn create_loan(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -80,6 +138,9 @@ async fn create_loan(
     Ok((StatusCode::CREATED, ApiJson(loan)).into_response())
 }
 
+/// Loans newest first: a borrower's own unit's, any unit's for librarians.
+#[utoipa::path(get, path = "/api/v1/loans", tag = "loans", params(LoanFilter),
+    responses((status = 200, body = Vec<Loan>), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn list_loans(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -92,6 +153,9 @@ async fn list_loans(
     Ok(ApiJson(loans))
 }
 
+/// The librarian's queue: requests to decide, conflicts, items to hand out or chase.
+#[utoipa::path(get, path = "/api/v1/loans/queue", tag = "loans",
+    responses((status = 200, body = Vec<loans::QueueItem>), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn show_queue(
     State(state): State<AppState>,
     Librarian(user): Librarian,
@@ -103,6 +167,9 @@ async fn show_queue(
     Ok(ApiJson(queue))
 }
 
+/// One loan.
+#[utoipa::path(get, path = "/api/v1/loans/{id}", tag = "loans", params(("id" = String, Path, description = "借阅编号")),
+    responses((status = 200, body = Loan), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn show_loan(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -116,7 +183,13 @@ async fn show_loan(
     Ok(ApiJson(loan))
 }
 
-/// `POST /loans/{id}/{approve|reject|issue|return|renew|cancel|report|move}`.
+/// `POST /loans/{id}/{approve|reject|issue|return|renew|cancel|report|move}`: a
+/// transition not allowed from the loan's state is refused with 409 and changes nothing.
+#[utoipa::path(post, path = "/api/v1/loans/{id}/{action}", tag = "loans",
+    params(("id" = String, Path, description = "借阅编号"),
+           ("action" = ActionName, Path, description = "操作")),
+    request_body(content = Option<ActionBody>, description = "depends on the action; may be empty"),
+    responses((status = 200, body = Loan), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn act_on_loan(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -191,12 +264,18 @@ async fn act_on_loan(
     Ok(ApiJson(loan))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 struct CalendarQuery {
+    /// `YYYY-MM`; this month when absent.
     month: Option<String>,
 }
 
+/// A resource's bookings over a month, day by day, with closed days.
+#[utoipa::path(get, path = "/api/v1/resources/{id}/calendar", tag = "loans",
+    params(("id" = String, Path, description = "资源编号"), CalendarQuery),
+    responses((status = 200, body = loans::MonthView), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn show_calendar(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -210,14 +289,20 @@ async fn show_calendar(
     Ok(ApiJson(view))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 struct AvailabilityQuery {
+    /// `digital` or `physical`.
     format: Option<String>,
     start: Option<String>,
     end: Option<String>,
 }
 
+/// Whether a period fits, day by day, and the earliest free period otherwise.
+#[utoipa::path(get, path = "/api/v1/resources/{id}/availability", tag = "loans",
+    params(("id" = String, Path, description = "资源编号"), AvailabilityQuery),
+    responses((status = 200, body = loans::Availability), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn show_availability(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -241,13 +326,17 @@ async fn show_availability(
     Ok(ApiJson(view))
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 struct LoanSettings {
     #[serde(default)]
     resource_id: String,
     auto_approve: bool,
 }
 
+/// A resource's loan settings.
+#[utoipa::path(get, path = "/api/v1/resources/{id}/loan-settings", tag = "loans",
+    params(("id" = String, Path, description = "资源编号")),
+    responses((status = 200, body = LoanSettings), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn show_loan_settings(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -266,6 +355,10 @@ async fn show_loan_settings(
     Ok(ApiJson(settings))
 }
 
+/// Changes a resource's loan settings (librarians).
+#[utoipa::path(put, path = "/api/v1/resources/{id}/loan-settings", tag = "loans",
+    params(("id" = String, Path, description = "资源编号")), request_body = LoanSettings,
+    responses((status = 200, body = LoanSettings), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn update_loan_settings(
     State(state): State<AppState>,
     Librarian(user): Librarian,

@@ -3,6 +3,7 @@
 mod admin;
 mod files;
 mod loans;
+pub mod openapi;
 pub mod resources;
 pub mod search;
 pub mod session;
@@ -21,4 +22,5 @@ pub fn router() -> Router<AppState> {
         .merge(search::router())
         .merge(admin::router())
         .merge(stats::router())
+        .merge(openapi::router())
 }

@@ -11,12 +11,34 @@ use crate::accounts::policy;
 use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
 use crate::catalog::{
-    self, HistoryEntry, Resource, ResourceId, ResourceInput, curation::ResourcePatch,
+    self, FileInfo, HistoryEntry, Resource, ResourceId, ResourceInput, curation::ResourcePatch,
 };
 use crate::web::auth::{CurrentUser, Librarian};
-use crate::web::error::AppError;
+use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath};
 use crate::web::upload;
+
+/// The OpenAPI description of these routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    show_resource,
+    create_resource,
+    update_resource,
+    publish_resource,
+    withdraw_resource,
+    show_history,
+    upload_file
+))]
+pub(super) struct Doc;
+
+/// The multipart form of an upload (described for OpenAPI; read by `web::upload`).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The file; its name's extension and its bytes must agree on an allowed type.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -36,6 +58,9 @@ pub fn resource_id(raw: &str) -> Result<ResourceId, AppError> {
     ResourceId::parse(raw).map_err(|_| AppError::not_found(format!("没有编号为“{raw}”的资源")))
 }
 
+/// A resource with its holdings and files (drafts only for librarians).
+#[utoipa::path(get, path = "/api/v1/resources/{id}", tag = "resources", params(("id" = String, Path, description = "资源编号")),
+    responses((status = 200, body = Resource), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn show_resource(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -54,6 +79,10 @@ async fn show_resource(
     Ok(ApiJson(resource))
 }
 
+/// Creates a resource from the manifest's fields (without `files`).
+#[utoipa::path(post, path = "/api/v1/resources", tag = "resources",
+    request_body = ResourceInput,
+    responses((status = 201, body = Resource), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn create_resource(
     State(state): State<AppState>,
     Librarian(user): Librarian,
@@ -72,6 +101,10 @@ async fn create_resource(
     Ok((StatusCode::CREATED, ApiJson(resource)).into_response())
 }
 
+/// Changes the fields present in the body; `null` clears a nullable field.
+#[utoipa::path(patch, path = "/api/v1/resources/{id}", tag = "resources", params(("id" = String, Path, description = "资源编号")),
+    request_body = ResourcePatch,
+    responses((status = 200, body = Resource), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn update_resource(
     State(state): State<AppState>,
     Librarian(user): Librarian,
@@ -116,6 +149,9 @@ async fn change_status(
     Ok(ApiJson(resource))
 }
 
+/// Publishes a resource (borrowers see it).
+#[utoipa::path(post, path = "/api/v1/resources/{id}/publish", tag = "resources", params(("id" = String, Path, description = "资源编号")),
+    responses((status = 200, body = Resource), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn publish_resource(
     State(state): State<AppState>,
     Librarian(user): Librarian,
@@ -124,6 +160,9 @@ async fn publish_resource(
     change_status(state, user, id, true).await
 }
 
+/// Withdraws a resource (hidden from borrowers).
+#[utoipa::path(post, path = "/api/v1/resources/{id}/withdraw", tag = "resources", params(("id" = String, Path, description = "资源编号")),
+    responses((status = 200, body = Resource), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn withdraw_resource(
     State(state): State<AppState>,
     Librarian(user): Librarian,
@@ -132,6 +171,9 @@ async fn withdraw_resource(
     change_status(state, user, id, false).await
 }
 
+/// The resource's edit history, oldest first.
+#[utoipa::path(get, path = "/api/v1/resources/{id}/history", tag = "resources", params(("id" = String, Path, description = "资源编号")),
+    responses((status = 200, body = Vec<HistoryEntry>), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn show_history(
     State(state): State<AppState>,
     Librarian(_): Librarian,
@@ -148,6 +190,9 @@ async fn show_history(
 }
 
 /// Streams the multipart field `file` into the store and attaches it.
+#[utoipa::path(post, path = "/api/v1/resources/{id}/files", tag = "resources", params(("id" = String, Path, description = "资源编号")),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = FileInfo), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn upload_file(
     State(state): State<AppState>,
     Librarian(user): Librarian,

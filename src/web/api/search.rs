@@ -9,8 +9,13 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::search::{SearchRequest, SearchResults, SortOrder, Suggestion};
 use crate::web::auth::CurrentUser;
-use crate::web::error::AppError;
+use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiQuery};
+
+/// The OpenAPI description of these routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(search, suggest))]
+pub(super) struct Doc;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -20,10 +25,13 @@ pub fn router() -> Router<AppState> {
 
 /// The query string of a search, shared by the API and the search page. Every value
 /// arrives as text so that a bad one gets a message naming the parameter.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct SearchParams {
+    /// Words (all must match), `"exact phrase"`, `-excluded`.
     pub q: Option<String>,
+    /// `video`, `case`, `confession` or `textbook`.
     pub kind: Option<String>,
     pub sector: Option<String>,
     pub violation: Option<String>,
@@ -31,6 +39,7 @@ pub struct SearchParams {
     pub year_to: Option<String>,
     pub access: Option<String>,
     pub available: Option<String>,
+    /// `relevance` (default), `newest` or `borrowed`.
     pub sort: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
@@ -125,6 +134,9 @@ pub async fn run_search(
     Ok(tokio::task::spawn_blocking(move || index.search(&request)).await??)
 }
 
+/// Full-text search with filters, facet counts and highlighted snippets.
+#[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchParams),
+    responses((status = 200, body = SearchResults), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn search(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -134,12 +146,17 @@ async fn search(
     Ok(ApiJson(run_search(&state, request).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SuggestParams {
+    /// What has been typed so far.
     #[serde(default)]
     q: String,
 }
 
+/// Completions for the search box.
+#[utoipa::path(get, path = "/api/v1/suggest", tag = "search", params(SuggestParams),
+    responses((status = 200, body = Vec<Suggestion>), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn suggest(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

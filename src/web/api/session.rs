@@ -16,8 +16,13 @@ use crate::accounts::{self, AccountError, SessionUser};
 use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
 use crate::web::auth::{self, CurrentUser, SESSION_COOKIE};
-use crate::web::error::AppError;
+use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::ApiJson;
+
+/// The OpenAPI description of these routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(sign_in, sign_out, show_session, change_password))]
+pub(super) struct Doc;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -25,7 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/session/password", post(change_password))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
     pub username: String,
@@ -80,6 +85,16 @@ pub async fn start_session(
     }
 }
 
+/// The signed-in user, as sign-in and `GET /session` answer.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SignedIn {
+    pub user: SessionUser,
+}
+
+/// Signs in: sets the session cookie `jingshi_session`.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", security(()),
+    request_body = Credentials,
+    responses((status = 200, body = SignedIn, description = "signed in; the cookie is set"), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn sign_in(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -87,9 +102,12 @@ async fn sign_in(
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> Result<Response, AppError> {
     let (jar, user) = start_session(&state, &headers, client, credentials).await?;
-    Ok((jar, ApiJson(serde_json::json!({"user": user}))).into_response())
+    Ok((jar, ApiJson(SignedIn { user })).into_response())
 }
 
+/// Signs out and removes the cookie.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session",
+    responses((status = 204, description = "signed out"), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn sign_out(State(state): State<AppState>, jar: CookieJar) -> Result<Response, AppError> {
     if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
         state
@@ -103,18 +121,24 @@ async fn sign_out(State(state): State<AppState>, jar: CookieJar) -> Result<Respo
         .into_response())
 }
 
-async fn show_session(CurrentUser(user): CurrentUser) -> ApiJson<serde_json::Value> {
-    ApiJson(serde_json::json!({"user": user}))
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/session", tag = "session",
+    responses((status = 200, body = SignedIn), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
+async fn show_session(CurrentUser(user): CurrentUser) -> ApiJson<SignedIn> {
+    ApiJson(SignedIn { user })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PasswordChange {
+pub struct PasswordChange {
     current: String,
     new: String,
 }
 
 /// Changes the signed-in user's password and ends all their sessions.
+#[utoipa::path(post, path = "/api/v1/session/password", tag = "session",
+    request_body = PasswordChange,
+    responses((status = 204, description = "changed; signed out everywhere"), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn change_password(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

@@ -20,8 +20,13 @@ use crate::recommend::{self, Recommendation};
 use crate::search::{SearchRequest, SearchResults};
 use crate::stats::{self, Overview, Scope, StatsError, StatsPeriod, UnitsReport};
 use crate::web::auth::CurrentUser;
-use crate::web::error::AppError;
+use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiQuery};
+
+/// The OpenAPI description of these routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(unit_stats, stats_overview, list_recommendations))]
+pub(super) struct Doc;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -47,10 +52,13 @@ impl From<StatsError> for AppError {
 
 /// The query string of the statistics routes; values arrive as text so that a bad
 /// one is answered with a message naming the parameter.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct StatsParams {
+    /// `YYYY-MM-DD`; the start of this year when absent.
     pub from: Option<String>,
+    /// `YYYY-MM-DD`; the end of this year when absent.
     pub to: Option<String>,
     /// Librarians: one unit's figures. Borrowers: only their own code is accepted.
     pub unit: Option<String>,
@@ -139,6 +147,9 @@ fn csv_response(report: &UnitsReport) -> Response {
 }
 
 /// `GET /api/v1/stats/units?from=&to=`: one row per unit, gaps first.
+#[utoipa::path(get, path = "/api/v1/stats/units", tag = "stats", params(StatsParams),
+    responses((status = 200, description = "JSON, or CSV with `Accept: text/csv` or `format=csv`",
+        content((UnitsReport = "application/json"), (String = "text/csv"))), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn unit_stats(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -176,6 +187,8 @@ pub async fn overview_for(
 }
 
 /// `GET /api/v1/stats/overview?from=&to=`: units, sectors, kinds, months, resources.
+#[utoipa::path(get, path = "/api/v1/stats/overview", tag = "stats", params(StatsParams),
+    responses((status = 200, body = Overview), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn stats_overview(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -184,9 +197,11 @@ async fn stats_overview(
     Ok(ApiJson(overview_for(&state, &user, &params).await?))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 struct RecommendParams {
+    /// How many, 1 to the maximum.
     limit: Option<String>,
     /// A resource to leave out (the one being viewed).
     exclude: Option<String>,
@@ -194,7 +209,7 @@ struct RecommendParams {
     unit: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Recommendations {
     /// The unit recommended for; `null` for committee staff without a unit.
     unit: Option<String>,
@@ -223,6 +238,8 @@ pub async fn recommendations_for(
 }
 
 /// `GET /api/v1/recommendations?limit=&exclude=`: "for your unit".
+#[utoipa::path(get, path = "/api/v1/recommendations", tag = "stats", params(RecommendParams),
+    responses((status = 200, body = Recommendations), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn list_recommendations(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

@@ -14,8 +14,13 @@ use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
 use crate::loans::days::{self, DayKind, LibraryDay};
 use crate::web::auth::{CurrentUser, Librarian};
-use crate::web::error::AppError;
+use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath, ApiQuery};
+
+/// The OpenAPI description of these routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list_holidays, set_holiday, remove_holiday))]
+pub(super) struct Doc;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -23,12 +28,16 @@ pub fn router() -> Router<AppState> {
         .route("/holidays/{date}", delete(remove_holiday))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 struct YearQuery {
     year: Option<i16>,
 }
 
+/// Holidays and make-up working days.
+#[utoipa::path(get, path = "/api/v1/holidays", tag = "loans", params(YearQuery),
+    responses((status = 200, body = Vec<LibraryDay>), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn list_holidays(
     State(state): State<AppState>,
     CurrentUser(_): CurrentUser,
@@ -40,15 +49,18 @@ async fn list_holidays(
     Ok(ApiJson(days))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 struct HolidayInput {
+    /// `YYYY-MM-DD`.
     date: Option<String>,
     kind: Option<String>,
     name: Option<String>,
 }
 
 /// Adds (or replaces) a holiday or make-up working day.
+#[utoipa::path(post, path = "/api/v1/holidays", tag = "loans", request_body = HolidayInput,
+    responses((status = 201, body = LibraryDay), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn set_holiday(
     State(state): State<AppState>,
     Librarian(user): Librarian,
@@ -79,6 +91,10 @@ async fn set_holiday(
     Ok((StatusCode::CREATED, ApiJson(saved)).into_response())
 }
 
+/// Removes a holiday or make-up working day.
+#[utoipa::path(delete, path = "/api/v1/holidays/{date}", tag = "loans",
+    params(("date" = String, Path, description = "YYYY-MM-DD")),
+    responses((status = 204, description = "removed"), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn remove_holiday(
     State(state): State<AppState>,
     Librarian(user): Librarian,

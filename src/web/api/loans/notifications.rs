@@ -4,13 +4,23 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post};
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::app::AppState;
 use crate::loans::notify::{self, NotificationList};
 use crate::web::auth::CurrentUser;
-use crate::web::error::AppError;
+use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath, ApiQuery};
+
+/// The OpenAPI description of these routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list_notifications, read_notification, read_all_notifications))]
+pub(super) struct Doc;
+
+/// How many notifications were marked read.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Marked {
+    pub marked: u64,
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -19,13 +29,17 @@ pub fn router() -> Router<AppState> {
         .route("/notifications/{id}/read", post(read_notification))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 struct NotificationQuery {
     unread: Option<bool>,
     limit: Option<u32>,
 }
 
+/// The unit's notifications, newest first, with the unread count.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "loans", params(NotificationQuery),
+    responses((status = 200, body = NotificationList), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn list_notifications(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -51,21 +65,28 @@ async fn list_notifications(
     Ok(ApiJson(list))
 }
 
+/// Marks one notification read.
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "loans",
+    params(("id" = String, Path, description = "通知编号")),
+    responses((status = 200, body = Marked), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn read_notification(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<String>,
-) -> Result<ApiJson<serde_json::Value>, AppError> {
+) -> Result<ApiJson<Marked>, AppError> {
     let id = id
         .parse::<i64>()
         .map_err(|_| AppError::not_found("没有这条通知"))?;
     mark_read(state, user.unit, Some(id)).await
 }
 
+/// Marks all the unit's notifications read.
+#[utoipa::path(post, path = "/api/v1/notifications/read-all", tag = "loans",
+    responses((status = 200, body = Marked), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn read_all_notifications(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-) -> Result<ApiJson<serde_json::Value>, AppError> {
+) -> Result<ApiJson<Marked>, AppError> {
     mark_read(state, user.unit, None).await
 }
 
@@ -73,12 +94,14 @@ async fn mark_read(
     state: AppState,
     unit: Option<String>,
     id: Option<i64>,
-) -> Result<ApiJson<serde_json::Value>, AppError> {
+) -> Result<ApiJson<Marked>, AppError> {
     let Some(unit) = unit else {
-        return Ok(ApiJson(json!({"marked": 0})));
+        return Ok(ApiJson(Marked { marked: 0 }));
     };
     let marked = state
         .with_conn(move |conn| notify::mark_read(conn, &unit, id))
         .await?;
-    Ok(ApiJson(json!({"marked": marked})))
+    Ok(ApiJson(Marked {
+        marked: marked as u64,
+    }))
 }

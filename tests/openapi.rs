@@ -1,0 +1,164 @@
+//! The OpenAPI document: public, OpenAPI 3.x, and complete — every route the API
+//! router declares is described, and every described operation reaches a handler.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::{TestApp, repo_root};
+
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+/// `(path, method)` of every `.route("…", get(…).post(…))` under `src/web/api`,
+/// read from the source so that a new route cannot be missed.
+fn declared_routes() -> BTreeSet<(String, String)> {
+    fn walk(dir: &Path, found: &mut BTreeSet<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                scan(&std::fs::read_to_string(&path).unwrap(), found);
+            }
+        }
+    }
+    fn scan(source: &str, found: &mut BTreeSet<(String, String)>) {
+        let mut rest = source;
+        while let Some(at) = rest.find(".route(") {
+            let call = &rest[at + ".route(".len()..];
+            // The call's arguments, up to its closing parenthesis.
+            let mut depth = 1;
+            let end = call
+                .char_indices()
+                .find(|&(_, c)| {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    depth == 0
+                })
+                .map(|(i, _)| i)
+                .unwrap();
+            let args = &call[..end];
+            let path = args.split('"').nth(1).unwrap();
+            let handlers = &args[args.find(',').unwrap()..];
+            for method in METHODS {
+                let bare = handlers.match_indices(&format!("{method}(")).any(|(i, _)| {
+                    i == 0
+                        || !handlers.as_bytes()[i - 1].is_ascii_alphanumeric()
+                            && handlers.as_bytes()[i - 1] != b'_'
+                });
+                if bare {
+                    found.insert((format!("/api/v1{path}"), method.to_owned()));
+                }
+            }
+            rest = &call[end..];
+        }
+    }
+    let mut found = BTreeSet::new();
+    walk(&repo_root().join("src/web/api"), &mut found);
+    found
+}
+
+fn documented(doc: &Value) -> BTreeSet<(String, String)> {
+    doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .filter(|m| METHODS.contains(&m.as_str()))
+                .map(move |m| (path.clone(), m.clone()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_document_is_public_openapi_3_and_describes_every_route() {
+    let app = TestApp::spawn().await;
+    // No sign-in.
+    let resp = reqwest::get(app.url("/api/v1/openapi.json")).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let doc: Value = resp.json().await.unwrap();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3."),
+        "{}",
+        doc["openapi"]
+    );
+    assert!(doc["components"]["securitySchemes"]["session"].is_object());
+    assert!(doc["components"]["responses"]["ErrorBody"].is_object());
+
+    let declared = declared_routes();
+    assert!(declared.len() > 30, "the route scan found {declared:?}");
+    let described = documented(&doc);
+    let missing: Vec<_> = declared.difference(&described).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a description: {missing:?}"
+    );
+    let unknown: Vec<_> = described.difference(&declared).collect();
+    assert!(unknown.is_empty(), "described but not routed: {unknown:?}");
+
+    // Every error response carries the error body.
+    for (path, method) in &described {
+        let responses = doc["paths"][path][method]["responses"].as_object().unwrap();
+        for (status, response) in responses {
+            if status.starts_with('4') || status.starts_with('5') {
+                assert_eq!(
+                    response["$ref"], "#/components/responses/ErrorBody",
+                    "{method} {path} {status}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_described_operation_reaches_its_handler() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let doc = app.get_json("/api/v1/openapi.json").await.1;
+    let mut operations: Vec<(String, String)> = documented(&doc).into_iter().collect();
+    // Signing out last keeps the session for the others.
+    operations.sort_by_key(|(path, method)| path == "/api/v1/session" && method == "delete");
+    let params = BTreeMap::from([
+        ("{id}", "x1"),
+        ("{file_id}", "f000000000000000"),
+        ("{action}", "approve"),
+        ("{date}", "2030-01-01"),
+    ]);
+    for (path, method) in operations {
+        let mut url = path.clone();
+        for (name, value) in &params {
+            url = url.replace(name, value);
+        }
+        let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let resp = admin
+            .client
+            .request(method.clone(), admin.url(&url))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let body = resp.text().await.unwrap_or_default();
+        assert!(
+            !body.contains("没有这个地址"),
+            "{method} {url} fell through to the router's 404"
+        );
+        assert!(
+            status != 405 || body.contains("\"error\""),
+            "{method} {url} is not routed"
+        );
+        assert!(status < 500, "{method} {url} answered {status}: {body}");
+    }
+}
