@@ -173,10 +173,10 @@ impl TestApp {
 
     async fn wait_ready(&self) {
         for _ in 0..200 {
-            if let Ok(resp) = self.client.get(self.url("/healthz")).send().await {
-                if resp.status() == 200 {
-                    return;
-                }
+            if let Ok(resp) = self.client.get(self.url("/healthz")).send().await
+                && resp.status() == 200
+            {
+                return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
