@@ -145,13 +145,33 @@ async fn loan_periods_and_uploads_over_http_never_fail_the_server() {
             .await;
         assert!(status < 500, "{start:?}..{end:?}: {status} {body}");
         if status >= 400 {
-            assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| !m.is_empty()),
+                "{body}"
+            );
         }
     }
-    let (_, created) = librarian.post_json("/api/v1/resources", &serde_json::json!({"kind": "case", "title": "上传测试"})).await;
+    let (_, created) = librarian
+        .post_json(
+            "/api/v1/resources",
+            &serde_json::json!({"kind": "case", "title": "上传测试"}),
+        )
+        .await;
     let id = created["id"].as_str().unwrap().to_owned();
     let bytes = prop::collection::vec(any::<u8>(), 0..4096);
-    let names = prop_oneof![Just("a.pdf"), Just("a.docx"), Just("a.md"), Just("a.vtt"), Just("a.srt"), Just("a.mp4"), Just("a.exe"), Just("../../a.md"), Just("")];
+    let names = prop_oneof![
+        Just("a.pdf"),
+        Just("a.docx"),
+        Just("a.md"),
+        Just("a.vtt"),
+        Just("a.srt"),
+        Just("a.mp4"),
+        Just("a.exe"),
+        Just("../../a.md"),
+        Just("")
+    ];
     for _ in 0..48 {
         let data = bytes.new_tree(&mut runner).unwrap().current();
         let name = names.new_tree(&mut runner).unwrap().current();
@@ -175,6 +195,10 @@ async fn loan_periods_and_uploads_over_http_never_fail_the_server() {
         .send()
         .await
         .unwrap();
-    assert!((400..500).contains(&resp.status().as_u16()), "{}", resp.status());
+    assert!(
+        (400..500).contains(&resp.status().as_u16()),
+        "{}",
+        resp.status()
+    );
     assert_eq!(crate::common::temp_leftovers(app.data()), 0);
 }
