@@ -26,8 +26,13 @@ pub const MAX_LEAD_DAYS: i64 = 366;
 #[serde(default)]
 pub struct LoanRequest {
     pub resource_id: Option<String>,
+    /// `digital` or `physical`.
     pub format: Option<String>,
+    /// `YYYY-MM-DD`, the first day.
+    #[schema(format = Date)]
     pub start: Option<String>,
+    /// `YYYY-MM-DD`, the last day.
+    #[schema(format = Date)]
     pub end: Option<String>,
     pub purpose: Option<String>,
     pub audience: Option<i64>,

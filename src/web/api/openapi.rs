@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::app::AppState;
 use crate::web::auth::SESSION_COOKIE;
-use crate::web::error::ErrorBody;
+use crate::web::error::{ErrorBody, ErrorDetail};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/openapi.json", get(show_openapi))
@@ -26,7 +26,10 @@ pub fn router() -> Router<AppState> {
             用 Cookie 认证的改动请求必须带上本站的 `Origin`。错误一律为 `{\"error\": {\"code\", \"message\"}}`。",
     ),
     paths(show_openapi),
-    components(responses(ErrorBody)),
+    components(
+        schemas(ErrorBody, ErrorDetail, super::loans::ActionName),
+        responses(ErrorBody)
+    ),
     modifiers(&SessionCookie),
     security(("session" = [])),
     tags(

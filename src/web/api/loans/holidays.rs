@@ -53,7 +53,9 @@ async fn list_holidays(
 #[serde(default)]
 struct HolidayInput {
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     date: Option<String>,
+    /// `holiday` (closed, the default) or `workday` (a make-up working day).
     kind: Option<String>,
     name: Option<String>,
 }
@@ -93,7 +95,7 @@ async fn set_holiday(
 
 /// Removes a holiday or make-up working day.
 #[utoipa::path(delete, path = "/api/v1/holidays/{date}", tag = "loans",
-    params(("date" = String, Path, description = "YYYY-MM-DD")),
+    params(("date" = String, Path, format = Date, description = "YYYY-MM-DD")),
     responses((status = 204, description = "removed"), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn remove_holiday(
     State(state): State<AppState>,
