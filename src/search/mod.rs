@@ -5,9 +5,14 @@
 //! [`SearchIndex::applied_seq`]) and answers [`SearchRequest`]s with [`SearchResults`].
 //!
 //! Analysis: one normalisation (NFKC, lower case, unified brackets, traditional →
-//! simplified) at index and query time; a jieba word field (search mode, HMM off, the
-//! domain dictionary in `dict/domain.txt`) for ranking; a character unigram + bigram field
-//! with positions through which every query word is matched as a verbatim substring.
+//! simplified) at index and query time; jieba word fields (search mode, HMM off, the
+//! domain dictionary in `dict/domain.txt`) for BM25 ranking: title (×3), tags and summary,
+//! full text and subtitle cues; a character unigram + bigram field with positions through
+//! which every query word is matched as a verbatim substring.
+//!
+//! Queries: words AND-ed as verbatim substrings, `"phrases"`, `-exclusions`; when nothing
+//! has every word, a ranked OR of the words' jieba tokens and character bigrams answers
+//! instead (`fallback`). Snippets and cue hits are cut here, from the stored texts.
 
 mod analyzer;
 mod doc;
