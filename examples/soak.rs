@@ -97,17 +97,18 @@ impl Drop for Server {
     }
 }
 
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+/// Resident memory in KiB: (total, anonymous, file-backed such as the mmapped index).
+fn rss_kib(pid: u32) -> (u64, u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("RssAnon:"), field("RssFile:"))
 }
 
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
@@ -574,13 +575,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         samples.extend(tally.error_samples);
     }
     println!("{:<14} {:>9} {:>8.1}", "all", total, total as f64 / elapsed);
+    let mib = |kib: u64| kib as f64 / 1024.0;
     println!(
-        "\nserver RSS: start {} MiB, end {} MiB; per minute (s, MiB): {}",
-        rss_start / 1024,
-        rss_end / 1024,
+        "\nserver RSS: start {:.0} MiB (anon {:.0}, file {:.0}), end {:.0} MiB (anon {:.0}, file {:.0})",
+        mib(rss_start.0),
+        mib(rss_start.1),
+        mib(rss_start.2),
+        mib(rss_end.0),
+        mib(rss_end.1),
+        mib(rss_end.2)
+    );
+    println!(
+        "per minute (s: total/anon MiB): {}",
         rss_samples
             .iter()
-            .map(|(s, kib)| format!("{s}:{:.1}", *kib as f64 / 1024.0))
+            .map(|(s, (total, anon, _))| format!("{s}:{:.0}/{:.0}", mib(*total), mib(*anon)))
             .collect::<Vec<_>>()
             .join(" ")
     );

@@ -107,7 +107,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             body_bytes: 256 * 1024,
-            header_bytes: 16 * 1024,
+            header_bytes: 64 * 1024,
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             upload_idle_timeout: Duration::from_secs(30),

@@ -96,7 +96,7 @@ async fn stalled_clients_filling_every_connection_slot_only_delay_others_until_t
 async fn an_oversized_request_head_is_refused() {
     let app = TestApp::spawn_with_limits(short_limits()).await;
     let mut stream = TcpStream::connect(app.addr).await.unwrap();
-    let big = "a".repeat(64 * 1024);
+    let big = "a".repeat(256 * 1024);
     let request = format!(
         "GET /healthz HTTP/1.1\r\nHost: {}\r\nX-Padding: {big}\r\n\r\n",
         app.addr
