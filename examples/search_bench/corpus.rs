@@ -94,7 +94,8 @@ pub fn load_library(root: &Path) -> std::io::Result<Vec<SearchDoc>> {
             .to_string_lossy()
             .into_owned();
         let sector = rel.split('/').nth(1).unwrap_or("").to_owned();
-        let mut doc = base(format!("law:{rel}"), "textbook", title, rest.to_owned());
+        let body = rest.replacen("<!-- INFO END -->", "", 1);
+        let mut doc = base(format!("law:{rel}"), "textbook", title, body);
         doc.sectors = vec![sector];
         let name = path
             .file_name()

@@ -56,6 +56,14 @@ impl QueryWord {
         &self.norm[u.start..u.end]
     }
 
+    /// The separators before the first unit and after the last one.
+    pub fn edges(&self) -> (&str, &str) {
+        match (self.units.first(), self.units.last()) {
+            (Some(first), Some(last)) => (&self.norm[..first.start], &self.norm[last.end..]),
+            _ => ("", ""),
+        }
+    }
+
     /// The pieces of the word between separators, as the highlighter looks for them.
     pub fn segments(&self) -> Vec<&str> {
         let mut out = Vec::new();

@@ -33,6 +33,10 @@ struct Match {
 struct Needle {
     segments: Vec<String>,
     first: memmem::Finder<'static>,
+    /// Punctuation the word starts or ends with (the `)` of `刑法修正案(十一)`): not
+    /// searched, but marked too where the text has it.
+    head: String,
+    tail: String,
 }
 
 /// The query words to mark.
@@ -47,7 +51,13 @@ impl Highlighter {
             .filter_map(|w| {
                 let segments: Vec<String> = w.segments().into_iter().map(str::to_owned).collect();
                 let first = memmem::Finder::new(segments.first()?.as_bytes()).into_owned();
-                Some(Needle { segments, first })
+                let (head, tail) = w.edges();
+                Some(Needle {
+                    segments,
+                    first,
+                    head: head.to_owned(),
+                    tail: tail.to_owned(),
+                })
             })
             .collect();
         Highlighter { needles }
@@ -176,8 +186,15 @@ impl Highlighter {
                     cursor += skipped + seg.len();
                 }
                 if ok && !ends_inside_run(norm, cursor) {
+                    let mut start = pos;
+                    if !needle.head.is_empty() && norm[..pos].ends_with(needle.head.as_str()) {
+                        start -= needle.head.len();
+                    }
+                    if norm[cursor..].starts_with(needle.tail.as_str()) {
+                        cursor += needle.tail.len();
+                    }
                     out.push(Match {
-                        start: pos,
+                        start,
                         end: cursor,
                         needle: k,
                     });
@@ -343,7 +360,7 @@ mod tests {
         let h = hl("刑法修正案(十一)");
         assert_eq!(
             h.highlight("《刑法修正案（十一）》"),
-            "《<mark>刑法修正案（十一</mark>）》"
+            "《<mark>刑法修正案（十一）</mark>》"
         );
         let h = hl("2023");
         assert_eq!(
