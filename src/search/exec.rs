@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use super::doc::CueDoc;
@@ -14,6 +14,7 @@ use super::index::SearchIndex;
 use super::query;
 use super::request::{CueHit, Hit, SearchRequest, SearchResults, SortOrder, Suggestion};
 use super::snippet::Highlighter;
+use super::stored::text;
 use super::{QueryError, SearchError};
 
 /// Deepest result reachable by paging; deeper pages are empty (the total is still given).
@@ -233,13 +234,10 @@ impl SearchIndex {
         score: f32,
         highlighter: &Highlighter,
     ) -> Result<Hit, SearchError> {
-        let f = &self.fields;
-        let doc: TantivyDocument = searcher.doc(address)?;
-        let title = text(&doc, f.title);
-        let kind = text(&doc, f.kind);
+        let doc = self.stored.get(searcher, &self.fields, address)?;
         let mut cues = Vec::new();
-        if kind == "video" && !highlighter.is_empty() {
-            let all: Vec<CueDoc> = serde_json::from_str(&text(&doc, f.cues)).unwrap_or_default();
+        if doc.kind == "video" && !highlighter.is_empty() {
+            let all: Vec<CueDoc> = serde_json::from_str(&doc.cues).unwrap_or_default();
             for cue in all {
                 if cues.len() == MAX_CUES {
                     break;
@@ -254,26 +252,15 @@ impl SearchIndex {
             }
         }
         Ok(Hit {
-            id: text(&doc, f.id),
-            title_html: highlighter.highlight(&title),
-            snippet: highlighter.snippet(
-                &text(&doc, f.summary),
-                doc.get_first(f.body)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default(),
-            ),
-            title,
-            kind,
-            year: doc
-                .get_first(f.year)
-                .and_then(|v| v.as_i64())
-                .and_then(|y| i32::try_from(y).ok()),
-            sectors: doc
-                .get_all(f.sector)
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect(),
-            access: text(&doc, f.access),
-            status: text(&doc, f.status),
+            id: doc.id.clone(),
+            title_html: highlighter.highlight(&doc.title),
+            snippet: highlighter.snippet(&doc.summary, &doc.body),
+            title: doc.title.clone(),
+            kind: doc.kind.clone(),
+            year: doc.year,
+            sectors: doc.sectors.clone(),
+            access: doc.access.clone(),
+            status: doc.status.clone(),
             cues,
             score,
         })
@@ -297,11 +284,4 @@ fn id_of(searcher: &Searcher, address: DocAddress) -> tantivy::Result<String> {
         column.ord_to_str(ord, &mut id)?;
     }
     Ok(id)
-}
-
-fn text(doc: &TantivyDocument, field: Field) -> String {
-    doc.get_first(field)
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-        .to_owned()
 }

@@ -17,7 +17,9 @@ use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Tant
 use super::SearchError;
 use super::analyzer;
 use super::doc::SearchDoc;
+use super::normalize;
 use super::schema::{self, Fields};
+use super::stored::DocCache;
 
 /// Indexing threads: the target machine has two cores, and the server keeps serving while
 /// it rebuilds.
@@ -33,6 +35,7 @@ pub struct SearchIndex {
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
     writer: Mutex<Option<IndexWriter>>,
+    pub(crate) stored: DocCache,
     applied_seq: AtomicI64,
     version: String,
 }
@@ -123,6 +126,7 @@ impl SearchIndex {
         analyzer::register(&index);
         // Build the segmenter now rather than in the first request.
         let _ = analyzer::jieba();
+        normalize::warm_spellings();
         // Reloads on our own commits are explicit (immediate); the watch picks up merges
         // and commits made by another process.
         let reader = index
@@ -134,6 +138,7 @@ impl SearchIndex {
             reader,
             fields,
             writer: Mutex::new(None),
+            stored: DocCache::default(),
             applied_seq: AtomicI64::new(seq),
             version,
         })

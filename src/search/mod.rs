@@ -26,6 +26,7 @@ mod query;
 mod request;
 mod schema;
 mod snippet;
+mod stored;
 #[cfg(test)]
 mod tests;
 

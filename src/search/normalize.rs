@@ -6,6 +6,8 @@
 //! one character at a time so that a normalised position can be mapped back to the
 //! original text for snippets; index and query both use this function, so they agree.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use unicode_normalization::UnicodeNormalization;
@@ -44,6 +46,21 @@ impl Mapped {
     pub fn original(&self, norm: usize) -> usize {
         let i = self.map.partition_point(|&(n, _)| (n as usize) < norm);
         self.map.get(i).map_or(0, |&(_, o)| o as usize)
+    }
+
+    /// The original byte offset just past the character that produced the normalised
+    /// character ending at `norm`: a match ending inside an expansion (the `一` of `㈠`)
+    /// ends after the whole original character.
+    pub fn original_end(&self, norm: usize) -> usize {
+        let i = self.map.partition_point(|&(n, _)| (n as usize) < norm);
+        let Some(&(_, o)) = i.checked_sub(1).and_then(|k| self.map.get(k)) else {
+            return self.original(norm);
+        };
+        self.map[i..]
+            .iter()
+            .map(|&(_, e)| e as usize)
+            .find(|&e| e > o as usize)
+            .unwrap_or(o as usize)
     }
 }
 
@@ -132,6 +149,85 @@ fn push_char(c: char, out: &mut String) -> bool {
         out.push_str(&converted);
     }
     false
+}
+
+/// Contextual characters' conversions that only happen next to certain neighbours
+/// (`fast2s`'s special cases), besides the character itself and its plain conversion.
+const CONTEXTUAL_SPECIAL: [(char, char); 7] = [
+    ('藉', '借'),
+    ('著', '着'),
+    ('苧', '苎'),
+    ('闔', '合'),
+    ('鍾', '锺'),
+    ('讎', '雠'),
+    ('畫', '划'),
+];
+
+/// The raw characters that normalise to a given one: alone ([`Spellings::single`]), or as
+/// part of several ([`Spellings::expanding`], like ① for `1` or ㈠ for `一`).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Spellings {
+    /// `target` itself first.
+    pub single: Vec<char>,
+    pub expanding: Vec<char>,
+}
+
+/// How `target` (a normalised character) can be written in raw text. Snippets look for
+/// these with a byte search and normalise only the lines that have one.
+pub(crate) fn spellings(target: char) -> Cow<'static, Spellings> {
+    static SPELLINGS: OnceLock<HashMap<char, Spellings>> = OnceLock::new();
+    match SPELLINGS.get_or_init(build_spellings).get(&target) {
+        Some(found) => Cow::Borrowed(found),
+        None => Cow::Owned(Spellings {
+            single: vec![target],
+            expanding: Vec::new(),
+        }),
+    }
+}
+
+/// Builds the spellings table once for the process (about 0.1 s).
+pub(crate) fn warm_spellings() {
+    let _ = spellings('a');
+}
+
+fn build_spellings() -> HashMap<char, Spellings> {
+    let mut table: HashMap<char, Spellings> = HashMap::new();
+    let mut one = String::new();
+    let mut record = |from: char, to: &str| {
+        let single = to.chars().count() == 1;
+        for t in to.chars().filter(|&t| t != from) {
+            let entry = table.entry(t).or_insert_with(|| Spellings {
+                single: vec![t],
+                expanding: Vec::new(),
+            });
+            let list = if single {
+                &mut entry.single
+            } else {
+                &mut entry.expanding
+            };
+            if !list.contains(&from) {
+                list.push(from);
+            }
+        }
+    };
+    for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+        if CONTEXTUAL.contains(c) {
+            record(c, &fast2s::convert(&c.to_string()));
+            for &(_, special) in CONTEXTUAL_SPECIAL.iter().filter(|(from, _)| *from == c) {
+                record(c, &special.to_string());
+            }
+            continue;
+        }
+        one.clear();
+        push_char(c, &mut one);
+        if !one.starts_with(c) || one.len() != c.len_utf8() {
+            // A text with a contextual character is converted once more as a whole.
+            let again = fast2s::convert(&one);
+            record(c, &one);
+            record(c, &again);
+        }
+    }
+    table
 }
 
 /// NFKC, lower case and brackets for one character.
@@ -279,6 +375,38 @@ mod tests {
         assert_eq!(normalize("看著"), "看着", "contextual conversion");
         assert_eq!(normalize("①㈱ﬁ"), "1(株)fi", "multi-character NFKC");
         assert_eq!(normalize("ΣΑΣ"), "σασ");
+    }
+
+    #[test]
+    fn spellings_are_every_raw_form_of_a_character() {
+        for (target, raw) in [
+            ('贿', '賄'),
+            ('(', '〔'),
+            ('(', '（'),
+            ('2', '２'),
+            ('a', 'Ａ'),
+        ] {
+            assert!(spellings(target).single.contains(&raw), "{raw} → {target}");
+            assert_eq!(normalize(&raw.to_string()), target.to_string());
+        }
+        assert!(spellings('1').expanding.contains(&'①') || spellings('1').single.contains(&'①'));
+        assert!(spellings('一').expanding.contains(&'㈠'));
+        assert!(
+            spellings('着').single.contains(&'著'),
+            "contextual conversion"
+        );
+        assert_eq!(
+            spellings('贿').single[0],
+            '贿',
+            "the character itself first"
+        );
+        assert_eq!(spellings('\u{E000}').single, ['\u{E000}']);
+        let all = spellings('贪');
+        assert!(
+            all.single
+                .iter()
+                .all(|&c| normalize(&c.to_string()) == "贪")
+        );
     }
 
     #[test]

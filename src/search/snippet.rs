@@ -5,7 +5,8 @@
 //! gives odd fragments, so passages are chosen here: the window of about
 //! [`SNIPPET_CHARS`] characters with the most distinct query words, then the most matches.
 
-use memchr::memmem;
+use aho_corasick::{AhoCorasick, Input, MatchKind, Span, packed};
+use memchr::{memchr, memmem, memrchr};
 
 use super::normalize::{self, CharClass, class, normalize, normalize_into, normalize_mapped};
 use super::query::QueryWord;
@@ -42,6 +43,9 @@ struct Needle {
 /// The query words to mark.
 pub(crate) struct Highlighter {
     needles: Vec<Needle>,
+    /// Finds the raw spellings of a segment of every word ([`raw_patterns`]): a line
+    /// without one cannot match, so it is not normalised.
+    probe: Option<Probe>,
 }
 
 impl Highlighter {
@@ -59,8 +63,27 @@ impl Highlighter {
                     tail: tail.to_owned(),
                 })
             })
-            .collect();
-        Highlighter { needles }
+            .collect::<Vec<Needle>>();
+        let mut patterns: Vec<String> = Vec::new();
+        for needle in &needles {
+            // Every segment of a word is in a matching line, so the one with the fewest
+            // raw spellings is the sharpest filter (中组发 rather than 2023).
+            let Some(sharpest) = needle
+                .segments
+                .iter()
+                .map(|segment| raw_patterns(segment))
+                .min_by_key(Vec::len)
+            else {
+                continue;
+            };
+            for pattern in sharpest {
+                if !patterns.contains(&pattern) {
+                    patterns.push(pattern);
+                }
+            }
+        }
+        let probe = Probe::new(&patterns);
+        Highlighter { needles, probe }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -69,6 +92,13 @@ impl Highlighter {
 
     /// Whether any query word occurs in `text` (raw).
     pub fn matches(&self, text: &str) -> bool {
+        if self
+            .probe
+            .as_ref()
+            .is_some_and(|p| p.find(text, 0).is_none())
+        {
+            return false;
+        }
         let norm = normalize(text);
         let mut found = Vec::new();
         self.find(&norm, &mut found);
@@ -88,16 +118,16 @@ impl Highlighter {
     }
 
     /// The best passage of `summary` and `body` as HTML, or their beginning if no query
-    /// word occurs in them. At most [`MAX_SCAN_BYTES`] are scanned, and at most
-    /// [`SCAN_AFTER_MATCH_BYTES`] after the first match, which bounds the cost of a hit on a
-    /// long law.
+    /// word occurs in them. Only lines holding a spelling of some word's first character
+    /// are normalised and searched; none beyond [`MAX_SCAN_BYTES`], nor more than
+    /// [`SCAN_AFTER_MATCH_BYTES`] after the first match, which bounds the cost of a hit on
+    /// a long law.
     pub fn snippet(&self, summary: &str, body: &str) -> String {
-        if self.needles.is_empty() {
+        let Some(probe) = &self.probe else {
             return lead(summary, body);
-        }
+        };
         // (score, text, line range, window start in normalised line bytes)
         let mut best: Option<(u64, usize, (usize, usize), usize)> = None;
-        let mut scanned = 0usize;
         let mut found = Vec::new();
         let mut norm = String::new();
         let all = if self.needles.len() >= 64 {
@@ -106,19 +136,17 @@ impl Highlighter {
             (1u64 << self.needles.len()) - 1
         };
         let mut limit = MAX_SCAN_BYTES;
+        let mut passed = 0usize;
         'texts: for (t, text) in [summary, body].into_iter().enumerate() {
-            let mut at = 0usize;
-            for line in text.split('\n') {
-                let range = (at, at + line.len());
-                at += line.len() + 1;
-                scanned += line.len() + 1;
-                if scanned > limit {
+            let mut cursor = 0usize;
+            while let Some(hit) = probe.find(text, cursor) {
+                let from = memrchr(b'\n', &text.as_bytes()[..hit]).map_or(0, |i| i + 1);
+                let to = memchr(b'\n', &text.as_bytes()[hit..]).map_or(text.len(), |i| hit + i);
+                cursor = (to + 1).min(text.len());
+                if passed + to > limit {
                     break 'texts;
                 }
-                if line.trim().is_empty() {
-                    continue;
-                }
-                normalize_into(line, &mut norm);
+                normalize_into(&text[from..to], &mut norm);
                 found.clear();
                 self.find(&norm, &mut found);
                 if found.is_empty() {
@@ -127,15 +155,16 @@ impl Highlighter {
                 found.sort_by_key(|m| m.start);
                 let (score, mask, start) = best_window(&found);
                 if best.is_none() {
-                    limit = limit.min(scanned + SCAN_AFTER_MATCH_BYTES);
+                    limit = limit.min(passed + to + SCAN_AFTER_MATCH_BYTES);
                 }
                 if best.is_none_or(|(s, ..)| score > s) {
-                    best = Some((score, t, range, start));
+                    best = Some((score, t, (from, to), start));
                 }
                 if mask == all {
                     break 'texts;
                 }
             }
+            passed += text.len() + 1;
         }
         let Some((_, t, (from, to), start)) = best else {
             return lead(summary, body);
@@ -204,6 +233,91 @@ impl Highlighter {
     }
 }
 
+/// Most raw spellings of one segment spelled out in full; beyond, only its first character.
+const MAX_SPELLED_SEGMENTS: usize = 32;
+
+/// Byte strings of which raw text must hold one where its normalised form holds
+/// `segment` (normalised). Normalisation maps each raw character to one or more characters
+/// on its own, so a raw occurrence is either a sequence of one-to-one spellings of the
+/// segment's characters, or involves a character that expands to several (①, ㈠), which
+/// is a pattern of its own.
+fn raw_patterns(segment: &str) -> Vec<String> {
+    let mut expanding: Vec<String> = Vec::new();
+    let mut one_to_one: Vec<Vec<char>> = Vec::new();
+    for t in segment.chars() {
+        let spellings = normalize::spellings(t);
+        for c in &spellings.expanding {
+            let c = c.to_string();
+            if !expanding.contains(&c) {
+                expanding.push(c);
+            }
+        }
+        one_to_one.push(spellings.single.clone());
+    }
+    let combinations = one_to_one
+        .iter()
+        .try_fold(1usize, |n, s| n.checked_mul(s.len()))
+        .unwrap_or(usize::MAX);
+    if combinations > MAX_SPELLED_SEGMENTS {
+        one_to_one.truncate(1);
+    }
+    let mut spelled = vec![String::new()];
+    for singles in &one_to_one {
+        spelled = spelled
+            .iter()
+            .flat_map(|prefix| {
+                singles.iter().map(move |c| {
+                    let mut s = prefix.clone();
+                    s.push(*c);
+                    s
+                })
+            })
+            .collect();
+    }
+    spelled.retain(|s| !s.is_empty());
+    spelled.extend(expanding);
+    spelled
+}
+
+/// Finds the next place where a line may hold a query word.
+enum Probe {
+    /// SIMD (Teddy) over the first bytes of each pattern: a CJK character's three bytes
+    /// make a selective fingerprint.
+    Packed(packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl Probe {
+    fn new(patterns: &[String]) -> Option<Probe> {
+        if patterns.is_empty() {
+            return None;
+        }
+        if let Some(searcher) = packed::Config::new()
+            .match_kind(packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(patterns)
+            .build()
+        {
+            return Some(Probe::Packed(searcher));
+        }
+        // Building fails only for absurd pattern sets; every line is then searched.
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(patterns)
+            .ok()
+            .map(Probe::Automaton)
+    }
+
+    /// Start of the first pattern occurrence in `text[from..]`.
+    fn find(&self, text: &str, from: usize) -> Option<usize> {
+        match self {
+            Probe::Packed(s) => s.find_in(text, Span::from(from..text.len())),
+            Probe::Automaton(a) => a.find(Input::new(text).span(from..text.len())),
+        }
+        .map(|m| m.start())
+    }
+}
+
 /// A match must not cut a run of letters/digits, which the index treats as one unit.
 fn starts_inside_run(norm: &str, pos: usize) -> bool {
     let before = norm[..pos].chars().next_back();
@@ -248,7 +362,7 @@ fn best_window(found: &[Match]) -> (u64, u64, usize) {
 fn to_original(mapped: &normalize::Mapped, found: &[Match]) -> Vec<(usize, usize)> {
     let mut marks: Vec<(usize, usize)> = found
         .iter()
-        .map(|m| (mapped.original(m.start), mapped.original(m.end)))
+        .map(|m| (mapped.original(m.start), mapped.original_end(m.end)))
         .filter(|(s, e)| e > s)
         .collect();
     marks.sort_unstable();
@@ -383,6 +497,26 @@ mod tests {
         assert!(s.contains("<mark>月饼</mark>"), "{s}");
         assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
         assert!(s.chars().count() < SNIPPET_CHARS + 40, "{s}");
+    }
+
+    #[test]
+    fn raw_patterns_cover_traditional_full_width_and_expanding_forms() {
+        let p = raw_patterns("贪污");
+        assert!(
+            p.contains(&"贪污".to_owned()) && p.contains(&"貪污".to_owned()),
+            "{p:?}"
+        );
+        let p = raw_patterns("2023");
+        assert!(p.iter().any(|s| s.starts_with('２')), "{p:?}");
+        assert!(raw_patterns("1").contains(&"①".to_owned()));
+        let h = hl("一");
+        let s = h.snippet("", "前言\n㈠ 不相干\n");
+        assert!(s.contains("<mark>㈠</mark>"), "{s}");
+        let h = hl("贪污");
+        assert!(
+            h.snippet("", "前言\n其貪污行为\n")
+                .contains("<mark>貪污</mark>")
+        );
     }
 
     #[test]

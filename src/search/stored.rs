@@ -1,0 +1,207 @@
+//! The stored fields a hit shows, with a bounded cache of recently shown documents.
+//!
+//! Loading a stored document from tantivy decompresses and UTF-8-checks all of it, and a
+//! law's full text is up to 300 KB: for popular results that was most of a search's cost.
+//! A segment's documents never change, so a (segment, doc) key stays valid until the
+//! segment is merged away, after which its entries simply age out of the cache.
+
+use std::sync::{Arc, Mutex};
+
+use lru::LruCache;
+use tantivy::index::SegmentId;
+use tantivy::schema::{Field, Value};
+use tantivy::{DocAddress, DocId, Searcher, TantivyDocument};
+
+use super::schema::Fields;
+
+/// Text bytes kept in the cache, over all its documents.
+pub(crate) const DOC_CACHE_BYTES: usize = 64 * 1024 * 1024;
+/// Counted per document besides its texts (the entry, the strings' headers).
+const ENTRY_OVERHEAD: usize = 256;
+
+/// What a hit shows of a resource, as stored in the index.
+#[derive(Debug, Default)]
+pub(crate) struct StoredHit {
+    pub id: String,
+    pub title: String,
+    pub kind: String,
+    pub summary: String,
+    pub body: String,
+    /// The video's cues as JSON (parsed only when a hit needs them).
+    pub cues: String,
+    pub year: Option<i32>,
+    pub sectors: Vec<String>,
+    pub access: String,
+    pub status: String,
+}
+
+impl StoredHit {
+    fn from_doc(doc: &TantivyDocument, f: &Fields) -> Self {
+        StoredHit {
+            id: text(doc, f.id),
+            title: text(doc, f.title),
+            kind: text(doc, f.kind),
+            summary: text(doc, f.summary),
+            body: text(doc, f.body),
+            cues: text(doc, f.cues),
+            year: doc
+                .get_first(f.year)
+                .and_then(|v| v.as_i64())
+                .and_then(|y| i32::try_from(y).ok()),
+            sectors: doc
+                .get_all(f.sector)
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            access: text(doc, f.access),
+            status: text(doc, f.status),
+        }
+    }
+
+    fn weight(&self) -> usize {
+        ENTRY_OVERHEAD
+            + [
+                &self.id,
+                &self.title,
+                &self.kind,
+                &self.summary,
+                &self.body,
+                &self.cues,
+                &self.access,
+                &self.status,
+            ]
+            .iter()
+            .map(|s| s.len())
+            .sum::<usize>()
+            + self.sectors.iter().map(String::len).sum::<usize>()
+    }
+}
+
+/// Recently shown documents, least recently used evicted first, bounded in bytes.
+pub(crate) struct DocCache {
+    inner: Mutex<Lru>,
+    capacity_bytes: usize,
+}
+
+struct Lru {
+    entries: LruCache<(SegmentId, DocId), Arc<StoredHit>>,
+    bytes: usize,
+}
+
+impl DocCache {
+    pub fn new(capacity_bytes: usize) -> Self {
+        DocCache {
+            inner: Mutex::new(Lru {
+                entries: LruCache::unbounded(),
+                bytes: 0,
+            }),
+            capacity_bytes,
+        }
+    }
+
+    /// The stored fields of the document at `address`, from the cache or the index.
+    pub fn get(
+        &self,
+        searcher: &Searcher,
+        fields: &Fields,
+        address: DocAddress,
+    ) -> tantivy::Result<Arc<StoredHit>> {
+        let key = (
+            searcher.segment_reader(address.segment_ord).segment_id(),
+            address.doc_id,
+        );
+        if let Some(hit) = self.lock().entries.get(&key) {
+            return Ok(Arc::clone(hit));
+        }
+        // Loaded outside the lock: two requests may load the same document at once, which
+        // costs a little work and no harm.
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let hit = Arc::new(StoredHit::from_doc(&doc, fields));
+        let weight = hit.weight();
+        if weight <= self.capacity_bytes / 4 {
+            let mut lru = self.lock();
+            if let Some(old) = lru.entries.put(key, Arc::clone(&hit)) {
+                lru.bytes -= old.weight();
+            }
+            lru.bytes += weight;
+            while lru.bytes > self.capacity_bytes {
+                match lru.entries.pop_lru() {
+                    Some((_, old)) => lru.bytes -= old.weight(),
+                    None => break,
+                }
+            }
+        }
+        Ok(hit)
+    }
+
+    /// Bytes held now.
+    #[cfg(test)]
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Lru> {
+        // The cache holds no invariant a panicking holder could break beyond a wrong byte
+        // count, so a poisoned lock is still used.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Default for DocCache {
+    fn default() -> Self {
+        DocCache::new(DOC_CACHE_BYTES)
+    }
+}
+
+/// A stored text field's first value, or empty.
+pub(crate) fn text(doc: &TantivyDocument, field: Field) -> String {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::{SearchDoc, SearchIndex};
+
+    fn doc(id: &str, body_len: usize) -> SearchDoc {
+        SearchDoc {
+            id: id.into(),
+            kind: "case".into(),
+            title: format!("通报{id}"),
+            status: "published".into(),
+            access: "open".into(),
+            body: "案".repeat(body_len / 3),
+            ..SearchDoc::default()
+        }
+    }
+
+    #[test]
+    fn keeps_under_its_byte_bound_and_answers_the_same() -> anyhow::Result<()> {
+        let index = SearchIndex::open_in_ram()?;
+        index.apply(
+            (0..20).map(|i| doc(&format!("r{i}"), 3000)).collect(),
+            &[],
+            1,
+        )?;
+        let searcher = index.reader.searcher();
+        let cache = DocCache::new(4 * (3000 + ENTRY_OVERHEAD + 64));
+        let mut ids = Vec::new();
+        for segment_ord in 0..searcher.segment_readers().len() as u32 {
+            for doc_id in 0..searcher.segment_reader(segment_ord).max_doc() {
+                let address = DocAddress::new(segment_ord, doc_id);
+                let first = cache.get(&searcher, &index.fields, address)?;
+                let again = cache.get(&searcher, &index.fields, address)?;
+                assert_eq!(first.id, again.id);
+                assert_eq!(first.body.len(), 3000);
+                assert!(cache.bytes() <= 4 * (3000 + ENTRY_OVERHEAD + 64));
+                ids.push(first.id.clone());
+            }
+        }
+        ids.sort();
+        assert_eq!(ids.len(), 20);
+        assert!(cache.bytes() > 0);
+        Ok(())
+    }
+}
