@@ -58,6 +58,13 @@ impl AppState {
             tracing::info!(removed, "removed files that no catalogue row references");
         }
         let opened = SearchIndex::open(&settings.data.index())?;
+        if let Some(mib) = std::env::var("JINGSHI_SEARCH_CACHE_MB")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+        {
+            // Benchmarks of the uncached path set 0.
+            opened.index.set_result_cache_bytes(mib * 1024 * 1024);
+        }
         let limits = Limits::default();
         Ok(Self {
             uploads: Arc::new(Semaphore::new(limits.max_uploads)),

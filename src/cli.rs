@@ -253,9 +253,12 @@ fn reindex(data: DataDir) -> anyhow::Result<()> {
         other => other.into(),
     })?;
     bar.finish_and_clear();
+    // Leave a compact index: the server would otherwise start with the merges unfinished.
+    opened.index.wait_for_merges()?;
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "索引重建完成：{total} 个资源，用时 {seconds:.1} 秒（{:.0} 个/秒）",
+        "索引重建完成：{total} 个资源，{} 个段，用时 {seconds:.1} 秒（{:.0} 个/秒）",
+        opened.index.segment_count(),
         total as f64 / seconds.max(1e-9)
     );
     Ok(())

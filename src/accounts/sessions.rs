@@ -55,20 +55,20 @@ pub fn random_secret() -> String {
 
 /// Loads a user with roles and unit.
 pub fn load_user(conn: &Connection, user_id: i64) -> Result<Option<SessionUser>, AccountError> {
+    // Cached statements: this runs on every signed-in request.
     let row = conn
-        .query_row(
+        .prepare_cached(
             "SELECT u.username, u.unit_code, n.name, n.sector FROM users u
              LEFT JOIN units n ON n.code = u.unit_code WHERE u.id = ?1 AND u.active = 1",
-            [user_id],
-            |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, Option<String>>(1)?,
-                    row.get::<_, Option<String>>(2)?,
-                    row.get::<_, Option<String>>(3)?,
-                ))
-            },
-        )
+        )?
+        .query_row([user_id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, Option<String>>(1)?,
+                row.get::<_, Option<String>>(2)?,
+                row.get::<_, Option<String>>(3)?,
+            ))
+        })
         .optional()?;
     let Some((username, unit, unit_name, unit_sector)) = row else {
         return Ok(None);
@@ -122,8 +122,10 @@ pub fn lookup_session(
 ) -> Result<Option<SessionUser>, AccountError> {
     let hash = token_hash(token);
     let row = conn
-        .query_row(
+        .prepare_cached(
             "SELECT user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE token_hash = ?1",
+        )?
+        .query_row(
             [&hash],
             |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?, row.get::<_, i64>(3)?)),
         )

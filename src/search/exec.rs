@@ -1,6 +1,7 @@
 //! Running searches and suggestions against the current searcher.
 
 use std::ops::Bound;
+use std::sync::Arc;
 use std::time::Instant;
 
 use tantivy::collector::TopDocs;
@@ -8,6 +9,7 @@ use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
+use super::cache::Weigh;
 use super::doc::CueDoc;
 use super::facets::{FacetCollector, FacetFruit};
 use super::index::SearchIndex;
@@ -32,6 +34,26 @@ impl SearchIndex {
     /// all matches. An empty query lists everything that passes the filters, newest first.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
         let started = Instant::now();
+        let searcher = self.reader.searcher();
+        // A searcher generation never changes, so its answers can be kept until the next
+        // commit or merge makes a new one.
+        let key = (searcher.generation().generation_id(), req.clone());
+        if let Some(cached) = self.results.get(&key) {
+            let mut results = SearchResults::clone(&cached);
+            results.took_ms = started.elapsed().as_secs_f64() * 1000.0;
+            return Ok(results);
+        }
+        let results = self.search_uncached(&searcher, req, started)?;
+        self.results.insert(key, Arc::new(results.clone()));
+        Ok(results)
+    }
+
+    fn search_uncached(
+        &self,
+        searcher: &Searcher,
+        req: &SearchRequest,
+        started: Instant,
+    ) -> Result<SearchResults, SearchError> {
         let parsed = query::parse(&req.q)?;
         if let (Some(from), Some(to)) = (req.year_from, req.year_to)
             && from > to
@@ -47,13 +69,12 @@ impl SearchIndex {
             other => other,
         };
 
-        let searcher = self.reader.searcher();
         let and = query::and_query(&self.fields, &parsed, &filters);
-        let (mut top, mut fruit) = self.collect(&searcher, &*and, sort, offset, per_page)?;
+        let (mut top, mut fruit) = self.collect(searcher, &*and, sort, offset, per_page)?;
         let mut fallback = false;
         if fruit.total == 0 && !parsed.include.is_empty() {
             let or = query::or_query(&self.fields, &parsed, &filters);
-            let (or_top, or_fruit) = self.collect(&searcher, &*or, sort, offset, per_page)?;
+            let (or_top, or_fruit) = self.collect(searcher, &*or, sort, offset, per_page)?;
             if or_fruit.total > 0 {
                 (top, fruit, fallback) = (or_top, or_fruit, true);
             }
@@ -66,7 +87,7 @@ impl SearchIndex {
         };
         let hits = top
             .into_iter()
-            .map(|(score, address)| self.hit(&searcher, address, score, &highlighter))
+            .map(|(score, address)| self.hit(searcher, address, score, &highlighter))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(SearchResults {
             total: fruit.total,
@@ -284,4 +305,32 @@ fn id_of(searcher: &Searcher, address: DocAddress) -> tantivy::Result<String> {
         column.ord_to_str(ord, &mut id)?;
     }
     Ok(id)
+}
+
+impl Weigh for SearchResults {
+    fn weight(&self) -> usize {
+        let hits: usize = self
+            .hits
+            .iter()
+            .map(|h| {
+                h.id.len()
+                    + h.title.len()
+                    + h.title_html.len()
+                    + h.snippet.len()
+                    + h.cues.iter().map(|c| c.text.len() + 64).sum::<usize>()
+                    + 256
+            })
+            .sum();
+        let facets = [
+            &self.facets.kind,
+            &self.facets.sector,
+            &self.facets.violation,
+            &self.facets.year,
+            &self.facets.access,
+        ]
+        .iter()
+        .map(|m| m.keys().map(|k| k.len() + 64).sum::<usize>())
+        .sum::<usize>();
+        512 + hits + facets
+    }
 }

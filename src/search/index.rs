@@ -16,14 +16,18 @@ use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Tant
 
 use super::SearchError;
 use super::analyzer;
+use super::cache::WeightedLru;
 use super::doc::SearchDoc;
 use super::normalize;
+use super::request::{SearchRequest, SearchResults};
 use super::schema::{self, Fields};
 use super::stored::DocCache;
 
 /// Indexing threads: the target machine has two cores, and the server keeps serving while
 /// it rebuilds.
 const MAX_WRITER_THREADS: usize = 2;
+/// Bytes of recent search answers kept (see [`SearchIndex::set_result_cache_bytes`]).
+pub const RESULT_CACHE_BYTES: usize = 16 * 1024 * 1024;
 /// Indexing memory per thread; larger means fewer segments to merge.
 const WRITER_BUDGET_PER_THREAD: usize = 96 * 1024 * 1024;
 
@@ -36,6 +40,8 @@ pub struct SearchIndex {
     pub(crate) fields: Fields,
     writer: Mutex<Option<IndexWriter>>,
     pub(crate) stored: DocCache,
+    /// Recent answers of the current searcher generation.
+    pub(crate) results: WeightedLru<(u64, SearchRequest), SearchResults>,
     applied_seq: AtomicI64,
     version: String,
 }
@@ -139,9 +145,16 @@ impl SearchIndex {
             fields,
             writer: Mutex::new(None),
             stored: DocCache::default(),
+            results: WeightedLru::new(RESULT_CACHE_BYTES),
             applied_seq: AtomicI64::new(seq),
             version,
         })
+    }
+
+    /// Sets the bytes of recent answers kept; 0 turns the answer cache off (benchmarks of
+    /// the uncached path).
+    pub fn set_result_cache_bytes(&self, bytes: usize) {
+        self.results.set_capacity(bytes);
     }
 
     /// The last catalogue change sequence number whose effects are in the index.

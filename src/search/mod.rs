@@ -15,6 +15,7 @@
 //! instead (`fallback`). Snippets and cue hits are cut here, from the stored texts.
 
 mod analyzer;
+mod cache;
 mod doc;
 mod error;
 mod exec;

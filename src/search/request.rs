@@ -13,7 +13,9 @@ pub const MAX_PER_PAGE: usize = 100;
 /// Page size when none is given.
 pub const DEFAULT_PER_PAGE: usize = 20;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SortOrder {
     /// Best match first (newest first for an empty query).
@@ -39,7 +41,7 @@ impl FromStr for SortOrder {
 }
 
 /// A search as the web layer passes it on. Empty strings in the filters mean "no filter".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct SearchRequest {
     pub q: String,

@@ -5,13 +5,13 @@
 //! A segment's documents never change, so a (segment, doc) key stays valid until the
 //! segment is merged away, after which its entries simply age out of the cache.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use lru::LruCache;
 use tantivy::index::SegmentId;
 use tantivy::schema::{Field, Value};
 use tantivy::{DocAddress, DocId, Searcher, TantivyDocument};
 
+use super::cache::{Weigh, WeightedLru};
 use super::schema::Fields;
 
 /// Text bytes kept in the cache, over all its documents.
@@ -56,7 +56,9 @@ impl StoredHit {
             status: text(doc, f.status),
         }
     }
+}
 
+impl Weigh for StoredHit {
     fn weight(&self) -> usize {
         ENTRY_OVERHEAD
             + [
@@ -78,23 +80,13 @@ impl StoredHit {
 
 /// Recently shown documents, least recently used evicted first, bounded in bytes.
 pub(crate) struct DocCache {
-    inner: Mutex<Lru>,
-    capacity_bytes: usize,
-}
-
-struct Lru {
-    entries: LruCache<(SegmentId, DocId), Arc<StoredHit>>,
-    bytes: usize,
+    lru: WeightedLru<(SegmentId, DocId), StoredHit>,
 }
 
 impl DocCache {
     pub fn new(capacity_bytes: usize) -> Self {
         DocCache {
-            inner: Mutex::new(Lru {
-                entries: LruCache::unbounded(),
-                bytes: 0,
-            }),
-            capacity_bytes,
+            lru: WeightedLru::new(capacity_bytes),
         }
     }
 
@@ -109,40 +101,20 @@ impl DocCache {
             searcher.segment_reader(address.segment_ord).segment_id(),
             address.doc_id,
         );
-        if let Some(hit) = self.lock().entries.get(&key) {
-            return Ok(Arc::clone(hit));
+        if let Some(hit) = self.lru.get(&key) {
+            return Ok(hit);
         }
         // Loaded outside the lock: two requests may load the same document at once, which
         // costs a little work and no harm.
         let doc: TantivyDocument = searcher.doc(address)?;
         let hit = Arc::new(StoredHit::from_doc(&doc, fields));
-        let weight = hit.weight();
-        if weight <= self.capacity_bytes / 4 {
-            let mut lru = self.lock();
-            if let Some(old) = lru.entries.put(key, Arc::clone(&hit)) {
-                lru.bytes -= old.weight();
-            }
-            lru.bytes += weight;
-            while lru.bytes > self.capacity_bytes {
-                match lru.entries.pop_lru() {
-                    Some((_, old)) => lru.bytes -= old.weight(),
-                    None => break,
-                }
-            }
-        }
+        self.lru.insert(key, Arc::clone(&hit));
         Ok(hit)
     }
 
-    /// Bytes held now.
     #[cfg(test)]
     pub fn bytes(&self) -> usize {
-        self.lock().bytes
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Lru> {
-        // The cache holds no invariant a panicking holder could break beyond a wrong byte
-        // count, so a poisoned lock is still used.
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+        self.lru.bytes()
     }
 }
 

@@ -610,3 +610,42 @@ fn and_and_exclusion_agree_with_a_substring_scan() {
         }
     }
 }
+
+#[test]
+fn a_cached_answer_never_outlives_the_change_that_makes_it_stale() {
+    let index = index_of(vec![doc(
+        "x",
+        "case",
+        "某处长挪用公款案",
+        "挪用公款用于个人消费。",
+    )]);
+    let first = search(&index, "挪用公款");
+    assert_eq!(ids(&first), ["x"]);
+    let again = search(&index, "挪用公款");
+    assert_eq!(
+        SearchResults {
+            took_ms: 0.0,
+            ..again
+        },
+        SearchResults {
+            took_ms: 0.0,
+            ..first
+        }
+    );
+    index
+        .apply(
+            vec![doc("x", "case", "某科长挪用公款案", "挪用公款炒股。")],
+            &[],
+            2,
+        )
+        .expect("apply");
+    let after = search(&index, "挪用公款");
+    assert_eq!(after.hits[0].title, "某科长挪用公款案");
+    assert!(
+        after.hits[0].snippet.contains("炒股"),
+        "{}",
+        after.hits[0].snippet
+    );
+    index.apply(vec![], &["x".to_owned()], 3).expect("apply");
+    assert_eq!(search(&index, "挪用公款").total, 0);
+}
