@@ -15,5 +15,6 @@ mod openapi;
 mod pages;
 mod properties;
 mod search_api;
+mod sector_first;
 mod stats;
 mod storage_faults;
