@@ -17,4 +17,5 @@ mod properties;
 mod search_api;
 mod sector_first;
 mod stats;
+mod stats_browser;
 mod storage_faults;
