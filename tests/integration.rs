@@ -9,6 +9,7 @@ mod catalog_import;
 mod crash;
 mod demo_catalogue;
 mod limits;
+mod loan_forms;
 mod loan_pages;
 mod loans;
 mod openapi;

@@ -15,13 +15,14 @@ use super::model::{
 use super::store::{self, LoanRow};
 use super::transitions::{MAX_RENEWALS, available_actions};
 
-/// The loan as the API shows it to `actor`.
+/// The loan as the API shows it to `actor`, in its state as of `today`.
 pub(crate) fn view(
     conn: &Connection,
     loan: &LoanRow,
     actor: &Actor,
     today: Date,
 ) -> Result<Loan, LoanError> {
+    let status = store::status_on(loan, today);
     let details = conn.query_row(
         "SELECT coalesce(r.title, ''), coalesce(u.name, ''), l.purpose, l.audience, l.reject_reason,
                 l.return_condition, l.returned_on, l.requested_by_name, l.created_at, l.updated_at,
@@ -83,8 +84,8 @@ pub(crate) fn view(
         start: loan.start,
         end: loan.end,
         requested_end: loan.requested_end,
-        status: loan.status,
-        status_label: loan.status.label(),
+        status,
+        status_label: status.label(),
         queue_position,
         earliest_free,
         purpose: details.purpose,
@@ -103,7 +104,7 @@ pub(crate) fn view(
         requested_by: details.requested_by,
         created_at: details.created_at,
         updated_at: details.updated_at,
-        actions: available_actions(actor, loan.status, loan.format),
+        actions: available_actions(actor, status, loan.format),
     })
 }
 
