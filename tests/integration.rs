@@ -12,6 +12,7 @@ mod limits;
 mod loan_forms;
 mod loan_pages;
 mod loans;
+mod mail;
 mod openapi;
 mod pages;
 mod properties;
