@@ -250,6 +250,34 @@ async fn the_librarian_issues_returns_and_moves_from_the_queue() {
     assert_eq!(moved["start"], "2027-03-15");
     assert_eq!(moved["end"], "2027-03-16");
     assert_eq!(moved["status"], "requested");
+
+    // Once approved, the booking is moved from the resource's calendar.
+    approve_in_queue(&librarian, 2).await;
+    let calendar = "/librarian/resources/copy-film/calendar?month=2027-03";
+    let (status, html) = page(&librarian, calendar).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("action=\"/loans/2/move\""), "{html}");
+    assert!(
+        !html.contains("action=\"/loans/1/move\""),
+        "a returned loan stays put"
+    );
+    let (status, url, html) = post(
+        "/loans/2/move".into(),
+        vec![
+            ("csrf", csrf.clone()),
+            ("next", calendar.to_owned()),
+            ("start", "2027-03-22".to_owned()),
+            ("end", "2027-03-23".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(url.contains("calendar?month=2027-03&done=move"), "{url}");
+    assert!(html.contains("已调整借阅日期。"), "{html}");
+    assert!(html.contains("2027-03-22 至 2027-03-23"), "{html}");
+    let moved = loan(&customs, 2).await;
+    assert_eq!(moved["start"], "2027-03-22");
+    assert_eq!(moved["status"], "approved");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
