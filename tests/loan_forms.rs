@@ -88,6 +88,17 @@ async fn a_unit_reports_after_the_end_and_bad_input_is_shown_not_stored() {
             .contains(&json!("report")),
         "{shown}"
     );
+    // Filtering the list goes by the state as shown.
+    for (status, count) in [("expired", 1), ("approved", 0), ("active", 0)] {
+        let (_, list) = borrower
+            .get_json(&format!("/api/v1/loans?status={status}"))
+            .await;
+        assert_eq!(
+            list.as_array().map(Vec::len),
+            Some(count),
+            "{status}: {list}"
+        );
+    }
     let (status, html) = page(&borrower, "/loans").await;
     assert_eq!(status, 200);
     assert!(html.contains("action=\"/loans/1/report\""), "{html}");

@@ -220,7 +220,8 @@ pub fn list(
         .map(Format::parse)
         .transpose()?;
     let sql = format!(
-        "SELECT {} FROM loans WHERE (?1 IS NULL OR unit_code = ?1) AND (?2 IS NULL OR status = ?2)
+        "SELECT {} FROM loans WHERE (?1 IS NULL OR unit_code = ?1)
+           AND (?2 IS NULL OR status IN (SELECT value FROM json_each(?2)))
            AND (?3 IS NULL OR resource_id = ?3) AND (?4 IS NULL OR format = ?4)
          ORDER BY id DESC LIMIT ?5",
         store::ROW_COLUMNS
@@ -230,7 +231,12 @@ pub fn list(
         stmt.query_map(
             params![
                 unit,
-                status.map(LoanStatus::as_str),
+                // The stored states that may show as the asked one today.
+                status.map(|s| {
+                    let states = store::stored_states_showing(s).iter();
+                    serde_json::Value::from(states.map(|s| s.as_str()).collect::<Vec<_>>())
+                        .to_string()
+                }),
                 filter
                     .resource_id
                     .as_deref()
@@ -243,9 +249,15 @@ pub fn list(
         )?
         .collect::<Result<Vec<_>, _>>()?
     };
-    rows.into_iter()
-        .map(|raw| view(conn, &raw.parse()?, actor, today))
-        .collect()
+    let mut loans = Vec::with_capacity(rows.len());
+    for raw in rows {
+        let loan = raw.parse()?;
+        // Filter on the state as shown, which the date may have moved on.
+        if status.is_none_or(|s| store::status_on(&loan, today) == s) {
+            loans.push(view(conn, &loan, actor, today)?);
+        }
+    }
+    Ok(loans)
 }
 
 /// Whether `unit` holds a digital loan of the resource that is active on `today`.

@@ -250,6 +250,23 @@ pub(crate) fn status_on(loan: &LoanRow, today: Date) -> LoanStatus {
     status
 }
 
+/// The stored states of the loans that [`status_on`] may show as `shown`: the state
+/// itself and those the date leads to it from.
+pub(crate) fn stored_states_showing(shown: LoanStatus) -> &'static [LoanStatus] {
+    use LoanStatus as S;
+    match shown {
+        S::Active => &[S::Active, S::Approved],
+        S::Expired => &[S::Expired, S::Active, S::Approved],
+        S::Overdue => &[S::Overdue, S::Active],
+        S::Approved => &[S::Approved],
+        S::Requested => &[S::Requested],
+        S::Returned => &[S::Returned],
+        S::Rejected => &[S::Rejected],
+        S::Cancelled => &[S::Cancelled],
+        S::Waitlisted => &[S::Waitlisted],
+    }
+}
+
 /// Loads a loan the actor may see and brings its state up to date with the date.
 pub(crate) fn load_current(
     conn: &Connection,
@@ -334,6 +351,10 @@ mod tests {
                 status_on(&row(from, format), today),
                 shown,
                 "{from:?} {format:?} {today}"
+            );
+            assert!(
+                stored_states_showing(shown).contains(&from),
+                "{from:?} → {shown:?}"
             );
         }
     }
