@@ -177,7 +177,13 @@ mod tests {
         // Old news is abandoned unsent.
         let id = notification(&conn, "u1");
         enqueue(&conn, id, "u1", "主题", "正文").unwrap();
-        let far = now + MAX_AGE.as_millis() as i64 + 1;
+        let queued_by = now_ms();
+        assert_eq!(due(&conn, queued_by + 60_000, 10).unwrap().len(), 1);
+        let far = queued_by + MAX_AGE.as_millis() as i64 + 1;
         assert!(due(&conn, far, 10).unwrap().is_empty());
+        assert!(
+            due(&conn, queued_by, 10).unwrap().is_empty(),
+            "abandoned for good"
+        );
     }
 }
