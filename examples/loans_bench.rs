@@ -226,6 +226,7 @@ async fn main() -> anyhow::Result<()> {
                     password_hash: &hash,
                     roles: &[Role::Borrower],
                     unit: Some(unit),
+                    email: None,
                 },
             )?;
         }

@@ -197,6 +197,7 @@ async fn main() -> anyhow::Result<()> {
                 password_hash: &hash,
                 roles: &[jingshi::accounts::Role::Borrower],
                 unit: Some("yn-tax"),
+                email: None,
             },
         )?;
     }

@@ -60,6 +60,7 @@ pub fn first_start(db: &Database, store: &FileStore, settings: &Settings) -> any
                 password_hash: &hash,
                 roles: &[Role::Librarian, Role::Admin],
                 unit: None,
+                email: None,
             },
         )?;
         if generated {

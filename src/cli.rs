@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::accounts::{self, NewUser, Role, password};
 use crate::app::{self, AppState};
 use crate::catalog;
-use crate::config::{DataDir, Settings};
+use crate::config::{DataDir, MailSettings, Settings};
 use crate::content::FileStore;
 use crate::db::Database;
 
@@ -62,6 +62,13 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "JINGSHI_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: Option<SocketAddr>,
+    /// Also mail notifications through this SMTP relay: `smtp://[user:password@]host[:port]`
+    /// (no TLS: a relay on this host or the internal network). Off when unset.
+    #[arg(long, env = "JINGSHI_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of notification mail, e.g. `警示教育资源库 <jingshi@example.cn>`.
+    #[arg(long, env = "JINGSHI_MAIL_FROM")]
+    pub mail_from: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +86,9 @@ pub enum UserCommand {
         /// The password; prompted for when not given.
         #[arg(long)]
         password: Option<String>,
+        /// Where the unit's notifications are mailed to this borrower.
+        #[arg(long)]
+        email: Option<String>,
     },
 }
 
@@ -130,7 +140,8 @@ impl Cli {
                 role,
                 unit,
                 password,
-            })) => add_user(data, username, role, unit, password),
+                email,
+            })) => add_user(data, username, role, unit, password, email),
             Some(Command::Unit(UnitCommand::Add { code, name, sector })) => {
                 add_unit(data, code, name, sector)
             }
@@ -149,9 +160,21 @@ fn serve(data: DataDir, args: ServeArgs) -> anyhow::Result<()> {
     let addr = args
         .addr
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let mail = match args.smtp_url.as_deref().map(str::trim) {
+        Some(url) if !url.is_empty() => Some(MailSettings::parse(
+            url,
+            args.mail_from.as_deref().unwrap_or(""),
+        )?),
+        _ => None,
+    };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let state = tokio::task::spawn_blocking(move || AppState::open(settings(data))).await??;
+        // Mail copies of notifications go out while the server runs.
+        let _mail = match mail {
+            Some(mail) => Some(crate::mail::spawn(state.db.clone(), mail)?),
+            None => None,
+        };
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
@@ -270,6 +293,7 @@ fn add_user(
     roles: Vec<String>,
     unit: Option<String>,
     password: Option<String>,
+    email: Option<String>,
 ) -> anyhow::Result<()> {
     let roles = roles
         .iter()
@@ -292,6 +316,7 @@ fn add_user(
             password_hash: &hash,
             roles: &roles,
             unit: unit.as_deref(),
+            email: email.as_deref(),
         },
     )?;
     println!("已创建账号 {username}");

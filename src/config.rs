@@ -116,3 +116,91 @@ impl Default for Limits {
         }
     }
 }
+
+/// Where in-app notifications are also mailed: an SMTP relay reached without TLS
+/// (one on the host or the internal network), the sender, and the task's pace.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub host: String,
+    pub port: u16,
+    /// `user:password` of the URL, for a relay that wants a login.
+    pub credentials: Option<(String, String)>,
+    /// The sender, e.g. `警示教育资源库 <jingshi@example.cn>`.
+    pub from: String,
+    /// How often the queue is looked at.
+    pub poll: Duration,
+    /// The delay before the first retry; each further one waits twice as long.
+    pub retry_base: Duration,
+}
+
+/// Mail settings that cannot work.
+#[derive(Debug, thiserror::Error)]
+#[error("邮件设置有误：{0}")]
+pub struct MailConfigError(String);
+
+impl MailSettings {
+    /// From `smtp://[user:password@]host[:port]` (port 25 by default) and the sender.
+    pub fn parse(url: &str, from: &str) -> Result<Self, MailConfigError> {
+        let bad = |why: &str| MailConfigError(format!("JINGSHI_SMTP_URL “{url}” {why}"));
+        let rest = url
+            .trim()
+            .strip_prefix("smtp://")
+            .ok_or_else(|| bad("应以 smtp:// 开头（不支持 TLS，请使用本机或内网的邮件中继）"))?
+            .trim_end_matches('/');
+        let (credentials, server) = match rest.rsplit_once('@') {
+            Some((login, server)) => {
+                let (user, password) = login.split_once(':').unwrap_or((login, ""));
+                (Some((user.to_owned(), password.to_owned())), server)
+            }
+            None => (None, rest),
+        };
+        let (host, port) = match server.rsplit_once(':') {
+            Some((host, port)) => (
+                host,
+                port.parse::<u16>().map_err(|_| bad("的端口不是数字"))?,
+            ),
+            None => (server, 25),
+        };
+        if host.is_empty() || host.contains(['/', '?', '#']) {
+            return Err(bad("缺少主机名或格式不对"));
+        }
+        let from = from.trim();
+        if !from.contains('@') {
+            return Err(MailConfigError(format!(
+                "发件地址 JINGSHI_MAIL_FROM “{from}” 应为邮箱地址"
+            )));
+        }
+        Ok(Self {
+            host: host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
+            port,
+            credentials,
+            from: from.to_owned(),
+            poll: Duration::from_secs(2),
+            retry_base: Duration::from_secs(30),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smtp_urls() {
+        let s = MailSettings::parse("smtp://127.0.0.1:2525", "jingshi@example.cn").unwrap();
+        assert_eq!(
+            (s.host.as_str(), s.port, s.credentials),
+            ("127.0.0.1", 2525, None)
+        );
+        let s = MailSettings::parse("smtp://u:p@mail.local", "资源库 <a@b.cn>").unwrap();
+        assert_eq!((s.host.as_str(), s.port), ("mail.local", 25));
+        assert_eq!(s.credentials, Some(("u".into(), "p".into())));
+        assert!(MailSettings::parse("smtps://mail.local", "a@b.cn").is_err());
+        assert!(MailSettings::parse("smtp://mail.local:x", "a@b.cn").is_err());
+        assert!(MailSettings::parse("smtp://", "a@b.cn").is_err());
+        assert!(MailSettings::parse("smtp://mail.local", "nobody").is_err());
+    }
+}

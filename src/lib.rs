@@ -16,6 +16,7 @@ pub mod content;
 pub mod db;
 pub mod indexer;
 pub mod loans;
+pub mod mail;
 pub mod recommend;
 pub mod search;
 pub mod stats;

@@ -35,7 +35,7 @@ fn first_existing(env: &str, candidates: &[&str]) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn screenshots_dir() -> PathBuf {
+pub(crate) fn screenshots_dir() -> PathBuf {
     let dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
@@ -45,8 +45,8 @@ fn screenshots_dir() -> PathBuf {
 }
 
 /// A chromedriver of ours with one browser session.
-struct Browser {
-    client: Client,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     driver: Child,
     driver_url: String,
     session: String,
@@ -64,7 +64,7 @@ impl Drop for Browser {
 
 /// Starts chromedriver and a headless browser; `None` (after saying why) when no
 /// browser is installed and CI does not require one.
-async fn launch() -> Option<Browser> {
+pub(crate) async fn launch() -> Option<Browser> {
     let driver = first_existing("CHROMEDRIVER", DRIVERS);
     let browser = first_existing("CHROME_BIN", BROWSERS);
     let (Some(driver), Some(browser)) = (driver, browser) else {
@@ -144,11 +144,11 @@ async fn launch() -> Option<Browser> {
 }
 
 impl Browser {
-    async fn goto(&self, app: &TestApp, path: &str) {
+    pub(crate) async fn goto(&self, app: &TestApp, path: &str) {
         self.client.goto(&app.url(path)).await.expect("navigate");
     }
 
-    async fn path(&self) -> String {
+    pub(crate) async fn path(&self) -> String {
         let url = self.client.current_url().await.expect("url");
         match url.query() {
             Some(q) => format!("{}?{q}", url.path()),
@@ -156,7 +156,7 @@ impl Browser {
         }
     }
 
-    async fn js(&self, script: &str) -> Value {
+    pub(crate) async fn js(&self, script: &str) -> Value {
         self.client
             .execute(script, Vec::new())
             .await
@@ -164,7 +164,7 @@ impl Browser {
     }
 
     /// Polls `script` until it returns something truthy, for up to `secs` seconds.
-    async fn wait_js(&self, script: &str, what: &str, secs: u64) -> Value {
+    pub(crate) async fn wait_js(&self, script: &str, what: &str, secs: u64) -> Value {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             let value = self.js(script).await;
@@ -182,7 +182,7 @@ impl Browser {
         }
     }
 
-    async fn wait_path(&self, contains: &str) -> String {
+    pub(crate) async fn wait_path(&self, contains: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let path = self.path().await;
@@ -197,7 +197,7 @@ impl Browser {
         }
     }
 
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         self.client
             .find(Locator::Css(css))
             .await
@@ -207,7 +207,7 @@ impl Browser {
             .expect("text")
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         self.client
             .find(Locator::Css(css))
             .await
@@ -217,7 +217,7 @@ impl Browser {
             .expect("click");
     }
 
-    async fn type_into(&self, css: &str, text: &str) {
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
         let field = self
             .client
             .find(Locator::Css(css))
@@ -228,7 +228,7 @@ impl Browser {
     }
 
     /// Console messages at error level since the last call (the log is drained).
-    async fn console_errors(&self) -> Vec<String> {
+    pub(crate) async fn console_errors(&self) -> Vec<String> {
         let resp = self
             .http
             .post(format!(
@@ -251,7 +251,7 @@ impl Browser {
     }
 
     /// Fails on any console error except the ones `allowed` (substrings).
-    async fn assert_console_clean(&self, context: &str, allowed: &[&str]) {
+    pub(crate) async fn assert_console_clean(&self, context: &str, allowed: &[&str]) {
         let errors: Vec<String> = self
             .console_errors()
             .await
@@ -261,13 +261,13 @@ impl Browser {
         assert!(errors.is_empty(), "console errors {context}: {errors:#?}");
     }
 
-    async fn screenshot(&self, name: &str) {
+    pub(crate) async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");
         std::fs::write(screenshots_dir().join(format!("{name}.png")), png).expect("save");
     }
 
     /// A screenshot of the whole page (the window grows to the page, then shrinks back).
-    async fn screenshot_page(&self, name: &str) {
+    pub(crate) async fn screenshot_page(&self, name: &str) {
         let (width, height) = {
             let size = self
                 .js("return [window.outerWidth, window.outerHeight, \
@@ -289,7 +289,7 @@ impl Browser {
             .expect("restore window");
     }
 
-    async fn sign_in(&self, app: &TestApp, username: &str, password: &str) {
+    pub(crate) async fn sign_in(&self, app: &TestApp, username: &str, password: &str) {
         self.goto(app, "/").await;
         self.wait_path("/login").await;
         self.type_into("#username", username).await;
@@ -305,7 +305,7 @@ impl Browser {
 }
 
 /// Runs `journey` with the browser, closes the session whatever happens, then reports.
-async fn with_browser<F, Fut>(app: TestApp, journey: F)
+pub(crate) async fn with_browser<F, Fut>(app: TestApp, journey: F)
 where
     F: FnOnce(Arc<Browser>, Arc<TestApp>) -> Fut,
     Fut: std::future::Future<Output = ()> + Send + 'static,

@@ -7,10 +7,10 @@ use serde_json::{Value, json};
 
 use crate::common::{Session, TestApp};
 
-struct Fixture {
-    librarian: Session,
-    tax: Session,
-    customs: Session,
+pub(crate) struct Fixture {
+    pub(crate) librarian: Session,
+    pub(crate) tax: Session,
+    pub(crate) customs: Session,
 }
 
 fn set_today(app: &TestApp, day: Date) {
@@ -61,7 +61,7 @@ async fn report(session: &Session, loan: &Value, held_on: &str, participants: u3
 /// | yn-tax | mooncake video 2026-03-09 | approved | 2026-03-10, 45 people |
 ///
 /// Today is then 2026-04-01, so the default period is 2026.
-async fn fixture(app: &TestApp) -> Fixture {
+pub(crate) async fn fixture(app: &TestApp) -> Fixture {
     let librarian = app.librarian("stats-lib").await;
     let tax = app.borrower("tax-officer", "yn-tax").await;
     let customs = app.borrower("customs-officer", "kunming-customs").await;

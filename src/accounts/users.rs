@@ -45,6 +45,8 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
     pub roles: &'a [Role],
     pub unit: Option<&'a str>,
+    /// Where the unit's notifications are mailed to this user (borrowers).
+    pub email: Option<&'a str>,
 }
 
 /// Creates an account; a borrower must belong to a unit.
@@ -68,6 +70,15 @@ pub fn create_user(conn: &mut Connection, user: &NewUser<'_>) -> Result<i64, Acc
             "借阅人必须属于一个单位（--unit CODE）",
         ));
     }
+    let email = user.email.map(str::trim).filter(|e| !e.is_empty());
+    if let Some(email) = email
+        && !plausible_email(email)
+    {
+        return Err(AccountError::invalid(
+            "email",
+            format!("邮箱地址“{email}”格式不正确，应如 name@example.cn"),
+        ));
+    }
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     if let Some(unit) = user.unit {
         let known: bool = tx.query_row(
@@ -89,9 +100,9 @@ pub fn create_user(conn: &mut Connection, user: &NewUser<'_>) -> Result<i64, Acc
     }
     let now = jiff::Timestamp::now().to_string();
     tx.execute(
-        "INSERT INTO users (username, password_hash, unit_code, created_at, password_changed_at)
-         VALUES (?1, ?2, ?3, ?4, ?4)",
-        params![username, user.password_hash, user.unit, now],
+        "INSERT INTO users (username, password_hash, unit_code, email, created_at, password_changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        params![username, user.password_hash, user.unit, email, now],
     )?;
     let id = tx.last_insert_rowid();
     for role in user.roles {
@@ -102,6 +113,21 @@ pub fn create_user(conn: &mut Connection, user: &NewUser<'_>) -> Result<i64, Acc
     }
     tx.commit()?;
     Ok(id)
+}
+
+/// One `@` with something on both sides, a dot in the domain, no spaces or angle
+/// brackets: enough to catch typos; the mail server has the last word.
+fn plausible_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    email.len() <= 254
+        && !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !email.contains(|c: char| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c))
 }
 
 /// Whether any account exists yet.

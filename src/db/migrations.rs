@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_catalog.sql"),
     include_str!("migrations/002_sessions.sql"),
     include_str!("migrations/003_loans.sql"),
+    include_str!("migrations/004_mail.sql"),
 ];
 
 /// The schema version this program writes.

@@ -1,6 +1,7 @@
 //! In-app notifications for the requesting unit's borrowers: approved, rejected,
 //! moved, promoted from the waitlist, due soon, overdue (and a few more). Written in
-//! the transaction of the change they announce.
+//! the transaction of the change they announce, with their email copies queued in
+//! the same transaction (`mail::outbox`).
 
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -39,6 +40,29 @@ impl NoticeKind {
             NoticeKind::Renewed => "renewed",
         }
     }
+
+    /// The subject of the email copy.
+    pub fn subject(self) -> &'static str {
+        match self {
+            NoticeKind::Approved => "借阅申请已批准",
+            NoticeKind::Rejected => "借阅申请未获批准",
+            NoticeKind::Moved => "借阅日期已调整",
+            NoticeKind::Promoted => "候补借阅已转为申请",
+            NoticeKind::DueSoon => "借阅即将到期",
+            NoticeKind::Overdue => "借阅已逾期",
+            NoticeKind::Cancelled => "借阅已取消",
+            NoticeKind::Issued => "实体拷贝已出借",
+            NoticeKind::Returned => "实体拷贝已归还",
+            NoticeKind::Renewed => "借阅已续借",
+        }
+    }
+}
+
+/// The email copy of a notification: the same message, and where to read more.
+fn mail_body(message: &str) -> String {
+    format!(
+        "{message}\n\n详情请登录警示教育资源库，在“本单位借阅”页面查看。\n\n（本邮件由系统自动发送，请勿直接回复。）\n"
+    )
 }
 
 /// A notification as the API shows it.
@@ -70,7 +94,7 @@ pub fn notify(
     message: &str,
     dedupe: Option<&str>,
 ) -> Result<(), LoanError> {
-    conn.execute(
+    let added = conn.execute(
         "INSERT INTO notifications (unit_code, loan_id, kind, message, dedupe, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT DO NOTHING",
@@ -83,6 +107,11 @@ pub fn notify(
             jiff::Timestamp::now().to_string()
         ],
     )?;
+    if added == 1 {
+        let subject = format!("【警示教育资源库】{}", kind.subject());
+        let id = conn.last_insert_rowid();
+        crate::mail::outbox::enqueue(conn, id, unit, &subject, &mail_body(message))?;
+    }
     Ok(())
 }
 

@@ -15,13 +15,14 @@ use super::model::{
 use super::store::{self, LoanRow};
 use super::transitions::{MAX_RENEWALS, available_actions};
 
-/// The loan as the API shows it to `actor`.
+/// The loan as the API shows it to `actor`, in its state as of `today`.
 pub(crate) fn view(
     conn: &Connection,
     loan: &LoanRow,
     actor: &Actor,
     today: Date,
 ) -> Result<Loan, LoanError> {
+    let status = store::status_on(loan, today);
     let details = conn.query_row(
         "SELECT coalesce(r.title, ''), coalesce(u.name, ''), l.purpose, l.audience, l.reject_reason,
                 l.return_condition, l.returned_on, l.requested_by_name, l.created_at, l.updated_at,
@@ -83,8 +84,8 @@ pub(crate) fn view(
         start: loan.start,
         end: loan.end,
         requested_end: loan.requested_end,
-        status: loan.status,
-        status_label: loan.status.label(),
+        status,
+        status_label: status.label(),
         queue_position,
         earliest_free,
         purpose: details.purpose,
@@ -103,7 +104,7 @@ pub(crate) fn view(
         requested_by: details.requested_by,
         created_at: details.created_at,
         updated_at: details.updated_at,
-        actions: available_actions(actor, loan.status, loan.format),
+        actions: available_actions(actor, status, loan.format),
     })
 }
 
@@ -219,7 +220,8 @@ pub fn list(
         .map(Format::parse)
         .transpose()?;
     let sql = format!(
-        "SELECT {} FROM loans WHERE (?1 IS NULL OR unit_code = ?1) AND (?2 IS NULL OR status = ?2)
+        "SELECT {} FROM loans WHERE (?1 IS NULL OR unit_code = ?1)
+           AND (?2 IS NULL OR status IN (SELECT value FROM json_each(?2)))
            AND (?3 IS NULL OR resource_id = ?3) AND (?4 IS NULL OR format = ?4)
          ORDER BY id DESC LIMIT ?5",
         store::ROW_COLUMNS
@@ -229,7 +231,12 @@ pub fn list(
         stmt.query_map(
             params![
                 unit,
-                status.map(LoanStatus::as_str),
+                // The stored states that may show as the asked one today.
+                status.map(|s| {
+                    let states = store::stored_states_showing(s).iter();
+                    serde_json::Value::from(states.map(|s| s.as_str()).collect::<Vec<_>>())
+                        .to_string()
+                }),
                 filter
                     .resource_id
                     .as_deref()
@@ -242,9 +249,15 @@ pub fn list(
         )?
         .collect::<Result<Vec<_>, _>>()?
     };
-    rows.into_iter()
-        .map(|raw| view(conn, &raw.parse()?, actor, today))
-        .collect()
+    let mut loans = Vec::with_capacity(rows.len());
+    for raw in rows {
+        let loan = raw.parse()?;
+        // Filter on the state as shown, which the date may have moved on.
+        if status.is_none_or(|s| store::status_on(&loan, today) == s) {
+            loans.push(view(conn, &loan, actor, today)?);
+        }
+    }
+    Ok(loans)
 }
 
 /// Whether `unit` holds a digital loan of the resource that is active on `today`.

@@ -267,11 +267,11 @@ pub fn report(
             ));
         }
         let participants = match input.participants {
-            Some(n) if (0..=100_000).contains(&n) => n,
+            Some(n) if (1..=100_000).contains(&n) => n,
             Some(_) => {
                 return Err(LoanError::invalid(
                     "participants",
-                    "参加人数应在 0 到 100000 之间",
+                    "参加人数应在 1 到 100000 之间",
                 ));
             }
             None => return Err(LoanError::invalid("participants", "请填写参加人数")),

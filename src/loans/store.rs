@@ -206,30 +206,65 @@ pub(crate) fn transition(
 /// overdue. Idempotent, so running it again (or after a restart) changes nothing.
 pub(crate) fn advance(conn: &Connection, loan: &mut LoanRow, today: Date) -> Result<(), LoanError> {
     let system = Actor::system();
-    if loan.status == LoanStatus::Approved && loan.format == Format::Digital && loan.start <= today
-    {
-        transition(conn, &system, loan, Action::Activate)?;
-    }
-    if loan.status == LoanStatus::Active && loan.end < today {
-        match loan.format {
-            Format::Digital => transition(conn, &system, loan, Action::Expire)?,
-            Format::Physical => {
-                transition(conn, &system, loan, Action::MarkOverdue)?;
-                notify(
-                    conn,
-                    &loan.unit,
-                    loan.id,
-                    NoticeKind::Overdue,
-                    &format!(
-                        "借阅 {} 已于 {} 到期但尚未归还，请尽快归还实体拷贝",
-                        loan.id, loan.end
-                    ),
-                    Some(&loan.end.to_string()),
-                )?;
-            }
+    while let Some(action) = due_step(loan, loan.status, today) {
+        transition(conn, &system, loan, action)?;
+        if action == Action::MarkOverdue {
+            notify(
+                conn,
+                &loan.unit,
+                loan.id,
+                NoticeKind::Overdue,
+                &format!(
+                    "借阅 {} 已于 {} 到期但尚未归还，请尽快归还实体拷贝",
+                    loan.id, loan.end
+                ),
+                Some(&loan.end.to_string()),
+            )?;
         }
     }
     Ok(())
+}
+
+/// The step the date calls for from `status`, if any.
+fn due_step(loan: &LoanRow, status: LoanStatus, today: Date) -> Option<Action> {
+    match (status, loan.format) {
+        (LoanStatus::Approved, Format::Digital) if loan.start <= today => Some(Action::Activate),
+        (LoanStatus::Active, Format::Digital) if loan.end < today => Some(Action::Expire),
+        (LoanStatus::Active, Format::Physical) if loan.end < today => Some(Action::MarkOverdue),
+        _ => None,
+    }
+}
+
+/// The state [`advance`] would give the loan on `today`, without writing. Readers
+/// show this: the background task may not have run since the date moved on, and a
+/// page must not offer the actions of a state the loan has already left (a report
+/// after an expired loan's end, say).
+pub(crate) fn status_on(loan: &LoanRow, today: Date) -> LoanStatus {
+    let mut status = loan.status;
+    while let Some(action) = due_step(loan, status, today) {
+        match check_transition(status, action, loan.format) {
+            Ok(next) => status = next,
+            Err(_) => break,
+        }
+    }
+    status
+}
+
+/// The stored states of the loans that [`status_on`] may show as `shown`: the state
+/// itself and those the date leads to it from.
+pub(crate) fn stored_states_showing(shown: LoanStatus) -> &'static [LoanStatus] {
+    use LoanStatus as S;
+    match shown {
+        S::Active => &[S::Active, S::Approved],
+        S::Expired => &[S::Expired, S::Active, S::Approved],
+        S::Overdue => &[S::Overdue, S::Active],
+        S::Approved => &[S::Approved],
+        S::Requested => &[S::Requested],
+        S::Returned => &[S::Returned],
+        S::Rejected => &[S::Rejected],
+        S::Cancelled => &[S::Cancelled],
+        S::Waitlisted => &[S::Waitlisted],
+    }
 }
 
 /// Loads a loan the actor may see and brings its state up to date with the date.
@@ -273,5 +308,54 @@ pub(crate) fn visible_title(
     match row {
         Some((title, status)) if actor.librarian || status == "published" => Ok(title),
         _ => Err(LoanError::ResourceNotFound(resource_id.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn row(status: LoanStatus, format: Format) -> LoanRow {
+        LoanRow {
+            id: LoanId(1),
+            resource_id: "r".into(),
+            unit: "u".into(),
+            format,
+            start: date(2027, 3, 2),
+            end: date(2027, 3, 3),
+            requested_end: date(2027, 3, 3),
+            status,
+            renewals: 0,
+            copy_id: None,
+        }
+    }
+
+    #[test]
+    fn the_shown_state_follows_the_date_like_the_sweep() {
+        use Format::{Digital, Physical};
+        use LoanStatus::*;
+        let cases = [
+            (Approved, Digital, date(2027, 3, 1), Approved),
+            (Approved, Digital, date(2027, 3, 2), Active),
+            (Approved, Digital, date(2027, 3, 5), Expired),
+            (Active, Digital, date(2027, 3, 3), Active),
+            (Active, Physical, date(2027, 3, 4), Overdue),
+            // A physical loan waits for its copy; only issuing makes it active.
+            (Approved, Physical, date(2027, 3, 5), Approved),
+            (Returned, Physical, date(2027, 3, 9), Returned),
+            (Requested, Digital, date(2027, 3, 9), Requested),
+        ];
+        for (from, format, today, shown) in cases {
+            assert_eq!(
+                status_on(&row(from, format), today),
+                shown,
+                "{from:?} {format:?} {today}"
+            );
+            assert!(
+                stored_states_showing(shown).contains(&from),
+                "{from:?} → {shown:?}"
+            );
+        }
     }
 }

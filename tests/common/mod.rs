@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod process;
+pub mod smtp;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -205,6 +206,17 @@ impl TestApp {
 
     /// Creates an account directly in the database (password hashing included).
     pub fn add_user(&self, username: &str, roles: &[Role], unit: Option<&str>) {
+        self.add_user_with_email(username, roles, unit, None);
+    }
+
+    /// [`Self::add_user`] with an email address for notification mail.
+    pub fn add_user_with_email(
+        &self,
+        username: &str,
+        roles: &[Role],
+        unit: Option<&str>,
+        email: Option<&str>,
+    ) {
         let hash = jingshi::accounts::password::hash_password(USER_PASSWORD).expect("hash");
         let mut conn = self.state.db.get().expect("connection");
         jingshi::accounts::create_user(
@@ -214,6 +226,7 @@ impl TestApp {
                 password_hash: &hash,
                 roles,
                 unit,
+                email,
             },
         )
         .expect("create user");

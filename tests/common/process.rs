@@ -49,8 +49,14 @@ pub fn free_addr() -> SocketAddr {
 
 /// Starts `jingshi serve` on a free port and waits until it answers `/healthz`.
 pub async fn start_server(data: &Path) -> (Proc, SocketAddr) {
+    start_server_with(data, &[]).await
+}
+
+/// [`start_server`] with more environment variables (e.g. the SMTP settings).
+pub async fn start_server_with(data: &Path, env: &[(&str, &str)]) -> (Proc, SocketAddr) {
     let addr = free_addr();
     let child = jingshi(data)
+        .envs(env.iter().copied())
         .arg("serve")
         .arg("--addr")
         .arg(addr.to_string())

@@ -111,6 +111,9 @@ struct NewAccount {
     roles: Vec<Role>,
     #[serde(default)]
     unit: Option<String>,
+    /// Where the unit's notifications are also mailed (borrowers; optional).
+    #[serde(default)]
+    email: Option<String>,
 }
 
 /// Creates an account (admins).
@@ -132,6 +135,7 @@ async fn create_user(
                     password_hash: &hash,
                     roles: &account.roles,
                     unit: account.unit.as_deref(),
+                    email: account.email.as_deref(),
                 },
             )?;
             audit::record(

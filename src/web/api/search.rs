@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::search::{SearchRequest, SearchResults, SortOrder, Suggestion};
+use crate::web::api::stats::search_sector_first;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiQuery};
@@ -45,6 +46,11 @@ pub struct SearchParams {
     pub per_page: Option<String>,
     /// Librarians only: include drafts and withdrawn resources.
     pub include_unpublished: Option<String>,
+    /// `true` puts the matches of the signed-in user's unit's sector first ("本行业优先"),
+    /// each group in the requested order; the total and facets are unchanged. No effect
+    /// without a unit sector or with a `sector` filter. `true`/`false` (also `1`/`0`,
+    /// `yes`/`no`, `on`/`off`).
+    pub sector_first: Option<String>,
 }
 
 fn non_empty(value: &Option<String>) -> Option<String> {
@@ -67,7 +73,8 @@ fn number<T: std::str::FromStr>(name: &str, value: &Option<String>) -> Result<Op
     }
 }
 
-fn flag(name: &str, value: &Option<String>) -> Result<Option<bool>, AppError> {
+/// Reads an optional yes/no parameter, naming it in the message when it is neither.
+pub(crate) fn flag(name: &str, value: &Option<String>) -> Result<Option<bool>, AppError> {
     match non_empty(value).as_deref() {
         None => Ok(None),
         Some("1" | "true" | "yes" | "on") => Ok(Some(true)),
@@ -118,18 +125,24 @@ impl SearchParams {
     }
 }
 
+/// A 503 while the index is still being built at start-up.
+pub(crate) fn ensure_ready(state: &AppState) -> Result<(), AppError> {
+    if state.is_ready() {
+        return Ok(());
+    }
+    Err(AppError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "starting",
+        "检索索引正在建立，请稍候再试",
+    ))
+}
+
 /// Runs a search on the blocking pool.
 pub async fn run_search(
     state: &AppState,
     request: SearchRequest,
 ) -> Result<SearchResults, AppError> {
-    if !state.is_ready() {
-        return Err(AppError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "starting",
-            "检索索引正在建立，请稍候再试",
-        ));
-    }
+    ensure_ready(state)?;
     let index = state.search.clone();
     Ok(tokio::task::spawn_blocking(move || index.search(&request)).await??)
 }
@@ -143,7 +156,8 @@ async fn search(
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<ApiJson<SearchResults>, AppError> {
     let request = params.to_request(user.is_librarian())?;
-    Ok(ApiJson(run_search(&state, request).await?))
+    let results = search_sector_first(&state, &user, request, &params.sector_first).await?;
+    Ok(ApiJson(results))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -281,15 +281,7 @@ async fn list_recommendations(
 
 /// Reads `sector_first` (`1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off`).
 pub fn sector_first_flag(value: &Option<String>) -> Result<bool, AppError> {
-    match value.as_deref().map(str::trim) {
-        None | Some("") => Ok(false),
-        Some("1" | "true" | "yes" | "on") => Ok(true),
-        Some("0" | "false" | "no" | "off") => Ok(false),
-        Some(other) => Err(AppError::bad_request(format!(
-            "参数 sector_first 应为 true 或 false，收到“{}”",
-            other.chars().take(40).collect::<String>()
-        ))),
-    }
+    Ok(crate::web::api::search::flag("sector_first", value)?.unwrap_or(false))
 }
 
 /// A search, with the user's sector first when `sector_first` is set and the user's
@@ -309,13 +301,7 @@ pub async fn search_sector_first(
         (true, Some(sector)) => sector.to_owned(),
         _ => return crate::web::api::search::run_search(state, request).await,
     };
-    if !state.is_ready() {
-        return Err(AppError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "starting",
-            "检索索引正在建立，请稍候再试",
-        ));
-    }
+    crate::web::api::search::ensure_ready(state)?;
     let index = state.search.clone();
     Ok(
         tokio::task::spawn_blocking(move || recommend::sector_first(&index, &request, &sector))

@@ -40,6 +40,13 @@ impl PageError {
         AppError::bad_request(message).into()
     }
 
+    /// The status and message of a refusal of what the user typed (400, 409, 422),
+    /// which a form can show beside its fields; `None` for any other error.
+    pub fn input_problem(&self) -> Option<(StatusCode, String)> {
+        matches!(self.error.status.as_u16(), 400 | 409 | 422)
+            .then(|| (self.error.status, self.error.message.clone()))
+    }
+
     /// Shows the error with the user's navigation and sign-out.
     pub fn for_user(mut self, user: &SessionUser) -> Self {
         self.chrome = Some(Box::new(Chrome::for_user(user, "")));

@@ -224,6 +224,8 @@ pub struct LoanView {
     pub barcode: String,
     pub reject_reason: String,
     pub report: Option<String>,
+    /// The report form's values: the stored report, or what was typed when refused.
+    pub report_form: ReportForm,
     pub requested_by: String,
     pub can_cancel: bool,
     pub can_renew: bool,
@@ -265,6 +267,16 @@ impl LoanView {
                     r.held_on, r.participants, r.feedback
                 )
             }),
+            report_form: loan
+                .report
+                .as_ref()
+                .map(|r| ReportForm {
+                    held_on: r.held_on.to_string(),
+                    participants: r.participants.to_string(),
+                    feedback: r.feedback.clone(),
+                    error: None,
+                })
+                .unwrap_or_default(),
             requested_by: loan.requested_by.clone(),
             can_cancel: can("cancel"),
             can_renew: can("renew"),
@@ -276,6 +288,21 @@ impl LoanView {
             can_return: can("return"),
         }
     }
+}
+
+/// The values of a loan's report form, and why the last try was refused.
+#[derive(Default)]
+pub struct ReportForm {
+    pub held_on: String,
+    pub participants: String,
+    pub feedback: String,
+    pub error: Option<String>,
+}
+
+/// A refused report, shown again on its loan's form.
+struct ReportRetry {
+    loan_id: i64,
+    form: ReportForm,
 }
 
 pub struct NoticeView {
@@ -312,7 +339,7 @@ async fn show_loans(
     PageUser(user): PageUser,
     PageQuery(query): PageQuery<LoansQuery>,
 ) -> Result<LoansPage, PageError> {
-    let shown = loans_page(state, &user, query).await;
+    let shown = loans_page(state, &user, query, None).await;
     shown.map_err(|err| err.for_user(&user))
 }
 
@@ -320,6 +347,7 @@ async fn loans_page(
     state: AppState,
     user: &SessionUser,
     query: LoansQuery,
+    retry: Option<ReportRetry>,
 ) -> Result<LoansPage, PageError> {
     let Some(unit) = user.unit.clone() else {
         return Err(PageError::forbidden(
@@ -353,11 +381,17 @@ async fn loans_page(
     } else {
         query.read.map(|_| "已将通知标为已读。".to_owned())
     };
+    let mut views: Vec<LoanView> = list.iter().map(LoanView::of).collect();
+    if let Some(retry) = retry
+        && let Some(view) = views.iter_mut().find(|v| v.id == retry.loan_id)
+    {
+        view.report_form = retry.form;
+    }
     Ok(LoansPage {
         chrome: Chrome::for_user(user, "loans"),
         unit_name: user.unit_name.clone().unwrap_or_default(),
         notice,
-        loans: list.iter().map(LoanView::of).collect(),
+        loans: views,
         unread: notes.unread,
         notices: notes
             .items
@@ -435,7 +469,26 @@ async fn act_on_loan(
                 encode_component(action.as_str())
             )))
         }
-        Err(err) => Err(err.for_user(&user)),
+        Err(err) => match (action.as_str(), err.input_problem(), raw_id.parse::<i64>()) {
+            // A refused report comes back on /loans with the typed values and why.
+            ("report", Some((status, message)), Ok(loan_id)) if user.unit.is_some() => {
+                let retry = ReportRetry {
+                    loan_id,
+                    form: ReportForm {
+                        held_on: form.get("held_on").trim().to_owned(),
+                        participants: form.get("participants").trim().to_owned(),
+                        feedback: form.get("feedback").to_owned(),
+                        error: Some(message),
+                    },
+                };
+                let page = loans_page(state, &user, LoansQuery::default(), Some(retry)).await;
+                match page {
+                    Ok(page) => Ok((status, page).into_response()),
+                    Err(_) => Err(err.for_user(&user)),
+                }
+            }
+            _ => Err(err.for_user(&user)),
+        },
     }
 }
 

@@ -17,7 +17,8 @@ use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::catalog::Kind;
 use crate::search::{Hit, MAX_OFFSET, SearchResults};
-use crate::web::api::search::{SearchParams, run_search};
+use crate::web::api::search::SearchParams;
+use crate::web::api::stats::search_sector_first;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/search", get(show_search))
@@ -91,6 +92,33 @@ pub struct Link {
     pub current: bool,
 }
 
+/// The "my sector first" switch: a link that turns the ordering on or off.
+pub struct SectorToggle {
+    pub sector: String,
+    pub href: String,
+    pub current: bool,
+}
+
+/// The switch for `sector`, keeping every other parameter (back to page 1). Only a
+/// valid `true` counts as on, so a bad value never shows as the active ordering.
+fn sector_toggle(query: &Query, sector: Option<&str>) -> Option<SectorToggle> {
+    let sector = sector.map(str::trim).filter(|s| !s.is_empty())?;
+    let value = query.get("sector_first").map(|v| v.to_owned());
+    let current = crate::web::api::stats::sector_first_flag(&value).unwrap_or(false);
+    let base = query.clone().without("page");
+    let href = if current {
+        base.without("sector_first")
+    } else {
+        base.set("sector_first", "true")
+    }
+    .href("/search");
+    Some(SectorToggle {
+        sector: sector.to_owned(),
+        href,
+        current,
+    })
+}
+
 /// A filter in force, with the link that drops it.
 pub struct ActiveFilter {
     pub label: String,
@@ -119,6 +147,8 @@ pub struct SearchPage {
     active: Vec<ActiveFilter>,
     clear_href: String,
     sorts: Vec<Link>,
+    /// "本行业优先" for a user whose unit has a sector; `current` when in force.
+    sector_toggle: Option<SectorToggle>,
     prev: Option<String>,
     next: Option<String>,
     pages: Vec<Link>,
@@ -141,6 +171,7 @@ fn current_query(params: &SearchParams) -> Query {
         .set("available", value(&params.available))
         .set("include_unpublished", value(&params.include_unpublished))
         .set("sort", value(&params.sort))
+        .set("sector_first", value(&params.sector_first))
         .set("per_page", value(&params.per_page))
         .set("page", value(&params.page))
 }
@@ -394,6 +425,7 @@ async fn search_page(
         active: active_filters(&query),
         clear_href: Query::new().set("q", q.trim()).href("/search"),
         sorts: sorts(&query),
+        sector_toggle: sector_toggle(&query, user.unit_sector.as_deref()),
         prev: None,
         next: None,
         pages: Vec::new(),
@@ -401,7 +433,7 @@ async fn search_page(
         page_count: 0,
     };
     let outcome = match params.to_request(librarian) {
-        Ok(request) => run_search(&state, request).await,
+        Ok(request) => search_sector_first(&state, &user, request, &params.sector_first).await,
         Err(err) => Err(err),
     };
     let results = match outcome {

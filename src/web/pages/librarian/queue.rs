@@ -80,12 +80,7 @@ async fn queue_page(
             Ok::<_, LoanError>((items, out))
         })
         .await?;
-    let notice = query.done.as_deref().and_then(|done| {
-        loans::Action::REQUESTABLE
-            .into_iter()
-            .find(|a| a.as_str() == done)
-            .map(|a| format!("已{}。", a.label()))
-    });
+    let notice = done_notice(query.done.as_deref());
     Ok(QueuePage {
         chrome: Chrome::for_user(user, "loans"),
         notice,
@@ -137,6 +132,8 @@ pub struct BookingRow {
     pub status_label: &'static str,
     pub start: String,
     pub end: String,
+    /// A booking not yet handed out can be moved from the calendar.
+    pub can_move: bool,
 }
 
 #[derive(Template)]
@@ -152,6 +149,7 @@ pub struct CalendarPage {
     copies: String,
     weeks: Vec<Vec<Option<DayCell>>>,
     bookings: Vec<BookingRow>,
+    notice: Option<String>,
 }
 pages!(CalendarPage);
 
@@ -159,6 +157,16 @@ pages!(CalendarPage);
 #[serde(default)]
 pub struct MonthQuery {
     month: Option<String>,
+    done: Option<String>,
+}
+
+/// "已批准。" after an action's redirect (`done=approve`).
+fn done_notice(done: Option<&str>) -> Option<String> {
+    let done = done?;
+    loans::Action::REQUESTABLE
+        .into_iter()
+        .find(|a| a.as_str() == done)
+        .map(|a| format!("已{}。", a.label()))
 }
 
 fn month_label(date: Date) -> String {
@@ -176,6 +184,7 @@ pub async fn show_calendar(
     PageQuery(query): PageQuery<MonthQuery>,
 ) -> Result<CalendarPage, PageError> {
     let (actor, today) = (Actor::user(&user), state.clock.today());
+    let notice = done_notice(query.done.as_deref());
     let view = state
         .with_conn(move |conn| loans::month(conn, &actor, &id, query.month.as_deref(), today))
         .await
@@ -244,7 +253,9 @@ pub async fn show_calendar(
                 status_label: b.status_label,
                 start: b.start.to_string(),
                 end: b.end.to_string(),
+                can_move: loans::next_status(b.status, loans::Action::Move, b.format).is_some(),
             })
             .collect(),
+        notice,
     })
 }

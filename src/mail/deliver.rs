@@ -1,0 +1,139 @@
+//! The delivery task: reads what is due in the outbox, sends it with `lettre`, and
+//! records the outcome. SQLite calls run on the blocking pool; a failed send is
+//! logged and retried with a doubling delay, a permanent refusal is not retried.
+
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use super::outbox::{self, Pending};
+use crate::config::MailSettings;
+use crate::db::{Database, DbError};
+
+/// Why mail cannot be started or the queue not read.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("发件地址“{0}”无效（JINGSHI_MAIL_FROM，如 资源库 <jingshi@example.cn>）")]
+    BadSender(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("background task failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
+}
+
+/// The running delivery task; dropping it stops the task.
+pub struct MailTask(tokio::task::JoinHandle<()>);
+
+impl Drop for MailTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Starts delivering the outbox over the SMTP relay of `settings`.
+pub fn spawn(db: Database, settings: MailSettings) -> Result<MailTask, MailError> {
+    let from: Mailbox = settings
+        .from
+        .parse()
+        .map_err(|_| MailError::BadSender(settings.from.clone()))?;
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
+        .port(settings.port)
+        .timeout(Some(Duration::from_secs(30)));
+    if let Some((user, password)) = &settings.credentials {
+        builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+    }
+    tracing::info!(host = %settings.host, port = settings.port, "notifications are mailed");
+    let mailer = Mailer {
+        db,
+        transport: builder.build(),
+        from,
+        settings,
+    };
+    Ok(MailTask(tokio::spawn(async move { mailer.run().await })))
+}
+
+struct Mailer {
+    db: Database,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    settings: MailSettings,
+}
+
+impl Mailer {
+    async fn run(self) {
+        loop {
+            match self.drain().await {
+                Ok(0) => {}
+                Ok(sent) => tracing::info!(sent, "notification mail sent"),
+                // The next round tries again; the queue is unchanged.
+                Err(err) => tracing::error!(%err, "mail queue could not be read"),
+            }
+            tokio::time::sleep(self.settings.poll).await;
+        }
+    }
+
+    /// Sends what is due now; answers how many were sent.
+    async fn drain(&self) -> Result<usize, MailError> {
+        let db = self.db.clone();
+        let due = tokio::task::spawn_blocking(move || -> Result<_, MailError> {
+            Ok(outbox::due(&*db.get()?, outbox::now_ms(), 50)?)
+        })
+        .await??;
+        let mut sent = 0;
+        for message in due {
+            let outcome = self.send(&message).await;
+            if let Err((error, permanent)) = &outcome {
+                tracing::warn!(id = message.id, attempt = message.attempts + 1, permanent, %error,
+                    "notification mail not sent");
+            } else {
+                sent += 1;
+            }
+            let (db, retry) = (self.db.clone(), self.retry_after(message.attempts));
+            tokio::task::spawn_blocking(move || -> Result<(), MailError> {
+                let conn = db.get()?;
+                let now = outbox::now_ms();
+                match outcome {
+                    Ok(()) => outbox::mark_sent(&conn, message.id, now)?,
+                    Err((error, permanent)) => {
+                        outbox::mark_failed(&conn, &message, &error, now, retry, permanent)?
+                    }
+                }
+                Ok(())
+            })
+            .await??;
+        }
+        Ok(sent)
+    }
+
+    /// The delay before the next attempt: the base, doubled for each failure so far.
+    fn retry_after(&self, attempts: u32) -> Duration {
+        self.settings
+            .retry_base
+            .saturating_mul(1 << attempts.min(10))
+    }
+
+    /// One message; the error says what failed and whether retrying is pointless.
+    async fn send(&self, message: &Pending) -> Result<(), (String, bool)> {
+        let to: Mailbox = message
+            .recipient
+            .parse()
+            .map_err(|err| (format!("收件地址无效：{err}"), true))?;
+        let email = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(message.subject.clone())
+            .header(ContentType::TEXT_PLAIN)
+            .body(message.body.clone())
+            .map_err(|err| (err.to_string(), true))?;
+        self.transport
+            .send(email)
+            .await
+            .map(|_| ())
+            .map_err(|err| (err.to_string(), err.is_permanent()))
+    }
+}
