@@ -3,6 +3,13 @@
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+/// glibc's allocator keeps up to eight arenas per core, one per thread as threads
+/// contend, and the free memory scattered over them is not given back: under the soak
+/// load the server's memory grew all along (anonymous 210 → 502 MiB in five minutes).
+/// jemalloc's arenas return what is freed.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(

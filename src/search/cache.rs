@@ -57,6 +57,24 @@ impl<K: Hash + Eq, V: Weigh> WeightedLru<K, V> {
         inner.evict();
     }
 
+    /// Drops every entry whose key fails `keep`.
+    pub fn retain(&self, keep: impl Fn(&K) -> bool) {
+        let mut inner = self.lock();
+        let Inner { entries, bytes, .. } = &mut *inner;
+        let mut dropped = 0usize;
+        let mut kept = LruCache::unbounded();
+        // Oldest first, so the kept entries keep their order of use.
+        while let Some((key, value)) = entries.pop_lru() {
+            if keep(&key) {
+                kept.put(key, value);
+            } else {
+                dropped += value.weight();
+            }
+        }
+        *entries = kept;
+        *bytes -= dropped;
+    }
+
     /// Bytes held now.
     #[cfg(test)]
     pub fn bytes(&self) -> usize {
@@ -115,6 +133,13 @@ mod tests {
         );
         cache.insert(1, Arc::new("x".to_owned()));
         assert_eq!(cache.bytes(), 26, "a replaced value's bytes are given back");
+        cache.retain(|k| *k != 3);
+        assert!(cache.get(&3).is_none());
+        assert_eq!(
+            cache.bytes(),
+            16,
+            "retain gives back the bytes of what it drops"
+        );
         cache.set_capacity(0);
         assert_eq!(cache.bytes(), 0);
         assert!(cache.get(&1).is_none());

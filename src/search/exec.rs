@@ -1,10 +1,13 @@
 //! Running searches and suggestions against the current searcher.
 
+use std::collections::HashSet;
 use std::ops::Bound;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use tantivy::collector::TopDocs;
+use tantivy::index::SegmentId;
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
@@ -35,9 +38,13 @@ impl SearchIndex {
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
         let started = Instant::now();
         let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        if self.cached_generation.swap(generation, Ordering::Relaxed) != generation {
+            self.forget_older_generations(&searcher);
+        }
         // A searcher generation never changes, so its answers can be kept until the next
         // commit or merge makes a new one.
-        let key = (searcher.generation().generation_id(), req.clone());
+        let key = (generation, req.clone());
         if let Some(cached) = self.results.get(&key) {
             let mut results = SearchResults::clone(&cached);
             results.took_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -46,6 +53,20 @@ impl SearchIndex {
         let results = self.search_uncached(&searcher, req, started)?;
         self.results.insert(key, Arc::new(results.clone()));
         Ok(results)
+    }
+
+    /// Drops cached answers of other searcher generations and cached documents of
+    /// segments merged away: under a steady stream of loans every approval commits, and
+    /// without this they would sit in the caches until pushed out by size.
+    fn forget_older_generations(&self, searcher: &Searcher) {
+        let generation = searcher.generation().generation_id();
+        self.results.retain(|(g, _)| *g == generation);
+        let live: HashSet<SegmentId> = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| s.segment_id())
+            .collect();
+        self.stored.retain_segments(&live);
     }
 
     fn search_uncached(

@@ -7,7 +7,7 @@
 //! (which is idempotent: delete by id, then add).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
@@ -42,6 +42,8 @@ pub struct SearchIndex {
     pub(crate) stored: DocCache,
     /// Recent answers of the current searcher generation.
     pub(crate) results: WeightedLru<(u64, SearchRequest), SearchResults>,
+    /// The searcher generation the caches were last pruned for.
+    pub(crate) cached_generation: AtomicU64,
     applied_seq: AtomicI64,
     version: String,
 }
@@ -146,6 +148,7 @@ impl SearchIndex {
             writer: Mutex::new(None),
             stored: DocCache::default(),
             results: WeightedLru::new(RESULT_CACHE_BYTES),
+            cached_generation: AtomicU64::new(0),
             applied_seq: AtomicI64::new(seq),
             version,
         })

@@ -5,6 +5,7 @@
 //! A segment's documents never change, so a (segment, doc) key stays valid until the
 //! segment is merged away, after which its entries simply age out of the cache.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use tantivy::index::SegmentId;
@@ -110,6 +111,11 @@ impl DocCache {
         let hit = Arc::new(StoredHit::from_doc(&doc, fields));
         self.lru.insert(key, Arc::clone(&hit));
         Ok(hit)
+    }
+
+    /// Forgets the documents of segments not in `live`.
+    pub fn retain_segments(&self, live: &HashSet<SegmentId>) {
+        self.lru.retain(|(segment, _)| live.contains(segment));
     }
 
     #[cfg(test)]
