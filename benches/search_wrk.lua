@@ -10,7 +10,7 @@ local words = {
   "\"滥用职权\"", "公务员 处分 -开除", "中组发〔2023〕6号", "国有企业管理人员",
 }
 local file = os.getenv("QUERIES")
-if file then
+if file and file ~= "" then
   words = {}
   for line in io.lines(file) do
     if line ~= "" then words[#words + 1] = line end
