@@ -18,6 +18,9 @@ pub fn body_limit() -> DefaultBodyLimit {
     DefaultBodyLimit::disable()
 }
 
+/// Most bytes of a refused upload still read so the client can see the answer.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+
 fn multipart_error(err: axum::extract::multipart::MultipartError) -> AppError {
     AppError::new(
         err.status(),
@@ -132,6 +135,27 @@ pub async fn receive_file(
     }
     drop(tx);
     let stored = writer.await?;
+    if send_failed && stored.is_err() {
+        // Read on what the client is still sending (within a bound), so that it gets the
+        // answer rather than a connection reset in the middle of its request.
+        let mut left = DRAIN_LIMIT;
+        while let Ok(Ok(Some(chunk))) = tokio::time::timeout(idle, field.chunk()).await {
+            left = left.saturating_sub(chunk.len());
+            if left == 0 {
+                break;
+            }
+        }
+        drop(field);
+        while left > 0
+            && let Ok(Ok(Some(mut rest))) = tokio::time::timeout(idle, multipart.next_field()).await
+        {
+            while left > 0
+                && let Ok(Ok(Some(chunk))) = tokio::time::timeout(idle, rest.chunk()).await
+            {
+                left = left.saturating_sub(chunk.len());
+            }
+        }
+    }
     let (blob, extraction) = match stored {
         Ok(stored) => stored,
         Err(err) => {
