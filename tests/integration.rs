@@ -11,6 +11,7 @@ mod demo_catalogue;
 mod limits;
 mod loan_forms;
 mod loan_pages;
+mod loan_paging;
 mod loans;
 mod mail;
 mod openapi;

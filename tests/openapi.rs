@@ -162,3 +162,35 @@ async fn every_described_operation_reaches_its_handler() {
         assert!(status < 500, "{method} {url} answered {status}: {body}");
     }
 }
+
+#[tokio::test]
+async fn the_documented_loan_actions_are_the_ones_the_server_takes() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let doc = app.get_json("/api/v1/openapi.json").await.1;
+    let actions: Vec<&str> = doc["components"]["schemas"]["ActionName"]["enum"]
+        .as_array()
+        .expect("the loan actions are listed")
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "approve", "reject", "issue", "return", "renew", "cancel", "report", "move"
+        ]
+    );
+    // Each is taken (the loan is what is missing); anything else is not an action.
+    for action in actions.iter().copied().chain(["activate", "promote"]) {
+        let (status, body) = admin
+            .post_json(
+                &format!("/api/v1/loans/999999/{action}"),
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(status, 404, "{action}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        let known = actions.contains(&action);
+        assert_eq!(message.contains("999999"), known, "{action}: {message}");
+    }
+}

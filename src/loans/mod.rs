@@ -38,7 +38,7 @@ pub use capacity::{Capacity, earliest_fit, fits, peak, usage};
 pub use circulation::{IssueRequest, ReturnRequest, issue, return_loan};
 pub use error::LoanError;
 pub use model::{Action, Actor, Format, Loan, LoanId, LoanStatus, Period, Report};
-pub use queue::{Conflict, QueueItem, queue};
+pub use queue::{Conflict, QueueItem, QueueSlice, pending_count, queue};
 pub use read::{LoanFilter, available_on, borrow_count, get, list, unit_has_active_loan};
 pub use request::{LoanRequest, MoveRequest, create, move_loan};
 pub use steps::{

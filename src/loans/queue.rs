@@ -3,7 +3,7 @@
 
 use jiff::civil::Date;
 use rusqlite::{Connection, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::LoanError;
 use super::capacity::{self, Capacity};
@@ -40,16 +40,46 @@ pub struct QueueItem {
     pub suggestion: Option<Period>,
 }
 
-/// Pending requests (requested and waitlisted), oldest first.
-pub fn queue(conn: &Connection, actor: &Actor, today: Date) -> Result<Vec<QueueItem>, LoanError> {
+/// Which part of the queue to show: at most `limit` requests (default 50), those
+/// after the loan id `after` (the last one of the page before).
+#[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct QueueSlice {
+    pub after: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+/// How many requests wait for a librarian (requested and waitlisted).
+pub fn pending_count(conn: &Connection) -> Result<u64, LoanError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM loans WHERE status IN ('requested', 'waitlisted')",
+        [],
+        |row| row.get(0),
+    )?)
+}
+
+/// Pending requests (requested and waitlisted), oldest first, one slice at a time:
+/// each one costs a few capacity look-ups, and a long waitlist must not make the
+/// queue slow to open.
+pub fn queue(
+    conn: &Connection,
+    actor: &Actor,
+    today: Date,
+    slice: QueueSlice,
+) -> Result<Vec<QueueItem>, LoanError> {
     let sql = format!(
-        "SELECT {} FROM loans WHERE status IN ('requested', 'waitlisted') ORDER BY id LIMIT 1000",
+        "SELECT {} FROM loans WHERE status IN ('requested', 'waitlisted')
+           AND (?1 IS NULL OR id > ?1) ORDER BY id LIMIT ?2",
         store::ROW_COLUMNS
     );
     let rows = {
         let mut stmt = conn.prepare_cached(&sql)?;
-        stmt.query_map([], store::row_from)?
-            .collect::<Result<Vec<_>, _>>()?
+        stmt.query_map(
+            params![slice.after, slice.limit.unwrap_or(50).clamp(1, 1000)],
+            store::row_from,
+        )?
+        .collect::<Result<Vec<_>, _>>()?
     };
     let days = OpeningDays::load(conn)?;
     let mut items = Vec::with_capacity(rows.len());

@@ -183,6 +183,9 @@ pub struct LoanFilter {
     pub resource_id: Option<String>,
     pub format: Option<String>,
     pub limit: Option<u32>,
+    /// Only loans with a smaller id: the next page of this newest-first list starts
+    /// below the last id of the page before.
+    pub before: Option<i64>,
 }
 
 /// Loans newest first: a borrower's own unit's only (asking for another unit is
@@ -223,6 +226,7 @@ pub fn list(
         "SELECT {} FROM loans WHERE (?1 IS NULL OR unit_code = ?1)
            AND (?2 IS NULL OR status IN (SELECT value FROM json_each(?2)))
            AND (?3 IS NULL OR resource_id = ?3) AND (?4 IS NULL OR format = ?4)
+           AND (?6 IS NULL OR id < ?6)
          ORDER BY id DESC LIMIT ?5",
         store::ROW_COLUMNS
     );
@@ -243,7 +247,8 @@ pub fn list(
                     .map(str::trim)
                     .filter(|r| !r.is_empty()),
                 format.map(Format::as_str),
-                filter.limit.unwrap_or(200).clamp(1, 1000)
+                filter.limit.unwrap_or(200).clamp(1, 1000),
+                filter.before
             ],
             store::row_from,
         )?

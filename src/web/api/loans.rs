@@ -58,20 +58,22 @@ pub enum ActionBody {
     Move(loans::MoveRequest),
 }
 
-/// The loan actions a client may ask for.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub enum ActionName {
-    Approve,
-    Reject,
-    Issue,
-    Return,
-    Renew,
-    Cancel,
-    Report,
-    Move,
+/// The loan actions a client may ask for: the schema is read off
+/// `Action::REQUESTABLE`, so the document cannot name an action the server refuses.
+pub struct ActionName;
+
+impl utoipa::PartialSchema for ActionName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("借阅操作"))
+            .enum_values(Some(Action::REQUESTABLE.map(Action::as_str)))
+            .into()
+    }
 }
+
+impl utoipa::ToSchema for ActionName {}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -153,16 +155,18 @@ async fn list_loans(
     Ok(ApiJson(loans))
 }
 
-/// The librarian's queue: requests to decide, conflicts, items to hand out or chase.
-#[utoipa::path(get, path = "/api/v1/loans/queue", tag = "loans",
+/// The librarian's queue: requests to decide, oldest first, with their conflicts and
+/// a suggested free period; `after` (the last id seen) and `limit` page through it.
+#[utoipa::path(get, path = "/api/v1/loans/queue", tag = "loans", params(loans::QueueSlice),
     responses((status = 200, body = Vec<loans::QueueItem>), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn show_queue(
     State(state): State<AppState>,
     Librarian(user): Librarian,
+    ApiQuery(slice): ApiQuery<loans::QueueSlice>,
 ) -> Result<ApiJson<Vec<loans::QueueItem>>, AppError> {
     let (actor, today) = (Actor::user(&user), state.clock.today());
     let queue = state
-        .with_conn(move |conn| loans::queue(conn, &actor, today))
+        .with_conn(move |conn| loans::queue(conn, &actor, today, slice))
         .await?;
     Ok(ApiJson(queue))
 }

@@ -323,8 +323,15 @@ pub struct LoansPage {
     notices: Vec<NoticeView>,
     unread: u32,
     today: String,
+    /// This page starts below a loan id: it is not the newest page.
+    older_page: bool,
+    /// Where the next (older) page starts, when there is one.
+    next_before: Option<i64>,
 }
 pages!(LoansPage);
+
+/// Loans on one page of `/loans`.
+const LOANS_PER_PAGE: u32 = 30;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -332,6 +339,8 @@ struct LoansQuery {
     created: Option<i64>,
     done: Option<String>,
     read: Option<String>,
+    /// Show the loans older than this id (the page after the one that ended there).
+    before: Option<i64>,
 }
 
 async fn show_loans(
@@ -355,10 +364,18 @@ async fn loans_page(
         ));
     };
     let (actor, today) = (Actor::user(user), state.clock.today());
-    let (list, notes) = state
+    // A refused report is shown on the page that holds its loan.
+    let before = match &retry {
+        Some(retry) => Some(retry.loan_id + 1),
+        None => query.before.filter(|id| *id > 0),
+    };
+    let (mut list, notes) = state
         .with_conn(move |conn| {
             let filter = LoanFilter {
                 unit: Some(unit.clone()),
+                before,
+                // One more than shown tells whether an older page exists.
+                limit: Some(LOANS_PER_PAGE + 1),
                 ..LoanFilter::default()
             };
             let list = loans::list(conn, &actor, &filter, today)?;
@@ -366,6 +383,10 @@ async fn loans_page(
             Ok::<_, LoanError>((list, notes))
         })
         .await?;
+    let next_before = (list.len() > LOANS_PER_PAGE as usize).then(|| {
+        list.truncate(LOANS_PER_PAGE as usize);
+        list.last().map_or(0, |l| l.id.0)
+    });
     let notice = if let Some(id) = query.created {
         list.iter().find(|l| l.id.0 == id).map(|l| {
             format!(
@@ -410,6 +431,8 @@ async fn loans_page(
             })
             .collect(),
         today: today.to_string(),
+        older_page: before.is_some(),
+        next_before,
     })
 }
 

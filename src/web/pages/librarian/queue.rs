@@ -33,14 +33,27 @@ pub struct QueuePage {
     chrome: Chrome,
     notice: Option<String>,
     pending: Vec<QueueEntry>,
+    /// All pending requests, of which `pending` is one page.
+    pending_total: u64,
+    /// This page starts after a loan id: it is not the first page.
+    later_page: bool,
+    /// Where the next page starts, when there is one.
+    next_after: Option<i64>,
+    /// This page's address, where the action forms come back to.
+    here: String,
     physical: Vec<LoanView>,
 }
 pages!(QueuePage);
 
+/// Requests on one page of the queue.
+const QUEUE_PER_PAGE: u32 = 30;
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
-pub struct DoneQuery {
+pub struct QueueQuery {
     done: Option<String>,
+    /// Show the requests after this loan id (the page after the one that ended there).
+    after: Option<i64>,
 }
 
 fn capacity_label(capacity: loans::Capacity) -> String {
@@ -53,7 +66,7 @@ fn capacity_label(capacity: loans::Capacity) -> String {
 pub async fn show_queue(
     State(state): State<AppState>,
     PageLibrarian(user): PageLibrarian,
-    PageQuery(query): PageQuery<DoneQuery>,
+    PageQuery(query): PageQuery<QueueQuery>,
 ) -> Result<QueuePage, PageError> {
     let shown = queue_page(state, &user, query).await;
     shown.map_err(|err| err.for_user(&user))
@@ -62,28 +75,37 @@ pub async fn show_queue(
 async fn queue_page(
     state: AppState,
     user: &SessionUser,
-    query: DoneQuery,
+    query: QueueQuery,
 ) -> Result<QueuePage, PageError> {
     let (actor, today) = (Actor::user(user), state.clock.today());
-    let (items, out) = state
+    let after = query.after.filter(|id| *id > 0);
+    let (mut items, pending_total, out) = state
         .with_conn(move |conn| {
-            let items = loans::queue(conn, &actor, today)?;
-            let filter = LoanFilter {
-                format: Some("physical".to_owned()),
-                limit: Some(1000),
-                ..LoanFilter::default()
+            let slice = loans::QueueSlice {
+                after,
+                // One more than shown tells whether a next page exists.
+                limit: Some(QUEUE_PER_PAGE + 1),
             };
-            let out: Vec<_> = loans::list(conn, &actor, &filter, today)?
-                .into_iter()
-                .filter(|l| l.actions.contains(&"issue") || l.actions.contains(&"return"))
-                .collect();
-            Ok::<_, LoanError>((items, out))
+            let items = loans::queue(conn, &actor, today, slice)?;
+            let total = loans::pending_count(conn)?;
+            Ok::<_, LoanError>((items, total, physical_to_handle(conn, &actor, today)?))
         })
         .await?;
+    let next_after = (items.len() > QUEUE_PER_PAGE as usize).then(|| {
+        items.truncate(QUEUE_PER_PAGE as usize);
+        items.last().map_or(0, |item| item.loan.id.0)
+    });
     let notice = done_notice(query.done.as_deref());
     Ok(QueuePage {
         chrome: Chrome::for_user(user, "loans"),
         notice,
+        pending_total,
+        later_page: after.is_some(),
+        next_after,
+        here: match after {
+            Some(id) => format!("/librarian/queue?after={id}"),
+            None => "/librarian/queue".to_owned(),
+        },
         pending: items
             .iter()
             .map(|item| QueueEntry {
@@ -112,6 +134,31 @@ async fn queue_page(
             .collect(),
         physical: out.iter().map(LoanView::of).collect(),
     })
+}
+
+/// Physical loans waiting to be handed out (approved) or checked in (active or
+/// overdue), oldest first.
+fn physical_to_handle(
+    conn: &rusqlite::Connection,
+    actor: &Actor,
+    today: Date,
+) -> Result<Vec<loans::Loan>, LoanError> {
+    let mut out = Vec::new();
+    for status in ["approved", "active", "overdue"] {
+        let filter = LoanFilter {
+            format: Some("physical".to_owned()),
+            status: Some(status.to_owned()),
+            limit: Some(500),
+            ..LoanFilter::default()
+        };
+        out.extend(
+            loans::list(conn, actor, &filter, today)?
+                .into_iter()
+                .filter(|l| l.actions.contains(&"issue") || l.actions.contains(&"return")),
+        );
+    }
+    out.sort_by_key(|l| l.id.0);
+    Ok(out)
 }
 
 /// One cell of the month grid.
