@@ -34,7 +34,7 @@ mod tests;
 pub use doc::{CueDoc, SearchDoc};
 pub use error::{QueryError, SearchError};
 pub use exec::MAX_OFFSET;
-pub use index::{OpenedIndex, SearchIndex};
+pub use index::{OpenedIndex, RESULT_CACHE_BYTES, SearchIndex};
 pub use normalize::normalize;
 pub use query::MAX_QUERY_CHARS;
 pub use request::{
