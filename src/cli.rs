@@ -62,10 +62,16 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "JINGSHI_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: Option<SocketAddr>,
-    /// Also mail notifications through this SMTP relay: `smtp://[user:password@]host[:port]`
-    /// (no TLS: a relay on this host or the internal network). Off when unset.
+    /// Also mail notifications through this SMTP relay. Off when unset.
+    /// `smtp://[user:password@]host[:port]` is plain SMTP (a relay on this host or the
+    /// internal network); add `?tls=starttls` to require STARTTLS (port 587 by
+    /// default); `smtps://…` is TLS from the start (port 465 by default).
     #[arg(long, env = "JINGSHI_SMTP_URL")]
     pub smtp_url: Option<String>,
+    /// A PEM file of certificate authorities to trust for the relay's certificate,
+    /// besides the system's (an internal CA).
+    #[arg(long, env = "JINGSHI_SMTP_CA")]
+    pub smtp_ca: Option<std::path::PathBuf>,
     /// The sender of notification mail, e.g. `警示教育资源库 <jingshi@example.cn>`.
     #[arg(long, env = "JINGSHI_MAIL_FROM")]
     pub mail_from: Option<String>,
@@ -161,10 +167,10 @@ fn serve(data: DataDir, args: ServeArgs) -> anyhow::Result<()> {
         .addr
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
     let mail = match args.smtp_url.as_deref().map(str::trim) {
-        Some(url) if !url.is_empty() => Some(MailSettings::parse(
-            url,
-            args.mail_from.as_deref().unwrap_or(""),
-        )?),
+        Some(url) if !url.is_empty() => Some(MailSettings {
+            ca_file: args.smtp_ca.clone(),
+            ..MailSettings::parse(url, args.mail_from.as_deref().unwrap_or(""))?
+        }),
         _ => None,
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

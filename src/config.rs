@@ -117,12 +117,27 @@ impl Default for Limits {
     }
 }
 
-/// Where in-app notifications are also mailed: an SMTP relay reached without TLS
-/// (one on the host or the internal network), the sender, and the task's pace.
+/// How the connection to the SMTP relay is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailTls {
+    /// Plain SMTP: a relay on this host or a trusted internal network.
+    None,
+    /// `STARTTLS` after the greeting, required: no mail goes out in the clear.
+    StartTls,
+    /// TLS from the first byte (`smtps://`, usually port 465).
+    Implicit,
+}
+
+/// Where in-app notifications are also mailed: the SMTP relay and how it is reached,
+/// the sender, and the task's pace.
 #[derive(Debug, Clone)]
 pub struct MailSettings {
     pub host: String,
     pub port: u16,
+    pub tls: MailTls,
+    /// A PEM file of certificate authorities trusted besides the system's (an internal
+    /// CA that signed the relay's certificate).
+    pub ca_file: Option<std::path::PathBuf>,
     /// `user:password` of the URL, for a relay that wants a login.
     pub credentials: Option<(String, String)>,
     /// The sender, e.g. `警示教育资源库 <jingshi@example.cn>`.
@@ -139,14 +154,31 @@ pub struct MailSettings {
 pub struct MailConfigError(String);
 
 impl MailSettings {
-    /// From `smtp://[user:password@]host[:port]` (port 25 by default) and the sender.
+    /// From `smtp://[user:password@]host[:port]` (plain, port 25 by default),
+    /// `smtp://…?tls=starttls` (STARTTLS required, port 587 by default) or
+    /// `smtps://…` (TLS from the start, port 465 by default), and the sender.
     pub fn parse(url: &str, from: &str) -> Result<Self, MailConfigError> {
         let bad = |why: &str| MailConfigError(format!("JINGSHI_SMTP_URL “{url}” {why}"));
-        let rest = url
-            .trim()
-            .strip_prefix("smtp://")
-            .ok_or_else(|| bad("应以 smtp:// 开头（不支持 TLS，请使用本机或内网的邮件中继）"))?
-            .trim_end_matches('/');
+        let trimmed = url.trim();
+        let (scheme_tls, rest) = if let Some(rest) = trimmed.strip_prefix("smtp://") {
+            (MailTls::None, rest)
+        } else if let Some(rest) = trimmed.strip_prefix("smtps://") {
+            (MailTls::Implicit, rest)
+        } else {
+            return Err(bad("应以 smtp:// 或 smtps:// 开头"));
+        };
+        let (rest, tls) = match rest.split_once('?') {
+            None => (rest, scheme_tls),
+            Some((rest, "tls=starttls")) if scheme_tls == MailTls::None => {
+                (rest, MailTls::StartTls)
+            }
+            Some(_) => {
+                return Err(bad(
+                    "的参数不对：只支持 smtp://…?tls=starttls（smtps:// 本身已加密）",
+                ));
+            }
+        };
+        let rest = rest.trim_end_matches('/');
         let (credentials, server) = match rest.rsplit_once('@') {
             Some((login, server)) => {
                 let (user, password) = login.split_once(':').unwrap_or((login, ""));
@@ -159,7 +191,14 @@ impl MailSettings {
                 host,
                 port.parse::<u16>().map_err(|_| bad("的端口不是数字"))?,
             ),
-            None => (server, 25),
+            None => (
+                server,
+                match tls {
+                    MailTls::None => 25,
+                    MailTls::StartTls => 587,
+                    MailTls::Implicit => 465,
+                },
+            ),
         };
         if host.is_empty() || host.contains(['/', '?', '#']) {
             return Err(bad("缺少主机名或格式不对"));
@@ -176,6 +215,8 @@ impl MailSettings {
                 .trim_end_matches(']')
                 .to_owned(),
             port,
+            tls,
+            ca_file: None,
             credentials,
             from: from.to_owned(),
             poll: Duration::from_secs(2),
@@ -198,7 +239,19 @@ mod tests {
         let s = MailSettings::parse("smtp://u:p@mail.local", "资源库 <a@b.cn>").unwrap();
         assert_eq!((s.host.as_str(), s.port), ("mail.local", 25));
         assert_eq!(s.credentials, Some(("u".into(), "p".into())));
-        assert!(MailSettings::parse("smtps://mail.local", "a@b.cn").is_err());
+        assert_eq!(s.tls, MailTls::None);
+        let s = MailSettings::parse("smtps://mail.local", "a@b.cn").unwrap();
+        assert_eq!((s.port, s.tls), (465, MailTls::Implicit));
+        let s = MailSettings::parse("smtp://u:p@mail.local?tls=starttls", "a@b.cn").unwrap();
+        assert_eq!(
+            (s.host.as_str(), s.port, s.tls),
+            ("mail.local", 587, MailTls::StartTls)
+        );
+        let s = MailSettings::parse("smtp://mail.local:2587?tls=starttls", "a@b.cn").unwrap();
+        assert_eq!(s.port, 2587);
+        assert!(MailSettings::parse("smtps://mail.local?tls=starttls", "a@b.cn").is_err());
+        assert!(MailSettings::parse("smtp://mail.local?tls=maybe", "a@b.cn").is_err());
+        assert!(MailSettings::parse("http://mail.local", "a@b.cn").is_err());
         assert!(MailSettings::parse("smtp://mail.local:x", "a@b.cn").is_err());
         assert!(MailSettings::parse("smtp://", "a@b.cn").is_err());
         assert!(MailSettings::parse("smtp://mail.local", "nobody").is_err());

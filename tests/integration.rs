@@ -14,6 +14,7 @@ mod loan_pages;
 mod loan_paging;
 mod loans;
 mod mail;
+mod mail_tls;
 mod openapi;
 mod pages;
 mod properties;

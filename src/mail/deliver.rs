@@ -7,10 +7,11 @@ use std::time::Duration;
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::outbox::{self, Pending};
-use crate::config::MailSettings;
+use crate::config::{MailSettings, MailTls};
 use crate::db::{Database, DbError};
 
 /// Why mail cannot be started or the queue not read.
@@ -18,6 +19,10 @@ use crate::db::{Database, DbError};
 pub enum MailError {
     #[error("发件地址“{0}”无效（JINGSHI_MAIL_FROM，如 资源库 <jingshi@example.cn>）")]
     BadSender(String),
+    #[error("邮件服务器的证书颁发机构文件 {path} 不可用：{why}（JINGSHI_SMTP_CA，PEM 格式）")]
+    BadCa { path: String, why: String },
+    #[error("无法建立到邮件服务器的加密连接设置：{0}")]
+    Tls(String),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("database error: {0}")]
@@ -41,13 +46,20 @@ pub fn spawn(db: Database, settings: MailSettings) -> Result<MailTask, MailError
         .from
         .parse()
         .map_err(|_| MailError::BadSender(settings.from.clone()))?;
+    let tls = match settings.tls {
+        MailTls::None => Tls::None,
+        MailTls::StartTls => Tls::Required(tls_parameters(&settings)?),
+        MailTls::Implicit => Tls::Wrapper(tls_parameters(&settings)?),
+    };
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
         .port(settings.port)
+        .tls(tls)
         .timeout(Some(Duration::from_secs(30)));
     if let Some((user, password)) = &settings.credentials {
         builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
     }
-    tracing::info!(host = %settings.host, port = settings.port, "notifications are mailed");
+    tracing::info!(host = %settings.host, port = settings.port, tls = ?settings.tls,
+        "notifications are mailed");
     let mailer = Mailer {
         db,
         transport: builder.build(),
@@ -55,6 +67,28 @@ pub fn spawn(db: Database, settings: MailSettings) -> Result<MailTask, MailError
         settings,
     };
     Ok(MailTask(tokio::spawn(async move { mailer.run().await })))
+}
+
+/// The relay's certificate must be valid for its host name and signed by an
+/// authority of the system's store or of the configured CA file.
+fn tls_parameters(settings: &MailSettings) -> Result<TlsParameters, MailError> {
+    let mut builder = TlsParameters::builder(settings.host.clone());
+    if let Some(path) = &settings.ca_file {
+        let bad = |why: String| MailError::BadCa {
+            path: path.display().to_string(),
+            why,
+        };
+        let pem = std::fs::read(path).map_err(|err| bad(err.to_string()))?;
+        // lettre reads a file without any certificate as an empty list.
+        if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+            return Err(bad("文件中没有证书".to_owned()));
+        }
+        let certificate = Certificate::from_pem(&pem).map_err(|err| bad(err.to_string()))?;
+        builder = builder.add_root_certificate(certificate);
+    }
+    builder
+        .build_rustls()
+        .map_err(|err| MailError::Tls(err.to_string()))
 }
 
 struct Mailer {

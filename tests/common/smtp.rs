@@ -1,5 +1,6 @@
 //! A minimal SMTP server on loopback that keeps what it receives: 220, EHLO/HELO
-//! 250, MAIL/RCPT 250, DATA 354, `.` 250, QUIT 221. It can refuse the first few
+//! 250, MAIL/RCPT 250, DATA 354, `.` 250, QUIT 221; plain, with STARTTLS (required)
+//! or TLS from the start, with a self-signed certificate. It can refuse the first few
 //! messages with a temporary 451 to exercise retries. Plus just enough MIME decoding
 //! (RFC 2047 words, base64 and quoted-printable bodies) to read the mail back.
 
@@ -8,8 +9,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls;
 
 /// One message as received.
 #[derive(Debug, Clone)]
@@ -18,6 +21,8 @@ pub struct Received {
     pub rcpt_to: Vec<String>,
     /// The DATA section, dot-unstuffed, lines joined with `\r\n`.
     pub data: String,
+    /// Whether it came over TLS.
+    pub over_tls: bool,
 }
 
 impl Received {
@@ -138,35 +143,85 @@ pub fn decode_words(value: &str) -> String {
     out
 }
 
+/// How the test relay protects the conversation.
+#[derive(Clone)]
+pub enum RelayTls {
+    Plain,
+    /// Offers STARTTLS and refuses mail until it is used.
+    StartTls(TlsAcceptor),
+    /// TLS from the first byte.
+    Implicit(TlsAcceptor),
+}
+
+/// A self-signed certificate for 127.0.0.1 and localhost: its PEM, for the client
+/// to trust, and the acceptor that serves it.
+pub struct TestCertificate {
+    pub pem: String,
+    pub acceptor: TlsAcceptor,
+}
+
+impl TestCertificate {
+    pub fn new() -> Self {
+        let names = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
+        let rcgen::CertifiedKey { cert, signing_key } =
+            rcgen::generate_simple_self_signed(names).expect("certificate");
+        let key =
+            rustls::pki_types::PrivateKeyDer::try_from(signing_key.serialize_der()).expect("key");
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.der().clone()], key)
+        .expect("server config");
+        Self {
+            pem: cert.pem(),
+            acceptor: TlsAcceptor::from(Arc::new(config)),
+        }
+    }
+}
+
 /// The server: its address and what it received.
 #[derive(Clone)]
 pub struct SmtpServer {
     pub addr: SocketAddr,
     received: Arc<Mutex<Vec<Received>>>,
     refusals: Arc<Mutex<usize>>,
+    tls: RelayTls,
 }
 
 impl SmtpServer {
     /// Listens on loopback; the first `refuse` messages get `451` after their data.
     pub async fn start(refuse: usize) -> Self {
+        Self::start_with(refuse, RelayTls::Plain).await
+    }
+
+    pub async fn start_with(refuse: usize, tls: RelayTls) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind smtp");
         let server = Self {
             addr: listener.local_addr().expect("addr"),
             received: Arc::default(),
             refusals: Arc::new(Mutex::new(refuse)),
+            tls,
         };
         let accepting = server.clone();
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
                 let session = accepting.clone();
-                tokio::spawn(async move { session.converse(socket).await });
+                tokio::spawn(async move { session.serve(socket).await });
             }
         });
         server
     }
 
+    /// The URL the library is given for this relay.
     pub fn url(&self) -> String {
-        format!("smtp://{}", self.addr)
+        match self.tls {
+            RelayTls::Plain => format!("smtp://{}", self.addr),
+            RelayTls::StartTls(_) => format!("smtp://{}?tls=starttls", self.addr),
+            RelayTls::Implicit(_) => format!("smtps://{}", self.addr),
+        }
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -190,20 +245,57 @@ impl SmtpServer {
         }
     }
 
-    async fn converse(&self, socket: tokio::net::TcpStream) {
-        let (read, mut write) = socket.into_split();
-        let mut lines = BufReader::new(read).lines();
+    async fn serve(&self, socket: TcpStream) {
+        match &self.tls {
+            RelayTls::Plain => {
+                self.converse(socket, true, false).await;
+            }
+            RelayTls::Implicit(acceptor) => {
+                // A client that does not trust the certificate ends the handshake.
+                if let Ok(stream) = acceptor.accept(socket).await {
+                    self.converse(stream, true, true).await;
+                }
+            }
+            RelayTls::StartTls(acceptor) => {
+                if let Some(socket) = self.converse(socket, true, false).await
+                    && let Ok(stream) = acceptor.accept(socket).await
+                {
+                    self.converse(stream, false, true).await;
+                }
+            }
+        }
+    }
+
+    /// One SMTP conversation; answers the stream when the client asked for STARTTLS.
+    async fn converse<S>(&self, stream: S, greet: bool, over_tls: bool) -> Option<S>
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        let offer_starttls = matches!(self.tls, RelayTls::StartTls(_)) && !over_tls;
+        let mut stream = BufReader::new(stream);
         let reply = |text: &str| format!("{text}\r\n").into_bytes();
-        let _ = write.write_all(&reply("220 test.local ESMTP")).await;
+        if greet {
+            stream
+                .write_all(&reply("220 test.local ESMTP"))
+                .await
+                .ok()?;
+        }
         let mut current = Received {
             mail_from: String::new(),
             rcpt_to: Vec::new(),
             data: String::new(),
+            over_tls,
         };
-        while let Ok(Some(line)) = lines.next_line().await {
+        while let Some(line) = read_line(&mut stream).await {
             let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
             let answer = match verb.as_str() {
+                "EHLO" if offer_starttls => "250-test.local\r\n250 STARTTLS",
                 "EHLO" | "HELO" => "250 test.local",
+                "STAR" if offer_starttls => {
+                    stream.write_all(&reply("220 go ahead")).await.ok()?;
+                    return Some(stream.into_inner());
+                }
+                "MAIL" if offer_starttls => "530 5.7.0 must issue a STARTTLS command first",
                 "MAIL" => {
                     current.mail_from = address(&line);
                     "250 OK"
@@ -213,9 +305,9 @@ impl SmtpServer {
                     "250 OK"
                 }
                 "DATA" => {
-                    let _ = write.write_all(&reply("354 end with .")).await;
+                    stream.write_all(&reply("354 end with .")).await.ok()?;
                     let mut data = Vec::new();
-                    while let Ok(Some(line)) = lines.next_line().await {
+                    while let Some(line) = read_line(&mut stream).await {
                         if line == "." {
                             break;
                         }
@@ -233,15 +325,23 @@ impl SmtpServer {
                 }
                 "RSET" | "NOOP" => "250 OK",
                 "QUIT" => {
-                    let _ = write.write_all(&reply("221 bye")).await;
-                    return;
+                    let _ = stream.write_all(&reply("221 bye")).await;
+                    return None;
                 }
                 _ => "502 not implemented",
             };
-            if write.write_all(&reply(answer)).await.is_err() {
-                return;
-            }
+            stream.write_all(&reply(answer)).await.ok()?;
         }
+        None
+    }
+}
+
+/// The next line without its line break; `None` at the end of the stream.
+async fn read_line<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut BufReader<S>) -> Option<String> {
+    let mut line = String::new();
+    match stream.read_line(&mut line).await {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(line.trim_end_matches(['\r', '\n']).to_owned()),
     }
 }
 
