@@ -11,7 +11,9 @@
 //!   charts, which is what the page computes;
 //! - the per-unit CSV export;
 //! - `GET /stats` through the real server, signed in as a librarian (query, charts and
-//!   the HTML page).
+//!   the HTML page);
+//! - the "for your unit" recommendations of one unit, and the home page that shows
+//!   them to a unit's borrower.
 //!
 //! `--keep DIR` builds the folder in DIR and leaves it there, to look at the page with
 //! `jingshi serve --data DIR` (admin password `bench-password`).
@@ -276,11 +278,23 @@ async fn main() -> anyhow::Result<()> {
         check.report.totals.gap_units,
         svg_bytes / 1024
     );
+    // "For your unit" reads every loan of the unit's sector peers.
+    let mut recommend = Vec::new();
+    for run in 0..runs {
+        let unit = format!("u{:03}", run % (UNITS - IDLE_UNITS));
+        let began = Instant::now();
+        let shown = jingshi::recommend::for_unit(&conn, &unit, 6, None)?;
+        recommend.push(began.elapsed());
+        if shown.is_empty() {
+            bail!("no recommendation for {unit}");
+        }
+    }
     drop(conn);
     print("statistics query (all units, a year)", &mut query);
     print("three SVG charts", &mut svg);
     print("query + charts", &mut total);
     print("CSV export (query + CSV)", &mut csv);
+    print("recommendations for one unit", &mut recommend);
 
     // The page through the real server.
     let settings = Settings {
@@ -299,7 +313,7 @@ async fn main() -> anyhow::Result<()> {
     headers.insert(reqwest::header::ORIGIN, format!("http://{addr}").parse()?);
     let client = reqwest::Client::builder()
         .cookie_store(true)
-        .default_headers(headers)
+        .default_headers(headers.clone())
         .build()?;
     let base = format!("http://{addr}");
     for _ in 0..200 {
@@ -334,6 +348,40 @@ async fn main() -> anyhow::Result<()> {
     }
     print("GET /stats over HTTP (signed in)", &mut page);
     println!("page size {} KB", page_bytes / 1024);
+
+    // The home page of a unit's borrower: recommendations, notifications, news.
+    let created = client
+        .post(format!("{base}/api/v1/users"))
+        .json(&json!({"username": "officer", "password": PASSWORD,
+                      "roles": ["borrower"], "unit": "u001"}))
+        .send()
+        .await?;
+    if created.status() != reqwest::StatusCode::CREATED {
+        bail!("creating a borrower answered {}", created.status());
+    }
+    let borrower = reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .build()?;
+    let signed_in = borrower
+        .post(format!("{base}/api/v1/session"))
+        .json(&json!({"username": "officer", "password": PASSWORD}))
+        .send()
+        .await?;
+    if !signed_in.status().is_success() {
+        bail!("borrower sign-in failed: {}", signed_in.status());
+    }
+    let mut home = Vec::new();
+    for _ in 0..runs {
+        let began = Instant::now();
+        let resp = borrower.get(format!("{base}/")).send().await?;
+        if !resp.status().is_success() {
+            bail!("GET / answered {}", resp.status());
+        }
+        resp.bytes().await?;
+        home.push(began.elapsed());
+    }
+    print("GET / over HTTP (a unit's borrower)", &mut home);
     let _ = stop.send(());
     let _ = server.await;
     if let Some(dir) = keep {

@@ -166,11 +166,14 @@ fn peer_use(
     unit: &str,
     sector: &str,
 ) -> Result<HashMap<String, PeerUse>, StatsError> {
+    // CROSS JOIN keeps SQLite from starting at the loans: a sector has a few units,
+    // whose loans the unit index finds, where the status index would walk every lent
+    // loan of the library (stats_bench, 100,000 loans: 102 ms before, 9 ms this way).
     let mut stmt = conn.prepare_cached(
         "SELECT l.resource_id, count(DISTINCT l.unit_code), count(r.loan_id),
                 coalesce(sum(r.participants), 0)
-         FROM loans l
-         JOIN units u ON u.code = l.unit_code
+         FROM units u
+         CROSS JOIN loans l ON l.unit_code = u.code
          LEFT JOIN loan_reports r ON r.loan_id = l.id
          WHERE u.sector = ?1 AND u.code != ?2
            AND l.status IN ('approved', 'active', 'returned', 'expired', 'overdue')
