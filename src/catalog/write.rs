@@ -68,6 +68,35 @@ fn diff(before: &Map<String, Value>, after: &Map<String, Value>) -> Map<String, 
         .collect()
 }
 
+/// Runs the INSERT or UPDATE of a resource row: both number the columns the same
+/// way, ?1 the id to ?13 the licences, and ?14 the time of the change.
+fn write_row(
+    tx: &Transaction<'_>,
+    sql: &str,
+    id: &ResourceId,
+    fields: &ResourceFields,
+) -> rusqlite::Result<usize> {
+    tx.execute(
+        sql,
+        params![
+            id.as_str(),
+            fields.kind.as_str(),
+            fields.title,
+            fields.summary,
+            fields.region,
+            fields.date.as_ref().map(|d| d.text.as_str()),
+            fields.date.as_ref().map(|d| d.year),
+            fields.source,
+            fields.duration_seconds,
+            fields.pages,
+            fields.access.as_str(),
+            fields.status.as_str(),
+            fields.licences,
+            now(),
+        ],
+    )
+}
+
 /// Creates the resource, or updates it when the id exists, with history.
 pub fn upsert_resource(
     tx: &Transaction<'_>,
@@ -80,27 +109,13 @@ pub fn upsert_resource(
     let after = snapshot(fields);
     let outcome = match existing {
         None => {
-            let now = now();
-            tx.execute(
+            write_row(
+                tx,
                 "INSERT INTO resources (id, kind, title, summary, region, date, year, source,
                     duration_seconds, pages, access, status, licences, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
-                params![
-                    id.as_str(),
-                    fields.kind.as_str(),
-                    fields.title,
-                    fields.summary,
-                    fields.region,
-                    fields.date.as_ref().map(|d| d.text.as_str()),
-                    fields.date.as_ref().map(|d| d.year),
-                    fields.source,
-                    fields.duration_seconds,
-                    fields.pages,
-                    fields.access.as_str(),
-                    fields.status.as_str(),
-                    fields.licences,
-                    now,
-                ],
+                id,
+                fields,
             )?;
             write_labels(tx, id, fields)?;
             record_history(tx, id, actor, "create", &Value::Object(after))?;
@@ -111,27 +126,14 @@ pub fn upsert_resource(
             if changes.is_empty() {
                 Upserted::Unchanged
             } else {
-                tx.execute(
+                write_row(
+                    tx,
                     "UPDATE resources SET kind = ?2, title = ?3, summary = ?4, region = ?5, date = ?6,
                         year = ?7, source = ?8, duration_seconds = ?9, pages = ?10, access = ?11,
                         status = ?12, licences = ?13, updated_at = ?14
                      WHERE id = ?1",
-                    params![
-                        id.as_str(),
-                        fields.kind.as_str(),
-                        fields.title,
-                        fields.summary,
-                        fields.region,
-                        fields.date.as_ref().map(|d| d.text.as_str()),
-                        fields.date.as_ref().map(|d| d.year),
-                        fields.source,
-                        fields.duration_seconds,
-                        fields.pages,
-                        fields.access.as_str(),
-                        fields.status.as_str(),
-                        fields.licences,
-                        now(),
-                    ],
+                    id,
+                    fields,
                 )?;
                 tx.execute(
                     "DELETE FROM resource_labels WHERE resource_id = ?1",
