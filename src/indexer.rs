@@ -11,7 +11,7 @@ use rusqlite::TransactionBehavior;
 
 use crate::catalog::{CatalogError, feed};
 use crate::db::{Database, DbError};
-use crate::search::{SearchError, SearchIndex};
+use crate::search::{RebuildError, SearchError, SearchIndex};
 
 /// How many change-log entries one index commit applies.
 const BATCH: usize = 500;
@@ -42,15 +42,17 @@ pub fn rebuild(
     let seq = feed::max_change_seq(&tx)?;
     let ids = feed::all_resource_ids(&tx)?;
     let total = ids.len() as u64;
-    let mut docs = Vec::with_capacity(ids.len());
-    for id in &ids {
-        if let Some(doc) = feed::search_doc(&tx, id)? {
-            docs.push(doc);
-        }
-    }
+    // Each document is read as the index takes it, all in the one read transaction.
+    let docs = ids
+        .iter()
+        .filter_map(|id| feed::search_doc(&tx, id).transpose());
+    index
+        .try_rebuild(docs, seq, &|done| progress(done, total))
+        .map_err(|err| match err {
+            RebuildError::Source(err) => IndexerError::Catalog(err),
+            RebuildError::Index(err) => IndexerError::Search(err),
+        })?;
     drop(tx);
-    drop(conn);
-    index.rebuild(docs.into_iter(), seq, &|done| progress(done, total))?;
     Ok(total)
 }
 

@@ -32,6 +32,16 @@ pub enum SearchError {
     Locked,
 }
 
+/// Why a rebuild stopped; the index is left as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum RebuildError<E> {
+    /// The documents could not be read.
+    #[error("reading the documents to index: {0}")]
+    Source(E),
+    #[error(transparent)]
+    Index(#[from] SearchError),
+}
+
 impl SearchError {
     /// Whether the request, not the system, is at fault.
     pub fn is_user_error(&self) -> bool {

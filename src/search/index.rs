@@ -6,6 +6,7 @@
 //! database: it is at an older sequence number and catches up by re-applying changes
 //! (which is idempotent: delete by id, then add).
 
+use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -14,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use tantivy::directory::error::LockError;
 use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyError, Term};
 
-use super::SearchError;
 use super::analyzer;
 use super::cache::WeightedLru;
 use super::doc::SearchDoc;
@@ -22,6 +22,7 @@ use super::normalize;
 use super::request::{SearchRequest, SearchResults};
 use super::schema::{self, Fields};
 use super::stored::DocCache;
+use super::{RebuildError, SearchError};
 
 /// Indexing threads: the target machine has two cores, and the server keeps serving while
 /// it rebuilds.
@@ -205,12 +206,36 @@ impl SearchIndex {
         seq: i64,
         progress: &dyn Fn(u64),
     ) -> Result<(), SearchError> {
+        self.try_rebuild(docs.map(Ok::<_, Infallible>), seq, progress)
+            .map_err(|err| match err {
+                RebuildError::Index(err) => err,
+                RebuildError::Source(never) => match never {},
+            })
+    }
+
+    /// [`rebuild`](Self::rebuild) from a source that may fail, read as the index is
+    /// written so that the documents are never all in memory at once. A failed read
+    /// rolls the index back to what it was.
+    pub fn try_rebuild<E>(
+        &self,
+        docs: impl Iterator<Item = Result<SearchDoc, E>>,
+        seq: i64,
+        progress: &dyn Fn(u64),
+    ) -> Result<(), RebuildError<E>> {
         let mut guard = self.writer()?;
         let writer = writer_of(&mut guard)?;
+        let mut source_error = None;
         let result = (|| {
             writer.delete_all_documents()?;
             let mut n = 0u64;
             for doc in docs {
+                let doc = match doc {
+                    Ok(doc) => doc,
+                    Err(err) => {
+                        source_error = Some(err);
+                        return Ok(());
+                    }
+                };
                 writer.add_document(schema::to_document(&self.fields, &doc))?;
                 n += 1;
                 if n.is_multiple_of(256) {
@@ -220,8 +245,14 @@ impl SearchIndex {
             progress(n);
             self.commit(writer, seq)
         })();
+        if let Some(err) = source_error {
+            if let Err(rollback) = writer.rollback() {
+                tracing::error!(%rollback, "search index rollback failed");
+            }
+            return Err(RebuildError::Source(err));
+        }
         finish(writer, result)?;
-        self.reader.reload()?;
+        self.reader.reload().map_err(SearchError::from)?;
         Ok(())
     }
 

@@ -32,7 +32,7 @@ mod stored;
 mod tests;
 
 pub use doc::{CueDoc, SearchDoc};
-pub use error::{QueryError, SearchError};
+pub use error::{QueryError, RebuildError, SearchError};
 pub use exec::MAX_OFFSET;
 pub use index::{OpenedIndex, RESULT_CACHE_BYTES, SearchIndex};
 pub use normalize::normalize;

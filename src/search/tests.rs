@@ -649,3 +649,28 @@ fn a_cached_answer_never_outlives_the_change_that_makes_it_stale() {
     index.apply(vec![], &["x".to_owned()], 3).expect("apply");
     assert_eq!(search(&index, "挪用公款").total, 0);
 }
+
+#[test]
+fn a_rebuild_whose_source_fails_leaves_the_index_as_it_was() {
+    let index = SearchIndex::open_in_ram().expect("index");
+    index
+        .rebuild(
+            vec![doc("old", "case", "原有案例", "")].into_iter(),
+            5,
+            &|_| {},
+        )
+        .expect("rebuild");
+    let source = vec![
+        Ok(doc("new", "case", "新案例", "")),
+        Err("the database went away"),
+        Ok(doc("newer", "case", "更新的案例", "")),
+    ];
+    let failed = index.try_rebuild(source.into_iter(), 9, &|_| {});
+    assert!(
+        matches!(failed, Err(RebuildError::Source("the database went away"))),
+        "{failed:?}"
+    );
+    assert_eq!((index.applied_seq(), index.doc_count()), (5, 1));
+    assert_eq!(ids(&search(&index, "原有案例")), ["old"]);
+    assert!(!ids(&search(&index, "新案例")).contains(&"new"));
+}
