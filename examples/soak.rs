@@ -528,10 +528,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     tasks.push(tokio::spawn(approver_loop(ctx.clone(), admin.clone())));
     let mut rss_samples = vec![(0u64, rss_start)];
+    // Memory and the requests answered so far, once a minute.
     let sampler = {
-        let deadline = ctx.deadline;
+        let (deadline, tallies) = (ctx.deadline, ctx.tallies.clone());
         tokio::spawn(async move {
             let mut samples = Vec::new();
+            let mut answered = Vec::new();
             let mut minute = 0;
             while Instant::now() < deadline {
                 tokio::time::sleep(Duration::from_secs(60).min(
@@ -540,14 +542,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .await;
                 minute += 1;
                 samples.push((minute * 60, rss_kib(pid)));
+                let so_far: usize = tallies
+                    .lock()
+                    .expect("tally lock")
+                    .values()
+                    .map(|t| t.latencies_us.len())
+                    .sum();
+                answered.push((Instant::now(), so_far));
             }
-            samples
+            (samples, answered)
         })
     };
     for task in tasks {
         task.await?;
     }
-    rss_samples.extend(sampler.await?);
+    let (memory, answered) = sampler.await?;
+    rss_samples.extend(memory);
     let elapsed = load_started.elapsed().as_secs_f64();
     let rss_end = rss_kib(pid);
 
@@ -593,6 +603,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect::<Vec<_>>()
             .join(" ")
     );
+    let mut previous = (load_started, 0usize);
+    let mut rates = Vec::new();
+    for &(at, so_far) in &answered {
+        let seconds = at.duration_since(previous.0).as_secs_f64().max(1e-3);
+        rates.push(format!("{:.0}", (so_far - previous.1) as f64 / seconds));
+        previous = (at, so_far);
+    }
+    println!("requests/s per minute: {}", rates.join(" "));
     println!("error responses: {errors}");
     for sample in &samples {
         println!("  e.g. {sample}");

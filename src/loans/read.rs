@@ -3,6 +3,7 @@
 //! search index need to know.
 
 use jiff::civil::Date;
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 
@@ -222,37 +223,54 @@ pub fn list(
         .filter(|s| !s.trim().is_empty())
         .map(Format::parse)
         .transpose()?;
+    // Only the filters given go into the statement: `?1 IS NULL OR …` would keep
+    // SQLite from using an index, and a poll for the few requested loans walked them all.
+    let mut conditions: Vec<&str> = Vec::new();
+    let mut values: Vec<SqlValue> = Vec::new();
+    let mut condition = |sql, value: SqlValue| {
+        conditions.push(sql);
+        values.push(value);
+    };
+    if let Some(unit) = unit {
+        condition("unit_code = ?", unit.into());
+    }
+    if let Some(status) = status {
+        // The stored states that may show as the asked one today.
+        let states = store::stored_states_showing(status).iter();
+        let states = serde_json::Value::from(states.map(|s| s.as_str()).collect::<Vec<_>>());
+        condition(
+            "status IN (SELECT value FROM json_each(?))",
+            states.to_string().into(),
+        );
+    }
+    if let Some(resource) = filter
+        .resource_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        condition("resource_id = ?", resource.to_owned().into());
+    }
+    if let Some(format) = format {
+        condition("format = ?", format.as_str().to_owned().into());
+    }
+    if let Some(before) = filter.before {
+        condition("id < ?", before.into());
+    }
+    values.push(i64::from(filter.limit.unwrap_or(200).clamp(1, 1000)).into());
     let sql = format!(
-        "SELECT {} FROM loans WHERE (?1 IS NULL OR unit_code = ?1)
-           AND (?2 IS NULL OR status IN (SELECT value FROM json_each(?2)))
-           AND (?3 IS NULL OR resource_id = ?3) AND (?4 IS NULL OR format = ?4)
-           AND (?6 IS NULL OR id < ?6)
-         ORDER BY id DESC LIMIT ?5",
-        store::ROW_COLUMNS
+        "SELECT {} FROM loans WHERE {} ORDER BY id DESC LIMIT ?",
+        store::ROW_COLUMNS,
+        if conditions.is_empty() {
+            "1".to_owned()
+        } else {
+            conditions.join(" AND ")
+        }
     );
     let rows = {
         let mut stmt = conn.prepare_cached(&sql)?;
-        stmt.query_map(
-            params![
-                unit,
-                // The stored states that may show as the asked one today.
-                status.map(|s| {
-                    let states = store::stored_states_showing(s).iter();
-                    serde_json::Value::from(states.map(|s| s.as_str()).collect::<Vec<_>>())
-                        .to_string()
-                }),
-                filter
-                    .resource_id
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|r| !r.is_empty()),
-                format.map(Format::as_str),
-                filter.limit.unwrap_or(200).clamp(1, 1000),
-                filter.before
-            ],
-            store::row_from,
-        )?
-        .collect::<Result<Vec<_>, _>>()?
+        stmt.query_map(rusqlite::params_from_iter(values), store::row_from)?
+            .collect::<Result<Vec<_>, _>>()?
     };
     let mut loans = Vec::with_capacity(rows.len());
     for raw in rows {
