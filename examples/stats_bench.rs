@@ -213,6 +213,27 @@ fn print(label: &str, samples: &mut [Duration]) {
     );
 }
 
+/// A client with its own session, signed in as `username` (password `PASSWORD`).
+async fn signed_in(
+    headers: &reqwest::header::HeaderMap,
+    base: &str,
+    username: &str,
+) -> anyhow::Result<reqwest::Client> {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers.clone())
+        .build()?;
+    let resp = client
+        .post(format!("{base}/api/v1/session"))
+        .json(&json!({"username": username, "password": PASSWORD}))
+        .send()
+        .await?;
+    if !resp.status().is_success() {
+        bail!("{username} could not sign in: {}", resp.status());
+    }
+    Ok(client)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -311,13 +332,10 @@ async fn main() -> anyhow::Result<()> {
     }));
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(reqwest::header::ORIGIN, format!("http://{addr}").parse()?);
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .default_headers(headers.clone())
-        .build()?;
     let base = format!("http://{addr}");
+    let probe = reqwest::Client::new();
     for _ in 0..200 {
-        if client
+        if probe
             .get(format!("{base}/healthz"))
             .send()
             .await
@@ -327,14 +345,7 @@ async fn main() -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    let signed_in = client
-        .post(format!("{base}/api/v1/session"))
-        .json(&json!({"username": "admin", "password": PASSWORD}))
-        .send()
-        .await?;
-    if !signed_in.status().is_success() {
-        bail!("sign-in failed: {}", signed_in.status());
-    }
+    let client = signed_in(&headers, &base, "admin").await?;
     let mut page = Vec::new();
     let mut page_bytes = 0;
     for _ in 0..runs {
@@ -359,18 +370,7 @@ async fn main() -> anyhow::Result<()> {
     if created.status() != reqwest::StatusCode::CREATED {
         bail!("creating a borrower answered {}", created.status());
     }
-    let borrower = reqwest::Client::builder()
-        .cookie_store(true)
-        .default_headers(headers)
-        .build()?;
-    let signed_in = borrower
-        .post(format!("{base}/api/v1/session"))
-        .json(&json!({"username": "officer", "password": PASSWORD}))
-        .send()
-        .await?;
-    if !signed_in.status().is_success() {
-        bail!("borrower sign-in failed: {}", signed_in.status());
-    }
+    let borrower = signed_in(&headers, &base, "officer").await?;
     let mut home = Vec::new();
     for _ in 0..runs {
         let began = Instant::now();

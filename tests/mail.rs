@@ -14,9 +14,9 @@ use crate::common::process::{jingshi, open_db, query_i64, sign_in, start_server_
 use crate::common::smtp::SmtpServer;
 use crate::common::{Session, TestApp, USER_PASSWORD};
 
-const FROM: &str = "警示教育资源库 <jingshi@example.cn>";
+pub(crate) const FROM: &str = "警示教育资源库 <jingshi@example.cn>";
 
-async fn lendable(librarian: &Session, id: &str, title: &str) {
+pub(crate) async fn lendable(librarian: &Session, id: &str, title: &str) {
     let (status, body) = librarian
         .post_json(
             "/api/v1/resources",
@@ -27,7 +27,7 @@ async fn lendable(librarian: &Session, id: &str, title: &str) {
     assert_eq!(status, 201, "{body}");
 }
 
-async fn request(session: &Session, resource: &str, start: &str, end: &str) -> u64 {
+pub(crate) async fn request(session: &Session, resource: &str, start: &str, end: &str) -> u64 {
     let (status, body) = session
         .post_json(
             "/api/v1/loans",
@@ -39,7 +39,7 @@ async fn request(session: &Session, resource: &str, start: &str, end: &str) -> u
     body["id"].as_u64().unwrap()
 }
 
-async fn approve(librarian: &Session, id: u64) {
+pub(crate) async fn approve(librarian: &Session, id: u64) {
     let (status, body) = librarian
         .post_json(&format!("/api/v1/loans/{id}/approve"), &json!({}))
         .await;

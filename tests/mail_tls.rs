@@ -7,12 +7,10 @@ use std::time::Duration;
 
 use jingshi::accounts::Role;
 use jingshi::config::MailSettings;
-use serde_json::json;
 
 use crate::common::smtp::{RelayTls, SmtpServer, TestCertificate};
 use crate::common::{TestApp, USER_PASSWORD};
-
-const FROM: &str = "警示教育资源库 <jingshi@example.cn>";
+use crate::mail::{FROM, approve, lendable, request};
 
 /// Requests and approves a loan for a unit borrower with an address: one mail queued.
 async fn approve_one_loan(app: &TestApp) {
@@ -23,27 +21,10 @@ async fn approve_one_loan(app: &TestApp) {
         Some("tax@example.cn"),
     );
     let librarian = app.librarian("lib").await;
-    let (status, body) = librarian
-        .post_json(
-            "/api/v1/resources",
-            &json!({"id": "tls-film", "kind": "video", "title": "加密邮件测试片",
-                    "access": "loan", "status": "published", "licences": 2}),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
+    lendable(&librarian, "tls-film", "加密邮件测试片").await;
     let tax = app.login("tax-officer", USER_PASSWORD).await;
-    let (status, loan) = tax
-        .post_json(
-            "/api/v1/loans",
-            &json!({"resource_id": "tls-film", "format": "digital", "start": "2027-03-08",
-                    "end": "2027-03-10", "purpose": "专题警示教育大会", "audience": 80}),
-        )
-        .await;
-    assert_eq!(status, 201, "{loan}");
-    let (status, body) = librarian
-        .post_json(&format!("/api/v1/loans/{}/approve", loan["id"]), &json!({}))
-        .await;
-    assert_eq!(status, 200, "{body}");
+    let id = request(&tax, "tls-film", "2027-03-08", "2027-03-10").await;
+    approve(&librarian, id).await;
 }
 
 fn settings(relay: &SmtpServer, ca_file: Option<std::path::PathBuf>) -> MailSettings {
