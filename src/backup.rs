@@ -51,14 +51,18 @@ fn copy_blob(from: &FileStore, to: &FileStore, sha256: &str) -> anyhow::Result<(
         return Ok(());
     }
     if let Some(parent) = target.parent() {
-        std::fs::create_dir_all(parent)?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     if std::fs::hard_link(&source, &target).is_err() {
         let temp = target.with_extension("part");
         std::fs::copy(&source, &temp)
             .with_context(|| format!("cannot copy {}", source.display()))?;
-        std::fs::File::open(&temp)?.sync_all()?;
-        std::fs::rename(&temp, &target)?;
+        std::fs::File::open(&temp)
+            .and_then(|f| f.sync_all())
+            .with_context(|| format!("cannot sync {}", temp.display()))?;
+        std::fs::rename(&temp, &target)
+            .with_context(|| format!("cannot rename {} into place", temp.display()))?;
     }
     Ok(())
 }
@@ -75,16 +79,24 @@ pub fn backup(data: &DataDir, dest: &Path) -> anyhow::Result<BackupInfo> {
     let copy = DataDir::new(dest);
     std::fs::create_dir_all(copy.database().parent().unwrap_or(dest))?;
     std::fs::create_dir_all(copy.index())?;
-    let source = Connection::open(&source_db)?;
+    let source = Connection::open(&source_db)
+        .with_context(|| format!("cannot open {}", source_db.display()))?;
     source.busy_timeout(std::time::Duration::from_secs(30))?;
-    copy_database(&source, &copy.database())?;
+    copy_database(&source, &copy.database()).with_context(|| {
+        format!(
+            "cannot copy the database into {}",
+            copy.database().display()
+        )
+    })?;
 
     // The copy decides which files belong to the backup; blobs are immutable, so any
     // file it references is complete in the store.
     let snapshot = Connection::open(copy.database())?;
     let hashes = referenced_blobs(&snapshot)?;
-    let from = FileStore::open(data.store())?;
-    let to = FileStore::open(copy.store())?;
+    let from = FileStore::open(data.store())
+        .with_context(|| format!("cannot open the file store {}", data.store().display()))?;
+    let to = FileStore::open(copy.store())
+        .with_context(|| format!("cannot create the file store {}", copy.store().display()))?;
     for sha256 in &hashes {
         copy_blob(&from, &to, sha256)?;
     }
@@ -94,7 +106,8 @@ pub fn backup(data: &DataDir, dest: &Path) -> anyhow::Result<BackupInfo> {
         resources: snapshot.query_row("SELECT count(*) FROM resources", [], |r| r.get(0))?,
         files: hashes.len(),
     };
-    std::fs::write(dest.join(INFO_FILE), serde_json::to_vec_pretty(&info)?)?;
+    std::fs::write(dest.join(INFO_FILE), serde_json::to_vec_pretty(&info)?)
+        .with_context(|| format!("cannot write {}", dest.join(INFO_FILE).display()))?;
     Ok(info)
 }
 
