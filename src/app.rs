@@ -37,6 +37,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Uploads in progress hold a permit; none free means 503.
     pub uploads: Arc<Semaphore>,
+    /// Whether serving runs the loan sweep (tests that drive the clock run it by hand).
+    background_sweep: bool,
     /// Whether the index must be rebuilt before the server is ready.
     index_needs_rebuild: bool,
     ready: Arc<AtomicBool>,
@@ -75,8 +77,16 @@ impl AppState {
             store: Arc::new(store),
             settings: Arc::new(settings),
             clock: Clock::system(),
+            background_sweep: true,
             ready: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// The same state without the background loan sweep: tests that set the clock run
+    /// `loans::sweep::run` themselves, so no sweep on the system date races them.
+    pub fn without_background_sweep(mut self) -> Self {
+        self.background_sweep = false;
+        self
     }
 
     /// The same state with other limits (tests use short timeouts and small caps).
@@ -154,7 +164,9 @@ pub async fn serve(
     // Background work stops with the server, releasing the index writer.
     let _indexing = AbortOnDrop(tokio::spawn(async move { indexing.start_indexing().await }));
     // Loan states that follow the date; stops when serving stops.
-    let _loans = crate::loans::sweep::spawn(state.db.clone(), state.clock.clone());
+    let _loans = state
+        .background_sweep
+        .then(|| crate::loans::sweep::spawn(state.db.clone(), state.clock.clone()));
     let limits = state.limits.clone();
     let app = build_app(state);
 

@@ -174,8 +174,7 @@ async fn a_unit_reports_after_the_end_and_bad_input_is_shown_not_stored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_librarian_issues_returns_and_moves_from_the_queue() {
-    let app = TestApp::spawn_with_demo().await;
-    app.state.clock.set_date(MONDAY);
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
     let librarian = app.librarian("lib").await;
     let (status, body) = librarian
         .post_json(

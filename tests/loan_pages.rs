@@ -80,8 +80,7 @@ pub(crate) async fn lendable(librarian: &Session, id: &str) {
 
 #[tokio::test]
 async fn a_unit_requests_through_the_form_and_the_librarian_approves_from_the_queue() {
-    let app = TestApp::spawn_with_demo().await;
-    app.state.clock.set_date(MONDAY);
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
     let librarian = app.librarian("lib-pages").await;
     lendable(&librarian, "loan-page-film").await;
     let borrower = app.borrower("tax-officer", "yn-tax").await;
@@ -231,8 +230,7 @@ async fn a_unit_requests_through_the_form_and_the_librarian_approves_from_the_qu
 
 #[tokio::test]
 async fn the_unit_cancels_and_reports_from_its_loans_page() {
-    let app = TestApp::spawn_with_demo().await;
-    app.state.clock.set_date(MONDAY);
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
     let librarian = app.librarian("lib-pages").await;
     lendable(&librarian, "loan-page-film").await;
     let borrower = app.borrower("tax-officer", "yn-tax").await;

@@ -46,8 +46,7 @@ async fn request_many(borrower: &Session) -> Vec<i64> {
 
 #[tokio::test]
 async fn long_loan_lists_page_through_every_loan_once() {
-    let app = TestApp::spawn_with_demo().await;
-    app.state.clock.set_date(MONDAY);
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
     let librarian = app.librarian("lib-paging").await;
     // Enough licences that every request fits and waits for a librarian.
     let (status, body) = librarian

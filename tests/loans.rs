@@ -171,8 +171,7 @@ fn assert_never_over_capacity(app: &TestApp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hundred_concurrent_requests_for_one_licence_approve_exactly_one() {
-    let app = TestApp::spawn_with_demo().await;
-    set_today(&app, 0);
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
     let librarian = app.librarian("lib").await;
     lendable(&librarian, "one-licence-film", Some(1), 0).await;
     let units = [
@@ -252,8 +251,7 @@ fn allowed(status: &str, format: &str) -> &'static [&'static str] {
 
 #[tokio::test]
 async fn every_illegal_transition_answers_409_and_changes_nothing() {
-    let app = TestApp::spawn_with_demo().await;
-    set_today(&app, 0);
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
     let lib = app.librarian("lib").await;
     let officer = app.borrower("officer", "yn-tax").await;
     let resource = lendable(&lib, "state-film", Some(50), 6).await;
@@ -377,8 +375,7 @@ async fn every_illegal_transition_answers_409_and_changes_nothing() {
 
 #[tokio::test]
 async fn digital_file_opens_only_during_the_active_window() {
-    let app = TestApp::spawn_with_demo().await;
-    set_today(&app, 0);
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
     let lib = app.librarian("lib").await;
     let officer = app.borrower("customs", "kunming-customs").await;
     let outsider = app.borrower("taxman", "yn-tax").await;
@@ -419,8 +416,7 @@ async fn digital_file_opens_only_during_the_active_window() {
 
 #[tokio::test]
 async fn waitlist_is_promoted_in_order_after_a_cancellation() {
-    let app = TestApp::spawn_with_demo().await;
-    set_today(&app, 0);
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
     let lib = app.librarian("lib").await;
     let first = app.borrower("first", "yn-tax").await;
     let second = app.borrower("second", "kunming-customs").await;
@@ -485,8 +481,7 @@ async fn waitlist_is_promoted_in_order_after_a_cancellation() {
 
 #[tokio::test]
 async fn renewal_is_refused_while_someone_waits_and_after_two() {
-    let app = TestApp::spawn_with_demo().await;
-    set_today(&app, 0);
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
     let lib = app.librarian("lib").await;
     let holder = app.borrower("holder", "yn-tax").await;
     let other = app.borrower("other", "yn-finance").await;
@@ -527,8 +522,7 @@ async fn renewal_is_refused_while_someone_waits_and_after_two() {
 
 #[tokio::test]
 async fn renewal_that_does_not_fit_is_refused() {
-    let app = TestApp::spawn_with_demo().await;
-    set_today(&app, 0);
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
     let lib = app.librarian("lib").await;
     let holder = app.borrower("holder", "yn-tax").await;
     let other = app.borrower("other", "yn-finance").await;
@@ -557,8 +551,7 @@ async fn renewal_that_does_not_fit_is_refused() {
 
 #[tokio::test]
 async fn end_dates_on_closed_days_move_to_the_next_open_day() {
-    let app = TestApp::spawn_with_demo().await;
-    app.state.clock.set_date(date(2027, 9, 27));
+    let app = TestApp::spawn_with_demo_on(date(2027, 9, 27)).await;
     let lib = app.librarian("lib").await;
     let officer = app.borrower("officer", "yn-tax").await;
     // National Day: Friday 1 to Thursday 7 October off, Saturday 9 October worked.
@@ -638,8 +631,7 @@ async fn end_dates_on_closed_days_move_to_the_next_open_day() {
 
 #[tokio::test]
 async fn another_units_borrower_can_neither_see_nor_act_on_the_loan() {
-    let app = TestApp::spawn_with_demo().await;
-    set_today(&app, 0);
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
     let lib = app.librarian("lib").await;
     let owner = app.borrower("owner", "yn-tax").await;
     let colleague = app.borrower("colleague", "yn-tax").await;
@@ -743,8 +735,7 @@ async fn loan_unchanged_status(session: &Session, loan: &Value) -> String {
 
 #[tokio::test]
 async fn physical_copies_are_issued_reminded_overdue_returned_and_reported() {
-    let app = TestApp::spawn_with_demo().await;
-    set_today(&app, 0);
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
     let lib = app.librarian("lib").await;
     let officer = app.borrower("officer", "yn-tobacco").await;
     let r = "demo-tobacco-procurement-case";
@@ -876,8 +867,7 @@ async fn physical_copies_are_issued_reminded_overdue_returned_and_reported() {
 
 #[tokio::test]
 async fn queue_shows_conflicts_and_a_suggestion_and_moving_promotes() {
-    let app = TestApp::spawn_with_demo().await;
-    set_today(&app, 0);
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
     let lib = app.librarian("lib").await;
     let a = app.borrower("a", "yn-tax").await;
     let b = app.borrower("b", "yn-comms").await;
@@ -953,8 +943,7 @@ async fn queue_shows_conflicts_and_a_suggestion_and_moving_promotes() {
 
 #[tokio::test]
 async fn bad_requests_are_answered_in_words() {
-    let app = TestApp::spawn_with_demo().await;
-    set_today(&app, 0);
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
     let officer = app.borrower("officer", "yn-tax").await;
     let r = "demo-bank-loan-case";
     for (start, end, field) in [
@@ -1034,8 +1023,7 @@ async fn bad_requests_are_answered_in_words() {
 
 #[tokio::test]
 async fn what_can_no_longer_happen_is_cancelled_and_the_unit_told() {
-    let app = TestApp::spawn_with_demo().await;
-    set_today(&app, 0);
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
     let lib = app.librarian("lib").await;
     let officer = app.borrower("grain", "yn-grain").await;
     lendable(&lib, "lapse-film", Some(1), 1).await;

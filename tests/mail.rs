@@ -50,8 +50,7 @@ pub(crate) async fn approve(librarian: &Session, id: u64) {
 async fn an_approval_is_mailed_to_the_units_borrowers_with_an_address_after_a_retry() {
     // The relay refuses the first message with a temporary 451.
     let smtp = SmtpServer::start(1).await;
-    let app = TestApp::spawn_with_demo().await;
-    app.state.clock.set_date(jiff::civil::date(2027, 3, 1));
+    let app = TestApp::spawn_with_demo_on(jiff::civil::date(2027, 3, 1)).await;
     let mut settings = MailSettings::parse(&smtp.url(), FROM).expect("settings");
     settings.poll = Duration::from_millis(100);
     settings.retry_base = Duration::from_millis(300);

@@ -46,8 +46,7 @@ async fn mail_goes_over_starttls_and_over_tls_to_a_trusted_relay() {
         RelayTls::Implicit(certificate.acceptor.clone()),
     ] {
         let relay = SmtpServer::start_with(0, tls).await;
-        let app = TestApp::spawn_with_demo().await;
-        app.state.clock.set_date(jiff::civil::date(2027, 3, 1));
+        let app = TestApp::spawn_with_demo_on(jiff::civil::date(2027, 3, 1)).await;
         let _mail = jingshi::mail::spawn(
             app.state.db.clone(),
             settings(&relay, Some(ca.path().to_owned())),
@@ -66,8 +65,7 @@ async fn mail_goes_over_starttls_and_over_tls_to_a_trusted_relay() {
 async fn a_relay_with_an_untrusted_certificate_gets_nothing_and_the_outbox_says_why() {
     let certificate = TestCertificate::new();
     let relay = SmtpServer::start_with(0, RelayTls::Implicit(certificate.acceptor)).await;
-    let app = TestApp::spawn_with_demo().await;
-    app.state.clock.set_date(jiff::civil::date(2027, 3, 1));
+    let app = TestApp::spawn_with_demo_on(jiff::civil::date(2027, 3, 1)).await;
     // Only the system's authorities: the self-signed certificate is not among them.
     let _mail =
         jingshi::mail::spawn(app.state.db.clone(), settings(&relay, None)).expect("mail task");

@@ -132,7 +132,7 @@ fn figures(unit: &Value) -> [u64; 5] {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn figures_match_the_hand_computed_fixture() {
-    let app = TestApp::spawn_with_demo().await;
+    let app = TestApp::spawn_with_demo_on(date(2025, 12, 29)).await;
     let f = fixture(&app).await;
 
     let (status, body) = f.librarian.get_json("/api/v1/stats/units").await;
@@ -287,7 +287,7 @@ fn figures_of<const N: usize>(value: &Value, keys: [&str; N]) -> Vec<u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inactive_units_are_listed_first_as_gaps() {
-    let app = TestApp::spawn_with_demo().await;
+    let app = TestApp::spawn_with_demo_on(date(2025, 12, 29)).await;
     let f = fixture(&app).await;
     let (_, body) = f.librarian.get_json("/api/v1/stats/units").await;
     let units = body["units"].as_array().unwrap();
@@ -312,7 +312,7 @@ async fn inactive_units_are_listed_first_as_gaps() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn csv_is_utf8_with_bom_a_header_and_one_row_per_unit() {
-    let app = TestApp::spawn_with_demo().await;
+    let app = TestApp::spawn_with_demo_on(date(2025, 12, 29)).await;
     let f = fixture(&app).await;
     let resp = f
         .librarian
@@ -387,7 +387,7 @@ async fn csv_is_utf8_with_bom_a_header_and_one_row_per_unit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_borrower_sees_only_their_own_unit() {
-    let app = TestApp::spawn_with_demo().await;
+    let app = TestApp::spawn_with_demo_on(date(2025, 12, 29)).await;
     let f = fixture(&app).await;
 
     let (status, body) = f.tax.get_json("/api/v1/stats/units").await;
@@ -496,7 +496,7 @@ async fn bad_periods_are_refused_naming_the_parameter() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_statistics_page_renders_with_svg_charts() {
-    let app = TestApp::spawn_with_demo().await;
+    let app = TestApp::spawn_with_demo_on(date(2025, 12, 29)).await;
     let f = fixture(&app).await;
     let resp = f.librarian.get("/stats").await;
     assert_eq!(resp.status(), 200);
@@ -558,7 +558,7 @@ async fn the_statistics_page_renders_with_svg_charts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recommendations_put_the_units_sector_first_and_skip_what_it_borrowed() {
-    let app = TestApp::spawn_with_demo().await;
+    let app = TestApp::spawn_with_demo_on(date(2025, 12, 29)).await;
     let f = fixture(&app).await;
     // A second tax unit that borrowed a banking case and reported a session with it.
     {

@@ -125,27 +125,47 @@ impl TestApp {
         Self::spawn_in(dir).await
     }
 
+    /// An app with the demo catalogue whose clock stands at noon of `today` from the
+    /// start and moves only when the test sets it. The background loan sweep is off:
+    /// the test runs it with [`Self::sweep`], so nothing happens on the system date.
+    pub async fn spawn_with_demo_on(today: jiff::civil::Date) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        copy_tree(
+            &repo_root().join("content/demo"),
+            &dir.path().join("content/demo"),
+        );
+        Self::start(dir, jingshi::config::Limits::default(), Some(today)).await
+    }
+
     /// An app over an existing data folder.
     pub async fn spawn_in(dir: tempfile::TempDir) -> Self {
-        Self::spawn_in_with(dir, jingshi::config::Limits::default()).await
+        Self::start(dir, jingshi::config::Limits::default(), None).await
     }
 
     /// An app over an empty data folder with other limits.
     pub async fn spawn_with_limits(limits: jingshi::config::Limits) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        Self::spawn_in_with(dir, limits).await
+        Self::start(dir, limits, None).await
     }
 
-    async fn spawn_in_with(dir: tempfile::TempDir, limits: jingshi::config::Limits) -> Self {
+    async fn start(
+        dir: tempfile::TempDir,
+        limits: jingshi::config::Limits,
+        fixed_today: Option<jiff::civil::Date>,
+    ) -> Self {
         let settings = Settings {
             data: DataDir::new(dir.path()),
             admin_password: Some(ADMIN_PASSWORD.to_owned()),
         };
-        let state = tokio::task::spawn_blocking(move || AppState::open(settings))
+        let mut state = tokio::task::spawn_blocking(move || AppState::open(settings))
             .await
             .expect("join")
             .expect("app opens")
             .with_limits(limits);
+        if let Some(today) = fixed_today {
+            state.clock.set_date(today);
+            state = state.without_background_sweep();
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -279,6 +299,12 @@ impl TestApp {
         let status = resp.status().as_u16();
         let body = resp.json::<Value>().await.unwrap_or(Value::Null);
         (status, body)
+    }
+
+    /// Runs the loan sweep for the clock's date, as the background task would.
+    pub fn sweep(&self) -> jingshi::loans::sweep::SweepSummary {
+        let mut conn = self.state.db.get().expect("connection");
+        jingshi::loans::sweep::run(&mut conn, self.state.clock.today()).expect("sweep runs")
     }
 
     /// Runs a SQL query returning one integer against the app's database.
