@@ -96,7 +96,7 @@ pub(crate) async fn launch() -> Option<Browser> {
         .is_err()
     {
         assert!(
-            started.elapsed() < Duration::from_secs(10),
+            started.elapsed() < Duration::from_secs(30),
             "chromedriver did not start"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -183,7 +183,7 @@ impl Browser {
     }
 
     pub(crate) async fn wait_path(&self, contains: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let path = self.path().await;
             if path.contains(contains) {
@@ -298,7 +298,7 @@ impl Browser {
         self.wait_js(
             "return document.querySelector('.who .user') !== null",
             "signed-in header",
-            10,
+            30,
         )
         .await;
     }
@@ -347,7 +347,7 @@ async fn a_borrower_searches_watches_and_is_kept_out_of_the_editor() {
         b.wait_js(
             "return document.querySelectorAll('#title-suggestions option').length",
             "title completions",
-            5,
+            30,
         )
         .await;
 
@@ -390,7 +390,7 @@ async fn a_borrower_searches_watches_and_is_kept_out_of_the_editor() {
         b.wait_js(
             "return document.getElementById('player').readyState >= 1",
             "video metadata",
-            10,
+            30,
         )
         .await;
         let played = b
@@ -404,7 +404,7 @@ async fn a_borrower_searches_watches_and_is_kept_out_of_the_editor() {
             "const v = document.getElementById('player'); \
              return v.currentTime > 0.3 && v.readyState >= 2",
             "playback to advance",
-            10,
+            30,
         )
         .await;
         let cues = b
@@ -412,7 +412,7 @@ async fn a_borrower_searches_watches_and_is_kept_out_of_the_editor() {
                 "const t = document.getElementById('player').textTracks[0]; \
                  return t && t.mode === 'showing' && t.cues && t.cues.length",
                 "subtitle cues from the <track>",
-                10,
+                30,
             )
             .await;
         assert!(cues.as_u64().unwrap_or(0) >= 5, "{cues}");
@@ -422,7 +422,7 @@ async fn a_borrower_searches_watches_and_is_kept_out_of_the_editor() {
                 "const t = document.getElementById('player').currentTime; \
                  return t >= 20.9 && t < 30 ? t : 0",
                 "currentTime to move to the cue at 00:21",
-                10,
+                30,
             )
             .await;
         assert!(at.as_f64().unwrap_or(0.0) >= 20.9);
@@ -439,14 +439,14 @@ async fn a_borrower_searches_watches_and_is_kept_out_of_the_editor() {
             "const v = document.getElementById('player'); \
              return v.readyState >= 1 && Math.abs(v.currentTime - 26) < 1",
             "player to open at 26 s",
-            10,
+            30,
         )
         .await;
         b.wait_js(
             "const t = document.getElementById('player').textTracks[0]; \
              return t && t.cues && t.cues.length",
             "SRT cues as WebVTT",
-            10,
+            30,
         )
         .await;
         b.assert_console_clean("on the video pages", &[]).await;
@@ -523,7 +523,7 @@ async fn a_librarian_creates_uploads_publishes_and_finds_a_resource() {
         b.screenshot("resource-pdf").await;
         b.goto(&app, &pdf).await;
         let content_type = b
-            .wait_js("return document.contentType", "the PDF document", 10)
+            .wait_js("return document.contentType", "the PDF document", 30)
             .await;
         assert_eq!(content_type, "application/pdf");
         tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -537,7 +537,7 @@ async fn a_librarian_creates_uploads_publishes_and_finds_a_resource() {
         // Saving without a title: told what to fix, nothing lost.
         b.type_into("#f-summary", "浏览器测试摘要").await;
         b.click("#save").await;
-        b.wait_js("return document.querySelector('#e-title') !== null", "title error", 10)
+        b.wait_js("return document.querySelector('#e-title') !== null", "title error", 30)
             .await;
         assert_eq!(
             b.js("return document.getElementById('f-summary').value").await,
@@ -592,7 +592,7 @@ async fn a_librarian_creates_uploads_publishes_and_finds_a_resource() {
         b.click("#publish").await;
         b.wait_path("notice=published").await;
         assert!(b.text(".page-head .meta").await.contains("已发布"));
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             b.goto(&app, "/search?q=%E7%90%A5%E7%8F%80%E8%9C%BB%E8%9C%93").await;
             let found = b

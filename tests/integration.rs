@@ -23,3 +23,4 @@ mod sector_first;
 mod stats;
 mod stats_browser;
 mod storage_faults;
+mod transitions;

@@ -311,7 +311,7 @@ async fn a_borrower_reports_in_the_browser_and_sees_a_refusal_beside_the_form() 
         b.wait_js(
             "return document.getElementById('report-1-error') !== null",
             "the refusal beside the form",
-            10,
+            30,
         )
         .await;
         assert_eq!(b.text("#report-1-error").await, "参加人数应在 1 到 100000 之间");

