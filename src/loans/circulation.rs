@@ -29,7 +29,7 @@ pub struct ReturnRequest {
 }
 
 /// A librarian hands out a physical copy, named by its barcode.
-pub fn issue(
+pub(super) fn issue(
     conn: &mut Connection,
     actor: &Actor,
     id: LoanId,
@@ -121,7 +121,7 @@ pub fn issue(
 
 /// A librarian checks a loan back in (a physical copy with its condition; a digital
 /// loan ends early). Returning early frees the remaining days.
-pub fn return_loan(
+pub(super) fn return_loan(
     conn: &mut Connection,
     actor: &Actor,
     id: LoanId,

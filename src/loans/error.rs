@@ -35,6 +35,9 @@ pub enum LoanError {
     /// The user's role does not allow the action.
     #[error("{0}")]
     Forbidden(String),
+    /// Only a librarian may do this to a loan (approve, reject, issue, return, move).
+    #[error("{}借阅仅限管理员办理", action.label())]
+    LibrarianOnly { action: Action },
     /// A field of the input is invalid; the message says how.
     #[error("{message}")]
     Invalid { field: String, message: String },

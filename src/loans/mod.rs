@@ -20,6 +20,7 @@
 mod calendar;
 mod capacity;
 mod circulation;
+mod command;
 pub mod days;
 mod error;
 mod model;
@@ -35,14 +36,13 @@ mod waitlist;
 
 pub use calendar::{Availability, MonthView, availability, month};
 pub use capacity::{Capacity, earliest_fit, fits, peak, usage};
-pub use circulation::{IssueRequest, ReturnRequest, issue, return_loan};
+pub use circulation::{IssueRequest, ReturnRequest};
+pub use command::{Command, act};
 pub use error::LoanError;
 pub use model::{Action, Actor, Format, Loan, LoanId, LoanStatus, Period, Report};
 pub use queue::{Conflict, QueueItem, QueueSlice, pending_count, queue};
 pub use read::{LoanFilter, available_on, borrow_count, get, list, unit_has_active_loan};
-pub use request::{LoanRequest, MoveRequest, create, move_loan};
-pub use steps::{
-    RejectRequest, RenewRequest, ReportRequest, approve, cancel, reject, renew, report,
-};
+pub use request::{LoanRequest, MoveRequest, create};
+pub use steps::{RejectRequest, RenewRequest, ReportRequest};
 pub use transitions::{MAX_RENEWALS, available_actions, next_status};
 pub use waitlist::{auto_approves, loan_settings, set_auto_approve};

@@ -272,7 +272,7 @@ fn check_transition_only(loan: &LoanRow, action: Action) -> Result<(), LoanError
 /// A librarian moves a booking to another period (the unit is told). A request or
 /// approved loan must fit the new period; a waitlisted request that fits there is
 /// promoted.
-pub fn move_loan(
+pub(super) fn move_loan(
     conn: &mut Connection,
     actor: &Actor,
     id: LoanId,

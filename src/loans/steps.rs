@@ -64,7 +64,7 @@ pub(super) fn title(conn: &Connection, loan: &LoanRow) -> Result<String, LoanErr
 }
 
 /// A librarian approves a request.
-pub fn approve(
+pub(super) fn approve(
     conn: &mut Connection,
     actor: &Actor,
     id: LoanId,
@@ -76,7 +76,7 @@ pub fn approve(
 }
 
 /// A librarian turns a request (or waitlisted request) down, saying why.
-pub fn reject(
+pub(super) fn reject(
     conn: &mut Connection,
     actor: &Actor,
     id: LoanId,
@@ -115,7 +115,7 @@ pub fn reject(
 }
 
 /// The requesting unit (or a librarian) withdraws a loan before it is active.
-pub fn cancel(
+pub(super) fn cancel(
     conn: &mut Connection,
     actor: &Actor,
     id: LoanId,
@@ -147,7 +147,7 @@ pub fn cancel(
 
 /// The unit extends an approved or active loan: at most twice, only when nobody
 /// waits for the resource and the longer period still fits.
-pub fn renew(
+pub(super) fn renew(
     conn: &mut Connection,
     actor: &Actor,
     id: LoanId,
@@ -239,7 +239,7 @@ pub fn renew(
 
 /// The unit reports how the material was used: date held, participants, feedback.
 /// Reporting again replaces the report.
-pub fn report(
+pub(super) fn report(
     conn: &mut Connection,
     actor: &Actor,
     id: LoanId,

@@ -238,7 +238,7 @@ impl From<LoanError> for AppError {
             LoanError::NotFound(_) | LoanError::ResourceNotFound(_) => {
                 Self::not_found(err.to_string())
             }
-            LoanError::OtherUnit | LoanError::Forbidden(_) => {
+            LoanError::OtherUnit | LoanError::Forbidden(_) | LoanError::LibrarianOnly { .. } => {
                 Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
             }
             LoanError::Invalid { .. } => {

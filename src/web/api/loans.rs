@@ -12,7 +12,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
-use crate::loans::{self, Action, Actor, Loan, LoanError, LoanFilter, LoanId, LoanRequest};
+use crate::loans::{
+    self, Action, Actor, Command, Loan, LoanError, LoanFilter, LoanId, LoanRequest,
+};
 use crate::web::auth::{CurrentUser, Librarian};
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath, ApiQuery};
@@ -42,20 +44,6 @@ pub(super) fn doc() -> utoipa::openapi::OpenApi {
     doc.merge(holidays::Doc::openapi());
     doc.merge(notifications::Doc::openapi());
     doc
-}
-
-/// The body of a loan action, by action: `reject` `{reason}`, `issue` `{barcode}`,
-/// `return` `{condition}`, `renew` `{end}`, `report` `{held_on, participants,
-/// feedback}`, `move` `{start, end}`; `approve` and `cancel` take none.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub enum ActionBody {
-    Reject(loans::RejectRequest),
-    Issue(loans::IssueRequest),
-    Return(loans::ReturnRequest),
-    Renew(loans::RenewRequest),
-    Report(loans::ReportRequest),
-    Move(loans::MoveRequest),
 }
 
 /// The loan actions a client may ask for: the schema is read off
@@ -192,7 +180,7 @@ async fn show_loan(
 #[utoipa::path(post, path = "/api/v1/loans/{id}/{action}", tag = "loans",
     params(("id" = String, Path, description = "借阅编号"),
            ("action" = ActionName, Path, description = "操作")),
-    request_body(content = Option<ActionBody>, description = "depends on the action; may be empty"),
+    request_body(content = Option<Command>, description = "depends on the action; may be empty"),
     responses((status = 200, body = Loan), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn act_on_loan(
     State(state): State<AppState>,
@@ -201,71 +189,32 @@ async fn act_on_loan(
     body: Bytes,
 ) -> Result<ApiJson<Loan>, AppError> {
     let id = loan_id(&id)?;
-    let action = Action::REQUESTABLE
-        .into_iter()
-        .find(|a| a.as_str() == action)
+    let action = Command::action_named(&action)
         .ok_or_else(|| AppError::not_found(format!("借阅没有“{action}”这个操作")))?;
-    if action.librarian_only() && !user.is_librarian() {
-        return Err(AppError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("{}借阅仅限管理员办理", action.label()),
-        ));
-    }
+    let command = command_from_body(action, &body)?;
     let (actor, today) = (Actor::user(&user), state.clock.today());
-    let loan = match action {
-        Action::Approve => {
-            state
-                .with_conn(move |c| loans::approve(c, &actor, id, today))
-                .await?
-        }
-        Action::Cancel => {
-            state
-                .with_conn(move |c| loans::cancel(c, &actor, id, today))
-                .await?
-        }
-        Action::Reject => {
-            let Body(input) = Body::parse(&body)?;
-            state
-                .with_conn(move |c| loans::reject(c, &actor, id, input, today))
-                .await?
-        }
-        Action::Issue => {
-            let Body(input) = Body::parse(&body)?;
-            state
-                .with_conn(move |c| loans::issue(c, &actor, id, input, today))
-                .await?
-        }
-        Action::Return => {
-            let Body(input) = Body::parse(&body)?;
-            state
-                .with_conn(move |c| loans::return_loan(c, &actor, id, input, today))
-                .await?
-        }
-        Action::Renew => {
-            let Body(input) = Body::parse(&body)?;
-            state
-                .with_conn(move |c| loans::renew(c, &actor, id, input, today))
-                .await?
-        }
-        Action::Report => {
-            let Body(input) = Body::parse(&body)?;
-            state
-                .with_conn(move |c| loans::report(c, &actor, id, input, today))
-                .await?
-        }
-        Action::Move => {
-            let Body(input) = Body::parse(&body)?;
-            state
-                .with_conn(move |c| loans::move_loan(c, &actor, id, input, today))
-                .await?
-        }
-        // Not in REQUESTABLE: only the background task does these.
+    let loan = state
+        .with_conn(move |conn| loans::act(conn, &actor, id, command, today))
+        .await?;
+    Ok(ApiJson(loan))
+}
+
+/// The command for `action` with the body that action takes (empty: its defaults).
+fn command_from_body(action: Action, body: &Bytes) -> Result<Command, AppError> {
+    Ok(match action {
+        Action::Approve => Command::Approve,
+        Action::Cancel => Command::Cancel,
+        Action::Reject => Command::Reject(Body::parse(body)?.0),
+        Action::Issue => Command::Issue(Body::parse(body)?.0),
+        Action::Return => Command::Return(Body::parse(body)?.0),
+        Action::Renew => Command::Renew(Body::parse(body)?.0),
+        Action::Report => Command::Report(Body::parse(body)?.0),
+        Action::Move => Command::Move(Body::parse(body)?.0),
+        // Not requestable: only the background task does these.
         Action::Activate | Action::Expire | Action::MarkOverdue | Action::Promote => {
             return Err(AppError::not_found("没有这个操作"));
         }
-    };
-    Ok(ApiJson(loan))
+    })
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]

@@ -21,7 +21,7 @@ use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::catalog::Resource;
 use crate::loans::{
-    self, Action, Actor, IssueRequest, Loan, LoanError, LoanFilter, LoanId, LoanRequest,
+    self, Action, Actor, Command, IssueRequest, Loan, LoanError, LoanFilter, LoanId, LoanRequest,
     MoveRequest, RejectRequest, RenewRequest, ReportRequest, ReturnRequest,
 };
 use crate::web::error::AppError;
@@ -528,60 +528,33 @@ async fn act(
         .filter(|id| *id > 0)
         .map(LoanId)
         .ok_or_else(|| PageError::not_found(format!("没有编号为“{raw_id}”的借阅")))?;
-    let action = Action::REQUESTABLE
-        .into_iter()
-        .find(|a| a.as_str() == action)
+    let action = Command::action_named(action)
         .ok_or_else(|| PageError::not_found(format!("借阅没有“{action}”这个操作")))?;
-    if action.librarian_only() && !user.is_librarian() {
-        return Err(PageError::forbidden(format!(
-            "{}借阅仅限管理员办理",
-            action.label()
-        )));
-    }
+    let command = command_from_form(action, form)?;
     let (actor, today) = (Actor::user(user), state.clock.today());
-    let result: Result<Loan, AppError> = match action {
-        Action::Approve => {
-            state
-                .with_conn(move |c| loans::approve(c, &actor, id, today))
-                .await
-        }
-        Action::Cancel => {
-            state
-                .with_conn(move |c| loans::cancel(c, &actor, id, today))
-                .await
-        }
-        Action::Reject => {
-            let input = RejectRequest {
-                reason: optional(form, "reason"),
-            };
-            state
-                .with_conn(move |c| loans::reject(c, &actor, id, input, today))
-                .await
-        }
-        Action::Issue => {
-            let input = IssueRequest {
-                barcode: optional(form, "barcode"),
-            };
-            state
-                .with_conn(move |c| loans::issue(c, &actor, id, input, today))
-                .await
-        }
-        Action::Return => {
-            let input = ReturnRequest {
-                condition: optional(form, "condition"),
-            };
-            state
-                .with_conn(move |c| loans::return_loan(c, &actor, id, input, today))
-                .await
-        }
-        Action::Renew => {
-            let input = RenewRequest {
-                end: optional(form, "end"),
-            };
-            state
-                .with_conn(move |c| loans::renew(c, &actor, id, input, today))
-                .await
-        }
+    state
+        .with_conn(move |conn| loans::act(conn, &actor, id, command, today))
+        .await?;
+    Ok(action)
+}
+
+/// The command for `action` from the fields of its form.
+fn command_from_form(action: Action, form: &FormData) -> Result<Command, AppError> {
+    Ok(match action {
+        Action::Approve => Command::Approve,
+        Action::Cancel => Command::Cancel,
+        Action::Reject => Command::Reject(RejectRequest {
+            reason: optional(form, "reason"),
+        }),
+        Action::Issue => Command::Issue(IssueRequest {
+            barcode: optional(form, "barcode"),
+        }),
+        Action::Return => Command::Return(ReturnRequest {
+            condition: optional(form, "condition"),
+        }),
+        Action::Renew => Command::Renew(RenewRequest {
+            end: optional(form, "end"),
+        }),
         Action::Report => {
             let participants = match optional(form, "participants") {
                 None => None,
@@ -593,28 +566,19 @@ async fn act(
                     )
                 })?),
             };
-            let input = ReportRequest {
+            Command::Report(ReportRequest {
                 held_on: optional(form, "held_on"),
                 participants,
                 feedback: optional(form, "feedback"),
-            };
-            state
-                .with_conn(move |c| loans::report(c, &actor, id, input, today))
-                .await
+            })
         }
-        Action::Move => {
-            let input = MoveRequest {
-                start: optional(form, "start"),
-                end: optional(form, "end"),
-            };
-            state
-                .with_conn(move |c| loans::move_loan(c, &actor, id, input, today))
-                .await
-        }
+        Action::Move => Command::Move(MoveRequest {
+            start: optional(form, "start"),
+            end: optional(form, "end"),
+        }),
+        // Not requestable: only the background task does these.
         Action::Activate | Action::Expire | Action::MarkOverdue | Action::Promote => {
-            return Err(PageError::not_found("没有这个操作"));
+            return Err(AppError::not_found("没有这个操作"));
         }
-    };
-    result?;
-    Ok(action)
+    })
 }
