@@ -26,6 +26,9 @@ pub struct Cli {
     pub data: PathBuf,
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// `jingshi` alone serves, with the same flags and environment as `jingshi serve`.
+    #[command(flatten)]
+    pub serve: ServeArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,7 +119,7 @@ impl Cli {
     pub fn run(self) -> anyhow::Result<()> {
         let data = DataDir::new(self.data);
         match self.command {
-            None => serve(data, ServeArgs::default()),
+            None => serve(data, self.serve),
             Some(Command::Serve(args)) => serve(data, args),
             Some(Command::Import { manifest }) => import(data, manifest),
             Some(Command::Reindex) => reindex(data),
@@ -329,11 +332,43 @@ fn add_user(
     Ok(())
 }
 
+/// Asks twice on a terminal, without echo; reads one line from a pipe.
 fn prompt_password() -> anyhow::Result<String> {
-    use std::io::BufRead;
-    eprint!("密码：");
+    if !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        let secret = line.trim_end_matches(['\r', '\n']).to_owned();
+        if secret.is_empty() {
+            bail!("没有提供密码，请用 --password 给出，或在终端上按提示输入");
+        }
+        return Ok(secret);
+    }
+    let ask = |prompt: &str| -> anyhow::Result<String> {
+        eprint!("{prompt}");
+        let secret = read_line_without_echo()?;
+        eprintln!();
+        Ok(secret)
+    };
+    let secret = ask("密码：")?;
+    let again = ask("再输入一次：")?;
+    if secret != again {
+        bail!("两次输入的密码不一致，账号未创建");
+    }
+    Ok(secret)
+}
+
+/// Reads a line from the terminal on standard input with echo off, restoring it after.
+fn read_line_without_echo() -> anyhow::Result<String> {
+    use nix::sys::termios::{LocalFlags, SetArg, tcgetattr, tcsetattr};
+    let stdin = std::io::stdin();
+    let saved = tcgetattr(&stdin).context("cannot read the terminal's settings")?;
+    let mut quiet = saved.clone();
+    quiet.local_flags.remove(LocalFlags::ECHO);
+    tcsetattr(&stdin, SetArg::TCSANOW, &quiet).context("cannot turn off echo")?;
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
+    let read = stdin.read_line(&mut line);
+    tcsetattr(&stdin, SetArg::TCSANOW, &saved).context("cannot restore the terminal")?;
+    read?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 

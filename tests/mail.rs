@@ -10,7 +10,7 @@ use jingshi::accounts::Role;
 use jingshi::config::MailSettings;
 use serde_json::json;
 
-use crate::common::process::{jingshi, open_db, query_i64, sign_in, start_server_with};
+use crate::common::process::{jingshi, open_db, query_i64, sign_in, start_bare_server_with};
 use crate::common::smtp::SmtpServer;
 use crate::common::{Session, TestApp, USER_PASSWORD};
 
@@ -135,7 +135,7 @@ async fn an_approval_is_mailed_to_the_units_borrowers_with_an_address_after_a_re
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_binary_mails_with_smtp_settings_and_users_get_an_address_on_the_command_line() {
+async fn the_bare_binary_mails_with_smtp_settings_and_users_get_an_address_on_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
         jingshi(dir.path())
@@ -206,9 +206,10 @@ async fn the_binary_mails_with_smtp_settings_and_users_get_an_address_on_the_com
         "{out:?}"
     );
 
+    // Bare `jingshi` (as `cargo run --release` starts it) reads the same environment.
     let smtp = SmtpServer::start(0).await;
     let url = smtp.url();
-    let (_server, addr) = start_server_with(
+    let (_server, addr) = start_bare_server_with(
         dir.path(),
         &[("JINGSHI_SMTP_URL", &url), ("JINGSHI_MAIL_FROM", FROM)],
     )

@@ -55,11 +55,29 @@ pub async fn start_server(data: &Path) -> (Proc, SocketAddr) {
 /// [`start_server`] with more environment variables (e.g. the SMTP settings).
 pub async fn start_server_with(data: &Path, env: &[(&str, &str)]) -> (Proc, SocketAddr) {
     let addr = free_addr();
-    let child = jingshi(data)
+    let mut command = jingshi(data);
+    command
         .envs(env.iter().copied())
         .arg("serve")
         .arg("--addr")
-        .arg(addr.to_string())
+        .arg(addr.to_string());
+    wait_served(command, addr).await
+}
+
+/// `jingshi` with no subcommand, configured only through the environment (the
+/// address in `JINGSHI_ADDR`), as `cargo run --release` starts it.
+pub async fn start_bare_server_with(data: &Path, env: &[(&str, &str)]) -> (Proc, SocketAddr) {
+    let addr = free_addr();
+    let mut command = jingshi(data);
+    command
+        .envs(env.iter().copied())
+        .env("JINGSHI_ADDR", addr.to_string());
+    wait_served(command, addr).await
+}
+
+/// Spawns `command` and waits until it answers `/healthz` on `addr`.
+async fn wait_served(mut command: Command, addr: SocketAddr) -> (Proc, SocketAddr) {
+    let child = command
         .stdout(Stdio::null())
         // JINGSHI_TEST_SERVER_LOG=1 shows the server's log while debugging a test.
         .stderr(if std::env::var_os("JINGSHI_TEST_SERVER_LOG").is_some() {
