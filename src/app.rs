@@ -125,6 +125,15 @@ impl AppState {
         indexer::follow(self.db.clone(), self.search.clone()).await;
     }
 
+    /// Brings the search index up to the database now (blocking), for changes that
+    /// must be searchable, or gone from search, when the request answers: publish and
+    /// withdraw. On failure the follower catches up within moments.
+    pub fn refresh_index_now(&self) {
+        if let Err(err) = indexer::catch_up(&self.db, &self.search) {
+            tracing::warn!(%err, "search index not refreshed; the follower will catch up");
+        }
+    }
+
     /// Runs blocking database work on the blocking pool.
     pub async fn with_conn<T, E>(
         &self,

@@ -181,6 +181,11 @@ impl SearchIndex {
         new_seq: i64,
     ) -> Result<(), SearchError> {
         let mut guard = self.writer()?;
+        // Two callers may catch up at once (the follower and a request that needs its
+        // change searchable now): a batch older than what is applied would undo newer.
+        if new_seq <= self.applied_seq() {
+            return Ok(());
+        }
         let writer = writer_of(&mut guard)?;
         let result = (|| {
             for id in deletes {

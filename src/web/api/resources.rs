@@ -133,6 +133,7 @@ async fn change_status(
     publish: bool,
 ) -> Result<ApiJson<Resource>, AppError> {
     let id = resource_id(&id)?;
+    let indexing = state.clone();
     let resource = state
         .with_conn(move |conn| {
             let action = if publish {
@@ -143,7 +144,9 @@ async fn change_status(
                 "resource_withdrawn"
             };
             audit::record(conn, &AuditEvent::by(&user, action).resource(id.as_str()))?;
-            Ok::<_, AppError>(catalog::get_resource(conn, &id)?)
+            let resource = catalog::get_resource(conn, &id)?;
+            indexing.refresh_index_now();
+            Ok::<_, AppError>(resource)
         })
         .await?;
     Ok(ApiJson(resource))

@@ -364,6 +364,7 @@ async fn change_status(
     }
     let id = resource_id(&raw_id).map_err(PageError::from)?;
     let target = id.clone();
+    let indexing = state.clone();
     state
         .with_conn(move |conn| {
             let action = if publish {
@@ -377,6 +378,7 @@ async fn change_status(
                 conn,
                 &AuditEvent::by(&user, action).resource(target.as_str()),
             )?;
+            indexing.refresh_index_now();
             Ok::<_, AppError>(())
         })
         .await?;
