@@ -284,7 +284,6 @@ async fn a_returned_digital_loan_closes_the_file_and_frees_the_licence() {
 /// SPEC §2 lists "returns" among the borrower's actions; for a digital loan there is
 /// nothing to hand to a librarian, so the unit ends it itself.
 #[tokio::test]
-#[ignore = "SPEC §2 says a borrower returns; POST /api/v1/loans/{id}/return answers 403 to the unit (Action::librarian_only includes Return)"]
 async fn the_unit_returns_its_own_digital_loan() {
     let app = TestApp::spawn_with_demo_on(MONDAY).await;
     let lib = app.librarian("lib").await;
@@ -292,6 +291,12 @@ async fn the_unit_returns_its_own_digital_loan() {
     lendable(&lib, "self-return-film", Some(1), 0).await;
     let loan = requested(&holder, "self-return-film", "digital", &day(0), &day(4)).await;
     act_ok(&lib, &loan, "approve", json!({})).await;
+    // The unit's loans page offers it; a physical loan's page would not.
+    let html = holder.get("/loans").await.text().await.unwrap();
+    assert!(
+        html.contains(&format!("action=\"/loans/{}/return\"", loan["id"])),
+        "{html}"
+    );
     let (status, body) = act(&holder, &loan, "return", json!({})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "returned");

@@ -119,8 +119,9 @@ pub(super) fn issue(
     })
 }
 
-/// A librarian checks a loan back in (a physical copy with its condition; a digital
-/// loan ends early). Returning early frees the remaining days.
+/// A loan comes back: a librarian checks a physical copy in with its condition; the
+/// unit (or a librarian) ends a digital loan early. Returning early frees the
+/// remaining days.
 pub(super) fn return_loan(
     conn: &mut Connection,
     actor: &Actor,
@@ -129,6 +130,11 @@ pub(super) fn return_loan(
     today: Date,
 ) -> Result<Loan, LoanError> {
     step(conn, actor, id, today, |tx, loan| {
+        if Action::Return.librarian_only_for(loan.format) && !actor.librarian {
+            return Err(LoanError::LibrarianOnly {
+                action: Action::Return,
+            });
+        }
         check_transition(loan.status, Action::Return, loan.format)?;
         let condition = input
             .condition

@@ -49,8 +49,10 @@ impl Command {
 }
 
 /// Runs `command` on loan `id` for `actor`: librarian-only actions are refused to
-/// anyone else before anything is read or written; the step itself checks that the
-/// loan is the actor's to see, the transition, capacity and dates, in one transaction.
+/// anyone else before anything is read or written (a return, which depends on the
+/// format, is refused inside its step, which rolls back); the step itself checks that
+/// the loan is the actor's to see, the transition, capacity and dates, in one
+/// transaction.
 pub fn act(
     conn: &mut Connection,
     actor: &Actor,
@@ -77,7 +79,7 @@ pub fn act(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::loans::{LoanRequest, LoanStatus};
+    use crate::loans::{Format, LoanRequest, LoanStatus};
     use jiff::civil::date;
 
     /// A database with one unit, one published resource (a licence and a copy) and a
@@ -137,6 +139,7 @@ mod tests {
                 reason: Some("不符合".into()),
             }),
             Command::Issue(IssueRequest::default()),
+            // The request is for a physical copy: only the desk checks it in.
             Command::Return(ReturnRequest::default()),
             Command::Move(MoveRequest {
                 start: Some("2027-03-05".into()),
@@ -145,7 +148,7 @@ mod tests {
         ];
         for command in commands {
             let action = command.action();
-            assert!(action.librarian_only(), "{action:?}");
+            assert!(action.librarian_only_for(Format::Physical), "{action:?}");
             let refused = act(&mut conn, &borrower, id, command, date(2027, 3, 1));
             assert!(
                 matches!(refused, Err(LoanError::LibrarianOnly { action: a }) if a == action),

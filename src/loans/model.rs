@@ -234,8 +234,15 @@ impl Action {
     pub fn librarian_only(self) -> bool {
         matches!(
             self,
-            Action::Approve | Action::Reject | Action::Issue | Action::Return | Action::Move
+            Action::Approve | Action::Reject | Action::Issue | Action::Move
         )
+    }
+
+    /// Whether only a librarian may take this action on a loan of `format`: besides
+    /// the [`librarian_only`](Self::librarian_only) ones, a physical copy comes back
+    /// through the library's desk, while a unit may end its digital loan itself.
+    pub fn librarian_only_for(self, format: Format) -> bool {
+        self.librarian_only() || (self == Action::Return && format == Format::Physical)
     }
 }
 

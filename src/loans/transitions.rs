@@ -46,7 +46,7 @@ pub fn available_actions(actor: &Actor, status: LoanStatus, format: Format) -> V
     Action::REQUESTABLE
         .into_iter()
         .filter(|action| next_status(status, *action, format).is_some())
-        .filter(|action| actor.librarian || !action.librarian_only())
+        .filter(|action| actor.librarian || !action.librarian_only_for(format))
         .map(Action::as_str)
         .collect()
 }
@@ -103,6 +103,128 @@ mod tests {
         }
         assert_eq!(next_status(S::Returned, A::Cancel, Format::Physical), None);
         assert_eq!(next_status(S::Overdue, A::Renew, Format::Physical), None);
+    }
+
+    /// Every action, the background task's included.
+    const EVERY_ACTION: [Action; 12] = [
+        Action::Approve,
+        Action::Reject,
+        Action::Issue,
+        Action::Return,
+        Action::Renew,
+        Action::Cancel,
+        Action::Report,
+        Action::Move,
+        Action::Activate,
+        Action::Expire,
+        Action::MarkOverdue,
+        Action::Promote,
+    ];
+
+    /// The whole table: every (state, action, format) not listed here is refused.
+    #[test]
+    fn every_triple_matches_the_table() {
+        use Action as A;
+        use Format::{Digital as D, Physical as P};
+        use LoanStatus as S;
+        let allowed: &[(S, A, &[Format], S)] = &[
+            (S::Requested, A::Approve, &[D, P], S::Approved),
+            (S::Requested, A::Reject, &[D, P], S::Rejected),
+            (S::Requested, A::Cancel, &[D, P], S::Cancelled),
+            (S::Requested, A::Move, &[D, P], S::Requested),
+            (S::Waitlisted, A::Reject, &[D, P], S::Rejected),
+            (S::Waitlisted, A::Cancel, &[D, P], S::Cancelled),
+            (S::Waitlisted, A::Promote, &[D, P], S::Requested),
+            (S::Waitlisted, A::Move, &[D, P], S::Waitlisted),
+            (S::Approved, A::Cancel, &[D, P], S::Cancelled),
+            (S::Approved, A::Issue, &[P], S::Active),
+            (S::Approved, A::Activate, &[D], S::Active),
+            (S::Approved, A::Renew, &[D, P], S::Approved),
+            (S::Approved, A::Move, &[D, P], S::Approved),
+            (S::Active, A::Expire, &[D], S::Expired),
+            (S::Active, A::MarkOverdue, &[P], S::Overdue),
+            (S::Active, A::Return, &[D, P], S::Returned),
+            (S::Active, A::Renew, &[D, P], S::Active),
+            (S::Active, A::Report, &[D, P], S::Active),
+            (S::Overdue, A::Return, &[P], S::Returned),
+            (S::Overdue, A::Report, &[D, P], S::Overdue),
+            (S::Returned, A::Report, &[D, P], S::Returned),
+            (S::Expired, A::Report, &[D, P], S::Expired),
+        ];
+        let mut checked = 0;
+        for from in LoanStatus::ALL {
+            for action in EVERY_ACTION {
+                for format in [D, P] {
+                    let expected = allowed
+                        .iter()
+                        .find(|(f, a, formats, _)| {
+                            *f == from && *a == action && formats.contains(&format)
+                        })
+                        .map(|(_, _, _, to)| *to);
+                    assert_eq!(
+                        next_status(from, action, format),
+                        expected,
+                        "{from:?} {action:?} {format:?}"
+                    );
+                    match expected {
+                        Some(to) => {
+                            assert_eq!(check_transition(from, action, format).ok(), Some(to))
+                        }
+                        None => assert!(matches!(
+                            check_transition(from, action, format),
+                            Err(LoanError::IllegalTransition { from: f, action: a }) if f == from && a == action
+                        )),
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 9 * 12 * 2);
+    }
+
+    /// Librarians are offered every requestable action the table allows; borrowers
+    /// only those that are not librarian-only.
+    #[test]
+    fn offered_actions_follow_the_table_and_the_role() {
+        let borrower = Actor {
+            user_id: Some(1),
+            username: "u".into(),
+            unit: Some("yn-tax".into()),
+            librarian: false,
+        };
+        let librarian = Actor {
+            librarian: true,
+            ..borrower.clone()
+        };
+        for status in LoanStatus::ALL {
+            for format in [Format::Digital, Format::Physical] {
+                let allowed: Vec<Action> = Action::REQUESTABLE
+                    .into_iter()
+                    .filter(|a| next_status(status, *a, format).is_some())
+                    .collect();
+                let names = |only_borrower: bool| -> Vec<&'static str> {
+                    allowed
+                        .iter()
+                        .filter(|a| !only_borrower || !a.librarian_only_for(format))
+                        .map(|a| a.as_str())
+                        .collect()
+                };
+                assert_eq!(available_actions(&librarian, status, format), names(false));
+                assert_eq!(available_actions(&borrower, status, format), names(true));
+            }
+        }
+        assert_eq!(
+            available_actions(&borrower, LoanStatus::Active, Format::Physical),
+            vec!["renew", "report"]
+        );
+        assert_eq!(
+            available_actions(&borrower, LoanStatus::Active, Format::Digital),
+            vec!["return", "renew", "report"]
+        );
+        assert_eq!(
+            available_actions(&librarian, LoanStatus::Active, Format::Physical),
+            vec!["return", "renew", "report"]
+        );
     }
 
     #[test]
