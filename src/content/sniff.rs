@@ -95,9 +95,9 @@ fn classify(
     }
     let found = match docx {
         Some(true) => Ok(FileKind::Docx),
-        Some(false) => Err(describe_zip(magic)),
+        Some(false) => Err(describe_zip(magic, bytes, name)),
         None => match magic {
-            Some(t) => allowed_binary(t, bytes).ok_or_else(|| describe(t)),
+            Some(t) => allowed_binary(t, bytes).ok_or_else(|| describe(t, bytes, name)),
             None => Err("无法识别的二进制数据".to_owned()),
         },
     };
@@ -163,10 +163,37 @@ fn allowed_binary(t: infer::Type, bytes: &[u8]) -> Option<FileKind> {
     }
 }
 
-/// A type outside the allow-list, in words a librarian knows, with a hint where one helps.
-fn describe(t: infer::Type) -> String {
-    let ext = t.extension().to_uppercase();
-    match t.extension() {
+/// The old Office format inside an OLE compound file, which `infer` reports as an
+/// installer ("msi": that matcher runs before its document ones). Its document
+/// matchers need the compound file's directory, often beyond the sniffed prefix, so
+/// the claimed extension decides when they cannot tell.
+fn ole_office_format(bytes: &[u8], name: &str) -> Option<&'static str> {
+    if infer::doc::is_doc(bytes) {
+        return Some("doc");
+    }
+    if infer::doc::is_xls(bytes) {
+        return Some("xls");
+    }
+    if infer::doc::is_ppt(bytes) {
+        return Some("ppt");
+    }
+    match claimed_extension(name)?.to_ascii_lowercase().as_str() {
+        "doc" | "wps" => Some("doc"),
+        "xls" | "et" => Some("xls"),
+        "ppt" | "dps" => Some("ppt"),
+        _ => None,
+    }
+}
+
+/// A type outside the allow-list, in words a librarian knows, with a hint where one
+/// helps; the bytes and the name tell an old Word document from an installer.
+fn describe(t: infer::Type, bytes: &[u8], name: &str) -> String {
+    let extension = match t.extension() {
+        "msi" => ole_office_format(bytes, name).unwrap_or("msi"),
+        other => other,
+    };
+    let ext = extension.to_uppercase();
+    match extension {
         "exe" | "dll" | "elf" | "mach" | "dex" | "dey" | "wasm" | "class" | "msi" => {
             return "可执行程序".to_owned();
         }
@@ -191,10 +218,10 @@ fn describe(t: infer::Type) -> String {
     format!("{ext} 格式的{noun}")
 }
 
-fn describe_zip(magic: Option<infer::Type>) -> String {
+fn describe_zip(magic: Option<infer::Type>, bytes: &[u8], name: &str) -> String {
     match magic {
         Some(t) if t.extension() == "docx" => "不完整或损坏的 Word 文档".to_owned(),
-        Some(t) if t.extension() != "zip" => describe(t),
+        Some(t) if t.extension() != "zip" => describe(t, bytes, name),
         _ => "ZIP 压缩包（不是 Word 文档）".to_owned(),
     }
 }
@@ -408,6 +435,138 @@ mod tests {
             actual_of(sniff(&[0x00, 0x01, 0x02, 0x9f, 0x00], "a.txt")),
             "无法识别的二进制数据"
         );
+    }
+
+    #[test]
+    fn a_character_cut_off_is_allowed_only_where_the_prefix_ends() {
+        // A whole file that ends inside a character is not text.
+        let mut cut = "纪律".as_bytes().to_vec();
+        cut.push("律".as_bytes()[0]);
+        assert_eq!(actual_of(sniff(&cut, "a.txt")), "无法识别的二进制数据");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.txt");
+        std::fs::write(&path, &cut).expect("write");
+        assert!(matches!(
+            sniff_path(&path, "a.txt"),
+            Err(ContentError::TypeMismatch { .. })
+        ));
+        // A long file whose sniffed prefix stops inside a character is text.
+        let long = "纪".repeat(SNIFF_LEN / 3 + 1).into_bytes();
+        assert!(long.len() > SNIFF_LEN && !SNIFF_LEN.is_multiple_of(3));
+        assert_eq!(sniff(&long, "a.txt").ok(), Some(FileKind::Text));
+        std::fs::write(&path, &long).expect("write");
+        assert_eq!(sniff_path(&path, "a.txt").ok(), Some(FileKind::Text));
+    }
+
+    #[test]
+    fn a_whole_zip_is_judged_by_its_central_directory() {
+        // The local header names another part; the directory names the Word part.
+        let mut docx = docx_bytes("<w:p/>");
+        let name = DOCX_MAIN_PART.as_bytes();
+        let at = docx
+            .windows(name.len())
+            .position(|w| w == name)
+            .expect("local header name");
+        docx[at + name.len() - 5] = b'X';
+        assert_eq!(sniff(&docx, "a.docx").ok(), Some(FileKind::Docx));
+    }
+
+    #[test]
+    fn a_zip_exactly_at_the_docx_limit_is_still_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("edge.docx");
+        let file = File::create(&path).expect("create");
+        std::io::Write::write_all(&mut &file, b"PK\x03\x04").expect("write");
+        file.set_len(FileKind::Docx.max_size()).expect("grow");
+        // Not too large: read, and found to be no Word document.
+        assert!(actual_of(sniff_path(&path, "edge.docx")).contains("ZIP"));
+    }
+
+    #[test]
+    fn markup_and_scripts_are_named_when_refused() {
+        assert_eq!(
+            actual_of(sniff(b"<?xml version=\"1.0\"?><a/>", "a.pdf")),
+            "XML 文件"
+        );
+        assert_eq!(
+            actual_of(sniff(b"#!/bin/sh\necho hi\n", "a.pdf")),
+            "脚本程序"
+        );
+    }
+
+    #[test]
+    fn office_files_and_archives_are_named_with_a_hint() {
+        // OLE compound files, told apart by their root's class id.
+        let ole = |clsid: &str| {
+            let mut file =
+                cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))
+                    .expect("cfb");
+            let clsid = uuid::Uuid::parse_str(clsid).expect("clsid");
+            file.set_storage_clsid("/", clsid).expect("clsid set");
+            file.flush().expect("flush");
+            actual_of(sniff(&file.into_inner().into_inner(), "a.pdf"))
+        };
+        // `infer` tells the Office packages apart by the first entry's folder.
+        let ooxml = |part: &str| {
+            zip_bytes(&[
+                (part, b"<x/>".as_slice()),
+                ("[Content_Types].xml", b"<Types/>".as_slice()),
+            ])
+        };
+        let cases = [
+            (
+                actual_of(sniff(&ooxml("xl/workbook.xml"), "a.docx")),
+                "XLSX 表格",
+            ),
+            (
+                actual_of(sniff(&ooxml("ppt/presentation.xml"), "a.docx")),
+                "PPTX 演示文稿，请另存为 PDF",
+            ),
+            // A Word package without its main part.
+            (
+                actual_of(sniff(&ooxml("word/styles.xml"), "a.docx")),
+                "不完整或损坏的 Word 文档",
+            ),
+            // An empty zip: only the end of its central directory.
+            (
+                actual_of(sniff(
+                    b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+                    "a.pdf",
+                )),
+                "ZIP 压缩包",
+            ),
+        ];
+        for (actual, expected) in cases {
+            assert_eq!(actual, expected);
+        }
+        assert_eq!(
+            ole("00020906-0000-0000-c000-000000000046"),
+            "旧版 Word 文档（DOC），请另存为 DOCX 或 PDF"
+        );
+        assert_eq!(ole("00020820-0000-0000-c000-000000000046"), "XLS 表格");
+        // A compound file whose directory lies beyond the prefix: the name tells.
+        let mut header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1".to_vec();
+        header.resize(SNIFF_LEN, 0);
+        let refused = |name: &str| match sniff(&header, name) {
+            Err(ContentError::NotAllowed { detected, .. }) => detected,
+            other => panic!("{name}: {other:?}"),
+        };
+        assert_eq!(
+            refused("旧案例.DOC"),
+            "旧版 Word 文档（DOC），请另存为 DOCX 或 PDF"
+        );
+        assert_eq!(refused("setup.msi"), "可执行程序");
+        assert_eq!(
+            ole("64818d10-4f9b-11cf-86ea-00aa00b929e8"),
+            "PPT 演示文稿，请另存为 PDF"
+        );
+    }
+
+    #[test]
+    fn webp_needs_its_riff_container() {
+        let mut bare = b"RIFX\x24\x00\x00\x00WEBPVP8 ".to_vec();
+        bare.resize(64, 0);
+        assert!(sniff(&bare, "a.webp").is_err());
     }
 
     #[test]
