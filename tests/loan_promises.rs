@@ -8,92 +8,17 @@ use std::collections::HashSet;
 use std::process::Stdio;
 use std::sync::Arc;
 
-use jiff::civil::{Date, date};
 use serde_json::{Value, json};
 
+use crate::common::lending::{
+    MONDAY, act, act_ok, assert_never_over_capacity, barcodes, day, lendable, request, requested,
+    set_today, show,
+};
 use crate::common::process::{admin_at, jingshi, sign_in, start_server};
 use crate::common::{Session, TestApp, USER_PASSWORD};
 
-/// Monday 1 March 2027: "today" when each test starts.
-const MONDAY: Date = date(2027, 3, 1);
-
 /// A renewal without a chosen end adds a week (`DEFAULT_RENEWAL_DAYS` in src/loans/steps.rs).
 const RENEWAL_DAYS: i64 = 7;
-
-fn day(offset: i64) -> String {
-    MONDAY
-        .checked_add(jiff::Span::new().days(offset))
-        .unwrap()
-        .to_string()
-}
-
-fn set_today(app: &TestApp, offset: i64) {
-    app.state
-        .clock
-        .set_date(MONDAY.checked_add(jiff::Span::new().days(offset)).unwrap());
-}
-
-/// A published `loan` resource with the given licences (None: unlimited) and copies.
-async fn lendable(librarian: &Session, id: &str, licences: Option<u32>, copies: u32) -> Value {
-    let (status, body) = librarian
-        .post_json(
-            "/api/v1/resources",
-            &json!({"id": id, "kind": "video", "title": format!("承诺测试片 {id}"),
-                    "access": "loan", "status": "published",
-                    "licences": licences, "copies": copies}),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    body
-}
-
-async fn request(
-    session: &Session,
-    resource: &str,
-    format: &str,
-    start: &str,
-    end: &str,
-) -> (u16, Value) {
-    session
-        .post_json(
-            "/api/v1/loans",
-            &json!({"resource_id": resource, "format": format, "start": start, "end": end,
-                    "purpose": "专题警示教育大会", "audience": 120}),
-        )
-        .await
-}
-
-async fn requested(
-    session: &Session,
-    resource: &str,
-    format: &str,
-    start: &str,
-    end: &str,
-) -> Value {
-    let (status, body) = request(session, resource, format, start, end).await;
-    assert_eq!(status, 201, "{body}");
-    body
-}
-
-async fn act(session: &Session, loan: &Value, action: &str, body: Value) -> (u16, Value) {
-    session
-        .post_json(&format!("/api/v1/loans/{}/{action}", loan["id"]), &body)
-        .await
-}
-
-async fn act_ok(session: &Session, loan: &Value, action: &str, body: Value) -> Value {
-    let (status, answer) = act(session, loan, action, body).await;
-    assert_eq!(status, 200, "{action}: {answer}");
-    answer
-}
-
-async fn show(session: &Session, loan: &Value) -> Value {
-    let (status, body) = session
-        .get_json(&format!("/api/v1/loans/{}", loan["id"]))
-        .await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
 
 /// Status and queue position, the pair the waitlist promises are about.
 async fn place(session: &Session, loan: &Value) -> (String, Option<u64>) {
@@ -127,15 +52,6 @@ async fn notices_about(session: &Session, loan: &Value) -> Vec<String> {
     kinds
 }
 
-fn barcodes(resource: &Value) -> Vec<String> {
-    resource["holdings"]["copies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["barcode"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 /// Uploads one file to a resource as a librarian; answers the file's id.
 async fn upload(session: &Session, resource: &str, name: &str, bytes: Vec<u8>) -> String {
     let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
@@ -162,63 +78,6 @@ async fn fits(session: &Session, resource: &str, format: &str, start: &str, end:
         .await;
     assert_eq!(status, 200, "{body}");
     body["fits"].as_bool().unwrap()
-}
-
-/// A loan's id, resource, format, start, end, licences and copies in circulation.
-type LoanCapacityRow = (i64, String, String, String, String, Option<i64>, i64);
-
-/// Checks in the database that no day of any loan carries more holding loans than
-/// the capacity, for every resource and format (as in tests/loans.rs).
-fn assert_never_over_capacity(app: &TestApp) {
-    let conn = app.state.db.get().unwrap();
-    let mut stmt = conn
-        .prepare(
-            "SELECT l.id, l.resource_id, l.format, l.start_date, l.end_date, r.licences,
-                    (SELECT count(*) FROM copies c WHERE c.resource_id = l.resource_id AND c.in_circulation = 1)
-             FROM loans l JOIN resources r ON r.id = l.resource_id",
-        )
-        .unwrap();
-    let loans: Vec<LoanCapacityRow> = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
-        })
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    for (id, resource, format, start, end, licences, copies) in &loans {
-        let capacity = if format == "digital" {
-            *licences
-        } else {
-            Some(*copies)
-        };
-        let Some(capacity) = capacity else { continue };
-        let (start, end): (Date, Date) = (start.parse().unwrap(), end.parse().unwrap());
-        let mut d = start;
-        while d <= end {
-            let used: i64 = conn
-                .query_row(
-                    "SELECT count(*) FROM loans WHERE resource_id = ?1 AND format = ?2
-                       AND status IN ('requested', 'approved', 'active', 'overdue')
-                       AND start_date <= ?3 AND end_date >= ?3",
-                    rusqlite::params![resource, format, d.to_string()],
-                    |r| r.get(0),
-                )
-                .unwrap();
-            assert!(
-                used <= capacity,
-                "loan {id}: {used} loans on {d} > {capacity}"
-            );
-            d = d.tomorrow().unwrap();
-        }
-    }
 }
 
 #[tokio::test]

@@ -4,175 +4,14 @@
 
 use std::collections::HashMap;
 
-use jiff::civil::{Date, date};
+use jiff::civil::date;
 use serde_json::{Value, json};
 
+use crate::common::lending::{
+    MONDAY, act, act_ok, assert_never_over_capacity, barcodes, day, lendable, request, requested,
+    set_today, show,
+};
 use crate::common::{Session, TestApp};
-
-/// Monday 1 March 2027: "today" in most tests.
-const MONDAY: Date = date(2027, 3, 1);
-
-fn day(offset: i64) -> String {
-    MONDAY
-        .checked_add(jiff::Span::new().days(offset))
-        .unwrap()
-        .to_string()
-}
-
-fn set_today(app: &TestApp, offset: i64) {
-    app.state
-        .clock
-        .set_date(MONDAY.checked_add(jiff::Span::new().days(offset)).unwrap());
-}
-
-/// Runs the background task's work now, as the minute tick would.
-fn sweep(app: &TestApp) -> jingshi::loans::sweep::SweepSummary {
-    let mut conn = app.state.db.get().unwrap();
-    jingshi::loans::sweep::run(&mut conn, app.state.clock.today()).unwrap()
-}
-
-/// A published `loan` resource with the given licences (None: unlimited) and copies.
-async fn lendable(librarian: &Session, id: &str, licences: Option<u32>, copies: u32) -> Value {
-    let (status, body) = librarian
-        .post_json(
-            "/api/v1/resources",
-            &json!({"id": id, "kind": "video", "title": format!("测试警示片 {id}"),
-                    "access": "loan", "status": "published",
-                    "licences": licences, "copies": copies}),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    body
-}
-
-async fn request(
-    session: &Session,
-    resource: &str,
-    format: &str,
-    start: &str,
-    end: &str,
-) -> (u16, Value) {
-    session
-        .post_json(
-            "/api/v1/loans",
-            &json!({"resource_id": resource, "format": format, "start": start, "end": end,
-                    "purpose": "专题警示教育大会", "audience": 120}),
-        )
-        .await
-}
-
-async fn requested(
-    session: &Session,
-    resource: &str,
-    format: &str,
-    start: &str,
-    end: &str,
-) -> Value {
-    let (status, body) = request(session, resource, format, start, end).await;
-    assert_eq!(status, 201, "{body}");
-    body
-}
-
-async fn act(session: &Session, loan: &Value, action: &str, body: Value) -> (u16, Value) {
-    session
-        .post_json(&format!("/api/v1/loans/{}/{action}", loan["id"]), &body)
-        .await
-}
-
-async fn act_ok(session: &Session, loan: &Value, action: &str, body: Value) -> Value {
-    let (status, answer) = act(session, loan, action, body).await;
-    assert_eq!(status, 200, "{action}: {answer}");
-    answer
-}
-
-async fn show(session: &Session, loan: &Value) -> Value {
-    let (status, body) = session
-        .get_json(&format!("/api/v1/loans/{}", loan["id"]))
-        .await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
-fn barcodes(resource: &Value) -> Vec<String> {
-    resource["holdings"]["copies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["barcode"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-/// A loan's id, resource, format, start, end, licences and copies in circulation.
-type LoanCapacityRow = (i64, String, String, String, String, Option<i64>, i64);
-
-/// Checks in the database that no day of any loan carries more holding loans
-/// than the capacity, for every resource and format.
-fn assert_never_over_capacity(app: &TestApp) {
-    let conn = app.state.db.get().unwrap();
-    let mut stmt = conn
-        .prepare(
-            "SELECT l.id, l.resource_id, l.format, l.start_date, l.end_date, r.licences,
-                    (SELECT count(*) FROM copies c WHERE c.resource_id = l.resource_id AND c.in_circulation = 1)
-             FROM loans l JOIN resources r ON r.id = l.resource_id",
-        )
-        .unwrap();
-    let loans: Vec<LoanCapacityRow> = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
-        })
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    // A check over no loans, or only unlimited ones, would prove nothing.
-    assert!(!loans.is_empty(), "no loans to check");
-    let mut days_checked = 0;
-    for (id, resource, format, start, end, licences, copies) in &loans {
-        let capacity = if format == "digital" {
-            *licences
-        } else {
-            Some(*copies)
-        };
-        let Some(capacity) = capacity else { continue };
-        let (start, end): (Date, Date) = (start.parse().unwrap(), end.parse().unwrap());
-        let mut d = start;
-        while d <= end {
-            let used: i64 = conn
-                .query_row(
-                    "SELECT count(*) FROM loans WHERE resource_id = ?1 AND format = ?2
-                       AND status IN ('requested', 'approved', 'active', 'overdue')
-                       AND start_date <= ?3 AND end_date >= ?3",
-                    rusqlite::params![resource, format, d.to_string()],
-                    |r| r.get(0),
-                )
-                .unwrap();
-            assert!(
-                used <= capacity,
-                "loan {id}: {used} loans on {d} > {capacity}"
-            );
-            let approved: i64 = conn
-                .query_row(
-                    "SELECT count(*) FROM loans WHERE resource_id = ?1 AND format = ?2
-                       AND status IN ('approved', 'active', 'overdue')
-                       AND start_date <= ?3 AND end_date >= ?3",
-                    rusqlite::params![resource, format, d.to_string()],
-                    |r| r.get(0),
-                )
-                .unwrap();
-            assert!(approved <= capacity);
-            days_checked += 1;
-            d = d.tomorrow().unwrap();
-        }
-    }
-    assert!(days_checked > 0, "no loan had a limited capacity");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hundred_concurrent_requests_for_one_licence_approve_exactly_one() {
@@ -319,7 +158,7 @@ async fn every_illegal_transition_answers_409_and_changes_nothing() {
     act_ok(&lib, &late, "approve", json!({})).await;
     act_ok(&lib, &late, "issue", json!({"barcode": copies[2]})).await;
     set_today(&app, 3);
-    sweep(&app);
+    app.sweep();
     loans.push(("expired".into(), show(&lib, &expiring).await));
     loans.push(("overdue".into(), show(&lib, &late).await));
 
@@ -410,11 +249,11 @@ async fn digital_file_opens_only_during_the_active_window() {
             "outsider on day {today}"
         );
         if today == 3 {
-            sweep(&app);
+            app.sweep();
             assert_eq!(show(&officer, &loan).await["status"], "active");
         }
     }
-    sweep(&app);
+    app.sweep();
     assert_eq!(show(&officer, &loan).await["status"], "expired");
     assert_eq!(officer.get(&url).await.status(), 403);
 }
@@ -787,8 +626,8 @@ async fn physical_copies_are_issued_reminded_overdue_returned_and_reported() {
 
     // Two days before the end: reminded once, however often the task runs.
     set_today(&app, 1);
-    sweep(&app);
-    sweep(&app);
+    app.sweep();
+    app.sweep();
     let (_, notices) = officer.get_json("/api/v1/notifications").await;
     let due: Vec<_> = notices["items"]
         .as_array()
@@ -799,9 +638,9 @@ async fn physical_copies_are_issued_reminded_overdue_returned_and_reported() {
     assert_eq!(due.len(), 1, "{notices}");
     // The day after the end: overdue, told once.
     set_today(&app, 4);
-    let first = sweep(&app);
+    let first = app.sweep();
     assert!(first.advanced >= 1);
-    let again = sweep(&app);
+    let again = app.sweep();
     assert_eq!(
         (again.advanced, again.reminded, again.lapsed, again.promoted),
         (0, 0, 0, 0),
@@ -1059,7 +898,7 @@ async fn what_can_no_longer_happen_is_cancelled_and_the_unit_told() {
     let later = requested(&officer, "lapse-film", "digital", &day(7), &day(8)).await;
 
     set_today(&app, 2);
-    let summary = sweep(&app);
+    let summary = app.sweep();
     assert_eq!(summary.lapsed, 3);
     for loan in [&undecided, &waiting, &unclaimed] {
         assert_eq!(show(&officer, loan).await["status"], "cancelled");
@@ -1073,7 +912,7 @@ async fn what_can_no_longer_happen_is_cancelled_and_the_unit_told() {
         .filter(|n| n["kind"] == "cancelled")
         .count();
     assert_eq!(cancelled, 3);
-    assert_eq!(sweep(&app).lapsed, 0);
+    assert_eq!(app.sweep().lapsed, 0);
     assert!(
         lib.get_json("/api/v1/loans/queue")
             .await
