@@ -570,6 +570,29 @@ mod tests {
     }
 
     #[test]
+    fn a_zip_prefix_is_scanned_past_its_first_entries() {
+        let big = vec![7u8; 3 * SNIFF_LEN];
+        let document = b"<w:document><w:body/></w:document>".as_slice();
+        let docx = zip_bytes(&[
+            ("[Content_Types].xml", b"<Types/>".as_slice()),
+            ("_rels/.rels", b"<Relationships/>".as_slice()),
+            ("word/document.xml", document),
+            ("media/big.bin", &big),
+        ]);
+        assert_eq!(
+            sniff(&docx[..SNIFF_LEN], "a.docx").ok(),
+            Some(FileKind::Docx)
+        );
+        // A large zip with no Word part in its prefix is no Word document.
+        let archive = zip_bytes(&[
+            ("readme.txt", b"hello".as_slice()),
+            ("media/big.bin", &big),
+            ("word/document.xml", document),
+        ]);
+        assert!(actual_of(sniff(&archive[..SNIFF_LEN], "a.docx")).contains("ZIP"));
+    }
+
+    #[test]
     fn subtitles_must_look_like_subtitles() {
         let vtt = "\u{feff}WEBVTT\n\n00:00.000 --> 00:01.000\n你好\n";
         assert_eq!(sniff(vtt.as_bytes(), "a.vtt").ok(), Some(FileKind::Vtt));

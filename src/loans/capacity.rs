@@ -298,4 +298,118 @@ mod tests {
         let found = earliest_fit(Some(1), &bookings, date(2026, 5, 14), 3, 30, to_monday);
         assert_eq!(found, Some(p((2026, 5, 19), (2026, 5, 21))));
     }
+
+    /// A catalogue with one unit and `film` (two licences, three copies, one of them
+    /// withdrawn from circulation) and `open` (unlimited licences, no copies).
+    fn catalogue() -> (tempfile::TempDir, crate::db::Database) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = crate::db::Database::open(&dir.path().join("jingshi.db")).expect("db");
+        let mut conn = db.get().expect("connection");
+        crate::accounts::create_unit(&conn, "yn-tax", "税务局", "税务").expect("unit");
+        for input in [
+            serde_json::json!({"id": "film", "kind": "video", "title": "片", "licences": 2, "copies": 3}),
+            serde_json::json!({"id": "open", "kind": "video", "title": "公开片"}),
+        ] {
+            let input = serde_json::from_value(input).expect("input");
+            crate::catalog::curation::create_resource(&mut conn, input, "lib").expect("resource");
+        }
+        conn.execute(
+            "UPDATE copies SET in_circulation = 0 WHERE id = (SELECT max(id) FROM copies)",
+            [],
+        )
+        .expect("withdraw a copy");
+        drop(conn);
+        (dir, db)
+    }
+
+    fn book(conn: &Connection, format: &str, status: &str, period: Period) -> LoanId {
+        conn.execute(
+            "INSERT INTO loans (resource_id, unit_code, format, start_date, end_date,
+                requested_end, status, purpose, audience, created_at, updated_at)
+             VALUES ('film', 'yn-tax', ?1, ?2, ?3, ?3, ?4, '测试', 10, '', '')",
+            params![
+                format,
+                period.start.to_string(),
+                period.end.to_string(),
+                status
+            ],
+        )
+        .expect("loan");
+        LoanId(conn.last_insert_rowid())
+    }
+
+    #[test]
+    fn capacity_is_licences_or_copies_in_circulation() {
+        let (_dir, db) = catalogue();
+        let conn = db.get().expect("connection");
+        assert_eq!(
+            capacity_of(&conn, "film", Format::Digital).ok(),
+            Some(Some(2))
+        );
+        assert_eq!(
+            capacity_of(&conn, "film", Format::Physical).ok(),
+            Some(Some(2))
+        );
+        assert_eq!(capacity_of(&conn, "open", Format::Digital).ok(), Some(None));
+        assert_eq!(
+            capacity_of(&conn, "open", Format::Physical).ok(),
+            Some(Some(0))
+        );
+        assert!(matches!(
+            capacity_of(&conn, "missing", Format::Digital),
+            Err(LoanError::ResourceNotFound(id)) if id == "missing"
+        ));
+    }
+
+    #[test]
+    fn holders_are_the_holding_loans_that_touch_the_window() {
+        let (_dir, db) = catalogue();
+        let conn = db.get().expect("connection");
+        let may = |from: i8, to: i8| p((2026, 5, from), (2026, 5, to));
+        let kept = book(&conn, "digital", "requested", may(1, 3));
+        book(&conn, "digital", "approved", may(10, 12));
+        book(&conn, "digital", "waitlisted", may(1, 12));
+        book(&conn, "digital", "cancelled", may(1, 12));
+        book(&conn, "physical", "approved", may(1, 12));
+        let window = |from: i8, to: i8, except: Option<LoanId>| {
+            let mut found = holders(
+                &conn,
+                "film",
+                Format::Digital,
+                date(2026, 5, from),
+                date(2026, 5, to),
+                except,
+            )
+            .expect("holders");
+            found.sort_by_key(|p| p.start);
+            found
+        };
+        // Both ends count: a loan ending on the first day or starting on the last.
+        assert_eq!(window(3, 10, None), vec![may(1, 3), may(10, 12)]);
+        assert_eq!(window(4, 9, None), Vec::<Period>::new());
+        assert_eq!(window(3, 10, Some(kept)), vec![may(10, 12)]);
+        assert_eq!(window(13, 20, None), Vec::<Period>::new());
+
+        // Two licences: a third loan fits only where at most one is held.
+        let fits_digital = |period: Period, except: Option<LoanId>| {
+            period_fits(&conn, "film", Format::Digital, period, except).expect("fits")
+        };
+        book(&conn, "digital", "active", may(2, 2));
+        assert!(!fits_digital(may(2, 2), None));
+        assert!(fits_digital(may(2, 2), Some(kept)));
+        assert!(fits_digital(may(3, 9), None));
+        assert!(period_fits(&conn, "open", Format::Digital, may(2, 2), None).expect("fits"));
+        // The earliest free two days from 1 May: the 4th and 5th.
+        let suggested = suggest(
+            &conn,
+            "film",
+            Format::Digital,
+            may(1, 2),
+            date(2026, 5, 1),
+            None,
+            |d| d,
+        )
+        .expect("suggest");
+        assert_eq!(suggested, Some(may(3, 4)));
+    }
 }
