@@ -129,7 +129,8 @@ async fn await_search_total(session: &crate::common::Session, q: &str, expected:
 async fn an_import_killed_midway_leaves_whole_rows_and_a_matching_index() {
     let data = tempfile::tempdir().unwrap();
     let src = tempfile::tempdir().unwrap();
-    let manifest = write_manifest(src.path(), "killimp", 600);
+    const TOTAL: i64 = 600;
+    let manifest = write_manifest(src.path(), "killimp", TOTAL as usize);
     // First start creates the database and the admin.
     start_server(data.path()).await.0.kill();
 
@@ -149,19 +150,30 @@ async fn an_import_killed_midway_leaves_whole_rows_and_a_matching_index() {
             "SELECT count(*) FROM resources WHERE id LIKE 'killimp-%'",
         )
     };
+    // Kill once some rows are in; the import must still be running then, so the kill
+    // lands in the middle of it (a manifest imported whole before the kill tests nothing).
     let started = Instant::now();
     while count(&conn) < 60 {
+        if let Some(status) = import.0.try_wait().unwrap() {
+            panic!(
+                "the import ended ({status}) before it could be killed: make the manifest bigger"
+            );
+        }
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "import stalled"
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    assert!(
+        import.0.try_wait().unwrap().is_none(),
+        "the import ended before it could be killed: make the manifest bigger"
+    );
     import.kill();
     let imported = count(&conn);
     assert!(
-        (60..600).contains(&imported),
-        "killed midway: {imported} of 600 imported"
+        0 < imported && imported < TOTAL,
+        "killed midway: {imported} of {TOTAL} imported"
     );
     // Each row is whole: a resource never lacks the file it was imported with.
     assert_eq!(
@@ -191,8 +203,8 @@ async fn an_import_killed_midway_leaves_whole_rows_and_a_matching_index() {
         .status()
         .unwrap();
     assert!(status.success());
-    assert_eq!(count(&open_db(data.path())), 600);
-    await_search_total(&admin, "甲乙丙丁killimp", 600).await;
+    assert_eq!(count(&open_db(data.path())), TOTAL);
+    await_search_total(&admin, "甲乙丙丁killimp", TOTAL as u64).await;
     assert_store_matches_rows(data.path());
 }
 
@@ -416,7 +428,11 @@ async fn edits_and_approvals_under_load_survive_a_kill_exactly_as_answered() {
     loop {
         {
             let seen = seen.lock().unwrap();
-            if seen.approved.len() >= 40 && seen.last_edit.unwrap_or(0) >= 40 {
+            // All three kinds of work are under way when the server dies.
+            if seen.approved.len() >= 40
+                && seen.last_edit.unwrap_or(0) >= 40
+                && seen.created.len() >= 5
+            {
                 break;
             }
         }
@@ -428,6 +444,10 @@ async fn edits_and_approvals_under_load_survive_a_kill_exactly_as_answered() {
         task.await.unwrap();
     }
     let seen = std::mem::take(&mut *seen.lock().unwrap());
+    assert!(
+        !seen.created.is_empty(),
+        "the requester created no loan before the kill"
+    );
 
     let (_server, addr) = start_server(data.path()).await;
     let conn = open_db(data.path());
@@ -496,7 +516,11 @@ async fn edits_and_approvals_under_load_survive_a_kill_exactly_as_answered() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert!(seen.created.is_subset(&loans));
+    assert!(
+        seen.created.is_subset(&loans),
+        "answered loan requests lost: {:?}",
+        seen.created.difference(&loans).collect::<Vec<_>>()
+    );
     let check: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();

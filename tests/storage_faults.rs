@@ -2,7 +2,10 @@
 //!
 //! Tests run as root here, where file permissions do not stop writes, so the faults
 //! are real mounts: a small tmpfs that fills up, and a read-only bind mount. Where
-//! mounting is not allowed the tests say so and pass without checking.
+//! mounting is not allowed the tests say so and pass without checking; each mount test
+//! also appends `storage_faults: <test> RAN` or `… SKIPPED (reason)` to the file named
+//! by `JINGSHI_FAULT_REPORT`, so that CI can fail when they were skipped on a machine
+//! where mounting works (.ci/run).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,6 +17,21 @@ use serde_json::json;
 use crate::common::process::{
     admin_at, age_store, assert_store_matches_rows, jingshi, open_db, query_i64, start_server,
 };
+
+/// Says whether a mount test ran: on stderr, and appended to `$JINGSHI_FAULT_REPORT`.
+fn report(test: &str, outcome: &str) {
+    let line = format!("storage_faults: {test} {outcome}\n");
+    eprint!("{line}");
+    if let Some(path) = std::env::var_os("JINGSHI_FAULT_REPORT") {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("fault report {}: {e}", Path::new(&path).display()));
+        // One write per line, so that tests running at once do not interleave.
+        file.write_all(line.as_bytes()).unwrap();
+    }
+}
 
 /// A mount that is undone when dropped.
 struct Mount(PathBuf);
@@ -88,11 +106,38 @@ async fn upload(
     (status, resp.json().await.unwrap_or_default())
 }
 
+const FULL_DISK: &str = "a_full_disk_refuses_changes_in_words_and_loses_nothing";
+const READ_ONLY: &str = "a_read_only_data_folder_is_refused_in_words_and_left_untouched";
+
+/// The fields an edit on a full disk sends, all different for each edit `n`.
+fn edit(n: u32) -> serde_json::Value {
+    json!({
+        "title": format!("磁盘已满演练第{n}次 甲乙丙丁disk"),
+        "summary": format!("磁盘满时的第{n}次修改 {}", "长".repeat(2000)),
+        "tags": [format!("标签{n}"), "磁盘"],
+        "sectors": [format!("行业{n}")],
+        "violations": ["受贿"],
+        "region": format!("地区{n}"),
+        "source": format!("出处{n}"),
+        "date": format!("{}", 2000 + n),
+    })
+}
+
+/// Every field of `sent` reads back as sent.
+fn assert_reads_back(resource: &serde_json::Value, sent: &serde_json::Value, what: &str) {
+    for (field, value) in sent.as_object().unwrap() {
+        assert_eq!(&resource[field], value, "{what}: field {field}");
+    }
+}
+
 #[tokio::test]
 async fn a_full_disk_refuses_changes_in_words_and_loses_nothing() {
     let base = tempfile::tempdir().unwrap();
     let Some(_mount) = Mount::tmpfs(base.path(), 64) else {
-        eprintln!("skipped: cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)");
+        report(
+            FULL_DISK,
+            "SKIPPED (cannot mount a tmpfs here: needs root with CAP_SYS_ADMIN)",
+        );
         return;
     };
     let data = base.path().join("data");
@@ -132,29 +177,53 @@ async fn a_full_disk_refuses_changes_in_words_and_loses_nothing() {
     // a fresh client does not race the close.
     let admin = admin_at(addr).await;
 
-    // No space at all: an edit either lands whole or is refused in words.
+    // Two MiB are plenty for an edit: it is accepted and reads back whole.
+    let mut current = edit(0);
+    let (status, body) = admin
+        .send_json(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/resources/{id}"),
+            &current,
+        )
+        .await;
+    assert_eq!(status, 200, "an edit that fits: {body}");
+    let (_, resource) = admin.get_json(&format!("/api/v1/resources/{id}")).await;
+    assert_reads_back(&resource, &current, "the edit that fits");
+
+    // No space at all: an edit either lands whole or is refused in words and changes
+    // nothing, so the resource always reads as the last accepted edit.
     fill(&filler, 0);
     let mut refused = 0;
-    for n in 0..20 {
-        let (status, body) = admin
+    for n in 1..=20 {
+        let sent = edit(n);
+        let (answered, body) = admin
             .send_json(
                 reqwest::Method::PATCH,
                 &format!("/api/v1/resources/{id}"),
-                &json!({"summary": format!("磁盘满时的第{n}次修改 {}", "长".repeat(2000))}),
+                &sent,
             )
             .await;
-        match status {
-            200 => {}
+        match answered {
+            200 => current = sent,
             507 => {
                 assert_eq!(body["error"]["code"], "storage_full", "{body}");
                 refused += 1;
             }
             other => panic!("edit on a full disk answered {other}: {body}"),
         }
+        let (status, resource) = admin.get_json(&format!("/api/v1/resources/{id}")).await;
+        assert_eq!(
+            status, 200,
+            "reading still works on a full disk: {resource}"
+        );
+        assert_reads_back(
+            &resource,
+            &current,
+            &format!("after edit {n} answered {answered}"),
+        );
     }
     eprintln!("edits refused on a full disk: {refused} of 20");
-    let (status, _) = admin.get_json(&format!("/api/v1/resources/{id}")).await;
-    assert_eq!(status, 200, "reading still works on a full disk");
+    assert!(refused > 0, "a disk with no space left refused no edit");
 
     // Space again: the same upload and edit succeed, and the data is sound.
     std::fs::remove_file(&filler).unwrap();
@@ -185,9 +254,10 @@ async fn a_full_disk_refuses_changes_in_words_and_loses_nothing() {
     assert_eq!(resource["summary"], "空间恢复后的修改");
     let started = std::time::Instant::now();
     while crate::common::process::search_total(&admin, "甲乙丙丁disk").await != Some(1) {
-        assert!(started.elapsed() < Duration::from_secs(20), "index behind");
+        assert!(started.elapsed() < Duration::from_secs(30), "index behind");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    report(FULL_DISK, "RAN");
 }
 
 #[tokio::test]
@@ -217,7 +287,10 @@ async fn a_read_only_data_folder_is_refused_in_words_and_left_untouched() {
 
     {
         let Some(_mount) = Mount::read_only(data.path()) else {
-            eprintln!("skipped: cannot bind-mount read-only here (needs root with CAP_SYS_ADMIN)");
+            report(
+                READ_ONLY,
+                "SKIPPED (cannot bind-mount read-only here: needs root with CAP_SYS_ADMIN)",
+            );
             return;
         };
         for args in [vec!["serve", "--addr", "127.0.0.1:0"], vec!["import"]] {
@@ -249,6 +322,7 @@ async fn a_read_only_data_folder_is_refused_in_words_and_left_untouched() {
         .get_json("/api/v1/resources/ro-1")
         .await;
     assert_eq!(status, 404);
+    report(READ_ONLY, "RAN");
 }
 
 #[tokio::test]
