@@ -344,8 +344,7 @@ fn prompt_password() -> anyhow::Result<String> {
         return Ok(secret);
     }
     let ask = |prompt: &str| -> anyhow::Result<String> {
-        eprint!("{prompt}");
-        let secret = read_line_without_echo()?;
+        let secret = read_line_without_echo(prompt)?;
         eprintln!();
         Ok(secret)
     };
@@ -357,14 +356,17 @@ fn prompt_password() -> anyhow::Result<String> {
     Ok(secret)
 }
 
-/// Reads a line from the terminal on standard input with echo off, restoring it after.
-fn read_line_without_echo() -> anyhow::Result<String> {
+/// Shows `prompt` and reads a line from the terminal on standard input with echo off,
+/// restoring it after. Echo goes off before the prompt shows, so nothing typed in
+/// answer to it is ever echoed.
+fn read_line_without_echo(prompt: &str) -> anyhow::Result<String> {
     use nix::sys::termios::{LocalFlags, SetArg, tcgetattr, tcsetattr};
     let stdin = std::io::stdin();
     let saved = tcgetattr(&stdin).context("cannot read the terminal's settings")?;
     let mut quiet = saved.clone();
     quiet.local_flags.remove(LocalFlags::ECHO);
     tcsetattr(&stdin, SetArg::TCSANOW, &quiet).context("cannot turn off echo")?;
+    eprint!("{prompt}");
     let mut line = String::new();
     let read = stdin.read_line(&mut line);
     tcsetattr(&stdin, SetArg::TCSANOW, &saved).context("cannot restore the terminal")?;
