@@ -344,11 +344,19 @@ mod tests {
             sniff(b"<!DOCTYPE html><html><body>x</body></html>", "a.html"),
             Err(ContentError::NotAllowed { .. })
         ));
-        // Allowed bytes under a name that is not allowed are refused too.
-        assert!(matches!(
-            sniff(&png_bytes(), "a.exe"),
-            Err(ContentError::NotAllowed { .. })
-        ));
+        // Allowed bytes under a name that is not allowed are refused too, naming both.
+        let detected = |result: Result<FileKind, ContentError>| match result {
+            Err(ContentError::NotAllowed { detected, .. }) => detected,
+            other => panic!("expected NotAllowed, got {other:?}"),
+        };
+        assert_eq!(
+            detected(sniff(&png_bytes(), "a.EXE")),
+            format!("{}，但扩展名为 .exe", FileKind::Png.label())
+        );
+        assert_eq!(
+            detected(sniff(b"plain words", "notes.Html")),
+            "文本文件，扩展名为 .html"
+        );
         let mut mov = b"\x00\x00\x00\x14ftypqt  \x00\x00\x02\x00qt  ".to_vec();
         mov.resize(64, 0);
         assert!(actual_of(sniff(&mov, "a.mp4")).contains("MOV"));
@@ -367,7 +375,10 @@ mod tests {
             sniff(&plain_zip, "a.zip"),
             Err(ContentError::NotAllowed { .. })
         ));
-        assert!(actual_of(sniff(&plain_zip, "a.docx")).contains("ZIP"));
+        assert_eq!(
+            actual_of(sniff(&plain_zip, "a.docx")),
+            "ZIP 压缩包（不是 Word 文档）"
+        );
     }
 
     #[test]
