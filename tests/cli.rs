@@ -764,3 +764,39 @@ async fn serving_from_a_checkout_leaves_git_status_clean() {
     let status = git(&checkout, &["status", "--porcelain"]);
     assert!(status.is_empty(), "git status after serving:\n{status}");
 }
+
+/// Each request is logged inside a span naming its method, path, user, status and
+/// latency, so that whatever a request logs can be traced to who asked for what.
+#[tokio::test]
+async fn every_request_is_logged_in_a_span_with_user_status_and_latency() {
+    let data = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let log = logs.path().join("serve.log");
+    let mut command = jingshi(data.path());
+    command.env("RUST_LOG", "warn,jingshi::web=debug");
+    let (mut server, addr) = serve_logged(command, &log).await;
+    let admin = admin_at(addr).await;
+    let (status, _) = admin.get_json("/api/v1/search?q=%E5%8F%97%E8%B4%BF").await;
+    assert_eq!(status, 200);
+    let (status, _) = admin.get_json("/api/v1/resources/no-such-resource").await;
+    assert_eq!(status, 404);
+    stop(&mut server);
+    let text = read_log(&log);
+    let answered = |path: &str, status: u16| {
+        text.lines().any(|line| {
+            line.contains("request{method=GET")
+                && line.contains(&format!("path=\"{path}\""))
+                && line.contains("user=\"admin\"")
+                && line.contains(&format!("status={status}"))
+                && line.contains("latency_ms=")
+                && line.contains("answered")
+        })
+    };
+    assert!(answered("/api/v1/search", 200), "{text}");
+    assert!(
+        answered("/api/v1/resources/no-such-resource", 404),
+        "{text}"
+    );
+    // A refusal is the client's business: no error is logged for it.
+    assert!(!text.contains("request failed"), "{text}");
+}

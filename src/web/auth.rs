@@ -51,6 +51,9 @@ pub async fn load_session(
         }
         None => None,
     };
+    if let Some(user) = &user {
+        tracing::Span::current().record("user", user.username.as_str());
+    }
     request.extensions_mut().insert(MaybeUser(user));
     Ok(next.run(request).await)
 }

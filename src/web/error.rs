@@ -19,6 +19,9 @@ pub struct AppError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// What failed below us, for the log only: written once, inside the request's
+    /// span, when the answer is sent; never shown to the user.
+    pub detail: Option<String>,
 }
 
 impl AppError {
@@ -27,6 +30,26 @@ impl AppError {
             status,
             code,
             message: message.into(),
+            detail: None,
+        }
+    }
+
+    fn with_detail(mut self, detail: String) -> Self {
+        self.detail = Some(detail);
+        self
+    }
+
+    /// The message for a page that shows it beside a form (what failed below us is
+    /// logged first).
+    pub fn into_message(self) -> String {
+        self.log();
+        self.message
+    }
+
+    /// Logs what failed below us (server errors only), inside the request's span.
+    pub(crate) fn log(&self) {
+        if let Some(detail) = &self.detail {
+            tracing::error!(status = self.status.as_u16(), code = self.code, error = %detail, "request failed");
         }
     }
 
@@ -42,34 +65,30 @@ impl AppError {
     /// (the operator can fix it); anything else is an internal error.
     pub fn failure<E: std::error::Error + 'static>(err: E) -> Self {
         match storage_problem(&err) {
-            Some(Storage::Full) => {
-                tracing::error!(error = %err, "storage full");
-                Self::new(
-                    StatusCode::INSUFFICIENT_STORAGE,
-                    "storage_full",
-                    "服务器磁盘空间不足，本次更改未保存；请联系管理员清理空间后重试",
-                )
-            }
-            Some(Storage::ReadOnly) => {
-                tracing::error!(error = %err, "data folder read-only");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "read_only",
-                    "数据文件夹当前只读，本次更改未保存；请联系管理员",
-                )
-            }
+            Some(Storage::Full) => Self::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "storage_full",
+                "服务器磁盘空间不足，本次更改未保存；请联系管理员清理空间后重试",
+            )
+            .with_detail(format!("storage full: {err}")),
+            Some(Storage::ReadOnly) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "read_only",
+                "数据文件夹当前只读，本次更改未保存；请联系管理员",
+            )
+            .with_detail(format!("data folder read-only: {err}")),
             None => Self::internal(err),
         }
     }
 
     /// A failure of ours: logged in full, shown to the user without internals.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %detail, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "服务器内部错误，请稍后重试；如果问题持续，请联系管理员",
         )
+        .with_detail(detail.to_string())
     }
 }
 
@@ -129,6 +148,7 @@ pub struct ErrorDetail {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        self.log();
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_owned(),

@@ -15,6 +15,7 @@ use axum::routing::get;
 use serde_json::json;
 use tower_http::compression::{CompressionLayer, Predicate};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
 
@@ -49,7 +50,34 @@ pub fn router(state: AppState) -> Router {
                 .no_zstd()
                 .compress_when(TextOnly),
         )
+        // Outermost: everything a request logs, errors included, carries its span.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(record_response)
+                .on_failure(()),
+        )
         .with_state(state)
+}
+
+/// The span around one request: method and path now, the user once the session is
+/// read (`auth::load_session`), status and latency when the answer starts.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = request.uri().path(),
+        user = tracing::field::Empty,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    )
+}
+
+fn record_response(response: &Response, latency: std::time::Duration, span: &tracing::Span) {
+    span.record("status", response.status().as_u16());
+    span.record("latency_ms", latency.as_secs_f64() * 1000.0);
+    tracing::debug!("answered");
 }
 
 /// Our scripts and styles only, no inline script, no framing by other sites.

@@ -232,6 +232,7 @@ pub async fn recommendations_for(
         .with_conn(move |conn| recommend::for_unit(conn, &unit, limit, exclude.as_deref()))
         .await;
     found.unwrap_or_else(|err| {
+        err.log();
         tracing::warn!(error = %err.message, "recommendations unavailable");
         Vec::new()
     })

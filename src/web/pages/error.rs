@@ -95,6 +95,7 @@ impl ErrorPage {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
+        self.error.log();
         let AppError {
             status, message, ..
         } = self.error;

@@ -142,7 +142,7 @@ pub(super) async fn loan_form(
                         .map(|p| (p.start.to_string(), p.end.to_string())),
                 })
             }
-            Err(err) => form.error = Some(err.message),
+            Err(err) => form.error = Some(err.into_message()),
         }
     }
     Some(form)
@@ -189,7 +189,7 @@ async fn request_loan(
             state
                 .with_conn(move |conn| loans::create(conn, &actor, input, today))
                 .await
-                .map_err(|err| err.message)
+                .map_err(AppError::into_message)
         }
     };
     match outcome {

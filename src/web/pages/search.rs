@@ -440,7 +440,7 @@ async fn search_page(
         Ok(results) => results,
         // A bad parameter or query: say what is wrong on the search page itself.
         Err(err) if err.status == StatusCode::BAD_REQUEST => {
-            page.error = Some(err.message);
+            page.error = Some(err.into_message());
             return Ok((StatusCode::BAD_REQUEST, page).into_response());
         }
         Err(err) => return Err(PageError::from(err)),

@@ -200,7 +200,7 @@ async fn stats_page(
         Ok(overview) => overview,
         // A bad date: say so above the form, keeping what was typed.
         Err(err) if err.status == StatusCode::BAD_REQUEST => {
-            page.error = Some(err.message);
+            page.error = Some(err.into_message());
             return Ok((StatusCode::BAD_REQUEST, page).into_response());
         }
         Err(err) => return Err(err.into()),
