@@ -5,7 +5,7 @@ use jiff::civil::Date;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 
-use super::LoanError;
+use super::error::{CopyProblem, IssueTiming, LoanError};
 use super::model::{Action, Actor, Format, Loan, LoanId};
 use super::notify::{NoticeKind, notify};
 use super::steps::{step, title};
@@ -39,16 +39,12 @@ pub(super) fn issue(
     step(conn, actor, id, today, |tx, loan| {
         check_transition(loan.status, Action::Issue, loan.format)?;
         if today < loan.start {
-            return Err(LoanError::Timing(format!(
-                "借阅期从 {} 开始，不能提前出借",
-                loan.start
-            )));
+            return Err(LoanError::Timing(IssueTiming::BeforeStart {
+                start: loan.start,
+            }));
         }
         if today > loan.end {
-            return Err(LoanError::Timing(format!(
-                "借阅期已于 {} 结束，请先调整日期再出借",
-                loan.end
-            )));
+            return Err(LoanError::Timing(IssueTiming::AfterEnd { end: loan.end }));
         }
         let barcode = input.barcode.as_deref().map(str::trim).unwrap_or("");
         if barcode.is_empty() {
@@ -75,14 +71,10 @@ pub(super) fn issue(
                 ));
             }
             Some((_, resource, _)) if resource != loan.resource_id => {
-                return Err(LoanError::CopyUnavailable(format!(
-                    "条码“{barcode}”不是该资源的拷贝"
-                )));
+                return Err(copy_unavailable(barcode, CopyProblem::OtherResource));
             }
             Some((_, _, false)) => {
-                return Err(LoanError::CopyUnavailable(format!(
-                    "拷贝“{barcode}”已停止流通，不能出借"
-                )));
+                return Err(copy_unavailable(barcode, CopyProblem::OutOfCirculation));
             }
             Some((copy_id, _, true)) => copy_id,
         };
@@ -94,9 +86,10 @@ pub(super) fn issue(
             )
             .optional()?;
         if let Some(other) = out_with {
-            return Err(LoanError::CopyUnavailable(format!(
-                "拷贝“{barcode}”正在借阅 {other} 中，尚未归还"
-            )));
+            return Err(copy_unavailable(
+                barcode,
+                CopyProblem::OutWith { loan: other },
+            ));
         }
         tx.execute(
             "UPDATE loans SET copy_id = ?2 WHERE id = ?1",
@@ -117,6 +110,13 @@ pub(super) fn issue(
         )?;
         Ok(())
     })
+}
+
+fn copy_unavailable(barcode: &str, why: CopyProblem) -> LoanError {
+    LoanError::CopyUnavailable {
+        barcode: barcode.to_owned(),
+        why,
+    }
 }
 
 /// A loan comes back: a librarian checks a physical copy in with its condition; the

@@ -21,20 +21,20 @@ pub enum LoanError {
         what: &'static str,
     },
     /// Renewal refused: someone waits, or the limit is reached.
-    #[error("{0}")]
-    RenewalRefused(String),
+    #[error("{why}")]
+    RenewalRefused { why: RenewalRefusal },
     /// The named copy cannot be handed out for this loan.
+    #[error("{}", why.describe(barcode))]
+    CopyUnavailable { barcode: String, why: CopyProblem },
+    /// Too early or too late to hand out a copy.
     #[error("{0}")]
-    CopyUnavailable(String),
-    /// Too early or too late for the step (e.g. issuing before the start date).
-    #[error("{0}")]
-    Timing(String),
+    Timing(IssueTiming),
     /// The loan belongs to another unit (used where existence is not hidden).
     #[error("只能查看和办理本单位的借阅")]
     OtherUnit,
-    /// The user's role does not allow the action.
-    #[error("{0}")]
-    Forbidden(String),
+    /// An account without a unit cannot request loans.
+    #[error("账号未关联单位，不能申请借阅")]
+    NoUnit,
     /// Only a librarian may do this to a loan (approve, reject, issue, return, move).
     #[error("{}借阅仅限管理员办理", action.label())]
     LibrarianOnly { action: Action },
@@ -45,6 +45,45 @@ pub enum LoanError {
     Db(#[from] rusqlite::Error),
     #[error(transparent)]
     Open(#[from] crate::db::DbError),
+}
+
+/// Why a renewal is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenewalRefusal {
+    #[error("每笔借阅最多续借 {max} 次，已达上限")]
+    LimitReached { max: u32 },
+    #[error("有 {waiting} 个申请正在候补该资源，暂不能续借")]
+    Waitlisted { waiting: i64 },
+}
+
+/// Why a named copy cannot be handed out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CopyProblem {
+    OtherResource,
+    OutOfCirculation,
+    OutWith { loan: i64 },
+}
+
+impl CopyProblem {
+    /// In words, naming the copy.
+    pub fn describe(&self, barcode: &str) -> String {
+        match self {
+            CopyProblem::OtherResource => format!("条码“{barcode}”不是该资源的拷贝"),
+            CopyProblem::OutOfCirculation => format!("拷贝“{barcode}”已停止流通，不能出借"),
+            CopyProblem::OutWith { loan } => {
+                format!("拷贝“{barcode}”正在借阅 {loan} 中，尚未归还")
+            }
+        }
+    }
+}
+
+/// A copy handed out outside its loan's period.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IssueTiming {
+    #[error("借阅期从 {start} 开始，不能提前出借")]
+    BeforeStart { start: Date },
+    #[error("借阅期已于 {end} 结束，请先调整日期再出借")]
+    AfterEnd { end: Date },
 }
 
 impl LoanError {

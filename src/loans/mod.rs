@@ -38,7 +38,7 @@ pub use calendar::{Availability, MonthView, availability, month};
 pub use capacity::{Capacity, earliest_fit, fits, peak, usage};
 pub use circulation::{IssueRequest, ReturnRequest};
 pub use command::{Command, act};
-pub use error::LoanError;
+pub use error::{CopyProblem, IssueTiming, LoanError, RenewalRefusal};
 pub use model::{Action, Actor, Format, Loan, LoanId, LoanStatus, Period, Report};
 pub use queue::{Conflict, QueueItem, QueueSlice, pending_count, queue};
 pub use read::{LoanFilter, available_on, borrow_count, get, list, unit_has_active_loan};

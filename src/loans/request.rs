@@ -122,9 +122,7 @@ pub fn create(
             return Err(LoanError::invalid("unit", "请填写为哪个单位申请（unit）"));
         }
         (None, _) => {
-            return Err(LoanError::Forbidden(
-                "账号未关联单位，不能申请借阅".to_owned(),
-            ));
+            return Err(LoanError::NoUnit);
         }
     };
     let resource_id = required("resource_id", &input.resource_id, "要借阅的资源")?.to_owned();

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::capacity::period_fits;
 use super::days::{OpeningDays, add_days, length_days, parse_date};
+use super::error::RenewalRefusal;
 use super::model::{Action, Actor, Loan, LoanId, Period};
 use super::notify::{NoticeKind, notify};
 use super::request::{MAX_LOAN_DAYS, approve_in};
@@ -157,9 +158,9 @@ pub(super) fn renew(
     step(conn, actor, id, today, |tx, loan| {
         check_transition(loan.status, Action::Renew, loan.format)?;
         if loan.renewals >= MAX_RENEWALS {
-            return Err(LoanError::RenewalRefused(format!(
-                "每笔借阅最多续借 {MAX_RENEWALS} 次，已达上限"
-            )));
+            return Err(LoanError::RenewalRefused {
+                why: RenewalRefusal::LimitReached { max: MAX_RENEWALS },
+            });
         }
         let waiting: i64 = tx.query_row(
             "SELECT count(*) FROM loans WHERE resource_id = ?1 AND format = ?2
@@ -168,9 +169,9 @@ pub(super) fn renew(
             |row| row.get(0),
         )?;
         if waiting > 0 {
-            return Err(LoanError::RenewalRefused(format!(
-                "有 {waiting} 个申请正在候补该资源，暂不能续借"
-            )));
+            return Err(LoanError::RenewalRefused {
+                why: RenewalRefusal::Waitlisted { waiting },
+            });
         }
         let asked_end = match input
             .end

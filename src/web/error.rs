@@ -248,17 +248,17 @@ impl From<LoanError> for AppError {
             LoanError::NoCapacity { .. } => {
                 Self::new(StatusCode::CONFLICT, "no_capacity", err.to_string())
             }
-            LoanError::RenewalRefused(_) => {
+            LoanError::RenewalRefused { .. } => {
                 Self::new(StatusCode::CONFLICT, "renewal_refused", err.to_string())
             }
-            LoanError::CopyUnavailable(_) => {
+            LoanError::CopyUnavailable { .. } => {
                 Self::new(StatusCode::CONFLICT, "copy_unavailable", err.to_string())
             }
             LoanError::Timing(_) => Self::new(StatusCode::CONFLICT, "wrong_time", err.to_string()),
             LoanError::NotFound(_) | LoanError::ResourceNotFound(_) => {
                 Self::not_found(err.to_string())
             }
-            LoanError::OtherUnit | LoanError::Forbidden(_) | LoanError::LibrarianOnly { .. } => {
+            LoanError::OtherUnit | LoanError::NoUnit | LoanError::LibrarianOnly { .. } => {
                 Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
             }
             LoanError::Invalid { .. } => {
