@@ -287,6 +287,32 @@ mod tests {
     }
 
     #[test]
+    fn earliest_fit_needs_a_length_and_looks_to_the_end_of_the_horizon() {
+        let same = |d: Date| d;
+        // No length, no period (not an inverted one), whatever the capacity.
+        assert_eq!(earliest_fit(None, &[], date(2026, 5, 1), 0, 60, same), None);
+        assert_eq!(
+            earliest_fit(Some(1), &[], date(2026, 5, 1), 0, 60, same),
+            None
+        );
+        // The only fit starts on the horizon's last day and runs past it.
+        let bookings = [p((2026, 5, 1), (2026, 5, 9))];
+        assert_eq!(
+            earliest_fit(Some(1), &bookings, date(2026, 5, 1), 3, 10, same),
+            Some(p((2026, 5, 10), (2026, 5, 12)))
+        );
+        assert_eq!(
+            earliest_fit(Some(1), &bookings, date(2026, 5, 1), 3, 9, same),
+            None
+        );
+        // A one-day window is one day, not none.
+        assert_eq!(
+            usage(&bookings, date(2026, 5, 9), date(2026, 5, 9)),
+            vec![1]
+        );
+    }
+
+    #[test]
     fn earliest_fit_checks_the_shifted_end() {
         // The end moves from Saturday 16 May to Monday 18 May, which is booked.
         let bookings = [p((2026, 5, 18), (2026, 5, 18))];
