@@ -566,6 +566,8 @@ mod tests {
             refused("旧案例.DOC"),
             "旧版 Word 文档（DOC），请另存为 DOCX 或 PDF"
         );
+        assert_eq!(refused("统计.et"), "XLS 表格");
+        assert_eq!(refused("讲稿.PPT"), "PPT 演示文稿，请另存为 PDF");
         assert_eq!(refused("setup.msi"), "可执行程序");
         assert_eq!(
             ole("64818d10-4f9b-11cf-86ea-00aa00b929e8"),
