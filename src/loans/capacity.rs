@@ -438,4 +438,52 @@ mod tests {
         .expect("suggest");
         assert_eq!(suggested, Some(may(3, 4)));
     }
+
+    /// The suggestion reads every booking that can block a period starting within the
+    /// horizon: one starting on the horizon's last day, a long one reaching past it.
+    #[test]
+    fn suggestions_see_bookings_up_to_the_horizons_end() {
+        let (_dir, db) = catalogue();
+        let conn = db.get().expect("connection");
+        conn.execute("UPDATE resources SET licences = 1 WHERE id = 'film'", [])
+            .expect("one licence");
+        let from = date(2026, 1, 1);
+        let span = |a: i64, b: i64| Period {
+            start: add_days(from, a),
+            end: add_days(from, b),
+        };
+        let suggest_len = |len: i64| {
+            suggest(
+                &conn,
+                "film",
+                Format::Digital,
+                span(0, len - 1),
+                from,
+                None,
+                |d| d,
+            )
+            .expect("suggest")
+        };
+        // Booked to day 355, then from day 356 on: no free day starts within 366 days.
+        book(&conn, "digital", "approved", span(0, 355));
+        let late = book(&conn, "digital", "approved", span(356, 400));
+        assert_eq!(suggest_len(1), None);
+        assert_eq!(suggest_len(30), None);
+        // Without the late booking, the first free day is the 356th.
+        conn.execute(
+            "UPDATE loans SET status = 'cancelled' WHERE id = ?1",
+            [late.0],
+        )
+        .expect("cancel");
+        assert_eq!(suggest_len(1), Some(span(356, 356)));
+        // A 30-day loan from day 341 is blocked by a booking from day 360 on.
+        conn.execute(
+            "UPDATE loans SET end_date = ?1, requested_end = ?1 WHERE status = 'approved'",
+            [add_days(from, 340).to_string()],
+        )
+        .expect("shorten");
+        book(&conn, "digital", "approved", span(360, 420));
+        assert_eq!(suggest_len(30), None);
+        assert_eq!(suggest_len(19), Some(span(341, 359)));
+    }
 }
