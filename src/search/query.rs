@@ -393,5 +393,21 @@ mod tests {
     fn segments_split_at_separators() {
         let q = parse("刑法修正案(十一)").unwrap_or_default();
         assert_eq!(q.include[0].segments(), vec!["刑法修正案", "十一"]);
+        // A word that starts with a separator has no empty segment before it.
+        let q = parse("《监察法》实施条例").unwrap_or_default();
+        assert_eq!(q.include[0].segments(), vec!["监察法", "实施条例"]);
+    }
+
+    #[test]
+    fn the_longest_query_is_accepted_and_one_more_character_is_not() {
+        let longest = "贪".repeat(MAX_QUERY_CHARS);
+        assert_eq!(parse(&longest).map(|q| q.include.len()), Ok(1));
+        assert_eq!(
+            parse(&format!("{longest}腐")).err(),
+            Some(QueryError::TooLong {
+                max: MAX_QUERY_CHARS,
+                got: MAX_QUERY_CHARS + 1
+            })
+        );
     }
 }
