@@ -399,6 +399,22 @@ mod tests {
     }
 
     #[test]
+    fn the_fallback_highlights_words_of_two_or_more_characters() {
+        let norms = |q: &str| -> Vec<String> {
+            fallback_words(&parse(q).unwrap_or_default())
+                .into_iter()
+                .map(|w| w.norm)
+                .collect()
+        };
+        let long = norms("领导干部的受贿");
+        assert!(!long.is_empty());
+        assert!(long.iter().all(|w| w.chars().count() >= 2), "{long:?}");
+        assert!(long.contains(&"受贿".to_owned()), "{long:?}");
+        // Only single characters: all of them.
+        assert_eq!(norms("贿 贪"), ["贿", "贪"]);
+    }
+
+    #[test]
     fn the_longest_query_is_accepted_and_one_more_character_is_not() {
         let longest = "贪".repeat(MAX_QUERY_CHARS);
         assert_eq!(parse(&longest).map(|q| q.include.len()), Ok(1));
