@@ -390,6 +390,30 @@ mod tests {
     }
 
     #[test]
+    fn the_or_fallback_scores_bigrams_within_words_not_across_separators() {
+        let (schema, f) = crate::search::schema::build();
+        let query = or_query(&f, &parse("受贿罪 刑法(十一)").unwrap_or_default(), &[]);
+        let mut grams = Vec::new();
+        query.query_terms(&mut |t, _| {
+            if t.field() == f.text_c {
+                grams.push(t.value().as_str().unwrap_or_default().to_owned());
+            }
+        });
+        drop(schema);
+        grams.sort();
+        assert_eq!(grams, ["刑法", "十一", "受贿", "贿罪"]);
+        // A one-character word is scored as itself.
+        let query = or_query(&f, &parse("贿").unwrap_or_default(), &[]);
+        let mut single = Vec::new();
+        query.query_terms(&mut |t, _| {
+            if t.field() == f.text_c {
+                single.push(t.value().as_str().unwrap_or_default().to_owned());
+            }
+        });
+        assert_eq!(single, ["贿"]);
+    }
+
+    #[test]
     fn segments_split_at_separators() {
         let q = parse("刑法修正案(十一)").unwrap_or_default();
         assert_eq!(q.include[0].segments(), vec!["刑法修正案", "十一"]);
