@@ -393,13 +393,18 @@ mod tests {
     fn the_or_fallback_scores_bigrams_within_words_not_across_separators() {
         let (schema, f) = crate::search::schema::build();
         let query = or_query(&f, &parse("受贿罪 刑法(十一)").unwrap_or_default(), &[]);
-        let mut grams = Vec::new();
+        let (mut grams, mut title_words) = (Vec::new(), Vec::new());
         query.query_terms(&mut |t, _| {
+            let text = t.value().as_str().unwrap_or_default().to_owned();
             if t.field() == f.text_c {
-                grams.push(t.value().as_str().unwrap_or_default().to_owned());
+                grams.push(text);
+            } else if t.field() == f.title_w {
+                title_words.push(text);
             }
         });
         drop(schema);
+        // The words score in the title (and the other word fields) too.
+        assert!(title_words.contains(&"刑法".to_owned()), "{title_words:?}");
         grams.sort();
         assert_eq!(grams, ["刑法", "十一", "受贿", "贿罪"]);
         // A one-character word is scored as itself.
