@@ -208,8 +208,8 @@ async fn main() -> anyhow::Result<()> {
 
     let dir = tempfile::tempdir()?;
     let settings = Settings {
-        data: DataDir::new(dir.path()),
         admin_password: Some(PASSWORD.to_owned()),
+        ..Settings::new(DataDir::new(dir.path()))
     };
     let state = tokio::task::spawn_blocking(move || AppState::open(settings)).await??;
     let today = jiff::civil::date(2027, 3, 1);
@@ -219,16 +219,16 @@ async fn main() -> anyhow::Result<()> {
         let hash = accounts::password::hash_password(PASSWORD)?;
         for i in 0..clients {
             let unit = UNITS[i % UNITS.len()];
-            accounts::create_user(
-                &mut conn,
-                &NewUser {
-                    username: &format!("bench{i}"),
-                    password_hash: &hash,
-                    roles: &[Role::Borrower],
-                    unit: Some(unit),
-                    email: None,
-                },
-            )?;
+            let username = format!("bench{i}");
+            let user = NewUser {
+                username: &username,
+                password_hash: &hash,
+                roles: &[Role::Borrower],
+                unit: Some(unit),
+                email: None,
+            };
+            let operator = jingshi::actor::Actor::operator("bench");
+            accounts::create_user(&mut conn, &operator, &user, state.clock.moment())?;
         }
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -140,8 +140,8 @@ async fn main() -> anyhow::Result<()> {
         &dir.path().join("content/demo"),
     )?;
     let settings = Settings {
-        data: DataDir::new(dir.path()),
         admin_password: Some(PASSWORD.to_owned()),
+        ..Settings::new(DataDir::new(dir.path()))
     };
     let state = tokio::task::spawn_blocking(move || AppState::open(settings)).await??;
 
@@ -190,16 +190,15 @@ async fn main() -> anyhow::Result<()> {
     {
         let hash = jingshi::accounts::password::hash_password(PASSWORD)?;
         let mut conn = state.db.get()?;
-        jingshi::accounts::create_user(
-            &mut conn,
-            &jingshi::accounts::NewUser {
-                username: "officer",
-                password_hash: &hash,
-                roles: &[jingshi::accounts::Role::Borrower],
-                unit: Some("yn-tax"),
-                email: None,
-            },
-        )?;
+        let officer = jingshi::accounts::NewUser {
+            username: "officer",
+            password_hash: &hash,
+            roles: &[jingshi::accounts::Role::Borrower],
+            unit: Some("yn-tax"),
+            email: None,
+        };
+        let operator = jingshi::actor::Actor::operator("bench");
+        jingshi::accounts::create_user(&mut conn, &operator, &officer, state.clock.moment())?;
     }
     let borrower = session_cookie(&base, "officer", PASSWORD).await?;
     println!("\nin-process, as a borrower of yn-tax:");

@@ -319,8 +319,8 @@ async fn main() -> anyhow::Result<()> {
 
     // The page through the real server.
     let settings = Settings {
-        data: data.clone(),
         admin_password: Some(PASSWORD.to_owned()),
+        ..Settings::new(data.clone())
     };
     let state = tokio::task::spawn_blocking(move || AppState::open(settings)).await??;
     state.clock.set_date(jiff::civil::date(YEAR, 6, 1));

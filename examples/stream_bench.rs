@@ -12,6 +12,9 @@
 //! that data folder. Memory is the server's VmRSS from /proc (nginx: master + workers),
 //! sampled every 20 ms while the clients download.
 
+use jingshi::actor::Actor;
+use jingshi::catalog::curation::CurationCommand;
+use jingshi::clock::Clock;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -78,12 +81,12 @@ fn family_rss_kib(pid: u32) -> u64 {
 /// stored file's id and path.
 fn prepare(data: &Path, size: u64) -> anyhow::Result<(String, PathBuf)> {
     let settings = Settings {
-        data: DataDir::new(data),
         admin_password: Some(PASSWORD.to_owned()),
+        ..Settings::new(DataDir::new(data))
     };
     let db = Database::open(&settings.data.database())?;
     let store = FileStore::open(settings.data.store())?;
-    jingshi::bootstrap::first_start(&db, &store, &settings)?;
+    jingshi::bootstrap::first_start(&db, &store, &settings, &jingshi::clock::Clock::system())?;
 
     let source = data.join("bench-source.mp4");
     let mut file = std::fs::File::create(&source)?;
@@ -94,27 +97,21 @@ fn prepare(data: &Path, size: u64) -> anyhow::Result<(String, PathBuf)> {
     std::fs::remove_file(&source)?;
 
     let mut conn = db.get()?;
-    let id = catalog::curation::create_resource(
-        &mut conn,
-        ResourceInput {
-            kind: "video".into(),
-            title: "流媒体基准测试视频".into(),
-            access: Some("open".into()),
-            status: Some("published".into()),
-            ..Default::default()
-        },
-        "bench",
-    )?;
-    let file_id = catalog::curation::add_file(
-        &mut conn,
-        &id,
-        NewFile {
-            blob: &blob,
-            original_name: "基准测试视频.mp4",
-            extraction: &Extraction::NotApplicable,
-        },
-        "bench",
-    )?;
+    let (bench, at) = (Actor::operator("bench"), Clock::system().moment());
+    let input = ResourceInput {
+        kind: "video".into(),
+        title: "流媒体基准测试视频".into(),
+        access: Some("open".into()),
+        status: Some("published".into()),
+        ..Default::default()
+    };
+    let created = catalog::curation::curate(&mut conn, &bench, CurationCommand::Create(input), at)?;
+    let file = NewFile {
+        blob: &blob,
+        original_name: "基准测试视频.mp4",
+        extraction: &Extraction::NotApplicable,
+    };
+    let file_id = catalog::curation::attach_upload(&mut conn, &bench, &created.id, file, at)?;
     Ok((file_id, store.path_of(&blob.sha256)?))
 }
 

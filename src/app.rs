@@ -1,5 +1,8 @@
 //! Application state, the router for production and tests, and serving.
 
+use crate::actor::Actor;
+use crate::catalog::CatalogError;
+use crate::catalog::curation::{Curated, CurationCommand};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -50,7 +53,8 @@ impl AppState {
         settings.data.check_writable()?;
         let db = Database::open(&settings.data.database())?;
         let store = FileStore::open(settings.data.store())?;
-        crate::bootstrap::first_start(&db, &store, &settings)?;
+        let clock = Clock::system();
+        crate::bootstrap::first_start(&db, &store, &settings, &clock)?;
         let removed = crate::catalog::orphans::remove_orphans(
             &*db.get()?,
             &store,
@@ -60,14 +64,10 @@ impl AppState {
             tracing::info!(removed, "removed files that no catalogue row references");
         }
         let opened = SearchIndex::open(&settings.data.index())?;
-        if let Some(mib) = std::env::var("JINGSHI_SEARCH_CACHE_MB")
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
-        {
-            // Benchmarks of the uncached path set 0.
-            opened.index.set_result_cache_bytes(mib * 1024 * 1024);
+        if let Some(bytes) = settings.search_cache_bytes {
+            opened.index.set_result_cache_bytes(bytes);
         }
-        let limits = Limits::default();
+        let limits = settings.limits.clone();
         Ok(Self {
             uploads: Arc::new(Semaphore::new(limits.max_uploads)),
             limits: Arc::new(limits),
@@ -76,7 +76,7 @@ impl AppState {
             db,
             store: Arc::new(store),
             settings: Arc::new(settings),
-            clock: Clock::system(),
+            clock,
             background_sweep: true,
             ready: Arc::new(AtomicBool::new(false)),
         })
@@ -132,6 +132,27 @@ impl AppState {
         if let Err(err) = indexer::catch_up(&self.db, &self.search) {
             tracing::warn!(%err, "search index not refreshed; the follower will catch up");
         }
+    }
+
+    /// Runs a librarian's catalogue change at this moment of the clock. A change of
+    /// what borrowers may see (publish, withdraw) reaches the search index before
+    /// the answer. The outer error is the service failing; the inner one is the
+    /// catalogue refusing, which a form shows beside its fields.
+    pub async fn curate(
+        &self,
+        actor: Actor,
+        command: CurationCommand,
+    ) -> Result<Result<Curated, CatalogError>, AppError> {
+        let (at, indexing) = (self.clock.moment(), self.clone());
+        let refresh = command.changes_visibility();
+        self.with_conn(move |conn| {
+            let outcome = crate::catalog::curation::curate(conn, &actor, command, at);
+            if refresh && outcome.is_ok() {
+                indexing.refresh_index_now();
+            }
+            Ok::<_, AppError>(outcome)
+        })
+        .await
     }
 
     /// Runs blocking database work on the blocking pool.

@@ -1,33 +1,131 @@
 //! The audit log: who touched what and when (sign-ins, file access, catalogue changes,
-//! loan actions). Written in the same place as the action it records.
+//! loans, holidays, accounts). Each use case writes its row in the transaction of the
+//! change it records, stamped with the use case's moment.
 
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::SessionUser;
+use crate::actor::Actor;
+use crate::clock::Moment;
+
+macro_rules! audit_actions {
+    ($($variant:ident => $code:literal, $label:literal;)+) => {
+        /// What an audit row records. The code is what the log stores and the API shows.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum AuditAction {
+            $($variant,)+
+        }
+
+        impl AuditAction {
+            pub const ALL: &[AuditAction] = &[$(AuditAction::$variant,)+];
+
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(AuditAction::$variant => $code,)+
+                }
+            }
+
+            /// The Chinese name shown on the audit page.
+            pub fn label(self) -> &'static str {
+                match self {
+                    $(AuditAction::$variant => $label,)+
+                }
+            }
+        }
+    };
+}
+
+audit_actions! {
+    SignIn => "sign_in", "登录";
+    SignInFailed => "sign_in_failed", "登录失败";
+    FileAccess => "file_access", "查看文件";
+    FileUploaded => "file_uploaded", "上传文件";
+    ResourceCreated => "resource_created", "新建资源";
+    ResourceUpdated => "resource_updated", "修改资源";
+    ResourcePublished => "resource_published", "发布资源";
+    ResourceWithdrawn => "resource_withdrawn", "撤回资源";
+    PasswordChanged => "password_changed", "修改密码";
+    PasswordReset => "password_reset", "重置密码";
+    UserCreated => "user_created", "新建账号";
+    UserEnabled => "user_enabled", "启用账号";
+    UserDisabled => "user_disabled", "停用账号";
+    UnitCreated => "unit_created", "新建单位";
+    HolidaySet => "holiday_set", "设置闭馆日";
+    HolidayRemoved => "holiday_removed", "取消闭馆日";
+    LoanSettingsChanged => "loan_settings_changed", "修改借阅设置";
+    LoanRequested => "loan_requested", "申请借阅";
+    LoanWaitlisted => "loan_waitlisted", "排队候补";
+    LoanApproved => "loan_approve", "批准借阅";
+    LoanRejected => "loan_reject", "驳回借阅";
+    LoanIssued => "loan_issue", "发放";
+    LoanReturned => "loan_return", "归还";
+    LoanRenewed => "loan_renew", "续借";
+    LoanCancelled => "loan_cancel", "取消借阅";
+    LoanReported => "loan_report", "填报使用情况";
+    LoanMoved => "loan_move", "改期";
+    LoanActivated => "loan_activate", "借阅生效";
+    LoanExpired => "loan_expire", "借阅到期";
+    LoanOverdue => "loan_overdue", "逾期";
+    LoanPromoted => "loan_promote", "候补转为申请";
+}
+
+impl AuditAction {
+    /// The action stored as `code`, if it is one of ours.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|action| action.code() == code)
+    }
+
+    /// Whether the row records a refusal (shown highlighted).
+    pub fn is_refusal(self) -> bool {
+        self == AuditAction::SignInFailed
+    }
+}
 
 /// Something to record.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct AuditEvent {
     pub user_id: Option<i64>,
     pub username: Option<String>,
     pub unit: Option<String>,
-    pub action: String,
+    pub action: AuditAction,
     pub resource_id: Option<String>,
     pub file_id: Option<String>,
     pub detail: String,
 }
 
 impl AuditEvent {
-    /// An event done by a signed-in user.
-    pub fn by(user: &SessionUser, action: &str) -> Self {
+    /// An event done by `actor`.
+    pub fn by(actor: &Actor, action: AuditAction) -> Self {
         Self {
-            user_id: Some(user.user_id),
-            username: Some(user.username.clone()),
-            unit: user.unit.clone(),
-            action: action.to_owned(),
-            ..Default::default()
+            user_id: actor.user_id,
+            username: Some(actor.username.clone()),
+            unit: actor.unit.clone(),
+            action,
+            resource_id: None,
+            file_id: None,
+            detail: String::new(),
         }
+    }
+
+    /// An event with nobody signed in (a failed sign-in).
+    pub fn anonymous(action: AuditAction) -> Self {
+        Self {
+            user_id: None,
+            username: None,
+            unit: None,
+            action,
+            resource_id: None,
+            file_id: None,
+            detail: String::new(),
+        }
+    }
+
+    pub fn username(mut self, name: &str) -> Self {
+        self.username = Some(name.to_owned());
+        self
     }
 
     pub fn resource(mut self, id: &str) -> Self {
@@ -44,25 +142,25 @@ impl AuditEvent {
         self.detail = detail.into();
         self
     }
-}
 
-/// Appends an event.
-pub fn record(conn: &Connection, event: &AuditEvent) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO audit_log (at, user_id, username, unit_code, action, resource_id, file_id, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            jiff::Timestamp::now().to_string(),
-            event.user_id,
-            event.username,
-            event.unit,
-            event.action,
-            event.resource_id,
-            event.file_id,
-            event.detail,
-        ],
-    )?;
-    Ok(())
+    /// Appends the event at `at`, in the caller's transaction.
+    pub fn record(&self, conn: &Connection, at: Moment) -> rusqlite::Result<()> {
+        conn.execute(
+            "INSERT INTO audit_log (at, user_id, username, unit_code, action, resource_id, file_id, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                at.stamp(),
+                self.user_id,
+                self.username,
+                self.unit,
+                self.action.code(),
+                self.resource_id,
+                self.file_id,
+                self.detail,
+            ],
+        )?;
+        Ok(())
+    }
 }
 
 /// A recorded event.
@@ -77,7 +175,6 @@ pub struct AuditEntry {
     pub file_id: Option<String>,
     pub detail: String,
 }
-
 /// Filters for listing the log; all optional.
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -130,4 +227,22 @@ pub fn list(conn: &Connection, filter: &AuditFilter) -> rusqlite::Result<Vec<Aud
         },
     )?
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_read_back() {
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::from_code(action.code()), Some(*action));
+            let same_code = AuditAction::ALL
+                .iter()
+                .filter(|a| a.code() == action.code());
+            assert_eq!(same_code.count(), 1, "{}", action.code());
+            assert!(!action.label().is_empty());
+        }
+        assert_eq!(AuditAction::from_code("loan_fly"), None);
+    }
 }

@@ -1,6 +1,8 @@
 //! First start on an empty database: the demo units, the `admin` account and the
 //! demo catalogue (SPEC §7).
 
+use crate::actor::Actor;
+use crate::clock::Clock;
 use rusqlite::OptionalExtension;
 
 use crate::accounts::{self, NewUser, Role, password};
@@ -28,7 +30,12 @@ pub const DEMO_UNITS: &[(&str, &str, &str)] = &[
 const INITIALIZED_KEY: &str = "initialized_at";
 
 /// Runs the first-start steps once; later starts do nothing.
-pub fn first_start(db: &Database, store: &FileStore, settings: &Settings) -> anyhow::Result<()> {
+pub fn first_start(
+    db: &Database,
+    store: &FileStore,
+    settings: &Settings,
+    clock: &Clock,
+) -> anyhow::Result<()> {
     let mut conn = db.get()?;
     let initialized: Option<String> = conn
         .query_row(
@@ -42,9 +49,10 @@ pub fn first_start(db: &Database, store: &FileStore, settings: &Settings) -> any
     }
     // Each step only fills what is still empty, so a data folder prepared by
     // `jingshi import` before the first start still gets its admin account.
+    let (first_start, at) = (Actor::operator("system"), clock.moment());
     if accounts::list_units(&conn)?.is_empty() {
         for (code, name, sector) in DEMO_UNITS {
-            accounts::create_unit(&conn, code, name, sector)?;
+            accounts::create_unit(&mut conn, &first_start, code, name, sector, at)?;
         }
     }
     if !accounts::users::any_user(&conn)? {
@@ -53,16 +61,14 @@ pub fn first_start(db: &Database, store: &FileStore, settings: &Settings) -> any
             _ => (password::random_password(), true),
         };
         let hash = password::hash_password(&secret)?;
-        accounts::create_user(
-            &mut conn,
-            &NewUser {
-                username: "admin",
-                password_hash: &hash,
-                roles: &[Role::Librarian, Role::Admin],
-                unit: None,
-                email: None,
-            },
-        )?;
+        let admin = NewUser {
+            username: "admin",
+            password_hash: &hash,
+            roles: &[Role::Librarian, Role::Admin],
+            unit: None,
+            email: None,
+        };
+        accounts::create_user(&mut conn, &first_start, &admin, at)?;
         if generated {
             // Printed once, on the only start that can know it.
             tracing::warn!(password = %secret, "created account `admin` with a random password; set JINGSHI_ADMIN_PASSWORD to choose one");
@@ -74,7 +80,14 @@ pub fn first_start(db: &Database, store: &FileStore, settings: &Settings) -> any
     drop(conn);
     let manifest = settings.data.demo_manifest();
     if catalogue_empty && manifest.is_file() {
-        let summary = catalog::import_manifest(db, store, &manifest, "demo", &mut |_, _| {})?;
+        let summary = catalog::import_manifest(
+            db,
+            store,
+            &manifest,
+            &Actor::operator("demo"),
+            at,
+            &mut |_, _| {},
+        )?;
         tracing::info!(
             created = summary.created,
             files = summary.files_attached,
@@ -87,7 +100,7 @@ pub fn first_start(db: &Database, store: &FileStore, settings: &Settings) -> any
     let conn = db.get()?;
     conn.execute(
         "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)",
-        [INITIALIZED_KEY, &jiff::Timestamp::now().to_string()],
+        [INITIALIZED_KEY, &at.stamp()],
     )?;
     Ok(())
 }

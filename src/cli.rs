@@ -1,5 +1,7 @@
 //! The `jingshi` command line (SPEC §7).
 
+use crate::actor::Actor;
+use crate::clock::Clock;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::accounts::{self, NewUser, Role, password};
 use crate::app::{self, AppState};
 use crate::catalog;
-use crate::config::{DataDir, MailSettings, Settings};
+use crate::config::{DataDir, Limits, MailSettings, Settings};
 use crate::content::FileStore;
 use crate::db::Database;
 
@@ -78,6 +80,44 @@ pub struct ServeArgs {
     /// The sender of notification mail, e.g. `警示教育资源库 <jingshi@example.cn>`.
     #[arg(long, env = "JINGSHI_MAIL_FROM")]
     pub mail_from: Option<String>,
+    /// Password of the `admin` account created on the first start; random (and
+    /// printed once) when unset.
+    #[arg(long, env = "JINGSHI_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// Memory for cached search answers, in MiB (0 turns the cache off).
+    #[arg(long, env = "JINGSHI_SEARCH_CACHE_MB")]
+    pub search_cache_mb: Option<usize>,
+    /// Open connections at once; more wait in the listen queue.
+    #[arg(long, env = "JINGSHI_MAX_CONNECTIONS", default_value_t = Limits::default().max_connections)]
+    pub max_connections: usize,
+    /// Uploads at once; more are answered 503.
+    #[arg(long, env = "JINGSHI_MAX_UPLOADS", default_value_t = Limits::default().max_uploads)]
+    pub max_uploads: usize,
+    /// Largest JSON or form body, in KiB (uploads have their own limits).
+    #[arg(long, env = "JINGSHI_BODY_LIMIT_KIB", default_value_t = Limits::default().body_bytes / 1024)]
+    pub body_limit_kib: usize,
+    /// Seconds a request may take until its answer starts.
+    #[arg(long, env = "JINGSHI_REQUEST_TIMEOUT_SECS", default_value_t = Limits::default().request_timeout.as_secs())]
+    pub request_timeout_secs: u64,
+}
+
+impl ServeArgs {
+    /// The server's settings for `data`.
+    pub fn settings(&self, data: DataDir) -> Settings {
+        let defaults = Limits::default();
+        Settings {
+            data,
+            admin_password: self.admin_password.clone(),
+            search_cache_bytes: self.search_cache_mb.map(|mib| mib * 1024 * 1024),
+            limits: Limits {
+                max_connections: self.max_connections,
+                max_uploads: self.max_uploads,
+                body_bytes: self.body_limit_kib * 1024,
+                request_timeout: std::time::Duration::from_secs(self.request_timeout_secs),
+                ..defaults
+            },
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -158,13 +198,6 @@ impl Cli {
     }
 }
 
-fn settings(data: DataDir) -> Settings {
-    Settings {
-        data,
-        admin_password: std::env::var("JINGSHI_ADMIN_PASSWORD").ok(),
-    }
-}
-
 fn serve(data: DataDir, args: ServeArgs) -> anyhow::Result<()> {
     let addr = args
         .addr
@@ -178,7 +211,8 @@ fn serve(data: DataDir, args: ServeArgs) -> anyhow::Result<()> {
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        let state = tokio::task::spawn_blocking(move || AppState::open(settings(data))).await??;
+        let settings = args.settings(data);
+        let state = tokio::task::spawn_blocking(move || AppState::open(settings)).await??;
         // Mail copies of notifications go out while the server runs.
         let _mail = match mail {
             Some(mail) => Some(crate::mail::spawn(state.db.clone(), mail)?),
@@ -233,11 +267,17 @@ fn import(data: DataDir, manifest: PathBuf) -> anyhow::Result<()> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let summary =
-        catalog::import_manifest(&db, &store, &manifest, "import", &mut |done, total| {
+    let summary = catalog::import_manifest(
+        &db,
+        &store,
+        &manifest,
+        &operator(),
+        Clock::system().moment(),
+        &mut |done, total| {
             bar.set_length(total as u64);
             bar.set_position(done as u64);
-        })?;
+        },
+    )?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     for failure in &summary.failures {
@@ -296,6 +336,12 @@ fn reindex(data: DataDir) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whoever runs a command on the data folder, as the audit log names them.
+fn operator() -> Actor {
+    let login = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
+    Actor::operator(&format!("cli:{login}"))
+}
+
 fn add_user(
     data: DataDir,
     username: String,
@@ -318,16 +364,14 @@ fn add_user(
     let db = Database::open(&data.database())?;
     let mut conn = db.get()?;
     let hash = password::hash_password(&secret)?;
-    accounts::create_user(
-        &mut conn,
-        &NewUser {
-            username: &username,
-            password_hash: &hash,
-            roles: &roles,
-            unit: unit.as_deref(),
-            email: email.as_deref(),
-        },
-    )?;
+    let new_user = NewUser {
+        username: &username,
+        password_hash: &hash,
+        roles: &roles,
+        unit: unit.as_deref(),
+        email: email.as_deref(),
+    };
+    accounts::create_user(&mut conn, &operator(), &new_user, Clock::system().moment())?;
     println!("已创建账号 {username}");
     Ok(())
 }
@@ -376,8 +420,9 @@ fn read_line_without_echo(prompt: &str) -> anyhow::Result<String> {
 
 fn add_unit(data: DataDir, code: String, name: String, sector: String) -> anyhow::Result<()> {
     let db = Database::open(&data.database())?;
-    let conn = db.get()?;
-    let unit = accounts::create_unit(&conn, &code, &name, &sector)?;
+    let mut conn = db.get()?;
+    let at = Clock::system().moment();
+    let unit = accounts::create_unit(&mut conn, &operator(), &code, &name, &sector, at)?;
     println!("已创建单位 {}（{}）", unit.code, unit.name);
     Ok(())
 }

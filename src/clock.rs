@@ -29,9 +29,7 @@ impl Clock {
 
     /// Fixes the clock at noon of `date` in the library's time zone.
     pub fn set_date(&self, date: Date) {
-        if let Ok(zoned) = date.at(12, 0, 0, 0).to_zoned_datetime(time_zone()) {
-            self.set(zoned.timestamp());
-        }
+        self.set(Moment::noon_of(date).instant());
     }
 
     pub fn now(&self) -> Timestamp {
@@ -43,7 +41,54 @@ impl Clock {
 
     /// Today's date in the library's time zone.
     pub fn today(&self) -> Date {
-        self.now().to_zoned_datetime(time_zone()).date()
+        self.moment().today()
+    }
+
+    /// This instant, to hand to a use case: everything it stamps and every date it
+    /// compares come from this one reading.
+    pub fn moment(&self) -> Moment {
+        Moment(self.now())
+    }
+}
+
+/// One reading of the clock: the instant a use case runs at. Timestamps it writes and
+/// the day it reasons about are both derived from it, so they never disagree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Moment(Timestamp);
+
+impl Moment {
+    pub fn at(instant: Timestamp) -> Self {
+        Self(instant)
+    }
+
+    /// Noon of `date` in the library's time zone (tests, date-only callers).
+    pub fn noon_of(date: Date) -> Self {
+        date.at(12, 0, 0, 0)
+            .to_zoned_datetime(time_zone())
+            .map(|zoned| Self(zoned.timestamp()))
+            .unwrap_or(Self(Timestamp::UNIX_EPOCH))
+    }
+
+    pub fn instant(self) -> Timestamp {
+        self.0
+    }
+
+    /// The calendar day in the library's time zone.
+    pub fn today(self) -> Date {
+        self.0.to_zoned_datetime(time_zone()).date()
+    }
+
+    /// As stored in the database (RFC 3339, UTC).
+    pub fn stamp(self) -> String {
+        self.0.to_string()
+    }
+
+    pub fn unix_seconds(self) -> i64 {
+        self.0.as_second()
+    }
+
+    pub fn unix_millis(self) -> i64 {
+        self.0.as_millisecond()
     }
 }
 
@@ -64,5 +109,10 @@ mod tests {
         assert_eq!(clock.today(), jiff::civil::date(2026, 3, 2));
         clock.set_date(jiff::civil::date(2026, 5, 1));
         assert_eq!(clock.today(), jiff::civil::date(2026, 5, 1));
+        assert_eq!(
+            clock.moment(),
+            Moment::noon_of(jiff::civil::date(2026, 5, 1))
+        );
+        assert_eq!(clock.moment().stamp(), "2026-05-01T04:00:00Z");
     }
 }

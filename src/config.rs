@@ -75,12 +75,29 @@ fn reason(err: &std::io::Error) -> &'static str {
     }
 }
 
-/// Run-time settings of the server.
+/// Run-time settings of the server: everything `jingshi serve` (or bare `jingshi`)
+/// reads from its flags and environment, in one place.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub data: DataDir,
     /// Password for the first-start `admin` account; random when unset.
     pub admin_password: Option<String>,
+    /// Bytes the search answer cache may hold; `None` keeps the index's default
+    /// (benchmarks of the uncached path set 0).
+    pub search_cache_bytes: Option<usize>,
+    pub limits: Limits,
+}
+
+impl Settings {
+    /// The defaults for a data folder.
+    pub fn new(data: DataDir) -> Self {
+        Self {
+            data,
+            admin_password: None,
+            search_cache_bytes: None,
+            limits: Limits::default(),
+        }
+    }
 }
 
 /// What one client may cost the server: body and header sizes, how long a request may

@@ -3,7 +3,9 @@
 //! case bulletins, confession records and textbooks, Chinese full-text search, and loans.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod accounts;
+pub mod actor;
 pub mod app;
 pub mod audit;
 pub mod backup;

@@ -21,7 +21,8 @@ fn import(app: &TestApp, manifest: &Path) -> catalog::ImportSummary {
         &app.state.db,
         &app.state.store,
         manifest,
-        "test",
+        &jingshi::actor::Actor::operator("test"),
+        app.state.clock.moment(),
         &mut |_, _| {},
     )
     .unwrap()

@@ -28,3 +28,4 @@ mod stats;
 mod stats_browser;
 mod storage_faults;
 mod transitions;
+mod use_cases;

@@ -562,8 +562,13 @@ async fn recommendations_put_the_units_sector_first_and_skip_what_it_borrowed() 
     let f = fixture(&app).await;
     // A second tax unit that borrowed a banking case and reported a session with it.
     {
-        let conn = app.state.db.get().unwrap();
-        jingshi::accounts::create_unit(&conn, "kunming-tax", "国家税务总局昆明市税务局", "税务")
+        let mut conn = app.state.db.get().unwrap();
+        let (operator, at) = (
+            jingshi::actor::Actor::operator("test"),
+            app.state.clock.moment(),
+        );
+        let name = "国家税务总局昆明市税务局";
+        jingshi::accounts::create_unit(&mut conn, &operator, "kunming-tax", name, "税务", at)
             .unwrap();
     }
     let peer = app.borrower("kunming-tax-officer", "kunming-tax").await;

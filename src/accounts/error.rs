@@ -19,6 +19,9 @@ pub enum AccountError {
     WrongPassword,
     #[error("没有用户名为“{0}”的账号")]
     UnknownUser(String),
+    /// Managing units and accounts is for admins.
+    #[error("仅限系统管理员操作")]
+    AdminsOnly,
     #[error("password hashing failed: {0}")]
     Hash(String),
     #[error("database error: {0}")]

@@ -8,8 +8,9 @@ use crate::catalog::{Access, Status};
 pub enum Denied {
     /// Pretend it does not exist (borrowers never learn of drafts).
     Hidden,
-    /// The user may know it exists but not open it; the message says why.
-    Forbidden(String),
+    /// The user may know it exists but may open it only while their unit has an
+    /// active loan of it.
+    LoanRequired,
 }
 
 /// Borrowers see only published resources; librarians see everything.
@@ -34,9 +35,7 @@ pub fn can_read_content(
     match access {
         Access::Open => Ok(()),
         Access::Loan if unit_has_active_loan => Ok(()),
-        Access::Loan => Err(Denied::Forbidden(
-            "该资源仅限借阅查看：需要本单位有一笔生效中的借阅，请在资源页提交借阅申请".to_owned(),
-        )),
+        Access::Loan => Err(Denied::LoanRequired),
     }
 }
 
@@ -70,7 +69,7 @@ mod tests {
         );
         assert!(matches!(
             can_read_content(&borrower, Access::Loan, Status::Published, false),
-            Err(Denied::Forbidden(_))
+            Err(Denied::LoanRequired)
         ));
         assert_eq!(
             can_read_content(&borrower, Access::Loan, Status::Published, true),

@@ -6,6 +6,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::AccountError;
 use super::password::verify_password;
 use super::sessions::{SessionUser, create_session};
+use crate::actor::Actor;
+use crate::audit::{AuditAction, AuditEvent};
+use crate::clock::Moment;
 
 /// Failures before each further attempt is slowed down.
 const FREE_FAILURES: i64 = 2;
@@ -64,9 +67,32 @@ fn record_failure(conn: &Connection, key: &str, now: i64) -> Result<i64, Account
     Ok(failures)
 }
 
-/// Checks a username and password from a client address at time `now` (unix seconds).
-/// Slow on purpose (argon2): call from a blocking task.
+/// Checks a username and password from a client address and records the attempt,
+/// successful or not, in the audit log at `at`. Throttling and session lifetimes are
+/// measured in `now_secs` (elapsed wall-clock seconds, a security bound that the
+/// library's calendar clock must not stretch). Slow on purpose (argon2): call from a
+/// blocking task.
 pub fn sign_in(
+    conn: &Connection,
+    username: &str,
+    password: &str,
+    addr: &str,
+    now_secs: i64,
+    at: Moment,
+) -> Result<SignedIn, AccountError> {
+    let result = check_credentials(conn, username, password, addr, now_secs);
+    let event = match &result {
+        Ok(signed_in) => AuditEvent::by(&Actor::user(&signed_in.user), AuditAction::SignIn)
+            .detail(format!("from {addr}")),
+        Err(err) => AuditEvent::anonymous(AuditAction::SignInFailed)
+            .username(username)
+            .detail(format!("from {addr}: {err}")),
+    };
+    event.record(conn, at)?;
+    result
+}
+
+fn check_credentials(
     conn: &Connection,
     username: &str,
     password: &str,

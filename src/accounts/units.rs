@@ -4,6 +4,9 @@ use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use super::AccountError;
+use crate::actor::Actor;
+use crate::audit::{AuditAction, AuditEvent};
+use crate::clock::Moment;
 
 /// A borrowing unit.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -31,19 +34,26 @@ pub fn validate_code(code: &str) -> Result<(), AccountError> {
     }
 }
 
-/// Creates a unit; the code must be new.
+/// An admin creates a unit (the code must be new), with its audit row, in one
+/// transaction.
 pub fn create_unit(
-    conn: &Connection,
+    conn: &mut Connection,
+    actor: &Actor,
     code: &str,
     name: &str,
     sector: &str,
+    at: Moment,
 ) -> Result<Unit, AccountError> {
+    if !actor.admin {
+        return Err(AccountError::AdminsOnly);
+    }
     validate_code(code)?;
     let name = name.trim();
     if name.is_empty() {
         return Err(AccountError::invalid("name", "单位名称不能为空"));
     }
-    let exists: bool = conn.query_row(
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let exists: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM units WHERE code = ?1)",
         [code],
         |r| r.get(0),
@@ -51,15 +61,14 @@ pub fn create_unit(
     if exists {
         return Err(AccountError::UnitExists(code.to_owned()));
     }
-    conn.execute(
+    tx.execute(
         "INSERT INTO units (code, name, sector, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![
-            code,
-            name,
-            sector.trim(),
-            jiff::Timestamp::now().to_string()
-        ],
+        params![code, name, sector.trim(), at.stamp()],
     )?;
+    AuditEvent::by(actor, AuditAction::UnitCreated)
+        .detail(code)
+        .record(&tx, at)?;
+    tx.commit()?;
     Ok(Unit {
         code: code.to_owned(),
         name: name.to_owned(),

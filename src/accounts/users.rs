@@ -4,6 +4,9 @@ use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
 use super::AccountError;
+use crate::actor::Actor;
+use crate::audit::{AuditAction, AuditEvent};
+use crate::clock::Moment;
 
 /// What a user may do (SPEC §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -49,8 +52,17 @@ pub struct NewUser<'a> {
     pub email: Option<&'a str>,
 }
 
-/// Creates an account; a borrower must belong to a unit.
-pub fn create_user(conn: &mut Connection, user: &NewUser<'_>) -> Result<i64, AccountError> {
+/// An admin creates an account (a borrower must belong to a unit), with its audit
+/// row, in one transaction.
+pub fn create_user(
+    conn: &mut Connection,
+    actor: &Actor,
+    user: &NewUser<'_>,
+    at: Moment,
+) -> Result<i64, AccountError> {
+    if !actor.admin {
+        return Err(AccountError::AdminsOnly);
+    }
     let username = user.username.trim();
     if username.is_empty()
         || username.chars().count() > 64
@@ -98,11 +110,10 @@ pub fn create_user(conn: &mut Connection, user: &NewUser<'_>) -> Result<i64, Acc
     if taken {
         return Err(AccountError::UserExists(username.to_owned()));
     }
-    let now = jiff::Timestamp::now().to_string();
     tx.execute(
         "INSERT INTO users (username, password_hash, unit_code, email, created_at, password_changed_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-        params![username, user.password_hash, user.unit, email, now],
+        params![username, user.password_hash, user.unit, email, at.stamp()],
     )?;
     let id = tx.last_insert_rowid();
     for role in user.roles {
@@ -111,6 +122,9 @@ pub fn create_user(conn: &mut Connection, user: &NewUser<'_>) -> Result<i64, Acc
             params![id, role.as_str()],
         )?;
     }
+    AuditEvent::by(actor, AuditAction::UserCreated)
+        .detail(username)
+        .record(&tx, at)?;
     tx.commit()?;
     Ok(id)
 }
@@ -149,14 +163,18 @@ pub fn validate_new_password(password: &str) -> Result<(), AccountError> {
     Ok(())
 }
 
-/// Changes a password after checking the current one; every session of the user
-/// ends, so a stolen session does not survive the change.
+/// A signed-in user changes their own password after giving the current one; every
+/// session of theirs ends, so a stolen session does not survive the change.
 pub fn change_password(
     conn: &mut Connection,
-    user_id: i64,
+    actor: &Actor,
     current: &str,
     new: &str,
+    at: Moment,
 ) -> Result<(), AccountError> {
+    let user_id = actor
+        .user_id
+        .ok_or_else(|| AccountError::UnknownUser(actor.username.clone()))?;
     validate_new_password(new)?;
     let stored: String = conn.query_row(
         "SELECT password_hash FROM users WHERE id = ?1",
@@ -166,22 +184,51 @@ pub fn change_password(
     if !super::password::verify_password(current, &stored) {
         return Err(AccountError::WrongPassword);
     }
-    set_password(conn, user_id, new)
+    store_password(conn, actor, user_id, new, AuditAction::PasswordChanged, at)
 }
 
-/// Sets a password (admin reset or change) and ends the user's sessions.
-pub fn set_password(conn: &mut Connection, user_id: i64, new: &str) -> Result<(), AccountError> {
+/// An admin sets another account's password; its sessions end.
+pub fn reset_password(
+    conn: &mut Connection,
+    actor: &Actor,
+    user_id: i64,
+    new: &str,
+    at: Moment,
+) -> Result<(), AccountError> {
+    if !actor.admin {
+        return Err(AccountError::AdminsOnly);
+    }
     validate_new_password(new)?;
+    store_password(conn, actor, user_id, new, AuditAction::PasswordReset, at)
+}
+
+/// Writes the new hash, ends the user's sessions and records `action`, in one
+/// transaction.
+fn store_password(
+    conn: &mut Connection,
+    actor: &Actor,
+    user_id: i64,
+    new: &str,
+    action: AuditAction,
+    at: Moment,
+) -> Result<(), AccountError> {
     let hash = super::password::hash_password(new)?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let changed = tx.execute(
         "UPDATE users SET password_hash = ?2, password_changed_at = ?3 WHERE id = ?1",
-        params![user_id, hash, jiff::Timestamp::now().to_string()],
+        params![user_id, hash, at.stamp()],
     )?;
     if changed == 0 {
         return Err(AccountError::UnknownUser(user_id.to_string()));
     }
     super::sessions::end_all_sessions(&tx, user_id)?;
+    let event = AuditEvent::by(actor, action);
+    let event = if action == AuditAction::PasswordReset {
+        event.detail(user_id.to_string())
+    } else {
+        event
+    };
+    event.record(&tx, at)?;
     tx.commit()?;
     Ok(())
 }
@@ -224,9 +271,20 @@ pub fn list_users(conn: &Connection) -> Result<Vec<UserSummary>, AccountError> {
     Ok(users)
 }
 
-/// Enables or disables an account; disabling ends its sessions.
-pub fn set_active(conn: &Connection, user_id: i64, active: bool) -> Result<(), AccountError> {
-    let changed = conn.execute(
+/// An admin enables or disables an account; disabling ends its sessions. Recorded
+/// in the same transaction.
+pub fn set_active(
+    conn: &mut Connection,
+    actor: &Actor,
+    user_id: i64,
+    active: bool,
+    at: Moment,
+) -> Result<(), AccountError> {
+    if !actor.admin {
+        return Err(AccountError::AdminsOnly);
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let changed = tx.execute(
         "UPDATE users SET active = ?2 WHERE id = ?1",
         params![user_id, active],
     )?;
@@ -234,7 +292,16 @@ pub fn set_active(conn: &Connection, user_id: i64, active: bool) -> Result<(), A
         return Err(AccountError::UnknownUser(user_id.to_string()));
     }
     if !active {
-        super::sessions::end_all_sessions(conn, user_id)?;
+        super::sessions::end_all_sessions(&tx, user_id)?;
     }
+    let action = if active {
+        AuditAction::UserEnabled
+    } else {
+        AuditAction::UserDisabled
+    };
+    AuditEvent::by(actor, action)
+        .detail(user_id.to_string())
+        .record(&tx, at)?;
+    tx.commit()?;
     Ok(())
 }

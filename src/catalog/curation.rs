@@ -1,12 +1,15 @@
 //! Curation by librarians: create, patch, publish and withdraw, each a checked step in
 //! one transaction with its edit history.
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 use serde::{Deserialize, Deserializer};
 
 use super::CatalogError;
 use super::model::{CopiesInput, ResourceFields, ResourceId, ResourceInput, Status};
-use super::write::{NewFile, Upserted, attach_file, set_status, upsert_resource};
+use super::write::{Edit, NewFile, Upserted, attach_file, set_status, upsert_resource};
+use crate::actor::Actor;
+use crate::audit::{AuditAction, AuditEvent};
+use crate::clock::Moment;
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
 fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
@@ -64,13 +67,113 @@ fn as_input(id: &ResourceId, fields: &ResourceFields) -> ResourceInput {
     }
 }
 
-/// Creates a resource from API input (no files: those are uploaded separately).
-/// New resources start as drafts unless the input says otherwise.
-pub fn create_resource(
+/// A change a librarian makes to the catalogue.
+#[derive(Debug)]
+pub enum CurationCommand {
+    /// A new resource from the manifest's fields (files are uploaded separately);
+    /// a draft unless the input says otherwise.
+    Create(ResourceInput),
+    /// A partial update: only the fields present change.
+    Update(ResourceId, ResourcePatch),
+    /// Borrowers may see it.
+    Publish(ResourceId),
+    /// Hidden from borrowers (its loans and history stay).
+    Withdraw(ResourceId),
+}
+
+impl CurationCommand {
+    fn audit_action(&self) -> AuditAction {
+        match self {
+            CurationCommand::Create(_) => AuditAction::ResourceCreated,
+            CurationCommand::Update(..) => AuditAction::ResourceUpdated,
+            CurationCommand::Publish(_) => AuditAction::ResourcePublished,
+            CurationCommand::Withdraw(_) => AuditAction::ResourceWithdrawn,
+        }
+    }
+
+    /// Whether borrowers' search must reflect the change before the answer: a
+    /// resource that appears or disappears.
+    pub fn changes_visibility(&self) -> bool {
+        matches!(
+            self,
+            CurationCommand::Publish(_) | CurationCommand::Withdraw(_)
+        )
+    }
+}
+
+/// What a curation command did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Curated {
+    pub id: ResourceId,
+    /// False when the command left the resource as it was.
+    pub changed: bool,
+}
+
+/// Runs a librarian's catalogue change: the permission, the checks, the write with
+/// its edit history and change-log row, and the audit row, in one transaction.
+pub fn curate(
     conn: &mut Connection,
+    actor: &Actor,
+    command: CurationCommand,
+    at: Moment,
+) -> Result<Curated, CatalogError> {
+    if !actor.librarian {
+        return Err(CatalogError::LibrariansOnly);
+    }
+    let action = command.audit_action();
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let edit = Edit {
+        by: &actor.username,
+        at,
+    };
+    let curated = match command {
+        CurationCommand::Create(input) => create_resource(&tx, input, &edit)?,
+        CurationCommand::Update(id, patch) => update_resource(&tx, id, patch, &edit)?,
+        CurationCommand::Publish(id) => set_status(&tx, id, Status::Published, &edit)?,
+        CurationCommand::Withdraw(id) => set_status(&tx, id, Status::Withdrawn, &edit)?,
+    };
+    if curated.changed || action != AuditAction::ResourceUpdated {
+        AuditEvent::by(actor, action)
+            .resource(curated.id.as_str())
+            .record(&tx, at)?;
+    }
+    tx.commit()?;
+    Ok(curated)
+}
+
+/// A librarian attaches an uploaded, already stored file, with its audit row, in one
+/// transaction; answers the file's id.
+pub fn attach_upload(
+    conn: &mut Connection,
+    actor: &Actor,
+    id: &ResourceId,
+    file: NewFile<'_>,
+    at: Moment,
+) -> Result<String, CatalogError> {
+    if !actor.librarian {
+        return Err(CatalogError::LibrariansOnly);
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let name = file.original_name.to_owned();
+    let edit = Edit {
+        by: &actor.username,
+        at,
+    };
+    let file_id = attach_file(&tx, id, file, &edit)?;
+    AuditEvent::by(actor, AuditAction::FileUploaded)
+        .resource(id.as_str())
+        .file(&file_id)
+        .detail(name)
+        .record(&tx, at)?;
+    tx.commit()?;
+    Ok(file_id)
+}
+
+fn create_resource(
+    tx: &Transaction<'_>,
     mut input: ResourceInput,
-    actor: &str,
-) -> Result<ResourceId, CatalogError> {
+    edit: &Edit<'_>,
+) -> Result<Curated, CatalogError> {
     if !input.files.is_empty() {
         return Err(CatalogError::invalid(
             "files",
@@ -90,26 +193,22 @@ pub fn create_resource(
         .as_ref()
         .map(|_| input.copy_list(&id))
         .transpose()?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    if super::read::load_fields(&tx, &id)?.is_some() {
+    if super::read::load_fields(tx, &id)?.is_some() {
         return Err(CatalogError::Conflict(format!("编号“{id}”已被使用")));
     }
-    upsert_resource(&tx, &id, &fields, copies.as_deref(), actor)?;
-    tx.commit()?;
-    Ok(id)
+    upsert_resource(tx, &id, &fields, copies.as_deref(), edit)?;
+    Ok(Curated { id, changed: true })
 }
 
-/// Applies a partial update; returns whether anything changed.
-pub fn update_resource(
-    conn: &mut Connection,
-    id: &ResourceId,
+fn update_resource(
+    tx: &Transaction<'_>,
+    id: ResourceId,
     patch: ResourcePatch,
-    actor: &str,
-) -> Result<bool, CatalogError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    edit: &Edit<'_>,
+) -> Result<Curated, CatalogError> {
     let current =
-        super::read::load_fields(&tx, id)?.ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
-    let mut input = as_input(id, &current);
+        super::read::load_fields(tx, &id)?.ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
+    let mut input = as_input(&id, &current);
     let ResourcePatch {
         kind,
         title,
@@ -150,34 +249,13 @@ pub fn update_resource(
     let copy_list = input
         .copies
         .as_ref()
-        .map(|_| input.copy_list(id))
+        .map(|_| input.copy_list(&id))
         .transpose()?;
-    let outcome = upsert_resource(&tx, id, &fields, copy_list.as_deref(), actor)?;
-    tx.commit()?;
-    Ok(outcome != Upserted::Unchanged)
-}
-
-/// Attaches an uploaded, already stored file.
-pub fn add_file(
-    conn: &mut Connection,
-    id: &ResourceId,
-    file: NewFile<'_>,
-    actor: &str,
-) -> Result<String, CatalogError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let file_id = attach_file(&tx, id, file, actor)?;
-    tx.commit()?;
-    Ok(file_id)
-}
-
-/// Makes a resource visible to borrowers.
-pub fn publish(conn: &mut Connection, id: &ResourceId, actor: &str) -> Result<(), CatalogError> {
-    set_status(conn, id, Status::Published, actor)
-}
-
-/// Hides a resource from borrowers (its loans and history stay).
-pub fn withdraw(conn: &mut Connection, id: &ResourceId, actor: &str) -> Result<(), CatalogError> {
-    set_status(conn, id, Status::Withdrawn, actor)
+    let outcome = upsert_resource(tx, &id, &fields, copy_list.as_deref(), edit)?;
+    Ok(Curated {
+        id,
+        changed: outcome != Upserted::Unchanged,
+    })
 }
 
 #[cfg(test)]

@@ -16,6 +16,9 @@ pub enum CatalogError {
     File(#[from] ContentError),
     #[error("{0}")]
     Conflict(String),
+    /// Curation is for librarians.
+    #[error("编目仅限管理员操作")]
+    LibrariansOnly,
     #[error("database error: {0}")]
     Db(#[from] rusqlite::Error),
     #[error(transparent)]
@@ -36,7 +39,8 @@ impl CatalogError {
             CatalogError::Invalid { .. }
             | CatalogError::NotFound(_)
             | CatalogError::DuplicateBarcode(_)
-            | CatalogError::Conflict(_) => true,
+            | CatalogError::Conflict(_)
+            | CatalogError::LibrariansOnly => true,
             CatalogError::File(err) => !matches!(err, ContentError::Io(_)),
             CatalogError::Db(_) | CatalogError::Open(_) => false,
         }

@@ -9,7 +9,10 @@ use serde::Serialize;
 use super::CatalogError;
 use super::manifest::{ManifestRow, read_manifest};
 use super::model::{CopyInput, ResourceFields, ResourceId, ResourceInput};
-use super::write::{NewFile, Upserted, attach_file, upsert_resource};
+use super::write::{Edit, NewFile, Upserted, attach_file, upsert_resource};
+use crate::actor::Actor;
+use crate::audit::{AuditAction, AuditEvent};
+use crate::clock::Moment;
 use crate::content::{self, FileStore, StoredBlob};
 use crate::db::Database;
 
@@ -48,7 +51,8 @@ pub fn import_manifest(
     db: &Database,
     store: &FileStore,
     manifest_path: &Path,
-    actor: &str,
+    actor: &Actor,
+    at: Moment,
     on_row: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportSummary, CatalogError> {
     let rows = read_manifest(manifest_path)?;
@@ -102,7 +106,7 @@ pub fn import_manifest(
                     Err(err)
                 }
                 (Ok(_), Ok(row)) => {
-                    let result = write_row(db, &row, actor);
+                    let result = write_row(db, &row, actor, at);
                     written.extend(row.stored.into_iter().map(|(_, blob, _)| blob));
                     result
                 }
@@ -276,10 +280,20 @@ fn prepare_row(
 }
 
 /// Writes a prepared row in one transaction.
-fn write_row(db: &Database, row: &PreparedRow, actor: &str) -> Result<RowOutcome, CatalogError> {
+/// Writes a prepared row, with its audit row, in one transaction.
+fn write_row(
+    db: &Database,
+    row: &PreparedRow,
+    actor: &Actor,
+    at: Moment,
+) -> Result<RowOutcome, CatalogError> {
     let mut conn = db.get()?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let upserted = upsert_resource(&tx, &row.id, &row.fields, row.copies.as_deref(), actor)?;
+    let edit = Edit {
+        by: &actor.username,
+        at,
+    };
+    let upserted = upsert_resource(&tx, &row.id, &row.fields, row.copies.as_deref(), &edit)?;
     let count_files = |tx: &rusqlite::Transaction<'_>| -> Result<i64, CatalogError> {
         Ok(tx.query_row(
             "SELECT count(*) FROM files WHERE resource_id = ?1",
@@ -297,17 +311,28 @@ fn write_row(db: &Database, row: &PreparedRow, actor: &str) -> Result<RowOutcome
                 original_name: name,
                 extraction,
             },
-            actor,
+            &edit,
         )?;
     }
     let after = count_files(&tx)?;
-    tx.commit()?;
     let new_files = (after - before).max(0) as usize;
     let upserted = if upserted == Upserted::Unchanged && new_files > 0 {
         Upserted::Updated
     } else {
         upserted
     };
+    let action = match upserted {
+        Upserted::Created => Some(AuditAction::ResourceCreated),
+        Upserted::Updated => Some(AuditAction::ResourceUpdated),
+        Upserted::Unchanged => None,
+    };
+    if let Some(action) = action {
+        AuditEvent::by(actor, action)
+            .resource(row.id.as_str())
+            .detail("导入")
+            .record(&tx, at)?;
+    }
+    tx.commit()?;
     Ok(RowOutcome {
         upserted,
         new_files,

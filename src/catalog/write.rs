@@ -6,7 +6,9 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::{Map, Value, json};
 
 use super::CatalogError;
+use super::curation::Curated;
 use super::model::{CopyInput, ResourceFields, ResourceId, Status, random_token};
+use crate::clock::Moment;
 use crate::content::{Extraction, FileKind, FileRole, StoredBlob};
 
 /// What an upsert did.
@@ -17,15 +19,17 @@ pub enum Upserted {
     Unchanged,
 }
 
-pub(crate) fn now() -> String {
-    jiff::Timestamp::now().to_string()
+/// Who makes a catalogue write and when: the history's author and every timestamp.
+pub struct Edit<'a> {
+    pub by: &'a str,
+    pub at: Moment,
 }
 
 /// Appends to the change log the search index follows.
-pub(crate) fn log_change(tx: &Connection, id: &ResourceId) -> Result<(), CatalogError> {
+pub(crate) fn log_change(tx: &Connection, id: &ResourceId, at: Moment) -> Result<(), CatalogError> {
     tx.execute(
         "INSERT INTO catalog_changes (resource_id, changed_at) VALUES (?1, ?2)",
-        params![id.as_str(), now()],
+        params![id.as_str(), at.stamp()],
     )?;
     Ok(())
 }
@@ -33,13 +37,13 @@ pub(crate) fn log_change(tx: &Connection, id: &ResourceId) -> Result<(), Catalog
 pub(crate) fn record_history(
     tx: &Connection,
     id: &ResourceId,
-    actor: &str,
+    edit: &Edit<'_>,
     action: &str,
     changes: &Value,
 ) -> Result<(), CatalogError> {
     tx.execute(
         "INSERT INTO resource_history (resource_id, at, actor, action, changes) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![id.as_str(), now(), actor, action, changes.to_string()],
+        params![id.as_str(), edit.at.stamp(), edit.by, action, changes.to_string()],
     )?;
     Ok(())
 }
@@ -75,6 +79,7 @@ fn write_row(
     sql: &str,
     id: &ResourceId,
     fields: &ResourceFields,
+    at: Moment,
 ) -> rusqlite::Result<usize> {
     tx.execute(
         sql,
@@ -92,7 +97,7 @@ fn write_row(
             fields.access.as_str(),
             fields.status.as_str(),
             fields.licences,
-            now(),
+            at.stamp(),
         ],
     )
 }
@@ -103,7 +108,7 @@ pub fn upsert_resource(
     id: &ResourceId,
     fields: &ResourceFields,
     copies: Option<&[CopyInput]>,
-    actor: &str,
+    edit: &Edit<'_>,
 ) -> Result<Upserted, CatalogError> {
     let existing = super::read::load_fields(tx, id)?;
     let after = snapshot(fields);
@@ -116,9 +121,10 @@ pub fn upsert_resource(
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
                 id,
                 fields,
+                edit.at,
             )?;
             write_labels(tx, id, fields)?;
-            record_history(tx, id, actor, "create", &Value::Object(after))?;
+            record_history(tx, id, edit, "create", &Value::Object(after))?;
             Upserted::Created
         }
         Some(before_fields) => {
@@ -134,22 +140,23 @@ pub fn upsert_resource(
                      WHERE id = ?1",
                     id,
                     fields,
+                    edit.at,
                 )?;
                 tx.execute(
                     "DELETE FROM resource_labels WHERE resource_id = ?1",
                     [id.as_str()],
                 )?;
                 write_labels(tx, id, fields)?;
-                record_history(tx, id, actor, "update", &Value::Object(changes))?;
+                record_history(tx, id, edit, "update", &Value::Object(changes))?;
                 Upserted::Updated
             }
         }
     };
     let copies_changed = match copies {
-        Some(copies) => sync_copies(tx, id, copies, actor)?,
+        Some(copies) => sync_copies(tx, id, copies, edit)?,
         None => false,
     };
-    log_change(tx, id)?;
+    log_change(tx, id, edit.at)?;
     Ok(match (outcome, copies_changed) {
         (Upserted::Unchanged, true) => Upserted::Updated,
         (outcome, _) => outcome,
@@ -183,7 +190,7 @@ fn sync_copies(
     tx: &Connection,
     id: &ResourceId,
     copies: &[CopyInput],
-    actor: &str,
+    edit: &Edit<'_>,
 ) -> Result<bool, CatalogError> {
     let mut changed = Vec::new();
     for copy in copies {
@@ -233,7 +240,7 @@ fn sync_copies(
     if changed.is_empty() {
         return Ok(false);
     }
-    record_history(tx, id, actor, "copies", &json!({ "copies": changed }))?;
+    record_history(tx, id, edit, "copies", &json!({ "copies": changed }))?;
     Ok(true)
 }
 
@@ -250,7 +257,7 @@ pub fn attach_file(
     tx: &Transaction<'_>,
     id: &ResourceId,
     file: NewFile<'_>,
-    actor: &str,
+    edit: &Edit<'_>,
 ) -> Result<String, CatalogError> {
     if super::read::load_fields(tx, id)?.is_none() {
         return Err(CatalogError::NotFound(id.to_string()));
@@ -293,7 +300,7 @@ pub fn attach_file(
             status,
             error,
             text,
-            now(),
+            edit.at.stamp(),
         ],
     )?;
     if let Some(cues) = cues {
@@ -313,11 +320,11 @@ pub fn attach_file(
     record_history(
         tx,
         id,
-        actor,
+        edit,
         "attach_file",
         &json!({"file": {"id": file_id, "name": file.original_name, "mime": blob.kind.mime(), "size": blob.size, "extraction": status}}),
     )?;
-    log_change(tx, id)?;
+    log_change(tx, id, edit.at)?;
     Ok(file_id)
 }
 
@@ -330,14 +337,14 @@ fn role_name(kind: FileKind) -> &'static str {
     }
 }
 
-/// Publishes or withdraws a resource (or returns it to draft).
+/// Publishes or withdraws a resource (or returns it to draft), in the caller's
+/// transaction; `changed` is false when it already had that status.
 pub fn set_status(
-    conn: &mut Connection,
-    id: &ResourceId,
+    tx: &Transaction<'_>,
+    id: ResourceId,
     status: Status,
-    actor: &str,
-) -> Result<(), CatalogError> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    edit: &Edit<'_>,
+) -> Result<Curated, CatalogError> {
     let current: Option<String> = tx
         .query_row(
             "SELECT status FROM resources WHERE id = ?1",
@@ -347,20 +354,19 @@ pub fn set_status(
         .optional()?;
     let current = current.ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
     if current == status.as_str() {
-        return Ok(());
+        return Ok(Curated { id, changed: false });
     }
     tx.execute(
         "UPDATE resources SET status = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id.as_str(), status.as_str(), now()],
+        params![id.as_str(), status.as_str(), edit.at.stamp()],
     )?;
     record_history(
-        &tx,
-        id,
-        actor,
+        tx,
+        &id,
+        edit,
         status.as_str(),
         &json!({"status": [current, status.as_str()]}),
     )?;
-    log_change(&tx, id)?;
-    tx.commit()?;
-    Ok(())
+    log_change(tx, &id, edit.at)?;
+    Ok(Curated { id, changed: true })
 }

@@ -331,13 +331,19 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = crate::db::Database::open(&dir.path().join("jingshi.db")).expect("db");
         let mut conn = db.get().expect("connection");
-        crate::accounts::create_unit(&conn, "yn-tax", "税务局", "税务").expect("unit");
+        let (operator, at) = (
+            crate::actor::Actor::operator("test"),
+            crate::clock::Moment::noon_of(jiff::civil::date(2026, 5, 1)),
+        );
+        crate::accounts::create_unit(&mut conn, &operator, "yn-tax", "税务局", "税务", at)
+            .expect("unit");
         for input in [
             serde_json::json!({"id": "film", "kind": "video", "title": "片", "licences": 2, "copies": 3}),
             serde_json::json!({"id": "open", "kind": "video", "title": "公开片"}),
         ] {
             let input = serde_json::from_value(input).expect("input");
-            crate::catalog::curation::create_resource(&mut conn, input, "lib").expect("resource");
+            let create = crate::catalog::curation::CurationCommand::Create(input);
+            crate::catalog::curation::curate(&mut conn, &operator, create, at).expect("resource");
         }
         conn.execute(
             "UPDATE copies SET in_circulation = 0 WHERE id = (SELECT max(id) FROM copies)",

@@ -1,7 +1,7 @@
 //! Circulation: handing out a physical copy by its barcode and checking a loan back
 //! in (with the copy's condition).
 
-use jiff::civil::Date;
+use crate::clock::Moment;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 
@@ -34,9 +34,10 @@ pub(super) fn issue(
     actor: &Actor,
     id: LoanId,
     input: IssueRequest,
-    today: Date,
+    at: Moment,
 ) -> Result<Loan, LoanError> {
-    step(conn, actor, id, today, |tx, loan| {
+    let today = at.today();
+    step(conn, actor, id, Action::Issue, at, |tx, loan| {
         check_transition(loan.status, Action::Issue, loan.format)?;
         if today < loan.start {
             return Err(LoanError::Timing(IssueTiming::BeforeStart {
@@ -95,7 +96,7 @@ pub(super) fn issue(
             "UPDATE loans SET copy_id = ?2 WHERE id = ?1",
             params![loan.id.0, copy_id],
         )?;
-        transition(tx, actor, loan, Action::Issue)?;
+        transition(tx, actor, loan, Action::Issue, at)?;
         let title = title(tx, loan)?;
         notify(
             tx,
@@ -107,6 +108,7 @@ pub(super) fn issue(
                 loan.end
             ),
             None,
+            at,
         )?;
         Ok(())
     })
@@ -127,14 +129,10 @@ pub(super) fn return_loan(
     actor: &Actor,
     id: LoanId,
     input: ReturnRequest,
-    today: Date,
+    at: Moment,
 ) -> Result<Loan, LoanError> {
-    step(conn, actor, id, today, |tx, loan| {
-        if Action::Return.librarian_only_for(loan.format) && !actor.librarian {
-            return Err(LoanError::LibrarianOnly {
-                action: Action::Return,
-            });
-        }
+    let today = at.today();
+    step(conn, actor, id, Action::Return, at, |tx, loan| {
         check_transition(loan.status, Action::Return, loan.format)?;
         let condition = input
             .condition
@@ -160,7 +158,7 @@ pub(super) fn return_loan(
                 params![copy, condition],
             )?;
         }
-        transition(tx, actor, loan, Action::Return)?;
+        transition(tx, actor, loan, Action::Return, at)?;
         let title = title(tx, loan)?;
         notify(
             tx,
@@ -169,8 +167,9 @@ pub(super) fn return_loan(
             NoticeKind::Returned,
             &format!("《{title}》已归还，欢迎提交使用报告"),
             None,
+            at,
         )?;
-        promote(tx, actor, &loan.resource_id, loan.format, today)?;
+        promote(tx, actor, &loan.resource_id, loan.format, at)?;
         Ok(())
     })
 }

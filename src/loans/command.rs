@@ -2,7 +2,7 @@
 //! function that decides who may do what and runs the step. The JSON API reads a
 //! [`Command`] from the path and body, the pages from their form; both call [`act`].
 
-use jiff::civil::Date;
+use crate::clock::Moment;
 use rusqlite::Connection;
 
 use super::LoanError;
@@ -48,31 +48,26 @@ impl Command {
     }
 }
 
-/// Runs `command` on loan `id` for `actor`: librarian-only actions are refused to
-/// anyone else before anything is read or written (a return, which depends on the
-/// format, is refused inside its step, which rolls back); the step itself checks that
-/// the loan is the actor's to see, the transition, capacity and dates, in one
-/// transaction.
+/// Runs `command` on loan `id` for `actor` at `at`. Each step checks, in one
+/// transaction, that the loan is the actor's to see, that the action is theirs to
+/// take (librarians' actions are refused to anyone else), the transition, capacity
+/// and dates; a refusal writes nothing.
 pub fn act(
     conn: &mut Connection,
     actor: &Actor,
     id: LoanId,
     command: Command,
-    today: Date,
+    at: Moment,
 ) -> Result<Loan, LoanError> {
-    let action = command.action();
-    if action.librarian_only() && !actor.librarian {
-        return Err(LoanError::LibrarianOnly { action });
-    }
     match command {
-        Command::Approve => approve(conn, actor, id, today),
-        Command::Reject(input) => reject(conn, actor, id, input, today),
-        Command::Issue(input) => issue(conn, actor, id, input, today),
-        Command::Return(input) => return_loan(conn, actor, id, input, today),
-        Command::Renew(input) => renew(conn, actor, id, input, today),
-        Command::Cancel => cancel(conn, actor, id, today),
-        Command::Report(input) => report(conn, actor, id, input, today),
-        Command::Move(input) => move_loan(conn, actor, id, input, today),
+        Command::Approve => approve(conn, actor, id, at),
+        Command::Reject(input) => reject(conn, actor, id, input, at),
+        Command::Issue(input) => issue(conn, actor, id, input, at),
+        Command::Return(input) => return_loan(conn, actor, id, input, at),
+        Command::Renew(input) => renew(conn, actor, id, input, at),
+        Command::Cancel => cancel(conn, actor, id, at),
+        Command::Report(input) => report(conn, actor, id, input, at),
+        Command::Move(input) => move_loan(conn, actor, id, input, at),
     }
 }
 
@@ -88,19 +83,23 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = crate::db::Database::open(&dir.path().join("jingshi.db")).expect("db");
         let mut conn = db.get().expect("connection");
-        crate::accounts::create_unit(&conn, "yn-tax", "税务局", "税务").expect("unit");
+        let (operator, at) = (Actor::operator("test"), Moment::noon_of(date(2027, 3, 1)));
+        crate::accounts::create_unit(&mut conn, &operator, "yn-tax", "税务局", "税务", at)
+            .expect("unit");
         let input = serde_json::from_value(serde_json::json!({
             "id": "film", "kind": "video", "title": "警示片", "status": "published",
             "licences": 1, "copies": 1
         }))
         .expect("input");
-        crate::catalog::curation::create_resource(&mut conn, input, "lib").expect("resource");
+        let create = crate::catalog::curation::CurationCommand::Create(input);
+        crate::catalog::curation::curate(&mut conn, &operator, create, at).expect("resource");
         // No account row is needed: the loan records the requester's name.
         let borrower = Actor {
             user_id: None,
             username: "officer".into(),
             unit: Some("yn-tax".into()),
             librarian: false,
+            admin: false,
         };
         let request = LoanRequest {
             resource_id: Some("film".into()),
@@ -111,8 +110,13 @@ mod tests {
             audience: Some(30),
             ..Default::default()
         };
-        let loan =
-            crate::loans::create(&mut conn, &borrower, request, date(2027, 3, 1)).expect("request");
+        let loan = crate::loans::create(
+            &mut conn,
+            &borrower,
+            request,
+            Moment::noon_of(date(2027, 3, 1)),
+        )
+        .expect("request");
         drop(conn);
         (dir, db, borrower, loan.id)
     }
@@ -149,7 +153,13 @@ mod tests {
         for command in commands {
             let action = command.action();
             assert!(action.librarian_only_for(Format::Physical), "{action:?}");
-            let refused = act(&mut conn, &borrower, id, command, date(2027, 3, 1));
+            let refused = act(
+                &mut conn,
+                &borrower,
+                id,
+                command,
+                Moment::noon_of(date(2027, 3, 1)),
+            );
             assert!(
                 matches!(refused, Err(LoanError::LibrarianOnly { action: a }) if a == action),
                 "{action:?}: {refused:?}"
@@ -157,8 +167,14 @@ mod tests {
             assert_eq!(snapshot(&conn), before, "{action:?} wrote something");
         }
         // The borrower's own actions go through the same function.
-        let cancelled = act(&mut conn, &borrower, id, Command::Cancel, date(2027, 3, 1))
-            .expect("the unit cancels its own request");
+        let cancelled = act(
+            &mut conn,
+            &borrower,
+            id,
+            Command::Cancel,
+            Moment::noon_of(date(2027, 3, 1)),
+        )
+        .expect("the unit cancels its own request");
         assert_eq!(cancelled.status, LoanStatus::Cancelled);
     }
 

@@ -10,6 +10,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::LoanError;
+use crate::actor::Actor;
+use crate::audit::{AuditAction, AuditEvent};
+use crate::clock::Moment;
 
 const EPOCH: Date = Date::constant(1970, 1, 1);
 
@@ -164,29 +167,69 @@ pub fn list_days(conn: &Connection, year: Option<i16>) -> Result<Vec<LibraryDay>
         .collect()
 }
 
-/// Records a holiday or make-up day (replacing what the date had).
-pub fn set_day(conn: &Connection, day: &LibraryDay) -> Result<(), LoanError> {
+/// A librarian records a holiday or make-up day (replacing what the date had), with
+/// its audit row, in one transaction.
+pub fn set_day(
+    conn: &mut Connection,
+    actor: &Actor,
+    day: &LibraryDay,
+    at: Moment,
+) -> Result<(), LoanError> {
+    if !actor.librarian {
+        return Err(LoanError::LibrariansOnly {
+            task: "设置闭馆日"
+        });
+    }
     if day.name.chars().count() > 50 {
         return Err(LoanError::invalid("name", "名称不能超过 50 个字符"));
     }
-    conn.execute(
-        "INSERT INTO library_days (day, kind, name) VALUES (?1, ?2, ?3)
-         ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name",
-        params![day.date.to_string(), day.kind.as_str(), day.name.trim()],
-    )?;
-    Ok(())
+    super::store::write(conn, |tx| {
+        tx.execute(
+            "INSERT INTO library_days (day, kind, name) VALUES (?1, ?2, ?3)
+             ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name",
+            params![day.date.to_string(), day.kind.as_str(), day.name.trim()],
+        )?;
+        AuditEvent::by(actor, AuditAction::HolidaySet)
+            .detail(format!(
+                "{} {} {}",
+                day.date,
+                day.kind.as_str(),
+                day.name.trim()
+            ))
+            .record(tx, at)?;
+        Ok(())
+    })
 }
 
-/// Removes a date from the list; answers whether it was there.
-pub fn remove_day(conn: &Connection, date: Date) -> Result<bool, LoanError> {
-    let removed = conn
-        .query_row(
-            "DELETE FROM library_days WHERE day = ?1 RETURNING day",
-            [date.to_string()],
-            |row| row.get::<_, String>(0),
-        )
-        .optional()?;
-    Ok(removed.is_some())
+/// A librarian removes a date from the list, with its audit row; a date that is not
+/// listed is an error.
+pub fn remove_day(
+    conn: &mut Connection,
+    actor: &Actor,
+    date: Date,
+    at: Moment,
+) -> Result<(), LoanError> {
+    if !actor.librarian {
+        return Err(LoanError::LibrariansOnly {
+            task: "取消闭馆日"
+        });
+    }
+    super::store::write(conn, |tx| {
+        let removed = tx
+            .query_row(
+                "DELETE FROM library_days WHERE day = ?1 RETURNING day",
+                [date.to_string()],
+                |row| row.get::<_, String>(0),
+            )
+            .optional()?;
+        if removed.is_none() {
+            return Err(LoanError::DayNotListed(date));
+        }
+        AuditEvent::by(actor, AuditAction::HolidayRemoved)
+            .detail(date.to_string())
+            .record(tx, at)?;
+        Ok(())
+    })
 }
 
 #[cfg(test)]

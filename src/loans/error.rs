@@ -38,6 +38,12 @@ pub enum LoanError {
     /// Only a librarian may do this to a loan (approve, reject, issue, return, move).
     #[error("{}借阅仅限管理员办理", action.label())]
     LibrarianOnly { action: Action },
+    /// A task only librarians may do (holidays, settings), tried by someone else.
+    #[error("{task}仅限管理员办理")]
+    LibrariansOnly { task: &'static str },
+    /// The date is not on the holiday list.
+    #[error("{0} 不在节假日列表中")]
+    DayNotListed(Date),
     /// A field of the input is invalid; the message says how.
     #[error("{message}")]
     Invalid { field: String, message: String },

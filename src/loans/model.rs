@@ -4,7 +4,6 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use super::LoanError;
-use crate::accounts::SessionUser;
 
 /// A loan's number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -246,40 +245,7 @@ impl Action {
     }
 }
 
-/// Who acts on a loan: a signed-in user, or the background task.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub user_id: Option<i64>,
-    pub username: String,
-    pub unit: Option<String>,
-    pub librarian: bool,
-}
-
-impl Actor {
-    pub fn user(user: &SessionUser) -> Self {
-        Self {
-            user_id: Some(user.user_id),
-            username: user.username.clone(),
-            unit: user.unit.clone(),
-            librarian: user.is_librarian(),
-        }
-    }
-
-    /// The background task.
-    pub fn system() -> Self {
-        Self {
-            user_id: None,
-            username: "system".to_owned(),
-            unit: None,
-            librarian: true,
-        }
-    }
-
-    /// Whether the actor may see a loan of `unit` at all.
-    pub fn sees_unit(&self, unit: &str) -> bool {
-        self.librarian || self.unit.as_deref() == Some(unit)
-    }
-}
+pub use crate::actor::Actor;
 
 /// A period of calendar days, both ends inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]

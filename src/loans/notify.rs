@@ -3,6 +3,7 @@
 //! the transaction of the change they announce, with their email copies queued in
 //! the same transaction (`mail::outbox`).
 
+use crate::clock::Moment;
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
@@ -93,19 +94,13 @@ pub fn notify(
     kind: NoticeKind,
     message: &str,
     dedupe: Option<&str>,
+    at: Moment,
 ) -> Result<(), LoanError> {
     let added = conn.execute(
         "INSERT INTO notifications (unit_code, loan_id, kind, message, dedupe, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT DO NOTHING",
-        params![
-            unit,
-            loan.0,
-            kind.as_str(),
-            message,
-            dedupe,
-            jiff::Timestamp::now().to_string()
-        ],
+        params![unit, loan.0, kind.as_str(), message, dedupe, at.stamp()],
     )?;
     if added == 1 {
         let subject = format!("【警示教育资源库】{}", kind.subject());
@@ -151,11 +146,16 @@ pub fn list(
 
 /// Marks one of the unit's notifications read (`id`) or all of them (`None`);
 /// answers how many changed. Another unit's id changes nothing.
-pub fn mark_read(conn: &Connection, unit: &str, id: Option<i64>) -> Result<usize, LoanError> {
+pub fn mark_read(
+    conn: &Connection,
+    unit: &str,
+    id: Option<i64>,
+    at: Moment,
+) -> Result<usize, LoanError> {
     let changed = conn.execute(
         "UPDATE notifications SET read_at = ?3
          WHERE unit_code = ?1 AND read_at IS NULL AND (?2 IS NULL OR id = ?2)",
-        params![unit, id, jiff::Timestamp::now().to_string()],
+        params![unit, id, at.stamp()],
     )?;
     Ok(changed)
 }

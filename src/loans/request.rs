@@ -3,6 +3,8 @@
 //! whenever capacity frees, the waitlisted requests that now fit are promoted in
 //! order of arrival.
 
+use crate::audit::AuditAction;
+use crate::clock::Moment;
 use jiff::civil::Date;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
@@ -11,7 +13,8 @@ use super::capacity::{self, period_fits};
 use super::days::{OpeningDays, add_days, length_days, parse_date};
 use super::model::{Action, Actor, Format, Loan, LoanId, LoanStatus, Period};
 use super::notify::{NoticeKind, notify};
-use super::store::{self, LoanRow, advance, find_visible, load_current, now, record, transition};
+use super::steps::step;
+use super::store::{self, LoanRow, advance, record, transition};
 use super::waitlist::{auto_approves, promote};
 use super::{LoanError, read};
 
@@ -111,8 +114,9 @@ pub fn create(
     conn: &mut Connection,
     actor: &Actor,
     input: LoanRequest,
-    today: Date,
+    at: Moment,
 ) -> Result<Loan, LoanError> {
+    let today = at.today();
     let unit = match (&actor.unit, input.unit.as_deref().map(str::trim)) {
         (_, Some(named)) if actor.librarian && !named.is_empty() => named.to_owned(),
         (Some(own), None) => own.clone(),
@@ -175,14 +179,14 @@ pub fn create(
             ));
         }
         // Requests already waiting go first when room has appeared since.
-        promote(tx, actor, &resource_id, format, today)?;
+        promote(tx, actor, &resource_id, format, at)?;
         let fits = period_fits(tx, &resource_id, format, period, None)?;
         let status = if fits {
             LoanStatus::Requested
         } else {
             LoanStatus::Waitlisted
         };
-        let stamp = now();
+        let stamp = at.stamp();
         tx.execute(
             "INSERT INTO loans (resource_id, unit_code, requested_by, requested_by_name, format,
                                 start_date, end_date, requested_end, status, purpose, audience,
@@ -209,13 +213,18 @@ pub fn create(
             tx,
             actor,
             &loan,
-            status.as_str(),
+            if status == LoanStatus::Waitlisted {
+                AuditAction::LoanWaitlisted
+            } else {
+                AuditAction::LoanRequested
+            },
             format!("{} 至 {}", period.start, period.end),
+            at,
         )?;
         // As if from a state that holds nothing.
-        store::note_for_index(tx, &loan, (LoanStatus::Cancelled, period))?;
+        store::note_for_index(tx, &loan, (LoanStatus::Cancelled, period), at)?;
         if fits && auto_approves(tx, &resource_id)? {
-            approve_in(tx, &Actor::system(), &mut loan, today)?;
+            approve_in(tx, &Actor::system(), &mut loan, at)?;
         }
         read::view(tx, &loan, actor, today)
     })
@@ -226,8 +235,9 @@ pub(crate) fn approve_in(
     conn: &Connection,
     actor: &Actor,
     loan: &mut LoanRow,
-    today: Date,
+    at: Moment,
 ) -> Result<(), LoanError> {
+    let today = at.today();
     check_transition_only(loan, Action::Approve)?;
     if loan.end < today {
         return Err(LoanError::invalid(
@@ -247,7 +257,7 @@ pub(crate) fn approve_in(
             what: loan.format.unit_name(),
         });
     }
-    transition(conn, actor, loan, Action::Approve)?;
+    transition(conn, actor, loan, Action::Approve, at)?;
     let title = store::resource_title(conn, &loan.resource_id)?;
     notify(
         conn,
@@ -259,8 +269,9 @@ pub(crate) fn approve_in(
             loan.start, loan.end
         ),
         None,
+        at,
     )?;
-    advance(conn, loan, today)
+    advance(conn, loan, at)
 }
 
 fn check_transition_only(loan: &LoanRow, action: Action) -> Result<(), LoanError> {
@@ -275,11 +286,11 @@ pub(super) fn move_loan(
     actor: &Actor,
     id: LoanId,
     input: MoveRequest,
-    today: Date,
+    at: Moment,
 ) -> Result<Loan, LoanError> {
-    store::write(conn, |tx| {
-        let mut loan = load_current(tx, id, actor, today)?;
-        check_transition_only(&loan, Action::Move)?;
+    let today = at.today();
+    step(conn, actor, id, Action::Move, at, |tx, loan| {
+        check_transition_only(loan, Action::Move)?;
         let (period, asked_end) = checked_period(tx, &input.start, &input.end, today)?;
         if loan.status != LoanStatus::Waitlisted
             && !period_fits(tx, &loan.resource_id, loan.format, period, Some(loan.id))?
@@ -293,7 +304,7 @@ pub(super) fn move_loan(
         let before = (loan.start, loan.end);
         tx.execute(
             "UPDATE loans SET start_date = ?2, end_date = ?3, requested_end = ?4, updated_at = ?5 WHERE id = ?1",
-            params![loan.id.0, period.start.to_string(), period.end.to_string(), asked_end.to_string(), now()],
+            params![loan.id.0, period.start.to_string(), period.end.to_string(), asked_end.to_string(), at.stamp()],
         )?;
         loan.start = period.start;
         loan.end = period.end;
@@ -301,18 +312,19 @@ pub(super) fn move_loan(
         record(
             tx,
             actor,
-            &loan,
-            "move",
+            loan,
+            AuditAction::LoanMoved,
             format!(
                 "{} 至 {} → {} 至 {}",
                 before.0, before.1, period.start, period.end
             ),
+            at,
         )?;
         let old = Period {
             start: before.0,
             end: before.1,
         };
-        store::note_for_index(tx, &loan, (loan.status, old))?;
+        store::note_for_index(tx, loan, (loan.status, old), at)?;
         let title = store::resource_title(tx, &loan.resource_id)?;
         notify(
             tx,
@@ -324,10 +336,10 @@ pub(super) fn move_loan(
                 period.start, period.end, before.0, before.1
             ),
             None,
+            at,
         )?;
         // The old days may have freed room; this loan may now fit too.
-        promote(tx, actor, &loan.resource_id, loan.format, today)?;
-        let loan = find_visible(tx, id, actor)?;
-        read::view(tx, &loan, actor, today)
+        promote(tx, actor, &loan.resource_id, loan.format, at)?;
+        Ok(())
     })
 }

@@ -2,7 +2,8 @@
 //! and report. Each loads the loan, brings its state up to date with the date,
 //! checks the transition and its preconditions, and writes in one transaction.
 
-use jiff::civil::Date;
+use crate::audit::AuditAction;
+use crate::clock::Moment;
 use rusqlite::{Connection, params};
 use serde::Deserialize;
 
@@ -12,7 +13,7 @@ use super::error::RenewalRefusal;
 use super::model::{Action, Actor, Loan, LoanId, Period};
 use super::notify::{NoticeKind, notify};
 use super::request::{MAX_LOAN_DAYS, approve_in};
-use super::store::{self, LoanRow, load_current, now, record, transition};
+use super::store::{self, LoanRow, load_current, record, transition};
 use super::transitions::{MAX_RENEWALS, check_transition};
 use super::waitlist::promote;
 use super::{LoanError, read};
@@ -43,17 +44,24 @@ pub struct ReportRequest {
     pub feedback: Option<String>,
 }
 
-/// Runs one step: load the loan the actor may see, advance it with the date, run
-/// `work`, and answer the loan as it now is.
+/// Runs one step of `action`: load the loan the actor may see, advance it with the
+/// date, refuse a librarian's action to anyone else (the one place that decides it:
+/// a return depends on the loan's format), run `work`, and answer the loan as it now
+/// is. A refusal rolls everything back.
 pub(super) fn step(
     conn: &mut Connection,
     actor: &Actor,
     id: LoanId,
-    today: Date,
+    action: Action,
+    at: Moment,
     work: impl FnOnce(&Connection, &mut LoanRow) -> Result<(), LoanError>,
 ) -> Result<Loan, LoanError> {
+    let today = at.today();
     store::write(conn, |tx| {
-        let mut loan = load_current(tx, id, actor, today)?;
+        let mut loan = load_current(tx, id, actor, at)?;
+        if action.librarian_only_for(loan.format) && !actor.librarian {
+            return Err(LoanError::LibrarianOnly { action });
+        }
         work(tx, &mut loan)?;
         let loan = store::find(tx, id)?.ok_or(LoanError::NotFound(id))?;
         read::view(tx, &loan, actor, today)
@@ -69,10 +77,10 @@ pub(super) fn approve(
     conn: &mut Connection,
     actor: &Actor,
     id: LoanId,
-    today: Date,
+    at: Moment,
 ) -> Result<Loan, LoanError> {
-    step(conn, actor, id, today, |tx, loan| {
-        approve_in(tx, actor, loan, today)
+    step(conn, actor, id, Action::Approve, at, |tx, loan| {
+        approve_in(tx, actor, loan, at)
     })
 }
 
@@ -82,9 +90,9 @@ pub(super) fn reject(
     actor: &Actor,
     id: LoanId,
     input: RejectRequest,
-    today: Date,
+    at: Moment,
 ) -> Result<Loan, LoanError> {
-    step(conn, actor, id, today, |tx, loan| {
+    step(conn, actor, id, Action::Reject, at, |tx, loan| {
         check_transition(loan.status, Action::Reject, loan.format)?;
         let reason = input.reason.as_deref().map(str::trim).unwrap_or("");
         if reason.is_empty() {
@@ -98,7 +106,7 @@ pub(super) fn reject(
             "UPDATE loans SET reject_reason = ?2 WHERE id = ?1",
             params![loan.id.0, reason],
         )?;
-        transition(tx, actor, loan, Action::Reject)?;
+        transition(tx, actor, loan, Action::Reject, at)?;
         let title = title(tx, loan)?;
         notify(
             tx,
@@ -107,9 +115,10 @@ pub(super) fn reject(
             NoticeKind::Rejected,
             &format!("《{title}》的借阅申请未获批准：{reason}"),
             None,
+            at,
         )?;
         if held {
-            promote(tx, actor, &loan.resource_id, loan.format, today)?;
+            promote(tx, actor, &loan.resource_id, loan.format, at)?;
         }
         Ok(())
     })
@@ -120,11 +129,11 @@ pub(super) fn cancel(
     conn: &mut Connection,
     actor: &Actor,
     id: LoanId,
-    today: Date,
+    at: Moment,
 ) -> Result<Loan, LoanError> {
-    step(conn, actor, id, today, |tx, loan| {
+    step(conn, actor, id, Action::Cancel, at, |tx, loan| {
         let held = loan.status.holds_capacity();
-        transition(tx, actor, loan, Action::Cancel)?;
+        transition(tx, actor, loan, Action::Cancel, at)?;
         if actor.unit.as_deref() != Some(loan.unit.as_str()) {
             let title = title(tx, loan)?;
             notify(
@@ -137,10 +146,11 @@ pub(super) fn cancel(
                     loan.start, loan.end
                 ),
                 None,
+                at,
             )?;
         }
         if held {
-            promote(tx, actor, &loan.resource_id, loan.format, today)?;
+            promote(tx, actor, &loan.resource_id, loan.format, at)?;
         }
         Ok(())
     })
@@ -153,9 +163,10 @@ pub(super) fn renew(
     actor: &Actor,
     id: LoanId,
     input: RenewRequest,
-    today: Date,
+    at: Moment,
 ) -> Result<Loan, LoanError> {
-    step(conn, actor, id, today, |tx, loan| {
+    let today = at.today();
+    step(conn, actor, id, Action::Renew, at, |tx, loan| {
         check_transition(loan.status, Action::Renew, loan.format)?;
         if loan.renewals >= MAX_RENEWALS {
             return Err(LoanError::RenewalRefused {
@@ -209,7 +220,7 @@ pub(super) fn renew(
         let old_end = loan.end;
         tx.execute(
             "UPDATE loans SET end_date = ?2, requested_end = ?3, renewals = renewals + 1, updated_at = ?4 WHERE id = ?1",
-            params![loan.id.0, end.to_string(), asked_end.to_string(), now()],
+            params![loan.id.0, end.to_string(), asked_end.to_string(), at.stamp()],
         )?;
         loan.end = end;
         loan.renewals += 1;
@@ -217,14 +228,15 @@ pub(super) fn renew(
             tx,
             actor,
             loan,
-            "renew",
+            AuditAction::LoanRenewed,
             format!("结束日期 {old_end} → {end}（第 {} 次续借）", loan.renewals),
+            at,
         )?;
         let old = Period {
             start: loan.start,
             end: old_end,
         };
-        store::note_for_index(tx, loan, (loan.status, old))?;
+        store::note_for_index(tx, loan, (loan.status, old), at)?;
         let title = title(tx, loan)?;
         notify(
             tx,
@@ -233,6 +245,7 @@ pub(super) fn renew(
             NoticeKind::Renewed,
             &format!("《{title}》已续借至 {end}"),
             None,
+            at,
         )?;
         Ok(())
     })
@@ -245,9 +258,10 @@ pub(super) fn report(
     actor: &Actor,
     id: LoanId,
     input: ReportRequest,
-    today: Date,
+    at: Moment,
 ) -> Result<Loan, LoanError> {
-    step(conn, actor, id, today, |tx, loan| {
+    let today = at.today();
+    step(conn, actor, id, Action::Report, at, |tx, loan| {
         check_transition(loan.status, Action::Report, loan.format)?;
         let held_on = match input
             .held_on
@@ -287,14 +301,15 @@ pub(super) fn report(
              ON CONFLICT (loan_id) DO UPDATE SET held_on = excluded.held_on,
                 participants = excluded.participants, feedback = excluded.feedback,
                 reported_by = excluded.reported_by, reported_at = excluded.reported_at",
-            params![loan.id.0, held_on.to_string(), participants, feedback, actor.username, now()],
+            params![loan.id.0, held_on.to_string(), participants, feedback, actor.username, at.stamp()],
         )?;
         record(
             tx,
             actor,
             loan,
-            "report",
+            AuditAction::LoanReported,
             format!("{held_on} 举办，{participants} 人参加"),
+            at,
         )?;
         Ok(())
     })

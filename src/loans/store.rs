@@ -1,6 +1,7 @@
 //! The loan row, the write transaction every step runs in, recording a change
 //! (state, audit log, search-index change log), and the time-driven transitions.
 
+use crate::clock::Moment;
 use std::sync::Mutex;
 
 use jiff::civil::Date;
@@ -11,7 +12,7 @@ use super::days::parse_date;
 use super::model::{Action, Actor, Format, LoanId, LoanStatus, Period};
 use super::notify::{NoticeKind, notify};
 use super::transitions::check_transition;
-use crate::audit::{self, AuditEvent};
+use crate::audit::{AuditAction, AuditEvent};
 use crate::catalog::ResourceId;
 
 /// A loan as stored, for the workflow's decisions.
@@ -117,31 +118,43 @@ pub(crate) fn write<T>(
     Ok(out)
 }
 
-pub(crate) fn now() -> String {
-    jiff::Timestamp::now().to_string()
-}
-
 /// Writes the audit entry for a loan action.
 pub(crate) fn record(
     conn: &Connection,
     actor: &Actor,
     loan: &LoanRow,
-    action: &str,
+    action: AuditAction,
     detail: impl Into<String>,
+    at: Moment,
 ) -> Result<(), LoanError> {
-    audit::record(
-        conn,
-        &AuditEvent {
-            user_id: actor.user_id,
-            username: Some(actor.username.clone()),
-            unit: actor.unit.clone(),
-            action: format!("loan_{action}"),
-            resource_id: Some(loan.resource_id.clone()),
-            file_id: None,
-            detail: format!("借阅 {}（{}）：{}", loan.id, loan.unit, detail.into()),
-        },
-    )?;
+    AuditEvent::by(actor, action)
+        .resource(&loan.resource_id)
+        .detail(format!(
+            "借阅 {}（{}）：{}",
+            loan.id,
+            loan.unit,
+            detail.into()
+        ))
+        .record(conn, at)?;
     Ok(())
+}
+
+/// The audit log's name for a step of the workflow.
+pub(crate) fn audit_action(action: Action) -> AuditAction {
+    match action {
+        Action::Approve => AuditAction::LoanApproved,
+        Action::Reject => AuditAction::LoanRejected,
+        Action::Issue => AuditAction::LoanIssued,
+        Action::Return => AuditAction::LoanReturned,
+        Action::Renew => AuditAction::LoanRenewed,
+        Action::Cancel => AuditAction::LoanCancelled,
+        Action::Report => AuditAction::LoanReported,
+        Action::Move => AuditAction::LoanMoved,
+        Action::Activate => AuditAction::LoanActivated,
+        Action::Expire => AuditAction::LoanExpired,
+        Action::MarkOverdue => AuditAction::LoanOverdue,
+        Action::Promote => AuditAction::LoanPromoted,
+    }
 }
 
 /// Tells the search index to recompute a resource's document when a loan change can
@@ -152,6 +165,7 @@ pub(crate) fn note_for_index(
     conn: &Connection,
     loan: &LoanRow,
     before: (LoanStatus, Period),
+    at: Moment,
 ) -> Result<(), LoanError> {
     // The index computes "free today" with the system's date, so this does too.
     let today = crate::clock::Clock::system().today();
@@ -166,7 +180,7 @@ pub(crate) fn note_for_index(
     if (lent_changed || today_changed)
         && let Ok(id) = ResourceId::parse(&loan.resource_id)
     {
-        crate::catalog::write::log_change(conn, &id)?;
+        crate::catalog::write::log_change(conn, &id, at)?;
     }
     Ok(())
 }
@@ -177,12 +191,13 @@ pub(crate) fn transition(
     actor: &Actor,
     loan: &mut LoanRow,
     action: Action,
+    at: Moment,
 ) -> Result<(), LoanError> {
     let to = check_transition(loan.status, action, loan.format)?;
     if to != loan.status {
         conn.execute(
             "UPDATE loans SET status = ?2, updated_at = ?3 WHERE id = ?1",
-            params![loan.id.0, to.as_str(), now()],
+            params![loan.id.0, to.as_str(), at.stamp()],
         )?;
     }
     let detail = format!("{} → {}", loan.status.as_str(), to.as_str());
@@ -194,9 +209,9 @@ pub(crate) fn transition(
         },
     );
     loan.status = to;
-    record(conn, actor, loan, action.as_str(), detail)?;
+    record(conn, actor, loan, audit_action(action), detail, at)?;
     if before.0 != to {
-        note_for_index(conn, loan, before)?;
+        note_for_index(conn, loan, before, at)?;
     }
     Ok(())
 }
@@ -204,10 +219,11 @@ pub(crate) fn transition(
 /// Applies what the date alone decides: a digital loan becomes active on its start
 /// date and expires after its end; a physical loan still out after its end is
 /// overdue. Idempotent, so running it again (or after a restart) changes nothing.
-pub(crate) fn advance(conn: &Connection, loan: &mut LoanRow, today: Date) -> Result<(), LoanError> {
+pub(crate) fn advance(conn: &Connection, loan: &mut LoanRow, at: Moment) -> Result<(), LoanError> {
+    let today = at.today();
     let system = Actor::system();
     while let Some(action) = due_step(loan, loan.status, today) {
-        transition(conn, &system, loan, action)?;
+        transition(conn, &system, loan, action, at)?;
         if action == Action::MarkOverdue {
             notify(
                 conn,
@@ -219,6 +235,7 @@ pub(crate) fn advance(conn: &Connection, loan: &mut LoanRow, today: Date) -> Res
                     loan.id, loan.end
                 ),
                 Some(&loan.end.to_string()),
+                at,
             )?;
         }
     }
@@ -272,10 +289,10 @@ pub(crate) fn load_current(
     conn: &Connection,
     id: LoanId,
     actor: &Actor,
-    today: Date,
+    at: Moment,
 ) -> Result<LoanRow, LoanError> {
     let mut loan = find_visible(conn, id, actor)?;
-    advance(conn, &mut loan, today)?;
+    advance(conn, &mut loan, at)?;
     Ok(loan)
 }
 

@@ -7,9 +7,9 @@
 //! computed from the database and the date, so running it twice, late or after a
 //! restart changes nothing more than running it once on time.
 
+use crate::clock::Moment;
 use std::time::Duration;
 
-use jiff::civil::Date;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -39,7 +39,8 @@ pub struct SweepSummary {
 }
 
 /// Brings every loan up to date with `today`, in one transaction.
-pub fn run(conn: &mut Connection, today: Date) -> Result<SweepSummary, LoanError> {
+pub fn run(conn: &mut Connection, at: Moment) -> Result<SweepSummary, LoanError> {
+    let today = at.today();
     store::write(conn, |tx| {
         let mut summary = SweepSummary::default();
         let day = today.to_string();
@@ -55,11 +56,11 @@ pub fn run(conn: &mut Connection, today: Date) -> Result<SweepSummary, LoanError
         };
         for raw in due {
             let mut loan = raw.parse()?;
-            advance(tx, &mut loan, today)?;
+            advance(tx, &mut loan, at)?;
             summary.advanced += 1;
         }
-        summary.reminded = remind_due_soon(tx, today)?;
-        summary.lapsed = cancel_lapsed(tx, today)?;
+        summary.reminded = remind_due_soon(tx, at)?;
+        summary.lapsed = cancel_lapsed(tx, at)?;
         let waiting = {
             let mut stmt = tx.prepare_cached(
                 "SELECT DISTINCT resource_id, format FROM loans WHERE status = 'waitlisted' AND end_date >= ?1",
@@ -71,16 +72,17 @@ pub fn run(conn: &mut Connection, today: Date) -> Result<SweepSummary, LoanError
         };
         for (resource_id, format) in waiting {
             let format = Format::parse(&format)?;
-            summary.promoted += promote(tx, &Actor::system(), &resource_id, format, today)?.len();
+            summary.promoted += promote(tx, &Actor::system(), &resource_id, format, at)?.len();
         }
-        note_new_day(tx, today)?;
+        note_new_day(tx, at)?;
         Ok(summary)
     })
 }
 
 /// Cancels what can no longer happen: requests and waitlisted requests whose period
 /// is over, and physical loans approved but never picked up by their end.
-fn cancel_lapsed(conn: &Connection, today: Date) -> Result<usize, LoanError> {
+fn cancel_lapsed(conn: &Connection, at: Moment) -> Result<usize, LoanError> {
+    let today = at.today();
     let lapsed = {
         let sql = format!(
             "SELECT {} FROM loans WHERE end_date < ?1 AND (status IN ('requested', 'waitlisted')
@@ -99,7 +101,7 @@ fn cancel_lapsed(conn: &Connection, today: Date) -> Result<usize, LoanError> {
             LoanStatus::Waitlisted => "候补期间一直没有空余名额",
             _ => "实体拷贝在借阅期内未领取",
         };
-        transition(conn, &system, &mut loan, Action::Cancel)?;
+        transition(conn, &system, &mut loan, Action::Cancel, at)?;
         let title = store::resource_title(conn, &loan.resource_id)?;
         notify(
             conn,
@@ -111,13 +113,15 @@ fn cancel_lapsed(conn: &Connection, today: Date) -> Result<usize, LoanError> {
                 loan.start, loan.end
             ),
             None,
+            at,
         )?;
     }
     Ok(count)
 }
 
 /// Reminds units of loans ending within [`DUE_SOON_DAYS`] (once per end date).
-fn remind_due_soon(conn: &Connection, today: Date) -> Result<usize, LoanError> {
+fn remind_due_soon(conn: &Connection, at: Moment) -> Result<usize, LoanError> {
+    let today = at.today();
     let rows = {
         let mut stmt = conn.prepare_cached(
             "SELECT l.id, l.unit_code, l.format, l.end_date, coalesce(r.title, '')
@@ -156,6 +160,7 @@ fn remind_due_soon(conn: &Connection, today: Date) -> Result<usize, LoanError> {
             NoticeKind::DueSoon,
             &message,
             Some(end),
+            at,
         )?;
     }
     Ok(rows.len())
@@ -163,7 +168,8 @@ fn remind_due_soon(conn: &Connection, today: Date) -> Result<usize, LoanError> {
 
 /// On the first run of a day, tells the search index about resources whose
 /// "available today" may have changed with the date.
-fn note_new_day(conn: &Connection, today: Date) -> Result<(), LoanError> {
+fn note_new_day(conn: &Connection, at: Moment) -> Result<(), LoanError> {
+    let today = at.today();
     let day = today.to_string();
     let swept: Option<String> = conn
         .query_row(
@@ -188,7 +194,7 @@ fn note_new_day(conn: &Connection, today: Date) -> Result<(), LoanError> {
     };
     for id in ids {
         if let Ok(id) = ResourceId::parse(&id) {
-            crate::catalog::write::log_change(conn, &id)?;
+            crate::catalog::write::log_change(conn, &id, at)?;
         }
     }
     conn.execute(
@@ -215,11 +221,11 @@ pub fn spawn(db: Database, clock: Clock) -> SweepTask {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            let (db, today) = (db.clone(), clock.today());
+            let (db, at) = (db.clone(), clock.moment());
             let outcome =
                 tokio::task::spawn_blocking(move || -> Result<SweepSummary, LoanError> {
                     let mut conn = db.get()?;
-                    run(&mut conn, today)
+                    run(&mut conn, at)
                 })
                 .await;
             match outcome {
@@ -227,7 +233,7 @@ pub fn spawn(db: Database, clock: Clock) -> SweepTask {
                     if summary.advanced + summary.reminded + summary.lapsed + summary.promoted
                         > 0 =>
                 {
-                    tracing::info!(?summary, %today, "loans brought up to date");
+                    tracing::info!(?summary, today = %at.today(), "loans brought up to date");
                 }
                 Ok(Ok(_)) => {}
                 // The next tick tries again; nothing is half-written.

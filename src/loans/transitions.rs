@@ -191,6 +191,7 @@ mod tests {
             username: "u".into(),
             unit: Some("yn-tax".into()),
             librarian: false,
+            admin: false,
         };
         let librarian = Actor {
             librarian: true,
@@ -250,6 +251,7 @@ mod tests {
             username: "u".into(),
             unit: Some("yn-tax".into()),
             librarian: false,
+            admin: false,
         };
         assert_eq!(
             available_actions(&borrower, LoanStatus::Requested, Format::Digital),

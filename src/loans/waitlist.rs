@@ -2,7 +2,8 @@
 //! now fit are promoted in order of arrival (and approved at once where a resource
 //! auto-approves).
 
-use jiff::civil::Date;
+use crate::audit::{AuditAction, AuditEvent};
+use crate::clock::Moment;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::LoanError;
@@ -40,7 +41,13 @@ pub fn set_auto_approve(
     actor: &Actor,
     resource_id: &str,
     on: bool,
+    at: Moment,
 ) -> Result<(), LoanError> {
+    if !actor.librarian {
+        return Err(LoanError::LibrariansOnly {
+            task: "修改借阅设置",
+        });
+    }
     store::write(conn, |tx| {
         store::visible_title(tx, actor, resource_id)?;
         tx.execute(
@@ -48,18 +55,10 @@ pub fn set_auto_approve(
              ON CONFLICT (resource_id) DO UPDATE SET auto_approve = excluded.auto_approve",
             params![resource_id, on],
         )?;
-        crate::audit::record(
-            tx,
-            &crate::audit::AuditEvent {
-                user_id: actor.user_id,
-                username: Some(actor.username.clone()),
-                unit: actor.unit.clone(),
-                action: "loan_settings_changed".to_owned(),
-                resource_id: Some(resource_id.to_owned()),
-                detail: format!("auto_approve = {on}"),
-                ..Default::default()
-            },
-        )?;
+        AuditEvent::by(actor, AuditAction::LoanSettingsChanged)
+            .resource(resource_id)
+            .detail(format!("auto_approve = {on}"))
+            .record(tx, at)?;
         Ok(())
     })
 }
@@ -71,8 +70,9 @@ pub(crate) fn promote(
     actor: &Actor,
     resource_id: &str,
     format: Format,
-    today: Date,
+    at: Moment,
 ) -> Result<Vec<LoanId>, LoanError> {
+    let today = at.today();
     let sql = format!(
         "SELECT {} FROM loans WHERE resource_id = ?1 AND format = ?2 AND status = 'waitlisted'
            AND end_date >= ?3 ORDER BY id",
@@ -110,7 +110,7 @@ pub(crate) fn promote(
             continue;
         }
         holding.push(period);
-        transition(conn, actor, loan, Action::Promote)?;
+        transition(conn, actor, loan, Action::Promote, at)?;
         let title = store::resource_title(conn, resource_id)?;
         notify(
             conn,
@@ -122,9 +122,10 @@ pub(crate) fn promote(
                 loan.start, loan.end
             ),
             None,
+            at,
         )?;
         if auto {
-            approve_in(conn, &Actor::system(), loan, today)?;
+            approve_in(conn, &Actor::system(), loan, at)?;
         }
         promoted.push(loan.id);
     }

@@ -130,24 +130,23 @@ mod tests {
     fn only_the_units_borrowers_with_an_address_are_queued_and_retries_end() {
         let (_dir, db) = db();
         let mut conn = db.get().unwrap();
-        crate::accounts::create_unit(&conn, "u1", "单位一", "税务").unwrap();
-        crate::accounts::create_unit(&conn, "u2", "单位二", "海关").unwrap();
+        let operator = crate::actor::Actor::operator("test");
+        let at = crate::clock::Clock::system().moment();
+        crate::accounts::create_unit(&mut conn, &operator, "u1", "单位一", "税务", at).unwrap();
+        crate::accounts::create_unit(&mut conn, &operator, "u2", "单位二", "海关", at).unwrap();
         for (name, unit, email) in [
             ("a", "u1", Some("a@example.cn")),
             ("b", "u1", None),
             ("c", "u2", Some("c@example.cn")),
         ] {
-            crate::accounts::create_user(
-                &mut conn,
-                &crate::accounts::NewUser {
-                    username: name,
-                    password_hash: "x",
-                    roles: &[crate::accounts::Role::Borrower],
-                    unit: Some(unit),
-                    email,
-                },
-            )
-            .unwrap();
+            let user = crate::accounts::NewUser {
+                username: name,
+                password_hash: "x",
+                roles: &[crate::accounts::Role::Borrower],
+                unit: Some(unit),
+                email,
+            };
+            crate::accounts::create_user(&mut conn, &operator, &user, at).unwrap();
         }
         let id = notification(&conn, "u1");
         assert_eq!(enqueue(&conn, id, "u1", "主题", "正文").unwrap(), 1);

@@ -1,6 +1,7 @@
 //! The one place where domain errors become HTTP responses:
 //! `{"error": {"code", "message"}}` with a fitting status.
 
+use crate::access::AccessError;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
@@ -168,6 +169,9 @@ impl From<CatalogError> for AppError {
                 format!("{field}: {message}"),
             ),
             CatalogError::NotFound(_) => Self::not_found(err.to_string()),
+            CatalogError::LibrariansOnly => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
+            }
             CatalogError::DuplicateBarcode(_) | CatalogError::Conflict(_) => {
                 Self::new(StatusCode::CONFLICT, "conflict", err.to_string())
             }
@@ -195,6 +199,22 @@ impl From<ContentError> for AppError {
     }
 }
 
+impl From<AccessError> for AppError {
+    fn from(err: AccessError) -> Self {
+        match err {
+            AccessError::NotFound | AccessError::ResourceNotFound(_) => {
+                Self::not_found(err.to_string())
+            }
+            AccessError::LoanRequired => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
+            }
+            AccessError::Db(db) => Self::failure(db),
+            AccessError::Catalog(catalog) => catalog.into(),
+            AccessError::Loans(loans) => loans.into(),
+        }
+    }
+}
+
 impl From<AccountError> for AppError {
     fn from(err: AccountError) -> Self {
         match err {
@@ -208,6 +228,9 @@ impl From<AccountError> for AppError {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
             }
             AccountError::UnknownUser(_) => Self::not_found(err.to_string()),
+            AccountError::AdminsOnly => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
+            }
             AccountError::BadCredentials { .. } => {
                 Self::new(StatusCode::UNAUTHORIZED, "bad_credentials", err.to_string())
             }
@@ -255,10 +278,13 @@ impl From<LoanError> for AppError {
                 Self::new(StatusCode::CONFLICT, "copy_unavailable", err.to_string())
             }
             LoanError::Timing(_) => Self::new(StatusCode::CONFLICT, "wrong_time", err.to_string()),
-            LoanError::NotFound(_) | LoanError::ResourceNotFound(_) => {
-                Self::not_found(err.to_string())
-            }
-            LoanError::OtherUnit | LoanError::NoUnit | LoanError::LibrarianOnly { .. } => {
+            LoanError::NotFound(_)
+            | LoanError::ResourceNotFound(_)
+            | LoanError::DayNotListed(_) => Self::not_found(err.to_string()),
+            LoanError::OtherUnit
+            | LoanError::NoUnit
+            | LoanError::LibrarianOnly { .. }
+            | LoanError::LibrariansOnly { .. } => {
                 Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
             }
             LoanError::Invalid { .. } => {

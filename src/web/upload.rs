@@ -7,8 +7,8 @@ use std::io::Write;
 
 use super::error::AppError;
 use crate::accounts::SessionUser;
+use crate::actor::Actor;
 use crate::app::AppState;
-use crate::audit::{self, AuditEvent};
 use crate::catalog::{self, FileInfo, ResourceId, write::NewFile};
 use crate::content::{self, ContentError, FileKind};
 
@@ -167,20 +167,16 @@ pub async fn receive_file(
         }
     };
     let db_id = id.clone();
-    let user = user.clone();
+    let (actor, at) = (Actor::user(user), state.clock.moment());
     let store = state.store.clone();
     let result = state
         .with_conn(move |conn| {
-            let file_id = catalog::curation::add_file(
-                conn,
-                &db_id,
-                NewFile {
-                    blob: &blob,
-                    original_name: &name,
-                    extraction: &extraction,
-                },
-                &user.username,
-            );
+            let file = NewFile {
+                blob: &blob,
+                original_name: &name,
+                extraction: &extraction,
+            };
+            let file_id = catalog::curation::attach_upload(conn, &actor, &db_id, file, at);
             let file_id = match file_id {
                 Ok(file_id) => file_id,
                 Err(err) => {
@@ -192,13 +188,6 @@ pub async fn receive_file(
                     return Err(AppError::from(err));
                 }
             };
-            audit::record(
-                conn,
-                &AuditEvent::by(&user, "file_uploaded")
-                    .resource(db_id.as_str())
-                    .file(&file_id)
-                    .detail(name.clone()),
-            )?;
             let files = catalog::read::list_files(conn, &db_id)?;
             files
                 .into_iter()

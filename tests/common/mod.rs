@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use jingshi::accounts::Role;
+use jingshi::actor::Actor;
 use jingshi::app::{self, AppState};
 use jingshi::config::{DataDir, Settings};
 use serde_json::Value;
@@ -155,8 +156,8 @@ impl TestApp {
         fixed_today: Option<jiff::civil::Date>,
     ) -> Self {
         let settings = Settings {
-            data: DataDir::new(dir.path()),
             admin_password: Some(ADMIN_PASSWORD.to_owned()),
+            ..Settings::new(DataDir::new(dir.path()))
         };
         let mut state = tokio::task::spawn_blocking(move || AppState::open(settings))
             .await
@@ -242,17 +243,15 @@ impl TestApp {
     ) {
         let hash = jingshi::accounts::password::hash_password(USER_PASSWORD).expect("hash");
         let mut conn = self.state.db.get().expect("connection");
-        jingshi::accounts::create_user(
-            &mut conn,
-            &jingshi::accounts::NewUser {
-                username,
-                password_hash: &hash,
-                roles,
-                unit,
-                email,
-            },
-        )
-        .expect("create user");
+        let user = jingshi::accounts::NewUser {
+            username,
+            password_hash: &hash,
+            roles,
+            unit,
+            email,
+        };
+        let (operator, at) = (Actor::operator("test"), self.state.clock.moment());
+        jingshi::accounts::create_user(&mut conn, &operator, &user, at).expect("create user");
     }
 
     /// A new client (own cookie jar, our Origin) signed in as `username`.
@@ -307,7 +306,7 @@ impl TestApp {
     /// Runs the loan sweep for the clock's date, as the background task would.
     pub fn sweep(&self) -> jingshi::loans::sweep::SweepSummary {
         let mut conn = self.state.db.get().expect("connection");
-        jingshi::loans::sweep::run(&mut conn, self.state.clock.today()).expect("sweep runs")
+        jingshi::loans::sweep::run(&mut conn, self.state.clock.moment()).expect("sweep runs")
     }
 
     /// Runs a SQL query returning one integer against the app's database.

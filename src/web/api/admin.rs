@@ -8,8 +8,9 @@ use axum::routing::{get, patch, post};
 use serde::Deserialize;
 
 use crate::accounts::{self, NewUser, Role, Unit, users::UserSummary};
+use crate::actor::Actor;
 use crate::app::AppState;
-use crate::audit::{self, AuditEntry, AuditEvent, AuditFilter};
+use crate::audit::{self, AuditEntry, AuditFilter};
 use crate::web::auth::{Admin, CurrentUser, Librarian};
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath, ApiQuery};
@@ -76,14 +77,10 @@ async fn create_unit(
     Admin(user): Admin,
     ApiJson(unit): ApiJson<NewUnit>,
 ) -> Result<Response, AppError> {
+    let (actor, at) = (Actor::user(&user), state.clock.moment());
     let unit = state
         .with_conn(move |conn| {
-            let unit = accounts::create_unit(conn, &unit.code, &unit.name, &unit.sector)?;
-            audit::record(
-                conn,
-                &AuditEvent::by(&user, "unit_created").detail(unit.code.clone()),
-            )?;
-            Ok::<_, AppError>(unit)
+            accounts::create_unit(conn, &actor, &unit.code, &unit.name, &unit.sector, at)
         })
         .await?;
     Ok((StatusCode::CREATED, ApiJson(unit)).into_response())
@@ -125,23 +122,18 @@ async fn create_user(
     ApiJson(account): ApiJson<NewAccount>,
 ) -> Result<Response, AppError> {
     accounts::users::validate_new_password(&account.password)?;
+    let (actor, at) = (Actor::user(&admin), state.clock.moment());
     let created = state
         .with_conn(move |conn| {
             let hash = accounts::password::hash_password(&account.password)?;
-            let id = accounts::create_user(
-                conn,
-                &NewUser {
-                    username: &account.username,
-                    password_hash: &hash,
-                    roles: &account.roles,
-                    unit: account.unit.as_deref(),
-                    email: account.email.as_deref(),
-                },
-            )?;
-            audit::record(
-                conn,
-                &AuditEvent::by(&admin, "user_created").detail(account.username.clone()),
-            )?;
+            let new_user = NewUser {
+                username: &account.username,
+                password_hash: &hash,
+                roles: &account.roles,
+                unit: account.unit.as_deref(),
+                email: account.email.as_deref(),
+            };
+            let id = accounts::create_user(conn, &actor, &new_user, at)?;
             let users = accounts::users::list_users(conn)?;
             users
                 .into_iter()
@@ -171,29 +163,14 @@ async fn update_user(
     ApiPath(id): ApiPath<i64>,
     ApiJson(change): ApiJson<AccountChange>,
 ) -> Result<ApiJson<UserSummary>, AppError> {
+    let (actor, at) = (Actor::user(&admin), state.clock.moment());
     let updated = state
         .with_conn(move |conn| {
             if let Some(password) = &change.password {
-                accounts::users::set_password(conn, id, password)?;
-                audit::record(
-                    conn,
-                    &AuditEvent::by(&admin, "password_reset").detail(id.to_string()),
-                )?;
+                accounts::users::reset_password(conn, &actor, id, password, at)?;
             }
             if let Some(active) = change.active {
-                accounts::users::set_active(conn, id, active)?;
-                audit::record(
-                    conn,
-                    &AuditEvent::by(
-                        &admin,
-                        if active {
-                            "user_enabled"
-                        } else {
-                            "user_disabled"
-                        },
-                    )
-                    .detail(id.to_string()),
-                )?;
+                accounts::users::set_active(conn, &actor, id, active, at)?;
             }
             accounts::users::list_users(conn)?
                 .into_iter()

@@ -9,11 +9,8 @@ use axum::routing::get;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
-use crate::accounts::policy::{self, Denied};
+use crate::access::{self, Purpose};
 use crate::app::AppState;
-use crate::audit::{self, AuditEvent};
-use crate::catalog;
-use crate::loans;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::ApiPath;
@@ -33,15 +30,6 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/files/{file_id}", get(download_file))
 }
 
-/// File ids are `f` plus 15 lowercase letters or digits; anything else is unknown.
-fn is_file_id(raw: &str) -> bool {
-    raw.len() == 16
-        && raw.starts_with('f')
-        && raw
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-}
-
 /// A file's bytes with its MIME type; `Range` answers 206, validators 304. Every
 /// access is written to the audit log.
 #[utoipa::path(get, path = "/api/v1/files/{file_id}", tag = "files",
@@ -58,56 +46,19 @@ async fn download_file(
     ApiPath(file_id): ApiPath<String>,
     mut request: Request,
 ) -> Result<Response, AppError> {
-    let missing = || AppError::not_found("没有这个文件");
-    if !is_file_id(&file_id) {
-        return Err(missing());
-    }
     let range = request
         .headers()
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    let auditor = user.clone();
-    let today = state.clock.today();
+    let purpose = Purpose::Download {
+        range: (!range.is_empty()).then_some(range),
+    };
+    let at = state.clock.moment();
     let record = state
-        .with_conn(move |conn| {
-            let Some(record) = catalog::find_file(conn, &file_id)? else {
-                return Ok(None);
-            };
-            let on_loan = match &auditor.unit {
-                Some(unit) => loans::unit_has_active_loan(conn, unit, &record.resource_id, today)?,
-                None => false,
-            };
-            let decision =
-                policy::can_read_content(&auditor, record.access, record.status, on_loan);
-            let outcome = match &decision {
-                Ok(()) => "granted",
-                Err(_) => "denied",
-            };
-            let detail = if range.is_empty() {
-                outcome.to_owned()
-            } else {
-                format!("{outcome}; range {range}")
-            };
-            audit::record(
-                conn,
-                &AuditEvent::by(&auditor, "file_access")
-                    .resource(&record.resource_id)
-                    .file(&record.id)
-                    .detail(detail),
-            )?;
-            Ok::<_, AppError>(Some((record, decision)))
-        })
+        .with_conn(move |conn| access::open_file(conn, &user, &file_id, purpose, at))
         .await?;
-    let (record, decision) = record.ok_or_else(missing)?;
-    match decision {
-        Ok(()) => {}
-        Err(Denied::Hidden) => return Err(missing()),
-        Err(Denied::Forbidden(message)) => {
-            return Err(AppError::new(StatusCode::FORBIDDEN, "forbidden", message));
-        }
-    }
     // Several ranges at once would need multipart/byteranges; answering with the whole
     // file instead is what RFC 9110 allows, and players only ask for one range.
     if request

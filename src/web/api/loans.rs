@@ -121,9 +121,9 @@ async fn create_loan(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let Body(input) = Body::<LoanRequest>::parse(&body)?;
-    let (actor, today) = (Actor::user(&user), state.clock.today());
+    let (actor, at) = (Actor::user(&user), state.clock.moment());
     let loan = state
-        .with_conn(move |conn| loans::create(conn, &actor, input, today))
+        .with_conn(move |conn| loans::create(conn, &actor, input, at))
         .await?;
     Ok((StatusCode::CREATED, ApiJson(loan)).into_response())
 }
@@ -192,9 +192,9 @@ async fn act_on_loan(
     let action = Command::action_named(&action)
         .ok_or_else(|| AppError::not_found(format!("借阅没有“{action}”这个操作")))?;
     let command = command_from_body(action, &body)?;
-    let (actor, today) = (Actor::user(&user), state.clock.today());
+    let (actor, at) = (Actor::user(&user), state.clock.moment());
     let loan = state
-        .with_conn(move |conn| loans::act(conn, &actor, id, command, today))
+        .with_conn(move |conn| loans::act(conn, &actor, id, command, at))
         .await?;
     Ok(ApiJson(loan))
 }
@@ -318,10 +318,10 @@ async fn update_loan_settings(
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<LoanSettings>,
 ) -> Result<ApiJson<LoanSettings>, AppError> {
-    let actor = Actor::user(&user);
+    let (actor, at) = (Actor::user(&user), state.clock.moment());
     let settings = state
         .with_conn(move |conn| {
-            loans::set_auto_approve(conn, &actor, &id, input.auto_approve)?;
+            loans::set_auto_approve(conn, &actor, &id, input.auto_approve, at)?;
             Ok::<_, LoanError>(LoanSettings {
                 resource_id: id,
                 auto_approve: input.auto_approve,

@@ -7,11 +7,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
+use crate::accounts::SessionUser;
 use crate::accounts::policy;
+use crate::actor::Actor;
 use crate::app::AppState;
-use crate::audit::{self, AuditEvent};
 use crate::catalog::{
-    self, FileInfo, HistoryEntry, Resource, ResourceId, ResourceInput, curation::ResourcePatch,
+    self, FileInfo, HistoryEntry, Resource, ResourceId, ResourceInput,
+    curation::{CurationCommand, ResourcePatch},
 };
 use crate::web::auth::{CurrentUser, Librarian};
 use crate::web::error::{AppError, ErrorBody};
@@ -88,16 +90,7 @@ async fn create_resource(
     Librarian(user): Librarian,
     ApiJson(input): ApiJson<ResourceInput>,
 ) -> Result<Response, AppError> {
-    let resource = state
-        .with_conn(move |conn| {
-            let id = catalog::curation::create_resource(conn, input, &user.username)?;
-            audit::record(
-                conn,
-                &AuditEvent::by(&user, "resource_created").resource(id.as_str()),
-            )?;
-            Ok::<_, AppError>(catalog::get_resource(conn, &id)?)
-        })
-        .await?;
+    let resource = curate(&state, &user, CurationCommand::Create(input)).await?;
     Ok((StatusCode::CREATED, ApiJson(resource)).into_response())
 }
 
@@ -111,45 +104,20 @@ async fn update_resource(
     ApiPath(id): ApiPath<String>,
     ApiJson(patch): ApiJson<ResourcePatch>,
 ) -> Result<ApiJson<Resource>, AppError> {
-    let id = resource_id(&id)?;
-    let resource = state
-        .with_conn(move |conn| {
-            if catalog::curation::update_resource(conn, &id, patch, &user.username)? {
-                audit::record(
-                    conn,
-                    &AuditEvent::by(&user, "resource_updated").resource(id.as_str()),
-                )?;
-            }
-            Ok::<_, AppError>(catalog::get_resource(conn, &id)?)
-        })
-        .await?;
-    Ok(ApiJson(resource))
+    let command = CurationCommand::Update(resource_id(&id)?, patch);
+    Ok(ApiJson(curate(&state, &user, command).await?))
 }
 
-async fn change_status(
-    state: AppState,
-    user: crate::accounts::SessionUser,
-    id: String,
-    publish: bool,
-) -> Result<ApiJson<Resource>, AppError> {
-    let id = resource_id(&id)?;
-    let indexing = state.clone();
-    let resource = state
-        .with_conn(move |conn| {
-            let action = if publish {
-                catalog::curation::publish(conn, &id, &user.username)?;
-                "resource_published"
-            } else {
-                catalog::curation::withdraw(conn, &id, &user.username)?;
-                "resource_withdrawn"
-            };
-            audit::record(conn, &AuditEvent::by(&user, action).resource(id.as_str()))?;
-            let resource = catalog::get_resource(conn, &id)?;
-            indexing.refresh_index_now();
-            Ok::<_, AppError>(resource)
-        })
-        .await?;
-    Ok(ApiJson(resource))
+/// Runs a curation command and answers the resource as it now is.
+async fn curate(
+    state: &AppState,
+    user: &SessionUser,
+    command: CurationCommand,
+) -> Result<Resource, AppError> {
+    let curated = state.curate(Actor::user(user), command).await??;
+    state
+        .with_conn(move |conn| catalog::get_resource(conn, &curated.id))
+        .await
 }
 
 /// Publishes a resource (borrowers see it).
@@ -160,7 +128,8 @@ async fn publish_resource(
     Librarian(user): Librarian,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<Resource>, AppError> {
-    change_status(state, user, id, true).await
+    let command = CurationCommand::Publish(resource_id(&id)?);
+    Ok(ApiJson(curate(&state, &user, command).await?))
 }
 
 /// Withdraws a resource (hidden from borrowers).
@@ -171,7 +140,8 @@ async fn withdraw_resource(
     Librarian(user): Librarian,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<Resource>, AppError> {
-    change_status(state, user, id, false).await
+    let command = CurationCommand::Withdraw(resource_id(&id)?);
+    Ok(ApiJson(curate(&state, &user, command).await?))
 }
 
 /// The resource's edit history, oldest first.

@@ -13,8 +13,8 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use crate::accounts::{self, AccountError, SessionUser};
+use crate::actor::Actor;
 use crate::app::AppState;
-use crate::audit::{self, AuditEvent};
 use crate::web::auth::{self, CurrentUser, SESSION_COOKIE};
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::ApiJson;
@@ -46,28 +46,18 @@ pub async fn start_session(
 ) -> Result<(CookieJar, SessionUser), AppError> {
     let addr = client.ip().to_string();
     let username = credentials.username.clone();
+    let at = state.clock.moment();
     let outcome = state
         .with_conn(move |conn| {
-            let result = accounts::signin::sign_in(
+            // The refusal is an answer, not a failure of the call: it decides the delay.
+            Ok::<_, AppError>(accounts::signin::sign_in(
                 conn,
                 &credentials.username,
                 &credentials.password,
                 &addr,
                 auth::unix_now(),
-            );
-            let event = match &result {
-                Ok(signed_in) => {
-                    AuditEvent::by(&signed_in.user, "sign_in").detail(format!("from {addr}"))
-                }
-                Err(err) => AuditEvent {
-                    username: Some(credentials.username.clone()),
-                    action: "sign_in_failed".into(),
-                    detail: format!("from {addr}: {err}"),
-                    ..Default::default()
-                },
-            };
-            audit::record(conn, &event)?;
-            Ok::<_, AppError>(result)
+                at,
+            ))
         })
         .await?;
     match outcome {
@@ -144,11 +134,10 @@ async fn change_password(
     CurrentUser(user): CurrentUser,
     ApiJson(change): ApiJson<PasswordChange>,
 ) -> Result<Response, AppError> {
+    let (actor, at) = (Actor::user(&user), state.clock.moment());
     state
         .with_conn(move |conn| {
-            accounts::users::change_password(conn, user.user_id, &change.current, &change.new)?;
-            audit::record(conn, &AuditEvent::by(&user, "password_changed"))?;
-            Ok::<_, AppError>(())
+            accounts::users::change_password(conn, &actor, &change.current, &change.new, at)
         })
         .await?;
     Ok((

@@ -133,32 +133,6 @@ pub fn history_action_label(action: &str) -> &'static str {
     }
 }
 
-/// The audit actions with their names, for the filter list and the table.
-pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
-    ("sign_in", "登录"),
-    ("sign_in_failed", "登录失败"),
-    ("file_access", "查看文件"),
-    ("file_uploaded", "上传文件"),
-    ("resource_created", "新建资源"),
-    ("resource_updated", "修改资源"),
-    ("resource_published", "发布资源"),
-    ("resource_withdrawn", "撤回资源"),
-    ("password_changed", "修改密码"),
-    ("password_reset", "重置密码"),
-    ("user_created", "新建账号"),
-    ("user_enabled", "启用账号"),
-    ("user_disabled", "停用账号"),
-    ("unit_created", "新建单位"),
-];
-
-pub fn audit_action_label(action: &str) -> String {
-    AUDIT_ACTIONS
-        .iter()
-        .find(|(code, _)| *code == action)
-        .map(|(_, label)| (*label).to_owned())
-        .unwrap_or_else(|| action.to_owned())
-}
-
 /// Field names of the catalogue, for history entries.
 pub fn field_label(field: &str) -> &str {
     match field {

@@ -185,9 +185,9 @@ async fn request_loan(
                 audience,
                 unit: None,
             };
-            let (actor, today) = (Actor::user(&user), state.clock.today());
+            let (actor, at) = (Actor::user(&user), state.clock.moment());
             state
-                .with_conn(move |conn| loans::create(conn, &actor, input, today))
+                .with_conn(move |conn| loans::create(conn, &actor, input, at))
                 .await
                 .map_err(AppError::into_message)
         }
@@ -445,8 +445,9 @@ async fn mark_read(
         return Err(PageError::forbidden("只有单位账号有借阅通知").for_user(&user));
     };
     let id = form.get("id").trim().parse::<i64>().ok();
+    let at = state.clock.moment();
     state
-        .with_conn(move |conn| loans::notify::mark_read(conn, &unit, id))
+        .with_conn(move |conn| loans::notify::mark_read(conn, &unit, id, at))
         .await
         .map_err(|err| PageError::from(err).for_user(&user))?;
     Ok(see_other("/loans?read=1#notifications"))
@@ -531,9 +532,9 @@ async fn act(
     let action = Command::action_named(action)
         .ok_or_else(|| PageError::not_found(format!("借阅没有“{action}”这个操作")))?;
     let command = command_from_form(action, form)?;
-    let (actor, today) = (Actor::user(user), state.clock.today());
+    let (actor, at) = (Actor::user(user), state.clock.moment());
     state
-        .with_conn(move |conn| loans::act(conn, &actor, id, command, today))
+        .with_conn(move |conn| loans::act(conn, &actor, id, command, at))
         .await?;
     Ok(action)
 }

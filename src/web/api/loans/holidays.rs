@@ -10,8 +10,8 @@ use axum::routing::{delete, get};
 use serde::Deserialize;
 
 use super::Body;
+use crate::actor::Actor;
 use crate::app::AppState;
-use crate::audit::{self, AuditEvent};
 use crate::loans::days::{self, DayKind, LibraryDay};
 use crate::web::auth::{CurrentUser, Librarian};
 use crate::web::error::{AppError, ErrorBody};
@@ -75,20 +75,9 @@ async fn set_holiday(
         name: input.name.unwrap_or_default().trim().to_owned(),
     };
     let saved = day.clone();
+    let (actor, at) = (Actor::user(&user), state.clock.moment());
     state
-        .with_conn(move |conn| {
-            days::set_day(conn, &day)?;
-            audit::record(
-                conn,
-                &AuditEvent::by(&user, "holiday_set").detail(format!(
-                    "{} {} {}",
-                    day.date,
-                    day.kind.as_str(),
-                    day.name
-                )),
-            )?;
-            Ok::<_, AppError>(())
-        })
+        .with_conn(move |conn| days::set_day(conn, &actor, &day, at))
         .await?;
     Ok((StatusCode::CREATED, ApiJson(saved)).into_response())
 }
@@ -103,21 +92,9 @@ async fn remove_holiday(
     ApiPath(date): ApiPath<String>,
 ) -> Result<StatusCode, AppError> {
     let date = days::parse_date("date", &date)?;
-    let removed = state
-        .with_conn(move |conn| {
-            let removed = days::remove_day(conn, date)?;
-            if removed {
-                audit::record(
-                    conn,
-                    &AuditEvent::by(&user, "holiday_removed").detail(date.to_string()),
-                )?;
-            }
-            Ok::<_, AppError>(removed)
-        })
+    let (actor, at) = (Actor::user(&user), state.clock.moment());
+    state
+        .with_conn(move |conn| days::remove_day(conn, &actor, date, at))
         .await?;
-    if removed {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(AppError::not_found(format!("{date} 不在节假日列表中")))
-    }
+    Ok(StatusCode::NO_CONTENT)
 }

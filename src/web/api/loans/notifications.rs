@@ -98,8 +98,9 @@ async fn mark_read(
     let Some(unit) = unit else {
         return Ok(ApiJson(Marked { marked: 0 }));
     };
+    let at = state.clock.moment();
     let marked = state
-        .with_conn(move |conn| notify::mark_read(conn, &unit, id))
+        .with_conn(move |conn| notify::mark_read(conn, &unit, id, at))
         .await?;
     Ok(ApiJson(Marked {
         marked: marked as u64,

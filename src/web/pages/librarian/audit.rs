@@ -8,10 +8,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::audit::{self, AuditFilter};
+use crate::audit::{self, AuditAction, AuditEntry, AuditFilter};
 use crate::clock::time_zone;
 use crate::web::pages::extract::{PageLibrarian, PageQuery};
-use crate::web::pages::format::{self, AUDIT_ACTIONS};
+use crate::web::pages::format;
 use crate::web::pages::url::Query;
 use crate::web::pages::{Chrome, PageError, pages};
 
@@ -116,8 +116,9 @@ fn link(query: &AuditQuery, before_id: Option<i64>) -> String {
 
 /// The recorded detail, with the usual English phrases of access and sign-in entries
 /// in Chinese (other details, such as file names, are shown as recorded).
-fn detail_text(action: &str, detail: &str) -> String {
-    if !matches!(action, "file_access" | "sign_in" | "sign_in_failed") {
+fn detail_text(action: Option<AuditAction>, detail: &str) -> String {
+    use AuditAction::{FileAccess, SignIn, SignInFailed};
+    if !matches!(action, Some(FileAccess | SignIn | SignInFailed)) {
         return detail.to_owned();
     }
     const PHRASES: &[(&str, &str)] = &[
@@ -133,6 +134,21 @@ fn detail_text(action: &str, detail: &str) -> String {
         .fold(detail.to_owned(), |text, (en, zh)| text.replace(en, zh))
 }
 
+fn row_of(entry: AuditEntry) -> Row {
+    // Rows written by an older version may carry a code this one does not know.
+    let action = AuditAction::from_code(&entry.action);
+    Row {
+        at: format::datetime(&entry.at),
+        username: entry.username.unwrap_or_default(),
+        unit: entry.unit.unwrap_or_default(),
+        denied: entry.detail.starts_with("denied") || action.is_some_and(AuditAction::is_refusal),
+        detail: detail_text(action, &entry.detail),
+        action: action.map_or(entry.action, |a| a.label().to_owned()),
+        resource_id: entry.resource_id.unwrap_or_default(),
+        file_id: entry.file_id.unwrap_or_default(),
+    }
+}
+
 pub async fn show_audit(
     State(state): State<AppState>,
     PageLibrarian(user): PageLibrarian,
@@ -140,12 +156,12 @@ pub async fn show_audit(
 ) -> Result<Response, PageError> {
     let mut page = AuditPage {
         chrome: Chrome::for_user(&user, "audit"),
-        actions: AUDIT_ACTIONS
+        actions: AuditAction::ALL
             .iter()
-            .map(|(value, label)| ActionOption {
-                value,
-                label,
-                selected: query.action == *value,
+            .map(|action| ActionOption {
+                value: action.code(),
+                label: action.label(),
+                selected: query.action == action.code(),
             })
             .collect(),
         query: query.clone(),
@@ -171,19 +187,7 @@ pub async fn show_audit(
     if paged {
         page.newest = Some(link(&query, None));
     }
-    page.rows = entries
-        .into_iter()
-        .map(|entry| Row {
-            at: format::datetime(&entry.at),
-            username: entry.username.unwrap_or_default(),
-            unit: entry.unit.unwrap_or_default(),
-            action: format::audit_action_label(&entry.action),
-            denied: entry.detail.starts_with("denied") || entry.action == "sign_in_failed",
-            resource_id: entry.resource_id.unwrap_or_default(),
-            file_id: entry.file_id.unwrap_or_default(),
-            detail: detail_text(&entry.action, &entry.detail),
-        })
-        .collect();
+    page.rows = entries.into_iter().map(row_of).collect();
     Ok(page.into_response())
 }
 

@@ -12,9 +12,10 @@ use serde::Deserialize;
 
 use super::form::{BASE_VIOLATIONS, FieldErrors, ResourceForm, field_errors};
 use crate::accounts::SessionUser;
+use crate::actor::Actor;
 use crate::app::AppState;
-use crate::audit::{self, AuditEvent};
 use crate::bootstrap::DEMO_UNITS;
+use crate::catalog::curation::CurationCommand;
 use crate::catalog::{self, Kind, Resource, ResourceId};
 use crate::search::SearchRequest;
 use crate::web::api::resources::resource_id;
@@ -286,22 +287,13 @@ pub async fn create_resource(
         Ok(input) => input,
         Err(errors) => return Ok(refused(&state, &user, None, typed, errors).await),
     };
-    let actor = user.clone();
     let created = state
-        .with_conn(move |conn| {
-            let created = catalog::curation::create_resource(conn, input, &actor.username);
-            if let Ok(id) = &created {
-                audit::record(
-                    conn,
-                    &AuditEvent::by(&actor, "resource_created").resource(id.as_str()),
-                )?;
-            }
-            Ok::<_, AppError>(created)
-        })
+        .curate(Actor::user(&user), CurationCommand::Create(input))
         .await?;
     match created {
-        Ok(id) => Ok(see_other(&format!(
-            "/librarian/resources/{id}?notice=created"
+        Ok(created) => Ok(see_other(&format!(
+            "/librarian/resources/{}?notice=created",
+            created.id
         ))),
         Err(err) => {
             let errors = field_errors(err)?;
@@ -324,27 +316,19 @@ pub async fn update_resource(
         Ok(patch) => patch,
         Err(errors) => return Ok(refused(&state, &user, Some(&resource), typed, errors).await),
     };
-    let (actor, id) = (
-        user.clone(),
-        resource_id(&resource.id).map_err(PageError::from)?,
-    );
+    let id = resource_id(&resource.id).map_err(PageError::from)?;
     let updated = state
-        .with_conn(move |conn| {
-            let updated = catalog::curation::update_resource(conn, &id, patch, &actor.username);
-            if let Ok(true) = updated {
-                audit::record(
-                    conn,
-                    &AuditEvent::by(&actor, "resource_updated").resource(id.as_str()),
-                )?;
-            }
-            Ok::<_, AppError>(updated)
-        })
+        .curate(Actor::user(&user), CurationCommand::Update(id, patch))
         .await?;
     match updated {
-        Ok(changed) => Ok(see_other(&format!(
+        Ok(updated) => Ok(see_other(&format!(
             "/librarian/resources/{}?notice={}",
             resource.id,
-            if changed { "saved" } else { "unchanged" }
+            if updated.changed {
+                "saved"
+            } else {
+                "unchanged"
+            }
         ))),
         Err(err) => {
             let errors = field_errors(err)?;
@@ -363,25 +347,15 @@ async fn change_status(
         return Err(librarians_only(&user));
     }
     let id = resource_id(&raw_id).map_err(PageError::from)?;
-    let target = id.clone();
-    let indexing = state.clone();
+    let command = if publish {
+        CurationCommand::Publish(id.clone())
+    } else {
+        CurationCommand::Withdraw(id.clone())
+    };
     state
-        .with_conn(move |conn| {
-            let action = if publish {
-                catalog::curation::publish(conn, &target, &user.username)?;
-                "resource_published"
-            } else {
-                catalog::curation::withdraw(conn, &target, &user.username)?;
-                "resource_withdrawn"
-            };
-            audit::record(
-                conn,
-                &AuditEvent::by(&user, action).resource(target.as_str()),
-            )?;
-            indexing.refresh_index_now();
-            Ok::<_, AppError>(())
-        })
-        .await?;
+        .curate(Actor::user(&user), command)
+        .await?
+        .map_err(|err| PageError::from(AppError::from(err)).for_user(&user))?;
     Ok(see_other(&format!(
         "/librarian/resources/{id}?notice={}",
         if publish { "published" } else { "withdrawn" }

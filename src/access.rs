@@ -1,0 +1,257 @@
+//! Opening content: whether a viewer may read a file, decided in one place, and the
+//! audit row every access leaves, granted or not. Sits above `catalog` (the file
+//! record) and `loans` (whether the viewer's unit holds an active loan).
+
+use rusqlite::Connection;
+
+use crate::accounts::SessionUser;
+use crate::accounts::policy::{self, Denied};
+use crate::actor::Actor;
+use crate::audit::{AuditAction, AuditEvent};
+use crate::catalog::{self, CatalogError, FileInfo, FileRecord, Resource, ResourceId};
+use crate::clock::Moment;
+use crate::content::{self, Cue, Extraction, FileKind, FileStore};
+use crate::loans::{self, LoanError};
+
+/// How the file is being opened; the audit row says which.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purpose {
+    /// The bytes, perhaps a range of them (`bytes=0-1023`).
+    Download { range: Option<String> },
+    /// A subtitle file converted to WebVTT for the player.
+    Subtitles,
+    /// Text or cues shown inline on the resource page.
+    ShownOnPage,
+}
+
+impl Purpose {
+    fn note(&self) -> String {
+        match self {
+            Purpose::Download { range: None } => String::new(),
+            Purpose::Download { range: Some(range) } => format!("; range {range}"),
+            Purpose::Subtitles => "; as WebVTT".to_owned(),
+            Purpose::ShownOnPage => "; shown on the resource page".to_owned(),
+        }
+    }
+}
+
+/// Why a file is not opened.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    /// No such file, or one the viewer may not know of (a draft's, for borrowers).
+    #[error("没有这个文件")]
+    NotFound,
+    /// No such resource, or a draft a borrower may not know of.
+    #[error("没有编号为“{0}”的资源")]
+    ResourceNotFound(String),
+    /// The resource lends its content only to units with an active loan.
+    #[error("该资源仅限借阅查看：需要本单位有一笔生效中的借阅，请在资源页提交借阅申请")]
+    LoanRequired,
+    #[error("database error: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Loans(#[from] LoanError),
+}
+
+/// Decides whether `viewer` may read the resource's content at `at`: librarians
+/// always; borrowers when it is published and open, or lent to their unit.
+pub fn content_decision(
+    conn: &Connection,
+    viewer: &SessionUser,
+    resource_id: &str,
+    access: catalog::Access,
+    status: catalog::Status,
+    at: Moment,
+) -> Result<Result<(), AccessError>, LoanError> {
+    let on_loan = match &viewer.unit {
+        Some(unit) => loans::unit_has_active_loan(conn, unit, resource_id, at.today())?,
+        None => false,
+    };
+    Ok(
+        policy::can_read_content(viewer, access, status, on_loan).map_err(|denied| match denied {
+            Denied::Hidden => AccessError::NotFound,
+            Denied::LoanRequired => AccessError::LoanRequired,
+        }),
+    )
+}
+
+/// Opens file `file_id` for `viewer`: decides, writes the audit row (also for a
+/// refusal, which is worth knowing about), and answers the file's record.
+pub fn open_file(
+    conn: &Connection,
+    viewer: &SessionUser,
+    file_id: &str,
+    purpose: Purpose,
+    at: Moment,
+) -> Result<FileRecord, AccessError> {
+    // Anything but an id's shape (a path, markup, a huge string) finds nothing.
+    if !is_file_id(file_id) {
+        return Err(AccessError::NotFound);
+    }
+    let record = catalog::find_file(conn, file_id)?.ok_or(AccessError::NotFound)?;
+    if purpose == Purpose::Subtitles && record.role != "subtitle" {
+        return Err(AccessError::NotFound);
+    }
+    let decision = content_decision(
+        conn,
+        viewer,
+        &record.resource_id,
+        record.access,
+        record.status,
+        at,
+    )?;
+    let outcome = if decision.is_ok() {
+        "granted"
+    } else {
+        "denied"
+    };
+    AuditEvent::by(&Actor::user(viewer), AuditAction::FileAccess)
+        .resource(&record.resource_id)
+        .file(&record.id)
+        .detail(format!("{outcome}{}", purpose.note()))
+        .record(conn, at)?;
+    decision.map(|()| record)
+}
+
+/// File ids are `f` plus 15 lowercase letters or digits.
+pub fn is_file_id(raw: &str) -> bool {
+    raw.len() == 16
+        && raw.starts_with('f')
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// Most characters of a document shown on the resource page; the file has the rest.
+pub const MAX_SHOWN_CHARS: usize = 200_000;
+
+/// A document's text as the resource page shows it.
+#[derive(Debug, Clone)]
+pub struct ShownText {
+    pub file: FileInfo,
+    pub kind: FileKind,
+    pub text: String,
+    /// The document is longer than [`MAX_SHOWN_CHARS`].
+    pub truncated: bool,
+}
+
+/// What the resource page shows a viewer, read in one go.
+#[derive(Debug)]
+pub struct ResourceView {
+    pub resource: Resource,
+    /// Why the content stays closed (a loan is required), or `None` when readable.
+    pub closed: Option<AccessError>,
+    /// Texts of the readable documents (Markdown, text, DOCX).
+    pub texts: Vec<ShownText>,
+    /// The first subtitle file, and its cues when readable.
+    pub subtitle: Option<FileInfo>,
+    pub cues: Vec<Cue>,
+}
+
+/// Reads resource `id` for `viewer`'s page at `at`: the record, whether its content
+/// is open to them, the documents and cues shown inline, and an audit row for each
+/// file whose content is shown. Drafts do not exist for borrowers. Blocking (file
+/// reads).
+pub fn resource_view(
+    conn: &Connection,
+    store: &FileStore,
+    viewer: &SessionUser,
+    id: &ResourceId,
+    at: Moment,
+) -> Result<ResourceView, AccessError> {
+    let resource = catalog::get_resource(conn, id)?;
+    if !policy::can_see_resource(viewer, resource.status) {
+        return Err(AccessError::ResourceNotFound(id.to_string()));
+    }
+    let decision = content_decision(
+        conn,
+        viewer,
+        &resource.id,
+        resource.access,
+        resource.status,
+        at,
+    )?;
+    let subtitle = resource
+        .files
+        .iter()
+        .find(|f| f.role == "subtitle")
+        .cloned();
+    let closed = match decision {
+        Ok(()) => None,
+        Err(AccessError::NotFound) => return Err(AccessError::ResourceNotFound(id.to_string())),
+        Err(refusal) => Some(refusal),
+    };
+    let (texts, cues) = if closed.is_none() {
+        (
+            read_texts(store, &resource.files),
+            read_cues(store, subtitle.as_ref()),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let mut shown: Vec<&FileInfo> = texts.iter().map(|t| &t.file).collect();
+    if !cues.is_empty() {
+        shown.extend(subtitle.as_ref());
+    }
+    for file in shown {
+        AuditEvent::by(&Actor::user(viewer), AuditAction::FileAccess)
+            .resource(&resource.id)
+            .file(&file.id)
+            .detail(format!("granted{}", Purpose::ShownOnPage.note()))
+            .record(conn, at)?;
+    }
+    Ok(ResourceView {
+        resource,
+        closed,
+        texts,
+        subtitle,
+        cues,
+    })
+}
+
+/// The stored kind of a catalogue file, by its MIME type.
+pub fn file_kind(file: &FileInfo) -> Option<FileKind> {
+    FileKind::ALL
+        .into_iter()
+        .find(|kind| kind.mime() == file.mime)
+}
+
+/// The texts of the documents a page can show inline.
+fn read_texts(store: &FileStore, files: &[FileInfo]) -> Vec<ShownText> {
+    let mut texts = Vec::new();
+    for file in files.iter().filter(|f| f.role == "document") {
+        let Some(kind @ (FileKind::Markdown | FileKind::Text | FileKind::Docx)) = file_kind(file)
+        else {
+            continue;
+        };
+        let Ok(path) = store.path_of(&file.sha256) else {
+            continue;
+        };
+        if let Extraction::Text(text) = content::extract(&path, kind) {
+            let truncated = text.chars().count() > MAX_SHOWN_CHARS;
+            texts.push(ShownText {
+                file: file.clone(),
+                kind,
+                text: text.chars().take(MAX_SHOWN_CHARS).collect(),
+                truncated,
+            });
+        }
+    }
+    texts
+}
+
+/// The cues of the subtitle file, if it can be read.
+fn read_cues(store: &FileStore, subtitle: Option<&FileInfo>) -> Vec<Cue> {
+    subtitle
+        .and_then(|file| {
+            let kind = file_kind(file)?;
+            let path = store.path_of(&file.sha256).ok()?;
+            match content::extract(&path, kind) {
+                Extraction::Cues(cues) => Some(cues),
+                _ => None,
+            }
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,347 @@
+//! `/resources/{id}`: metadata, holdings and files; the video player (streamed with
+//! Range from the files route, subtitles as a `<track>`, a list of cues that seek it,
+//! `?t=SECONDS` to open at a moment); PDFs in the browser's viewer; Markdown and text as
+//! escaped HTML. `/subtitles/{file_id}` serves a subtitle file as WebVTT after the same
+//! access check as the files route.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+mod blocks;
+
+use super::extract::{PageQuery, PageUser};
+use super::format;
+use super::{Chrome, PageError, pages};
+use crate::access::{self, AccessError, Purpose, ResourceView, file_kind};
+use crate::accounts::SessionUser;
+use crate::app::AppState;
+use crate::catalog::{FileInfo, Resource};
+use crate::content::{self, Extraction, FileKind};
+use crate::recommend::Recommendation;
+use crate::web::api::resources::resource_id;
+use blocks::{Block, blocks};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/resources/{id}", get(show_resource))
+        .route("/subtitles/{file_id}", get(show_subtitles))
+}
+
+pub struct CopyView {
+    pub barcode: String,
+    pub location: String,
+    pub condition: String,
+    pub in_circulation: bool,
+}
+
+pub struct FileView {
+    pub name: String,
+    pub href: String,
+    pub kind_label: &'static str,
+    pub size: String,
+}
+
+pub struct VideoView {
+    pub src: String,
+    pub mime: String,
+    pub track: Option<String>,
+    /// Where the player starts (`?t=`), in seconds, for the script.
+    pub start: String,
+    pub start_label: String,
+}
+
+pub struct CueItem {
+    pub seconds: String,
+    pub time: String,
+    pub text: String,
+    pub href: String,
+}
+
+pub struct TextView {
+    pub name: String,
+    pub href: String,
+    pub blocks: Vec<Block>,
+    pub truncated: bool,
+}
+
+#[derive(Template)]
+#[template(path = "resource.html")]
+pub struct ResourcePage {
+    chrome: Chrome,
+    librarian: bool,
+    id: String,
+    title: String,
+    kind_label: &'static str,
+    summary: String,
+    tags: Vec<String>,
+    sectors: Vec<String>,
+    violations: Vec<String>,
+    region: String,
+    date: String,
+    source: String,
+    duration: String,
+    pages: String,
+    access: &'static str,
+    access_label: &'static str,
+    status: &'static str,
+    status_label: &'static str,
+    licences: String,
+    copies: Vec<CopyView>,
+    copies_available: usize,
+    files: Vec<FileView>,
+    can_read: bool,
+    denied: Option<String>,
+    video: Option<VideoView>,
+    cues: Vec<CueItem>,
+    pdfs: Vec<FileView>,
+    texts: Vec<TextView>,
+    images: Vec<FileView>,
+    /// "For your unit", this resource left out (`partials/recommendations.html`).
+    recommendations: Vec<Recommendation>,
+    /// The loan request form (borrowers, published resources).
+    loan: Option<super::loans::LoanFormView>,
+}
+pages!(ResourcePage);
+
+/// `?t=` and the loan request form's fields (the availability check reloads the page).
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub(super) struct ResourceQuery {
+    pub t: Option<String>,
+    pub format: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub purpose: Option<String>,
+    pub audience: Option<String>,
+    pub check: Option<String>,
+}
+
+fn file_view(file: &FileInfo) -> FileView {
+    FileView {
+        name: file.name.clone(),
+        href: format!("/api/v1/files/{}", file.id),
+        kind_label: file_kind(file).map(FileKind::label).unwrap_or("文件"),
+        size: format::size(file.size),
+    }
+}
+
+async fn show_resource(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(raw_id): Path<String>,
+    PageQuery(query): PageQuery<ResourceQuery>,
+) -> Result<ResourcePage, PageError> {
+    let shown = resource_page(state, user.clone(), raw_id, query, None).await;
+    shown.map_err(|err| err.for_user(&user))
+}
+
+/// The resource page; `loan_error` is a refused loan request shown in its form.
+pub(super) async fn resource_page(
+    state: AppState,
+    user: SessionUser,
+    raw_id: String,
+    query: ResourceQuery,
+    loan_error: Option<String>,
+) -> Result<ResourcePage, PageError> {
+    let id = resource_id(&raw_id).map_err(PageError::from)?;
+    let (viewer, store, at) = (user.clone(), state.store.clone(), state.clock.moment());
+    let view = state
+        .with_conn(move |conn| access::resource_view(conn, &store, &viewer, &id, at))
+        .await?;
+    let recommendations =
+        super::stats::recommendations(&state, &user, 3, Some(&view.resource.id)).await;
+    let loan = super::loans::loan_form(&state, &user, &view.resource, &query, loan_error).await;
+    Ok(page_of(&user, view, &query, recommendations, loan))
+}
+
+/// `?t=` as seconds, if it is a time.
+fn start_seconds(query: &ResourceQuery) -> Option<f64> {
+    query
+        .t
+        .as_deref()
+        .and_then(|t| t.trim().parse::<f64>().ok())
+        .filter(|t| t.is_finite() && *t >= 0.0)
+}
+
+/// The player, when the content is open and there is a video.
+fn video_view(
+    resource: &Resource,
+    subtitle: Option<&FileInfo>,
+    start: Option<f64>,
+) -> Option<VideoView> {
+    let file = resource.files.iter().find(|f| f.role == "video")?;
+    Some(VideoView {
+        src: match start {
+            // A media fragment starts the player there even without the script.
+            Some(t) => format!("/api/v1/files/{}#t={t}", file.id),
+            None => format!("/api/v1/files/{}", file.id),
+        },
+        mime: file.mime.clone(),
+        track: subtitle.map(|sub| format!("/subtitles/{}", sub.id)),
+        start: start.map(|t| t.to_string()).unwrap_or_default(),
+        start_label: start.map(format::clock).unwrap_or_default(),
+    })
+}
+
+/// The cues as links that open the page at their moment.
+fn cue_items(view: &ResourceView) -> Vec<CueItem> {
+    let base = format!("/resources/{}", view.resource.id);
+    view.cues
+        .iter()
+        .map(|cue| {
+            let seconds = cue.start_ms as f64 / 1000.0;
+            CueItem {
+                seconds: format!("{seconds:.3}"),
+                time: format::clock(seconds),
+                text: cue.text.clone(),
+                href: format!("{base}?t={}#player", cue.start_ms / 1000),
+            }
+        })
+        .collect()
+}
+
+fn text_views(view: &ResourceView) -> Vec<TextView> {
+    view.texts
+        .iter()
+        .map(|shown| TextView {
+            name: shown.file.name.clone(),
+            href: format!("/api/v1/files/{}", shown.file.id),
+            blocks: blocks(&shown.text, shown.kind == FileKind::Markdown),
+            truncated: shown.truncated,
+        })
+        .collect()
+}
+
+fn copy_views(resource: &Resource) -> Vec<CopyView> {
+    resource
+        .holdings
+        .copies
+        .iter()
+        .map(|copy| CopyView {
+            barcode: copy.barcode.clone(),
+            location: copy.location.clone(),
+            condition: format::condition_label(&copy.condition),
+            in_circulation: copy.in_circulation,
+        })
+        .collect()
+}
+
+fn page_of(
+    user: &SessionUser,
+    view: ResourceView,
+    query: &ResourceQuery,
+    recommendations: Vec<Recommendation>,
+    loan: Option<super::loans::LoanFormView>,
+) -> ResourcePage {
+    let can_read = view.closed.is_none();
+    let files_of = |keep: &dyn Fn(&FileInfo) -> bool| -> Vec<FileView> {
+        match can_read {
+            true => view
+                .resource
+                .files
+                .iter()
+                .filter(|f| keep(f))
+                .map(file_view)
+                .collect(),
+            false => Vec::new(),
+        }
+    };
+    let pdfs = files_of(&|f| f.mime == FileKind::Pdf.mime());
+    let images = files_of(&|f| f.role == "image");
+    let video = video_view(&view.resource, view.subtitle.as_ref(), start_seconds(query))
+        .filter(|_| can_read);
+    let (cues, texts, copies) = (
+        cue_items(&view),
+        text_views(&view),
+        copy_views(&view.resource),
+    );
+    let resource = view.resource;
+    ResourcePage {
+        chrome: Chrome::for_user(user, "search"),
+        librarian: user.is_librarian(),
+        kind_label: resource.kind_label,
+        date: resource.date.clone().unwrap_or_default(),
+        duration: resource.duration.map(format::duration).unwrap_or_default(),
+        pages: resource.pages.map(|p| p.to_string()).unwrap_or_default(),
+        access: resource.access.as_str(),
+        access_label: format::access_label(resource.access.as_str()),
+        status: resource.status.as_str(),
+        status_label: format::status_label(resource.status.as_str()),
+        licences: match resource.holdings.licences {
+            None => "不限".to_owned(),
+            Some(n) => format!("{n} 个"),
+        },
+        copies_available: copies.iter().filter(|c| c.in_circulation).count(),
+        copies,
+        files: resource.files.iter().map(file_view).collect(),
+        can_read,
+        denied: view.closed.map(|refusal| refusal.to_string()),
+        video,
+        cues,
+        pdfs,
+        texts,
+        images,
+        recommendations,
+        loan,
+        id: resource.id,
+        title: resource.title,
+        summary: resource.summary,
+        tags: resource.tags,
+        sectors: resource.sectors,
+        violations: resource.violations,
+        region: resource.region,
+        source: resource.source,
+    }
+}
+
+/// A subtitle file as WebVTT (SRT converted), for the player's `<track>`.
+async fn show_subtitles(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(file_id): Path<String>,
+) -> Result<Response, PageError> {
+    let missing = || PageError::not_found("没有这个字幕文件");
+    let (viewer, at) = (user.clone(), state.clock.moment());
+    let opened = state
+        .with_conn(move |conn| {
+            Ok::<_, rusqlite::Error>(access::open_file(
+                conn,
+                &viewer,
+                &file_id,
+                Purpose::Subtitles,
+                at,
+            ))
+        })
+        .await?;
+    let record = match opened {
+        Ok(record) => record,
+        Err(AccessError::NotFound) => return Err(missing()),
+        Err(refused) => return Err(PageError::from(crate::web::error::AppError::from(refused))),
+    };
+    let kind = if record.mime == FileKind::Srt.mime() {
+        FileKind::Srt
+    } else {
+        FileKind::Vtt
+    };
+    let path = state.store.path_of(&record.sha256)?;
+    let extraction = tokio::task::spawn_blocking(move || content::extract(&path, kind)).await?;
+    let Extraction::Cues(cues) = extraction else {
+        return Err(PageError::not_found("这个字幕文件无法读取"));
+    };
+    let mut response = content::cues_to_vtt(&cues).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/vtt; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    Ok(response)
+}
