@@ -23,7 +23,7 @@ use crate::app::AppState;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
-        .nest("/api/v1", api::router())
+        .merge(api::router())
         .merge(pages::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -1,11 +1,11 @@
 //! Administration: units and accounts (admins), and the audit log (librarians).
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::accounts::{self, NewUser, Role, Unit, users::UserSummary};
 use crate::actor::Actor;
@@ -15,26 +15,13 @@ use crate::web::auth::{Admin, CurrentUser, Librarian};
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath, ApiQuery};
 
-/// The OpenAPI description of these routes.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    list_units,
-    create_unit,
-    list_users,
-    create_user,
-    update_user,
-    list_audit,
-    not_allowed
-))]
-pub(super) struct Doc;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/units", get(list_units).post(create_unit))
-        .route("/users", get(list_users).post(create_user))
-        .route("/users/{id}", patch(update_user))
-        .route("/audit", get(list_audit))
-        .route("/audit/", post(not_allowed))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_units, create_unit))
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(update_user))
+        .routes(routes!(list_audit))
+        .routes(routes!(not_allowed))
 }
 
 /// The audit log cannot be written through the API.

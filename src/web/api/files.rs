@@ -1,13 +1,13 @@
 //! `GET /api/v1/files/{file_id}`: a file's bytes after the access check, with Range
 //! and conditional requests from `ServeFile`, and an audit entry per access.
 
-use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::access::{self, Purpose};
 use crate::app::AppState;
@@ -15,19 +15,14 @@ use crate::web::auth::CurrentUser;
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::ApiPath;
 
-/// The OpenAPI description of these routes.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(download_file))]
-pub(super) struct Doc;
-
 /// A file's bytes (described for OpenAPI).
 #[derive(utoipa::ToSchema)]
 #[schema(value_type = String, format = Binary)]
 #[allow(dead_code)]
 pub struct FileBytes(Vec<u8>);
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/files/{file_id}", get(download_file))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(download_file))
 }
 
 /// A file's bytes with its MIME type; `Range` answers 206, validators 304. Every

@@ -2,14 +2,14 @@
 //! per-resource calendar and availability, holidays, loan settings and the unit's
 //! notifications. Each handler extracts, calls one `loans` function, answers JSON.
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::loans::{
@@ -21,30 +21,6 @@ use crate::web::extract::{ApiJson, ApiPath, ApiQuery};
 
 mod holidays;
 mod notifications;
-
-/// The OpenAPI description of these routes.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    create_loan,
-    list_loans,
-    show_queue,
-    show_loan,
-    act_on_loan,
-    show_calendar,
-    show_availability,
-    show_loan_settings,
-    update_loan_settings
-))]
-pub(super) struct Doc;
-
-/// The OpenAPI description of the loan routes, holidays and notifications included.
-pub(super) fn doc() -> utoipa::openapi::OpenApi {
-    use utoipa::OpenApi;
-    let mut doc = Doc::openapi();
-    doc.merge(holidays::Doc::openapi());
-    doc.merge(notifications::Doc::openapi());
-    doc
-}
 
 /// The loan actions a client may ask for: the schema is read off
 /// `Action::REQUESTABLE`, so the document cannot name an action the server refuses.
@@ -63,18 +39,16 @@ impl utoipa::PartialSchema for ActionName {
 
 impl utoipa::ToSchema for ActionName {}
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/loans", post(create_loan).get(list_loans))
-        .route("/loans/queue", get(show_queue))
-        .route("/loans/{id}", get(show_loan))
-        .route("/loans/{id}/{action}", post(act_on_loan))
-        .route("/resources/{id}/calendar", get(show_calendar))
-        .route("/resources/{id}/availability", get(show_availability))
-        .route(
-            "/resources/{id}/loan-settings",
-            get(show_loan_settings).put(update_loan_settings),
-        )
+/// The loan routes, holidays and notifications included.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_loan, list_loans))
+        .routes(routes!(show_queue))
+        .routes(routes!(show_loan))
+        .routes(routes!(act_on_loan))
+        .routes(routes!(show_calendar))
+        .routes(routes!(show_availability))
+        .routes(routes!(show_loan_settings, update_loan_settings))
         .merge(holidays::router())
         .merge(notifications::router())
 }

@@ -9,12 +9,15 @@ pub mod search;
 pub mod session;
 pub mod stats;
 
-use axum::Router;
+use axum::{Extension, Router};
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+/// Every API route with its description: each module lists its handlers once, in
+/// `routes!`, which routes them and describes them together.
+fn routes() -> OpenApiRouter<AppState> {
+    openapi::router()
         .merge(session::router())
         .merge(resources::router())
         .merge(files::router())
@@ -22,5 +25,12 @@ pub fn router() -> Router<AppState> {
         .merge(search::router())
         .merge(admin::router())
         .merge(stats::router())
-        .merge(openapi::router())
+}
+
+/// The API's routes, serving the document that describes them. The handlers'
+/// `#[utoipa::path]` paths are the full ones (`/api/v1/…`), so this router is merged
+/// at the root rather than nested.
+pub fn router() -> Router<AppState> {
+    let (router, document) = routes().split_for_parts();
+    router.route_layer(Extension(openapi::Document::new(&document)))
 }

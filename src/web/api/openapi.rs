@@ -1,21 +1,26 @@
-//! `GET /api/v1/openapi.json`: the OpenAPI 3 description of the JSON API, put together
-//! from the `#[utoipa::path]` annotations on the handlers, so it follows the code.
+//! `GET /api/v1/openapi.json`: the OpenAPI 3 description of the JSON API. The
+//! document is the other half of the router `api::router()` builds from the
+//! `routes!` lists, so it describes exactly what is routed.
 
-use std::sync::OnceLock;
+use std::sync::Arc;
 
-use axum::Router;
+use axum::Extension;
+use axum::body::Bytes;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::web::auth::SESSION_COOKIE;
-use crate::web::error::{ErrorBody, ErrorDetail};
+use crate::web::error::{AppError, ErrorBody, ErrorDetail};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/openapi.json", get(show_openapi))
+/// The document's frame (info, tags, security, shared components) and its own route;
+/// the other modules' routers are merged into this one.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).routes(routes!(show_openapi))
 }
 
 #[derive(OpenApi)]
@@ -25,7 +30,6 @@ pub fn router() -> Router<AppState> {
         description = "检索、资源、借阅与统计。除 `POST /session` 和本文档外，每个接口都需要登录（会话 Cookie）；\
             用 Cookie 认证的改动请求必须带上本站的 `Origin`。错误一律为 `{\"error\": {\"code\", \"message\"}}`。",
     ),
-    paths(show_openapi),
     components(
         schemas(ErrorBody, ErrorDetail, super::loans::ActionName),
         responses(ErrorBody)
@@ -61,39 +65,35 @@ impl Modify for SessionCookie {
     }
 }
 
-/// The whole document.
-pub fn document() -> utoipa::openapi::OpenApi {
-    let mut doc = ApiDoc::openapi();
-    for part in [
-        super::session::Doc::openapi(),
-        super::search::Doc::openapi(),
-        super::resources::Doc::openapi(),
-        super::files::Doc::openapi(),
-        super::loans::doc(),
-        super::admin::Doc::openapi(),
-        super::stats::Doc::openapi(),
-    ] {
-        doc.merge(part);
+/// The serialised document, handed to `show_openapi` by `api::router()` once the
+/// router is split from it.
+#[derive(Clone)]
+pub struct Document(Result<Bytes, Arc<str>>);
+
+impl Document {
+    pub fn new(document: &utoipa::openapi::OpenApi) -> Self {
+        Self(
+            document
+                .to_pretty_json()
+                .map(Bytes::from)
+                .map_err(|err| Arc::from(err.to_string())),
+        )
     }
-    doc
 }
 
 /// This document (public: no sign-in needed).
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", security(()),
     responses((status = 200, description = "OpenAPI 3 document", content_type = "application/json")))]
-async fn show_openapi() -> Response {
-    static JSON: OnceLock<String> = OnceLock::new();
-    let json = JSON.get_or_init(|| {
-        document().to_pretty_json().unwrap_or_else(|err| {
-            format!("{{\"error\":{{\"code\":\"internal\",\"message\":\"{err}\"}}}}")
-        })
-    });
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        json.clone(),
-    )
-        .into_response()
+async fn show_openapi(Extension(Document(json)): Extension<Document>) -> Response {
+    match json {
+        Ok(json) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            json,
+        )
+            .into_response(),
+        Err(err) => AppError::internal(format!("OpenAPI document: {err}")).into_response(),
+    }
 }

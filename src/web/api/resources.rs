@@ -1,11 +1,11 @@
 //! Resources: read one, and the librarian's curation (create, patch, upload files,
 //! publish, withdraw, history).
 
-use axum::Router;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use crate::accounts::SessionUser;
 use crate::accounts::policy;
@@ -20,19 +20,6 @@ use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath};
 use crate::web::upload;
 
-/// The OpenAPI description of these routes.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    show_resource,
-    create_resource,
-    update_resource,
-    publish_resource,
-    withdraw_resource,
-    show_history,
-    upload_file
-))]
-pub(super) struct Doc;
-
 /// The multipart form of an upload (described for OpenAPI; read by `web::upload`).
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
@@ -42,17 +29,14 @@ pub struct UploadForm {
     file: Vec<u8>,
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/resources", post(create_resource))
-        .route("/resources/{id}", get(show_resource).patch(update_resource))
-        .route(
-            "/resources/{id}/files",
-            post(upload_file).layer(upload::body_limit()),
-        )
-        .route("/resources/{id}/publish", post(publish_resource))
-        .route("/resources/{id}/withdraw", post(withdraw_resource))
-        .route("/resources/{id}/history", get(show_history))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_resource))
+        .routes(routes!(show_resource, update_resource))
+        .routes(routes!(upload_file).layer(upload::body_limit()))
+        .routes(routes!(publish_resource))
+        .routes(routes!(withdraw_resource))
+        .routes(routes!(show_history))
 }
 
 /// Parses an id from the path; anything malformed simply does not exist.

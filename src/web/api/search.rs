@@ -1,10 +1,10 @@
 //! `GET /api/v1/search` and `GET /api/v1/suggest`: the search contract of SPEC §7.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::search::{SearchRequest, SearchResults, SortOrder, Suggestion};
@@ -13,15 +13,10 @@ use crate::web::auth::CurrentUser;
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiQuery};
 
-/// The OpenAPI description of these routes.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(search, suggest))]
-pub(super) struct Doc;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/search", get(search))
-        .route("/suggest", get(suggest))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(search))
+        .routes(routes!(suggest))
 }
 
 /// The query string of a search, shared by the API and the search page. Every value

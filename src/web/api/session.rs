@@ -4,13 +4,13 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::accounts::{self, AccountError, SessionUser};
 use crate::actor::Actor;
@@ -19,15 +19,10 @@ use crate::web::auth::{self, CurrentUser, SESSION_COOKIE};
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::ApiJson;
 
-/// The OpenAPI description of these routes.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(sign_in, sign_out, show_session, change_password))]
-pub(super) struct Doc;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/session", post(sign_in).delete(sign_out).get(show_session))
-        .route("/session/password", post(change_password))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sign_in, sign_out, show_session))
+        .routes(routes!(change_password))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

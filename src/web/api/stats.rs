@@ -7,12 +7,12 @@
 //! their own unit — their figures, months, kinds and resources are computed over their
 //! unit alone, and asking for another unit is a 403, not a silent switch.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::accounts::SessionUser;
 use crate::app::AppState;
@@ -23,16 +23,11 @@ use crate::web::auth::CurrentUser;
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiQuery};
 
-/// The OpenAPI description of these routes.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(unit_stats, stats_overview, list_recommendations))]
-pub(super) struct Doc;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/stats/units", get(unit_stats))
-        .route("/stats/overview", get(stats_overview))
-        .route("/recommendations", get(list_recommendations))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(unit_stats))
+        .routes(routes!(stats_overview))
+        .routes(routes!(list_recommendations))
 }
 
 // The statistics domain's errors, mapped once (kept beside the handlers that raise

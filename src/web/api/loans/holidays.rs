@@ -1,13 +1,13 @@
 //! The library's holidays and make-up working days: anyone signed in reads them (the
 //! request form shows closed days), librarians keep them.
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::Body;
 use crate::actor::Actor;
@@ -17,15 +17,10 @@ use crate::web::auth::{CurrentUser, Librarian};
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath, ApiQuery};
 
-/// The OpenAPI description of these routes.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list_holidays, set_holiday, remove_holiday))]
-pub(super) struct Doc;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/holidays", get(list_holidays).post(set_holiday))
-        .route("/holidays/{date}", delete(remove_holiday))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_holidays, set_holiday))
+        .routes(routes!(remove_holiday))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]

@@ -1,9 +1,9 @@
 //! The unit's notifications: list (newest first, with the unread count) and mark read.
 
-use axum::Router;
 use axum::extract::State;
-use axum::routing::{get, post};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::loans::notify::{self, NotificationList};
@@ -11,22 +11,17 @@ use crate::web::auth::CurrentUser;
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath, ApiQuery};
 
-/// The OpenAPI description of these routes.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list_notifications, read_notification, read_all_notifications))]
-pub(super) struct Doc;
-
 /// How many notifications were marked read.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct Marked {
     pub marked: u64,
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/notifications", get(list_notifications))
-        .route("/notifications/read-all", post(read_all_notifications))
-        .route("/notifications/{id}/read", post(read_notification))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_notifications))
+        .routes(routes!(read_all_notifications))
+        .routes(routes!(read_notification))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
