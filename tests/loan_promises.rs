@@ -11,8 +11,8 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::common::lending::{
-    MONDAY, act, act_ok, assert_never_over_capacity, barcodes, day, lendable, request, requested,
-    set_today, show,
+    FIVE_UNITS, MONDAY, act, act_ok, approved, assert_never_over_capacity, barcodes,
+    borrower_per_unit, day, issued, lendable, queue_place, request, requested, set_today, show,
 };
 use crate::common::process::{admin_at, jingshi, sign_in, start_server};
 use crate::common::{Session, TestApp, USER_PASSWORD};
@@ -97,11 +97,8 @@ async fn a_returned_digital_loan_closes_the_file_and_frees_the_licence() {
     .await;
     let url = format!("/api/v1/files/{file}");
 
-    let loan = requested(&holder, r, "digital", &day(0), &day(4)).await;
-    assert_eq!(
-        act_ok(&lib, &loan, "approve", json!({})).await["status"],
-        "active"
-    );
+    let loan = approved(&lib, &holder, r, "digital", &day(0), &day(4)).await;
+    assert_eq!(loan["status"], "active");
     set_today(&app, 1);
     assert_eq!(holder.get(&url).await.status(), 200, "open during the loan");
     assert!(
@@ -129,10 +126,7 @@ async fn a_returned_digital_loan_closes_the_file_and_frees_the_licence() {
     // The rest of the period is free again: another unit's request for it fits.
     assert!(fits(&next, r, "digital", &day(1), &day(4)).await);
     let after = requested(&next, r, "digital", &day(1), &day(4)).await;
-    assert_eq!(
-        (after["status"].as_str(), after["queue_position"].as_u64()),
-        (Some("requested"), None)
-    );
+    assert_eq!(queue_place(&after), (Some("requested"), None));
     // Once approved, the new holder reads the file and the old one still does not.
     act_ok(&lib, &after, "approve", json!({})).await;
     assert_eq!(next.get(&url).await.status(), 200);
@@ -148,8 +142,15 @@ async fn the_unit_returns_its_own_digital_loan() {
     let lib = app.librarian("lib").await;
     let holder = app.borrower("holder", "yn-tax").await;
     lendable(&lib, "self-return-film", Some(1), 0).await;
-    let loan = requested(&holder, "self-return-film", "digital", &day(0), &day(4)).await;
-    act_ok(&lib, &loan, "approve", json!({})).await;
+    let loan = approved(
+        &lib,
+        &holder,
+        "self-return-film",
+        "digital",
+        &day(0),
+        &day(4),
+    )
+    .await;
     // The unit's loans page offers it; a physical loan's page would not.
     let html = holder.get("/loans").await.text().await.unwrap();
     assert!(
@@ -173,10 +174,8 @@ async fn a_physical_loan_renews_twice_within_the_only_copys_bookings() {
     let copy = barcodes(&resource)[0].clone();
 
     // Monday to Friday, issued today.
-    let loan = requested(&holder, r, "physical", &day(0), &day(4)).await;
-    act_ok(&lib, &loan, "approve", json!({})).await;
-    let issued = act_ok(&lib, &loan, "issue", json!({"barcode": copy})).await;
-    assert_eq!(issued["status"], "active");
+    let loan = issued(&lib, &holder, r, &day(0), &day(4), &copy).await;
+    assert_eq!(loan["status"], "active");
     // Another unit books the copy for Monday and Tuesday of the third week.
     let booked = requested(&other, r, "physical", &day(14), &day(15)).await;
     assert_eq!(booked["status"], "requested");
@@ -252,10 +251,7 @@ async fn a_physical_loan_renews_twice_within_the_only_copys_bookings() {
     // The added days count: a request inside them waits, one after them does not.
     assert!(!fits(&other, r, "physical", &day(15), &day(16)).await);
     let inside = requested(&other, r, "physical", &day(15), &day(16)).await;
-    assert_eq!(
-        (inside["status"].as_str(), inside["queue_position"].as_u64()),
-        (Some("waitlisted"), Some(1))
-    );
+    assert_eq!(queue_place(&inside), (Some("waitlisted"), Some(1)));
     let after = requested(&other, r, "physical", &day(21), &day(22)).await;
     assert_eq!(after["status"], "requested");
     let (_, month) = lib
@@ -281,20 +277,12 @@ async fn a_physical_return_promotes_the_waitlist_in_order() {
     let resource = lendable(&lib, r, Some(0), 1).await;
     let copy = barcodes(&resource)[0].clone();
 
-    let out = requested(&holder, r, "physical", &day(0), &day(4)).await;
-    act_ok(&lib, &out, "approve", json!({})).await;
-    act_ok(&lib, &out, "issue", json!({"barcode": copy})).await;
+    let out = issued(&lib, &holder, r, &day(0), &day(4), &copy).await;
     // Both waiters share Thursday with the loan and with each other.
     let b = requested(&first, r, "physical", &day(3), &day(4)).await;
     let c = requested(&second, r, "physical", &day(4), &day(4)).await;
-    assert_eq!(
-        (b["status"].as_str(), b["queue_position"].as_u64()),
-        (Some("waitlisted"), Some(1))
-    );
-    assert_eq!(
-        (c["status"].as_str(), c["queue_position"].as_u64()),
-        (Some("waitlisted"), Some(2))
-    );
+    assert_eq!(queue_place(&b), (Some("waitlisted"), Some(1)));
+    assert_eq!(queue_place(&c), (Some("waitlisted"), Some(2)));
 
     // Back on Tuesday: the first in line gets the copy, the second moves up.
     set_today(&app, 1);
@@ -325,21 +313,12 @@ async fn a_digital_expiry_promotes_the_waitlist_in_order() {
     let r = "expiry-film";
     lendable(&lib, r, Some(1), 0).await;
 
-    let loan = requested(&holder, r, "digital", &day(0), &day(2)).await;
-    assert_eq!(
-        act_ok(&lib, &loan, "approve", json!({})).await["status"],
-        "active"
-    );
+    let loan = approved(&lib, &holder, r, "digital", &day(0), &day(2)).await;
+    assert_eq!(loan["status"], "active");
     let b = requested(&first, r, "digital", &day(1), &day(4)).await;
     let c = requested(&second, r, "digital", &day(2), &day(4)).await;
-    assert_eq!(
-        (b["status"].as_str(), b["queue_position"].as_u64()),
-        (Some("waitlisted"), Some(1))
-    );
-    assert_eq!(
-        (c["status"].as_str(), c["queue_position"].as_u64()),
-        (Some("waitlisted"), Some(2))
-    );
+    assert_eq!(queue_place(&b), (Some("waitlisted"), Some(1)));
+    assert_eq!(queue_place(&c), (Some("waitlisted"), Some(2)));
 
     // On its last day the loan still holds the licence.
     set_today(&app, 2);
@@ -367,17 +346,7 @@ async fn hundred_concurrent_requests_for_three_copies_approve_three_per_day() {
     let lib = Arc::new(app.librarian("lib").await);
     let r = "three-copy-film";
     lendable(&lib, r, Some(0), COPIES as u32).await;
-    let units = [
-        "yn-tax",
-        "kunming-customs",
-        "yn-tobacco",
-        "yn-finance",
-        "yn-grain",
-    ];
-    let mut borrowers = Vec::new();
-    for (i, unit) in units.iter().enumerate() {
-        borrowers.push(Arc::new(app.borrower(&format!("officer{i}"), unit).await));
-    }
+    let borrowers = borrower_per_unit(&app, &FIVE_UNITS).await;
     // Weekdays of the second week; every period covers Wednesday (day 9).
     let periods = [(7, 9), (8, 10), (9, 11), (7, 11), (9, 9)];
 

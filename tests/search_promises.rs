@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
+use crate::common::lending::{approved, requested};
 use crate::common::{Session, TestApp, USER_PASSWORD};
 use crate::promises::{Deadline, encode, search};
 
@@ -182,22 +183,6 @@ async fn create(librarian: &Session, body: Value) {
     assert_eq!(status, 201, "{created}");
 }
 
-async fn request_loan(borrower: &Session, resource: &str, start: String, end: String) -> Value {
-    let (status, loan) = borrower
-        .post_json(
-            "/api/v1/loans",
-            &json!({"resource_id": resource, "format": "digital", "start": start, "end": end,
-                    "purpose": "专题警示教育大会", "audience": 40}),
-        )
-        .await;
-    assert_eq!(
-        (status, &loan["status"]),
-        (201, &json!("requested")),
-        "{loan}"
-    );
-    loan
-}
-
 /// Creates the resources (and a draft and a withdrawn one that borrowers never find),
 /// the approved loans, and the loan that takes `TAKEN_TODAY`'s only licence today;
 /// returns a borrower once the index shows all of it.
@@ -240,15 +225,16 @@ async fn catalogue(app: &TestApp) -> Session {
     }
     for (resource, times) in BORROWED {
         for borrower in &borrowers[..*times] {
-            let loan = request_loan(borrower, resource, day(30), day(32)).await;
-            let (status, body) = librarian
-                .post_json(&format!("/api/v1/loans/{}/approve", loan["id"]), &json!({}))
-                .await;
-            assert_eq!(
-                (status, &body["status"]),
-                (200, &json!("approved")),
-                "{body}"
-            );
+            let body = approved(
+                &librarian,
+                borrower,
+                resource,
+                "digital",
+                &day(30),
+                &day(32),
+            )
+            .await;
+            assert_eq!(body["status"], "approved", "{body}");
         }
     }
 
@@ -266,7 +252,8 @@ async fn catalogue(app: &TestApp) -> Session {
         }
         deadline.tick(found).await;
     }
-    request_loan(&borrower, TAKEN_TODAY, day(0), day(2)).await;
+    let loan = requested(&borrower, TAKEN_TODAY, "digital", &day(0), &day(2)).await;
+    assert_eq!(loan["status"], "requested", "{loan}");
     let expected = matching(available);
     let deadline = Deadline::new("a loan today takes the only licence out of `available`");
     loop {
