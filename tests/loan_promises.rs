@@ -12,9 +12,11 @@ use serde_json::{Value, json};
 
 use crate::common::lending::{
     FIVE_UNITS, MONDAY, act, act_ok, approved, assert_never_over_capacity, barcodes,
-    borrower_per_unit, day, issued, lendable, queue_place, request, requested, set_today, show,
+    borrower_per_unit, day, issued, lendable, librarian_and_three_units, queue_place, request,
+    requested, set_today, show,
 };
 use crate::common::process::{admin_at, jingshi, sign_in, start_server};
+use crate::common::web::upload;
 use crate::common::{Session, TestApp, USER_PASSWORD};
 
 /// A renewal without a chosen end adds a week (`DEFAULT_RENEWAL_DAYS` in src/loans/steps.rs).
@@ -52,23 +54,6 @@ async fn notices_about(session: &Session, loan: &Value) -> Vec<String> {
     kinds
 }
 
-/// Uploads one file to a resource as a librarian; answers the file's id.
-async fn upload(session: &Session, resource: &str, name: &str, bytes: Vec<u8>) -> String {
-    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
-    let form = reqwest::multipart::Form::new().part("file", part);
-    let resp = session
-        .client
-        .post(session.url(&format!("/api/v1/resources/{resource}/files")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let body: Value = resp.json().await.unwrap_or(Value::Null);
-    assert_eq!(status, 201, "{body}");
-    body["id"].as_str().unwrap().to_owned()
-}
-
 /// Whether a request for the period now would be `requested` (the form's check).
 async fn fits(session: &Session, resource: &str, format: &str, start: &str, end: &str) -> bool {
     let (status, body) = session
@@ -88,13 +73,15 @@ async fn a_returned_digital_loan_closes_the_file_and_frees_the_licence() {
     let next = app.borrower("next", "kunming-customs").await;
     let r = "return-film";
     lendable(&lib, r, Some(1), 0).await;
-    let file = upload(
+    let (status, body) = upload(
         &lib,
         r,
         "讲稿.md",
         "# 警示教育讲稿\n\n以案为鉴，警钟长鸣。".into(),
     )
     .await;
+    assert_eq!(status, 201, "{body}");
+    let file = body["id"].as_str().unwrap().to_owned();
     let url = format!("/api/v1/files/{file}");
 
     let loan = approved(&lib, &holder, r, "digital", &day(0), &day(4)).await;
@@ -269,10 +256,7 @@ async fn a_physical_loan_renews_twice_within_the_only_copys_bookings() {
 #[tokio::test]
 async fn a_physical_return_promotes_the_waitlist_in_order() {
     let app = TestApp::spawn_with_demo_on(MONDAY).await;
-    let lib = app.librarian("lib").await;
-    let holder = app.borrower("holder", "yn-tax").await;
-    let first = app.borrower("first", "kunming-customs").await;
-    let second = app.borrower("second", "yn-grain").await;
+    let (lib, [holder, first, second]) = librarian_and_three_units(&app).await;
     let r = "promote-copy-film";
     let resource = lendable(&lib, r, Some(0), 1).await;
     let copy = barcodes(&resource)[0].clone();
@@ -306,10 +290,7 @@ async fn a_physical_return_promotes_the_waitlist_in_order() {
 #[tokio::test]
 async fn a_digital_expiry_promotes_the_waitlist_in_order() {
     let app = TestApp::spawn_with_demo_on(MONDAY).await;
-    let lib = app.librarian("lib").await;
-    let holder = app.borrower("holder", "yn-tax").await;
-    let first = app.borrower("first", "kunming-customs").await;
-    let second = app.borrower("second", "yn-grain").await;
+    let (lib, [holder, first, second]) = librarian_and_three_units(&app).await;
     let r = "expiry-film";
     lendable(&lib, r, Some(1), 0).await;
 

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 use crate::common::lending::{
     FIVE_UNITS, MONDAY, act, act_ok, approved, assert_never_over_capacity, barcodes,
-    borrower_per_unit, day, issued, lendable, queue_place, request, requested, set_today, show,
+    borrower_per_unit, day, issued, lendable, librarian_and_three_units, queue_place, request,
+    requested, set_today, show,
 };
 use crate::common::{Session, TestApp};
 
@@ -238,10 +239,7 @@ async fn digital_file_opens_only_during_the_active_window() {
 #[tokio::test]
 async fn waitlist_is_promoted_in_order_after_a_cancellation() {
     let app = TestApp::spawn_with_demo_on(MONDAY).await;
-    let lib = app.librarian("lib").await;
-    let first = app.borrower("first", "yn-tax").await;
-    let second = app.borrower("second", "kunming-customs").await;
-    let third = app.borrower("third", "yn-grain").await;
+    let (lib, [first, second, third]) = librarian_and_three_units(&app).await;
     lendable(&lib, "queue-film", Some(1), 0).await;
     let a = requested(&first, "queue-film", "digital", &day(7), &day(11)).await;
     let b = requested(&second, "queue-film", "digital", &day(8), &day(9)).await;
@@ -818,14 +816,7 @@ async fn bad_requests_are_answered_in_words() {
             .starts_with("请填写"),
         "{body}"
     );
-    let resp = officer
-        .client
-        .post(officer.url("/api/v1/loans"))
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
+    let resp = officer.post_raw_json("/api/v1/loans", "{not json").await;
     assert_eq!(resp.status(), 400);
     assert_eq!(officer.get_json("/api/v1/loans/abc").await.0, 404);
     assert_eq!(officer.get_json("/api/v1/loans/999999").await.0, 404);

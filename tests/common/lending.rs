@@ -230,3 +230,16 @@ pub async fn borrower_per_unit(app: &TestApp, units: &[&str]) -> Vec<std::sync::
     }
     borrowers
 }
+
+/// A signed-in librarian `lib` and one signed-in borrower in each of three units
+/// (yn-tax, kunming-customs, yn-grain), in the order the waitlist tests queue them.
+pub async fn librarian_and_three_units(app: &TestApp) -> (Session, [Session; 3]) {
+    let lib = app.librarian("lib").await;
+    let borrowers = [
+        app.borrower("officer-yn-tax", "yn-tax").await,
+        app.borrower("officer-kunming-customs", "kunming-customs")
+            .await,
+        app.borrower("officer-yn-grain", "yn-grain").await,
+    ];
+    (lib, borrowers)
+}
