@@ -150,6 +150,73 @@ async fn the_unit_returns_its_own_digital_loan() {
     assert!(fits(&holder, "self-return-film", "digital", &day(0), &day(4)).await);
 }
 
+/// Hostile input on the unit's own return: a condition past its 100 characters (full of
+/// markup) is refused in words with nothing written; markup within the limit is kept
+/// as text in the JSON and never reaches a page as markup.
+#[tokio::test]
+async fn a_borrowers_return_with_an_oversized_or_marked_up_condition_is_refused_or_kept_as_text() {
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
+    let lib = app.librarian("lib").await;
+    let holder = app.borrower("holder", "yn-tax").await;
+    let r = "hostile-return-film";
+    lendable(&lib, r, Some(1), 0).await;
+    let loan = approved(&lib, &holder, r, "digital", &day(0), &day(4)).await;
+    assert_eq!(loan["status"], "active");
+    let before = show(&holder, &loan).await;
+    let writes = || {
+        app.count(
+            "SELECT (SELECT count(*) FROM audit_log WHERE action = 'loan_return')
+                  + (SELECT count(*) FROM notifications WHERE kind = 'returned')
+                  + (SELECT count(*) FROM loans WHERE returned_on IS NOT NULL
+                                                 OR return_condition IS NOT NULL)",
+        )
+    };
+    assert_eq!(writes(), 0);
+
+    let markup = "<script>alert('损坏')</script>";
+    for oversized in [
+        markup.repeat(400),
+        "损".repeat(101),
+        format!("{}\u{0}<img src=x onerror=alert(1)>", "a".repeat(100)),
+    ] {
+        let (status, body) = act(&holder, &loan, "return", json!({"condition": oversized})).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (422, Some("invalid")),
+            "{body}"
+        );
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("100"), "{message}");
+        assert!(
+            !message.contains("<script"),
+            "the input is not echoed: {message}"
+        );
+        assert_eq!(show(&holder, &loan).await, before, "nothing half-written");
+        assert_eq!(writes(), 0, "no audit row, notice or return written");
+    }
+    assert!(
+        !fits(&holder, r, "digital", &day(0), &day(4)).await,
+        "the licence is still held"
+    );
+
+    // Within the limit, markup is only text: stored as sent, escaped wherever shown.
+    let returned = act_ok(&holder, &loan, "return", json!({"condition": markup})).await;
+    assert_eq!(
+        (
+            returned["status"].as_str(),
+            returned["return_condition"].as_str()
+        ),
+        (Some("returned"), Some(markup))
+    );
+    assert_eq!(writes(), 3);
+    for path in ["/loans", &format!("/resources/{r}")] {
+        let html = holder.get(path).await.text().await.unwrap();
+        assert!(!html.contains("<script>alert"), "{path}: {html}");
+    }
+    let html = lib.get("/librarian/queue").await.text().await.unwrap();
+    assert!(!html.contains("<script>alert"), "{html}");
+}
+
 #[tokio::test]
 async fn a_physical_loan_renews_twice_within_the_only_copys_bookings() {
     let app = TestApp::spawn_with_demo_on(MONDAY).await;
