@@ -4,6 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::common::web::upload;
 use crate::common::{
     ADMIN_PASSWORD, Session, TestApp, USER_PASSWORD, client_for, stored_blobs, temp_leftovers,
 };
@@ -207,50 +208,25 @@ async fn roles_decide_what_each_route_allows() {
 async fn bad_json_names_the_field() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let (status, body) = admin
-        .post_json(
-            "/api/v1/resources",
-            &json!({"kind": "case", "title": "x", "colour": "red"}),
-        )
-        .await;
-    assert_eq!(status, 422);
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("colour"),
-        "{body}"
-    );
-    let (status, body) = admin
-        .post_json(
-            "/api/v1/resources",
-            &json!({"kind": "case", "title": "x", "licences": "many"}),
-        )
-        .await;
-    assert_eq!(status, 422);
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("licences"),
-        "{body}"
-    );
-    let (status, body) = admin
-        .post_json("/api/v1/resources", &json!({"kind": "film", "title": "x"}))
-        .await;
-    assert_eq!(status, 422);
-    assert!(
-        body["error"]["message"].as_str().unwrap().contains("kind"),
-        "{body}"
-    );
-    let resp = admin
-        .client
-        .post(admin.url("/api/v1/resources"))
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
+    for (input, field) in [
+        (
+            json!({"kind": "case", "title": "x", "colour": "red"}),
+            "colour",
+        ),
+        (
+            json!({"kind": "case", "title": "x", "licences": "many"}),
+            "licences",
+        ),
+        (json!({"kind": "film", "title": "x"}), "kind"),
+    ] {
+        let (status, body) = admin.post_json("/api/v1/resources", &input).await;
+        assert_eq!(status, 422);
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(field),
+            "{body}"
+        );
+    }
+    let resp = admin.post_raw_json("/api/v1/resources", "{not json").await;
     assert_eq!(resp.status(), 400);
     let (status, _) = admin
         .post_json(
@@ -587,20 +563,6 @@ async fn files_obey_access_and_support_ranges() {
     assert!(entries.iter().any(|e| e["file_id"] == loan_file.as_str()
         && e["detail"].as_str().unwrap().starts_with("denied")));
     assert!(entries.iter().all(|e| e["unit"] == "yn-tax"));
-}
-
-async fn upload(session: &Session, resource: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
-    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
-    let form = reqwest::multipart::Form::new().part("file", part);
-    let resp = session
-        .client
-        .post(session.url(&format!("/api/v1/resources/{resource}/files")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
 }
 
 #[tokio::test]

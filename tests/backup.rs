@@ -22,12 +22,7 @@ async fn search_ids(session: &crate::common::Session, q: &str) -> Vec<String> {
         .get_json(&format!("/api/v1/search?q={q}&per_page=50"))
         .await;
     assert_eq!(status, 200, "{body}");
-    body["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["id"].as_str().unwrap().to_owned())
-        .collect()
+    crate::common::web::hit_ids(&body)
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,7 +16,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::common::process::{
-    Proc, admin_at, free_addr, jingshi, open_db, query_i64, search_total, sign_in, start_server,
+    Proc, admin_at, free_addr, imported_data, jingshi, open_db, query_i64, search_total, sign_in,
+    start_server, write_manifest,
 };
 use crate::common::{ADMIN_PASSWORD, client_for};
 
@@ -41,37 +42,6 @@ fn plain(bytes: &[u8]) -> String {
         }
     }
     out
-}
-
-/// A manifest of `count` open cases whose text holds `token`, each with its own file
-/// when `files`.
-fn write_manifest(dir: &Path, token: &str, count: usize, files: bool) -> PathBuf {
-    let resources: Vec<Value> = (0..count)
-        .map(|n| {
-            let mut row = json!({
-                "id": format!("{token}-{n}"), "kind": "case", "access": "open",
-                "title": format!("命令行演练{token}第{n}号"),
-                "summary": format!("某单位干部违规收受礼品礼金，受到党纪政务处分。关键词甲乙丙丁{token}，编号{n}。"),
-            });
-            if files {
-                let file = format!("{token}-{n}.md");
-                std::fs::write(
-                    dir.join(&file),
-                    format!("# 第{n}份材料\n\n关键词甲乙丙丁{token}，编号{n}。"),
-                )
-                .unwrap();
-                row["files"] = json!([file]);
-            }
-            row
-        })
-        .collect();
-    let path = dir.join(format!("{token}.json"));
-    std::fs::write(
-        &path,
-        serde_json::to_vec(&json!({ "resources": resources })).unwrap(),
-    )
-    .unwrap();
-    path
 }
 
 /// Sends the command's stdout and stderr to the file `log`.
@@ -255,15 +225,7 @@ impl OnPty {
 
 #[tokio::test]
 async fn reindex_rebuilds_a_missing_or_corrupt_index_and_the_server_starts_on_it() {
-    let data = tempfile::tempdir().unwrap();
-    let src = tempfile::tempdir().unwrap();
-    let manifest = write_manifest(src.path(), "reidx", 5, true);
-    let out = jingshi(data.path())
-        .arg("import")
-        .arg(&manifest)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    let (data, src) = imported_data("reidx", 5, true);
     let (mut server, addr) = start_server(data.path()).await;
     await_total(addr, "甲乙丙丁reidx", 5).await;
     stop(&mut server);
@@ -599,16 +561,8 @@ fn import_without_a_terminal_prints_the_summary_and_names_a_bad_row() {
 
 #[tokio::test]
 async fn healthz_answers_503_while_the_index_is_rebuilt_on_start_then_200() {
-    let data = tempfile::tempdir().unwrap();
-    let src = tempfile::tempdir().unwrap();
     // Enough documents that the rebuild on start takes a while (about a second here).
-    let manifest = write_manifest(src.path(), "slowstart", 3000, false);
-    let out = jingshi(data.path())
-        .arg("import")
-        .arg(&manifest)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    let (data, src) = imported_data("slowstart", 3000, false);
     let _ = std::fs::remove_dir_all(data.path().join("index"));
 
     let addr = free_addr();

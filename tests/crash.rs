@@ -82,32 +82,8 @@ use tokio::io::AsyncWriteExt;
 
 use crate::common::process::{
     Proc, admin_at, admin_cookie, age_store, assert_store_matches_rows, jingshi, open_db,
-    query_i64, search_total, sign_in, start_server,
+    query_i64, query_ids, search_total, sign_in, start_server, write_manifest,
 };
-
-/// A manifest of `count` open cases, each with its own text file.
-fn write_manifest(dir: &std::path::Path, prefix: &str, count: usize) -> std::path::PathBuf {
-    let resources: Vec<Value> = (0..count)
-        .map(|n| {
-            let file = format!("{prefix}-{n}.md");
-            std::fs::write(
-                dir.join(&file),
-                format!("# 第{n}份断电演练材料\n\n关键词甲乙丙丁{prefix}，编号{n}。"),
-            )
-            .unwrap();
-            json!({"id": format!("{prefix}-{n}"), "kind": "case",
-                   "title": format!("断电演练{prefix}第{n}号"), "access": "open",
-                   "files": [file]})
-        })
-        .collect();
-    let path = dir.join(format!("{prefix}.json"));
-    std::fs::write(
-        &path,
-        serde_json::to_vec(&json!({ "resources": resources })).unwrap(),
-    )
-    .unwrap();
-    path
-}
 
 /// Waits until the server's index answers `q` with `expected` hits.
 async fn await_search_total(session: &crate::common::Session, q: &str, expected: u64) {
@@ -130,7 +106,7 @@ async fn an_import_killed_midway_leaves_whole_rows_and_a_matching_index() {
     let data = tempfile::tempdir().unwrap();
     let src = tempfile::tempdir().unwrap();
     const TOTAL: i64 = 600;
-    let manifest = write_manifest(src.path(), "killimp", TOTAL as usize);
+    let manifest = write_manifest(src.path(), "killimp", TOTAL as usize, true);
     // First start creates the database and the admin.
     start_server(data.path()).await.0.kill();
 
@@ -476,14 +452,7 @@ async fn edits_and_approvals_under_load_survive_a_kill_exactly_as_answered() {
     );
     // Every answered approval is there; nothing else is approved but the one in flight;
     // each approval came with its notification.
-    let mut stmt = conn
-        .prepare("SELECT id FROM loans WHERE status = 'approved'")
-        .unwrap();
-    let approved: BTreeSet<i64> = stmt
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let approved = query_ids(&conn, "SELECT id FROM loans WHERE status = 'approved'");
     assert!(
         seen.approved.is_subset(&approved),
         "answered approvals lost: {:?}",
@@ -510,12 +479,7 @@ async fn edits_and_approvals_under_load_survive_a_kill_exactly_as_answered() {
         0
     );
     // Every answered request exists.
-    let mut stmt = conn.prepare("SELECT id FROM loans").unwrap();
-    let loans: BTreeSet<i64> = stmt
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let loans = query_ids(&conn, "SELECT id FROM loans");
     assert!(
         seen.created.is_subset(&loans),
         "answered loan requests lost: {:?}",
@@ -531,7 +495,7 @@ async fn edits_and_approvals_under_load_survive_a_kill_exactly_as_answered() {
     let (status, body) = admin
         .get_json(&format!(
             "/api/v1/search?q={}",
-            crate::common::process::encode("甲乙丙丁edit")
+            crate::common::web::encode("甲乙丙丁edit")
         ))
         .await;
     assert_eq!(status, 200);

@@ -6,8 +6,10 @@
 use serde_json::{Value, json};
 
 use crate::browser::with_browser;
+use crate::common::lending::{MONDAY, day};
+use crate::common::web::{csrf_of, page, post_form};
 use crate::common::{Session, TestApp, USER_PASSWORD};
-use crate::loan_pages::{MONDAY, csrf_of, day, lendable, page, post_form};
+use crate::loan_pages::lendable;
 
 async fn loan(session: &Session, id: u32) -> Value {
     let (status, body) = session.get_json(&format!("/api/v1/loans/{id}")).await;

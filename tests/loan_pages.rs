@@ -2,80 +2,15 @@
 //! check, POST with the form token), `/loans` for the unit, the librarian's queue and
 //! calendar, and the content shown once the unit's loan is active.
 
-use jiff::civil::{Date, date};
-use reqwest::header;
-use serde_json::json;
+use jiff::civil::date;
 
-use crate::common::{Session, TestApp};
+use crate::common::TestApp;
+use crate::common::lending::{MONDAY, day, lendable_titled};
+use crate::common::web::{csrf_of, page, post_form};
 
-pub(crate) const MONDAY: Date = date(2027, 3, 1);
-
-pub(crate) fn day(offset: i64) -> String {
-    MONDAY
-        .checked_add(jiff::Span::new().days(offset))
-        .unwrap()
-        .to_string()
-}
-
-fn encode(pairs: &[(&str, &str)]) -> String {
-    let component = |s: &str| -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", component(k), component(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-pub(crate) async fn page(session: &Session, path: &str) -> (u16, String) {
-    let resp = session.get(path).await;
-    let status = resp.status().as_u16();
-    (status, resp.text().await.expect("body"))
-}
-
-pub(crate) fn csrf_of(html: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).expect("csrf field") + marker.len();
-    html[start..].split('"').next().expect("csrf").to_owned()
-}
-
-/// Posts a form (the session's client follows the redirect); answers the final
-/// status, the final address and the body.
-pub(crate) async fn post_form(
-    session: &Session,
-    path: &str,
-    pairs: &[(&str, &str)],
-) -> (u16, String, String) {
-    let resp = session
-        .client
-        .post(session.url(path))
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(encode(pairs))
-        .send()
-        .await
-        .expect("post");
-    let status = resp.status().as_u16();
-    let url = resp.url().to_string();
-    (status, url, resp.text().await.expect("body"))
-}
-
-pub(crate) async fn lendable(librarian: &Session, id: &str) {
-    let (status, body) = librarian
-        .post_json(
-            "/api/v1/resources",
-            &json!({"id": id, "kind": "video", "title": format!("借阅页面测试片 {id}"),
-                    "access": "loan", "status": "published", "licences": 1, "copies": 1}),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
+/// A published resource with one licence and one copy.
+pub(crate) async fn lendable(librarian: &crate::common::Session, id: &str) {
+    lendable_titled(librarian, id, &format!("借阅页面测试片 {id}"), Some(1), 1).await;
 }
 
 #[tokio::test]

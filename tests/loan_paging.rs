@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
+use crate::common::lending::{MONDAY, day};
+use crate::common::web::{csrf_of, page, post_form};
 use crate::common::{Session, TestApp};
-use crate::loan_pages::{MONDAY, csrf_of, day, page, post_form};
 
 const REQUESTS: usize = 35;
 

@@ -11,10 +11,12 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::common::lending::{
-    MONDAY, act, act_ok, assert_never_over_capacity, barcodes, day, lendable, request, requested,
-    set_today, show,
+    FIVE_UNITS, MONDAY, act, act_ok, approved, assert_never_over_capacity, barcodes,
+    borrower_per_unit, day, issued, lendable, librarian_and_three_units, queue_place, request,
+    requested, set_today, show,
 };
 use crate::common::process::{admin_at, jingshi, sign_in, start_server};
+use crate::common::web::upload;
 use crate::common::{Session, TestApp, USER_PASSWORD};
 
 /// A renewal without a chosen end adds a week (`DEFAULT_RENEWAL_DAYS` in src/loans/steps.rs).
@@ -52,23 +54,6 @@ async fn notices_about(session: &Session, loan: &Value) -> Vec<String> {
     kinds
 }
 
-/// Uploads one file to a resource as a librarian; answers the file's id.
-async fn upload(session: &Session, resource: &str, name: &str, bytes: Vec<u8>) -> String {
-    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
-    let form = reqwest::multipart::Form::new().part("file", part);
-    let resp = session
-        .client
-        .post(session.url(&format!("/api/v1/resources/{resource}/files")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let body: Value = resp.json().await.unwrap_or(Value::Null);
-    assert_eq!(status, 201, "{body}");
-    body["id"].as_str().unwrap().to_owned()
-}
-
 /// Whether a request for the period now would be `requested` (the form's check).
 async fn fits(session: &Session, resource: &str, format: &str, start: &str, end: &str) -> bool {
     let (status, body) = session
@@ -88,20 +73,19 @@ async fn a_returned_digital_loan_closes_the_file_and_frees_the_licence() {
     let next = app.borrower("next", "kunming-customs").await;
     let r = "return-film";
     lendable(&lib, r, Some(1), 0).await;
-    let file = upload(
+    let (status, body) = upload(
         &lib,
         r,
         "讲稿.md",
         "# 警示教育讲稿\n\n以案为鉴，警钟长鸣。".into(),
     )
     .await;
+    assert_eq!(status, 201, "{body}");
+    let file = body["id"].as_str().unwrap().to_owned();
     let url = format!("/api/v1/files/{file}");
 
-    let loan = requested(&holder, r, "digital", &day(0), &day(4)).await;
-    assert_eq!(
-        act_ok(&lib, &loan, "approve", json!({})).await["status"],
-        "active"
-    );
+    let loan = approved(&lib, &holder, r, "digital", &day(0), &day(4)).await;
+    assert_eq!(loan["status"], "active");
     set_today(&app, 1);
     assert_eq!(holder.get(&url).await.status(), 200, "open during the loan");
     assert!(
@@ -129,10 +113,7 @@ async fn a_returned_digital_loan_closes_the_file_and_frees_the_licence() {
     // The rest of the period is free again: another unit's request for it fits.
     assert!(fits(&next, r, "digital", &day(1), &day(4)).await);
     let after = requested(&next, r, "digital", &day(1), &day(4)).await;
-    assert_eq!(
-        (after["status"].as_str(), after["queue_position"].as_u64()),
-        (Some("requested"), None)
-    );
+    assert_eq!(queue_place(&after), (Some("requested"), None));
     // Once approved, the new holder reads the file and the old one still does not.
     act_ok(&lib, &after, "approve", json!({})).await;
     assert_eq!(next.get(&url).await.status(), 200);
@@ -148,8 +129,15 @@ async fn the_unit_returns_its_own_digital_loan() {
     let lib = app.librarian("lib").await;
     let holder = app.borrower("holder", "yn-tax").await;
     lendable(&lib, "self-return-film", Some(1), 0).await;
-    let loan = requested(&holder, "self-return-film", "digital", &day(0), &day(4)).await;
-    act_ok(&lib, &loan, "approve", json!({})).await;
+    let loan = approved(
+        &lib,
+        &holder,
+        "self-return-film",
+        "digital",
+        &day(0),
+        &day(4),
+    )
+    .await;
     // The unit's loans page offers it; a physical loan's page would not.
     let html = holder.get("/loans").await.text().await.unwrap();
     assert!(
@@ -160,6 +148,73 @@ async fn the_unit_returns_its_own_digital_loan() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "returned");
     assert!(fits(&holder, "self-return-film", "digital", &day(0), &day(4)).await);
+}
+
+/// Hostile input on the unit's own return: a condition past its 100 characters (full of
+/// markup) is refused in words with nothing written; markup within the limit is kept
+/// as text in the JSON and never reaches a page as markup.
+#[tokio::test]
+async fn a_borrowers_return_with_an_oversized_or_marked_up_condition_is_refused_or_kept_as_text() {
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
+    let lib = app.librarian("lib").await;
+    let holder = app.borrower("holder", "yn-tax").await;
+    let r = "hostile-return-film";
+    lendable(&lib, r, Some(1), 0).await;
+    let loan = approved(&lib, &holder, r, "digital", &day(0), &day(4)).await;
+    assert_eq!(loan["status"], "active");
+    let before = show(&holder, &loan).await;
+    let writes = || {
+        app.count(
+            "SELECT (SELECT count(*) FROM audit_log WHERE action = 'loan_return')
+                  + (SELECT count(*) FROM notifications WHERE kind = 'returned')
+                  + (SELECT count(*) FROM loans WHERE returned_on IS NOT NULL
+                                                 OR return_condition IS NOT NULL)",
+        )
+    };
+    assert_eq!(writes(), 0);
+
+    let markup = "<script>alert('损坏')</script>";
+    for oversized in [
+        markup.repeat(400),
+        "损".repeat(101),
+        format!("{}\u{0}<img src=x onerror=alert(1)>", "a".repeat(100)),
+    ] {
+        let (status, body) = act(&holder, &loan, "return", json!({"condition": oversized})).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (422, Some("invalid")),
+            "{body}"
+        );
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("100"), "{message}");
+        assert!(
+            !message.contains("<script"),
+            "the input is not echoed: {message}"
+        );
+        assert_eq!(show(&holder, &loan).await, before, "nothing half-written");
+        assert_eq!(writes(), 0, "no audit row, notice or return written");
+    }
+    assert!(
+        !fits(&holder, r, "digital", &day(0), &day(4)).await,
+        "the licence is still held"
+    );
+
+    // Within the limit, markup is only text: stored as sent, escaped wherever shown.
+    let returned = act_ok(&holder, &loan, "return", json!({"condition": markup})).await;
+    assert_eq!(
+        (
+            returned["status"].as_str(),
+            returned["return_condition"].as_str()
+        ),
+        (Some("returned"), Some(markup))
+    );
+    assert_eq!(writes(), 3);
+    for path in ["/loans", &format!("/resources/{r}")] {
+        let html = holder.get(path).await.text().await.unwrap();
+        assert!(!html.contains("<script>alert"), "{path}: {html}");
+    }
+    let html = lib.get("/librarian/queue").await.text().await.unwrap();
+    assert!(!html.contains("<script>alert"), "{html}");
 }
 
 #[tokio::test]
@@ -173,10 +228,8 @@ async fn a_physical_loan_renews_twice_within_the_only_copys_bookings() {
     let copy = barcodes(&resource)[0].clone();
 
     // Monday to Friday, issued today.
-    let loan = requested(&holder, r, "physical", &day(0), &day(4)).await;
-    act_ok(&lib, &loan, "approve", json!({})).await;
-    let issued = act_ok(&lib, &loan, "issue", json!({"barcode": copy})).await;
-    assert_eq!(issued["status"], "active");
+    let loan = issued(&lib, &holder, r, &day(0), &day(4), &copy).await;
+    assert_eq!(loan["status"], "active");
     // Another unit books the copy for Monday and Tuesday of the third week.
     let booked = requested(&other, r, "physical", &day(14), &day(15)).await;
     assert_eq!(booked["status"], "requested");
@@ -252,10 +305,7 @@ async fn a_physical_loan_renews_twice_within_the_only_copys_bookings() {
     // The added days count: a request inside them waits, one after them does not.
     assert!(!fits(&other, r, "physical", &day(15), &day(16)).await);
     let inside = requested(&other, r, "physical", &day(15), &day(16)).await;
-    assert_eq!(
-        (inside["status"].as_str(), inside["queue_position"].as_u64()),
-        (Some("waitlisted"), Some(1))
-    );
+    assert_eq!(queue_place(&inside), (Some("waitlisted"), Some(1)));
     let after = requested(&other, r, "physical", &day(21), &day(22)).await;
     assert_eq!(after["status"], "requested");
     let (_, month) = lib
@@ -273,28 +323,17 @@ async fn a_physical_loan_renews_twice_within_the_only_copys_bookings() {
 #[tokio::test]
 async fn a_physical_return_promotes_the_waitlist_in_order() {
     let app = TestApp::spawn_with_demo_on(MONDAY).await;
-    let lib = app.librarian("lib").await;
-    let holder = app.borrower("holder", "yn-tax").await;
-    let first = app.borrower("first", "kunming-customs").await;
-    let second = app.borrower("second", "yn-grain").await;
+    let (lib, [holder, first, second]) = librarian_and_three_units(&app).await;
     let r = "promote-copy-film";
     let resource = lendable(&lib, r, Some(0), 1).await;
     let copy = barcodes(&resource)[0].clone();
 
-    let out = requested(&holder, r, "physical", &day(0), &day(4)).await;
-    act_ok(&lib, &out, "approve", json!({})).await;
-    act_ok(&lib, &out, "issue", json!({"barcode": copy})).await;
+    let out = issued(&lib, &holder, r, &day(0), &day(4), &copy).await;
     // Both waiters share Thursday with the loan and with each other.
     let b = requested(&first, r, "physical", &day(3), &day(4)).await;
     let c = requested(&second, r, "physical", &day(4), &day(4)).await;
-    assert_eq!(
-        (b["status"].as_str(), b["queue_position"].as_u64()),
-        (Some("waitlisted"), Some(1))
-    );
-    assert_eq!(
-        (c["status"].as_str(), c["queue_position"].as_u64()),
-        (Some("waitlisted"), Some(2))
-    );
+    assert_eq!(queue_place(&b), (Some("waitlisted"), Some(1)));
+    assert_eq!(queue_place(&c), (Some("waitlisted"), Some(2)));
 
     // Back on Tuesday: the first in line gets the copy, the second moves up.
     set_today(&app, 1);
@@ -318,28 +357,16 @@ async fn a_physical_return_promotes_the_waitlist_in_order() {
 #[tokio::test]
 async fn a_digital_expiry_promotes_the_waitlist_in_order() {
     let app = TestApp::spawn_with_demo_on(MONDAY).await;
-    let lib = app.librarian("lib").await;
-    let holder = app.borrower("holder", "yn-tax").await;
-    let first = app.borrower("first", "kunming-customs").await;
-    let second = app.borrower("second", "yn-grain").await;
+    let (lib, [holder, first, second]) = librarian_and_three_units(&app).await;
     let r = "expiry-film";
     lendable(&lib, r, Some(1), 0).await;
 
-    let loan = requested(&holder, r, "digital", &day(0), &day(2)).await;
-    assert_eq!(
-        act_ok(&lib, &loan, "approve", json!({})).await["status"],
-        "active"
-    );
+    let loan = approved(&lib, &holder, r, "digital", &day(0), &day(2)).await;
+    assert_eq!(loan["status"], "active");
     let b = requested(&first, r, "digital", &day(1), &day(4)).await;
     let c = requested(&second, r, "digital", &day(2), &day(4)).await;
-    assert_eq!(
-        (b["status"].as_str(), b["queue_position"].as_u64()),
-        (Some("waitlisted"), Some(1))
-    );
-    assert_eq!(
-        (c["status"].as_str(), c["queue_position"].as_u64()),
-        (Some("waitlisted"), Some(2))
-    );
+    assert_eq!(queue_place(&b), (Some("waitlisted"), Some(1)));
+    assert_eq!(queue_place(&c), (Some("waitlisted"), Some(2)));
 
     // On its last day the loan still holds the licence.
     set_today(&app, 2);
@@ -367,17 +394,7 @@ async fn hundred_concurrent_requests_for_three_copies_approve_three_per_day() {
     let lib = Arc::new(app.librarian("lib").await);
     let r = "three-copy-film";
     lendable(&lib, r, Some(0), COPIES as u32).await;
-    let units = [
-        "yn-tax",
-        "kunming-customs",
-        "yn-tobacco",
-        "yn-finance",
-        "yn-grain",
-    ];
-    let mut borrowers = Vec::new();
-    for (i, unit) in units.iter().enumerate() {
-        borrowers.push(Arc::new(app.borrower(&format!("officer{i}"), unit).await));
-    }
+    let borrowers = borrower_per_unit(&app, &FIVE_UNITS).await;
     // Weekdays of the second week; every period covers Wednesday (day 9).
     let periods = [(7, 9), (8, 10), (9, 11), (7, 11), (9, 9)];
 

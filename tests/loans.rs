@@ -8,8 +8,9 @@ use jiff::civil::date;
 use serde_json::{Value, json};
 
 use crate::common::lending::{
-    MONDAY, act, act_ok, assert_never_over_capacity, barcodes, day, lendable, request, requested,
-    set_today, show,
+    FIVE_UNITS, MONDAY, act, act_ok, approved, assert_never_over_capacity, barcodes,
+    borrower_per_unit, day, issued, lendable, librarian_and_three_units, queue_place, request,
+    requested, set_today, show,
 };
 use crate::common::{Session, TestApp};
 
@@ -18,19 +19,7 @@ async fn hundred_concurrent_requests_for_one_licence_approve_exactly_one() {
     let app = TestApp::spawn_with_demo_on(MONDAY).await;
     let librarian = app.librarian("lib").await;
     lendable(&librarian, "one-licence-film", Some(1), 0).await;
-    let units = [
-        "yn-tax",
-        "kunming-customs",
-        "yn-tobacco",
-        "yn-finance",
-        "yn-grain",
-    ];
-    let mut borrowers = Vec::new();
-    for (i, unit) in units.iter().enumerate() {
-        borrowers.push(std::sync::Arc::new(
-            app.borrower(&format!("officer{i}"), unit).await,
-        ));
-    }
+    let borrowers = borrower_per_unit(&app, &FIVE_UNITS).await;
     let librarian = std::sync::Arc::new(librarian);
     let mut tasks = Vec::new();
     for i in 0..100 {
@@ -113,15 +102,13 @@ async fn every_illegal_transition_answers_409_and_changes_nothing() {
     assert_eq!(waiting["status"], "waitlisted");
     let _ = (holder, scarce);
     loans.push(("waitlisted".into(), waiting));
-    let approved = requested(&officer, r, "digital", &day(14), &day(16)).await;
     loans.push((
         "approved".into(),
-        act_ok(&lib, &approved, "approve", json!({})).await,
+        approved(&lib, &officer, r, "digital", &day(14), &day(16)).await,
     ));
-    let approved_physical = requested(&officer, r, "physical", &day(14), &day(16)).await;
     loans.push((
         "approved".into(),
-        act_ok(&lib, &approved_physical, "approve", json!({})).await,
+        approved(&lib, &officer, r, "physical", &day(14), &day(16)).await,
     ));
     let rejected = requested(&officer, r, "digital", &day(14), &day(16)).await;
     loans.push((
@@ -134,29 +121,21 @@ async fn every_illegal_transition_answers_409_and_changes_nothing() {
         act_ok(&officer, &cancelled, "cancel", json!({})).await,
     ));
     // Started today: digital becomes active on approval; physical once issued.
-    let digital_now = requested(&officer, r, "digital", &day(0), &day(4)).await;
-    let digital_now = act_ok(&lib, &digital_now, "approve", json!({})).await;
+    let digital_now = approved(&lib, &officer, r, "digital", &day(0), &day(4)).await;
     assert_eq!(digital_now["status"], "active");
     loans.push(("active".into(), digital_now));
-    let physical_now = requested(&officer, r, "physical", &day(0), &day(4)).await;
-    act_ok(&lib, &physical_now, "approve", json!({})).await;
     loans.push((
         "active".into(),
-        act_ok(&lib, &physical_now, "issue", json!({"barcode": copies[0]})).await,
+        issued(&lib, &officer, r, &day(0), &day(4), &copies[0]).await,
     ));
-    let back = requested(&officer, r, "physical", &day(0), &day(4)).await;
-    act_ok(&lib, &back, "approve", json!({})).await;
-    act_ok(&lib, &back, "issue", json!({"barcode": copies[1]})).await;
+    let back = issued(&lib, &officer, r, &day(0), &day(4), &copies[1]).await;
     loans.push((
         "returned".into(),
         act_ok(&lib, &back, "return", json!({"condition": "good"})).await,
     ));
     // Ending tomorrow, then looked at three days later: expired and overdue.
-    let expiring = requested(&officer, r, "digital", &day(0), &day(1)).await;
-    act_ok(&lib, &expiring, "approve", json!({})).await;
-    let late = requested(&officer, r, "physical", &day(0), &day(1)).await;
-    act_ok(&lib, &late, "approve", json!({})).await;
-    act_ok(&lib, &late, "issue", json!({"barcode": copies[2]})).await;
+    let expiring = approved(&lib, &officer, r, "digital", &day(0), &day(1)).await;
+    let late = issued(&lib, &officer, r, &day(0), &day(1), &copies[2]).await;
     set_today(&app, 3);
     app.sweep();
     loans.push(("expired".into(), show(&lib, &expiring).await));
@@ -229,8 +208,7 @@ async fn digital_file_opens_only_during_the_active_window() {
     let url = format!("/api/v1/files/{file}");
 
     // Wednesday to Friday.
-    let loan = requested(&officer, resource, "digital", &day(2), &day(4)).await;
-    act_ok(&lib, &loan, "approve", json!({})).await;
+    let loan = approved(&lib, &officer, resource, "digital", &day(2), &day(4)).await;
     for (today, expected) in [
         (0, 403),
         (1, 403),
@@ -261,23 +239,14 @@ async fn digital_file_opens_only_during_the_active_window() {
 #[tokio::test]
 async fn waitlist_is_promoted_in_order_after_a_cancellation() {
     let app = TestApp::spawn_with_demo_on(MONDAY).await;
-    let lib = app.librarian("lib").await;
-    let first = app.borrower("first", "yn-tax").await;
-    let second = app.borrower("second", "kunming-customs").await;
-    let third = app.borrower("third", "yn-grain").await;
+    let (lib, [first, second, third]) = librarian_and_three_units(&app).await;
     lendable(&lib, "queue-film", Some(1), 0).await;
     let a = requested(&first, "queue-film", "digital", &day(7), &day(11)).await;
     let b = requested(&second, "queue-film", "digital", &day(8), &day(9)).await;
     let c = requested(&third, "queue-film", "digital", &day(9), &day(10)).await;
     assert_eq!(a["status"], "requested");
-    assert_eq!(
-        (b["status"].as_str(), b["queue_position"].as_u64()),
-        (Some("waitlisted"), Some(1))
-    );
-    assert_eq!(
-        (c["status"].as_str(), c["queue_position"].as_u64()),
-        (Some("waitlisted"), Some(2))
-    );
+    assert_eq!(queue_place(&b), (Some("waitlisted"), Some(1)));
+    assert_eq!(queue_place(&c), (Some("waitlisted"), Some(2)));
     // Two days from Saturday the 13th end on Sunday, which moves to Monday.
     assert_eq!(
         b["earliest_free"],
@@ -290,10 +259,7 @@ async fn waitlist_is_promoted_in_order_after_a_cancellation() {
     act_ok(&first, &a, "cancel", json!({})).await;
     assert_eq!(show(&second, &b).await["status"], "requested");
     let c_now = show(&third, &c).await;
-    assert_eq!(
-        (c_now["status"].as_str(), c_now["queue_position"].as_u64()),
-        (Some("waitlisted"), Some(1))
-    );
+    assert_eq!(queue_place(&c_now), (Some("waitlisted"), Some(1)));
     let (_, notices) = second.get_json("/api/v1/notifications").await;
     assert_eq!(notices["unread"], 1);
     assert_eq!(notices["items"][0]["kind"], "promoted");
@@ -330,11 +296,8 @@ async fn renewal_is_refused_while_someone_waits_and_after_two() {
     let holder = app.borrower("holder", "yn-tax").await;
     let other = app.borrower("other", "yn-finance").await;
     lendable(&lib, "renew-film", Some(1), 0).await;
-    let loan = requested(&holder, "renew-film", "digital", &day(0), &day(4)).await;
-    assert_eq!(
-        act_ok(&lib, &loan, "approve", json!({})).await["status"],
-        "active"
-    );
+    let loan = approved(&lib, &holder, "renew-film", "digital", &day(0), &day(4)).await;
+    assert_eq!(loan["status"], "active");
     let waiting = requested(&other, "renew-film", "digital", &day(3), &day(4)).await;
     assert_eq!(waiting["status"], "waitlisted");
 
@@ -371,8 +334,7 @@ async fn renewal_that_does_not_fit_is_refused() {
     let holder = app.borrower("holder", "yn-tax").await;
     let other = app.borrower("other", "yn-finance").await;
     lendable(&lib, "tight-film", Some(1), 0).await;
-    let loan = requested(&holder, "tight-film", "digital", &day(0), &day(4)).await;
-    act_ok(&lib, &loan, "approve", json!({})).await;
+    let loan = approved(&lib, &holder, "tight-film", "digital", &day(0), &day(4)).await;
     let next = requested(&other, "tight-film", "digital", &day(7), &day(8)).await;
     assert_eq!(next["status"], "requested");
     let (status, body) = act(&holder, &loan, "renew", json!({})).await;
@@ -600,8 +562,7 @@ async fn physical_copies_are_issued_reminded_overdue_returned_and_reported() {
     let lib = app.librarian("lib").await;
     let officer = app.borrower("officer", "yn-tobacco").await;
     let r = "demo-tobacco-procurement-case";
-    let loan = requested(&officer, r, "physical", &day(0), &day(3)).await;
-    act_ok(&lib, &loan, "approve", json!({})).await;
+    let loan = approved(&lib, &officer, r, "physical", &day(0), &day(3)).await;
     let (status, body) = act(&lib, &loan, "issue", json!({"barcode": "JS-0001"})).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
@@ -616,8 +577,7 @@ async fn physical_copies_are_issued_reminded_overdue_returned_and_reported() {
         (Some("active"), Some("JS-0004"))
     );
     // The same copy cannot go out twice.
-    let second = requested(&officer, r, "physical", &day(0), &day(1)).await;
-    act_ok(&lib, &second, "approve", json!({})).await;
+    let second = approved(&lib, &officer, r, "physical", &day(0), &day(1)).await;
     let (status, _) = act(&lib, &second, "issue", json!({"barcode": "JS-0004"})).await;
     assert_eq!(status, 409);
     act_ok(&officer, &second, "cancel", json!({})).await;
@@ -854,14 +814,7 @@ async fn bad_requests_are_answered_in_words() {
             .starts_with("请填写"),
         "{body}"
     );
-    let resp = officer
-        .client
-        .post(officer.url("/api/v1/loans"))
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
+    let resp = officer.post_raw_json("/api/v1/loans", "{not json").await;
     assert_eq!(resp.status(), 400);
     assert_eq!(officer.get_json("/api/v1/loans/abc").await.0, 404);
     assert_eq!(officer.get_json("/api/v1/loans/999999").await.0, 404);
@@ -891,8 +844,7 @@ async fn what_can_no_longer_happen_is_cancelled_and_the_unit_told() {
     let undecided = requested(&officer, "lapse-film", "digital", &day(0), &day(1)).await;
     let waiting = requested(&officer, "lapse-film", "digital", &day(1), &day(1)).await;
     assert_eq!(waiting["status"], "waitlisted");
-    let unclaimed = requested(&officer, "lapse-film", "physical", &day(0), &day(1)).await;
-    act_ok(&lib, &unclaimed, "approve", json!({})).await;
+    let unclaimed = approved(&lib, &officer, "lapse-film", "physical", &day(0), &day(1)).await;
     let later = requested(&officer, "lapse-film", "digital", &day(7), &day(8)).await;
 
     set_today(&app, 2);
@@ -943,8 +895,7 @@ async fn search_sees_borrow_counts_and_whether_a_licence_is_free_today() {
         assert_eq!(status, 201, "{body}");
     }
     let today = app.state.clock.today().to_string();
-    let loan = requested(&officer, "stats-film-one", "digital", &today, &today).await;
-    act_ok(&lib, &loan, "approve", json!({})).await;
+    approved(&lib, &officer, "stats-film-one", "digital", &today, &today).await;
     let mut last = Value::Null;
     // The index follows eventually; up to 30 s so a loaded machine does not fail it.
     for _ in 0..600 {

@@ -10,41 +10,12 @@ use jingshi::accounts::Role;
 use jingshi::config::MailSettings;
 use serde_json::json;
 
+use crate::common::lending::{act_ok, approved, lendable_titled, requested};
 use crate::common::process::{jingshi, open_db, query_i64, sign_in, start_bare_server_with};
 use crate::common::smtp::SmtpServer;
-use crate::common::{Session, TestApp, USER_PASSWORD};
+use crate::common::{TestApp, USER_PASSWORD};
 
 pub(crate) const FROM: &str = "警示教育资源库 <jingshi@example.cn>";
-
-pub(crate) async fn lendable(librarian: &Session, id: &str, title: &str) {
-    let (status, body) = librarian
-        .post_json(
-            "/api/v1/resources",
-            &json!({"id": id, "kind": "video", "title": title, "access": "loan",
-                    "status": "published", "licences": 2}),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-}
-
-pub(crate) async fn request(session: &Session, resource: &str, start: &str, end: &str) -> u64 {
-    let (status, body) = session
-        .post_json(
-            "/api/v1/loans",
-            &json!({"resource_id": resource, "format": "digital", "start": start, "end": end,
-                    "purpose": "专题警示教育大会", "audience": 80}),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    body["id"].as_u64().unwrap()
-}
-
-pub(crate) async fn approve(librarian: &Session, id: u64) {
-    let (status, body) = librarian
-        .post_json(&format!("/api/v1/loans/{id}/approve"), &json!({}))
-        .await;
-    assert_eq!(status, 200, "{body}");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approval_is_mailed_to_the_units_borrowers_with_an_address_after_a_retry() {
@@ -70,16 +41,16 @@ async fn an_approval_is_mailed_to_the_units_borrowers_with_an_address_after_a_re
         Some("customs@example.cn"),
     );
     let librarian = app.librarian("lib").await;
-    lendable(&librarian, "mail-film", "邮件通知测试片").await;
+    lendable_titled(&librarian, "mail-film", "邮件通知测试片", Some(2), 0).await;
     let tax = app.login("tax-officer", USER_PASSWORD).await;
-    let id = request(&tax, "mail-film", "2027-03-08", "2027-03-10").await;
+    let loan = requested(&tax, "mail-film", "digital", "2027-03-08", "2027-03-10").await;
     assert_eq!(
         app.count("SELECT count(*) FROM mail_outbox"),
         0,
         "a request mails nobody"
     );
 
-    approve(&librarian, id).await;
+    act_ok(&librarian, &loan, "approve", json!({})).await;
     // Queued with the notification, in the approval's transaction.
     assert_eq!(
         app.count(
@@ -215,7 +186,7 @@ async fn the_bare_binary_mails_with_smtp_settings_and_users_get_an_address_on_th
     )
     .await;
     let admin = sign_in(addr, "lib", USER_PASSWORD).await;
-    lendable(&admin, "cli-mail-film", "命令行邮件测试片").await;
+    lendable_titled(&admin, "cli-mail-film", "命令行邮件测试片", Some(2), 0).await;
     let officer = sign_in(addr, "officer", USER_PASSWORD).await;
     let today = jingshi::clock::Clock::system().today();
     let day = |n: i64| {
@@ -224,8 +195,15 @@ async fn the_bare_binary_mails_with_smtp_settings_and_users_get_an_address_on_th
             .unwrap()
             .to_string()
     };
-    let id = request(&officer, "cli-mail-film", &day(20), &day(22)).await;
-    approve(&admin, id).await;
+    approved(
+        &admin,
+        &officer,
+        "cli-mail-film",
+        "digital",
+        &day(20),
+        &day(22),
+    )
+    .await;
     let received = smtp.wait_for(1, 30).await;
     assert_eq!(received[0].rcpt_to, ["officer@example.cn"]);
     assert_eq!(received[0].subject(), "【警示教育资源库】借阅申请已批准");

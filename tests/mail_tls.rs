@@ -8,9 +8,10 @@ use std::time::Duration;
 use jingshi::accounts::Role;
 use jingshi::config::MailSettings;
 
+use crate::common::lending::{approved, lendable_titled};
 use crate::common::smtp::{RelayTls, SmtpServer, TestCertificate};
 use crate::common::{TestApp, USER_PASSWORD};
-use crate::mail::{FROM, approve, lendable, request};
+use crate::mail::FROM;
 
 /// Requests and approves a loan for a unit borrower with an address: one mail queued.
 async fn approve_one_loan(app: &TestApp) {
@@ -21,10 +22,17 @@ async fn approve_one_loan(app: &TestApp) {
         Some("tax@example.cn"),
     );
     let librarian = app.librarian("lib").await;
-    lendable(&librarian, "tls-film", "加密邮件测试片").await;
+    lendable_titled(&librarian, "tls-film", "加密邮件测试片", Some(2), 0).await;
     let tax = app.login("tax-officer", USER_PASSWORD).await;
-    let id = request(&tax, "tls-film", "2027-03-08", "2027-03-10").await;
-    approve(&librarian, id).await;
+    approved(
+        &librarian,
+        &tax,
+        "tls-film",
+        "digital",
+        "2027-03-08",
+        "2027-03-10",
+    )
+    .await;
 }
 
 fn settings(relay: &SmtpServer, ca_file: Option<std::path::PathBuf>) -> MailSettings {

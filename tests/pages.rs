@@ -4,42 +4,10 @@
 
 use jingshi::accounts::Role;
 use reqwest::StatusCode;
-use reqwest::header::{self, HeaderMap};
+use reqwest::header;
 
+use crate::common::web::{csrf_of, form_body, no_redirects};
 use crate::common::{ADMIN_PASSWORD, TestApp, USER_PASSWORD};
-
-/// A browser-like client: cookies, our Origin, and redirects left to the test.
-fn browser(app: &TestApp) -> reqwest::Client {
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::ORIGIN,
-        format!("http://{}", app.addr).parse().expect("origin"),
-    );
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .default_headers(headers)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-fn encode(pairs: &[(&str, &str)]) -> String {
-    let component = |s: &str| -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", component(k), component(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
 
 async fn post_form(
     client: &reqwest::Client,
@@ -50,7 +18,7 @@ async fn post_form(
     client
         .post(app.url(path))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(encode(pairs))
+        .body(form_body(pairs))
         .send()
         .await
         .expect("post")
@@ -64,7 +32,7 @@ async fn get(client: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode
 
 /// Signs in through the sign-in form.
 async fn sign_in(app: &TestApp, username: &str, password: &str) -> reqwest::Client {
-    let client = browser(app);
+    let client = no_redirects(app);
     let resp = post_form(
         &client,
         app,
@@ -84,17 +52,6 @@ async fn sign_in(app: &TestApp, username: &str, password: &str) -> reqwest::Clie
     client
 }
 
-/// The value of the first hidden `csrf` field of a page.
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).expect("csrf field") + marker.len();
-    html[start..]
-        .split('"')
-        .next()
-        .expect("csrf value")
-        .to_owned()
-}
-
 fn location(resp: &reqwest::Response) -> String {
     resp.headers()
         .get(header::LOCATION)
@@ -106,7 +63,7 @@ fn location(resp: &reqwest::Response) -> String {
 #[tokio::test]
 async fn anonymous_visitors_are_sent_to_sign_in_and_come_back() {
     let app = TestApp::spawn_with_demo().await;
-    let client = browser(&app);
+    let client = no_redirects(&app);
     for (path, next) in [
         ("/", "/login"),
         (
@@ -162,7 +119,7 @@ async fn anonymous_visitors_are_sent_to_sign_in_and_come_back() {
     let (status, html) = get(&client, &app, "/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("最新资源") && html.contains("按行业浏览"));
-    let evil = browser(&app);
+    let evil = no_redirects(&app);
     let resp = post_form(
         &evil,
         &app,
@@ -199,7 +156,7 @@ async fn a_locked_account_is_told_when_to_try_again() {
         )
         .expect("lock");
     }
-    let client = browser(&app);
+    let client = no_redirects(&app);
     let resp = post_form(
         &client,
         &app,
@@ -526,7 +483,7 @@ async fn the_editor_checks_its_token_and_keeps_what_was_typed() {
         let client = client.clone();
         let url = app.url("/librarian/resources");
         async move {
-            let body = encode(
+            let body = form_body(
                 &pairs
                     .iter()
                     .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -588,7 +545,7 @@ async fn the_editor_checks_its_token_and_keeps_what_was_typed() {
     let resp = client
         .post(app.url(&format!("/librarian/resources/{id}")))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(encode(
+        .body(form_body(
             &edit
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str()))

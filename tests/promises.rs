@@ -15,20 +15,8 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::common::web::{encode, no_redirects, page};
 use crate::common::{Session, TestApp, client_for};
-
-/// Percent-encodes a query or path component (unreserved characters kept).
-pub(crate) fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 /// A bound on waiting for the index: generous, because a loaded 2-core machine may
 /// delay the follower, but finite so that a write that never shows up fails.
@@ -72,27 +60,6 @@ pub(crate) async fn search(session: &Session, params: &str) -> (BTreeSet<String>
         .map(|hit| hit["id"].as_str().expect("hit id").to_owned())
         .collect();
     (ids, body)
-}
-
-/// A client that keeps redirects for the test to see, with or without a session.
-fn no_redirects(app: &TestApp) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::ORIGIN,
-        format!("http://{}", app.addr).parse().expect("origin"),
-    );
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .default_headers(headers)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-async fn page(session: &Session, path: &str) -> (u16, String) {
-    let resp = session.get(path).await;
-    let status = resp.status().as_u16();
-    (status, resp.text().await.expect("page body"))
 }
 
 /// Audit entries matching `filter` (a query string), newest first, as a librarian reads them.

@@ -2,21 +2,14 @@
 //! malformed input, and the index following imports from another process and after a
 //! crash.
 
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::common::{ADMIN_PASSWORD, TestApp, client_for};
-
-fn encode(q: &str) -> String {
-    q.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+use crate::common::TestApp;
+use crate::common::process::{admin_at, jingshi, start_server, write_manifest};
+use crate::common::web::encode;
 
 #[tokio::test]
 async fn search_answers_the_contract_with_facets_snippets_and_cues() {
@@ -205,33 +198,6 @@ async fn malformed_queries_never_fail_the_server() {
     }
 }
 
-fn write_manifest(dir: &std::path::Path, prefix: &str, count: usize) -> std::path::PathBuf {
-    let resources: Vec<Value> = (0..count)
-        .map(|n| {
-            let file = format!("{prefix}-{n}.md");
-            std::fs::write(dir.join(&file), format!("第{n}份跨进程导入材料，关键词甲乙丙丁{prefix}。")).unwrap();
-            json!({"id": format!("{prefix}-{n}"), "kind": "case", "title": format!("跨进程导入{prefix}第{n}号"), "access": "open", "files": [file]})
-        })
-        .collect();
-    let path = dir.join(format!("{prefix}.json"));
-    std::fs::write(
-        &path,
-        serde_json::to_vec(&json!({ "resources": resources })).unwrap(),
-    )
-    .unwrap();
-    path
-}
-
-fn jingshi(data: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_jingshi"));
-    command
-        .arg("--data")
-        .arg(data)
-        .env("JINGSHI_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("RUST_LOG", "warn");
-    command
-}
-
 async fn total_for(session: &crate::common::Session, q: &str) -> Option<u64> {
     let (status, body) = session
         .get_json(&format!("/api/v1/search?q={}&per_page=1", encode(q)))
@@ -244,7 +210,7 @@ async fn an_import_in_another_process_shows_up_in_the_running_server() {
     let app = TestApp::spawn().await;
     let session = app.admin().await;
     let src = tempfile::tempdir().unwrap();
-    let manifest = write_manifest(src.path(), "xproc", 5);
+    let manifest = write_manifest(src.path(), "xproc", 5, true);
     let status = jingshi(app.data())
         .arg("import")
         .arg(&manifest)
@@ -266,51 +232,11 @@ async fn an_import_in_another_process_shows_up_in_the_running_server() {
     }
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn start_server(data: &std::path::Path) -> (Server, std::net::SocketAddr) {
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let child = jingshi(data)
-        .arg("serve")
-        .arg("--addr")
-        .arg(addr.to_string())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    let client = client_for(addr);
-    let started = Instant::now();
-    while client
-        .get(format!("http://{addr}/healthz"))
-        .send()
-        .await
-        .map(|r| r.status() != 200)
-        .unwrap_or(true)
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    (server, addr)
-}
-
 #[tokio::test]
 async fn the_index_catches_up_after_the_server_is_killed_during_an_import() {
     let data = tempfile::tempdir().unwrap();
     let src = tempfile::tempdir().unwrap();
-    let manifest = write_manifest(src.path(), "crash", 300);
+    let manifest = write_manifest(src.path(), "crash", 300, true);
     let (mut server, _) = start_server(data.path()).await;
     let mut import = jingshi(data.path())
         .arg("import")
@@ -339,17 +265,7 @@ async fn the_index_catches_up_after_the_server_is_killed_during_an_import() {
     assert!(import.wait().unwrap().success());
 
     let (_server, addr) = start_server(data.path()).await;
-    let client = client_for(addr);
-    client
-        .post(format!("http://{addr}/api/v1/session"))
-        .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let session = crate::common::Session {
-        client,
-        base: format!("http://{addr}"),
-    };
+    let session = admin_at(addr).await;
     assert_eq!(
         total_for(&session, "甲乙丙丁crash").await,
         Some(300),

@@ -14,8 +14,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
+use crate::common::lending::{approved, requested};
+use crate::common::web::{encode, hit_ids};
 use crate::common::{Session, TestApp, USER_PASSWORD};
-use crate::promises::{Deadline, encode, search};
+use crate::promises::{Deadline, search};
 
 /// The word every created resource has in its summary: the "unfiltered" query.
 const COMMON: &str = "廉政镜鉴";
@@ -182,22 +184,6 @@ async fn create(librarian: &Session, body: Value) {
     assert_eq!(status, 201, "{created}");
 }
 
-async fn request_loan(borrower: &Session, resource: &str, start: String, end: String) -> Value {
-    let (status, loan) = borrower
-        .post_json(
-            "/api/v1/loans",
-            &json!({"resource_id": resource, "format": "digital", "start": start, "end": end,
-                    "purpose": "专题警示教育大会", "audience": 40}),
-        )
-        .await;
-    assert_eq!(
-        (status, &loan["status"]),
-        (201, &json!("requested")),
-        "{loan}"
-    );
-    loan
-}
-
 /// Creates the resources (and a draft and a withdrawn one that borrowers never find),
 /// the approved loans, and the loan that takes `TAKEN_TODAY`'s only licence today;
 /// returns a borrower once the index shows all of it.
@@ -240,15 +226,16 @@ async fn catalogue(app: &TestApp) -> Session {
     }
     for (resource, times) in BORROWED {
         for borrower in &borrowers[..*times] {
-            let loan = request_loan(borrower, resource, day(30), day(32)).await;
-            let (status, body) = librarian
-                .post_json(&format!("/api/v1/loans/{}/approve", loan["id"]), &json!({}))
-                .await;
-            assert_eq!(
-                (status, &body["status"]),
-                (200, &json!("approved")),
-                "{body}"
-            );
+            let body = approved(
+                &librarian,
+                borrower,
+                resource,
+                "digital",
+                &day(30),
+                &day(32),
+            )
+            .await;
+            assert_eq!(body["status"], "approved", "{body}");
         }
     }
 
@@ -266,7 +253,8 @@ async fn catalogue(app: &TestApp) -> Session {
         }
         deadline.tick(found).await;
     }
-    request_loan(&borrower, TAKEN_TODAY, day(0), day(2)).await;
+    let loan = requested(&borrower, TAKEN_TODAY, "digital", &day(0), &day(2)).await;
+    assert_eq!(loan["status"], "requested", "{loan}");
     let expected = matching(available);
     let deadline = Deadline::new("a loan today takes the only licence out of `available`");
     loop {
@@ -411,17 +399,9 @@ async fn every_filter_sort_and_facet_answers_exactly_what_was_created() {
     // Newest: by date, latest first (every date differs).
     let mut by_date: Vec<&Item> = ITEMS.iter().collect();
     by_date.sort_by(|a, b| b.date.cmp(a.date));
-    let order = |body: &Value| -> Vec<String> {
-        body["hits"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|h| h["id"].as_str().unwrap().to_owned())
-            .collect()
-    };
     let body = expect(format!("{q}&sort=newest"), ids(ITEMS)).await;
     let newest: Vec<String> = by_date.iter().map(|i| i.id.to_owned()).collect();
-    assert_eq!(order(&body), newest);
+    assert_eq!(hit_ids(&body), newest);
     let body = expect(
         format!("{q}&sort=newest&kind=video"),
         matching(|i| i.kind == "video"),
@@ -436,16 +416,16 @@ async fn every_filter_sort_and_facet_answers_exactly_what_was_created() {
         })
         .cloned()
         .collect();
-    assert_eq!(order(&body), videos);
+    assert_eq!(hit_ids(&body), videos);
 
     // Most borrowed: approved loans, most first; the never-borrowed ones tie at the end.
     let body = expect(format!("{q}&sort=borrowed"), ids(ITEMS)).await;
-    let counts: Vec<usize> = order(&body).iter().map(|id| borrow_count(id)).collect();
+    let counts: Vec<usize> = hit_ids(&body).iter().map(|id| borrow_count(id)).collect();
     let mut descending = counts.clone();
     descending.sort_by(|a, b| b.cmp(a));
-    assert_eq!(counts, descending, "{:?}", order(&body));
+    assert_eq!(counts, descending, "{:?}", hit_ids(&body));
     let leaders: Vec<String> = BORROWED.iter().map(|(id, _)| (*id).to_owned()).collect();
-    assert_eq!(order(&body)[..leaders.len()], leaders[..]);
+    assert_eq!(hit_ids(&body)[..leaders.len()], leaders[..]);
 }
 
 /// What a search answers, apart from timing: total, facets and each hit's fields.

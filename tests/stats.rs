@@ -5,6 +5,7 @@
 use jiff::civil::{Date, date};
 use serde_json::{Value, json};
 
+use crate::common::lending::{act_ok, approved, requested};
 use crate::common::{Session, TestApp};
 
 pub(crate) struct Fixture {
@@ -17,29 +18,15 @@ fn set_today(app: &TestApp, day: Date) {
     app.state.clock.set_date(day);
 }
 
+/// A digital request that fits at once (`requested`).
 async fn request(session: &Session, resource: &str, start: &str, end: &str) -> Value {
-    let (status, body) = session
-        .post_json(
-            "/api/v1/loans",
-            &json!({"resource_id": resource, "format": "digital", "start": start, "end": end,
-                    "purpose": "专题警示教育大会", "audience": 100}),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
+    let body = requested(session, resource, "digital", start, end).await;
     assert_eq!(body["status"], "requested", "{body}");
     body
 }
 
-async fn act(session: &Session, loan: &Value, action: &str, body: Value) -> Value {
-    let (status, answer) = session
-        .post_json(&format!("/api/v1/loans/{}/{action}", loan["id"]), &body)
-        .await;
-    assert_eq!(status, 200, "{action}: {answer}");
-    answer
-}
-
 async fn report(session: &Session, loan: &Value, held_on: &str, participants: u32) {
-    act(
+    act_ok(
         session,
         loan,
         "report",
@@ -68,43 +55,72 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
     let tobacco = app.borrower("tobacco-officer", "yn-tobacco").await;
 
     set_today(app, date(2025, 12, 29));
-    let loan = request(&tobacco, "demo-video-mooncake", "2025-12-29", "2026-01-02").await;
-    act(&librarian, &loan, "approve", json!({})).await;
+    let loan = approved(
+        &librarian,
+        &tobacco,
+        "demo-video-mooncake",
+        "digital",
+        "2025-12-29",
+        "2026-01-02",
+    )
+    .await;
     set_today(app, date(2026, 1, 2));
     report(&tobacco, &loan, "2026-01-02", 30).await;
 
     set_today(app, date(2026, 1, 5));
-    let case = request(&tax, "demo-tax-invoice-case", "2026-01-12", "2026-01-16").await;
-    act(&librarian, &case, "approve", json!({})).await;
-    let video = request(&tax, "demo-video-mooncake", "2026-01-12", "2026-01-16").await;
-    act(&librarian, &video, "approve", json!({})).await;
+    let case = approved(
+        &librarian,
+        &tax,
+        "demo-tax-invoice-case",
+        "digital",
+        "2026-01-12",
+        "2026-01-16",
+    )
+    .await;
+    let video = approved(
+        &librarian,
+        &tax,
+        "demo-video-mooncake",
+        "digital",
+        "2026-01-12",
+        "2026-01-16",
+    )
+    .await;
     set_today(app, date(2026, 1, 14));
     report(&tax, &case, "2026-01-14", 80).await;
     report(&tax, &video, "2026-01-14", 60).await;
 
     set_today(app, date(2026, 1, 26));
-    let loan = request(
+    approved(
+        &librarian,
         &customs,
         "demo-customs-inspection-case",
+        "digital",
         "2026-02-02",
         "2026-02-06",
     )
     .await;
-    act(&librarian, &loan, "approve", json!({})).await;
     let loan = request(&customs, "demo-video-mooncake", "2026-02-09", "2026-02-13").await;
-    act(&customs, &loan, "cancel", json!({})).await;
+    act_ok(&customs, &loan, "cancel", json!({})).await;
 
     set_today(app, date(2026, 2, 23));
     let loan = request(&tax, "demo-textbook-sanctions", "2026-03-02", "2026-03-06").await;
-    act(
+    act_ok(
         &librarian,
         &loan,
         "reject",
         json!({"reason": "该时段已安排其他单位"}),
     )
     .await;
-    let loan = request(&tax, "demo-video-mooncake", "2026-03-09", "2026-03-13").await;
-    act(&librarian, &loan, "approve", json!({})).await;
+    let loan = approved(
+        &librarian,
+        &tax,
+        "demo-video-mooncake",
+        "digital",
+        "2026-03-09",
+        "2026-03-13",
+    )
+    .await;
     set_today(app, date(2026, 3, 10));
     report(&tax, &loan, "2026-03-10", 45).await;
 
@@ -573,8 +589,15 @@ async fn recommendations_put_the_units_sector_first_and_skip_what_it_borrowed() 
     }
     let peer = app.borrower("kunming-tax-officer", "kunming-tax").await;
     set_today(&app, date(2026, 4, 6));
-    let loan = request(&peer, "demo-bank-loan-case", "2026-04-06", "2026-04-10").await;
-    act(&f.librarian, &loan, "approve", json!({})).await;
+    let loan = approved(
+        &f.librarian,
+        &peer,
+        "demo-bank-loan-case",
+        "digital",
+        "2026-04-06",
+        "2026-04-10",
+    )
+    .await;
     set_today(&app, date(2026, 4, 7));
     report(&peer, &loan, "2026-04-07", 150).await;
 

@@ -17,6 +17,7 @@ use serde_json::json;
 use crate::common::process::{
     admin_at, age_store, assert_store_matches_rows, jingshi, open_db, query_i64, start_server,
 };
+use crate::common::web::upload;
 
 /// Says whether a mount test ran: on stderr, and appended to `$JINGSHI_FAULT_REPORT`.
 fn report(test: &str, outcome: &str) {
@@ -83,27 +84,6 @@ fn fill(path: &Path, spare: u64) {
     let _ = filler.sync_all();
     filler.set_len(written.saturating_sub(spare)).unwrap();
     filler.sync_all().unwrap();
-}
-
-async fn upload(
-    admin: &crate::common::Session,
-    id: &str,
-    name: &str,
-    bytes: Vec<u8>,
-) -> (u16, serde_json::Value) {
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
-    );
-    let resp = admin
-        .client
-        .post(admin.url(&format!("/api/v1/resources/{id}/files")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or_default())
 }
 
 const FULL_DISK: &str = "a_full_disk_refuses_changes_in_words_and_loses_nothing";

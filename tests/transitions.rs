@@ -6,9 +6,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use jiff::civil::{Date, date};
 use serde_json::{Value, json};
 
+use crate::common::lending::{MONDAY, act, barcodes, day, lendable_titled, requested, show};
 use crate::common::{Session, TestApp};
 
 /// What one action on a loan in one state must do, done by the right actor.
@@ -151,9 +151,8 @@ const TABLE: [(&str, &str, Expected, Expected); 72] = [
     ("waitlisted", "move", To("requested"), To("requested")),
 ];
 
-/// Monday 1 March 2027: loans that are to be expired or overdue run Monday–Tuesday.
-const MONDAY: Date = date(2027, 3, 1);
-/// The Thursday every action is tried on.
+/// The Thursday every action is tried on; loans that are to be expired or overdue run
+/// Monday–Tuesday of that week ([`ENDED`]).
 const TODAY: i64 = 3;
 /// Periods as days after [`MONDAY`], all ending on open weekdays.
 const ENDED: (i64, i64) = (0, 1);
@@ -171,33 +170,12 @@ const PLENTY: &str = "transition-film";
 /// One licence, one copy: the waitlist.
 const SCARCE: &str = "transition-scarce-film";
 
-fn day(offset: i64) -> String {
-    MONDAY
-        .checked_add(jiff::Span::new().days(offset))
-        .unwrap()
-        .to_string()
-}
-
 fn expected(status: &str, action: &str, format: &str) -> Expected {
     let row = TABLE
         .iter()
         .find(|(s, a, _, _)| *s == status && *a == action)
         .unwrap_or_else(|| panic!("no row for {status} {action}"));
     if format == "digital" { row.2 } else { row.3 }
-}
-
-async fn act(session: &Session, loan: &Value, action: &str, body: &Value) -> (u16, Value) {
-    session
-        .post_json(&format!("/api/v1/loans/{}/{action}", loan["id"]), body)
-        .await
-}
-
-async fn show(session: &Session, loan: &Value) -> Value {
-    let (status, body) = session
-        .get_json(&format!("/api/v1/loans/{}", loan["id"]))
-        .await;
-    assert_eq!(status, 200, "{body}");
-    body
 }
 
 /// The librarian, the unit's borrower, and which copies are out.
@@ -210,23 +188,9 @@ struct Desk<'a> {
 
 impl Desk<'_> {
     async fn lendable(&mut self, id: &'static str, licences: Option<u32>, copies: u32) {
-        let (status, body) = self
-            .lib
-            .post_json(
-                "/api/v1/resources",
-                &json!({"id": id, "kind": "video", "title": format!("状态表测试片 {id}"),
-                        "access": "loan", "status": "published",
-                        "licences": licences, "copies": copies}),
-            )
-            .await;
-        assert_eq!(status, 201, "{body}");
-        let barcodes = body["holdings"]["copies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["barcode"].as_str().unwrap().to_owned())
-            .collect();
-        self.copies.insert(id, barcodes);
+        let title = format!("状态表测试片 {id}");
+        let body = lendable_titled(self.lib, id, &title, licences, copies).await;
+        self.copies.insert(id, barcodes(&body));
     }
 
     /// A copy of the resource that is not out, so a refused issue is the state's doing.
@@ -239,16 +203,7 @@ impl Desk<'_> {
     }
 
     async fn request(&self, resource: &str, format: &str, (from, to): (i64, i64)) -> Value {
-        let (status, body) = self
-            .officer
-            .post_json(
-                "/api/v1/loans",
-                &json!({"resource_id": resource, "format": format, "start": day(from),
-                        "end": day(to), "purpose": "专题警示教育大会", "audience": 120}),
-            )
-            .await;
-        assert_eq!(status, 201, "{body}");
-        body
+        requested(self.officer, resource, format, &day(from), &day(to)).await
     }
 
     /// Runs a step of the setup, which must succeed.
@@ -259,7 +214,7 @@ impl Desk<'_> {
             self.officer
         };
         let body = self.body(action, loan);
-        let (status, answer) = act(session, loan, action, &body).await;
+        let (status, answer) = act(session, loan, action, body.clone()).await;
         assert_eq!(status, 200, "setup {action}: {answer}");
         if action == "issue" {
             self.out
@@ -424,7 +379,7 @@ async fn every_state_action_and_format_answers_as_the_table_says() {
         // The role wall comes before the state: the unit's own borrower gets 403.
         if librarian_only {
             let counts = (audits(), notices());
-            let (code, answer) = act(&officer, loan, action, &body).await;
+            let (code, answer) = act(&officer, loan, action, body.clone()).await;
             let message = answer["error"]["message"].as_str().unwrap_or("");
             if code != 403 || answer["error"]["code"] != "forbidden" || message.is_empty() {
                 mismatches.push(format!("borrower {triple}: {code} {answer}, wanted 403"));
@@ -437,7 +392,7 @@ async fn every_state_action_and_format_answers_as_the_table_says() {
 
         let session = if librarian_only { &lib } else { &officer };
         let counts = (audits(), notices());
-        let (code, answer) = act(session, loan, action, &body).await;
+        let (code, answer) = act(session, loan, action, body.clone()).await;
         let after = show(&lib, loan).await;
         match expected(status, action, format) {
             To(next) | Decided(next) => {

@@ -25,10 +25,21 @@ pub fn set_today(app: &TestApp, offset: i64) {
 
 /// A published `loan` resource with the given licences (None: unlimited) and copies.
 pub async fn lendable(librarian: &Session, id: &str, licences: Option<u32>, copies: u32) -> Value {
+    lendable_titled(librarian, id, &format!("测试警示片 {id}"), licences, copies).await
+}
+
+/// [`lendable`] with a chosen title (for tests that look for it in pages or mail).
+pub async fn lendable_titled(
+    librarian: &Session,
+    id: &str,
+    title: &str,
+    licences: Option<u32>,
+    copies: u32,
+) -> Value {
     let (status, body) = librarian
         .post_json(
             "/api/v1/resources",
-            &json!({"id": id, "kind": "video", "title": format!("测试警示片 {id}"),
+            &json!({"id": id, "kind": "video", "title": title,
                     "access": "loan", "status": "published",
                     "licences": licences, "copies": copies}),
         )
@@ -164,4 +175,71 @@ pub fn assert_never_over_capacity(app: &TestApp) {
         }
     }
     assert!(days_checked > 0, "no loan had a limited capacity");
+}
+
+/// A loan of `borrower` for the period, approved by `librarian`: `active` if it is
+/// digital and starts today, else `approved`. Answers the approval.
+pub async fn approved(
+    librarian: &Session,
+    borrower: &Session,
+    resource: &str,
+    format: &str,
+    start: &str,
+    end: &str,
+) -> Value {
+    let loan = requested(borrower, resource, format, start, end).await;
+    assert_eq!(loan["status"], "requested", "{loan}");
+    act_ok(librarian, &loan, "approve", json!({})).await
+}
+
+/// A physical loan of `borrower` for the period, approved and issued with the copy
+/// `barcode` by `librarian`: `active`. Answers the issue.
+pub async fn issued(
+    librarian: &Session,
+    borrower: &Session,
+    resource: &str,
+    start: &str,
+    end: &str,
+    barcode: &str,
+) -> Value {
+    let loan = approved(librarian, borrower, resource, "physical", start, end).await;
+    act_ok(librarian, &loan, "issue", json!({"barcode": barcode})).await
+}
+
+/// A loan's status and queue position, as the waitlist promises compare them.
+pub fn queue_place(loan: &Value) -> (Option<&str>, Option<u64>) {
+    (loan["status"].as_str(), loan["queue_position"].as_u64())
+}
+
+/// The five demo units the concurrency tests spread their requests over.
+pub const FIVE_UNITS: [&str; 5] = [
+    "yn-tax",
+    "kunming-customs",
+    "yn-tobacco",
+    "yn-finance",
+    "yn-grain",
+];
+
+/// One signed-in borrower `officer{i}` for each of `units`, shareable across tasks.
+pub async fn borrower_per_unit(app: &TestApp, units: &[&str]) -> Vec<std::sync::Arc<Session>> {
+    let mut borrowers = Vec::new();
+    for (i, unit) in units.iter().enumerate() {
+        borrowers.push(std::sync::Arc::new(
+            app.borrower(&format!("officer{i}"), unit).await,
+        ));
+    }
+    borrowers
+}
+
+/// A signed-in librarian `lib` and one signed-in borrower in each of three units
+/// (yn-tax, kunming-customs, yn-grain), in the order the waitlist tests queue them.
+pub async fn librarian_and_three_units(app: &TestApp) -> (Session, [Session; 3]) {
+    let lib = app.librarian("lib").await;
+    let borrowers = [
+        app.borrower("officer-yn-tax", "yn-tax").await,
+        app.borrower("officer-kunming-customs", "kunming-customs")
+            .await,
+        app.borrower("officer-yn-grain", "yn-grain").await,
+    ];
+    (lib, borrowers)
 }

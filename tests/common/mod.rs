@@ -6,6 +6,7 @@
 pub mod lending;
 pub mod process;
 pub mod smtp;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -78,6 +79,17 @@ impl Session {
 
     pub async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
         self.send_json(reqwest::Method::POST, path, body).await
+    }
+
+    /// Posts `body` as it is, labelled as JSON (for malformed-input tests).
+    pub async fn post_raw_json(&self, path: &str, body: &'static str) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request")
     }
 }
 

@@ -3,13 +3,15 @@
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use jingshi::content::FileStore;
 use serde_json::json;
+use tempfile::TempDir;
 
+use super::web::encode;
 use super::{ADMIN_PASSWORD, Session, client_for};
 
 /// `jingshi --data DATA` with the admin password set and quiet logs.
@@ -220,11 +222,57 @@ pub async fn search_total(session: &Session, q: &str) -> Option<u64> {
     (status == 200).then(|| body["total"].as_u64()).flatten()
 }
 
-pub fn encode(q: &str) -> String {
-    q.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
+/// A manifest of `count` open cases whose summary and text hold `甲乙丙丁{token}`,
+/// each with its own text file when `files`.
+pub fn write_manifest(dir: &Path, token: &str, count: usize, files: bool) -> PathBuf {
+    let resources: Vec<serde_json::Value> = (0..count)
+        .map(|n| {
+            let mut row = json!({
+                "id": format!("{token}-{n}"), "kind": "case", "access": "open",
+                "title": format!("导入演练{token}第{n}号"),
+                "summary": format!("某单位干部违规收受礼品礼金，受到党纪政务处分。关键词甲乙丙丁{token}，编号{n}。"),
+            });
+            if files {
+                let file = format!("{token}-{n}.md");
+                std::fs::write(
+                    dir.join(&file),
+                    format!("# 第{n}份材料\n\n关键词甲乙丙丁{token}，编号{n}。"),
+                )
+                .expect("write a case's file");
+                row["files"] = json!([file]);
+            }
+            row
         })
-        .collect()
+        .collect();
+    let path = dir.join(format!("{token}.json"));
+    std::fs::write(
+        &path,
+        serde_json::to_vec(&json!({ "resources": resources })).expect("manifest JSON"),
+    )
+    .expect("write the manifest");
+    path
+}
+
+/// A new data folder into which `jingshi import` has loaded [`write_manifest`]'s
+/// `count` cases for `token`; answers it and the folder holding the manifest.
+pub fn imported_data(token: &str, count: usize, files: bool) -> (TempDir, TempDir) {
+    let data = tempfile::tempdir().expect("data folder");
+    let src = tempfile::tempdir().expect("source folder");
+    let manifest = write_manifest(src.path(), token, count, files);
+    let out = jingshi(data.path())
+        .arg("import")
+        .arg(&manifest)
+        .output()
+        .expect("run import");
+    assert!(out.status.success(), "{out:?}");
+    (data, src)
+}
+
+/// The ids a query of one integer column answers, as a set.
+pub fn query_ids(conn: &rusqlite::Connection, sql: &str) -> BTreeSet<i64> {
+    let mut stmt = conn.prepare(sql).expect(sql);
+    stmt.query_map([], |r| r.get(0))
+        .expect(sql)
+        .collect::<Result<_, _>>()
+        .expect(sql)
 }
