@@ -661,6 +661,18 @@ async fn recommendations_put_the_units_sector_first_and_skip_what_it_borrowed() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recommendations_for_an_unknown_unit_are_not_found() {
+    let app = TestApp::spawn_with_demo().await;
+    let librarian = app.librarian("rec-lib").await;
+    let (status, body) = librarian
+        .get_json("/api/v1/recommendations?unit=no-such-unit")
+        .await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["code"], "not_found");
+    assert_eq!(body["error"]["message"], "没有代码为“no-such-unit”的单位");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_can_put_the_users_sector_first() {
     let app = TestApp::spawn_with_demo().await;
     let is_tax = |hit: &jingshi::search::Hit| hit.sectors.iter().any(|s| s == "税务");
