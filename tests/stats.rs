@@ -556,6 +556,77 @@ async fn the_statistics_page_renders_with_svg_charts() {
     assert!(html.contains("返回全部单位"));
 }
 
+/// The text of every `<text>` and `<title>` of the SVG that starts `html`, parsed as
+/// XML (so the test fails on markup that is not well-formed).
+fn chart_texts(html: &str) -> Vec<String> {
+    use quick_xml::events::Event;
+    let end = html.find("</svg>").expect("the chart ends") + "</svg>".len();
+    let mut reader = quick_xml::Reader::from_str(&html[..end]);
+    let (mut texts, mut depth, mut current) = (Vec::new(), 0usize, None::<String>);
+    loop {
+        match reader.read_event().expect("well-formed SVG") {
+            Event::Eof => break,
+            Event::Start(e) => {
+                depth += 1;
+                if matches!(e.local_name().as_ref(), "text" | "title") {
+                    current = Some(String::new());
+                }
+            }
+            Event::End(e) => {
+                depth -= 1;
+                if matches!(e.local_name().as_ref(), "text" | "title") {
+                    texts.extend(current.take());
+                }
+            }
+            Event::Text(t) => current.iter_mut().for_each(|c| c.push_str(&t)),
+            Event::GeneralRef(r) => {
+                let c = r.resolve_char_ref().expect("a character reference");
+                current.iter_mut().for_each(|s| s.extend(c));
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(depth, 0, "every element closed");
+    texts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chart_labels_are_escaped_and_the_charts_stay_well_formed() {
+    const NAME: &str = "<script>alert(1)</script>";
+    const SECTOR: &str = "\"&<>";
+    let app = TestApp::spawn_with_demo_on(date(2026, 4, 1)).await;
+    {
+        let conn = app.state.db.get().unwrap();
+        jingshi::accounts::create_unit(&conn, "evil", NAME, SECTOR).unwrap();
+    }
+    let librarian = app.librarian("escape-lib").await;
+    let html = librarian.get("/stats").await.text().await.unwrap();
+    assert!(!html.contains("<script>alert"), "the name is never markup");
+    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"));
+    let charts: Vec<&str> = html
+        .match_indices("<svg")
+        .map(|(at, _)| &html[at..])
+        .collect();
+    assert_eq!(charts.len(), 3);
+    let units = chart_texts(charts[0]);
+    assert!(units.iter().any(|t| t == "<script>alert(1)…"), "{units:?}");
+    assert!(
+        units
+            .iter()
+            .any(|t| t.starts_with(&format!("{NAME}：申请 0"))),
+        "{units:?}"
+    );
+    chart_texts(charts[1]);
+    let sectors = chart_texts(charts[2]);
+    assert!(sectors.iter().any(|t| t == SECTOR), "{sectors:?}");
+    assert!(
+        sectors
+            .iter()
+            .any(|t| t.starts_with(&format!("{SECTOR} · "))),
+        "{sectors:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recommendations_put_the_units_sector_first_and_skip_what_it_borrowed() {
     let app = TestApp::spawn_with_demo_on(date(2025, 12, 29)).await;

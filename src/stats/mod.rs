@@ -1,7 +1,8 @@
 //! Statistics (SPEC §6): per unit — requests, approved loans, reports, education
 //! sessions and participants (场次/人次), the kinds and violation types covered — for a
 //! period; units without activity as gaps; most used resources; activity by sector, by
-//! kind and by month; the CSV export and the server-drawn SVG charts. All statistics
+//! kind and by month; the CSV export and the geometry of the server-drawn SVG charts
+//! (their markup is in templates, under `web`). All statistics
 //! SQL lives here. No HTTP here.
 //!
 //! Definitions (the page and the API say the same):
