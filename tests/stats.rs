@@ -534,15 +534,30 @@ async fn the_statistics_page_renders_with_svg_charts() {
         html.contains("demo-video-mooncake"),
         "the most used resource links to it"
     );
-    let css_href = html
+    // The page's own stylesheet: a static asset under a content-hashed name, linked
+    // in the head after the site's, served like the other assets.
+    let head = html.split("</head>").next().expect("a head");
+    let css_href = head
         .split("<link rel=\"stylesheet\" href=\"")
         .nth(2)
         .and_then(|rest| rest.split('"').next())
         .expect("the page's stylesheet")
-        .replace("&#38;", "&");
+        .to_owned();
+    assert!(
+        css_href.starts_with("/static/stats.") && css_href.ends_with(".css"),
+        "{css_href}"
+    );
+    assert!(!html.contains("<style"), "no inline style");
     let css = f.librarian.get(&css_href).await;
     assert_eq!(css.status(), 200, "{css_href}");
-    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    let headers = css.headers().clone();
+    assert_eq!(headers["content-type"], "text/css; charset=utf-8");
+    assert_eq!(
+        headers["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(headers.contains_key("etag"));
+    assert!(css.text().await.unwrap().contains(".stats-tiles"));
 
     // One unit in focus.
     let html = f

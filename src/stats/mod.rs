@@ -2,8 +2,8 @@
 //! sessions and participants (场次/人次), the kinds and violation types covered — for a
 //! period; units without activity as gaps; most used resources; activity by sector, by
 //! kind and by month; the CSV export and the geometry of the server-drawn SVG charts
-//! (their markup is in templates, under `web`). All statistics
-//! SQL lives here. No HTTP here.
+//! (their markup is in templates, under `web`). All statistics SQL lives here. No
+//! HTTP here.
 //!
 //! Definitions (the page and the API say the same):
 //! - A loan counts in the period its **start date** falls in: a request is any loan

@@ -2,22 +2,19 @@
 //! charts drawn on the server as inline SVG (bars per unit, the monthly trend, the
 //! sector × kind table), sectors, kinds, the most used resources, and the CSV
 //! download. Librarians see every unit (`?unit=CODE` focuses on one), a borrower their
-//! own unit. Also serves the page's small stylesheet, and renders the "for your unit"
+//! own unit. Links its own stylesheet (a static asset), and renders the "for your unit"
 //! recommendations partial used by the home and resource pages.
-
-use std::sync::OnceLock;
 
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use sha2::{Digest, Sha256};
 
 use super::extract::{PageQuery, PageUser};
 use super::url::Query;
-use super::{Chrome, PageError, pages};
+use super::{Chrome, PageError, assets, pages};
 use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::recommend::Recommendation;
@@ -34,35 +31,8 @@ pub use charts::{MonthChartSvg, SectorChartSvg, UnitChartSvg};
 /// How many units the bar chart draws; the table lists them all.
 const CHART_UNITS: usize = 40;
 
-const STATS_CSS: &str = include_str!("../stats.css");
-
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/stats", get(show_stats))
-        .route("/stats/stats.css", get(stats_css))
-}
-
-/// The stylesheet's URL, with its content hash so a new build is fetched anew.
-fn css_url() -> &'static str {
-    static URL: OnceLock<String> = OnceLock::new();
-    URL.get_or_init(|| {
-        let digest = hex::encode(Sha256::digest(STATS_CSS.as_bytes()));
-        format!("/stats/stats.css?v={}", &digest[..12])
-    })
-}
-
-async fn stats_css() -> Response {
-    let mut response = STATS_CSS.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
-    response
+    Router::new().route("/stats", get(show_stats))
 }
 
 pub struct Link {
@@ -178,7 +148,7 @@ async fn stats_page(
     );
     let mut page = StatsPage {
         chrome: Chrome::for_user(&user, "stats"),
-        css: css_url(),
+        css: assets::urls().stats_css,
         heading: if librarian && unit.is_empty() {
             "警示教育统计".to_owned()
         } else {
