@@ -25,12 +25,14 @@ mod figures;
 mod period;
 mod scan;
 mod scope;
+mod sectors;
 
 pub use csv::{CSV_HEADER, units_csv};
 pub use error::StatsError;
 pub use figures::{
-    KindStats, MonthStats, Overview, ResourceUse, SectorKindRow, SectorStats, Totals, UnitStats,
-    UnitsReport, overview, units_report,
+    KindStats, MonthStats, Overview, ResourceUse, Totals, UnitStats, UnitsReport, overview,
+    units_report,
 };
 pub use period::{MAX_PERIOD_YEARS, StatsPeriod};
 pub use scope::Scope;
+pub use sectors::{SectorKindRow, SectorStats};
