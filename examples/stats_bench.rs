@@ -23,10 +23,12 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use askama::Template;
 use jingshi::app::{self, AppState};
 use jingshi::config::{DataDir, Settings};
 use jingshi::db::Database;
 use jingshi::stats::{self, Scope, StatsPeriod, chart};
+use jingshi::web::pages::stats::{MonthChartSvg, SectorChartSvg, UnitChartSvg};
 use rusqlite::params;
 use serde_json::json;
 
@@ -272,9 +274,18 @@ async fn main() -> anyhow::Result<()> {
         let overview = stats::overview(&conn, period, &Scope::All)?;
         let queried = Instant::now();
         let charts = [
-            chart::unit_bars(&overview.report.units, 40),
-            chart::monthly_trend(&overview.months),
-            chart::sector_kind_table(&overview.sector_kind),
+            UnitChartSvg {
+                chart: &chart::unit_bars(&overview.report.units, 40),
+            }
+            .render()?,
+            MonthChartSvg {
+                chart: &chart::monthly_trend(&overview.months),
+            }
+            .render()?,
+            SectorChartSvg {
+                chart: &chart::sector_kind_table(&overview.sector_kind),
+            }
+            .render()?,
         ];
         let drawn = Instant::now();
         svg_bytes = charts.iter().map(String::len).sum();

@@ -550,15 +550,30 @@ async fn the_statistics_page_renders_with_svg_charts() {
         html.contains("demo-video-mooncake"),
         "the most used resource links to it"
     );
-    let css_href = html
+    // The page's own stylesheet: a static asset under a content-hashed name, linked
+    // in the head after the site's, served like the other assets.
+    let head = html.split("</head>").next().expect("a head");
+    let css_href = head
         .split("<link rel=\"stylesheet\" href=\"")
         .nth(2)
         .and_then(|rest| rest.split('"').next())
         .expect("the page's stylesheet")
-        .replace("&#38;", "&");
+        .to_owned();
+    assert!(
+        css_href.starts_with("/static/stats.") && css_href.ends_with(".css"),
+        "{css_href}"
+    );
+    assert!(!html.contains("<style"), "no inline style");
     let css = f.librarian.get(&css_href).await;
     assert_eq!(css.status(), 200, "{css_href}");
-    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    let headers = css.headers().clone();
+    assert_eq!(headers["content-type"], "text/css; charset=utf-8");
+    assert_eq!(
+        headers["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(headers.contains_key("etag"));
+    assert!(css.text().await.unwrap().contains(".stats-tiles"));
 
     // One unit in focus.
     let html = f
@@ -570,6 +585,81 @@ async fn the_statistics_page_renders_with_svg_charts() {
         .unwrap();
     assert!(html.contains("国家税务总局云南省税务局 · 警示教育统计"));
     assert!(html.contains("返回全部单位"));
+}
+
+/// The text of every `<text>` and `<title>` of the SVG that starts `html`, parsed as
+/// XML (so the test fails on markup that is not well-formed).
+fn chart_texts(html: &str) -> Vec<String> {
+    use quick_xml::events::Event;
+    let end = html.find("</svg>").expect("the chart ends") + "</svg>".len();
+    let mut reader = quick_xml::Reader::from_str(&html[..end]);
+    let (mut texts, mut depth, mut current) = (Vec::new(), 0usize, None::<String>);
+    loop {
+        match reader.read_event().expect("well-formed SVG") {
+            Event::Eof => break,
+            Event::Start(e) => {
+                depth += 1;
+                if matches!(e.local_name().as_ref(), "text" | "title") {
+                    current = Some(String::new());
+                }
+            }
+            Event::End(e) => {
+                depth -= 1;
+                if matches!(e.local_name().as_ref(), "text" | "title") {
+                    texts.extend(current.take());
+                }
+            }
+            Event::Text(t) => current.iter_mut().for_each(|c| c.push_str(&t)),
+            Event::GeneralRef(r) => {
+                let c = r.resolve_char_ref().expect("a character reference");
+                current.iter_mut().for_each(|s| s.extend(c));
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(depth, 0, "every element closed");
+    texts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chart_labels_are_escaped_and_the_charts_stay_well_formed() {
+    const NAME: &str = "<script>alert(1)</script>";
+    const SECTOR: &str = "\"&<>";
+    let app = TestApp::spawn_with_demo_on(date(2026, 4, 1)).await;
+    {
+        let mut conn = app.state.db.get().unwrap();
+        let (operator, at) = (
+            jingshi::actor::Actor::operator("test"),
+            app.state.clock.moment(),
+        );
+        jingshi::accounts::create_unit(&mut conn, &operator, "evil", NAME, SECTOR, at).unwrap();
+    }
+    let librarian = app.librarian("escape-lib").await;
+    let html = librarian.get("/stats").await.text().await.unwrap();
+    assert!(!html.contains("<script>alert"), "the name is never markup");
+    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"));
+    let charts: Vec<&str> = html
+        .match_indices("<svg")
+        .map(|(at, _)| &html[at..])
+        .collect();
+    assert_eq!(charts.len(), 3);
+    let units = chart_texts(charts[0]);
+    assert!(units.iter().any(|t| t == "<script>alert(1)…"), "{units:?}");
+    assert!(
+        units
+            .iter()
+            .any(|t| t.starts_with(&format!("{NAME}：申请 0"))),
+        "{units:?}"
+    );
+    chart_texts(charts[1]);
+    let sectors = chart_texts(charts[2]);
+    assert!(sectors.iter().any(|t| t == SECTOR), "{sectors:?}");
+    assert!(
+        sectors
+            .iter()
+            .any(|t| t.starts_with(&format!("{SECTOR} · "))),
+        "{sectors:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -686,6 +776,18 @@ async fn recommendations_put_the_units_sector_first_and_skip_what_it_borrowed() 
         .get_json("/api/v1/recommendations?unit=yn-tax&limit=1")
         .await;
     assert_eq!(body["items"][0]["id"], "demo-confession-tax-deputy");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recommendations_for_an_unknown_unit_are_not_found() {
+    let app = TestApp::spawn_with_demo().await;
+    let librarian = app.librarian("rec-lib").await;
+    let (status, body) = librarian
+        .get_json("/api/v1/recommendations?unit=no-such-unit")
+        .await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["code"], "not_found");
+    assert_eq!(body["error"]["message"], "没有代码为“no-such-unit”的单位");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

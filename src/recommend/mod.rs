@@ -4,6 +4,7 @@
 //! already borrowed; and the optional "my sector first" ordering of search results
 //! ([`sector_first`]). No HTTP here.
 
+mod error;
 mod region;
 mod search;
 
@@ -13,8 +14,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::catalog::Kind;
-use crate::stats::StatsError;
 
+pub use error::RecommendError;
 pub use region::{DEFAULT_REGION, same_region};
 pub use search::sector_first;
 
@@ -92,7 +93,7 @@ struct UnitProfile {
     region: String,
 }
 
-fn unit_profile(conn: &Connection, unit: &str) -> Result<UnitProfile, StatsError> {
+fn unit_profile(conn: &Connection, unit: &str) -> Result<UnitProfile, RecommendError> {
     conn.query_row(
         "SELECT sector, region FROM units WHERE code = ?1",
         [unit],
@@ -104,10 +105,10 @@ fn unit_profile(conn: &Connection, unit: &str) -> Result<UnitProfile, StatsError
         },
     )
     .optional()?
-    .ok_or_else(|| StatsError::UnknownUnit(unit.to_owned()))
+    .ok_or_else(|| RecommendError::UnknownUnit(unit.to_owned()))
 }
 
-fn candidates(conn: &Connection) -> Result<Vec<Candidate>, StatsError> {
+fn candidates(conn: &Connection) -> Result<Vec<Candidate>, RecommendError> {
     let mut sectors: HashMap<String, Vec<String>> = HashMap::new();
     let mut stmt = conn.prepare_cached(
         "SELECT l.resource_id, l.value FROM resource_labels l
@@ -148,7 +149,7 @@ fn candidates(conn: &Connection) -> Result<Vec<Candidate>, StatsError> {
 
 /// Resources the unit has borrowed or asked for (anything but a refused or
 /// withdrawn request): those are not recommended again.
-fn already_borrowed(conn: &Connection, unit: &str) -> Result<HashSet<String>, StatsError> {
+fn already_borrowed(conn: &Connection, unit: &str) -> Result<HashSet<String>, RecommendError> {
     let mut stmt = conn.prepare_cached(
         "SELECT DISTINCT resource_id FROM loans
          WHERE unit_code = ?1 AND status NOT IN ('rejected', 'cancelled')",
@@ -165,7 +166,7 @@ fn peer_use(
     conn: &Connection,
     unit: &str,
     sector: &str,
-) -> Result<HashMap<String, PeerUse>, StatsError> {
+) -> Result<HashMap<String, PeerUse>, RecommendError> {
     // CROSS JOIN keeps SQLite from starting at the loans: a sector has a few units,
     // whose loans the unit index finds, where the status index would walk every lent
     // loan of the library (stats_bench, 100,000 loans: 102 ms before, 9 ms this way).
@@ -205,7 +206,7 @@ pub fn for_unit(
     unit: &str,
     limit: usize,
     exclude: Option<&str>,
-) -> Result<Vec<Recommendation>, StatsError> {
+) -> Result<Vec<Recommendation>, RecommendError> {
     let profile = unit_profile(conn, unit)?;
     let region = if profile.region.is_empty() {
         DEFAULT_REGION

@@ -7,15 +7,13 @@ use jiff::civil::Date;
 use rusqlite::Connection;
 use serde::Serialize;
 
-use super::scan::{self, Catalog, FastMap};
+use super::scan::{self, Catalog, FastMap, Tally};
+use super::sectors::{SectorKindRow, SectorStats, sector_figures, sector_kind_rows};
 use super::{Scope, StatsError, StatsPeriod};
 use crate::catalog::Kind;
 
 /// How many resources the "most used" list shows.
 pub const TOP_RESOURCES: usize = 10;
-
-/// What sector a unit without one is listed under.
-pub const NO_SECTOR: &str = "未填写行业";
 
 /// One unit's figures for the period.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -74,17 +72,6 @@ pub struct UnitsReport {
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
-pub struct SectorStats {
-    pub sector: String,
-    pub units: u64,
-    pub active_units: u64,
-    pub requests: u64,
-    pub loans: u64,
-    pub sessions: u64,
-    pub participants: u64,
-}
-
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct KindStats {
     pub kind: &'static str,
     pub label: &'static str,
@@ -94,15 +81,6 @@ pub struct KindStats {
     pub reports: u64,
     /// Participants of those reports (each report counts toward its material's kind).
     pub participants: u64,
-}
-
-/// Approved loans by the borrowing unit's sector and the material's kind.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
-pub struct SectorKindRow {
-    pub sector: String,
-    /// In the order of [`Overview::kinds`].
-    pub counts: Vec<u64>,
-    pub total: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -162,22 +140,7 @@ pub fn overview(
     scope: &Scope,
 ) -> Result<Overview, StatsError> {
     scope.check(conn)?;
-    let mut units: Vec<UnitStats> = {
-        let mut stmt = conn.prepare_cached(
-            "SELECT code, name, sector, region FROM units WHERE (?1 IS NULL OR code = ?1)
-             ORDER BY code",
-        )?;
-        stmt.query_map([scope.unit()], |row| {
-            Ok(UnitStats {
-                code: row.get(0)?,
-                name: row.get(1)?,
-                sector: row.get(2)?,
-                region: row.get(3)?,
-                ..UnitStats::default()
-            })
-        })?
-        .collect::<Result<_, _>>()?
-    };
+    let mut units = load_units(conn, scope)?;
     let index: FastMap<String, usize> = units
         .iter()
         .enumerate()
@@ -186,7 +149,54 @@ pub fn overview(
     let catalog = Catalog::load(conn)?;
     let tally = scan::tally(conn, &period, scope, &index, &catalog)?;
 
-    // Kinds and violation types covered, from the material each unit used.
+    let resource_units = fill_units(&mut units, &tally, &catalog);
+    let material = material_figures(&tally, &catalog, &resource_units);
+    let by_sector = sector_figures(&units);
+    let sector_kind = sector_kind_rows(&units, &material.unit_kind_loans, &by_sector);
+    let totals = totals(&units);
+    // After the sector table: its tally refers to units by their position before
+    // sorting.
+    sort_units(&mut units);
+
+    Ok(Overview {
+        report: UnitsReport {
+            from: period.from,
+            to: period.to,
+            units,
+            totals,
+        },
+        by_sector,
+        by_kind: material.by_kind,
+        kinds: Kind::ALL.iter().map(|k| k.as_str()).collect(),
+        sector_kind,
+        months: tally.months,
+        top_resources: top_resources(material.by_resource.into_values().collect()),
+    })
+}
+
+/// The units in scope, by code, without figures yet.
+fn load_units(conn: &Connection, scope: &Scope) -> Result<Vec<UnitStats>, StatsError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT code, name, sector, region FROM units WHERE (?1 IS NULL OR code = ?1)
+         ORDER BY code",
+    )?;
+    let units = stmt
+        .query_map([scope.unit()], |row| {
+            Ok(UnitStats {
+                code: row.get(0)?,
+                name: row.get(1)?,
+                sector: row.get(2)?,
+                region: row.get(3)?,
+                ..UnitStats::default()
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(units)
+}
+
+/// Puts each unit's counts, the kinds and violation types of the material it used,
+/// and whether it is a gap into `units`. Returns how many units used each resource.
+fn fill_units(units: &mut [UnitStats], tally: &Tally, catalog: &Catalog) -> HashMap<usize, u64> {
     let mut kinds: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); units.len()];
     let mut violations: Vec<HashMap<&str, u64>> = vec![HashMap::new(); units.len()];
     let mut resource_units: HashMap<usize, u64> = HashMap::new();
@@ -214,7 +224,22 @@ pub fn overview(
         stats.violations = found.into_iter().map(|(v, _)| v.to_owned()).collect();
         stats.gap = stats.requests == 0 && stats.reports == 0;
     }
+    resource_units
+}
 
+/// The figures by material: per kind, per resource, and the approved loans per unit
+/// and kind (for the sector × kind table).
+struct MaterialFigures {
+    by_kind: Vec<KindStats>,
+    by_resource: HashMap<usize, ResourceUse>,
+    unit_kind_loans: HashMap<(usize, usize), u64>,
+}
+
+fn material_figures(
+    tally: &Tally,
+    catalog: &Catalog,
+    resource_units: &HashMap<usize, u64>,
+) -> MaterialFigures {
     let mut by_kind: Vec<KindStats> = Kind::ALL
         .iter()
         .map(|k| KindStats {
@@ -231,27 +256,30 @@ pub fn overview(
             k.loans += loans;
         }
         *unit_kind_loans.entry((u, kind)).or_default() += loans;
-        resource_use(&mut by_resource, &catalog, r).loans += loans;
+        resource_use(&mut by_resource, catalog, r).loans += loans;
     }
     for (&(_, r), &(reports, participants)) in &tally.reported {
         if let Some(k) = by_kind.get_mut(catalog.resources[r].kind) {
             k.reports += reports;
             k.participants += participants;
         }
-        let entry = resource_use(&mut by_resource, &catalog, r);
+        let entry = resource_use(&mut by_resource, catalog, r);
         entry.reports += reports;
         entry.participants += participants;
     }
     for (r, entry) in by_resource.iter_mut() {
         entry.units = resource_units.get(r).copied().unwrap_or(0);
     }
+    MaterialFigures {
+        by_kind,
+        by_resource,
+        unit_kind_loans,
+    }
+}
 
-    let by_sector = sector_figures(&units);
-    let sector_kind = sector_kind_rows(&units, &unit_kind_loans, &by_sector);
-    let top_resources = top_resources(by_resource.into_values().collect());
-
+fn totals(units: &[UnitStats]) -> Totals {
     let mut totals = Totals::default();
-    for u in &units {
+    for u in units {
         totals.units += 1;
         if u.gap {
             totals.gap_units += 1;
@@ -264,8 +292,11 @@ pub fn overview(
         totals.sessions += u.sessions;
         totals.participants += u.participants;
     }
-    // Gaps first (to follow up), then the most active. (After the sector table: its
-    // tally refers to units by their position before sorting.)
+    totals
+}
+
+/// Gaps first (to follow up), then the most active.
+fn sort_units(units: &mut [UnitStats]) {
     units.sort_by(|a, b| {
         b.gap
             .cmp(&a.gap)
@@ -275,21 +306,6 @@ pub fn overview(
             .then_with(|| b.requests.cmp(&a.requests))
             .then_with(|| a.code.cmp(&b.code))
     });
-
-    Ok(Overview {
-        report: UnitsReport {
-            from: period.from,
-            to: period.to,
-            units,
-            totals,
-        },
-        by_sector,
-        by_kind,
-        kinds: Kind::ALL.iter().map(|k| k.as_str()).collect(),
-        sector_kind,
-        months: tally.months,
-        top_resources,
-    })
 }
 
 /// The "most used" entry of resource `r`, created on first use.
@@ -309,73 +325,6 @@ fn resource_use<'a>(
             ..ResourceUse::default()
         }
     })
-}
-
-fn sector_name(unit: &UnitStats) -> &str {
-    if unit.sector.trim().is_empty() {
-        NO_SECTOR
-    } else {
-        unit.sector.as_str()
-    }
-}
-
-fn sector_figures(units: &[UnitStats]) -> Vec<SectorStats> {
-    let mut sectors: HashMap<&str, SectorStats> = HashMap::new();
-    for unit in units {
-        let name = sector_name(unit);
-        let s = sectors.entry(name).or_insert_with(|| SectorStats {
-            sector: name.to_owned(),
-            ..SectorStats::default()
-        });
-        s.units += 1;
-        if !unit.gap {
-            s.active_units += 1;
-        }
-        s.requests += unit.requests;
-        s.loans += unit.loans;
-        s.sessions += unit.sessions;
-        s.participants += unit.participants;
-    }
-    let mut sectors: Vec<SectorStats> = sectors.into_values().collect();
-    sectors.sort_by(|a, b| {
-        b.loans
-            .cmp(&a.loans)
-            .then_with(|| b.sessions.cmp(&a.sessions))
-            .then_with(|| b.requests.cmp(&a.requests))
-            .then_with(|| a.sector.cmp(&b.sector))
-    });
-    sectors
-}
-
-fn sector_kind_rows(
-    units: &[UnitStats],
-    unit_kind_loans: &HashMap<(usize, usize), u64>,
-    sectors: &[SectorStats],
-) -> Vec<SectorKindRow> {
-    let position: HashMap<&str, usize> = sectors
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.sector.as_str(), i))
-        .collect();
-    let mut rows: Vec<SectorKindRow> = sectors
-        .iter()
-        .map(|s| SectorKindRow {
-            sector: s.sector.clone(),
-            counts: vec![0; Kind::ALL.len()],
-            total: 0,
-        })
-        .collect();
-    for (&(u, k), &loans) in unit_kind_loans {
-        let Some(unit) = units.get(u) else { continue };
-        let Some(&row) = position.get(sector_name(unit)) else {
-            continue;
-        };
-        if let Some(cell) = rows[row].counts.get_mut(k) {
-            *cell += loans;
-            rows[row].total += loans;
-        }
-    }
-    rows
 }
 
 fn top_resources(mut top: Vec<ResourceUse>) -> Vec<ResourceUse> {

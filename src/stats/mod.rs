@@ -1,8 +1,9 @@
 //! Statistics (SPEC §6): per unit — requests, approved loans, reports, education
 //! sessions and participants (场次/人次), the kinds and violation types covered — for a
 //! period; units without activity as gaps; most used resources; activity by sector, by
-//! kind and by month; the CSV export and the server-drawn SVG charts. All statistics
-//! SQL lives here. No HTTP here.
+//! kind and by month; the CSV export and the geometry of the server-drawn SVG charts
+//! (their markup is in templates, under `web`). All statistics SQL lives here. No
+//! HTTP here.
 //!
 //! Definitions (the page and the API say the same):
 //! - A loan counts in the period its **start date** falls in: a request is any loan
@@ -24,12 +25,14 @@ mod figures;
 mod period;
 mod scan;
 mod scope;
+mod sectors;
 
 pub use csv::{CSV_HEADER, units_csv};
 pub use error::StatsError;
 pub use figures::{
-    KindStats, MonthStats, Overview, ResourceUse, SectorKindRow, SectorStats, Totals, UnitStats,
-    UnitsReport, overview, units_report,
+    KindStats, MonthStats, Overview, ResourceUse, Totals, UnitStats, UnitsReport, overview,
+    units_report,
 };
 pub use period::{MAX_PERIOD_YEARS, StatsPeriod};
 pub use scope::Scope;
+pub use sectors::{SectorKindRow, SectorStats};

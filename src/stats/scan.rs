@@ -155,10 +155,18 @@ pub(super) fn tally(
     units: &FastMap<String, usize>,
     catalog: &Catalog,
 ) -> Result<Tally, StatsError> {
-    let months = period.months();
+    let pass = Pass {
+        conn,
+        period,
+        scope,
+        units,
+        catalog,
+        bounds: period.bounds(),
+    };
     let mut tally = Tally {
         units: vec![Counts::default(); units.len()],
-        months: months
+        months: period
+            .months()
             .into_iter()
             .map(|month| MonthStats {
                 month,
@@ -169,112 +177,154 @@ pub(super) fn tally(
         reported: FastMap::default(),
         used: FastSet::default(),
     };
-    let (from, to) = period.bounds();
-    let lent_states: Vec<&str> = LENT.iter().map(|s| s.as_str()).collect();
+    let owners = pass.count_loans(&mut tally)?;
+    let sessions = pass.count_reports(&mut tally, owners)?;
+    count_sessions(period, sessions, &mut tally);
+    Ok(tally)
+}
 
-    // Loans starting in the period. For all units a plain table scan beats walking
-    // the unit index and looking each row up; for one unit the index is the way.
-    let (sql, unit) = match scope {
-        Scope::All => (
-            "SELECT id, unit_code, resource_id, start_date, status FROM loans NOT INDEXED
-             WHERE start_date BETWEEN ?1 AND ?2 AND ?3 IS NULL",
-            None,
-        ),
-        Scope::Unit(code) => (
-            "SELECT id, unit_code, resource_id, start_date, status FROM loans
-             WHERE unit_code = ?3 AND start_date BETWEEN ?1 AND ?2",
-            Some(code.as_str()),
-        ),
-    };
-    // Whose each loan is, so that the reports need not look their loans up again;
-    // by id for a binary search (a table scan reads in id order, the unit index
-    // does not, hence the check before searching).
-    let mut owners: Vec<(i64, usize, Option<usize>)> = Vec::new();
-    let mut stmt = conn.prepare_cached(sql)?;
-    let mut rows = stmt.query(params![from, to, unit])?;
-    while let Some(row) = rows.next()? {
-        let id: i64 = row.get(0)?;
-        let (Ok(code), Ok(resource), Ok(start), Ok(status)) = (
-            row.get_ref(1)?.as_str(),
-            row.get_ref(2)?.as_str(),
-            row.get_ref(3)?.as_str(),
-            row.get_ref(4)?.as_str(),
-        ) else {
-            continue;
-        };
-        let Some(&u) = units.get(code) else { continue };
-        let r = catalog.index.get(resource).copied();
-        owners.push((id, u, r));
-        let lent = lent_states.contains(&status);
-        let counts = &mut tally.units[u];
-        counts.requests += 1;
-        counts.loans += u64::from(lent);
-        if let Some(m) = ymd(start)
-            .and_then(|(y, m, _)| month_of(period, y, m))
-            .and_then(|m| tally.months.get_mut(m))
-        {
-            m.requests += 1;
-            m.loans += u64::from(lent);
-        }
-        if lent && let Some(r) = r {
-            *tally.lent.entry((u, r)).or_default() += 1;
-            tally.used.insert((u, r));
-        }
-    }
+/// What both passes read from.
+struct Pass<'a> {
+    conn: &'a Connection,
+    period: &'a StatsPeriod,
+    scope: &'a Scope,
+    units: &'a FastMap<String, usize>,
+    catalog: &'a Catalog,
+    /// The period's first and last day as text, as the tables store dates.
+    bounds: (String, String),
+}
 
-    // Reports held in the period; a session is a unit's day, with the day's largest
-    // participant count. A report's loan usually started in the period too (known
-    // from the pass above); the others are looked up one by one.
-    let sql = match scope {
-        Scope::All => {
-            "SELECT loan_id, held_on, participants FROM loan_reports
-             WHERE held_on BETWEEN ?1 AND ?2 AND ?3 IS NULL"
-        }
-        Scope::Unit(_) => {
-            "SELECT r.loan_id, r.held_on, r.participants
-             FROM loans l JOIN loan_reports r ON r.loan_id = l.id
-             WHERE l.unit_code = ?3 AND r.held_on BETWEEN ?1 AND ?2"
-        }
-    };
-    let mut owner_of =
-        conn.prepare_cached("SELECT unit_code, resource_id FROM loans WHERE id = ?1")?;
-    if !owners.is_sorted_by_key(|o| o.0) {
-        owners.sort_unstable_by_key(|o| o.0);
-    }
-    let mut sessions: FastMap<(usize, (i16, i8, i8)), u64> = FastMap::default();
-    let mut stmt = conn.prepare_cached(sql)?;
-    let mut rows = stmt.query(params![from, to, unit])?;
-    while let Some(row) = rows.next()? {
-        let loan: i64 = row.get(0)?;
-        let Ok(held_on) = row.get_ref(1)?.as_str() else {
-            continue;
-        };
-        let participants = u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0);
-        let owner = match owners.binary_search_by_key(&loan, |o| o.0) {
-            Ok(at) => Some((owners[at].1, owners[at].2)),
-            Err(_) => {
-                let found: Option<(String, String)> = owner_of
-                    .query_row([loan], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?;
-                found.and_then(|(code, resource)| {
-                    let u = *units.get(&code)?;
-                    Some((u, catalog.index.get(&resource).copied()))
-                })
+/// A loan of the first pass: its id, its unit's position and its resource's.
+type Owner = (i64, usize, Option<usize>);
+
+/// A unit's day of education (unit position, date) and its largest participant count.
+type Sessions = FastMap<(usize, (i16, i8, i8)), u64>;
+
+impl Pass<'_> {
+    /// The first pass: loans starting in the period. Returns whose each loan is, so
+    /// that the reports need not look their loans up again.
+    fn count_loans(&self, tally: &mut Tally) -> Result<Vec<Owner>, StatsError> {
+        let lent_states: Vec<&str> = LENT.iter().map(|s| s.as_str()).collect();
+        // For all units a plain table scan beats walking the unit index and looking
+        // each row up; for one unit the index is the way.
+        let sql = match self.scope {
+            Scope::All => {
+                "SELECT id, unit_code, resource_id, start_date, status FROM loans NOT INDEXED
+                 WHERE start_date BETWEEN ?1 AND ?2 AND ?3 IS NULL"
+            }
+            Scope::Unit(_) => {
+                "SELECT id, unit_code, resource_id, start_date, status FROM loans
+                 WHERE unit_code = ?3 AND start_date BETWEEN ?1 AND ?2"
             }
         };
-        let Some((u, r)) = owner else { continue };
-        tally.units[u].reports += 1;
-        if let Some(r) = r {
-            let entry = tally.reported.entry((u, r)).or_default();
-            entry.0 += 1;
-            entry.1 += participants;
-            tally.used.insert((u, r));
+        let mut owners: Vec<Owner> = Vec::new();
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let (from, to) = &self.bounds;
+        let mut rows = stmt.query(params![from, to, self.scope.unit()])?;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let (Ok(code), Ok(resource), Ok(start), Ok(status)) = (
+                row.get_ref(1)?.as_str(),
+                row.get_ref(2)?.as_str(),
+                row.get_ref(3)?.as_str(),
+                row.get_ref(4)?.as_str(),
+            ) else {
+                continue;
+            };
+            let Some(&u) = self.units.get(code) else {
+                continue;
+            };
+            let r = self.catalog.index.get(resource).copied();
+            owners.push((id, u, r));
+            let lent = lent_states.contains(&status);
+            let counts = &mut tally.units[u];
+            counts.requests += 1;
+            counts.loans += u64::from(lent);
+            if let Some(m) = ymd(start)
+                .and_then(|(y, m, _)| month_of(self.period, y, m))
+                .and_then(|m| tally.months.get_mut(m))
+            {
+                m.requests += 1;
+                m.loans += u64::from(lent);
+            }
+            if lent && let Some(r) = r {
+                *tally.lent.entry((u, r)).or_default() += 1;
+                tally.used.insert((u, r));
+            }
         }
-        if let Some(day) = ymd(held_on) {
-            let most = sessions.entry((u, day)).or_default();
-            *most = (*most).max(participants);
-        }
+        Ok(owners)
     }
+
+    /// The second pass: reports held in the period. A report's loan usually started
+    /// in the period too (known from `owners`); the others are looked up one by one.
+    /// Returns the sessions: a unit's day, with the day's largest participant count.
+    fn count_reports(
+        &self,
+        tally: &mut Tally,
+        mut owners: Vec<Owner>,
+    ) -> Result<Sessions, StatsError> {
+        let sql = match self.scope {
+            Scope::All => {
+                "SELECT loan_id, held_on, participants FROM loan_reports
+                 WHERE held_on BETWEEN ?1 AND ?2 AND ?3 IS NULL"
+            }
+            Scope::Unit(_) => {
+                "SELECT r.loan_id, r.held_on, r.participants
+                 FROM loans l JOIN loan_reports r ON r.loan_id = l.id
+                 WHERE l.unit_code = ?3 AND r.held_on BETWEEN ?1 AND ?2"
+            }
+        };
+        // By id for a binary search (a table scan reads in id order, the unit index
+        // does not, hence the check before sorting).
+        if !owners.is_sorted_by_key(|o| o.0) {
+            owners.sort_unstable_by_key(|o| o.0);
+        }
+        let mut sessions = Sessions::default();
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let (from, to) = &self.bounds;
+        let mut rows = stmt.query(params![from, to, self.scope.unit()])?;
+        while let Some(row) = rows.next()? {
+            let loan: i64 = row.get(0)?;
+            let Ok(held_on) = row.get_ref(1)?.as_str() else {
+                continue;
+            };
+            let participants = u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0);
+            let owner = match owners.binary_search_by_key(&loan, |o| o.0) {
+                Ok(at) => Some((owners[at].1, owners[at].2)),
+                Err(_) => self.owner_of(loan)?,
+            };
+            let Some((u, r)) = owner else { continue };
+            tally.units[u].reports += 1;
+            if let Some(r) = r {
+                let entry = tally.reported.entry((u, r)).or_default();
+                entry.0 += 1;
+                entry.1 += participants;
+                tally.used.insert((u, r));
+            }
+            if let Some(day) = ymd(held_on) {
+                let most = sessions.entry((u, day)).or_default();
+                *most = (*most).max(participants);
+            }
+        }
+        Ok(sessions)
+    }
+
+    /// The unit and resource positions of a loan the first pass did not read.
+    fn owner_of(&self, loan: i64) -> Result<Option<(usize, Option<usize>)>, StatsError> {
+        let found: Option<(String, String)> = self
+            .conn
+            .prepare_cached("SELECT unit_code, resource_id FROM loans WHERE id = ?1")?
+            .query_row([loan], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(found.and_then(|(code, resource)| {
+            let u = *self.units.get(&code)?;
+            Some((u, self.catalog.index.get(&resource).copied()))
+        }))
+    }
+}
+
+/// Adds the sessions and their participants to their units and months.
+fn count_sessions(period: &StatsPeriod, sessions: Sessions, tally: &mut Tally) {
     for ((u, (year, month, _)), participants) in sessions {
         let counts = &mut tally.units[u];
         counts.sessions += 1;
@@ -284,7 +334,6 @@ pub(super) fn tally(
             m.participants += participants;
         }
     }
-    Ok(tally)
 }
 
 #[cfg(test)]

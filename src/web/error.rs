@@ -12,6 +12,7 @@ use crate::catalog::CatalogError;
 use crate::content::ContentError;
 use crate::db::DbError;
 use crate::loans::LoanError;
+use crate::recommend::RecommendError;
 use crate::search::SearchError;
 
 /// An error on its way to the client.
@@ -292,6 +293,15 @@ impl From<LoanError> for AppError {
             }
             LoanError::Db(db) => Self::failure(db),
             LoanError::Open(open) => Self::failure(open),
+        }
+    }
+}
+
+impl From<RecommendError> for AppError {
+    fn from(err: RecommendError) -> Self {
+        match err {
+            RecommendError::UnknownUnit(_) => Self::not_found(err.to_string()),
+            RecommendError::Db(_) => Self::internal(err),
         }
     }
 }

@@ -20,11 +20,16 @@ struct Asset {
     bytes: &'static [u8],
 }
 
-const ASSETS: [Asset; 3] = [
+const ASSETS: [Asset; 4] = [
     Asset {
         name: "app.css",
         mime: "text/css; charset=utf-8",
         bytes: include_bytes!("../static/app.css"),
+    },
+    Asset {
+        name: "stats.css",
+        mime: "text/css; charset=utf-8",
+        bytes: include_bytes!("../static/stats.css"),
     },
     Asset {
         name: "app.js",
@@ -51,6 +56,8 @@ struct Hashed {
 /// The URLs templates link to.
 pub struct Urls {
     pub css: &'static str,
+    /// The statistics page's own stylesheet, on top of `css`.
+    pub stats_css: &'static str,
     pub js: &'static str,
     pub icon: &'static str,
 }
@@ -87,10 +94,11 @@ fn url_of(name: &str) -> &'static str {
         .unwrap_or("/static/missing")
 }
 
-/// The hashed URLs of the stylesheet, the script and the icon.
+/// The hashed URLs of the stylesheets, the script and the icon.
 pub fn urls() -> Urls {
     Urls {
         css: url_of("app.css"),
+        stats_css: url_of("stats.css"),
         js: url_of("app.js"),
         icon: url_of("icon.svg"),
     }
@@ -157,6 +165,7 @@ mod tests {
         let urls = urls();
         assert!(urls.css.starts_with("/static/app.") && urls.css.ends_with(".css"));
         assert!(urls.js.ends_with(".js"));
+        assert!(urls.stats_css.starts_with("/static/stats.") && urls.stats_css.ends_with(".css"));
         assert_eq!(urls.css.len(), "/static/app.".len() + 12 + ".css".len());
     }
 }

@@ -2,60 +2,37 @@
 //! charts drawn on the server as inline SVG (bars per unit, the monthly trend, the
 //! sector × kind table), sectors, kinds, the most used resources, and the CSV
 //! download. Librarians see every unit (`?unit=CODE` focuses on one), a borrower their
-//! own unit. Also serves the page's small stylesheet, and renders the "for your unit"
+//! own unit. Links its own stylesheet (a static asset), and renders the "for your unit"
 //! recommendations partial used by the home and resource pages.
-
-use std::sync::OnceLock;
 
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use sha2::{Digest, Sha256};
 
 use super::extract::{PageQuery, PageUser};
 use super::url::Query;
-use super::{Chrome, PageError, pages};
+use super::{Chrome, PageError, assets, pages};
 use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::recommend::Recommendation;
-use crate::stats::{KindStats, MonthStats, Overview, SectorStats, StatsPeriod, Totals, chart};
+use crate::stats::chart::{self, MonthlyTrend, SectorKindTable, UnitBars};
+use crate::stats::{
+    KindStats, MonthStats, Overview, ResourceUse, SectorStats, StatsPeriod, Totals, UnitStats,
+};
 use crate::web::api::stats::{StatsParams, overview_for, recommendations_for};
+
+mod charts;
+
+pub use charts::{MonthChartSvg, SectorChartSvg, UnitChartSvg};
 
 /// How many units the bar chart draws; the table lists them all.
 const CHART_UNITS: usize = 40;
 
-const STATS_CSS: &str = include_str!("stats.css");
-
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/stats", get(show_stats))
-        .route("/stats/stats.css", get(stats_css))
-}
-
-/// The stylesheet's URL, with its content hash so a new build is fetched anew.
-fn css_url() -> &'static str {
-    static URL: OnceLock<String> = OnceLock::new();
-    URL.get_or_init(|| {
-        let digest = hex::encode(Sha256::digest(STATS_CSS.as_bytes()));
-        format!("/stats/stats.css?v={}", &digest[..12])
-    })
-}
-
-async fn stats_css() -> Response {
-    let mut response = STATS_CSS.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
-    response
+    Router::new().route("/stats", get(show_stats))
 }
 
 pub struct Link {
@@ -103,10 +80,10 @@ pub struct Figures {
     pub totals: Totals,
     pub gaps: Vec<UnitRow>,
     pub units: Vec<UnitRow>,
-    pub unit_chart: String,
-    pub month_chart: String,
+    pub unit_chart: UnitBars,
+    pub month_chart: MonthlyTrend,
     pub months: Vec<MonthStats>,
-    pub sector_chart: String,
+    pub sector_chart: SectorKindTable,
     pub sectors: Vec<SectorStats>,
     pub kinds: Vec<KindStats>,
     pub top: Vec<ResourceRow>,
@@ -171,7 +148,7 @@ async fn stats_page(
     );
     let mut page = StatsPage {
         chrome: Chrome::for_user(&user, "stats"),
-        css: css_url(),
+        css: assets::urls().stats_css,
         heading: if librarian && unit.is_empty() {
             "警示教育统计".to_owned()
         } else {
@@ -233,9 +210,26 @@ async fn stats_page(
 
 fn figures(overview: &Overview, page: &StatsPage) -> Figures {
     let report = &overview.report;
-    let totals = report.totals.clone();
-    let rows: Vec<UnitRow> = report
-        .units
+    let rows = unit_rows(&report.units, page);
+    Figures {
+        tiles: tiles(&report.totals, page.all_units),
+        totals: report.totals.clone(),
+        gaps: rows.iter().filter(|r| r.gap).cloned().collect(),
+        units: rows,
+        unit_chart: chart::unit_bars(&report.units, CHART_UNITS),
+        month_chart: chart::monthly_trend(&overview.months),
+        months: overview.months.clone(),
+        sector_chart: chart::sector_kind_table(&overview.sector_kind),
+        sectors: overview.by_sector.clone(),
+        kinds: overview.by_kind.clone(),
+        top: overview.top_resources.iter().map(resource_row).collect(),
+    }
+}
+
+/// The table rows, each linking to the unit's own statistics on the librarians'
+/// overview.
+fn unit_rows(units: &[UnitStats], page: &StatsPage) -> Vec<UnitRow> {
+    units
         .iter()
         .map(|u| UnitRow {
             code: u.code.clone(),
@@ -252,77 +246,44 @@ fn figures(overview: &Overview, page: &StatsPage) -> Figures {
             href: (page.librarian && page.all_units)
                 .then(|| period_query(&page.from, &page.to, &u.code).href("/stats")),
         })
-        .collect();
-    let gaps = rows.iter().filter(|r| r.gap).cloned().collect();
-    let mut tiles = vec![
-        Tile {
-            label: "借阅申请",
-            value: totals.requests,
-            gap: false,
-        },
-        Tile {
-            label: "批准借阅",
-            value: totals.loans,
-            gap: false,
-        },
-        Tile {
-            label: "使用报告",
-            value: totals.reports,
-            gap: false,
-        },
-        Tile {
-            label: "教育场次",
-            value: totals.sessions,
-            gap: false,
-        },
-        Tile {
-            label: "参加人次",
-            value: totals.participants,
-            gap: false,
-        },
-    ];
-    if page.all_units {
-        tiles.insert(
-            0,
-            Tile {
-                label: "有活动的单位",
-                value: totals.active_units,
-                gap: false,
-            },
-        );
-        tiles.insert(
-            1,
-            Tile {
-                label: "未开展活动的单位",
-                value: totals.gap_units,
-                gap: totals.gap_units > 0,
-            },
-        );
+        .collect()
+}
+
+/// The totals at the top; the overview of all units leads with the active and the
+/// inactive units.
+fn tiles(totals: &Totals, all_units: bool) -> Vec<Tile> {
+    let tile = |label, value| Tile {
+        label,
+        value,
+        gap: false,
+    };
+    let mut tiles = Vec::with_capacity(7);
+    if all_units {
+        tiles.push(tile("有活动的单位", totals.active_units));
+        tiles.push(Tile {
+            gap: totals.gap_units > 0,
+            ..tile("未开展活动的单位", totals.gap_units)
+        });
     }
-    Figures {
-        tiles,
-        gaps,
-        unit_chart: chart::unit_bars(&report.units, CHART_UNITS),
-        month_chart: chart::monthly_trend(&overview.months),
-        months: overview.months.clone(),
-        sector_chart: chart::sector_kind_table(&overview.sector_kind),
-        sectors: overview.by_sector.clone(),
-        kinds: overview.by_kind.clone(),
-        top: overview
-            .top_resources
-            .iter()
-            .map(|r| ResourceRow {
-                href: format!("/resources/{}", r.id),
-                title: r.title.clone(),
-                kind_label: r.kind_label,
-                loans: r.loans,
-                units: r.units,
-                reports: r.reports,
-                participants: r.participants,
-            })
-            .collect(),
-        units: rows,
-        totals,
+    tiles.extend([
+        tile("借阅申请", totals.requests),
+        tile("批准借阅", totals.loans),
+        tile("使用报告", totals.reports),
+        tile("教育场次", totals.sessions),
+        tile("参加人次", totals.participants),
+    ]);
+    tiles
+}
+
+fn resource_row(r: &ResourceUse) -> ResourceRow {
+    ResourceRow {
+        href: format!("/resources/{}", r.id),
+        title: r.title.clone(),
+        kind_label: r.kind_label,
+        loans: r.loans,
+        units: r.units,
+        reports: r.reports,
+        participants: r.participants,
     }
 }
 
