@@ -2,6 +2,7 @@
 //! `{"error": {"code", "message"}}` with a fitting status.
 
 use crate::access::AccessError;
+use crate::stats::StatsError;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
@@ -212,6 +213,19 @@ impl From<AccessError> for AppError {
             AccessError::Db(db) => Self::failure(db),
             AccessError::Catalog(catalog) => catalog.into(),
             AccessError::Loans(loans) => loans.into(),
+        }
+    }
+}
+
+impl From<StatsError> for AppError {
+    fn from(err: StatsError) -> Self {
+        match err {
+            StatsError::InvalidParameter { .. } => Self::bad_request(err.to_string()),
+            StatsError::OtherUnit | StatsError::NoUnit => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
+            }
+            StatsError::UnknownUnit(_) => Self::not_found(err.to_string()),
+            StatsError::Db(_) => Self::internal(err),
         }
     }
 }

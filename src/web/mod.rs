@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod pages;
+pub mod shared;
 pub mod upload;
 
 use axum::Router;

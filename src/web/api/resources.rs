@@ -12,12 +12,13 @@ use crate::accounts::policy;
 use crate::actor::Actor;
 use crate::app::AppState;
 use crate::catalog::{
-    self, FileInfo, HistoryEntry, Resource, ResourceId, ResourceInput,
+    self, FileInfo, HistoryEntry, Resource, ResourceInput,
     curation::{CurationCommand, ResourcePatch},
 };
 use crate::web::auth::{CurrentUser, Librarian};
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath};
+use crate::web::shared::resource_id;
 use crate::web::upload;
 
 /// The multipart form of an upload (described for OpenAPI; read by `web::upload`).
@@ -37,11 +38,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(publish_resource))
         .routes(routes!(withdraw_resource))
         .routes(routes!(show_history))
-}
-
-/// Parses an id from the path; anything malformed simply does not exist.
-pub fn resource_id(raw: &str) -> Result<ResourceId, AppError> {
-    ResourceId::parse(raw).map_err(|_| AppError::not_found(format!("没有编号为“{raw}”的资源")))
 }
 
 /// A resource with its holdings and files (drafts only for librarians).

@@ -2,7 +2,6 @@
 //! user, and changing one's password.
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -12,62 +11,18 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::accounts::{self, AccountError, SessionUser};
+use crate::accounts::{self, SessionUser};
 use crate::actor::Actor;
 use crate::app::AppState;
 use crate::web::auth::{self, CurrentUser, SESSION_COOKIE};
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::ApiJson;
+use crate::web::shared::session::{Credentials, start_session};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(sign_in, sign_out, show_session))
         .routes(routes!(change_password))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Credentials {
-    pub username: String,
-    pub password: String,
-}
-
-/// Checks credentials (throttled), starts a session and sets its cookie.
-pub async fn start_session(
-    state: &AppState,
-    headers: &HeaderMap,
-    client: SocketAddr,
-    credentials: Credentials,
-) -> Result<(CookieJar, SessionUser), AppError> {
-    let addr = client.ip().to_string();
-    let username = credentials.username.clone();
-    let at = state.clock.moment();
-    let outcome = state
-        .with_conn(move |conn| {
-            // The refusal is an answer, not a failure of the call: it decides the delay.
-            Ok::<_, AppError>(accounts::signin::sign_in(
-                conn,
-                &credentials.username,
-                &credentials.password,
-                &addr,
-                auth::unix_now(),
-                at,
-            ))
-        })
-        .await?;
-    match outcome {
-        Ok(signed_in) => {
-            let cookie = auth::session_cookie(signed_in.token, auth::is_https(headers));
-            Ok((CookieJar::new().add(cookie), signed_in.user))
-        }
-        Err(AccountError::BadCredentials { delay_secs }) => {
-            // Slow down guessing: each failure past the first few waits longer.
-            tokio::time::sleep(Duration::from_secs(delay_secs.min(5))).await;
-            tracing::info!(%username, "failed sign-in");
-            Err(AccountError::BadCredentials { delay_secs }.into())
-        }
-        Err(err) => Err(err.into()),
-    }
 }
 
 /// The signed-in user, as sign-in and `GET /session` answer.

@@ -8,68 +8,25 @@
 //! unit alone, and asking for another unit is a 403, not a silent switch.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::recommend::{self, Recommendation};
-use crate::search::{SearchRequest, SearchResults};
-use crate::stats::{self, Overview, Scope, StatsError, StatsPeriod, UnitsReport};
+use crate::stats::{self, Overview, Scope, StatsPeriod, UnitsReport};
 use crate::web::auth::CurrentUser;
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiQuery};
+use crate::web::shared::stats::{StatsParams, overview_for};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(unit_stats))
         .routes(routes!(stats_overview))
         .routes(routes!(list_recommendations))
-}
-
-// The statistics domain's errors, mapped once (kept beside the handlers that raise
-// them; the other domains' mappings are in `web::error`).
-impl From<StatsError> for AppError {
-    fn from(err: StatsError) -> Self {
-        match err {
-            StatsError::InvalidParameter { .. } => Self::bad_request(err.to_string()),
-            StatsError::OtherUnit | StatsError::NoUnit => {
-                Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
-            }
-            StatsError::UnknownUnit(_) => Self::not_found(err.to_string()),
-            StatsError::Db(_) => Self::internal(err),
-        }
-    }
-}
-
-/// The query string of the statistics routes; values arrive as text so that a bad
-/// one is answered with a message naming the parameter.
-#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(default)]
-pub struct StatsParams {
-    /// `YYYY-MM-DD`; the start of this year when absent.
-    pub from: Option<String>,
-    /// `YYYY-MM-DD`; the end of this year when absent.
-    pub to: Option<String>,
-    /// Librarians: one unit's figures. Borrowers: only their own code is accepted.
-    pub unit: Option<String>,
-    /// `csv` or `json`; overrides the `Accept` header (for download links).
-    pub format: Option<String>,
-}
-
-impl StatsParams {
-    /// The period asked for (default: this calendar year, in the library's time zone).
-    pub fn period(&self, state: &AppState) -> Result<StatsPeriod, StatsError> {
-        StatsPeriod::parse(
-            self.from.as_deref(),
-            self.to.as_deref(),
-            state.clock.today(),
-        )
-    }
 }
 
 /// Whether the answer should be CSV: `format=csv`, or an `Accept` header that ranks
@@ -168,19 +125,6 @@ async fn unit_stats(
     Ok(response)
 }
 
-/// Computes the statistics page's figures for `user` (shared with the page).
-pub async fn overview_for(
-    state: &AppState,
-    user: &SessionUser,
-    params: &StatsParams,
-) -> Result<Overview, AppError> {
-    let period = params.period(state)?;
-    let scope = Scope::for_viewer(user, params.unit.as_deref())?;
-    state
-        .with_conn(move |conn| stats::overview(conn, period, &scope))
-        .await
-}
-
 /// `GET /api/v1/stats/overview?from=&to=`: units, sectors, kinds, months, resources.
 #[utoipa::path(get, path = "/api/v1/stats/overview", tag = "stats", params(StatsParams),
     responses((status = 200, body = Overview), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
@@ -209,28 +153,6 @@ struct Recommendations {
     /// The unit recommended for; `null` for committee staff without a unit.
     unit: Option<String>,
     items: Vec<Recommendation>,
-}
-
-/// The recommendations for `unit`, or none without a unit. Never fails a page: an
-/// error is logged and answered with no recommendations.
-pub async fn recommendations_for(
-    state: &AppState,
-    unit: Option<&str>,
-    limit: usize,
-    exclude: Option<&str>,
-) -> Vec<Recommendation> {
-    let Some(unit) = unit.map(str::to_owned) else {
-        return Vec::new();
-    };
-    let exclude = exclude.map(str::to_owned);
-    let found = state
-        .with_conn(move |conn| recommend::for_unit(conn, &unit, limit, exclude.as_deref()))
-        .await;
-    found.unwrap_or_else(|err| {
-        err.log();
-        tracing::warn!(error = %err.message, "recommendations unavailable");
-        Vec::new()
-    })
 }
 
 /// `GET /api/v1/recommendations?limit=&exclude=`: "for your unit".
@@ -273,36 +195,6 @@ async fn list_recommendations(
         None => Vec::new(),
     };
     Ok(ApiJson(Recommendations { unit, items }))
-}
-
-/// Reads `sector_first` (`1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off`).
-pub fn sector_first_flag(value: &Option<String>) -> Result<bool, AppError> {
-    Ok(crate::web::api::search::flag("sector_first", value)?.unwrap_or(false))
-}
-
-/// A search, with the user's sector first when `sector_first` is set and the user's
-/// unit has a sector; otherwise the plain search.
-pub async fn search_sector_first(
-    state: &AppState,
-    user: &SessionUser,
-    request: SearchRequest,
-    sector_first: &Option<String>,
-) -> Result<SearchResults, AppError> {
-    let sector = user
-        .unit_sector
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    let sector = match (sector_first_flag(sector_first)?, sector) {
-        (true, Some(sector)) => sector.to_owned(),
-        _ => return crate::web::api::search::run_search(state, request).await,
-    };
-    crate::web::api::search::ensure_ready(state)?;
-    let index = state.search.clone();
-    Ok(
-        tokio::task::spawn_blocking(move || recommend::sector_first(&index, &request, &sector))
-            .await??,
-    )
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::catalog::Kind;
 use crate::recommend::Recommendation;
 use crate::search::{SearchRequest, SortOrder};
-use crate::web::api::search::run_search;
+use crate::web::shared::search::run_search;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(show_home))

@@ -17,8 +17,8 @@ use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::catalog::Kind;
 use crate::search::{Hit, MAX_OFFSET, SearchResults};
-use crate::web::api::search::SearchParams;
-use crate::web::api::stats::search_sector_first;
+use crate::web::shared::search::SearchParams;
+use crate::web::shared::search::search_sector_first;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/search", get(show_search))
@@ -104,7 +104,7 @@ pub struct SectorToggle {
 fn sector_toggle(query: &Query, sector: Option<&str>) -> Option<SectorToggle> {
     let sector = sector.map(str::trim).filter(|s| !s.is_empty())?;
     let value = query.get("sector_first").map(|v| v.to_owned());
-    let current = crate::web::api::stats::sector_first_flag(&value).unwrap_or(false);
+    let current = crate::web::shared::search::sector_first_flag(&value).unwrap_or(false);
     let base = query.clone().without("page");
     let href = if current {
         base.without("sector_first")

@@ -17,8 +17,8 @@ use super::url::is_local_path;
 use super::{Chrome, PageError, pages, see_other};
 use crate::accounts;
 use crate::app::AppState;
-use crate::web::api::session::{Credentials, start_session};
 use crate::web::auth::{self, OptionalUser, SESSION_COOKIE};
+use crate::web::shared::session::{Credentials, start_session};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -9,10 +9,10 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::catalog::Kind;
 use crate::search::{SearchRequest, SortOrder};
-use crate::web::api::search::run_search;
 use crate::web::pages::extract::{PageLibrarian, PageQuery};
 use crate::web::pages::url::Query;
 use crate::web::pages::{Chrome, PageError, format, pages, see_other};
+use crate::web::shared::search::run_search;
 
 pub struct Row {
     pub id: String,

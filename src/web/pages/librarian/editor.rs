@@ -18,13 +18,13 @@ use crate::bootstrap::DEMO_UNITS;
 use crate::catalog::curation::CurationCommand;
 use crate::catalog::{self, Kind, Resource, ResourceId};
 use crate::search::SearchRequest;
-use crate::web::api::resources::resource_id;
-use crate::web::api::search::run_search;
 use crate::web::error::AppError;
 use crate::web::pages::extract::{
     CsrfForm, PageLibrarian, PageQuery, librarians_only, same_token, stale_form,
 };
 use crate::web::pages::{Chrome, PageError, format, pages, see_other};
+use crate::web::shared::resource_id;
+use crate::web::shared::search::run_search;
 use crate::web::upload;
 
 /// One entry of a controlled list.

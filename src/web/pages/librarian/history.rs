@@ -7,9 +7,9 @@ use serde_json::Value;
 use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::catalog;
-use crate::web::api::resources::resource_id;
 use crate::web::pages::extract::PageLibrarian;
 use crate::web::pages::{Chrome, PageError, format, pages};
+use crate::web::shared::resource_id;
 
 pub struct Change {
     pub field: String,

@@ -23,7 +23,7 @@ use crate::app::AppState;
 use crate::catalog::{FileInfo, Resource};
 use crate::content::{self, Extraction, FileKind};
 use crate::recommend::Recommendation;
-use crate::web::api::resources::resource_id;
+use crate::web::shared::resource_id;
 use blocks::{Block, blocks};
 
 pub fn router() -> Router<AppState> {

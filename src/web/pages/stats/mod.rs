@@ -22,7 +22,7 @@ use crate::stats::chart::{self, MonthlyTrend, SectorKindTable, UnitBars};
 use crate::stats::{
     KindStats, MonthStats, Overview, ResourceUse, SectorStats, StatsPeriod, Totals, UnitStats,
 };
-use crate::web::api::stats::{StatsParams, overview_for, recommendations_for};
+use crate::web::shared::stats::{StatsParams, overview_for, recommendations_for};
 
 mod charts;
 

@@ -1,0 +1,58 @@
+//! Signing in for both front ends: the API's `POST /session` and the login form.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::http::HeaderMap;
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+
+use crate::accounts::{self, AccountError, SessionUser};
+use crate::app::AppState;
+use crate::web::auth;
+use crate::web::error::AppError;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+/// Checks credentials (throttled), starts a session and sets its cookie.
+pub async fn start_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: SocketAddr,
+    credentials: Credentials,
+) -> Result<(CookieJar, SessionUser), AppError> {
+    let addr = client.ip().to_string();
+    let username = credentials.username.clone();
+    let at = state.clock.moment();
+    let outcome = state
+        .with_conn(move |conn| {
+            // The refusal is an answer, not a failure of the call: it decides the delay.
+            Ok::<_, AppError>(accounts::signin::sign_in(
+                conn,
+                &credentials.username,
+                &credentials.password,
+                &addr,
+                auth::unix_now(),
+                at,
+            ))
+        })
+        .await?;
+    match outcome {
+        Ok(signed_in) => {
+            let cookie = auth::session_cookie(signed_in.token, auth::is_https(headers));
+            Ok((CookieJar::new().add(cookie), signed_in.user))
+        }
+        Err(AccountError::BadCredentials { delay_secs }) => {
+            // Slow down guessing: each failure past the first few waits longer.
+            tokio::time::sleep(Duration::from_secs(delay_secs.min(5))).await;
+            tracing::info!(%username, "failed sign-in");
+            Err(AccountError::BadCredentials { delay_secs }.into())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
