@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 
 use crate::access::{self, Purpose};
 use crate::app::AppState;
+use crate::catalog::FileRecord;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::ApiPath;
@@ -39,7 +40,7 @@ async fn download_file(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ApiPath(file_id): ApiPath<String>,
-    mut request: Request,
+    request: Request,
 ) -> Result<Response, AppError> {
     let range = request
         .headers()
@@ -54,6 +55,40 @@ async fn download_file(
     let record = state
         .with_conn(move |conn| access::open_file(conn, &user, &file_id, purpose, at))
         .await?;
+    let mut response = serve_bytes(&state, &record, request).await?;
+    if response.status() == StatusCode::RANGE_NOT_SATISFIABLE {
+        return Ok(range_refused(&response, record.size));
+    }
+    let mime = HeaderValue::from_str(&record.mime)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, mime);
+    if let Ok(disposition) = HeaderValue::from_str(&format!(
+        "inline; filename*=UTF-8''{}",
+        percent_encode(&record.name)
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    // Text files are served without a charset (they may be GB18030): never sniff.
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    Ok(response)
+}
+
+/// The stored bytes through `ServeFile` (ranges, validators), with the two
+/// corrections it needs: several ranges get the whole file, and a stale `If-Range`
+/// validator gets the whole file too.
+async fn serve_bytes(
+    state: &AppState,
+    record: &FileRecord,
+    mut request: Request,
+) -> Result<Response, AppError> {
     // Several ranges at once would need multipart/byteranges; answering with the whole
     // file instead is what RFC 9110 allows, and players only ask for one range.
     if request
@@ -83,55 +118,40 @@ async fn download_file(
     });
     let serve =
         |request: Request| ServeFile::new_with_mime(path.clone(), &mime_type).oneshot(request);
-    let mut response = serve(request)
+    let response = serve(request)
         .await
         .map_err(AppError::internal)?
         .into_response();
-    if let (Some(validator), Some(full_request)) = (if_range, full_request)
-        && response.status() == StatusCode::PARTIAL_CONTENT
-        && !if_range_matches(&validator, response.headers())
-    {
-        response = serve(full_request)
-            .await
-            .map_err(AppError::internal)?
-            .into_response();
-    }
-    if response.status() == StatusCode::RANGE_NOT_SATISFIABLE {
-        // Our error body like every other error, keeping `Content-Range: bytes */SIZE`.
-        let content_range = response.headers().get(header::CONTENT_RANGE).cloned();
-        let mut refused = AppError::new(
-            StatusCode::RANGE_NOT_SATISFIABLE,
-            "range_not_satisfiable",
-            format!("请求的范围超出了文件大小（{} 字节）", record.size),
-        )
-        .into_response();
-        if let Some(content_range) = content_range {
-            refused
-                .headers_mut()
-                .insert(header::CONTENT_RANGE, content_range);
+    match (if_range, full_request) {
+        (Some(validator), Some(full_request))
+            if response.status() == StatusCode::PARTIAL_CONTENT
+                && !if_range_matches(&validator, response.headers()) =>
+        {
+            Ok(serve(full_request)
+                .await
+                .map_err(AppError::internal)?
+                .into_response())
         }
-        return Ok(refused);
+        _ => Ok(response),
     }
-    let mime = HeaderValue::from_str(&record.mime)
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, mime);
-    if let Ok(disposition) = HeaderValue::from_str(&format!(
-        "inline; filename*=UTF-8''{}",
-        percent_encode(&record.name)
-    )) {
-        headers.insert(header::CONTENT_DISPOSITION, disposition);
+}
+
+/// A range past the end: our error body like every other error, keeping
+/// `Content-Range: bytes */SIZE`.
+fn range_refused(response: &Response, size: u64) -> Response {
+    let content_range = response.headers().get(header::CONTENT_RANGE).cloned();
+    let mut refused = AppError::new(
+        StatusCode::RANGE_NOT_SATISFIABLE,
+        "range_not_satisfiable",
+        format!("请求的范围超出了文件大小（{size} 字节）"),
+    )
+    .into_response();
+    if let Some(content_range) = content_range {
+        refused
+            .headers_mut()
+            .insert(header::CONTENT_RANGE, content_range);
     }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-cache"),
-    );
-    // Text files are served without a charset (they may be GB18030): never sniff.
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    Ok(response)
+    refused
 }
 
 /// RFC 9110 §13.1.5: a strong entity tag or the exact Last-Modified date.
