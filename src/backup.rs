@@ -2,6 +2,7 @@
 //! (SQLite online backup, safe while the server runs), the files it references, and an
 //! empty index folder, which makes the next start rebuild the index from the copy.
 
+use crate::clock::Moment;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -68,7 +69,7 @@ fn copy_blob(from: &FileStore, to: &FileStore, sha256: &str) -> anyhow::Result<(
 }
 
 /// Writes a consistent copy of the data folder into `dest` (which must be new or empty).
-pub fn backup(data: &DataDir, dest: &Path) -> anyhow::Result<BackupInfo> {
+pub fn backup(data: &DataDir, dest: &Path, at: Moment) -> anyhow::Result<BackupInfo> {
     if dest.exists() && std::fs::read_dir(dest)?.next().is_some() {
         bail!("备份目录 {} 不是空的；请指定一个新目录", dest.display());
     }
@@ -101,7 +102,7 @@ pub fn backup(data: &DataDir, dest: &Path) -> anyhow::Result<BackupInfo> {
         copy_blob(&from, &to, sha256)?;
     }
     let info = BackupInfo {
-        created_at: jiff::Timestamp::now().to_string(),
+        created_at: at.stamp(),
         schema_version: snapshot.pragma_query_value(None, "user_version", |r| r.get(0))?,
         resources: snapshot.query_row("SELECT count(*) FROM resources", [], |r| r.get(0))?,
         files: hashes.len(),

@@ -164,7 +164,7 @@ impl Cli {
             Some(Command::Import { manifest }) => import(data, manifest),
             Some(Command::Reindex) => reindex(data),
             Some(Command::Backup { dir }) => {
-                let info = crate::backup::backup(&data, &dir)?;
+                let info = crate::backup::backup(&data, &dir, Clock::system().moment())?;
                 println!(
                     "备份完成：{} 个资源，{} 个文件 → {}",
                     info.resources,

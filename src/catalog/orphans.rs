@@ -21,6 +21,8 @@ pub fn remove_orphans(
 ) -> Result<usize, CatalogError> {
     store.clean_temp()?;
     let mut referenced = conn.prepare("SELECT 1 FROM files WHERE sha256 = ?1 LIMIT 1")?;
+    // File ages come from the file system's clock, so the grace period is measured
+    // against it, not against the library's calendar.
     let now = SystemTime::now();
     let mut removed = 0;
     for sha256 in store.all_hashes()? {

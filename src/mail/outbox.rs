@@ -12,7 +12,9 @@ pub const MAX_ATTEMPTS: u32 = 5;
 /// for a week must not mail last week's news when mail is switched on.
 pub const MAX_AGE: Duration = Duration::from_secs(3 * 24 * 3600);
 
-/// Milliseconds since the Unix epoch.
+/// Milliseconds since the Unix epoch. Deliberately the wall clock: the outbox's
+/// retries and its age limit pace a real mail server, on both the queuing and the
+/// delivering side, whatever day the library's `Clock` says it is.
 pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }

@@ -14,7 +14,10 @@ use crate::app::AppState;
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "jingshi_session";
 
-/// Unix seconds now; sessions and throttling take time as a parameter.
+/// Unix seconds now; sessions and throttling take time as a parameter. Deliberately
+/// the wall clock, not the library's `Clock`: a session's idle and absolute limits
+/// bound a stolen cookie in real elapsed time, which a test that moves the calendar
+/// forward by days must not stretch or expire.
 pub fn unix_now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
