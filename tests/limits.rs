@@ -213,3 +213,26 @@ async fn uploads_beyond_the_cap_are_refused_and_a_stalled_one_is_cut_off_cleanly
     let resp = upload("third.md").await.unwrap();
     assert_eq!(resp.status(), 201, "the permit came back");
 }
+
+/// The limits come from the same settings as everything else: the bare binary (as
+/// `cargo run --release` starts it) reads them from its environment.
+#[tokio::test]
+async fn the_bare_binary_takes_its_body_limit_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, addr) = crate::common::process::start_bare_server_with(
+        dir.path(),
+        &[("JINGSHI_BODY_LIMIT_KIB", "1")],
+    )
+    .await;
+    let client = crate::common::client_for(addr);
+    let sign_in = |username: String| {
+        client
+            .post(format!("http://{addr}/api/v1/session"))
+            .json(&json!({"username": username, "password": "not-the-password"}))
+            .send()
+    };
+    let small = sign_in("admin".into()).await.unwrap();
+    assert_eq!(small.status(), 401, "a small body is read");
+    let big = sign_in("名".repeat(1024)).await.unwrap();
+    assert_eq!(big.status(), 413, "over 1 KiB is refused");
+}
