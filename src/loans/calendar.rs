@@ -93,20 +93,36 @@ pub fn month(
     let title = store::visible_title(conn, actor, resource_id)?;
     let first = month_start(month, today)?;
     let last = first.last_of_month();
-    let opening = OpeningDays::load(conn)?;
     let licences = capacity::capacity_of(conn, resource_id, Format::Digital)?;
     let copies = capacity::capacity_of(conn, resource_id, Format::Physical)?;
-    let digital = capacity::usage(
-        &capacity::holders(conn, resource_id, Format::Digital, first, last, None)?,
-        first,
-        last,
-    );
-    let physical = capacity::usage(
-        &capacity::holders(conn, resource_id, Format::Physical, first, last, None)?,
-        first,
-        last,
-    );
-    let days = digital
+    let days = month_days(conn, resource_id, (first, last), (licences, copies))?;
+    let bookings = month_bookings(conn, actor, resource_id, first, last)?;
+    Ok(MonthView {
+        resource_id: resource_id.to_owned(),
+        title,
+        month: format!("{:04}-{:02}", first.year(), first.month()),
+        licences,
+        copies,
+        days,
+        bookings,
+    })
+}
+
+/// Each day from `first` to `last`: open or closed, and the licences and copies in
+/// use against the capacity of each.
+fn month_days(
+    conn: &Connection,
+    resource_id: &str,
+    (first, last): (Date, Date),
+    (licences, copies): (Option<u32>, Option<u32>),
+) -> Result<Vec<CalendarDay>, LoanError> {
+    let opening = OpeningDays::load(conn)?;
+    let used = |format| -> Result<Vec<u32>, LoanError> {
+        let holders = capacity::holders(conn, resource_id, format, first, last, None)?;
+        Ok(capacity::usage(&holders, first, last))
+    };
+    let (digital, physical) = (used(Format::Digital)?, used(Format::Physical)?);
+    Ok(digital
         .iter()
         .zip(&physical)
         .enumerate()
@@ -126,7 +142,18 @@ pub fn month(
                 },
             }
         })
-        .collect();
+        .collect())
+}
+
+/// The bookings that touch the month: every unit's for librarians, the viewer's own
+/// unit's for borrowers.
+fn month_bookings(
+    conn: &Connection,
+    actor: &Actor,
+    resource_id: &str,
+    first: Date,
+    last: Date,
+) -> Result<Vec<Booking>, LoanError> {
     let sql = format!(
         "SELECT l.id, l.unit_code, coalesce(u.name, ''), l.format, l.status, l.start_date, l.end_date
          FROM loans l LEFT JOIN units u ON u.code = l.unit_code
@@ -156,8 +183,7 @@ pub fn month(
             },
         )?
         .collect::<Result<Vec<_>, _>>()?;
-    let bookings = rows
-        .into_iter()
+    rows.into_iter()
         .map(|(id, unit, unit_name, format, status, start, end)| {
             let status = LoanStatus::parse(&status)?;
             Ok(Booking {
@@ -171,16 +197,7 @@ pub fn month(
                 end: super::days::parse_date("end", &end)?,
             })
         })
-        .collect::<Result<_, LoanError>>()?;
-    Ok(MonthView {
-        resource_id: resource_id.to_owned(),
-        title,
-        month: format!("{:04}-{:02}", first.year(), first.month()),
-        licences,
-        copies,
-        days,
-        bookings,
-    })
+        .collect()
 }
 
 /// `GET /api/v1/resources/{id}/availability`: whether a period would be granted.

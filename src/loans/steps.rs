@@ -167,44 +167,7 @@ pub(super) fn renew(
 ) -> Result<Loan, LoanError> {
     let today = at.today();
     step(conn, actor, id, Action::Renew, at, |tx, loan| {
-        check_transition(loan.status, Action::Renew, loan.format)?;
-        if loan.renewals >= MAX_RENEWALS {
-            return Err(LoanError::RenewalRefused {
-                why: RenewalRefusal::LimitReached { max: MAX_RENEWALS },
-            });
-        }
-        let waiting: i64 = tx.query_row(
-            "SELECT count(*) FROM loans WHERE resource_id = ?1 AND format = ?2
-               AND status = 'waitlisted' AND end_date >= ?3",
-            params![loan.resource_id, loan.format.as_str(), today.to_string()],
-            |row| row.get(0),
-        )?;
-        if waiting > 0 {
-            return Err(LoanError::RenewalRefused {
-                why: RenewalRefusal::Waitlisted { waiting },
-            });
-        }
-        let asked_end = match input
-            .end
-            .as_deref()
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-        {
-            Some(end) => parse_date("end", end)?,
-            None => add_days(loan.end, DEFAULT_RENEWAL_DAYS),
-        };
-        if asked_end <= loan.end {
-            return Err(LoanError::invalid(
-                "end",
-                format!("续借后的结束日期应晚于现在的 {}", loan.end),
-            ));
-        }
-        if length_days(loan.end, asked_end) - 1 > MAX_LOAN_DAYS {
-            return Err(LoanError::invalid(
-                "end",
-                format!("一次最多续借 {MAX_LOAN_DAYS} 天"),
-            ));
-        }
+        let asked_end = renewal_end(tx, loan, &input, today)?;
         let end = OpeningDays::load(tx)?.next_open(asked_end);
         let period = Period {
             start: loan.start,
@@ -249,6 +212,56 @@ pub(super) fn renew(
         )?;
         Ok(())
     })
+}
+
+/// The end a renewal asks for, after the checks that need no capacity: the loan may
+/// be renewed (its state, the limit, nobody waiting) and the new end is later and
+/// within one loan's length.
+fn renewal_end(
+    tx: &Connection,
+    loan: &LoanRow,
+    input: &RenewRequest,
+    today: jiff::civil::Date,
+) -> Result<jiff::civil::Date, LoanError> {
+    check_transition(loan.status, Action::Renew, loan.format)?;
+    if loan.renewals >= MAX_RENEWALS {
+        return Err(LoanError::RenewalRefused {
+            why: RenewalRefusal::LimitReached { max: MAX_RENEWALS },
+        });
+    }
+    let waiting: i64 = tx.query_row(
+        "SELECT count(*) FROM loans WHERE resource_id = ?1 AND format = ?2
+           AND status = 'waitlisted' AND end_date >= ?3",
+        params![loan.resource_id, loan.format.as_str(), today.to_string()],
+        |row| row.get(0),
+    )?;
+    if waiting > 0 {
+        return Err(LoanError::RenewalRefused {
+            why: RenewalRefusal::Waitlisted { waiting },
+        });
+    }
+    let asked_end = match input
+        .end
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        Some(end) => parse_date("end", end)?,
+        None => add_days(loan.end, DEFAULT_RENEWAL_DAYS),
+    };
+    if asked_end <= loan.end {
+        return Err(LoanError::invalid(
+            "end",
+            format!("续借后的结束日期应晚于现在的 {}", loan.end),
+        ));
+    }
+    if length_days(loan.end, asked_end) - 1 > MAX_LOAN_DAYS {
+        return Err(LoanError::invalid(
+            "end",
+            format!("一次最多续借 {MAX_LOAN_DAYS} 天"),
+        ));
+    }
+    Ok(asked_end)
 }
 
 /// The unit reports how the material was used: date held, participants, feedback.
