@@ -12,6 +12,7 @@ use super::steps::{step, title};
 use super::store::transition;
 use super::transitions::check_transition;
 use super::waitlist::promote;
+use crate::catalog::holdings;
 
 /// Body of `issue`.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -50,33 +51,20 @@ pub(super) fn issue(
         if barcode.is_empty() {
             return Err(LoanError::invalid("barcode", "请填写要出借的拷贝条码"));
         }
-        let copy = tx
-            .query_row(
-                "SELECT id, resource_id, in_circulation FROM copies WHERE barcode = ?1",
-                [barcode],
-                |row| {
-                    Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, bool>(2)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let copy_id = match copy {
+        let copy_id = match holdings::copy_by_barcode(tx, barcode)? {
             None => {
                 return Err(LoanError::invalid(
                     "barcode",
                     format!("没有条码为“{barcode}”的拷贝"),
                 ));
             }
-            Some((_, resource, _)) if resource != loan.resource_id => {
+            Some(copy) if copy.resource_id != loan.resource_id => {
                 return Err(copy_unavailable(barcode, CopyProblem::OtherResource));
             }
-            Some((_, _, false)) => {
+            Some(copy) if !copy.in_circulation => {
                 return Err(copy_unavailable(barcode, CopyProblem::OutOfCirculation));
             }
-            Some((copy_id, _, true)) => copy_id,
+            Some(copy) => copy.id,
         };
         let out_with: Option<i64> = tx
             .query_row(
@@ -154,11 +142,9 @@ pub(super) fn return_loan(
         if let (Format::Physical, Some(copy), Some(condition)) =
             (loan.format, loan.copy_id, condition)
         {
-            // The copy's condition is what the librarian saw at check-in.
-            tx.execute(
-                "UPDATE copies SET condition = ?2 WHERE id = ?1",
-                params![copy, condition],
-            )?;
+            // The copy's condition is what the librarian saw at check-in; the
+            // catalogue keeps it, with the edit history of its holdings.
+            holdings::set_copy_condition(tx, copy, condition, &actor.username)?;
         }
         transition(tx, actor, loan, Action::Return)?;
         let title = title(tx, loan)?;

@@ -4,7 +4,7 @@
 //! order of arrival.
 
 use jiff::civil::Date;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use serde::Deserialize;
 
 use super::capacity::{self, period_fits};
@@ -87,25 +87,6 @@ pub(crate) fn checked_period(
     Ok((Period { start, end }, asked_end))
 }
 
-/// What the catalogue says about a resource a loan is asked for.
-struct Lendable {
-    status: String,
-}
-
-fn lendable(conn: &Connection, resource_id: &str) -> Result<Option<Lendable>, LoanError> {
-    Ok(conn
-        .query_row(
-            "SELECT status FROM resources WHERE id = ?1",
-            [resource_id],
-            |row| {
-                Ok(Lendable {
-                    status: row.get(0)?,
-                })
-            },
-        )
-        .optional()?)
-}
-
 /// Files a request for the actor's unit (or, for a librarian, the unit named).
 pub fn create(
     conn: &mut Connection,
@@ -146,7 +127,7 @@ pub fn create(
         None => return Err(LoanError::invalid("audience", "请填写预计参加人数")),
     };
     store::write(conn, |tx| {
-        match lendable(tx, &resource_id)? {
+        match crate::catalog::holdings::lendable(tx, &resource_id)? {
             Some(r) if r.status == "published" => {}
             Some(_) if actor.librarian => {
                 return Err(LoanError::invalid(

@@ -281,13 +281,8 @@ pub(crate) fn load_current(
 
 /// The resource's title (for messages); empty if it vanished.
 pub(crate) fn resource_title(conn: &Connection, resource_id: &str) -> Result<String, LoanError> {
-    Ok(conn
-        .query_row(
-            "SELECT title FROM resources WHERE id = ?1",
-            [resource_id],
-            |row| row.get::<_, String>(0),
-        )
-        .optional()?
+    Ok(crate::catalog::holdings::lendable(conn, resource_id)?
+        .map(|r| r.title)
         .unwrap_or_default())
 }
 
@@ -298,15 +293,8 @@ pub(crate) fn visible_title(
     actor: &Actor,
     resource_id: &str,
 ) -> Result<String, LoanError> {
-    let row = conn
-        .query_row(
-            "SELECT title, status FROM resources WHERE id = ?1",
-            [resource_id],
-            |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
-        )
-        .optional()?;
-    match row {
-        Some((title, status)) if actor.librarian || status == "published" => Ok(title),
+    match crate::catalog::holdings::lendable(conn, resource_id)? {
+        Some(r) if actor.librarian || r.status == "published" => Ok(r.title),
         _ => Err(LoanError::ResourceNotFound(resource_id.to_owned())),
     }
 }

@@ -120,8 +120,8 @@ fn cancel_lapsed(conn: &Connection, today: Date) -> Result<usize, LoanError> {
 fn remind_due_soon(conn: &Connection, today: Date) -> Result<usize, LoanError> {
     let rows = {
         let mut stmt = conn.prepare_cached(
-            "SELECT l.id, l.unit_code, l.format, l.end_date, coalesce(r.title, '')
-             FROM loans l LEFT JOIN resources r ON r.id = l.resource_id
+            "SELECT l.id, l.unit_code, l.format, l.end_date, l.resource_id
+             FROM loans l
              WHERE l.status = 'active' AND l.end_date >= ?1 AND l.end_date <= ?2
                AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.loan_id = l.id
                                  AND n.kind = 'due_soon' AND n.dedupe = l.end_date)",
@@ -143,7 +143,8 @@ fn remind_due_soon(conn: &Connection, today: Date) -> Result<usize, LoanError> {
         )?
         .collect::<Result<Vec<_>, _>>()?
     };
-    for (id, unit, format, end, title) in &rows {
+    for (id, unit, format, end, resource_id) in &rows {
+        let title = store::resource_title(conn, resource_id)?;
         let message = if format == "physical" {
             format!("《{title}》的借阅将于 {end} 到期，请按时归还实体拷贝，或在无人候补时续借")
         } else {

@@ -1,0 +1,114 @@
+//! Holdings as other modules ask for them: a resource's licences and copies in
+//! circulation, a copy by its barcode, a copy's condition after use (written with its
+//! history), and the title and status a loan names. Loans ask here instead of reading
+//! the catalogue's tables themselves.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::json;
+
+use super::CatalogError;
+use super::model::ResourceId;
+use super::write::record_history;
+
+/// A resource's title and publication status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lendable {
+    pub title: String,
+    /// `draft`, `published` or `withdrawn`.
+    pub status: String,
+}
+
+/// A physical copy as circulation needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyRow {
+    pub id: i64,
+    pub resource_id: String,
+    pub in_circulation: bool,
+}
+
+/// The resource's title and status, or `None` when it does not exist.
+pub fn lendable(conn: &Connection, resource_id: &str) -> Result<Option<Lendable>, CatalogError> {
+    let mut stmt = conn.prepare_cached("SELECT title, status FROM resources WHERE id = ?1")?;
+    Ok(stmt
+        .query_row([resource_id], |row| {
+            Ok(Lendable {
+                title: row.get(0)?,
+                status: row.get(1)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The resource's licences (`Some(None)` is unlimited), or `None` when it does not exist.
+pub fn licences(conn: &Connection, resource_id: &str) -> Result<Option<Option<u32>>, CatalogError> {
+    let mut stmt = conn.prepare_cached("SELECT licences FROM resources WHERE id = ?1")?;
+    Ok(stmt
+        .query_row([resource_id], |row| row.get::<_, Option<u32>>(0))
+        .optional()?)
+}
+
+/// How many of the resource's copies are in circulation.
+pub fn copies_in_circulation(conn: &Connection, resource_id: &str) -> Result<u32, CatalogError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT count(*) FROM copies WHERE resource_id = ?1 AND in_circulation = 1",
+    )?;
+    Ok(stmt.query_row([resource_id], |row| row.get(0))?)
+}
+
+/// The copy with this barcode, if any.
+pub fn copy_by_barcode(conn: &Connection, barcode: &str) -> Result<Option<CopyRow>, CatalogError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT id, resource_id, in_circulation FROM copies WHERE barcode = ?1")?;
+    Ok(stmt
+        .query_row([barcode], |row| {
+            Ok(CopyRow {
+                id: row.get(0)?,
+                resource_id: row.get(1)?,
+                in_circulation: row.get(2)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The barcode of a copy, if it exists.
+pub fn barcode(conn: &Connection, copy_id: i64) -> Result<Option<String>, CatalogError> {
+    let mut stmt = conn.prepare_cached("SELECT barcode FROM copies WHERE id = ?1")?;
+    Ok(stmt.query_row([copy_id], |row| row.get(0)).optional()?)
+}
+
+/// Records the condition a copy came back in, with an entry in its resource's edit
+/// history in the shape of the other copy changes (`{"barcode", "location",
+/// "condition"}`), so the history page shows it like an edit. An unchanged condition
+/// writes nothing.
+pub fn set_copy_condition(
+    conn: &Connection,
+    copy_id: i64,
+    condition: &str,
+    actor: &str,
+) -> Result<(), CatalogError> {
+    let row: Option<(String, String, String, String)> = conn
+        .query_row(
+            "SELECT resource_id, barcode, location, condition FROM copies WHERE id = ?1",
+            [copy_id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .optional()?;
+    let Some((resource_id, barcode, location, old)) = row else {
+        return Err(CatalogError::NotFound(format!("copy {copy_id}")));
+    };
+    if old == condition {
+        return Ok(());
+    }
+    conn.execute(
+        "UPDATE copies SET condition = ?2 WHERE id = ?1",
+        params![copy_id, condition],
+    )?;
+    let id = ResourceId::parse(&resource_id)?;
+    record_history(
+        conn,
+        &id,
+        actor,
+        "copies",
+        &json!({"copies": [{"barcode": barcode, "location": location, "condition": condition}]}),
+    )
+}
