@@ -330,11 +330,13 @@ mod tests {
             let input = serde_json::from_value(input).expect("input");
             crate::catalog::curation::create_resource(&mut conn, input, "lib").expect("resource");
         }
-        conn.execute(
-            "UPDATE copies SET in_circulation = 0 WHERE id = (SELECT max(id) FROM copies)",
-            [],
-        )
-        .expect("withdraw a copy");
+        // Listing two of the three copies takes the third out of circulation.
+        let patch =
+            serde_json::json!({"copies": [{"barcode": "FILM-001"}, {"barcode": "FILM-002"}]});
+        let film = crate::catalog::ResourceId::parse("film").expect("id");
+        let patch = serde_json::from_value(patch).expect("patch");
+        crate::catalog::curation::update_resource(&mut conn, &film, patch, "lib")
+            .expect("withdraw a copy");
         drop(conn);
         (dir, db)
     }
