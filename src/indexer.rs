@@ -84,14 +84,13 @@ pub fn catch_up(db: &Database, index: &SearchIndex) -> Result<usize, IndexerErro
     }
 }
 
-/// The search document of a resource: the catalogue's record with the loans figures
-/// added, or `None` when the resource no longer exists.
+/// The search document of a resource: the catalogue's record with its borrow count,
+/// or `None` when the resource no longer exists. Whether it is free on a day is not
+/// indexed: the search asks the loans module for the request's date.
 fn search_doc(conn: &Connection, id: &str) -> Result<Option<SearchDoc>, IndexerError> {
     let Some(mut doc) = feed::search_doc(conn, id)? else {
         return Ok(None);
     };
-    // The indexer has no request clock: "today" is the system's date in Shanghai.
-    doc.available = loans::available_on(conn, id, crate::clock::Clock::system().today())?;
     doc.borrow_count = loans::borrow_count(conn, id)?;
     Ok(Some(doc))
 }

@@ -79,7 +79,6 @@ pub fn search_doc(conn: &Connection, id: &str) -> Result<Option<SearchDoc>, Cata
         status: fields.status.as_str().to_owned(),
         body,
         cues,
-        available: false,
         borrow_count: 0,
     }))
 }

@@ -3,12 +3,23 @@
 //! history), and the title and status a loan names. Loans ask here instead of reading
 //! the catalogue's tables themselves.
 
+use std::collections::HashMap;
+
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 use super::CatalogError;
 use super::model::ResourceId;
 use super::write::record_history;
+
+/// What a resource can lend at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capacity {
+    /// Digital licences; `None` is unlimited.
+    pub licences: Option<u32>,
+    /// Physical copies in circulation.
+    pub copies: u32,
+}
 
 /// A resource's title and publication status.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +64,46 @@ pub fn copies_in_circulation(conn: &Connection, resource_id: &str) -> Result<u32
         "SELECT count(*) FROM copies WHERE resource_id = ?1 AND in_circulation = 1",
     )?;
     Ok(stmt.query_row([resource_id], |row| row.get(0))?)
+}
+
+/// The capacity of each of `ids` that exists, in one statement.
+pub fn capacities(
+    conn: &Connection,
+    ids: &[&str],
+) -> Result<HashMap<String, Capacity>, CatalogError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids = serde_json::Value::from(ids).to_string();
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.id, r.licences,
+                (SELECT count(*) FROM copies c WHERE c.resource_id = r.id AND c.in_circulation = 1)
+         FROM resources r WHERE r.id IN (SELECT value FROM json_each(?1))",
+    )?;
+    let rows = stmt
+        .query_map([ids], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                Capacity {
+                    licences: row.get(1)?,
+                    copies: row.get(2)?,
+                },
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Resources that can lend nothing at all: no licence and no copy in circulation.
+pub fn without_capacity(conn: &Connection) -> Result<Vec<String>, CatalogError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.id FROM resources r WHERE r.licences = 0 AND NOT EXISTS
+           (SELECT 1 FROM copies c WHERE c.resource_id = r.id AND c.in_circulation = 1)",
+    )?;
+    let ids = stmt
+        .query_map([], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(ids)
 }
 
 /// The copy with this barcode, if any.

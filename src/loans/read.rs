@@ -314,29 +314,31 @@ pub fn borrow_count(conn: &Connection, resource_id: &str) -> rusqlite::Result<u6
     )
 }
 
-/// Whether a copy or a licence of the resource is free on `day`.
-pub fn available_on(conn: &Connection, resource_id: &str, day: Date) -> Result<bool, LoanError> {
-    let day = day.to_string();
-    let used = |format: &str| -> rusqlite::Result<u32> {
-        conn.query_row(
-            &format!(
-                "SELECT count(*) FROM loans WHERE resource_id = ?1 AND format = ?2
-                   AND status IN {HOLDING_SQL} AND start_date <= ?3 AND end_date >= ?3"
-            ),
-            params![resource_id, format, day],
-            |row| row.get(0),
-        )
+/// The resources with no copy and no licence free on `day`: those whose licences (if
+/// limited) and copies in circulation are all held by loans covering the day, and
+/// those that have neither. Search judges "available now" by this at query time.
+pub fn unavailable_on(conn: &Connection, day: Date) -> Result<Vec<String>, LoanError> {
+    let held: Vec<(String, u32, u32)> = {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT resource_id, sum(format = 'digital'), sum(format = 'physical') FROM loans
+             WHERE status IN {HOLDING_SQL} AND end_date >= ?1 AND start_date <= ?1
+             GROUP BY resource_id"
+        ))?;
+        stmt.query_map([day.to_string()], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?
     };
-    let Some(licences) = holdings::licences(conn, resource_id)? else {
-        return Ok(false);
-    };
-    let digital_free = match licences {
-        None => true,
-        Some(n) => used("digital")? < n,
-    };
-    if digital_free {
-        return Ok(true);
+    let ids: Vec<&str> = held.iter().map(|(id, ..)| id.as_str()).collect();
+    let capacity = holdings::capacities(conn, &ids)?;
+    let mut out = holdings::without_capacity(conn)?;
+    for (id, digital, physical) in &held {
+        if let Some(cap) = capacity.get(id) {
+            let digital_full = cap.licences.is_some_and(|n| *digital >= n);
+            if digital_full && *physical >= cap.copies {
+                out.push(id.clone());
+            }
+        }
     }
-    let copies = holdings::copies_in_circulation(conn, resource_id)?;
-    Ok(used("physical")? < copies)
+    Ok(out)
 }

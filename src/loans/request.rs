@@ -193,8 +193,6 @@ pub fn create(
             status.as_str(),
             format!("{} 至 {}", period.start, period.end),
         )?;
-        // As if from a state that holds nothing.
-        store::note_for_index(tx, &loan, (LoanStatus::Cancelled, period))?;
         if fits && auto_approves(tx, &resource_id)? {
             approve_in(tx, &Actor::system(), &mut loan, today)?;
         }
@@ -289,11 +287,6 @@ pub(super) fn move_loan(
                 before.0, before.1, period.start, period.end
             ),
         )?;
-        let old = Period {
-            start: before.0,
-            end: before.1,
-        };
-        store::note_for_index(tx, &loan, (loan.status, old))?;
         let title = store::resource_title(tx, &loan.resource_id)?;
         notify(
             tx,

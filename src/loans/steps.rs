@@ -220,11 +220,6 @@ pub(super) fn renew(
             "renew",
             format!("结束日期 {old_end} → {end}（第 {} 次续借）", loan.renewals),
         )?;
-        let old = Period {
-            start: loan.start,
-            end: old_end,
-        };
-        store::note_for_index(tx, loan, (loan.status, old))?;
         let title = title(tx, loan)?;
         notify(
             tx,

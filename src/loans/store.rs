@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 
 use super::LoanError;
 use super::days::parse_date;
-use super::model::{Action, Actor, Format, LoanId, LoanStatus, Period};
+use super::model::{Action, Actor, Format, LoanId, LoanStatus};
 use super::notify::{NoticeKind, notify};
 use super::transitions::check_transition;
 use crate::audit::{self, AuditEvent};
@@ -144,26 +144,16 @@ pub(crate) fn record(
     Ok(())
 }
 
-/// Tells the search index to recompute a resource's document when a loan change can
-/// alter what it shows: the borrow count (entering or leaving the lent states), or
-/// whether a slot is free today (a loan covering today taking or freeing one).
-/// Other changes are skipped: re-indexing is not free, and most loans lie ahead.
+/// Tells the search index to recompute a resource's document when a loan change
+/// alters what it stores: the borrow count (entering or leaving the lent states).
+/// Whether a slot is free is not stored (search asks at query time), so other changes,
+/// moves and the date passing need no re-indexing.
 pub(crate) fn note_for_index(
     conn: &Connection,
     loan: &LoanRow,
-    before: (LoanStatus, Period),
+    before: LoanStatus,
 ) -> Result<(), LoanError> {
-    // The index computes "free today" with the system's date, so this does too.
-    let today = crate::clock::Clock::system().today();
-    let covers = |p: Period| p.start <= today && today <= p.end;
-    let now = Period {
-        start: loan.start,
-        end: loan.end,
-    };
-    let lent_changed = before.0.is_lent() != loan.status.is_lent();
-    let today_changed = (before.0.holds_capacity() && covers(before.1))
-        || (loan.status.holds_capacity() && covers(now));
-    if (lent_changed || today_changed)
+    if before.is_lent() != loan.status.is_lent()
         && let Ok(id) = ResourceId::parse(&loan.resource_id)
     {
         crate::catalog::write::log_change(conn, &id)?;
@@ -186,16 +176,10 @@ pub(crate) fn transition(
         )?;
     }
     let detail = format!("{} → {}", loan.status.as_str(), to.as_str());
-    let before = (
-        loan.status,
-        Period {
-            start: loan.start,
-            end: loan.end,
-        },
-    );
+    let before = loan.status;
     loan.status = to;
     record(conn, actor, loan, action.as_str(), detail)?;
-    if before.0 != to {
+    if before != to {
         note_for_index(conn, loan, before)?;
     }
     Ok(())

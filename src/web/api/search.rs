@@ -7,7 +7,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::search::{SearchRequest, SearchResults, SortOrder, Suggestion};
+use crate::search::{SearchRequest, SearchResults, SortOrder, Suggestion, Unavailable};
 use crate::web::api::stats::search_sector_first;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{AppError, ErrorBody};
@@ -116,6 +116,8 @@ impl SearchParams {
             year_to: number("year_to", &self.year_to)?,
             access: non_empty(&self.access),
             available: flag("available", &self.available)?,
+            // Judged on the day the search runs (`for_today`).
+            unavailable: Unavailable::default(),
             sort,
             page,
             per_page,
@@ -143,8 +145,24 @@ pub async fn run_search(
     request: SearchRequest,
 ) -> Result<SearchResults, AppError> {
     ensure_ready(state)?;
-    let index = state.search.clone();
-    Ok(tokio::task::spawn_blocking(move || index.search(&request)).await??)
+    let (index, state) = (state.search.clone(), state.clone());
+    tokio::task::spawn_blocking(move || {
+        let request = for_today(&state, request)?;
+        Ok(index.search(&request)?)
+    })
+    .await?
+}
+
+/// The request with what "available now" is judged by on the clock's date; blocking
+/// (one read of the day's loans).
+pub(crate) fn for_today(
+    state: &AppState,
+    mut request: SearchRequest,
+) -> Result<SearchRequest, AppError> {
+    let conn = state.db.get()?;
+    request.unavailable =
+        Unavailable::new(crate::loans::unavailable_on(&conn, state.clock.today())?);
+    Ok(request)
 }
 
 /// Full-text search with filters, facet counts and highlighted snippets.

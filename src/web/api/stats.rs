@@ -303,11 +303,12 @@ pub async fn search_sector_first(
         _ => return crate::web::api::search::run_search(state, request).await,
     };
     crate::web::api::search::ensure_ready(state)?;
-    let index = state.search.clone();
-    Ok(
-        tokio::task::spawn_blocking(move || recommend::sector_first(&index, &request, &sector))
-            .await??,
-    )
+    let (index, state) = (state.search.clone(), state.clone());
+    tokio::task::spawn_blocking(move || {
+        let request = crate::web::api::search::for_today(&state, request)?;
+        Ok(recommend::sector_first(&index, &request, &sector)?)
+    })
+    .await?
 }
 
 #[cfg(test)]
