@@ -1,10 +1,17 @@
 //! Search benchmark: `cargo run --release --example search_bench [-- --rounds N]`, or
-//! `-- --synthetic 100000` for the synthetic catalogue. Prints figures; it is not a test.
+//! `-- --synthetic 100000` for the synthetic catalogue, or `-- --availability 100000` for
+//! the cost of "available now" on the library and a synthetic catalogue. Prints figures;
+//! it is not a test.
 //!
 //! Over `../shared/corpus` (or `$JINGSHI_CORPUS`): index time for the laws + CCDI articles,
 //! query latency of our engine and of an SQLite FTS5 + jieba baseline side by side in this
 //! process, and CMRC 2018 retrieval quality (MRR@10, Recall@10, zero-hit rate) for both.
 
+// Benchmarks and tools: a failed step ends the run with its message.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)]
+
+#[path = "search_bench/availability.rs"]
+mod availability;
 #[path = "search_bench/corpus.rs"]
 mod corpus;
 #[path = "search_bench/fts.rs"]
@@ -58,6 +65,9 @@ fn main() -> anyhow::Result<()> {
     println!("corpus: {}", root.display());
     if let Some(n) = arg("--synthetic") {
         return synthetic(&root, n, rounds);
+    }
+    if let Some(n) = arg("--availability") {
+        return availability::run(&root, n, rounds);
     }
     library(&root, rounds)?;
     cmrc(&root)?;

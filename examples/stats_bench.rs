@@ -18,6 +18,9 @@
 //! `--keep DIR` builds the folder in DIR and leaves it there, to look at the page with
 //! `jingshi serve --data DIR` (admin password `bench-password`).
 
+// Benchmarks and tools: a failed step ends the run with its message.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)]
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

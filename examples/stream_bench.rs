@@ -12,6 +12,9 @@
 //! that data folder. Memory is the server's VmRSS from /proc (nginx: master + workers),
 //! sampled every 20 ms while the clients download.
 
+// Benchmarks and tools: a failed step ends the run with its message.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)]
+
 use jingshi::actor::Actor;
 use jingshi::catalog::curation::CurationCommand;
 use jingshi::clock::Clock;

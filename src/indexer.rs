@@ -9,9 +9,12 @@ use std::time::Duration;
 
 use rusqlite::TransactionBehavior;
 
+use rusqlite::Connection;
+
 use crate::catalog::{CatalogError, feed};
 use crate::db::{Database, DbError};
-use crate::search::{RebuildError, SearchError, SearchIndex};
+use crate::loans::{self, LoanError};
+use crate::search::{RebuildError, SearchDoc, SearchError, SearchIndex};
 
 /// How many change-log entries one index commit applies.
 const BATCH: usize = 500;
@@ -24,6 +27,8 @@ pub enum IndexerError {
     Catalog(#[from] CatalogError),
     #[error(transparent)]
     Search(#[from] SearchError),
+    #[error(transparent)]
+    Loans(#[from] LoanError),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("database error: {0}")]
@@ -43,13 +48,11 @@ pub fn rebuild(
     let ids = feed::all_resource_ids(&tx)?;
     let total = ids.len() as u64;
     // Each document is read as the index takes it, all in the one read transaction.
-    let docs = ids
-        .iter()
-        .filter_map(|id| feed::search_doc(&tx, id).transpose());
+    let docs = ids.iter().filter_map(|id| search_doc(&tx, id).transpose());
     index
         .try_rebuild(docs, seq, &|done| progress(done, total))
         .map_err(|err| match err {
-            RebuildError::Source(err) => IndexerError::Catalog(err),
+            RebuildError::Source(err) => err,
             RebuildError::Index(err) => IndexerError::Search(err),
         })?;
     drop(tx);
@@ -70,7 +73,7 @@ pub fn catch_up(db: &Database, index: &SearchIndex) -> Result<usize, IndexerErro
         let mut upserts = Vec::with_capacity(ids.len());
         let mut deletes = Vec::new();
         for id in ids {
-            match feed::search_doc(&conn, &id)? {
+            match search_doc(&conn, &id)? {
                 Some(doc) => upserts.push(doc),
                 None => deletes.push(id),
             }
@@ -79,6 +82,17 @@ pub fn catch_up(db: &Database, index: &SearchIndex) -> Result<usize, IndexerErro
         applied += upserts.len() + deletes.len();
         index.apply(upserts, &deletes, last_seq)?;
     }
+}
+
+/// The search document of a resource: the catalogue's record with its borrow count,
+/// or `None` when the resource no longer exists. Whether it is free on a day is not
+/// indexed: the search asks the loans module for the request's date.
+fn search_doc(conn: &Connection, id: &str) -> Result<Option<SearchDoc>, IndexerError> {
+    let Some(mut doc) = feed::search_doc(conn, id)? else {
+        return Ok(None);
+    };
+    doc.borrow_count = loans::borrow_count(conn, id)?;
+    Ok(Some(doc))
 }
 
 /// Brings the index up to date at start-up, rebuilding when it must.

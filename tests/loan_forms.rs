@@ -238,6 +238,15 @@ async fn the_librarian_issues_returns_and_moves_from_the_queue() {
     assert_eq!(returned["return_condition"], "worn");
     let (_, resource) = librarian.get_json("/api/v1/resources/copy-film").await;
     assert_eq!(resource["holdings"]["copies"][0]["condition"], "worn");
+    // The catalogue records the new condition in the resource's edit history.
+    let (_, history) = librarian
+        .get_json("/api/v1/resources/copy-film/history")
+        .await;
+    let last = history.as_array().and_then(|h| h.last()).expect("history");
+    assert_eq!(last["action"], "copies", "{history}");
+    assert_eq!(last["changes"]["copies"][0]["barcode"], "PF-0001", "{last}");
+    assert_eq!(last["changes"]["copies"][0]["condition"], "worn", "{last}");
+    assert_eq!(last["actor"], "lib", "{last}");
 
     // Moving a booking: refused dates change nothing, good ones are kept.
     let (status, _, html) = post(

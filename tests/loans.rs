@@ -877,7 +877,8 @@ async fn what_can_no_longer_happen_is_cancelled_and_the_unit_told() {
 
 #[tokio::test]
 async fn search_sees_borrow_counts_and_whether_a_licence_is_free_today() {
-    // The index judges "free today" by the real date, so this test keeps the real clock.
+    // The real clock: "free today" follows the app's clock on any date, and the
+    // borrow count reaches the index through the change log.
     let app = TestApp::spawn_with_demo().await;
     let lib = app.librarian("lib").await;
     let officer = app.borrower("officer", "yn-tax").await;
@@ -897,7 +898,7 @@ async fn search_sees_borrow_counts_and_whether_a_licence_is_free_today() {
     let today = app.state.clock.today().to_string();
     approved(&lib, &officer, "stats-film-one", "digital", &today, &today).await;
     let mut last = Value::Null;
-    // The index follows eventually; up to 30 s so a loaded machine does not fail it.
+    // The borrow count follows eventually; up to 30 s so a loaded machine does not fail it.
     for _ in 0..600 {
         let (_, free) = officer
             .get_json("/api/v1/search?q=借阅统计样片&available=true")
@@ -915,4 +916,81 @@ async fn search_sees_borrow_counts_and_whether_a_licence_is_free_today() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("the index did not follow the loan: {last}");
+}
+
+/// "Available now" is judged on the request's date, at query time: a loan covering
+/// the day takes the one copy out, and moving the clock past the loan (also across
+/// midnight) gives it back with no re-indexing and no loan sweep.
+#[tokio::test]
+async fn search_judges_free_on_the_request_date_without_reindexing() {
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
+    let lib = app.librarian("lib").await;
+    let officer = app.borrower("officer", "yn-tax").await;
+    lendable(&lib, "one-copy-film", Some(0), 1).await;
+    let search = |filter: &'static str| {
+        let officer = &officer;
+        async move {
+            let (status, body) = officer
+                .get_json(&format!("/api/v1/search?q=测试警示片{filter}"))
+                .await;
+            assert_eq!(status, 200, "{body}");
+            let ids: Vec<String> = body["hits"]
+                .as_array()
+                .expect("hits")
+                .iter()
+                .map(|h| h["id"].as_str().unwrap_or("").to_owned())
+                .collect();
+            (ids, body["facets"]["available"].as_u64().expect("facet"))
+        }
+    };
+    let mut indexed = false;
+    for _ in 0..600 {
+        if search("").await.0 == ["one-copy-film"] {
+            indexed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(indexed, "the new resource is searchable");
+    assert_eq!(
+        search("&available=true").await,
+        (vec!["one-copy-film".into()], 1)
+    );
+
+    requested(&officer, "one-copy-film", "physical", &day(0), &day(2)).await;
+    let seq = app.state.search.applied_seq();
+    // With no match left, `available=true` answers with the partial matches of other
+    // resources (the OR fallback), so the check is that this one is not among them.
+    let out = || async {
+        assert_eq!(search("").await, (vec!["one-copy-film".into()], 0));
+        assert_eq!(
+            search("&available=false").await,
+            (vec!["one-copy-film".into()], 0)
+        );
+        let (free, _) = search("&available=true").await;
+        assert!(!free.contains(&"one-copy-film".to_owned()), "{free:?}");
+    };
+    let free = || async {
+        let expected = (vec!["one-copy-film".to_owned()], 1);
+        assert_eq!(search("").await, expected);
+        assert_eq!(search("&available=true").await, expected);
+    };
+    out().await;
+    // The last minute of the loan's last day, then the first of the day after.
+    app.state
+        .clock
+        .set("2027-03-03T15:59:30Z".parse().expect("timestamp"));
+    assert_eq!(app.state.clock.today(), MONDAY + jiff::Span::new().days(2));
+    out().await;
+    app.state
+        .clock
+        .set("2027-03-03T16:00:30Z".parse().expect("timestamp"));
+    free().await;
+    set_today(&app, 7);
+    free().await;
+    assert_eq!(
+        app.state.search.applied_seq(),
+        seq,
+        "nothing was re-indexed for the date"
+    );
 }

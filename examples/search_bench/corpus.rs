@@ -73,7 +73,6 @@ fn base(id: String, kind: &str, title: String, body: String) -> SearchDoc {
         body,
         access: "open".into(),
         status: "published".into(),
-        available: true,
         ..Default::default()
     }
 }
@@ -223,7 +222,6 @@ pub fn synthetic_doc(i: usize, paras: &[String], rng: &mut Rng) -> SearchDoc {
     doc.year = Some(year);
     doc.date_key = i64::from(year) * 10_000 + 101 + rng.below(11) as i64 * 100;
     doc.access = if rng.below(3) == 0 { "loan" } else { "open" }.into();
-    doc.available = rng.below(4) != 0;
     doc.borrow_count = rng.below(50) as u64;
     if kind == "video" {
         doc.cues = (0..20)

@@ -1,5 +1,6 @@
 //! What the search index reads from the catalogue: the change log and one search
-//! document per resource.
+//! document per resource. The loans figures of a document are not the catalogue's: the
+//! indexer (`crate::indexer`) adds them.
 
 use rusqlite::{Connection, params};
 
@@ -33,7 +34,8 @@ pub fn max_change_seq(conn: &Connection) -> Result<i64, CatalogError> {
     )?)
 }
 
-/// The search document of a resource, or `None` when it no longer exists.
+/// The search document of a resource as the catalogue knows it (no loans figures), or
+/// `None` when it no longer exists.
 pub fn search_doc(conn: &Connection, id: &str) -> Result<Option<SearchDoc>, CatalogError> {
     let Ok(resource_id) = ResourceId::parse(id) else {
         return Ok(None);
@@ -62,9 +64,6 @@ pub fn search_doc(conn: &Connection, id: &str) -> Result<Option<SearchDoc>, Cata
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    // The indexer has no request clock: "today" is the system's date in Shanghai.
-    let available = crate::loans::available_on(conn, id, crate::clock::Clock::system().today())?;
-    let borrow_count = crate::loans::borrow_count(conn, id)?;
     Ok(Some(SearchDoc {
         id: id.to_owned(),
         kind: fields.kind.as_str().to_owned(),
@@ -80,8 +79,7 @@ pub fn search_doc(conn: &Connection, id: &str) -> Result<Option<SearchDoc>, Cata
         status: fields.status.as_str().to_owned(),
         body,
         cues,
-        available,
-        borrow_count,
+        borrow_count: 0,
     }))
 }
 

@@ -3,11 +3,12 @@
 //! circulation (physical). The arithmetic is pure; the loaders read what it needs.
 
 use jiff::civil::Date;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use super::LoanError;
 use super::days::{add_days, day_number, length_days};
 use super::model::{Format, HOLDING_SQL, LoanId, Period};
+use crate::catalog::holdings;
 
 /// How many loans a resource and format can carry on one day; `None` is unlimited.
 pub type Capacity = Option<u32>;
@@ -98,19 +99,9 @@ pub fn capacity_of(
     format: Format,
 ) -> Result<Capacity, LoanError> {
     let capacity = match format {
-        Format::Digital => conn
-            .query_row(
-                "SELECT licences FROM resources WHERE id = ?1",
-                [resource_id],
-                |row| row.get::<_, Option<u32>>(0),
-            )
-            .optional()?
+        Format::Digital => holdings::licences(conn, resource_id)?
             .ok_or_else(|| LoanError::ResourceNotFound(resource_id.to_owned()))?,
-        Format::Physical => Some(conn.query_row(
-            "SELECT count(*) FROM copies WHERE resource_id = ?1 AND in_circulation = 1",
-            [resource_id],
-            |row| row.get::<_, u32>(0),
-        )?),
+        Format::Physical => Some(holdings::copies_in_circulation(conn, resource_id)?),
     };
     Ok(capacity)
 }
@@ -345,11 +336,14 @@ mod tests {
             let create = crate::catalog::curation::CurationCommand::Create(input);
             crate::catalog::curation::curate(&mut conn, &operator, create, at).expect("resource");
         }
-        conn.execute(
-            "UPDATE copies SET in_circulation = 0 WHERE id = (SELECT max(id) FROM copies)",
-            [],
-        )
-        .expect("withdraw a copy");
+        // Listing two of the three copies takes the third out of circulation.
+        let patch =
+            serde_json::json!({"copies": [{"barcode": "FILM-001"}, {"barcode": "FILM-002"}]});
+        let film = crate::catalog::ResourceId::parse("film").expect("id");
+        let patch = serde_json::from_value(patch).expect("patch");
+        let update = crate::catalog::curation::CurationCommand::Update(film, patch);
+        crate::catalog::curation::curate(&mut conn, &operator, update, at)
+            .expect("withdraw a copy");
         drop(conn);
         (dir, db)
     }

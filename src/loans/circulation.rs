@@ -1,6 +1,7 @@
 //! Circulation: handing out a physical copy by its barcode and checking a loan back
 //! in (with the copy's condition).
 
+use crate::catalog::write::Edit;
 use crate::clock::Moment;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
@@ -12,6 +13,7 @@ use super::steps::{step, title};
 use super::store::transition;
 use super::transitions::check_transition;
 use super::waitlist::promote;
+use crate::catalog::holdings;
 
 /// Body of `issue`.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -51,33 +53,20 @@ pub(super) fn issue(
         if barcode.is_empty() {
             return Err(LoanError::invalid("barcode", "请填写要出借的拷贝条码"));
         }
-        let copy = tx
-            .query_row(
-                "SELECT id, resource_id, in_circulation FROM copies WHERE barcode = ?1",
-                [barcode],
-                |row| {
-                    Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, bool>(2)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let copy_id = match copy {
+        let copy_id = match holdings::copy_by_barcode(tx, barcode)? {
             None => {
                 return Err(LoanError::invalid(
                     "barcode",
                     format!("没有条码为“{barcode}”的拷贝"),
                 ));
             }
-            Some((_, resource, _)) if resource != loan.resource_id => {
+            Some(copy) if copy.resource_id != loan.resource_id => {
                 return Err(copy_unavailable(barcode, CopyProblem::OtherResource));
             }
-            Some((_, _, false)) => {
+            Some(copy) if !copy.in_circulation => {
                 return Err(copy_unavailable(barcode, CopyProblem::OutOfCirculation));
             }
-            Some((copy_id, _, true)) => copy_id,
+            Some(copy) => copy.id,
         };
         let out_with: Option<i64> = tx
             .query_row(
@@ -152,11 +141,13 @@ pub(super) fn return_loan(
         if let (Format::Physical, Some(copy), Some(condition)) =
             (loan.format, loan.copy_id, condition)
         {
-            // The copy's condition is what the librarian saw at check-in.
-            tx.execute(
-                "UPDATE copies SET condition = ?2 WHERE id = ?1",
-                params![copy, condition],
-            )?;
+            // The copy's condition is what the librarian saw at check-in; the
+            // catalogue keeps it, with the edit history of its holdings.
+            let edit = Edit {
+                by: &actor.username,
+                at,
+            };
+            holdings::set_copy_condition(tx, copy, condition, &edit)?;
         }
         transition(tx, actor, loan, Action::Return, at)?;
         let title = title(tx, loan)?;

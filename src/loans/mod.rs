@@ -41,7 +41,7 @@ pub use command::{Command, act};
 pub use error::{CopyProblem, IssueTiming, LoanError, RenewalRefusal};
 pub use model::{Action, Actor, Format, Loan, LoanId, LoanStatus, Period, Report};
 pub use queue::{Conflict, QueueItem, QueueSlice, pending_count, queue};
-pub use read::{LoanFilter, available_on, borrow_count, get, list, unit_has_active_loan};
+pub use read::{LoanFilter, borrow_count, get, list, unavailable_on, unit_has_active_loan};
 pub use request::{LoanRequest, MoveRequest, create};
 pub use steps::{RejectRequest, RenewRequest, ReportRequest};
 pub use transitions::{MAX_RENEWALS, available_actions, next_status};

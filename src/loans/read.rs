@@ -15,6 +15,7 @@ use super::model::{
 };
 use super::store::{self, LoanRow};
 use super::transitions::{MAX_RENEWALS, available_actions};
+use crate::catalog::holdings;
 
 /// The loan as the API shows it to `actor`, in its state as of `today`.
 pub(crate) fn view(
@@ -25,37 +26,39 @@ pub(crate) fn view(
 ) -> Result<Loan, LoanError> {
     let status = store::status_on(loan, today);
     let details = conn.query_row(
-        "SELECT coalesce(r.title, ''), coalesce(u.name, ''), l.purpose, l.audience, l.reject_reason,
+        "SELECT coalesce(u.name, ''), l.purpose, l.audience, l.reject_reason,
                 l.return_condition, l.returned_on, l.requested_by_name, l.created_at, l.updated_at,
-                c.barcode, p.held_on, p.participants, p.feedback, p.reported_by, p.reported_at
+                p.held_on, p.participants, p.feedback, p.reported_by, p.reported_at
          FROM loans l
-         LEFT JOIN resources r ON r.id = l.resource_id
          LEFT JOIN units u ON u.code = l.unit_code
-         LEFT JOIN copies c ON c.id = l.copy_id
          LEFT JOIN loan_reports p ON p.loan_id = l.id
          WHERE l.id = ?1",
         [loan.id.0],
         |row| {
             Ok(Details {
-                title: row.get(0)?,
-                unit_name: row.get(1)?,
-                purpose: row.get(2)?,
-                audience: row.get(3)?,
-                reject_reason: row.get(4)?,
-                return_condition: row.get(5)?,
-                returned_on: row.get(6)?,
-                requested_by: row.get(7)?,
-                created_at: row.get(8)?,
-                updated_at: row.get(9)?,
-                barcode: row.get(10)?,
-                held_on: row.get(11)?,
-                participants: row.get(12)?,
-                feedback: row.get(13)?,
-                reported_by: row.get(14)?,
-                reported_at: row.get(15)?,
+                unit_name: row.get(0)?,
+                purpose: row.get(1)?,
+                audience: row.get(2)?,
+                reject_reason: row.get(3)?,
+                return_condition: row.get(4)?,
+                returned_on: row.get(5)?,
+                requested_by: row.get(6)?,
+                created_at: row.get(7)?,
+                updated_at: row.get(8)?,
+                held_on: row.get(9)?,
+                participants: row.get(10)?,
+                feedback: row.get(11)?,
+                reported_by: row.get(12)?,
+                reported_at: row.get(13)?,
             })
         },
     )?;
+    // The title and the copy's barcode are the catalogue's.
+    let title = store::resource_title(conn, &loan.resource_id)?;
+    let barcode = match loan.copy_id {
+        Some(copy) => holdings::barcode(conn, copy)?,
+        None => None,
+    };
     let (queue_position, earliest_free) = if loan.status == LoanStatus::Waitlisted {
         (
             Some(queue_position(conn, loan)?),
@@ -77,7 +80,7 @@ pub(crate) fn view(
     Ok(Loan {
         id: loan.id,
         resource_id: loan.resource_id.clone(),
-        resource_title: details.title,
+        resource_title: title,
         unit: loan.unit.clone(),
         unit_name: details.unit_name,
         format: loan.format,
@@ -93,7 +96,7 @@ pub(crate) fn view(
         audience: details.audience,
         renewals: loan.renewals,
         renewals_left: MAX_RENEWALS.saturating_sub(loan.renewals),
-        barcode: details.barcode,
+        barcode,
         reject_reason: details.reject_reason,
         return_condition: details.return_condition,
         returned_on: details
@@ -110,7 +113,6 @@ pub(crate) fn view(
 }
 
 struct Details {
-    title: String,
     unit_name: String,
     purpose: String,
     audience: u32,
@@ -120,7 +122,6 @@ struct Details {
     requested_by: String,
     created_at: String,
     updated_at: String,
-    barcode: Option<String>,
     held_on: Option<String>,
     participants: Option<u32>,
     feedback: Option<String>,
@@ -313,40 +314,31 @@ pub fn borrow_count(conn: &Connection, resource_id: &str) -> rusqlite::Result<u6
     )
 }
 
-/// Whether a copy or a licence of the resource is free on `day`.
-pub fn available_on(conn: &Connection, resource_id: &str, day: Date) -> rusqlite::Result<bool> {
-    let day = day.to_string();
-    let used = |format: &str| -> rusqlite::Result<u32> {
-        conn.query_row(
-            &format!(
-                "SELECT count(*) FROM loans WHERE resource_id = ?1 AND format = ?2
-                   AND status IN {HOLDING_SQL} AND start_date <= ?3 AND end_date >= ?3"
-            ),
-            params![resource_id, format, day],
-            |row| row.get(0),
-        )
+/// The resources with no copy and no licence free on `day`: those whose licences (if
+/// limited) and copies in circulation are all held by loans covering the day, and
+/// those that have neither. Search judges "available now" by this at query time.
+pub fn unavailable_on(conn: &Connection, day: Date) -> Result<Vec<String>, LoanError> {
+    let held: Vec<(String, u32, u32)> = {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT resource_id, sum(format = 'digital'), sum(format = 'physical') FROM loans
+             WHERE status IN {HOLDING_SQL} AND end_date >= ?1 AND start_date <= ?1
+             GROUP BY resource_id"
+        ))?;
+        stmt.query_map([day.to_string()], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?
     };
-    let licences: Option<Option<u32>> = conn
-        .query_row(
-            "SELECT licences FROM resources WHERE id = ?1",
-            [resource_id],
-            |row| row.get(0),
-        )
-        .optional()?;
-    let Some(licences) = licences else {
-        return Ok(false);
-    };
-    let digital_free = match licences {
-        None => true,
-        Some(n) => used("digital")? < n,
-    };
-    if digital_free {
-        return Ok(true);
+    let ids: Vec<&str> = held.iter().map(|(id, ..)| id.as_str()).collect();
+    let capacity = holdings::capacities(conn, &ids)?;
+    let mut out = holdings::without_capacity(conn)?;
+    for (id, digital, physical) in &held {
+        if let Some(cap) = capacity.get(id) {
+            let digital_full = cap.licences.is_some_and(|n| *digital >= n);
+            if digital_full && *physical >= cap.copies {
+                out.push(id.clone());
+            }
+        }
     }
-    let copies: u32 = conn.query_row(
-        "SELECT count(*) FROM copies WHERE resource_id = ?1 AND in_circulation = 1",
-        [resource_id],
-        |row| row.get(0),
-    )?;
-    Ok(used("physical")? < copies)
+    Ok(out)
 }

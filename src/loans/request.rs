@@ -6,7 +6,7 @@
 use crate::audit::AuditAction;
 use crate::clock::Moment;
 use jiff::civil::Date;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use serde::Deserialize;
 
 use super::capacity::{self, period_fits};
@@ -90,25 +90,6 @@ pub(crate) fn checked_period(
     Ok((Period { start, end }, asked_end))
 }
 
-/// What the catalogue says about a resource a loan is asked for.
-struct Lendable {
-    status: String,
-}
-
-fn lendable(conn: &Connection, resource_id: &str) -> Result<Option<Lendable>, LoanError> {
-    Ok(conn
-        .query_row(
-            "SELECT status FROM resources WHERE id = ?1",
-            [resource_id],
-            |row| {
-                Ok(Lendable {
-                    status: row.get(0)?,
-                })
-            },
-        )
-        .optional()?)
-}
-
 /// Files a request for the actor's unit (or, for a librarian, the unit named).
 pub fn create(
     conn: &mut Connection,
@@ -150,7 +131,7 @@ pub fn create(
         None => return Err(LoanError::invalid("audience", "请填写预计参加人数")),
     };
     store::write(conn, |tx| {
-        match lendable(tx, &resource_id)? {
+        match crate::catalog::holdings::lendable(tx, &resource_id)? {
             Some(r) if r.status == "published" => {}
             Some(_) if actor.librarian => {
                 return Err(LoanError::invalid(
@@ -221,8 +202,6 @@ pub fn create(
             format!("{} 至 {}", period.start, period.end),
             at,
         )?;
-        // As if from a state that holds nothing.
-        store::note_for_index(tx, &loan, (LoanStatus::Cancelled, period), at)?;
         if fits && auto_approves(tx, &resource_id)? {
             approve_in(tx, &Actor::system(), &mut loan, at)?;
         }
@@ -320,11 +299,6 @@ pub(super) fn move_loan(
             ),
             at,
         )?;
-        let old = Period {
-            start: before.0,
-            end: before.1,
-        };
-        store::note_for_index(tx, loan, (loan.status, old), at)?;
         let title = store::resource_title(tx, &loan.resource_id)?;
         notify(
             tx,

@@ -195,11 +195,6 @@ pub(super) fn renew(
             format!("结束日期 {old_end} → {end}（第 {} 次续借）", loan.renewals),
             at,
         )?;
-        let old = Period {
-            start: loan.start,
-            end: old_end,
-        };
-        store::note_for_index(tx, loan, (loan.status, old), at)?;
         let title = title(tx, loan)?;
         notify(
             tx,

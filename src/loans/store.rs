@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 
 use super::LoanError;
 use super::days::parse_date;
-use super::model::{Action, Actor, Format, LoanId, LoanStatus, Period};
+use super::model::{Action, Actor, Format, LoanId, LoanStatus};
 use super::notify::{NoticeKind, notify};
 use super::transitions::check_transition;
 use crate::audit::{AuditAction, AuditEvent};
@@ -157,27 +157,17 @@ pub(crate) fn audit_action(action: Action) -> AuditAction {
     }
 }
 
-/// Tells the search index to recompute a resource's document when a loan change can
-/// alter what it shows: the borrow count (entering or leaving the lent states), or
-/// whether a slot is free today (a loan covering today taking or freeing one).
-/// Other changes are skipped: re-indexing is not free, and most loans lie ahead.
+/// Tells the search index to recompute a resource's document when a loan change
+/// alters what it stores: the borrow count (entering or leaving the lent states).
+/// Whether a slot is free is not stored (search asks at query time), so other changes,
+/// moves and the date passing need no re-indexing.
 pub(crate) fn note_for_index(
     conn: &Connection,
     loan: &LoanRow,
-    before: (LoanStatus, Period),
+    before: LoanStatus,
     at: Moment,
 ) -> Result<(), LoanError> {
-    // The index computes "free today" with the system's date, so this does too.
-    let today = crate::clock::Clock::system().today();
-    let covers = |p: Period| p.start <= today && today <= p.end;
-    let now = Period {
-        start: loan.start,
-        end: loan.end,
-    };
-    let lent_changed = before.0.is_lent() != loan.status.is_lent();
-    let today_changed = (before.0.holds_capacity() && covers(before.1))
-        || (loan.status.holds_capacity() && covers(now));
-    if (lent_changed || today_changed)
+    if before.is_lent() != loan.status.is_lent()
         && let Ok(id) = ResourceId::parse(&loan.resource_id)
     {
         crate::catalog::write::log_change(conn, &id, at)?;
@@ -201,16 +191,10 @@ pub(crate) fn transition(
         )?;
     }
     let detail = format!("{} → {}", loan.status.as_str(), to.as_str());
-    let before = (
-        loan.status,
-        Period {
-            start: loan.start,
-            end: loan.end,
-        },
-    );
+    let before = loan.status;
     loan.status = to;
     record(conn, actor, loan, audit_action(action), detail, at)?;
-    if before.0 != to {
+    if before != to {
         note_for_index(conn, loan, before, at)?;
     }
     Ok(())
@@ -298,13 +282,8 @@ pub(crate) fn load_current(
 
 /// The resource's title (for messages); empty if it vanished.
 pub(crate) fn resource_title(conn: &Connection, resource_id: &str) -> Result<String, LoanError> {
-    Ok(conn
-        .query_row(
-            "SELECT title FROM resources WHERE id = ?1",
-            [resource_id],
-            |row| row.get::<_, String>(0),
-        )
-        .optional()?
+    Ok(crate::catalog::holdings::lendable(conn, resource_id)?
+        .map(|r| r.title)
         .unwrap_or_default())
 }
 
@@ -315,15 +294,8 @@ pub(crate) fn visible_title(
     actor: &Actor,
     resource_id: &str,
 ) -> Result<String, LoanError> {
-    let row = conn
-        .query_row(
-            "SELECT title, status FROM resources WHERE id = ?1",
-            [resource_id],
-            |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
-        )
-        .optional()?;
-    match row {
-        Some((title, status)) if actor.librarian || status == "published" => Ok(title),
+    match crate::catalog::holdings::lendable(conn, resource_id)? {
+        Some(r) if actor.librarian || r.status == "published" => Ok(r.title),
         _ => Err(LoanError::ResourceNotFound(resource_id.to_owned())),
     }
 }

@@ -10,16 +10,15 @@
 use crate::clock::Moment;
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use super::LoanError;
 use super::days::add_days;
-use super::model::{Action, Actor, Format, HOLDING_SQL, LoanStatus};
+use super::model::{Action, Actor, Format, LoanStatus};
 use super::notify::{NoticeKind, notify};
 use super::store::{self, advance, transition};
 use super::waitlist::promote;
-use crate::catalog::ResourceId;
 use crate::clock::Clock;
 use crate::db::Database;
 
@@ -27,7 +26,6 @@ use crate::db::Database;
 pub const INTERVAL: Duration = Duration::from_secs(60);
 /// Units are reminded this many days before a loan ends.
 pub const DUE_SOON_DAYS: i64 = 2;
-const SWEPT_ON_KEY: &str = "loans_swept_on";
 
 /// What one run changed.
 #[derive(Debug, Default, Clone, Serialize)]
@@ -74,7 +72,6 @@ pub fn run(conn: &mut Connection, at: Moment) -> Result<SweepSummary, LoanError>
             let format = Format::parse(&format)?;
             summary.promoted += promote(tx, &Actor::system(), &resource_id, format, at)?.len();
         }
-        note_new_day(tx, at)?;
         Ok(summary)
     })
 }
@@ -124,8 +121,8 @@ fn remind_due_soon(conn: &Connection, at: Moment) -> Result<usize, LoanError> {
     let today = at.today();
     let rows = {
         let mut stmt = conn.prepare_cached(
-            "SELECT l.id, l.unit_code, l.format, l.end_date, coalesce(r.title, '')
-             FROM loans l LEFT JOIN resources r ON r.id = l.resource_id
+            "SELECT l.id, l.unit_code, l.format, l.end_date, l.resource_id
+             FROM loans l
              WHERE l.status = 'active' AND l.end_date >= ?1 AND l.end_date <= ?2
                AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.loan_id = l.id
                                  AND n.kind = 'due_soon' AND n.dedupe = l.end_date)",
@@ -147,7 +144,8 @@ fn remind_due_soon(conn: &Connection, at: Moment) -> Result<usize, LoanError> {
         )?
         .collect::<Result<Vec<_>, _>>()?
     };
-    for (id, unit, format, end, title) in &rows {
+    for (id, unit, format, end, resource_id) in &rows {
+        let title = store::resource_title(conn, resource_id)?;
         let message = if format == "physical" {
             format!("《{title}》的借阅将于 {end} 到期，请按时归还实体拷贝，或在无人候补时续借")
         } else {
@@ -164,45 +162,6 @@ fn remind_due_soon(conn: &Connection, at: Moment) -> Result<usize, LoanError> {
         )?;
     }
     Ok(rows.len())
-}
-
-/// On the first run of a day, tells the search index about resources whose
-/// "available today" may have changed with the date.
-fn note_new_day(conn: &Connection, at: Moment) -> Result<(), LoanError> {
-    let today = at.today();
-    let day = today.to_string();
-    let swept: Option<String> = conn
-        .query_row(
-            "SELECT value FROM settings WHERE key = ?1",
-            [SWEPT_ON_KEY],
-            |row| row.get(0),
-        )
-        .optional()?;
-    if swept.as_deref() == Some(day.as_str()) {
-        return Ok(());
-    }
-    let ids = {
-        let sql = format!(
-            "SELECT DISTINCT resource_id FROM loans WHERE status IN {HOLDING_SQL}
-               AND (start_date = ?1 OR end_date = ?2)"
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        stmt.query_map(params![day, add_days(today, -1).to_string()], |row| {
-            row.get::<_, String>(0)
-        })?
-        .collect::<Result<Vec<_>, _>>()?
-    };
-    for id in ids {
-        if let Ok(id) = ResourceId::parse(&id) {
-            crate::catalog::write::log_change(conn, &id, at)?;
-        }
-    }
-    conn.execute(
-        "INSERT INTO settings (key, value) VALUES (?1, ?2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![SWEPT_ON_KEY, day],
-    )?;
-    Ok(())
 }
 
 /// The running background task; dropping it stops the task.

@@ -25,8 +25,7 @@ pub struct SearchDoc {
     pub body: String,
     /// Subtitle cues of the resource's videos.
     pub cues: Vec<CueDoc>,
-    /// A copy can be borrowed now (or the resource is open access).
-    pub available: bool,
+    /// How often the resource was lent, for the most-borrowed sort.
     pub borrow_count: u64,
 }
 

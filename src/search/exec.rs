@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use tantivy::collector::TopDocs;
 use tantivy::index::SegmentId;
-use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
@@ -91,11 +91,14 @@ impl SearchIndex {
         };
 
         let and = query::and_query(&self.fields, &parsed, &filters);
-        let (mut top, mut fruit) = self.collect(searcher, &*and, sort, offset, per_page)?;
+        let facets = FacetCollector::new(self.fields.id, &req.unavailable);
+        let (mut top, mut fruit) =
+            self.collect(searcher, &*and, &facets, sort, offset, per_page)?;
         let mut fallback = false;
         if fruit.total == 0 && !parsed.include.is_empty() {
             let or = query::or_query(&self.fields, &parsed, &filters);
-            let (or_top, or_fruit) = self.collect(searcher, &*or, sort, offset, per_page)?;
+            let (or_top, or_fruit) =
+                self.collect(searcher, &*or, &facets, sort, offset, per_page)?;
             if or_fruit.total > 0 {
                 (top, fruit, fallback) = (or_top, or_fruit, true);
             }
@@ -229,10 +232,21 @@ impl SearchIndex {
             )));
         }
         if let Some(available) = req.available {
-            out.push(Box::new(TermQuery::new(
-                Term::from_field_bool(f.available, available),
-                IndexRecordOption::Basic,
-            )));
+            let busy = TermSetQuery::new(
+                req.unavailable
+                    .ids()
+                    .iter()
+                    .map(|id| Term::from_field_text(f.id, id)),
+            );
+            out.push(if available {
+                // A query of exclusions alone matches nothing, hence "all but".
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+                    (Occur::MustNot, Box::new(busy)),
+                ]))
+            } else {
+                Box::new(busy)
+            });
         }
         if !req.include_unpublished {
             out.push(published(f.status));
@@ -244,26 +258,27 @@ impl SearchIndex {
         &self,
         searcher: &Searcher,
         query: &dyn Query,
+        facets: &FacetCollector,
         sort: SortOrder,
         offset: usize,
         limit: usize,
     ) -> Result<(Vec<(f32, DocAddress)>, FacetFruit), SearchError> {
         if offset >= MAX_OFFSET {
-            return Ok((Vec::new(), searcher.search(query, &FacetCollector)?));
+            return Ok((Vec::new(), searcher.search(query, facets)?));
         }
         let top = TopDocs::with_limit(limit).and_offset(offset);
         Ok(match sort {
             SortOrder::Relevance => {
-                searcher.search(query, &(top.order_by_score(), FacetCollector))?
+                searcher.search(query, &(top.order_by_score(), facets.clone()))?
             }
             SortOrder::Newest => {
                 let by = top.order_by_fast_field::<i64>("date_key", Order::Desc);
-                let (docs, fruit) = searcher.search(query, &(by, FacetCollector))?;
+                let (docs, fruit) = searcher.search(query, &(by, facets.clone()))?;
                 (docs.into_iter().map(|(_, a)| (0.0, a)).collect(), fruit)
             }
             SortOrder::MostBorrowed => {
                 let by = top.order_by_fast_field::<u64>("borrow_count", Order::Desc);
-                let (docs, fruit) = searcher.search(query, &(by, FacetCollector))?;
+                let (docs, fruit) = searcher.search(query, &(by, facets.clone()))?;
                 (docs.into_iter().map(|(_, a)| (0.0, a)).collect(), fruit)
             }
         })

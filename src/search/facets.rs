@@ -4,12 +4,49 @@ use std::collections::BTreeMap;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED, Term};
 
-use super::request::Facets;
+use super::request::{Facets, Unavailable};
 
-/// Counts matches per kind, sector, violation, year and access, and the available ones.
-pub(crate) struct FacetCollector;
+/// Counts matches per kind, sector, violation, year and access, and the available ones:
+/// those not in the request's [`Unavailable`] set. Cloning shares the set.
+#[derive(Clone)]
+pub(crate) struct FacetCollector {
+    id: Field,
+    unavailable: Unavailable,
+}
+
+impl FacetCollector {
+    pub fn new(id: Field, unavailable: &Unavailable) -> Self {
+        FacetCollector {
+            id,
+            unavailable: unavailable.clone(),
+        }
+    }
+
+    /// The segment's documents of the unavailable resources, sorted: one term look-up
+    /// per id, cheap for the few fully booked resources of a day.
+    fn busy_docs(&self, reader: &SegmentReader) -> tantivy::Result<Vec<DocId>> {
+        let mut docs = Vec::new();
+        if self.unavailable.is_empty() {
+            return Ok(docs);
+        }
+        let inverted = reader.inverted_index(self.id)?;
+        for id in self.unavailable.ids() {
+            let term = Term::from_field_text(self.id, id);
+            if let Some(mut postings) = inverted.read_postings(&term, IndexRecordOption::Basic)? {
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    docs.push(doc);
+                    doc = postings.advance();
+                }
+            }
+        }
+        docs.sort_unstable();
+        Ok(docs)
+    }
+}
 
 /// Per-segment counts by term ordinal, turned into strings once at harvest.
 pub(crate) struct SegmentFacets {
@@ -20,7 +57,8 @@ pub(crate) struct SegmentFacets {
     access: StrCounts,
     year: Option<Column<i64>>,
     years: BTreeMap<i64, u64>,
-    available: Option<Column<bool>>,
+    /// Documents of unavailable resources (sorted).
+    busy: Vec<DocId>,
     available_count: u64,
 }
 
@@ -91,7 +129,7 @@ impl Collector for FacetCollector {
             access: StrCounts::new(ff.str("access")?),
             year: ff.column_opt::<i64>("year")?,
             years: BTreeMap::new(),
-            available: ff.column_opt::<bool>("available")?,
+            busy: self.busy_docs(reader)?,
             available_count: 0,
         })
     }
@@ -135,7 +173,7 @@ impl SegmentCollector for SegmentFacets {
         if let Some(year) = self.year.as_ref().and_then(|c| c.first(doc)) {
             *self.years.entry(year).or_insert(0) += 1;
         }
-        if let Some(true) = self.available.as_ref().and_then(|c| c.first(doc)) {
+        if self.busy.binary_search(&doc).is_err() {
             self.available_count += 1;
         }
     }

@@ -39,6 +39,6 @@ pub use normalize::normalize;
 pub use query::MAX_QUERY_CHARS;
 pub use request::{
     CueHit, DEFAULT_PER_PAGE, Facets, Hit, MAX_PER_PAGE, SearchRequest, SearchResults, SortOrder,
-    Suggestion,
+    Suggestion, Unavailable,
 };
 pub use snippet::escape;

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +53,12 @@ pub struct SearchRequest {
     pub year_to: Option<i32>,
     pub access: Option<String>,
     pub available: Option<bool>,
+    /// What "available" is judged by: the resources with no free copy or licence on
+    /// the request's date (`loans::unavailable_on`). Not a query parameter: whoever
+    /// runs the search fills it in for the day, so the index holds nothing that goes
+    /// stale when the date changes.
+    #[serde(skip)]
+    pub unavailable: Unavailable,
     pub sort: SortOrder,
     /// 1-based.
     pub page: usize,
@@ -71,6 +78,7 @@ impl Default for SearchRequest {
             year_to: None,
             access: None,
             available: None,
+            unavailable: Unavailable::default(),
             sort: SortOrder::Relevance,
             page: 1,
             per_page: DEFAULT_PER_PAGE,
@@ -94,6 +102,28 @@ impl SearchRequest {
 
     pub(crate) fn page_clamped(&self) -> usize {
         self.page.max(1)
+    }
+}
+
+/// Ids of resources that cannot be borrowed on a day, sorted and without repeats (so
+/// that equal sets make equal cache keys). Usually a handful: the fully booked ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Unavailable(Arc<[String]>);
+
+impl Unavailable {
+    pub fn new(ids: impl IntoIterator<Item = String>) -> Self {
+        let mut ids: Vec<String> = ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Unavailable(ids.into())
+    }
+
+    pub fn ids(&self) -> &[String] {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 

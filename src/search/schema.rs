@@ -10,7 +10,7 @@ use super::doc::SearchDoc;
 
 /// Bump whenever the schema or the analysis changes meaning; an index written under another
 /// version is wiped and rebuilt on open. The domain dictionary's fingerprint is added to it.
-const SCHEMA_VERSION: u32 = 5;
+const SCHEMA_VERSION: u32 = 6;
 
 /// The version string kept in the index's commit payload.
 pub(crate) fn version() -> String {
@@ -29,7 +29,6 @@ pub(crate) struct Fields {
     pub region: Field,
     pub year: Field,
     pub date_key: Field,
-    pub available: Field,
     pub borrow_count: Field,
     // Stored originals, for hits and snippets.
     pub title: Field,
@@ -73,7 +72,6 @@ pub(crate) fn build() -> (Schema, Fields) {
         region: b.add_text_field("region", STRING | STORED),
         year: b.add_i64_field("year", INDEXED | STORED | FAST),
         date_key: b.add_i64_field("date_key", FAST),
-        available: b.add_bool_field("available", INDEXED | STORED | FAST),
         borrow_count: b.add_u64_field("borrow_count", STORED | FAST),
         title: b.add_text_field("title", stored_only.clone()),
         summary: b.add_text_field("summary", stored_only.clone()),
@@ -107,7 +105,6 @@ pub(crate) fn to_document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
         doc.add_i64(f.year, i64::from(year));
     }
     doc.add_i64(f.date_key, d.date_key);
-    doc.add_bool(f.available, d.available);
     doc.add_u64(f.borrow_count, d.borrow_count);
 
     doc.add_text(f.title, &d.title);

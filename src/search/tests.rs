@@ -11,7 +11,6 @@ fn doc(id: &str, kind: &str, title: &str, body: &str) -> SearchDoc {
         body: body.into(),
         access: "open".into(),
         status: "published".into(),
-        available: true,
         ..Default::default()
     }
 }
@@ -56,7 +55,6 @@ fn sample() -> SearchIndex {
     b.date_key = 20210900;
     b.borrow_count = 10;
     b.access = "loan".into();
-    b.available = false;
     let mut c = doc("c", "video", "警示教育片《贪欲之害》", "");
     c.summary = "一名国企负责人挪用公款的忏悔。".into();
     c.year = Some(2024);
@@ -160,8 +158,13 @@ fn phrases_and_exclusions() {
 #[test]
 fn filters_and_facets() {
     let index = sample();
+    // `b` has no free copy or licence on the request's day; `z` is no indexed resource.
+    let busy = Unavailable::new(["b".to_owned(), "z".to_owned()]);
     let all = index
-        .search(&SearchRequest::query(""))
+        .search(&SearchRequest {
+            unavailable: busy.clone(),
+            ..SearchRequest::query("")
+        })
         .expect("empty query");
     assert_eq!(all.total, 3, "drafts are hidden");
     assert_eq!(ids(&all), ["c", "a", "b"], "newest first");
@@ -175,7 +178,10 @@ fn filters_and_facets() {
     assert_eq!(all.facets.available, 2);
 
     let req = |f: &dyn Fn(&mut SearchRequest)| {
-        let mut r = SearchRequest::query("");
+        let mut r = SearchRequest {
+            unavailable: busy.clone(),
+            ..SearchRequest::query("")
+        };
         f(&mut r);
         let res = index.search(&r).expect("search");
         let mut got: Vec<String> = res.hits.iter().map(|h| h.id.clone()).collect();
@@ -197,6 +203,19 @@ fn filters_and_facets() {
     assert_eq!(got, ["b"]);
     assert_eq!(req(&|r| r.access = Some("loan".into())).0, ["b"]);
     assert_eq!(req(&|r| r.available = Some(false)).0, ["b"]);
+    let (got, facets) = req(&|r| r.available = Some(true));
+    assert_eq!(got, ["a", "c"]);
+    assert_eq!(facets.available, 2);
+    let (got, facets) = req(&|r| {
+        r.available = Some(true);
+        r.unavailable = Unavailable::default();
+    });
+    assert_eq!((got.len(), facets.available), (3, 3), "nothing booked");
+    let (got, facets) = req(&|r| {
+        r.available = Some(false);
+        r.unavailable = Unavailable::default();
+    });
+    assert_eq!((got.len(), facets.available), (0, 0));
     assert_eq!(
         req(&|r| r.kind = Some(String::new())).0.len(),
         3,

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::recommend;
-use crate::search::{SearchRequest, SearchResults, SortOrder};
+use crate::search::{SearchRequest, SearchResults, SortOrder, Unavailable};
 use crate::web::error::AppError;
 
 /// The query string of a search, shared by the API and the search page. Every value
@@ -102,6 +102,8 @@ impl SearchParams {
             year_to: number("year_to", &self.year_to)?,
             access: non_empty(&self.access),
             available: flag("available", &self.available)?,
+            // Judged on the day the search runs (`for_today`).
+            unavailable: Unavailable::default(),
             sort,
             page,
             per_page,
@@ -129,8 +131,21 @@ pub async fn run_search(
     request: SearchRequest,
 ) -> Result<SearchResults, AppError> {
     ensure_ready(state)?;
-    let index = state.search.clone();
-    Ok(tokio::task::spawn_blocking(move || index.search(&request)).await??)
+    let (index, state) = (state.search.clone(), state.clone());
+    tokio::task::spawn_blocking(move || {
+        let request = for_today(&state, request)?;
+        Ok(index.search(&request)?)
+    })
+    .await?
+}
+
+/// The request with what "available now" is judged by on the clock's date; blocking
+/// (one read of the day's loans).
+fn for_today(state: &AppState, mut request: SearchRequest) -> Result<SearchRequest, AppError> {
+    let conn = state.db.get()?;
+    request.unavailable =
+        Unavailable::new(crate::loans::unavailable_on(&conn, state.clock.today())?);
+    Ok(request)
 }
 
 /// Reads `sector_first` (`1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off`).
@@ -156,9 +171,10 @@ pub async fn search_sector_first(
         _ => return run_search(state, request).await,
     };
     ensure_ready(state)?;
-    let index = state.search.clone();
-    Ok(
-        tokio::task::spawn_blocking(move || recommend::sector_first(&index, &request, &sector))
-            .await??,
-    )
+    let (index, state) = (state.search.clone(), state.clone());
+    tokio::task::spawn_blocking(move || {
+        let request = for_today(&state, request)?;
+        Ok(recommend::sector_first(&index, &request, &sector)?)
+    })
+    .await?
 }
