@@ -25,34 +25,7 @@ pub(crate) fn view(
     today: Date,
 ) -> Result<Loan, LoanError> {
     let status = store::status_on(loan, today);
-    let details = conn.query_row(
-        "SELECT coalesce(u.name, ''), l.purpose, l.audience, l.reject_reason,
-                l.return_condition, l.returned_on, l.requested_by_name, l.created_at, l.updated_at,
-                p.held_on, p.participants, p.feedback, p.reported_by, p.reported_at
-         FROM loans l
-         LEFT JOIN units u ON u.code = l.unit_code
-         LEFT JOIN loan_reports p ON p.loan_id = l.id
-         WHERE l.id = ?1",
-        [loan.id.0],
-        |row| {
-            Ok(Details {
-                unit_name: row.get(0)?,
-                purpose: row.get(1)?,
-                audience: row.get(2)?,
-                reject_reason: row.get(3)?,
-                return_condition: row.get(4)?,
-                returned_on: row.get(5)?,
-                requested_by: row.get(6)?,
-                created_at: row.get(7)?,
-                updated_at: row.get(8)?,
-                held_on: row.get(9)?,
-                participants: row.get(10)?,
-                feedback: row.get(11)?,
-                reported_by: row.get(12)?,
-                reported_at: row.get(13)?,
-            })
-        },
-    )?;
+    let details = details(conn, loan.id)?;
     // The title and the copy's barcode are the catalogue's.
     let title = store::resource_title(conn, &loan.resource_id)?;
     let barcode = match loan.copy_id {
@@ -67,16 +40,7 @@ pub(crate) fn view(
     } else {
         (None, None)
     };
-    let report = match (details.held_on, details.participants) {
-        (Some(held_on), Some(participants)) => Some(Report {
-            held_on: parse_date("held_on", &held_on)?,
-            participants,
-            feedback: details.feedback.unwrap_or_default(),
-            reported_by: details.reported_by.unwrap_or_default(),
-            reported_at: details.reported_at.unwrap_or_default(),
-        }),
-        _ => None,
-    };
+    let report = report_of(&details)?;
     Ok(Loan {
         id: loan.id,
         resource_id: loan.resource_id.clone(),
@@ -109,6 +73,51 @@ pub(crate) fn view(
         created_at: details.created_at,
         updated_at: details.updated_at,
         actions: available_actions(actor, status, loan.format),
+    })
+}
+
+/// What the loan row leaves to other tables: the unit's name and the report.
+fn details(conn: &Connection, id: LoanId) -> Result<Details, LoanError> {
+    Ok(conn.query_row(
+        "SELECT coalesce(u.name, ''), l.purpose, l.audience, l.reject_reason,
+                l.return_condition, l.returned_on, l.requested_by_name, l.created_at, l.updated_at,
+                p.held_on, p.participants, p.feedback, p.reported_by, p.reported_at
+         FROM loans l
+         LEFT JOIN units u ON u.code = l.unit_code
+         LEFT JOIN loan_reports p ON p.loan_id = l.id
+         WHERE l.id = ?1",
+        [id.0],
+        |row| {
+            Ok(Details {
+                unit_name: row.get(0)?,
+                purpose: row.get(1)?,
+                audience: row.get(2)?,
+                reject_reason: row.get(3)?,
+                return_condition: row.get(4)?,
+                returned_on: row.get(5)?,
+                requested_by: row.get(6)?,
+                created_at: row.get(7)?,
+                updated_at: row.get(8)?,
+                held_on: row.get(9)?,
+                participants: row.get(10)?,
+                feedback: row.get(11)?,
+                reported_by: row.get(12)?,
+                reported_at: row.get(13)?,
+            })
+        },
+    )?)
+}
+
+fn report_of(details: &Details) -> Result<Option<Report>, LoanError> {
+    Ok(match (&details.held_on, details.participants) {
+        (Some(held_on), Some(participants)) => Some(Report {
+            held_on: parse_date("held_on", held_on)?,
+            participants,
+            feedback: details.feedback.clone().unwrap_or_default(),
+            reported_by: details.reported_by.clone().unwrap_or_default(),
+            reported_at: details.reported_at.clone().unwrap_or_default(),
+        }),
+        _ => None,
     })
 }
 

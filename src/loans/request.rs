@@ -90,32 +90,22 @@ pub(crate) fn checked_period(
     Ok((Period { start, end }, asked_end))
 }
 
-/// Files a request for the actor's unit (or, for a librarian, the unit named).
-pub fn create(
-    conn: &mut Connection,
-    actor: &Actor,
-    input: LoanRequest,
-    at: Moment,
-) -> Result<Loan, LoanError> {
-    let today = at.today();
-    let unit = match (&actor.unit, input.unit.as_deref().map(str::trim)) {
-        (_, Some(named)) if actor.librarian && !named.is_empty() => named.to_owned(),
-        (Some(own), None) => own.clone(),
-        (Some(own), Some(named)) if named == own || named.is_empty() => own.clone(),
-        (Some(_), Some(_)) => return Err(LoanError::OtherUnit),
+/// The unit a request is for: the actor's own, or for a librarian the one named.
+fn requesting_unit(actor: &Actor, input: &LoanRequest) -> Result<String, LoanError> {
+    match (&actor.unit, input.unit.as_deref().map(str::trim)) {
+        (_, Some(named)) if actor.librarian && !named.is_empty() => Ok(named.to_owned()),
+        (Some(own), None) => Ok(own.clone()),
+        (Some(own), Some(named)) if named == own || named.is_empty() => Ok(own.clone()),
+        (Some(_), Some(_)) => Err(LoanError::OtherUnit),
         (None, _) if actor.librarian => {
-            return Err(LoanError::invalid("unit", "请填写为哪个单位申请（unit）"));
+            Err(LoanError::invalid("unit", "请填写为哪个单位申请（unit）"))
         }
-        (None, _) => {
-            return Err(LoanError::NoUnit);
-        }
-    };
-    let resource_id = required("resource_id", &input.resource_id, "要借阅的资源")?.to_owned();
-    let format = Format::parse(required(
-        "format",
-        &input.format,
-        "借阅形式（digital 或 physical）",
-    )?)?;
+        (None, _) => Err(LoanError::NoUnit),
+    }
+}
+
+/// What the loan is for and how many will attend, checked.
+fn purpose_and_audience(input: &LoanRequest) -> Result<(String, u32), LoanError> {
     let purpose = required("purpose", &input.purpose, "用途（如 专题警示教育大会）")?.to_owned();
     if purpose.chars().count() > 200 {
         return Err(LoanError::invalid("purpose", "用途不能超过 200 个字符"));
@@ -130,28 +120,59 @@ pub fn create(
         }
         None => return Err(LoanError::invalid("audience", "请填写预计参加人数")),
     };
-    store::write(conn, |tx| {
-        match crate::catalog::holdings::lendable(tx, &resource_id)? {
-            Some(r) if r.status == "published" => {}
-            Some(_) if actor.librarian => {
-                return Err(LoanError::invalid(
-                    "resource_id",
-                    "该资源尚未发布或已撤下，不能借阅",
-                ));
-            }
-            _ => return Err(LoanError::ResourceNotFound(resource_id.clone())),
-        }
-        let known_unit: bool = tx.query_row(
-            "SELECT count(*) > 0 FROM units WHERE code = ?1",
-            [&unit],
-            |r| r.get(0),
-        )?;
-        if !known_unit {
+    Ok((purpose, audience))
+}
+
+/// The resource is published (drafts do not exist for borrowers) and the unit is
+/// known.
+fn check_requestable(
+    tx: &Connection,
+    actor: &Actor,
+    resource_id: &str,
+    unit: &str,
+) -> Result<(), LoanError> {
+    match crate::catalog::holdings::lendable(tx, resource_id)? {
+        Some(r) if r.status == "published" => {}
+        Some(_) if actor.librarian => {
             return Err(LoanError::invalid(
-                "unit",
-                format!("没有代码为“{unit}”的单位"),
+                "resource_id",
+                "该资源尚未发布或已撤下，不能借阅",
             ));
         }
+        _ => return Err(LoanError::ResourceNotFound(resource_id.to_owned())),
+    }
+    let known_unit: bool = tx.query_row(
+        "SELECT count(*) > 0 FROM units WHERE code = ?1",
+        [unit],
+        |r| r.get(0),
+    )?;
+    if !known_unit {
+        return Err(LoanError::invalid(
+            "unit",
+            format!("没有代码为“{unit}”的单位"),
+        ));
+    }
+    Ok(())
+}
+
+/// Files a request for the actor's unit (or, for a librarian, the unit named).
+pub fn create(
+    conn: &mut Connection,
+    actor: &Actor,
+    input: LoanRequest,
+    at: Moment,
+) -> Result<Loan, LoanError> {
+    let today = at.today();
+    let unit = requesting_unit(actor, &input)?;
+    let resource_id = required("resource_id", &input.resource_id, "要借阅的资源")?.to_owned();
+    let format = Format::parse(required(
+        "format",
+        &input.format,
+        "借阅形式（digital 或 physical）",
+    )?)?;
+    let (purpose, audience) = purpose_and_audience(&input)?;
+    store::write(conn, |tx| {
+        check_requestable(tx, actor, &resource_id, &unit)?;
         let (period, asked_end) = checked_period(tx, &input.start, &input.end, today)?;
         if capacity::capacity_of(tx, &resource_id, format)? == Some(0) {
             return Err(LoanError::invalid(
