@@ -40,6 +40,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Uploads in progress hold a permit; none free means 503.
     pub uploads: Arc<Semaphore>,
+    /// The day's fully booked resources, reused between searches.
+    pub booked_out: Arc<indexer::BookedOut>,
     /// Whether serving runs the loan sweep (tests that drive the clock run it by hand).
     background_sweep: bool,
     /// Whether the index must be rebuilt before the server is ready.
@@ -70,6 +72,7 @@ impl AppState {
         let limits = settings.limits.clone();
         Ok(Self {
             uploads: Arc::new(Semaphore::new(limits.max_uploads)),
+            booked_out: Arc::default(),
             limits: Arc::new(limits),
             search: Arc::new(opened.index),
             index_needs_rebuild: opened.needs_rebuild,

@@ -4,7 +4,7 @@
 //! The index only ever applies committed changes, so it is never ahead of the database.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::TransactionBehavior;
@@ -14,7 +14,37 @@ use rusqlite::Connection;
 use crate::catalog::{CatalogError, feed};
 use crate::db::{Database, DbError};
 use crate::loans::{self, LoanError};
-use crate::search::{RebuildError, SearchDoc, SearchError, SearchIndex};
+use crate::search::{RebuildError, SearchDoc, SearchError, SearchIndex, Unavailable};
+use jiff::civil::Date;
+
+/// The day's fully booked resources for the search's "available now", computed once
+/// and reused until the day, a loan or the catalogue changes: searches far outnumber
+/// loan changes, and the computation reads every loan of the day.
+#[derive(Default)]
+pub struct BookedOut {
+    last: Mutex<Option<(BookedKey, Unavailable)>>,
+}
+
+/// What the set depends on: the day, the loans (their write count in this process,
+/// the only writer of loans) and the holdings (the catalogue's change log).
+type BookedKey = (Date, u64, i64);
+
+impl BookedOut {
+    /// The resources nothing of which can be borrowed on `day`.
+    pub fn on(&self, conn: &Connection, day: Date) -> Result<Unavailable, LoanError> {
+        // Read the generation first: a write landing meanwhile makes the key stale,
+        // never the set newer than its key.
+        let key = (day, loans::write_generation(), feed::max_change_seq(conn)?);
+        if let Some((cached, set)) = &*self.last.lock().unwrap_or_else(|p| p.into_inner())
+            && *cached == key
+        {
+            return Ok(set.clone());
+        }
+        let set = Unavailable::new(loans::unavailable_on(conn, day)?);
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, set.clone()));
+        Ok(set)
+    }
+}
 
 /// How many change-log entries one index commit applies.
 const BATCH: usize = 500;

@@ -44,5 +44,6 @@ pub use queue::{Conflict, QueueItem, QueueSlice, pending_count, queue};
 pub use read::{LoanFilter, borrow_count, get, list, unavailable_on, unit_has_active_loan};
 pub use request::{LoanRequest, MoveRequest, create};
 pub use steps::{RejectRequest, RenewRequest, ReportRequest};
+pub use store::write_generation;
 pub use transitions::{MAX_RENEWALS, available_actions, next_status};
 pub use waitlist::{auto_approves, loan_settings, set_auto_approve};

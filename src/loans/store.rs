@@ -3,6 +3,7 @@
 
 use crate::clock::Moment;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use jiff::civil::Date;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
@@ -104,6 +105,16 @@ pub(crate) fn find_visible(
 /// `BEGIN IMMEDIATE` still guards against other processes (`jingshi` commands).
 static WRITE_LOCK: Mutex<()> = Mutex::new(());
 
+/// Counts the loan writes this process has committed, so that a figure derived from
+/// the loans (the day's fully booked resources) knows when it is stale. Every loan
+/// write goes through [`write`].
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// How many loan writes have been committed so far (see [`GENERATION`]).
+pub fn write_generation() -> u64 {
+    GENERATION.load(Ordering::Acquire)
+}
+
 /// Runs `work` in one `BEGIN IMMEDIATE` transaction: the capacity checks and the
 /// writes that depend on them see and change the same state. Nothing is written
 /// when `work` fails.
@@ -115,6 +126,7 @@ pub(crate) fn write<T>(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let out = work(&tx)?;
     tx.commit()?;
+    GENERATION.fetch_add(1, Ordering::Release);
     Ok(out)
 }
 

@@ -143,8 +143,7 @@ pub async fn run_search(
 /// (one read of the day's loans).
 fn for_today(state: &AppState, mut request: SearchRequest) -> Result<SearchRequest, AppError> {
     let conn = state.db.get()?;
-    request.unavailable =
-        Unavailable::new(crate::loans::unavailable_on(&conn, state.clock.today())?);
+    request.unavailable = state.booked_out.on(&conn, state.clock.today())?;
     Ok(request)
 }
 
