@@ -993,4 +993,17 @@ async fn search_judges_free_on_the_request_date_without_reindexing() {
         seq,
         "nothing was re-indexed for the date"
     );
+    // Back on a booked day, a second copy makes room: the catalogue's change is seen
+    // at once, though the day and the loans are as before.
+    set_today(&app, 0);
+    out().await;
+    let (status, body) = lib
+        .send_json(
+            reqwest::Method::PATCH,
+            "/api/v1/resources/one-copy-film",
+            &serde_json::json!({"copies": [{"barcode": "ONE-1"}, {"barcode": "ONE-2"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    free().await;
 }
