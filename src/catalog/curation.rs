@@ -183,16 +183,7 @@ fn create_resource(
     if input.status.is_none() {
         input.status = Some(Status::Draft.as_str().to_owned());
     }
-    let fields = input.validate()?;
-    let id = match &input.id {
-        Some(id) => ResourceId::parse(id.trim())?,
-        None => ResourceId::generate(fields.kind),
-    };
-    let copies = input
-        .copies
-        .as_ref()
-        .map(|_| input.copy_list(&id))
-        .transpose()?;
+    let (fields, id, copies) = input.checked()?;
     if super::read::load_fields(tx, &id)?.is_some() {
         return Err(CatalogError::Conflict(format!("编号“{id}”已被使用")));
     }

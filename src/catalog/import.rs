@@ -233,16 +233,7 @@ fn prepare_row(
     input: &ResourceInput,
 ) -> Result<PreparedRow, (CatalogError, Vec<StoredBlob>)> {
     let checked = (|| {
-        let fields = input.validate()?;
-        let id = match &input.id {
-            Some(id) => ResourceId::parse(id.trim())?,
-            None => ResourceId::generate(fields.kind),
-        };
-        let copies = input
-            .copies
-            .as_ref()
-            .map(|_| input.copy_list(&id))
-            .transpose()?;
+        let (fields, id, copies) = input.checked()?;
         let paths = input
             .files
             .iter()

@@ -365,6 +365,24 @@ impl ResourceInput {
         })
     }
 
+    /// The checked fields, the id (the one given, or a new one of the kind) and, when
+    /// the input lists copies, their explicit list.
+    pub fn checked(
+        &self,
+    ) -> Result<(ResourceFields, ResourceId, Option<Vec<CopyInput>>), CatalogError> {
+        let fields = self.validate()?;
+        let id = match &self.id {
+            Some(id) => ResourceId::parse(id.trim())?,
+            None => ResourceId::generate(fields.kind),
+        };
+        let copies = self
+            .copies
+            .as_ref()
+            .map(|_| self.copy_list(&id))
+            .transpose()?;
+        Ok((fields, id, copies))
+    }
+
     /// The copies as an explicit list, generating barcodes `<ID>-<n>` for a count.
     pub fn copy_list(&self, id: &ResourceId) -> Result<Vec<CopyInput>, CatalogError> {
         match &self.copies {
