@@ -1,4 +1,6 @@
 //! The `jingshi` command line (SPEC §7).
+//!
+//! Over 400 lines on purpose: the flags and the short body of each command read best in one place.
 
 use crate::actor::Actor;
 use crate::clock::Clock;

@@ -1,4 +1,6 @@
 //! The resource model of the catalogue (SPEC §3) and its validated inputs.
+//!
+//! Over 400 lines on purpose: one vocabulary (kinds, access, status, dates, copies) and the validation of inputs made of it.
 
 use serde::{Deserialize, Serialize};
 

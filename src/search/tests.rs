@@ -1,5 +1,7 @@
 //! Tests over a real tantivy index (in RAM, or in a temporary directory for the life
 //! cycle).
+//!
+//! Over 400 lines on purpose: the index's behaviour tests, sharing one set of fixtures.
 
 use super::*;
 
