@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::extract::{CsrfForm, FormData, PageQuery, PageUser};
 use super::resource::{ResourceQuery, resource_page};
 use super::url::encode_component;
-use super::{Chrome, PageError, pages, see_other};
+use super::{Chrome, PageError, Section, pages, see_other};
 use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::catalog::Resource;
@@ -409,7 +409,7 @@ async fn loans_page(
         view.report_form = retry.form;
     }
     Ok(LoansPage {
-        chrome: Chrome::for_user(user, "loans"),
+        chrome: Chrome::for_user(user, Section::Loans),
         unit_name: user.unit_name.clone().unwrap_or_default(),
         notice,
         loans: views,

@@ -12,7 +12,7 @@ use axum::routing::get;
 use super::extract::{PageQuery, PageUser};
 use super::format;
 use super::url::Query;
-use super::{Chrome, PageError, pages};
+use super::{Chrome, PageError, Section, pages};
 use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::catalog::Kind;
@@ -408,7 +408,7 @@ async fn search_page(
         .pairs()
         .to_vec();
     let mut page = SearchPage {
-        chrome: Chrome::for_user(&user, "search"),
+        chrome: Chrome::for_user(&user, Section::Search),
         q: q.clone(),
         kept,
         year_from: query.get("year_from").unwrap_or("").to_owned(),

@@ -22,7 +22,7 @@ use crate::web::error::AppError;
 use crate::web::pages::extract::{
     CsrfForm, PageLibrarian, PageQuery, librarians_only, same_token, stale_form,
 };
-use crate::web::pages::{Chrome, PageError, format, pages, see_other};
+use crate::web::pages::{Chrome, PageError, Section, format, pages, see_other};
 use crate::web::shared::resource_id;
 use crate::web::shared::search::run_search;
 use crate::web::upload;
@@ -154,7 +154,7 @@ async fn editor_page(
     let base_violations: Vec<String> = BASE_VIOLATIONS.iter().map(|v| (*v).to_owned()).collect();
     let form = editing.form;
     EditorPage {
-        chrome: Chrome::for_user(user, "librarian"),
+        chrome: Chrome::for_user(user, Section::Librarian),
         creating: resource.is_none(),
         id: resource.map(|r| r.id.clone()).unwrap_or_default(),
         status: resource

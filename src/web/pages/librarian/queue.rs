@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::loans::{self, Actor, LoanError, LoanFilter};
 use crate::web::pages::extract::{PageLibrarian, PageQuery};
 use crate::web::pages::loans::LoanView;
-use crate::web::pages::{Chrome, PageError, pages};
+use crate::web::pages::{Chrome, PageError, Section, pages};
 
 /// A pending request with what the librarian needs to decide.
 pub struct QueueEntry {
@@ -97,7 +97,7 @@ async fn queue_page(
     });
     let notice = done_notice(query.done.as_deref());
     Ok(QueuePage {
-        chrome: Chrome::for_user(user, "loans"),
+        chrome: Chrome::for_user(user, Section::Loans),
         notice,
         pending_total,
         later_page: after.is_some(),
@@ -277,7 +277,7 @@ pub async fn show_calendar(
         .map(month_label)
         .unwrap_or_default();
     Ok(CalendarPage {
-        chrome: Chrome::for_user(&user, "loans"),
+        chrome: Chrome::for_user(&user, Section::Loans),
         id: view.resource_id.clone(),
         title: view.title.clone(),
         month: view.month.clone(),

@@ -16,7 +16,7 @@ mod blocks;
 
 use super::extract::{PageQuery, PageUser};
 use super::format;
-use super::{Chrome, PageError, pages};
+use super::{Chrome, PageError, Section, pages};
 use crate::access::{self, AccessError, Purpose, ResourceView, file_kind};
 use crate::accounts::SessionUser;
 use crate::app::AppState;
@@ -262,7 +262,7 @@ fn page_of(
     );
     let resource = view.resource;
     ResourcePage {
-        chrome: Chrome::for_user(user, "search"),
+        chrome: Chrome::for_user(user, Section::Search),
         librarian: user.is_librarian(),
         kind_label: resource.kind_label,
         date: resource.date.clone().unwrap_or_default(),
