@@ -19,10 +19,10 @@ use super::url::encode_component;
 use super::{Chrome, PageError, Section, pages, see_other};
 use crate::accounts::SessionUser;
 use crate::app::AppState;
-use crate::catalog::Resource;
+use crate::catalog::{Resource, Status};
 use crate::loans::{
-    self, Action, Actor, Command, IssueRequest, Loan, LoanError, LoanFilter, LoanId, LoanRequest,
-    MoveRequest, RejectRequest, RenewRequest, ReportRequest, ReturnRequest,
+    self, Action, Actor, Command, Format, IssueRequest, Loan, LoanError, LoanFilter, LoanId,
+    LoanRequest, MoveRequest, RejectRequest, RenewRequest, ReportRequest, ReturnRequest,
 };
 use crate::web::error::AppError;
 
@@ -51,7 +51,8 @@ pub struct AvailabilityView {
 pub struct LoanFormView {
     pub digital: bool,
     pub physical: bool,
-    pub format: String,
+    /// The format chosen: the one asked for if offered, else digital when offered.
+    pub format: Format,
     pub start: String,
     pub end: String,
     pub purpose: String,
@@ -80,7 +81,7 @@ pub(super) async fn loan_form(
     query: &ResourceQuery,
     error: Option<String>,
 ) -> Option<LoanFormView> {
-    if user.unit.is_none() || resource.status.as_str() != "published" {
+    if user.unit.is_none() || resource.status != Status::Published {
         return None;
     }
     let digital = resource.holdings.licences != Some(0);
@@ -88,17 +89,16 @@ pub(super) async fn loan_form(
     if !digital && !physical {
         return None;
     }
-    let asked = text(&query.format);
-    let format = if (asked == "physical" && physical) || !digital {
-        "physical"
+    let asked = Format::parse(&text(&query.format)).ok();
+    let format = if (asked == Some(Format::Physical) && physical) || !digital {
+        Format::Physical
     } else {
-        "digital"
-    }
-    .to_owned();
+        Format::Digital
+    };
     let mut form = LoanFormView {
         digital,
         physical,
-        format: format.clone(),
+        format,
         start: text(&query.start),
         end: text(&query.end),
         purpose: text(&query.purpose),
@@ -115,7 +115,7 @@ pub(super) async fn loan_form(
                     conn,
                     &actor,
                     &id,
-                    Some(&format),
+                    Some(format.as_str()),
                     Some(start),
                     Some(end),
                     today,

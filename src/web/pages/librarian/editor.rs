@@ -127,7 +127,7 @@ fn editor_file(file: &catalog::FileInfo) -> EditorFile {
         name: file.name.clone(),
         href: format!("/api/v1/files/{}", file.id),
         kind_label: file.mime.clone(),
-        role_label: format::role_label(&file.role),
+        role_label: format::role_label(format::file_role(&file.role)),
         size: format::size(file.size),
         extraction: file.extraction.clone(),
         extraction_label: format::extraction_label(&file.extraction),
