@@ -16,13 +16,14 @@ use crate::actor::Actor;
 use crate::app::AppState;
 use crate::bootstrap::DEMO_UNITS;
 use crate::catalog::curation::CurationCommand;
-use crate::catalog::{self, Kind, Resource, ResourceId};
+use crate::catalog::{self, Kind, Resource, ResourceId, Status};
 use crate::search::SearchRequest;
 use crate::web::error::AppError;
 use crate::web::pages::extract::{
     CsrfForm, PageLibrarian, PageQuery, librarians_only, same_token, stale_form,
 };
-use crate::web::pages::{Chrome, PageError, Section, format, pages, see_other};
+use crate::web::pages::format::{self, ExtractionState};
+use crate::web::pages::{Chrome, PageError, Section, pages, see_other};
 use crate::web::shared::resource_id;
 use crate::web::shared::search::run_search;
 use crate::web::upload;
@@ -52,7 +53,8 @@ pub struct EditorPage {
     chrome: Chrome,
     creating: bool,
     id: String,
-    status: String,
+    /// A resource being created reads as a draft.
+    status: Status,
     status_label: &'static str,
     form: ResourceForm,
     kinds: Vec<Choice>,
@@ -67,6 +69,10 @@ pub struct EditorPage {
 pages!(EditorPage);
 
 impl EditorPage {
+    fn published(&self) -> bool {
+        self.status == Status::Published
+    }
+
     /// The message for `field`, or "".
     fn error(&self, field: &str) -> &str {
         self.errors.get(field).map(String::as_str).unwrap_or("")
@@ -117,10 +123,13 @@ async fn catalogue_vocabulary(state: &AppState) -> (Vec<String>, Vec<String>) {
 }
 
 fn editor_file(file: &catalog::FileInfo) -> EditorFile {
-    let detail = match file.extraction.as_str() {
-        "ok" if file.cue_count > 0 => format!("{} 条字幕", file.cue_count),
-        "ok" => format!("{} 字", file.text_chars),
-        "no_text_layer" => "扫描件没有文字层，需要 OCR 后才能被全文检索".to_owned(),
+    let extraction = ExtractionState::parse(&file.extraction);
+    let detail = match extraction {
+        Some(ExtractionState::Ok) if file.cue_count > 0 => format!("{} 条字幕", file.cue_count),
+        Some(ExtractionState::Ok) => format!("{} 字", file.text_chars),
+        Some(ExtractionState::NoTextLayer) => {
+            "扫描件没有文字层，需要 OCR 后才能被全文检索".to_owned()
+        }
         _ => String::new(),
     };
     EditorFile {
@@ -130,7 +139,7 @@ fn editor_file(file: &catalog::FileInfo) -> EditorFile {
         role_label: format::role_label(format::file_role(&file.role)),
         size: format::size(file.size),
         extraction: file.extraction.clone(),
-        extraction_label: format::extraction_label(&file.extraction),
+        extraction_label: extraction.map_or("未知", ExtractionState::label),
         extraction_error: file.extraction_error.clone().unwrap_or_default(),
         detail,
     }
@@ -153,14 +162,13 @@ async fn editor_page(
     let base_sectors: Vec<String> = DEMO_UNITS.iter().map(|u| u.2.to_owned()).collect();
     let base_violations: Vec<String> = BASE_VIOLATIONS.iter().map(|v| (*v).to_owned()).collect();
     let form = editing.form;
+    let status = resource.map_or(Status::Draft, |r| r.status);
     EditorPage {
         chrome: Chrome::for_user(user, Section::Librarian),
         creating: resource.is_none(),
         id: resource.map(|r| r.id.clone()).unwrap_or_default(),
-        status: resource
-            .map(|r| r.status.as_str().to_owned())
-            .unwrap_or_else(|| "draft".to_owned()),
-        status_label: format::status_label(resource.map(|r| r.status.as_str()).unwrap_or("draft")),
+        status,
+        status_label: format::status_name(status),
         kinds: Kind::ALL
             .iter()
             .map(|kind| Choice {
