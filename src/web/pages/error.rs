@@ -5,7 +5,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::{Chrome, render};
+use super::{Chrome, Section, render};
 use crate::accounts::SessionUser;
 use crate::web::error::AppError;
 
@@ -49,7 +49,7 @@ impl PageError {
 
     /// Shows the error with the user's navigation and sign-out.
     pub fn for_user(mut self, user: &SessionUser) -> Self {
-        self.chrome = Some(Box::new(Chrome::for_user(user, "")));
+        self.chrome = Some(Box::new(Chrome::for_user(user, Section::None)));
         self
     }
 }

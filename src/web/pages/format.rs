@@ -1,8 +1,9 @@
 //! How values read on a page: times in Beijing time, sizes, durations, and the Chinese
 //! names of codes (access, status, extraction, file roles, audit actions).
 
-use crate::catalog::Kind;
+use crate::catalog::{Access, Kind, Status};
 use crate::clock::time_zone;
+use crate::content::FileRole;
 
 /// An RFC 3339 timestamp as `2024-06-18 10:22` in the library's time zone; anything
 /// unparsable is shown as stored.
@@ -60,20 +61,28 @@ pub fn kind_label(kind: &str) -> &'static str {
     Kind::parse(kind).map(Kind::label).unwrap_or("其他")
 }
 
+/// An access code as stored (search index, history); unknown codes read "未知".
 pub fn access_label(access: &str) -> &'static str {
+    Access::parse(access).map_or("未知", access_name)
+}
+
+pub fn access_name(access: Access) -> &'static str {
     match access {
-        "open" => "开放查看",
-        "loan" => "借阅查看",
-        _ => "未知",
+        Access::Open => "开放查看",
+        Access::Loan => "借阅查看",
     }
 }
 
+/// A status code as stored (search index, history); unknown codes read "未知".
 pub fn status_label(status: &str) -> &'static str {
+    Status::parse(status).map_or("未知", status_name)
+}
+
+pub fn status_name(status: Status) -> &'static str {
     match status {
-        "draft" => "草稿",
-        "published" => "已发布",
-        "withdrawn" => "已撤回",
-        _ => "未知",
+        Status::Draft => "草稿",
+        Status::Published => "已发布",
+        Status::Withdrawn => "已撤回",
     }
 }
 
@@ -97,25 +106,65 @@ pub fn condition_code(typed: &str) -> String {
     }
 }
 
-/// What happened to a file's text, as a librarian reads it.
-pub fn extraction_label(extraction: &str) -> &'static str {
-    match extraction {
-        "ok" => "已提取文字",
-        "no_text_layer" => "无文字层",
-        "failed" => "提取失败",
-        "not_applicable" => "无需提取",
-        "pending" => "等待提取",
-        _ => "未知",
+/// What happened to a file's text (`catalog::FileInfo::extraction`, stored as a code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtractionState {
+    Ok,
+    NoTextLayer,
+    Failed,
+    NotApplicable,
+    Pending,
+}
+
+impl ExtractionState {
+    /// The state stored as `code`; `None` for a code this version does not know.
+    pub fn parse(code: &str) -> Option<Self> {
+        Some(match code {
+            "ok" => Self::Ok,
+            "no_text_layer" => Self::NoTextLayer,
+            "failed" => Self::Failed,
+            "not_applicable" => Self::NotApplicable,
+            "pending" => Self::Pending,
+            _ => return None,
+        })
+    }
+
+    /// As a librarian reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Ok => "已提取文字",
+            Self::NoTextLayer => "无文字层",
+            Self::Failed => "提取失败",
+            Self::NotApplicable => "无需提取",
+            Self::Pending => "等待提取",
+        }
     }
 }
 
-pub fn role_label(role: &str) -> &'static str {
+/// An extraction code as stored; unknown codes read "未知".
+pub fn extraction_label(extraction: &str) -> &'static str {
+    ExtractionState::parse(extraction).map_or("未知", ExtractionState::label)
+}
+
+/// A file role as stored (`catalog::FileInfo::role`); `None` for an unknown code.
+pub fn file_role(code: &str) -> Option<FileRole> {
+    Some(match code {
+        "document" => FileRole::Document,
+        "video" => FileRole::Video,
+        "subtitle" => FileRole::Subtitle,
+        "image" => FileRole::Image,
+        _ => return None,
+    })
+}
+
+/// A file role's name; an unknown role reads "文件".
+pub fn role_label(role: Option<FileRole>) -> &'static str {
     match role {
-        "document" => "文档",
-        "video" => "视频",
-        "subtitle" => "字幕",
-        "image" => "图片",
-        _ => "文件",
+        Some(FileRole::Document) => "文档",
+        Some(FileRole::Video) => "视频",
+        Some(FileRole::Subtitle) => "字幕",
+        Some(FileRole::Image) => "图片",
+        None => "文件",
     }
 }
 

@@ -9,7 +9,7 @@ use axum::routing::get;
 use super::extract::PageUser;
 use super::search::HitView;
 use super::url::Query;
-use super::{Chrome, PageError, pages};
+use super::{Chrome, PageError, Section, pages};
 use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::catalog::Kind;
@@ -84,7 +84,7 @@ async fn home_page(state: AppState, user: SessionUser) -> Result<HomePage, PageE
     let librarian = user.is_librarian();
     let recommendations = super::stats::recommendations(&state, &user, 4, None).await;
     Ok(HomePage {
-        chrome: Chrome::for_user(&user, "home"),
+        chrome: Chrome::for_user(&user, Section::Home),
         q: String::new(),
         kept: Vec::new(),
         total: newest.total,

@@ -39,6 +39,21 @@ pub fn router() -> Router<AppState> {
         .merge(stats::router())
 }
 
+/// The navigation entry a page belongs to, marked as current in the layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// Error and sign-in pages: no entry is current.
+    None,
+    Home,
+    Search,
+    /// 借阅 for units, 借阅审批 for librarians.
+    Loans,
+    Stats,
+    /// 资源管理: the librarian's catalogue and editor.
+    Librarian,
+    Audit,
+}
+
 /// What the layout shows around every page: who is signed in, the assets, the form token.
 pub struct Chrome {
     pub username: String,
@@ -47,15 +62,15 @@ pub struct Chrome {
     pub librarian: bool,
     pub signed_in: bool,
     pub csrf: String,
-    /// Which navigation entry is current: `home`, `search`, `librarian`, `audit`.
-    pub section: &'static str,
+    /// Which navigation entry is current.
+    pub section: Section,
     pub css: &'static str,
     pub js: &'static str,
     pub icon: &'static str,
 }
 
 impl Chrome {
-    pub fn for_user(user: &SessionUser, section: &'static str) -> Self {
+    pub fn for_user(user: &SessionUser, section: Section) -> Self {
         let affiliation = match (&user.unit_name, user.is_librarian()) {
             (Some(unit), _) => unit.clone(),
             (None, true) => "工委资料室".to_owned(),
@@ -81,7 +96,7 @@ impl Chrome {
             librarian: false,
             signed_in: false,
             csrf: String::new(),
-            section: "",
+            section: Section::None,
             css: assets.css,
             js: assets.js,
             icon: assets.icon,

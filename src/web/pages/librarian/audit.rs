@@ -13,7 +13,7 @@ use crate::clock::time_zone;
 use crate::web::pages::extract::{PageLibrarian, PageQuery};
 use crate::web::pages::format;
 use crate::web::pages::url::Query;
-use crate::web::pages::{Chrome, PageError, pages};
+use crate::web::pages::{Chrome, PageError, Section, pages};
 
 const PAGE_SIZE: u32 = 100;
 
@@ -155,7 +155,7 @@ pub async fn show_audit(
     PageQuery(query): PageQuery<AuditQuery>,
 ) -> Result<Response, PageError> {
     let mut page = AuditPage {
-        chrome: Chrome::for_user(&user, "audit"),
+        chrome: Chrome::for_user(&user, Section::Audit),
         actions: AuditAction::ALL
             .iter()
             .map(|action| ActionOption {

@@ -11,7 +11,7 @@ use crate::catalog::Kind;
 use crate::search::{SearchRequest, SortOrder};
 use crate::web::pages::extract::{PageLibrarian, PageQuery};
 use crate::web::pages::url::Query;
-use crate::web::pages::{Chrome, PageError, format, pages, see_other};
+use crate::web::pages::{Chrome, PageError, Section, format, pages, see_other};
 use crate::web::shared::search::run_search;
 
 pub struct Row {
@@ -98,7 +98,7 @@ pub async fn list_catalogue(
             .href("/librarian/")
     };
     Ok(CataloguePage {
-        chrome: Chrome::for_user(&user, "librarian"),
+        chrome: Chrome::for_user(&user, Section::Librarian),
         kinds: Kind::ALL
             .iter()
             .map(|k| KindOption {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::catalog::Resource;
 use crate::catalog::curation::ResourcePatch;
 use crate::catalog::model::{CopiesInput, CopyInput};
-use crate::catalog::{CatalogError, ResourceInput};
+use crate::catalog::{Access, CatalogError, ResourceInput};
 use crate::web::pages::extract::FormData;
 use crate::web::pages::format;
 
@@ -78,6 +78,11 @@ fn number(errors: &mut FieldErrors, field: &str, text: &str, what: &str) -> Opti
 }
 
 impl ResourceForm {
+    /// Whether the access radio reads "open" (anything else shows as loan-only).
+    pub fn open_access(&self) -> bool {
+        Access::parse(&self.access).ok() == Some(Access::Open)
+    }
+
     pub fn blank(kind: &str) -> Self {
         Self {
             kind: if kind.is_empty() { "case" } else { kind }.to_owned(),

@@ -8,7 +8,7 @@ use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::catalog;
 use crate::web::pages::extract::PageLibrarian;
-use crate::web::pages::{Chrome, PageError, format, pages};
+use crate::web::pages::{Chrome, PageError, Section, format, pages};
 use crate::web::shared::resource_id;
 
 pub struct Change {
@@ -194,7 +194,7 @@ async fn history_page(
         })
         .collect();
     Ok(HistoryPage {
-        chrome: Chrome::for_user(&user, "librarian"),
+        chrome: Chrome::for_user(&user, Section::Librarian),
         id: resource.id,
         title: resource.title,
         entries,

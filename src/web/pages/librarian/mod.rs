@@ -4,6 +4,7 @@
 mod audit;
 mod catalogue;
 mod editor;
+mod edits;
 mod form;
 mod history;
 mod queue;
@@ -20,24 +21,24 @@ pub fn router() -> Router<AppState> {
         .route("/librarian/", get(catalogue::list_catalogue))
         .route(
             "/librarian/resources",
-            get(catalogue::redirect_to_list).post(editor::create_resource),
+            get(catalogue::redirect_to_list).post(edits::create_resource),
         )
         .route("/librarian/resources/new", get(editor::new_resource))
         .route(
             "/librarian/resources/{id}",
-            get(editor::edit_resource).post(editor::update_resource),
+            get(editor::edit_resource).post(edits::update_resource),
         )
         .route(
             "/librarian/resources/{id}/publish",
-            post(editor::publish_resource),
+            post(edits::publish_resource),
         )
         .route(
             "/librarian/resources/{id}/withdraw",
-            post(editor::withdraw_resource),
+            post(edits::withdraw_resource),
         )
         .route(
             "/librarian/resources/{id}/upload",
-            post(editor::upload_file).layer(upload::body_limit()),
+            post(edits::upload_file).layer(upload::body_limit()),
         )
         .route(
             "/librarian/resources/{id}/history",

@@ -11,10 +11,10 @@ use serde::Deserialize;
 
 use crate::accounts::SessionUser;
 use crate::app::AppState;
-use crate::loans::{self, Actor, LoanError, LoanFilter};
+use crate::loans::{self, Action, Actor, Format, LoanError, LoanFilter, LoanStatus};
 use crate::web::pages::extract::{PageLibrarian, PageQuery};
-use crate::web::pages::loans::LoanView;
-use crate::web::pages::{Chrome, PageError, pages};
+use crate::web::pages::loans::{LoanView, capacity_label, done_notice};
+use crate::web::pages::{Chrome, PageError, Section, pages};
 
 /// A pending request with what the librarian needs to decide.
 pub struct QueueEntry {
@@ -56,13 +56,6 @@ pub struct QueueQuery {
     after: Option<i64>,
 }
 
-fn capacity_label(capacity: loans::Capacity) -> String {
-    match capacity {
-        None => "不限".to_owned(),
-        Some(n) => n.to_string(),
-    }
-}
-
 pub async fn show_queue(
     State(state): State<AppState>,
     PageLibrarian(user): PageLibrarian,
@@ -97,7 +90,7 @@ async fn queue_page(
     });
     let notice = done_notice(query.done.as_deref());
     Ok(QueuePage {
-        chrome: Chrome::for_user(user, "loans"),
+        chrome: Chrome::for_user(user, Section::Loans),
         notice,
         pending_total,
         later_page: after.is_some(),
@@ -144,17 +137,22 @@ fn physical_to_handle(
     today: Date,
 ) -> Result<Vec<loans::Loan>, LoanError> {
     let mut out = Vec::new();
-    for status in ["approved", "active", "overdue"] {
+    let can = |loan: &loans::Loan, action: Action| loan.actions.contains(&action.as_str());
+    for status in [
+        LoanStatus::Approved,
+        LoanStatus::Active,
+        LoanStatus::Overdue,
+    ] {
         let filter = LoanFilter {
-            format: Some("physical".to_owned()),
-            status: Some(status.to_owned()),
+            format: Some(Format::Physical.as_str().to_owned()),
+            status: Some(status.as_str().to_owned()),
             limit: Some(500),
             ..LoanFilter::default()
         };
         out.extend(
             loans::list(conn, actor, &filter, today)?
                 .into_iter()
-                .filter(|l| l.actions.contains(&"issue") || l.actions.contains(&"return")),
+                .filter(|l| can(l, Action::Issue) || can(l, Action::Return)),
         );
     }
     out.sort_by_key(|l| l.id.0);
@@ -205,15 +203,6 @@ pages!(CalendarPage);
 pub struct MonthQuery {
     month: Option<String>,
     done: Option<String>,
-}
-
-/// "已批准。" after an action's redirect (`done=approve`).
-fn done_notice(done: Option<&str>) -> Option<String> {
-    let done = done?;
-    loans::Action::REQUESTABLE
-        .into_iter()
-        .find(|a| a.as_str() == done)
-        .map(|a| format!("已{}。", a.label()))
 }
 
 fn month_label(date: Date) -> String {
@@ -277,7 +266,7 @@ pub async fn show_calendar(
         .map(month_label)
         .unwrap_or_default();
     Ok(CalendarPage {
-        chrome: Chrome::for_user(&user, "loans"),
+        chrome: Chrome::for_user(&user, Section::Loans),
         id: view.resource_id.clone(),
         title: view.title.clone(),
         month: view.month.clone(),
@@ -300,7 +289,7 @@ pub async fn show_calendar(
                 status_label: b.status_label,
                 start: b.start.to_string(),
                 end: b.end.to_string(),
-                can_move: loans::next_status(b.status, loans::Action::Move, b.format).is_some(),
+                can_move: loans::next_status(b.status, Action::Move, b.format).is_some(),
             })
             .collect(),
         notice,

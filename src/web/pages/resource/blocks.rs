@@ -1,9 +1,18 @@
 //! Text documents as blocks the resource page lays out: Markdown's headings, lists
 //! and quotes are read, everything else stays literal text (the template escapes it).
 
-/// A block of a text document: `h` (heading), `p`, `li` or `quote`.
+/// What a block of a text document is, which decides its HTML element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKind {
+    Heading,
+    Paragraph,
+    ListItem,
+    Quote,
+}
+
+/// A block of a text document.
 pub struct Block {
-    pub kind: &'static str,
+    pub kind: BlockKind,
     pub text: String,
 }
 
@@ -15,7 +24,7 @@ pub fn blocks(text: &str, markdown: bool) -> Vec<Block> {
     let flush = |paragraph: &mut Vec<&str>, out: &mut Vec<Block>| {
         if !paragraph.is_empty() {
             out.push(Block {
-                kind: "p",
+                kind: BlockKind::Paragraph,
                 text: paragraph.join("\n"),
             });
             paragraph.clear();
@@ -32,7 +41,7 @@ pub fn blocks(text: &str, markdown: bool) -> Vec<Block> {
             if let Some(rest) = trimmed.strip_prefix('#') {
                 flush(&mut paragraph, &mut out);
                 out.push(Block {
-                    kind: "h",
+                    kind: BlockKind::Heading,
                     text: plain(rest.trim_start_matches('#')),
                 });
                 continue;
@@ -49,7 +58,7 @@ pub fn blocks(text: &str, markdown: bool) -> Vec<Block> {
             if let Some(item) = item {
                 flush(&mut paragraph, &mut out);
                 out.push(Block {
-                    kind: "li",
+                    kind: BlockKind::ListItem,
                     text: plain(item),
                 });
                 continue;
@@ -57,7 +66,7 @@ pub fn blocks(text: &str, markdown: bool) -> Vec<Block> {
             if let Some(quote) = trimmed.strip_prefix('>') {
                 flush(&mut paragraph, &mut out);
                 out.push(Block {
-                    kind: "quote",
+                    kind: BlockKind::Quote,
                     text: plain(quote),
                 });
                 continue;
@@ -85,13 +94,23 @@ mod tests {
         let text = "# 标题\n\n第一段**重点**\n续行\n\n- 一\n2. 二\n> 引用\n<script>x</script>";
         let blocks = blocks(text, true);
         let kinds: Vec<_> = blocks.iter().map(|b| b.kind).collect();
-        assert_eq!(kinds, ["h", "p", "li", "li", "quote", "p"]);
+        assert_eq!(
+            kinds,
+            [
+                BlockKind::Heading,
+                BlockKind::Paragraph,
+                BlockKind::ListItem,
+                BlockKind::ListItem,
+                BlockKind::Quote,
+                BlockKind::Paragraph
+            ]
+        );
         assert_eq!(blocks[0].text, "标题");
         assert_eq!(blocks[1].text, "第一段重点\n续行");
         // Tags stay text; the template escapes them.
         assert_eq!(blocks[5].text, "<script>x</script>");
         let plain = super::blocks("# 不是标题\n\n第二段", false);
-        assert_eq!(plain[0].kind, "p");
+        assert_eq!(plain[0].kind, BlockKind::Paragraph);
         assert_eq!(plain[0].text, "# 不是标题");
     }
 }

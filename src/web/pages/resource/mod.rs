@@ -16,15 +16,15 @@ mod blocks;
 
 use super::extract::{PageQuery, PageUser};
 use super::format;
-use super::{Chrome, PageError, pages};
+use super::{Chrome, PageError, Section, pages};
 use crate::access::{self, AccessError, Purpose, ResourceView, file_kind};
 use crate::accounts::SessionUser;
 use crate::app::AppState;
-use crate::catalog::{FileInfo, Resource};
-use crate::content::{self, Extraction, FileKind};
+use crate::catalog::{Access, FileInfo, Resource, Status};
+use crate::content::{self, Extraction, FileKind, FileRole};
 use crate::recommend::Recommendation;
 use crate::web::shared::resource_id;
-use blocks::{Block, blocks};
+use blocks::{Block, BlockKind, blocks};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -86,9 +86,9 @@ pub struct ResourcePage {
     source: String,
     duration: String,
     pages: String,
-    access: &'static str,
+    access: Access,
     access_label: &'static str,
-    status: &'static str,
+    status: Status,
     status_label: &'static str,
     licences: String,
     copies: Vec<CopyView>,
@@ -107,6 +107,16 @@ pub struct ResourcePage {
     loan: Option<super::loans::LoanFormView>,
 }
 pages!(ResourcePage);
+
+impl ResourcePage {
+    fn published(&self) -> bool {
+        self.status == Status::Published
+    }
+
+    fn open_access(&self) -> bool {
+        self.access == Access::Open
+    }
+}
 
 /// `?t=` and the loan request form's fields (the availability check reloads the page).
 #[derive(Deserialize, Default, Clone)]
@@ -174,7 +184,10 @@ fn video_view(
     subtitle: Option<&FileInfo>,
     start: Option<f64>,
 ) -> Option<VideoView> {
-    let file = resource.files.iter().find(|f| f.role == "video")?;
+    let file = resource
+        .files
+        .iter()
+        .find(|f| format::file_role(&f.role) == Some(FileRole::Video))?;
     Some(VideoView {
         src: match start {
             // A media fragment starts the player there even without the script.
@@ -252,7 +265,7 @@ fn page_of(
         }
     };
     let pdfs = files_of(&|f| f.mime == FileKind::Pdf.mime());
-    let images = files_of(&|f| f.role == "image");
+    let images = files_of(&|f| format::file_role(&f.role) == Some(FileRole::Image));
     let video = video_view(&view.resource, view.subtitle.as_ref(), start_seconds(query))
         .filter(|_| can_read);
     let (cues, texts, copies) = (
@@ -262,16 +275,16 @@ fn page_of(
     );
     let resource = view.resource;
     ResourcePage {
-        chrome: Chrome::for_user(user, "search"),
+        chrome: Chrome::for_user(user, Section::Search),
         librarian: user.is_librarian(),
         kind_label: resource.kind_label,
         date: resource.date.clone().unwrap_or_default(),
         duration: resource.duration.map(format::duration).unwrap_or_default(),
         pages: resource.pages.map(|p| p.to_string()).unwrap_or_default(),
-        access: resource.access.as_str(),
-        access_label: format::access_label(resource.access.as_str()),
-        status: resource.status.as_str(),
-        status_label: format::status_label(resource.status.as_str()),
+        access: resource.access,
+        access_label: format::access_name(resource.access),
+        status: resource.status,
+        status_label: format::status_name(resource.status),
         licences: match resource.holdings.licences {
             None => "不限".to_owned(),
             Some(n) => format!("{n} 个"),

@@ -14,7 +14,7 @@ use axum::routing::get;
 
 use super::extract::{PageQuery, PageUser};
 use super::url::Query;
-use super::{Chrome, PageError, assets, pages};
+use super::{Chrome, PageError, Section, assets, pages};
 use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::recommend::Recommendation;
@@ -147,7 +147,7 @@ async fn stats_page(
             .unwrap_or(today),
     );
     let mut page = StatsPage {
-        chrome: Chrome::for_user(&user, "stats"),
+        chrome: Chrome::for_user(&user, Section::Stats),
         css: assets::urls().stats_css,
         heading: if librarian && unit.is_empty() {
             "警示教育统计".to_owned()

@@ -1,0 +1,184 @@
+//! The loan request form of the resource page (`#loan`): its availability check (a GET
+//! that reloads the page) and its POST.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::accounts::SessionUser;
+use crate::app::AppState;
+use crate::catalog::{Resource, Status};
+use crate::loans::{self, Actor, Format, LoanRequest};
+use crate::web::error::AppError;
+use crate::web::pages::extract::CsrfForm;
+use crate::web::pages::resource::{ResourceQuery, resource_page};
+use crate::web::pages::see_other;
+
+/// The availability of the chosen dates, as the form shows it.
+pub struct AvailabilityView {
+    pub fits: bool,
+    pub start: String,
+    pub end: String,
+    /// The end moved off a closed day, in words (empty when not moved).
+    pub moved_end: String,
+    pub capacity: String,
+    pub peak_used: u32,
+    pub waiting: u32,
+    pub suggestion: Option<(String, String)>,
+}
+
+/// The loan request form on the resource page.
+pub struct LoanFormView {
+    pub digital: bool,
+    pub physical: bool,
+    /// The format chosen: the one asked for if offered, else digital when offered.
+    pub format: Format,
+    pub start: String,
+    pub end: String,
+    pub purpose: String,
+    pub audience: String,
+    pub error: Option<String>,
+    pub availability: Option<AvailabilityView>,
+}
+
+pub(crate) fn capacity_label(capacity: loans::Capacity) -> String {
+    match capacity {
+        None => "不限".to_owned(),
+        Some(n) => n.to_string(),
+    }
+}
+
+fn text(value: &Option<String>) -> String {
+    value.as_deref().unwrap_or("").trim().to_owned()
+}
+
+/// The form for a borrower of a unit on a published resource, with the availability
+/// of the chosen dates when asked (`check`).
+pub(in crate::web::pages) async fn loan_form(
+    state: &AppState,
+    user: &SessionUser,
+    resource: &Resource,
+    query: &ResourceQuery,
+    error: Option<String>,
+) -> Option<LoanFormView> {
+    if user.unit.is_none() || resource.status != Status::Published {
+        return None;
+    }
+    let digital = resource.holdings.licences != Some(0);
+    let physical = resource.holdings.copies.iter().any(|c| c.in_circulation);
+    if !digital && !physical {
+        return None;
+    }
+    let asked = Format::parse(&text(&query.format)).ok();
+    let format = if (asked == Some(Format::Physical) && physical) || !digital {
+        Format::Physical
+    } else {
+        Format::Digital
+    };
+    let mut form = LoanFormView {
+        digital,
+        physical,
+        format,
+        start: text(&query.start),
+        end: text(&query.end),
+        purpose: text(&query.purpose),
+        audience: text(&query.audience),
+        error,
+        availability: None,
+    };
+    if query.check.is_some() && form.error.is_none() {
+        let (actor, today) = (Actor::user(user), state.clock.today());
+        let (id, start, end) = (resource.id.clone(), form.start.clone(), form.end.clone());
+        let checked = state
+            .with_conn(move |conn| {
+                loans::availability(
+                    conn,
+                    &actor,
+                    &id,
+                    Some(format.as_str()),
+                    Some(start),
+                    Some(end),
+                    today,
+                )
+            })
+            .await;
+        match checked {
+            Ok(a) => {
+                form.availability = Some(AvailabilityView {
+                    fits: a.fits,
+                    start: a.start.to_string(),
+                    end: a.end.to_string(),
+                    moved_end: if a.end != a.requested_end {
+                        format!("{} 为闭馆日，归还日顺延至 {}", a.requested_end, a.end)
+                    } else {
+                        String::new()
+                    },
+                    capacity: capacity_label(a.capacity),
+                    peak_used: a.peak_used,
+                    waiting: a.waiting,
+                    suggestion: a
+                        .suggestion
+                        .filter(|_| !a.fits)
+                        .map(|p| (p.start.to_string(), p.end.to_string())),
+                })
+            }
+            Err(err) => form.error = Some(err.into_message()),
+        }
+    }
+    Some(form)
+}
+
+/// `POST /resources/{id}/loan`: files the request and goes to `/loans`; a refused
+/// request shows the resource page again with the typed values and the reason.
+pub(super) async fn request_loan(
+    State(state): State<AppState>,
+    Path(raw_id): Path<String>,
+    CsrfForm { user, form }: CsrfForm,
+) -> Response {
+    let query = ResourceQuery {
+        t: None,
+        format: Some(form.get("format").to_owned()),
+        start: Some(form.get("start").to_owned()),
+        end: Some(form.get("end").to_owned()),
+        purpose: Some(form.get("purpose").to_owned()),
+        audience: Some(form.get("audience").to_owned()),
+        check: None,
+    };
+    let audience = form.get("audience").trim();
+    let parsed_audience = if audience.is_empty() {
+        Ok(None)
+    } else {
+        audience
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| format!("参加人数“{audience}”应为整数"))
+    };
+    let outcome = match parsed_audience {
+        Err(message) => Err(message),
+        Ok(audience) => {
+            let input = LoanRequest {
+                resource_id: Some(raw_id.clone()),
+                format: query.format.clone(),
+                start: query.start.clone(),
+                end: query.end.clone(),
+                purpose: query.purpose.clone(),
+                audience,
+                unit: None,
+            };
+            let (actor, at) = (Actor::user(&user), state.clock.moment());
+            state
+                .with_conn(move |conn| loans::create(conn, &actor, input, at))
+                .await
+                .map_err(AppError::into_message)
+        }
+    };
+    match outcome {
+        Ok(loan) => see_other(&format!("/loans?created={}", loan.id)),
+        Err(message) => {
+            match resource_page(state, user.clone(), raw_id, query, Some(message)).await {
+                Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
+                Err(err) => err.for_user(&user).into_response(),
+            }
+        }
+    }
+}

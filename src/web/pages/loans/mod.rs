@@ -1,0 +1,176 @@
+//! The loan pages of a unit and the loan forms: `/loans` (see `list`), the request form
+//! of the resource page (see `form`), and the actions: every loan action form posts to
+//! `/loans/{id}/{action}` with the session's `csrf` field; the domain calls are those of
+//! the loans API.
+
+mod form;
+mod list;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use super::extract::{CsrfForm, FormData};
+use super::url::encode_component;
+use super::{PageError, see_other};
+use crate::accounts::SessionUser;
+use crate::app::AppState;
+use crate::loans::{
+    self, Action, Actor, Command, IssueRequest, LoanId, MoveRequest, RejectRequest, RenewRequest,
+    ReportRequest, ReturnRequest,
+};
+use crate::web::error::AppError;
+pub(super) use form::loan_form;
+pub(crate) use form::{LoanFormView, capacity_label};
+pub(crate) use list::LoanView;
+use list::{LoansQuery, ReportForm, ReportRetry, loans_page};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/loans", get(list::show_loans))
+        .route("/loans/notifications/read", post(list::mark_read))
+        .route("/loans/{id}/{action}", post(act_on_loan))
+        .route("/resources/{id}/loan", post(form::request_loan))
+}
+
+/// "已批准。" after an action's redirect (`done=approve`); other values say nothing.
+pub(crate) fn done_notice(done: Option<&str>) -> Option<String> {
+    Command::action_named(done?).map(|action| format!("已{}。", action.label()))
+}
+
+/// Where to go after an action: the form's `next` if it is a path of this site.
+fn next_of(form: &FormData, fallback: &str) -> String {
+    let next = form.get("next");
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        fallback.to_owned()
+    }
+}
+
+fn optional(form: &FormData, name: &str) -> Option<String> {
+    let value = form.get(name).trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// `POST /loans/{id}/{action}` from the pages: the same steps as the API.
+async fn act_on_loan(
+    State(state): State<AppState>,
+    Path((raw_id, action)): Path<(String, String)>,
+    CsrfForm { user, form }: CsrfForm,
+) -> Result<Response, PageError> {
+    let done = act(&state, &user, &raw_id, &action, &form).await;
+    match done {
+        Ok(action) => {
+            let fallback = if user.is_librarian() {
+                "/librarian/queue"
+            } else {
+                "/loans"
+            };
+            let next = next_of(&form, fallback);
+            let (path, anchor) = match next.split_once('#') {
+                Some((p, a)) => (p.to_owned(), format!("#{a}")),
+                None => (next.clone(), String::new()),
+            };
+            let sep = if path.contains('?') { '&' } else { '?' };
+            Ok(see_other(&format!(
+                "{path}{sep}done={}{anchor}",
+                encode_component(action.as_str())
+            )))
+        }
+        Err(err) => match (
+            Command::action_named(&action),
+            err.input_problem(),
+            raw_id.parse::<i64>(),
+        ) {
+            // A refused report comes back on /loans with the typed values and why.
+            (Some(Action::Report), Some((status, message)), Ok(loan_id)) if user.unit.is_some() => {
+                let retry = ReportRetry {
+                    loan_id,
+                    form: ReportForm {
+                        held_on: form.get("held_on").trim().to_owned(),
+                        participants: form.get("participants").trim().to_owned(),
+                        feedback: form.get("feedback").to_owned(),
+                        error: Some(message),
+                    },
+                };
+                let page = loans_page(state, &user, LoansQuery::default(), Some(retry)).await;
+                match page {
+                    Ok(page) => Ok((status, page).into_response()),
+                    Err(_) => Err(err.for_user(&user)),
+                }
+            }
+            _ => Err(err.for_user(&user)),
+        },
+    }
+}
+
+async fn act(
+    state: &AppState,
+    user: &SessionUser,
+    raw_id: &str,
+    action: &str,
+    form: &FormData,
+) -> Result<Action, PageError> {
+    let id = raw_id
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .map(LoanId)
+        .ok_or_else(|| PageError::not_found(format!("没有编号为“{raw_id}”的借阅")))?;
+    let action = Command::action_named(action)
+        .ok_or_else(|| PageError::not_found(format!("借阅没有“{action}”这个操作")))?;
+    let command = command_from_form(action, form)?;
+    let (actor, at) = (Actor::user(user), state.clock.moment());
+    state
+        .with_conn(move |conn| loans::act(conn, &actor, id, command, at))
+        .await?;
+    Ok(action)
+}
+
+/// The command for `action` from the fields of its form.
+fn command_from_form(action: Action, form: &FormData) -> Result<Command, AppError> {
+    Ok(match action {
+        Action::Approve => Command::Approve,
+        Action::Cancel => Command::Cancel,
+        Action::Reject => Command::Reject(RejectRequest {
+            reason: optional(form, "reason"),
+        }),
+        Action::Issue => Command::Issue(IssueRequest {
+            barcode: optional(form, "barcode"),
+        }),
+        Action::Return => Command::Return(ReturnRequest {
+            condition: optional(form, "condition"),
+        }),
+        Action::Renew => Command::Renew(RenewRequest {
+            end: optional(form, "end"),
+        }),
+        Action::Report => {
+            let participants = match optional(form, "participants") {
+                None => None,
+                Some(p) => Some(p.parse::<i64>().map_err(|_| {
+                    AppError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid",
+                        format!("参加人数“{p}”应为整数"),
+                    )
+                })?),
+            };
+            Command::Report(ReportRequest {
+                held_on: optional(form, "held_on"),
+                participants,
+                feedback: optional(form, "feedback"),
+            })
+        }
+        Action::Move => Command::Move(MoveRequest {
+            start: optional(form, "start"),
+            end: optional(form, "end"),
+        }),
+        // Not requestable: only the background task does these.
+        Action::Activate | Action::Expire | Action::MarkOverdue | Action::Promote => {
+            return Err(AppError::not_found("没有这个操作"));
+        }
+    })
+}

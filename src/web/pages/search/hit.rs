@@ -1,0 +1,55 @@
+//! A search result as the search and home pages show it.
+
+use crate::catalog::Status;
+use crate::search::Hit;
+use crate::web::pages::format;
+
+/// A subtitle cue that matched, linking to the player at its moment.
+pub struct CueView {
+    pub href: String,
+    pub time: String,
+    pub text_html: String,
+}
+
+/// One result as a page shows it. `title_html`, `snippet` and cue texts are HTML
+/// escaped by the search module, with matches in `<mark>`.
+pub struct HitView {
+    pub href: String,
+    pub kind_label: &'static str,
+    pub title_html: String,
+    pub snippet: String,
+    pub year: String,
+    pub sectors: String,
+    pub access: String,
+    pub access_label: &'static str,
+    /// For librarians: "草稿"/"已撤回" when not published.
+    pub status_label: Option<&'static str>,
+    pub cues: Vec<CueView>,
+}
+
+impl HitView {
+    pub fn new(hit: &Hit, librarian: bool) -> Self {
+        let href = format!("/resources/{}", hit.id);
+        Self {
+            cues: hit
+                .cues
+                .iter()
+                .map(|cue| CueView {
+                    href: format!("{href}?t={}", cue.start.max(0.0).floor() as u64),
+                    time: format::clock(cue.start),
+                    text_html: cue.text.clone(),
+                })
+                .collect(),
+            href,
+            kind_label: format::kind_label(&hit.kind),
+            title_html: hit.title_html.clone(),
+            snippet: hit.snippet.clone(),
+            year: hit.year.map(|y| y.to_string()).unwrap_or_default(),
+            sectors: hit.sectors.join("、"),
+            access: hit.access.clone(),
+            access_label: format::access_label(&hit.access),
+            status_label: (librarian && Status::parse(&hit.status).ok() != Some(Status::Published))
+                .then(|| format::status_label(&hit.status)),
+        }
+    }
+}
