@@ -10,7 +10,7 @@ use crate::actor::Actor;
 use crate::audit::{AuditAction, AuditEvent};
 use crate::catalog::{self, CatalogError, FileInfo, FileRecord, Resource, ResourceId};
 use crate::clock::Moment;
-use crate::content::{self, Cue, Extraction, FileKind, FileStore};
+use crate::content::{self, Cue, Extraction, FileKind, FileRole, FileStore};
 use crate::loans::{self, LoanError};
 
 /// How the file is being opened; the audit row says which.
@@ -91,7 +91,7 @@ pub fn open_file(
         return Err(AccessError::NotFound);
     }
     let record = catalog::find_file(conn, file_id)?.ok_or(AccessError::NotFound)?;
-    if purpose == Purpose::Subtitles && record.role != "subtitle" {
+    if purpose == Purpose::Subtitles && record.role != FileRole::Subtitle {
         return Err(AccessError::NotFound);
     }
     let decision = content_decision(
@@ -176,7 +176,7 @@ pub fn resource_view(
     let subtitle = resource
         .files
         .iter()
-        .find(|f| f.role == "subtitle")
+        .find(|f| f.role == FileRole::Subtitle)
         .cloned();
     let closed = match decision {
         Ok(()) => None,
@@ -221,7 +221,7 @@ pub fn file_kind(file: &FileInfo) -> Option<FileKind> {
 /// The texts of the documents a page can show inline.
 fn read_texts(store: &FileStore, files: &[FileInfo]) -> Vec<ShownText> {
     let mut texts = Vec::new();
-    for file in files.iter().filter(|f| f.role == "document") {
+    for file in files.iter().filter(|f| f.role == FileRole::Document) {
         let Some(kind @ (FileKind::Markdown | FileKind::Text | FileKind::Docx)) = file_kind(file)
         else {
             continue;

@@ -97,7 +97,10 @@ async fn good_manifest_imports_resources_files_and_text() {
     assert_eq!(case.holdings.licences, Some(2));
     assert_eq!(case.holdings.copies[0].barcode, "JS-T-1");
     assert_eq!(case.files[0].mime, "text/markdown");
-    assert_eq!(case.files[0].extraction, "ok");
+    assert_eq!(
+        case.files[0].extraction,
+        jingshi::content::ExtractionState::Ok
+    );
 
     let conn = app.state.db.get().unwrap();
     let text = |id: &str| -> String {

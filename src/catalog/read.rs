@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::CatalogError;
 use super::model::{Access, Kind, PartialDate, ResourceFields, ResourceId, Status};
+use crate::content::{ExtractionState, FileRole};
 
 /// A physical copy of a resource.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -24,9 +25,9 @@ pub struct FileInfo {
     pub size: u64,
     pub sha256: String,
     /// `document`, `video`, `subtitle` or `image`.
-    pub role: String,
+    pub role: FileRole,
     /// `ok`, `no_text_layer`, `failed`, `not_applicable` or `pending`.
-    pub extraction: String,
+    pub extraction: ExtractionState,
     pub extraction_error: Option<String>,
     pub text_chars: u64,
     pub cue_count: u64,
@@ -83,7 +84,7 @@ pub struct FileRecord {
     pub mime: String,
     pub name: String,
     pub size: u64,
-    pub role: String,
+    pub role: FileRole,
     pub access: Access,
     pub status: Status,
 }
@@ -216,6 +217,22 @@ pub fn get_resource(conn: &Connection, id: &ResourceId) -> Result<Resource, Cata
     })
 }
 
+/// A column stored as one of an enum's codes; another value is a corrupt row.
+fn typed<T>(
+    row: &rusqlite::Row<'_>,
+    column: usize,
+    parse: fn(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    let code: String = row.get(column)?;
+    parse(&code).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            column,
+            rusqlite::types::Type::Text,
+            format!("unknown code {code:?}").into(),
+        )
+    })
+}
+
 /// The files of a resource, in the order they were attached.
 pub fn list_files(conn: &Connection, id: &ResourceId) -> Result<Vec<FileInfo>, CatalogError> {
     let mut stmt = conn.prepare_cached(
@@ -232,8 +249,8 @@ pub fn list_files(conn: &Connection, id: &ResourceId) -> Result<Vec<FileInfo>, C
                 mime: row.get(2)?,
                 size: row.get(3)?,
                 sha256: row.get(4)?,
-                role: row.get(5)?,
-                extraction: row.get(6)?,
+                role: typed(row, 5, FileRole::parse)?,
+                extraction: typed(row, 6, ExtractionState::parse)?,
                 extraction_error: row.get(7)?,
                 text_chars: row.get(8)?,
                 cue_count: row.get(9)?,
@@ -279,7 +296,7 @@ pub fn find_file(conn: &Connection, file_id: &str) -> Result<Option<FileRecord>,
                         mime: row.get(3)?,
                         name: row.get(4)?,
                         size: row.get(5)?,
-                        role: row.get(6)?,
+                        role: typed(row, 6, FileRole::parse)?,
                         access: Access::Loan,
                         status: Status::Draft,
                     },

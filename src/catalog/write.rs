@@ -9,7 +9,7 @@ use super::CatalogError;
 use super::curation::Curated;
 use super::model::{CopyInput, ResourceFields, ResourceId, Status, random_token};
 use crate::clock::Moment;
-use crate::content::{Extraction, FileKind, FileRole, StoredBlob};
+use crate::content::{Extraction, ExtractionState, StoredBlob};
 
 /// What an upsert did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,11 +279,11 @@ pub fn attach_file(
     )?;
     let file_id = format!("f{}", random_token(15));
     let (status, error, text, cues) = match file.extraction {
-        Extraction::Text(text) => ("ok", None, text.as_str(), None),
-        Extraction::Cues(cues) => ("ok", None, "", Some(cues)),
-        Extraction::NoTextLayer => ("no_text_layer", None, "", None),
-        Extraction::NotApplicable => ("not_applicable", None, "", None),
-        Extraction::Failed(reason) => ("failed", Some(reason.as_str()), "", None),
+        Extraction::Text(text) => (ExtractionState::Ok, None, text.as_str(), None),
+        Extraction::Cues(cues) => (ExtractionState::Ok, None, "", Some(cues)),
+        Extraction::NoTextLayer => (ExtractionState::NoTextLayer, None, "", None),
+        Extraction::NotApplicable => (ExtractionState::NotApplicable, None, "", None),
+        Extraction::Failed(reason) => (ExtractionState::Failed, Some(reason.as_str()), "", None),
     };
     tx.execute(
         "INSERT INTO files (id, resource_id, sha256, original_name, mime, size, role, extraction,
@@ -296,8 +296,8 @@ pub fn attach_file(
             file.original_name,
             blob.kind.mime(),
             blob.size as i64,
-            role_name(blob.kind),
-            status,
+            blob.kind.role().code(),
+            status.code(),
             error,
             text,
             edit.at.stamp(),
@@ -326,15 +326,6 @@ pub fn attach_file(
     )?;
     log_change(tx, id, edit.at)?;
     Ok(file_id)
-}
-
-fn role_name(kind: FileKind) -> &'static str {
-    match kind.role() {
-        FileRole::Document => "document",
-        FileRole::Video => "video",
-        FileRole::Subtitle => "subtitle",
-        FileRole::Image => "image",
-    }
 }
 
 /// Publishes or withdraws a resource (or returns it to draft), in the caller's

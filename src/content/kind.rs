@@ -38,7 +38,7 @@ pub enum FileKind {
 }
 
 /// What a file is for on a resource page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FileRole {
     /// Readable text: PDF, DOCX, TXT, Markdown.
@@ -49,6 +49,87 @@ pub enum FileRole {
     Subtitle,
     /// A picture (cover, illustration).
     Image,
+}
+
+impl FileRole {
+    pub const ALL: [FileRole; 4] = [
+        FileRole::Document,
+        FileRole::Video,
+        FileRole::Subtitle,
+        FileRole::Image,
+    ];
+
+    /// As stored and shown in the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            FileRole::Document => "document",
+            FileRole::Video => "video",
+            FileRole::Subtitle => "subtitle",
+            FileRole::Image => "image",
+        }
+    }
+
+    /// The role stored as `code`, if it is one.
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FileRole::Document => "文档",
+            FileRole::Video => "视频",
+            FileRole::Subtitle => "字幕",
+            FileRole::Image => "图片",
+        }
+    }
+}
+
+/// What became of a file's text: extracted, none to extract, or why not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtractionState {
+    Ok,
+    NoTextLayer,
+    Failed,
+    NotApplicable,
+    Pending,
+}
+
+impl ExtractionState {
+    pub const ALL: [ExtractionState; 5] = [
+        Self::Ok,
+        Self::NoTextLayer,
+        Self::Failed,
+        Self::NotApplicable,
+        Self::Pending,
+    ];
+
+    /// As stored and shown in the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::NoTextLayer => "no_text_layer",
+            Self::Failed => "failed",
+            Self::NotApplicable => "not_applicable",
+            Self::Pending => "pending",
+        }
+    }
+
+    /// The state stored as `code`, if it is one.
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|state| state.code() == code)
+    }
+
+    /// As a librarian reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Ok => "已提取文字",
+            Self::NoTextLayer => "无文字层",
+            Self::Failed => "提取失败",
+            Self::NotApplicable => "无需提取",
+            Self::Pending => "等待提取",
+        }
+    }
 }
 
 impl FileKind {

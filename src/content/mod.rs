@@ -20,7 +20,7 @@ mod testutil;
 
 pub use error::ContentError;
 pub use extract::{Extraction, MAX_TEXT_BYTES, extract};
-pub use kind::{FileKind, FileRole, UnknownFileKind};
+pub use kind::{ExtractionState, FileKind, FileRole, UnknownFileKind};
 pub use sniff::{SNIFF_LEN, sniff, sniff_path};
 pub use staged::StagedFile;
 pub use store::{FileStore, StoredBlob};

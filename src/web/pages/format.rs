@@ -3,7 +3,7 @@
 
 use crate::catalog::{Access, Kind, Status};
 use crate::clock::time_zone;
-use crate::content::FileRole;
+use crate::content::ExtractionState;
 
 /// An RFC 3339 timestamp as `2024-06-18 10:22` in the library's time zone; anything
 /// unparsable is shown as stored.
@@ -106,66 +106,9 @@ pub fn condition_code(typed: &str) -> String {
     }
 }
 
-/// What happened to a file's text (`catalog::FileInfo::extraction`, stored as a code).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExtractionState {
-    Ok,
-    NoTextLayer,
-    Failed,
-    NotApplicable,
-    Pending,
-}
-
-impl ExtractionState {
-    /// The state stored as `code`; `None` for a code this version does not know.
-    pub fn parse(code: &str) -> Option<Self> {
-        Some(match code {
-            "ok" => Self::Ok,
-            "no_text_layer" => Self::NoTextLayer,
-            "failed" => Self::Failed,
-            "not_applicable" => Self::NotApplicable,
-            "pending" => Self::Pending,
-            _ => return None,
-        })
-    }
-
-    /// As a librarian reads it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Ok => "已提取文字",
-            Self::NoTextLayer => "无文字层",
-            Self::Failed => "提取失败",
-            Self::NotApplicable => "无需提取",
-            Self::Pending => "等待提取",
-        }
-    }
-}
-
 /// An extraction code as stored; unknown codes read "未知".
 pub fn extraction_label(extraction: &str) -> &'static str {
     ExtractionState::parse(extraction).map_or("未知", ExtractionState::label)
-}
-
-/// A file role as stored (`catalog::FileInfo::role`); `None` for an unknown code.
-pub fn file_role(code: &str) -> Option<FileRole> {
-    Some(match code {
-        "document" => FileRole::Document,
-        "video" => FileRole::Video,
-        "subtitle" => FileRole::Subtitle,
-        "image" => FileRole::Image,
-        _ => return None,
-    })
-}
-
-/// A file role's name; an unknown role reads "文件".
-pub fn role_label(role: Option<FileRole>) -> &'static str {
-    match role {
-        Some(FileRole::Document) => "文档",
-        Some(FileRole::Video) => "视频",
-        Some(FileRole::Subtitle) => "字幕",
-        Some(FileRole::Image) => "图片",
-        None => "文件",
-    }
 }
 
 /// Names of edit-history actions.

@@ -14,9 +14,10 @@ use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::bootstrap::DEMO_UNITS;
 use crate::catalog::{self, Kind, Resource, Status};
+use crate::content::ExtractionState;
 use crate::search::SearchRequest;
 use crate::web::pages::extract::{PageLibrarian, PageQuery};
-use crate::web::pages::format::{self, ExtractionState};
+use crate::web::pages::format;
 use crate::web::pages::{Chrome, PageError, Section, pages};
 use crate::web::shared::resource_id;
 use crate::web::shared::search::run_search;
@@ -116,23 +117,21 @@ async fn catalogue_vocabulary(state: &AppState) -> (Vec<String>, Vec<String>) {
 }
 
 fn editor_file(file: &catalog::FileInfo) -> EditorFile {
-    let extraction = ExtractionState::parse(&file.extraction);
+    let extraction = file.extraction;
     let detail = match extraction {
-        Some(ExtractionState::Ok) if file.cue_count > 0 => format!("{} 条字幕", file.cue_count),
-        Some(ExtractionState::Ok) => format!("{} 字", file.text_chars),
-        Some(ExtractionState::NoTextLayer) => {
-            "扫描件没有文字层，需要 OCR 后才能被全文检索".to_owned()
-        }
+        ExtractionState::Ok if file.cue_count > 0 => format!("{} 条字幕", file.cue_count),
+        ExtractionState::Ok => format!("{} 字", file.text_chars),
+        ExtractionState::NoTextLayer => "扫描件没有文字层，需要 OCR 后才能被全文检索".to_owned(),
         _ => String::new(),
     };
     EditorFile {
         name: file.name.clone(),
         href: format!("/api/v1/files/{}", file.id),
         kind_label: file.mime.clone(),
-        role_label: format::role_label(format::file_role(&file.role)),
+        role_label: file.role.label(),
         size: format::size(file.size),
-        extraction: file.extraction.clone(),
-        extraction_label: extraction.map_or("未知", ExtractionState::label),
+        extraction: file.extraction.code().to_owned(),
+        extraction_label: extraction.label(),
         extraction_error: file.extraction_error.clone().unwrap_or_default(),
         detail,
     }

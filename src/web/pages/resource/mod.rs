@@ -184,10 +184,7 @@ fn video_view(
     subtitle: Option<&FileInfo>,
     start: Option<f64>,
 ) -> Option<VideoView> {
-    let file = resource
-        .files
-        .iter()
-        .find(|f| format::file_role(&f.role) == Some(FileRole::Video))?;
+    let file = resource.files.iter().find(|f| f.role == FileRole::Video)?;
     Some(VideoView {
         src: match start {
             // A media fragment starts the player there even without the script.
@@ -265,7 +262,7 @@ fn page_of(
         }
     };
     let pdfs = files_of(&|f| f.mime == FileKind::Pdf.mime());
-    let images = files_of(&|f| format::file_role(&f.role) == Some(FileRole::Image));
+    let images = files_of(&|f| f.role == FileRole::Image);
     let video = video_view(&view.resource, view.subtitle.as_ref(), start_seconds(query))
         .filter(|_| can_read);
     let (cues, texts, copies) = (
