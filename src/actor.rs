@@ -1,7 +1,6 @@
 //! Who is acting: the person (or the background task, or a command) every use case
-//! checks permissions for and records in the audit log.
-
-use crate::accounts::SessionUser;
+//! checks permissions for and records in the audit log. It depends on no domain
+//! module; a signed-in user becomes an actor in `accounts` (`Actor::user`).
 
 /// The acting person as the domain sees them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,16 +14,6 @@ pub struct Actor {
 }
 
 impl Actor {
-    pub fn user(user: &SessionUser) -> Self {
-        Self {
-            user_id: Some(user.user_id),
-            username: user.username.clone(),
-            unit: user.unit.clone(),
-            librarian: user.is_librarian(),
-            admin: user.is_admin(),
-        }
-    }
-
     /// The background task.
     pub fn system() -> Self {
         Self {

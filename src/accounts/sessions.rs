@@ -1,6 +1,7 @@
 //! Server-side sessions: a random token in the cookie, only its hash in the database;
 //! sessions end after inactivity, on sign-out and on a password change.
 
+use crate::actor::Actor;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -27,6 +28,19 @@ pub struct SessionUser {
     /// Token that HTML forms of this session must carry.
     #[serde(skip)]
     pub csrf_token: String,
+}
+
+impl Actor {
+    /// The signed-in user as the use cases see them.
+    pub fn user(user: &SessionUser) -> Self {
+        Self {
+            user_id: Some(user.user_id),
+            username: user.username.clone(),
+            unit: user.unit.clone(),
+            librarian: user.is_librarian(),
+            admin: user.is_admin(),
+        }
+    }
 }
 
 impl SessionUser {

@@ -1,6 +1,6 @@
 //! What the search index reads from the catalogue: the change log and one search
 //! document per resource. The loans figures of a document are not the catalogue's: the
-//! indexer (`crate::indexer`) adds them.
+//! indexer adds them.
 
 use rusqlite::{Connection, params};
 
