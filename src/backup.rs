@@ -122,34 +122,58 @@ pub fn restore(data: &DataDir, src: &Path) -> anyhow::Result<BackupInfo> {
             )
         })?)?;
     let backup = DataDir::new(src);
-    let backup_db = Connection::open(backup.database())?;
-    std::fs::create_dir_all(data.database().parent().unwrap_or(data.root()))?;
+    let backup_db = Connection::open(backup.database())
+        .with_context(|| format!("cannot open {}", backup.database().display()))?;
+    let folder = data
+        .database()
+        .parent()
+        .unwrap_or(data.root())
+        .to_path_buf();
+    std::fs::create_dir_all(&folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
 
     // Write the database beside the live one, then swap it in.
     let staged: PathBuf = data.database().with_extension("db.restore");
-    let _ = std::fs::remove_file(&staged);
-    copy_database(&backup_db, &staged)?;
+    remove_if_present(&staged)?;
+    copy_database(&backup_db, &staged)
+        .with_context(|| format!("cannot copy the database into {}", staged.display()))?;
     for suffix in ["-wal", "-shm"] {
-        let side = PathBuf::from(format!("{}{suffix}", data.database().display()));
-        if side.exists() {
-            std::fs::remove_file(&side)?;
-        }
+        // SQLite removes these itself when the last connection closes, which a server
+        // that has just stopped may still be doing: gone is as good as removed.
+        remove_if_present(&PathBuf::from(format!(
+            "{}{suffix}",
+            data.database().display()
+        )))?;
     }
-    std::fs::rename(&staged, data.database())?;
+    std::fs::rename(&staged, data.database())
+        .with_context(|| format!("cannot move {} into place", staged.display()))?;
 
-    let from = FileStore::open(backup.store())?;
-    let to = FileStore::open(data.store())?;
+    let from = FileStore::open(backup.store())
+        .with_context(|| format!("cannot open the file store {}", backup.store().display()))?;
+    let to = FileStore::open(data.store())
+        .with_context(|| format!("cannot open the file store {}", data.store().display()))?;
     let wanted = referenced_blobs(&backup_db)?;
     for sha256 in &wanted {
         copy_blob(&from, &to, sha256)?;
     }
     for sha256 in to.all_hashes()? {
         if wanted.binary_search(&sha256).is_err() {
-            to.remove(&sha256)?;
+            to.remove(&sha256)
+                .with_context(|| format!("cannot remove the file {sha256} not in the backup"))?;
         }
     }
-    clear_index(&data.index())?;
+    clear_index(&data.index())
+        .with_context(|| format!("cannot empty the index folder {}", data.index().display()))?;
     Ok(info)
+}
+
+/// Removes a file; one that is already gone is fine.
+fn remove_if_present(path: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(err) => Err(err).with_context(|| format!("cannot remove {}", path.display())),
+    }
 }
 
 /// Empties the index folder (keeping dot-files such as a tracked `.gitkeep`), so the
@@ -163,11 +187,18 @@ fn clear_index(dir: &Path) -> anyhow::Result<()> {
         if entry.file_name().to_string_lossy().starts_with('.') {
             continue;
         }
+        // A server that has just stopped may still be merging (tantivy removes its
+        // own old files), so a file gone by now is as good as removed.
         let path = entry.path();
         if path.is_dir() {
-            std::fs::remove_dir_all(&path)?;
+            match std::fs::remove_dir_all(&path) {
+                Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(err).with_context(|| format!("cannot remove {}", path.display()));
+                }
+                _ => {}
+            }
         } else {
-            std::fs::remove_file(&path)?;
+            remove_if_present(&path)?;
         }
     }
     Ok(())
