@@ -1,9 +1,8 @@
 //! Signing in and out: `POST /api/v1/session`, `DELETE /api/v1/session`, the current
 //! user, and changing one's password.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use crate::web::client::ClientAddr;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
@@ -37,7 +36,7 @@ pub struct SignedIn {
     responses((status = 200, body = SignedIn, description = "signed in; the cookie is set"), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     headers: HeaderMap,
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> Result<Response, AppError> {

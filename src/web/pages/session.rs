@@ -1,11 +1,10 @@
 //! Signing in and out in the browser: `/login` (a plain form; the same-origin check of
 //! every POST guards it) and `/logout` (a form carrying the session's CSRF token).
 
-use std::net::SocketAddr;
-
+use crate::web::client::ClientAddr;
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -82,7 +81,7 @@ struct LoginForm {
 
 async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     headers: HeaderMap,
     axum::Form(form): axum::Form<LoginForm>,
 ) -> Response {

@@ -1,6 +1,5 @@
 //! Signing in for both front ends: the API's `POST /session` and the login form.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::http::HeaderMap;
@@ -10,6 +9,7 @@ use serde::Deserialize;
 use crate::accounts::{self, AccountError, SessionUser};
 use crate::app::AppState;
 use crate::web::auth;
+use crate::web::client::ClientAddr;
 use crate::web::error::AppError;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -23,10 +23,10 @@ pub struct Credentials {
 pub async fn start_session(
     state: &AppState,
     headers: &HeaderMap,
-    client: SocketAddr,
+    client: ClientAddr,
     credentials: Credentials,
 ) -> Result<(CookieJar, SessionUser), AppError> {
-    let addr = client.ip().to_string();
+    let addr = client.throttle_key();
     let username = credentials.username.clone();
     let at = state.clock.moment();
     let outcome = state
