@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::accounts::{self, NewUser, Role, password};
 use crate::app::{self, AppState};
 use crate::catalog;
-use crate::config::{DataDir, Limits, MailSettings, Settings};
+use crate::config::{DataDir, Limits, MailSettings, PublicUrl, Settings};
 use crate::content::FileStore;
 use crate::db::Database;
 
@@ -101,6 +101,15 @@ pub struct ServeArgs {
     /// Seconds a request may take until its answer starts.
     #[arg(long, env = "JINGSHI_REQUEST_TIMEOUT_SECS", default_value_t = Limits::default().request_timeout.as_secs())]
     pub request_timeout_secs: u64,
+    /// The address people reach the library at through a reverse proxy, e.g.
+    /// `https://jingshi.example.cn`: other hosts are answered 421, state changes must
+    /// come from this origin, and over HTTPS the cookie is `Secure` and HSTS is sent.
+    #[arg(long, env = "JINGSHI_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<PublicUrl>,
+}
+
+fn parse_public_url(url: &str) -> Result<PublicUrl, String> {
+    PublicUrl::parse(url).map_err(|err| err.to_string())
 }
 
 impl ServeArgs {
@@ -118,6 +127,7 @@ impl ServeArgs {
                 request_timeout: std::time::Duration::from_secs(self.request_timeout_secs),
                 ..defaults
             },
+            public_url: self.public_url.clone(),
         }
     }
 }
@@ -211,6 +221,12 @@ fn serve(data: DataDir, args: ServeArgs) -> anyhow::Result<()> {
         }),
         _ => None,
     };
+    if let Some(public) = args.public_url.as_ref().filter(|public| !public.https) {
+        tracing::warn!(
+            authority = public.authority,
+            "the public URL is plain HTTP: the session cookie cannot be Secure and no HSTS is sent"
+        );
+    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let settings = args.settings(data);

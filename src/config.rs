@@ -86,6 +86,8 @@ pub struct Settings {
     /// (benchmarks of the uncached path set 0).
     pub search_cache_bytes: Option<usize>,
     pub limits: Limits,
+    /// The address people reach the library at, when it is set (`--public-url`).
+    pub public_url: Option<PublicUrl>,
 }
 
 impl Settings {
@@ -96,7 +98,82 @@ impl Settings {
             admin_password: None,
             search_cache_bytes: None,
             limits: Limits::default(),
+            public_url: None,
         }
+    }
+}
+
+/// The scheme and host people reach the library at, usually a reverse proxy's name
+/// (`https://jingshi.example.cn`). When it is set, requests for other hosts are
+/// refused, state changes must come from exactly this origin, and over HTTPS the
+/// session cookie is `Secure` and browsers are told to use HTTPS only (HSTS).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl {
+    /// Whether the public address is `https://`.
+    pub https: bool,
+    /// Host and port as a browser names them, lower case, without the scheme's
+    /// default port (`jingshi.example.cn`, `10.0.0.5:8443`).
+    pub authority: String,
+}
+
+/// A public URL that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("公开地址 JINGSHI_PUBLIC_URL “{url}” 不可用：{why}")]
+pub struct PublicUrlError {
+    url: String,
+    why: &'static str,
+}
+
+impl PublicUrl {
+    /// From `http(s)://host[:port]` with an optional trailing `/`.
+    pub fn parse(url: &str) -> Result<Self, PublicUrlError> {
+        let bad = |why| PublicUrlError {
+            url: url.to_owned(),
+            why,
+        };
+        let trimmed = url.trim();
+        let (https, rest) = if let Some(rest) = trimmed.strip_prefix("https://") {
+            (true, rest)
+        } else if let Some(rest) = trimmed.strip_prefix("http://") {
+            (false, rest)
+        } else {
+            return Err(bad("应以 https:// 或 http:// 开头"));
+        };
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        if rest.contains(['/', '?', '#', '@']) {
+            return Err(bad("只写协议和主机名（可带端口），不带路径、参数或用户名"));
+        }
+        let authority = rest
+            .parse::<axum::http::uri::Authority>()
+            .map_err(|_| bad("主机名或端口格式不对"))?;
+        if authority.host().is_empty() {
+            return Err(bad("缺少主机名"));
+        }
+        Ok(Self {
+            https,
+            authority: normalize_authority(authority.as_str(), https),
+        })
+    }
+
+    /// Whether `authority` (a Host header, or the host of an Origin) with `https`
+    /// names this public address.
+    pub fn matches(&self, https: bool, authority: &str) -> bool {
+        https == self.https && normalize_authority(authority, https) == self.authority
+    }
+
+    /// Whether a Host header names this public address (the scheme is the proxy's).
+    pub fn matches_host(&self, host: &str) -> bool {
+        normalize_authority(host, self.https) == self.authority
+    }
+}
+
+/// Lower case, without the scheme's default port.
+fn normalize_authority(authority: &str, https: bool) -> String {
+    let lower = authority.trim().to_ascii_lowercase();
+    let default_port = if https { ":443" } else { ":80" };
+    match lower.strip_suffix(default_port) {
+        Some(host) => host.to_owned(),
+        None => lower,
     }
 }
 
@@ -245,6 +322,37 @@ impl MailSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_urls() {
+        let url = PublicUrl::parse("https://Jingshi.Example.cn/").unwrap();
+        assert_eq!(
+            (url.https, url.authority.as_str()),
+            (true, "jingshi.example.cn")
+        );
+        assert!(url.matches(true, "jingshi.example.cn:443"));
+        assert!(url.matches_host("JINGSHI.example.cn"));
+        assert!(!url.matches(false, "jingshi.example.cn"));
+        assert!(!url.matches(true, "jingshi.example.cn.evil.example"));
+        assert!(!url.matches_host("jingshi.example.cn:8443"));
+        let url = PublicUrl::parse("http://10.0.0.5:8443").unwrap();
+        assert_eq!(
+            (url.https, url.authority.as_str()),
+            (false, "10.0.0.5:8443")
+        );
+        let url = PublicUrl::parse("https://[2001:db8::1]:8443").unwrap();
+        assert!(url.matches_host("[2001:DB8::1]:8443"));
+        for bad in [
+            "jingshi.example.cn",
+            "ftp://jingshi.example.cn",
+            "https://",
+            "https://jingshi.example.cn/library",
+            "https://user@jingshi.example.cn",
+            "https://jingshi.example.cn:port",
+        ] {
+            assert!(PublicUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn smtp_urls() {

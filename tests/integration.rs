@@ -23,6 +23,7 @@ mod mail_tls;
 mod openapi;
 mod pages;
 mod promises;
+mod public_url;
 mod properties;
 mod search_api;
 mod search_promises;

@@ -10,6 +10,7 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use super::error::AppError;
 use crate::accounts::{self, SessionUser};
 use crate::app::AppState;
+use crate::config::PublicUrl;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "jingshi_session";
@@ -35,7 +36,8 @@ pub async fn load_session(
 ) -> Result<Response, AppError> {
     let jar = CookieJar::from_headers(request.headers());
     let token = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned());
-    if is_state_changing(request.method()) && !same_origin(request.headers()) {
+    let public_url = state.settings.public_url.as_ref();
+    if is_state_changing(request.method()) && !same_origin(request.headers(), public_url) {
         // A present but foreign Origin is always refused; a missing one only matters
         // when a cookie would authenticate the request.
         if token.is_some() || request.headers().contains_key(header::ORIGIN) {
@@ -65,21 +67,30 @@ fn is_state_changing(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// Whether Origin (or, without it, Referer) names this host.
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
-        return false;
-    };
+/// Whether Origin (or, without it, Referer) names this site: the public URL's scheme
+/// and host when one is set, otherwise the host the request was sent to.
+fn same_origin(headers: &HeaderMap, public_url: Option<&PublicUrl>) -> bool {
     let source = headers
         .get(header::ORIGIN)
         .or_else(|| headers.get(header::REFERER))
         .and_then(|v| v.to_str().ok());
-    let Some(source) = source else { return false };
-    let authority = source
-        .split_once("://")
-        .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""))
-        .unwrap_or("");
-    authority.eq_ignore_ascii_case(host)
+    let Some((scheme, rest)) = source.and_then(|source| source.split_once("://")) else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if let Some(public) = public_url {
+        return public.matches(scheme.eq_ignore_ascii_case("https"), authority);
+    }
+    headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|host| authority.eq_ignore_ascii_case(host))
+}
+
+/// Whether the session cookie is `Secure`: as the public URL says when one is set,
+/// otherwise when the request came over HTTPS.
+pub fn cookie_is_secure(public_url: Option<&PublicUrl>, headers: &HeaderMap) -> bool {
+    public_url.map_or_else(|| is_https(headers), |public| public.https)
 }
 
 /// Whether the request came over HTTPS (directly or through a proxy that says so).
@@ -191,25 +202,60 @@ mod tests {
         map
     }
 
+    fn same_origin_here(headers: &HeaderMap) -> bool {
+        same_origin(headers, None)
+    }
+
+    #[test]
+    fn with_a_public_url_the_origin_must_be_exactly_it() {
+        let public = PublicUrl::parse("https://jingshi.example.cn").unwrap();
+        let check = |pairs: &[(&'static str, &str)]| same_origin(&headers(pairs), Some(&public));
+        assert!(check(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "https://jingshi.example.cn")
+        ]));
+        assert!(check(&[(
+            "referer",
+            "https://JINGSHI.example.cn:443/loans?x=1"
+        )]));
+        // The same host over plain HTTP, or the Host the proxy forwarded, is not it.
+        assert!(!check(&[
+            ("host", "jingshi.example.cn"),
+            ("origin", "http://jingshi.example.cn")
+        ]));
+        assert!(!check(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "http://127.0.0.1:8080")
+        ]));
+        assert!(!check(&[(
+            "origin",
+            "https://jingshi.example.cn.evil.example"
+        )]));
+        assert!(!check(&[("host", "jingshi.example.cn")]));
+    }
+
     #[test]
     fn origin_must_name_our_host() {
-        assert!(same_origin(&headers(&[
+        assert!(same_origin_here(&headers(&[
             ("host", "127.0.0.1:8080"),
             ("origin", "http://127.0.0.1:8080")
         ])));
-        assert!(same_origin(&headers(&[
+        assert!(same_origin_here(&headers(&[
             ("host", "lib.example"),
             ("referer", "https://lib.example/search?q=1")
         ])));
-        assert!(!same_origin(&headers(&[
+        assert!(!same_origin_here(&headers(&[
             ("host", "127.0.0.1:8080"),
             ("origin", "http://evil.example")
         ])));
-        assert!(!same_origin(&headers(&[
+        assert!(!same_origin_here(&headers(&[
             ("host", "127.0.0.1:8080"),
             ("origin", "http://127.0.0.1:8080.evil.example")
         ])));
-        assert!(!same_origin(&headers(&[("host", "127.0.0.1:8080")])));
-        assert!(!same_origin(&headers(&[("host", "a"), ("origin", "null")])));
+        assert!(!same_origin_here(&headers(&[("host", "127.0.0.1:8080")])));
+        assert!(!same_origin_here(&headers(&[
+            ("host", "a"),
+            ("origin", "null")
+        ])));
     }
 }

@@ -6,6 +6,7 @@ pub mod client;
 pub mod error;
 pub mod extract;
 pub mod pages;
+pub mod public;
 pub mod shared;
 pub mod upload;
 
@@ -37,6 +38,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             time_limit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            public::check_public_host,
         ))
         // Every response, unless a handler set its own.
         .layer(header_layer(

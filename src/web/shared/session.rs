@@ -44,7 +44,10 @@ pub async fn start_session(
         .await?;
     match outcome {
         Ok(signed_in) => {
-            let cookie = auth::session_cookie(signed_in.token, auth::is_https(headers));
+            let cookie = auth::session_cookie(
+                signed_in.token,
+                auth::cookie_is_secure(state.settings.public_url.as_ref(), headers),
+            );
             Ok((CookieJar::new().add(cookie), signed_in.user))
         }
         Err(AccountError::BadCredentials { delay_secs }) => {
