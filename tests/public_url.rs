@@ -19,7 +19,12 @@ async fn a_public_url_pins_host_origin_cookie_and_hsts() {
 
     // A request naming another host (the bare address, a forged name) is misdirected.
     for host in [addr.to_string(), "evil.example".to_owned()] {
-        let resp = client.get(url("/")).header("host", &host).send().await.unwrap();
+        let resp = client
+            .get(url("/"))
+            .header("host", &host)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status(), 421, "page for host {host}");
         let resp = client
             .get(url("/api/v1/search?q=x"))
