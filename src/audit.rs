@@ -52,6 +52,7 @@ audit_actions! {
     UnitCreated => "unit_created", "新建单位";
     HolidaySet => "holiday_set", "设置闭馆日";
     HolidayRemoved => "holiday_removed", "取消闭馆日";
+    HolidayNoticeApplied => "holiday_notice_applied", "按放假通知设置全年";
     LoanSettingsChanged => "loan_settings_changed", "修改借阅设置";
     LoanRequested => "loan_requested", "申请借阅";
     LoanWaitlisted => "loan_waitlisted", "排队候补";

@@ -10,6 +10,7 @@ mod backup;
 mod browser;
 mod catalog_import;
 mod cli;
+mod closed_days;
 mod crash;
 mod demo_catalogue;
 mod limits;

@@ -24,6 +24,7 @@ mod command;
 pub mod days;
 mod error;
 mod model;
+pub mod notice;
 pub mod notify;
 mod queue;
 mod read;

@@ -13,6 +13,7 @@ use super::Body;
 use crate::actor::Actor;
 use crate::app::AppState;
 use crate::loans::days::{self, DayKind, LibraryDay};
+use crate::loans::notice::{self, AppliedNotice};
 use crate::web::auth::{CurrentUser, Librarian};
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath, ApiQuery};
@@ -21,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_holidays, set_holiday))
         .routes(routes!(remove_holiday))
+        .routes(routes!(apply_notice))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -92,4 +94,30 @@ async fn remove_holiday(
         .with_conn(move |conn| days::remove_day(conn, &actor, date, at))
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+struct NoticeInput {
+    /// The notice's text as published, at least its 放假/上班 lines.
+    text: String,
+    /// The year to fill; when absent, the year the notice's title names.
+    year: Option<i16>,
+}
+
+/// Fills a year's holidays and make-up working days from the State Council's notice:
+/// the year then lists exactly the notice's days.
+#[utoipa::path(post, path = "/api/v1/holidays/notice", tag = "loans", request_body = NoticeInput,
+    responses((status = 200, body = AppliedNotice), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
+async fn apply_notice(
+    State(state): State<AppState>,
+    Librarian(user): Librarian,
+    body: Bytes,
+) -> Result<ApiJson<AppliedNotice>, AppError> {
+    let Body(input) = Body::<NoticeInput>::parse(&body)?;
+    let (actor, at) = (Actor::user(&user), state.clock.moment());
+    let applied = state
+        .with_conn(move |conn| notice::apply_notice(conn, &actor, &input.text, input.year, at))
+        .await?;
+    Ok(ApiJson(applied))
 }

@@ -3,11 +3,13 @@
 
 mod audit;
 mod catalogue;
+mod closed_days;
 mod editor;
 mod edits;
 mod form;
 mod history;
 mod queue;
+mod weeks;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -46,6 +48,18 @@ pub fn router() -> Router<AppState> {
         )
         .route("/librarian/audit", get(audit::show_audit))
         .route("/librarian/queue", get(queue::show_queue))
+        .route(
+            "/librarian/closed-days",
+            get(closed_days::show_closed_days).post(closed_days::add_day),
+        )
+        .route(
+            "/librarian/closed-days/remove",
+            post(closed_days::remove_day),
+        )
+        .route(
+            "/librarian/closed-days/notice",
+            post(closed_days::apply_notice),
+        )
         .route(
             "/librarian/resources/{id}/calendar",
             get(queue::show_calendar),

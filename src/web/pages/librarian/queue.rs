@@ -226,37 +226,26 @@ pub async fn show_calendar(
         .await
         .map_err(|err| PageError::from(err).for_user(&user))?;
     let first = view.days.first().map(|d| d.date).unwrap_or(today);
-    let lead = first.weekday().to_monday_zero_offset() as usize;
-    let mut cells: Vec<Option<DayCell>> = (0..lead).map(|_| None).collect();
-    for day in &view.days {
-        let full = |used: u32, cap: loans::Capacity| cap.is_some_and(|c| used >= c && c > 0);
-        cells.push(Some(DayCell {
-            day: day.date.day(),
-            date: day.date.to_string(),
-            open: day.open,
-            note: day.note.clone().unwrap_or_else(|| {
-                if day.open {
-                    String::new()
-                } else if matches!(day.date.weekday(), Weekday::Saturday | Weekday::Sunday) {
-                    "周末".to_owned()
-                } else {
-                    "闭馆".to_owned()
-                }
-            }),
-            digital: used_label(day.digital.used, day.digital.capacity),
-            physical: used_label(day.physical.used, day.physical.capacity),
-            full: full(day.digital.used, day.digital.capacity)
-                || full(day.physical.used, day.physical.capacity),
-        }));
-    }
-    while !cells.len().is_multiple_of(7) {
-        cells.push(None);
-    }
-    let mut weeks = Vec::new();
-    let mut iter = cells.into_iter().peekable();
-    while iter.peek().is_some() {
-        weeks.push(iter.by_ref().take(7).collect());
-    }
+    let full = |used: u32, cap: loans::Capacity| cap.is_some_and(|c| used >= c && c > 0);
+    let cells = view.days.iter().map(|day| DayCell {
+        day: day.date.day(),
+        date: day.date.to_string(),
+        open: day.open,
+        note: day.note.clone().unwrap_or_else(|| {
+            if day.open {
+                String::new()
+            } else if matches!(day.date.weekday(), Weekday::Saturday | Weekday::Sunday) {
+                "周末".to_owned()
+            } else {
+                "闭馆".to_owned()
+            }
+        }),
+        digital: used_label(day.digital.used, day.digital.capacity),
+        physical: used_label(day.physical.used, day.physical.capacity),
+        full: full(day.digital.used, day.digital.capacity)
+            || full(day.physical.used, day.physical.capacity),
+    });
+    let weeks = super::weeks::weeks(first, cells);
     let previous = first
         .checked_sub(jiff::Span::new().months(1))
         .map(month_label)
