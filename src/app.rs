@@ -57,6 +57,13 @@ impl AppState {
         let store = FileStore::open(settings.data.store())?;
         let clock = Clock::system();
         crate::bootstrap::first_start(&db, &store, &settings, &clock)?;
+        // The official holiday schedules the library ships, for years not yet kept.
+        for applied in crate::loans::notice::load_shipped(&mut *db.get()?, clock.moment())? {
+            tracing::info!(
+                year = applied.year,
+                "loaded the State Council's holiday schedule"
+            );
+        }
         let removed = crate::catalog::orphans::remove_orphans(
             &*db.get()?,
             &store,

@@ -28,6 +28,7 @@ async fn a_pasted_notice_fills_the_year_and_a_bad_one_changes_nothing() {
     let app = TestApp::spawn().await;
     let lib = app.librarian("lib").await;
     let officer = app.borrower("officer", "yn-tax").await;
+    let shipped = audit_rows(&app, "holiday_notice_applied");
     // A day typed by hand that the notice does not list is replaced.
     let (status, _) = lib
         .post_json(
@@ -54,7 +55,7 @@ async fn a_pasted_notice_fills_the_year_and_a_bad_one_changes_nothing() {
             .any(|d| d["date"] == "2027-02-14" && d["kind"] == "workday")
     );
     assert!(!listed.iter().any(|d| d["date"] == "2027-03-08"));
-    assert_eq!(audit_rows(&app, "holiday_notice_applied"), 1);
+    assert_eq!(audit_rows(&app, "holiday_notice_applied"), shipped + 1);
 
     // A notice with a mistake names its line and leaves the year as it was.
     let wrong = NOTICE_2027.replace("共7天", "共8天");
@@ -85,7 +86,7 @@ async fn a_pasted_notice_fills_the_year_and_a_bad_one_changes_nothing() {
             "{answer}"
         );
     }
-    assert_eq!(audit_rows(&app, "holiday_notice_applied"), 1);
+    assert_eq!(audit_rows(&app, "holiday_notice_applied"), shipped + 1);
 
     // A borrower may read the calendar but not change it.
     let (status, _) = officer
@@ -235,4 +236,39 @@ async fn the_year_page_shows_and_edits_the_calendar() {
     assert_eq!(status, 403);
     let (_, listed) = officer.get_json("/api/v1/holidays?year=2027").await;
     assert_eq!(listed.as_array().unwrap().len(), 11);
+}
+
+#[tokio::test]
+async fn the_shipped_schedules_are_loaded_into_years_not_yet_kept() {
+    let app = TestApp::spawn().await;
+    let officer = app.borrower("officer", "yn-tax").await;
+    let (_, days) = officer.get_json("/api/v1/holidays?year=2026").await;
+    let days = days.as_array().unwrap();
+    let closed = days.iter().filter(|d| d["kind"] == "holiday").count();
+    assert_eq!((closed, days.len() - closed), (33, 6));
+    assert!(
+        days.iter()
+            .any(|d| d["date"] == "2026-10-07" && d["name"] == "国庆节")
+    );
+    let (_, days) = officer.get_json("/api/v1/holidays?year=2025").await;
+    assert_eq!(days.as_array().unwrap().len(), 28 + 5);
+    assert_eq!(audit_rows(&app, "holiday_notice_applied"), 2);
+
+    // A year a librarian has kept is left alone on the next start, even if it now
+    // differs from the shipped schedule.
+    let lib = app.librarian("lib").await;
+    let status = lib
+        .client
+        .delete(lib.url("/api/v1/holidays/2026-10-07"))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 204);
+    let dir = app.stop().await;
+    let app = TestApp::spawn_in(dir).await;
+    let officer = app.login("officer", crate::common::USER_PASSWORD).await;
+    let (_, days) = officer.get_json("/api/v1/holidays?year=2026").await;
+    assert_eq!(days.as_array().unwrap().len(), 38);
+    assert_eq!(audit_rows(&app, "holiday_notice_applied"), 2);
 }
