@@ -149,6 +149,10 @@ impl PublicUrl {
         if authority.host().is_empty() {
             return Err(bad("缺少主机名"));
         }
+        let has_port = authority.as_str().len() > authority.host().len();
+        if has_port && authority.port_u16().is_none() {
+            return Err(bad("端口应为数字"));
+        }
         Ok(Self {
             https,
             authority: normalize_authority(authority.as_str(), https),
