@@ -9,6 +9,7 @@ mod access;
 mod backup;
 mod browser;
 mod catalog_import;
+mod circulation;
 mod cli;
 mod closed_days;
 mod crash;

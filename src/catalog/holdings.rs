@@ -33,6 +33,8 @@ pub struct Lendable {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopyRow {
     pub id: i64,
+    /// The barcode as the catalogue has it.
+    pub barcode: String,
     pub resource_id: String,
     pub in_circulation: bool,
 }
@@ -106,19 +108,35 @@ pub fn without_capacity(conn: &Connection) -> Result<Vec<String>, CatalogError> 
     Ok(ids)
 }
 
-/// The copy with this barcode, if any.
+/// The copy with this barcode, if any, however it was typed: `js-0004`, ` JS 0004 ` and
+/// the full-width `ＪＳ－０００４` name `JS-0004`. An exact match wins over a folded one.
 pub fn copy_by_barcode(conn: &Connection, barcode: &str) -> Result<Option<CopyRow>, CatalogError> {
-    let mut stmt = conn
-        .prepare_cached("SELECT id, resource_id, in_circulation FROM copies WHERE barcode = ?1")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, barcode, resource_id, in_circulation FROM copies
+         WHERE barcode = ?1 OR replace(upper(barcode), ' ', '') = ?2
+         ORDER BY barcode = ?1 DESC, id LIMIT 1",
+    )?;
     Ok(stmt
-        .query_row([barcode], |row| {
+        .query_row(params![barcode, folded_barcode(barcode)], |row| {
             Ok(CopyRow {
                 id: row.get(0)?,
-                resource_id: row.get(1)?,
-                in_circulation: row.get(2)?,
+                barcode: row.get(1)?,
+                resource_id: row.get(2)?,
+                in_circulation: row.get(3)?,
             })
         })
         .optional()?)
+}
+
+/// A barcode as it is compared: compatibility forms folded (full-width letters and
+/// digits typed with a Chinese input method), white space removed, letters in upper case.
+pub fn folded_barcode(barcode: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    barcode
+        .nfkc()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 /// The barcode of a copy, if it exists.

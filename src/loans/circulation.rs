@@ -49,25 +49,25 @@ pub(super) fn issue(
         if today > loan.end {
             return Err(LoanError::Timing(IssueTiming::AfterEnd { end: loan.end }));
         }
-        let barcode = input.barcode.as_deref().map(str::trim).unwrap_or("");
-        if barcode.is_empty() {
+        let typed = input.barcode.as_deref().map(str::trim).unwrap_or("");
+        if typed.is_empty() {
             return Err(LoanError::invalid("barcode", "请填写要出借的拷贝条码"));
         }
-        let copy_id = match holdings::copy_by_barcode(tx, barcode)? {
-            None => {
-                return Err(LoanError::invalid(
-                    "barcode",
-                    format!("没有条码为“{barcode}”的拷贝"),
-                ));
-            }
-            Some(copy) if copy.resource_id != loan.resource_id => {
-                return Err(copy_unavailable(barcode, CopyProblem::OtherResource));
-            }
-            Some(copy) if !copy.in_circulation => {
-                return Err(copy_unavailable(barcode, CopyProblem::OutOfCirculation));
-            }
-            Some(copy) => copy.id,
+        let Some(copy) = holdings::copy_by_barcode(tx, typed)? else {
+            return Err(LoanError::invalid(
+                "barcode",
+                format!("没有条码为“{typed}”的拷贝"),
+            ));
         };
+        // From here on the catalogue's spelling of the barcode.
+        let barcode = copy.barcode.as_str();
+        if copy.resource_id != loan.resource_id {
+            return Err(copy_unavailable(barcode, CopyProblem::OtherResource));
+        }
+        if !copy.in_circulation {
+            return Err(copy_unavailable(barcode, CopyProblem::OutOfCirculation));
+        }
+        let copy_id = copy.id;
         let out_with: Option<i64> = tx
             .query_row(
                 "SELECT id FROM loans WHERE copy_id = ?1 AND status IN ('active', 'overdue')",
