@@ -20,6 +20,7 @@ mod loan_pages;
 mod loan_paging;
 mod loan_promises;
 mod loans;
+mod local_time;
 mod mail;
 mod mail_tls;
 mod openapi;

@@ -5,13 +5,25 @@ use crate::catalog::{Access, Kind, Status};
 use crate::clock::time_zone;
 use crate::content::ExtractionState;
 
-/// An RFC 3339 timestamp as `2024-06-18 10:22` in the library's time zone; anything
+/// An RFC 3339 timestamp as `2024-06-18 10:22:05` in the library's time zone; anything
 /// unparsable is shown as stored.
 pub fn datetime(stored: &str) -> String {
     match stored.parse::<jiff::Timestamp>() {
         Ok(at) => at
             .to_zoned_datetime(time_zone())
             .strftime("%Y-%m-%d %H:%M:%S")
+            .to_string(),
+        Err(_) => stored.to_owned(),
+    }
+}
+
+/// An RFC 3339 timestamp as `2024-06-18 10:22` in the library's time zone; anything
+/// unparsable is shown as stored.
+pub fn minute(stored: &str) -> String {
+    match stored.parse::<jiff::Timestamp>() {
+        Ok(at) => at
+            .to_zoned_datetime(time_zone())
+            .strftime("%Y-%m-%d %H:%M")
             .to_string(),
         Err(_) => stored.to_owned(),
     }

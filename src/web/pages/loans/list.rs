@@ -227,12 +227,7 @@ pub(super) async fn loans_page(
             .map(|n| NoticeView {
                 id: n.id,
                 message: n.message,
-                created_at: n
-                    .created_at
-                    .chars()
-                    .take(16)
-                    .collect::<String>()
-                    .replace('T', " "),
+                created_at: crate::web::pages::format::minute(&n.created_at),
                 unread: n.read_at.is_none(),
                 resource_id: n.resource_id.unwrap_or_default(),
             })
