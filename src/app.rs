@@ -3,16 +3,18 @@
 use crate::actor::Actor;
 use crate::catalog::CatalogError;
 use crate::catalog::curation::{Curated, CurationCommand};
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
 use axum::extract::ConnectInfo;
-use axum::http::Request;
+use axum::http::{Request, Response};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use rusqlite::Connection;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -24,6 +26,8 @@ use crate::content::FileStore;
 use crate::db::Database;
 use crate::indexer;
 use crate::search::SearchIndex;
+use crate::web::client::{self, ClientAddr};
+use crate::web::connections::{self, Activity, IdleLimits, PerAddress, Tracked};
 use crate::web::error::AppError;
 
 /// What every request handler can reach; cheap to clone.
@@ -191,10 +195,13 @@ pub fn build_app(state: AppState) -> Router {
 /// Prepares background work (the index) and serves until `shutdown` resolves.
 ///
 /// The accept loop is ours rather than `axum::serve` so that a client cannot hold the
-/// server: the request head must arrive within `header_read_timeout` and fit in
-/// `header_bytes`, and at most `max_connections` are open at once (further clients
-/// wait in the listen queue). On shutdown it stops accepting, lets requests in
-/// progress finish (for a while), then returns.
+/// server: at most `max_connections` are open at once (further clients wait in the
+/// listen queue) and at most `max_connections_per_address` from one client (further
+/// ones are closed at once, so a flood from one address cannot take every slot); a
+/// connection must start its first request within `header_read_timeout` and is closed
+/// after `idle_timeout` without one (`web::connections`); a request head must fit in
+/// `header_bytes`. On shutdown it stops accepting, lets requests in progress finish
+/// (for a while), then returns.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -209,19 +216,14 @@ pub async fn serve(
         .then(|| crate::loans::sweep::spawn(state.db.clone(), state.clock.clone()));
     let limits = state.limits.clone();
     let app = build_app(state);
-
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout)
-        .max_buf_size(limits.header_bytes.max(MIN_HEADER_BUFFER));
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .max_header_list_size(u32::try_from(limits.header_bytes).unwrap_or(u32::MAX));
+    let builder = connection_builder(&limits);
+    let idle = IdleLimits {
+        first_request: limits.header_read_timeout,
+        idle: limits.idle_timeout,
+    };
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let graceful = GracefulShutdown::new();
+    let per_address = PerAddress::new(limits.max_connections_per_address.max(1));
+    let (stop, stopping) = tokio::sync::watch::channel(());
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -241,35 +243,91 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        // Trusted proxies speak for all their users; anyone else has a quota.
+        let slot = if limits.trusted_proxies.contains(remote.ip()) {
+            None
+        } else {
+            match per_address.admit(remote.ip()) {
+                Some(slot) => Some(slot),
+                None => {
+                    tracing::debug!(%remote, "too many connections from one address; closed");
+                    continue;
+                }
+            }
+        };
         // Without TCP_NODELAY, keep-alive file responses stall ~40 ms on delayed ACKs.
         if let Err(err) = tcp.set_nodelay(true) {
             tracing::debug!(%err, "could not set TCP_NODELAY");
         }
-        let app = app.clone();
-        let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
-            request.extensions_mut().insert(ConnectInfo(remote));
-            app.clone().oneshot(request)
-        });
+        let activity = Activity::default();
+        let service = request_service(app.clone(), remote, limits.clone(), activity.clone());
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(tcp), service)
             .into_owned();
-        let connection = graceful.watch(connection);
+        let stopping = stopping.clone();
         tokio::spawn(async move {
-            if let Err(err) = connection.await {
+            if let Err(err) = connections::drive(connection, activity, idle, stopping).await {
                 // Timeouts, resets and malformed requests end here; nothing to answer.
                 tracing::debug!(%err, %remote, "connection ended with an error");
             }
-            drop(permit);
+            drop((permit, slot));
         });
     }
     drop(listener);
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+    drop(stopping);
+    stop.send_replace(());
+    if tokio::time::timeout(SHUTDOWN_GRACE, stop.closed())
         .await
         .is_err()
     {
         tracing::warn!("connections still open after the shutdown grace period; closing");
     }
     Ok(())
+}
+
+/// HTTP/1 and HTTP/2 with our limits on heads and idle peers.
+fn connection_builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_buf_size(limits.header_bytes.max(MIN_HEADER_BUFFER));
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(limits.header_bytes).unwrap_or(u32::MAX))
+        // A peer that vanished mid-request (half-open) is found by its missing pong.
+        .keep_alive_interval(limits.idle_timeout)
+        .keep_alive_timeout(limits.header_read_timeout);
+    builder
+}
+
+/// The app for one connection from `remote`: each request carries the peer and the
+/// client it speaks for, and counts as the connection's activity until its response
+/// body ends.
+fn request_service(
+    app: Router,
+    remote: SocketAddr,
+    limits: Arc<Limits>,
+    activity: Activity,
+) -> impl hyper::service::Service<
+    Request<Incoming>,
+    Response = Response<Tracked>,
+    Error = Infallible,
+    Future = impl Future<Output = Result<Response<Tracked>, Infallible>> + Send + 'static,
+> + Clone {
+    hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        let client = client::resolve(remote.ip(), request.headers(), &limits.trusted_proxies);
+        request.extensions_mut().insert(ConnectInfo(remote));
+        request.extensions_mut().insert(ClientAddr(client));
+        let in_progress = activity.begin();
+        let answer = app.clone().oneshot(request);
+        async move {
+            let response = answer.await?;
+            Ok(response.map(|body| Tracked::new(body, in_progress)))
+        }
+    })
 }
 
 /// hyper's smallest accepted read buffer.

@@ -92,6 +92,17 @@ pub struct ServeArgs {
     /// Open connections at once; more wait in the listen queue.
     #[arg(long, env = "JINGSHI_MAX_CONNECTIONS", default_value_t = Limits::default().max_connections)]
     pub max_connections: usize,
+    /// Open connections from one client address (an IPv6 /64 counts as one); more are
+    /// closed at once. Trusted proxies are exempt.
+    #[arg(long, env = "JINGSHI_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = Limits::default().max_connections_per_address)]
+    pub max_connections_per_address: usize,
+    /// Seconds a connection may stay open with no request in progress.
+    #[arg(long, env = "JINGSHI_IDLE_TIMEOUT_SECS", default_value_t = Limits::default().idle_timeout.as_secs())]
+    pub idle_timeout_secs: u64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client: addresses or networks,
+    /// comma-separated (e.g. `127.0.0.1,10.0.0.0/8`). None by default.
+    #[arg(long, env = "JINGSHI_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::config::parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Uploads at once; more are answered 503.
     #[arg(long, env = "JINGSHI_MAX_UPLOADS", default_value_t = Limits::default().max_uploads)]
     pub max_uploads: usize,
@@ -123,6 +134,9 @@ impl ServeArgs {
             limits: Limits {
                 max_connections: self.max_connections,
                 max_uploads: self.max_uploads,
+                max_connections_per_address: self.max_connections_per_address,
+                idle_timeout: std::time::Duration::from_secs(self.idle_timeout_secs),
+                trusted_proxies: crate::config::TrustedProxies::new(self.trusted_proxies.clone()),
                 body_bytes: self.body_limit_kib * 1024,
                 request_timeout: std::time::Duration::from_secs(self.request_timeout_secs),
                 ..defaults

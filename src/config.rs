@@ -1,7 +1,10 @@
 //! Where things live in the data folder (SPEC §7) and the server's limits.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use ipnet::IpNet;
 
 /// The data folder: `index/` holds the search index, `content/` the holdings
 /// (the tracked demo catalogue, and the ignored file store and database).
@@ -189,14 +192,23 @@ pub struct Limits {
     pub body_bytes: usize,
     /// Largest request head (request line and headers).
     pub header_bytes: usize,
-    /// Time a client has to send a complete request head.
+    /// Time a client has to send a complete request head; also the time a new
+    /// connection has to start its first request (HTTP/1 or HTTP/2).
     pub header_read_timeout: Duration,
     /// Time a non-streaming request may take until its response starts.
     pub request_timeout: Duration,
     /// Time an upload may go without sending a byte.
     pub upload_idle_timeout: Duration,
+    /// Time a connection may stay open with no request in progress (HTTP/2 included);
+    /// also how often an HTTP/2 peer is pinged while a request runs.
+    pub idle_timeout: Duration,
     /// Open connections at once; more wait in the listen queue.
     pub max_connections: usize,
+    /// Open connections from one client (an IPv6 /64 counts as one); more are closed at
+    /// once. Trusted proxies are exempt: all their users share their address.
+    pub max_connections_per_address: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
     /// Uploads at once; more are answered 503.
     pub max_uploads: usize,
 }
@@ -209,10 +221,42 @@ impl Default for Limits {
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             upload_idle_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
             max_connections: 1024,
+            max_connections_per_address: 64,
+            trusted_proxies: TrustedProxies::default(),
             max_uploads: 4,
         }
     }
+}
+
+/// Reverse proxies (addresses or networks) trusted to say who their client is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    pub fn new(networks: Vec<IpNet>) -> Self {
+        Self(networks)
+    }
+
+    /// Whether `ip` is one of the proxies (an IPv4-mapped IPv6 address as its IPv4).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// One trusted proxy as written in the settings: `10.0.0.5`, `10.0.0.0/8` or `fd00::/8`.
+pub fn parse_proxy(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
+        .map(|net| net.trunc())
+        .map_err(|_| format!("“{text}” 不是 IP 地址或网段（如 10.0.0.5 或 10.0.0.0/8）"))
 }
 
 /// How the connection to the SMTP relay is protected.

@@ -14,6 +14,7 @@ mod cli;
 mod closed_days;
 mod crash;
 mod demo_catalogue;
+mod hostile_connections;
 mod limits;
 mod loan_forms;
 mod loan_pages;

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod auth;
 pub mod client;
+pub mod connections;
 pub mod error;
 pub mod extract;
 pub mod pages;
@@ -10,12 +11,16 @@ pub mod public;
 pub mod shared;
 pub mod upload;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
+use tower::util::MapRequestLayer;
 use tower_http::compression::{CompressionLayer, Predicate};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -139,27 +144,26 @@ impl Predicate for TextOnly {
 }
 
 /// Bounds the time until a response starts (a stuck handler or a client that sends
-/// its body slowly). Uploads stream for as long as they need and bound their own idle
-/// time; downloads are unaffected because their bodies stream after the response.
+/// its body slowly). Routes that stream for as long as they need (uploads, which bound
+/// their own idle time) say so with [`untimed`]; the route decides, not a header the
+/// client chooses. Downloads are unaffected because their bodies stream after the
+/// response starts.
 async fn time_limit(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let streaming = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().starts_with("multipart/form-data"));
-    if streaming {
-        return next.run(request).await;
-    }
+    let untimed = Untimed::default();
+    request.extensions_mut().insert(untimed.clone());
     let api = request.uri().path().starts_with("/api/");
     let limit = state.limits.request_timeout;
-    match tokio::time::timeout(limit, next.run(request)).await {
+    let mut answer = std::pin::pin!(next.run(request));
+    match tokio::time::timeout(limit, answer.as_mut()).await {
         Ok(response) => response,
+        // The route took itself out of the limit when it was reached (long before now).
+        Err(_) if untimed.0.load(Ordering::Acquire) => answer.await,
         Err(_) => {
-            tracing::warn!(seconds = limit.as_secs(), "request timed out");
+            tracing::warn!(seconds = limit.as_secs_f64(), "request timed out");
             let error = error::AppError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "timeout",
@@ -173,6 +177,25 @@ async fn time_limit(
         }
     }
 }
+
+/// Set by a route that is exempt from the response time limit.
+#[derive(Clone, Default)]
+struct Untimed(Arc<AtomicBool>);
+
+/// The layer that exempts a route (an upload) from the response time limit.
+pub fn untimed() -> UntimedLayer {
+    MapRequestLayer::new(exempt_from_time_limit as fn(Request) -> Request)
+}
+
+fn exempt_from_time_limit(request: Request) -> Request {
+    if let Some(untimed) = request.extensions().get::<Untimed>() {
+        untimed.0.store(true, Ordering::Release);
+    }
+    request
+}
+
+/// See [`untimed`].
+pub type UntimedLayer = MapRequestLayer<fn(Request) -> Request>;
 
 /// 200 once the server can answer searches; 503 while the index is catching up.
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {

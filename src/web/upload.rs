@@ -15,10 +15,11 @@ use crate::app::AppState;
 use crate::catalog::{self, FileInfo, ResourceId, write::NewFile};
 use crate::content::{self, ContentError, Extraction, FileKind, StoredBlob};
 
-/// Uploads bypass the default 2 MB body limit; each file type has its own limit,
-/// checked while streaming.
-pub fn body_limit() -> DefaultBodyLimit {
-    DefaultBodyLimit::disable()
+/// The layers of an upload route: no default body limit (each file type has its own,
+/// checked while streaming) and no response time limit (an upload takes as long as
+/// its size needs; its idle time is bounded instead).
+pub fn streaming() -> (DefaultBodyLimit, super::UntimedLayer) {
+    (DefaultBodyLimit::disable(), super::untimed())
 }
 
 /// Most bytes of a refused upload still read so the client can see the answer.

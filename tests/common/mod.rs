@@ -112,6 +112,16 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// The default limits, but with a connection cap per address as high as the global
+/// one: every simulated user of a test connects from 127.0.0.1.
+fn shared_address_limits() -> jingshi::config::Limits {
+    let defaults = jingshi::config::Limits::default();
+    jingshi::config::Limits {
+        max_connections_per_address: defaults.max_connections,
+        ..defaults
+    }
+}
+
 /// A running server over its own data folder.
 pub struct TestApp {
     pub dir: tempfile::TempDir,
@@ -148,12 +158,12 @@ impl TestApp {
             &repo_root().join("content/demo"),
             &dir.path().join("content/demo"),
         );
-        Self::start(dir, jingshi::config::Limits::default(), Some(today)).await
+        Self::start(dir, shared_address_limits(), Some(today)).await
     }
 
     /// An app over an existing data folder.
     pub async fn spawn_in(dir: tempfile::TempDir) -> Self {
-        Self::start(dir, jingshi::config::Limits::default(), None).await
+        Self::start(dir, shared_address_limits(), None).await
     }
 
     /// An app over an empty data folder with other limits.

@@ -34,7 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_resource))
         .routes(routes!(show_resource, update_resource))
-        .routes(routes!(upload_file).layer(upload::body_limit()))
+        .routes(routes!(upload_file).layer(upload::streaming()))
         .routes(routes!(publish_resource))
         .routes(routes!(withdraw_resource))
         .routes(routes!(show_history))

@@ -40,7 +40,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/librarian/resources/{id}/upload",
-            post(edits::upload_file).layer(upload::body_limit()),
+            post(edits::upload_file).layer(upload::streaming()),
         )
         .route(
             "/librarian/resources/{id}/history",
