@@ -1,19 +1,20 @@
 //! Hostile documents against the real `jingshi` binary: a DOCX bomb is extracted once
-//! at upload, never on a page view.
+//! at upload, never on a page view, and a PDF that keeps the `pdf-extract` fallback
+//! busy is stopped at its timeout, leaving no thread or process behind.
 //!
 //! The figures are printed: `cargo test --test integration hostile_content -- --nocapture`.
 
 use std::io::{Cursor, Write};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use jingshi::access::{self, AccessError};
 use jingshi::accounts::{Role, SessionUser};
 use jingshi::catalog::{ResourceId, texts};
 use jingshi::clock::Clock;
-use jingshi::content::FileStore;
-use serde_json::json;
+use jingshi::content::{Extraction, FileStore, PdfSettings, extract_pdf_with};
+use serde_json::{Value, json};
 use zip::write::SimpleFileOptions;
 
 use crate::common::process::{Proc, admin_at, jingshi, open_db, sign_in, start_server_with};
@@ -46,6 +47,57 @@ fn docx_bomb(text: &str, padding: usize) -> Vec<u8> {
     }
     zip.write_all(b"</w:body></w:document>").unwrap();
     zip.finish().unwrap().into_inner()
+}
+
+/// A PDF of the given objects (numbered from 1, the first the catalogue) with a
+/// correct cross-reference table.
+fn pdf_of(objects: &[String]) -> Vec<u8> {
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut xref = format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
+    for (i, object) in objects.iter().enumerate() {
+        xref += &format!("{:010} 00000 n \n", pdf.len());
+        pdf.extend(format!("{} 0 obj\n{object}\nendobj\n", i + 1).bytes());
+    }
+    let (size, start) = (objects.len() + 1, pdf.len());
+    pdf.extend(
+        format!("{xref}trailer\n<< /Size {size} /Root 1 0 R >>\nstartxref\n{start}\n%%EOF\n")
+            .bytes(),
+    );
+    pdf
+}
+
+/// A PDF of `pages` pages that all draw one content stream of `ops` no-op operator
+/// pairs: under 2 MB, yet the parser works through `pages × ops` operators.
+fn slow_pdf(pages: usize, ops: usize) -> Vec<u8> {
+    let stream = "q Q\n".repeat(ops);
+    let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", i + 4)).collect();
+    let mut objects = vec![
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {pages} >>",
+            kids.join(" ")
+        ),
+        format!(
+            "<< /Length {} >>\nstream\n{stream}\nendstream",
+            stream.len()
+        ),
+    ];
+    objects.extend((0..pages).map(|_| {
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R >>".to_owned()
+    }));
+    pdf_of(&objects)
+}
+
+/// A one-page PDF that says `text` in Helvetica.
+fn text_pdf(text: &str) -> Vec<u8> {
+    let stream = format!("BT /F1 24 Tf 72 720 Td ({text}) Tj ET");
+    pdf_of(&[
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_owned(),
+    ])
 }
 
 /// A real server over a new data folder, its admin signed in, and a published resource.
@@ -214,4 +266,92 @@ async fn stored_text_is_shown_only_to_those_who_may_read_it() {
         assert_eq!(texts::stored_text(&conn, hostile, 100).unwrap(), None);
         assert!(texts::stored_cues(&conn, hostile).unwrap().is_empty());
     }
+}
+
+/// Threads of process `pid` named `name`, and its child processes.
+fn threads_and_children(pid: u32, name: &str) -> (usize, usize) {
+    let mut named = 0;
+    let mut children = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let task = task.unwrap().path();
+        let comm = std::fs::read_to_string(task.join("comm")).unwrap_or_default();
+        if comm.trim() == name {
+            named += 1;
+        }
+        let kids = std::fs::read_to_string(task.join("children")).unwrap_or_default();
+        children += kids.split_whitespace().count();
+    }
+    (named, children)
+}
+
+#[tokio::test]
+async fn a_pdf_fallback_past_its_timeout_is_stopped_and_leaves_nothing_running() {
+    let Served {
+        data: _data,
+        server,
+        admin,
+        id,
+        ..
+    } = serve_resource(Some("2000"), "PDF 后备提取", "open").await;
+    let pid = server.0.id();
+
+    // The fallback reads an ordinary PDF.
+    let (status, file) = upload(&admin, &id, "readable.pdf", text_pdf("Fallback works")).await;
+    assert_eq!(status, 201, "{file}");
+    assert_eq!(file["extraction"], "ok", "{file}");
+
+    let slow = slow_pdf(20_000, 100_000);
+    let started = Instant::now();
+    let (status, file): (u16, Value) = upload(&admin, &id, "slow.pdf", slow.clone()).await;
+    let took = started.elapsed();
+    assert_eq!(status, 201, "{file}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (threads, children) = threads_and_children(pid, "pdf-extract");
+    println!(
+        "FIGURE pdf fallback: attach answered after {took:?}; afterwards {threads} pdf-extract thread(s), {children} child process(es) of the server"
+    );
+    assert_eq!(file["extraction"], "failed", "{file}");
+    assert!(
+        file["extraction_error"].as_str().unwrap().contains("超时"),
+        "{file}"
+    );
+    assert!(
+        took < Duration::from_secs(30),
+        "the timeout did not stop it: {took:?}"
+    );
+    assert_eq!((threads, children), (0, 0), "extraction work left running");
+    // The file itself is kept, whole.
+    let resp = admin
+        .get(&format!("/api/v1/files/{}", file["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.bytes().await.unwrap().len(), slow.len());
+}
+
+#[test]
+fn the_fallback_called_directly_stops_its_helper_at_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("slow.pdf");
+    std::fs::write(&path, slow_pdf(20_000, 100_000)).unwrap();
+    let settings = PdfSettings {
+        pdftotext: dir.path().join("no-pdftotext"),
+        helper: Some(env!("CARGO_BIN_EXE_jingshi").into()),
+        timeout: Duration::from_secs(1),
+    };
+    let started = Instant::now();
+    let outcome = extract_pdf_with(&path, &settings);
+    let took = started.elapsed();
+    match &outcome {
+        Extraction::Failed(reason) => assert!(reason.contains("超时"), "{reason}"),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    // No helper is still working on this file.
+    let needle = path.display().to_string();
+    let helpers = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|p| std::fs::read(p.ok()?.path().join("cmdline")).ok())
+        .filter(|cmdline| String::from_utf8_lossy(cmdline).contains(&needle))
+        .count();
+    assert_eq!(helpers, 0, "a pdf-text helper outlived its timeout");
 }
