@@ -10,7 +10,7 @@ use crate::actor::Actor;
 use crate::audit::{AuditAction, AuditEvent};
 use crate::catalog::{self, CatalogError, FileInfo, FileRecord, Resource, ResourceId};
 use crate::clock::Moment;
-use crate::content::{self, Cue, Extraction, FileKind, FileRole, FileStore};
+use crate::content::{Cue, FileKind, FileRole};
 use crate::loans::{self, LoanError};
 
 /// How the file is being opened; the audit row says which.
@@ -152,11 +152,10 @@ pub struct ResourceView {
 
 /// Reads resource `id` for `viewer`'s page at `at`: the record, whether its content
 /// is open to them, the documents and cues shown inline, and an audit row for each
-/// file whose content is shown. Drafts do not exist for borrowers. Blocking (file
-/// reads).
+/// file whose content is shown. Drafts do not exist for borrowers. The texts and cues
+/// are those stored when the files were attached: a view never opens a file.
 pub fn resource_view(
     conn: &Connection,
-    store: &FileStore,
     viewer: &SessionUser,
     id: &ResourceId,
     at: Moment,
@@ -185,8 +184,11 @@ pub fn resource_view(
     };
     let (texts, cues) = if closed.is_none() {
         (
-            read_texts(store, &resource.files),
-            read_cues(store, subtitle.as_ref()),
+            read_texts(conn, &resource.files)?,
+            match &subtitle {
+                Some(file) => catalog::texts::stored_cues(conn, &file.id)?,
+                None => Vec::new(),
+            },
         )
     } else {
         (Vec::new(), Vec::new())
@@ -218,40 +220,34 @@ pub fn file_kind(file: &FileInfo) -> Option<FileKind> {
         .find(|kind| kind.mime() == file.mime)
 }
 
-/// The texts of the documents a page can show inline.
-fn read_texts(store: &FileStore, files: &[FileInfo]) -> Vec<ShownText> {
+/// The stored texts of the documents a page can show inline.
+fn read_texts(conn: &Connection, files: &[FileInfo]) -> Result<Vec<ShownText>, AccessError> {
     let mut texts = Vec::new();
     for file in files.iter().filter(|f| f.role == FileRole::Document) {
         let Some(kind @ (FileKind::Markdown | FileKind::Text | FileKind::Docx)) = file_kind(file)
         else {
             continue;
         };
-        let Ok(path) = store.path_of(&file.sha256) else {
-            continue;
-        };
-        if let Extraction::Text(text) = content::extract(&path, kind) {
-            let truncated = text.chars().count() > MAX_SHOWN_CHARS;
+        if let Some(stored) = catalog::texts::stored_text(conn, &file.id, MAX_SHOWN_CHARS)? {
             texts.push(ShownText {
                 file: file.clone(),
                 kind,
-                text: text.chars().take(MAX_SHOWN_CHARS).collect(),
-                truncated,
+                text: stored.text,
+                truncated: stored.truncated,
             });
         }
     }
-    texts
+    Ok(texts)
 }
 
-/// The cues of the subtitle file, if it can be read.
-fn read_cues(store: &FileStore, subtitle: Option<&FileInfo>) -> Vec<Cue> {
-    subtitle
-        .and_then(|file| {
-            let kind = file_kind(file)?;
-            let path = store.path_of(&file.sha256).ok()?;
-            match content::extract(&path, kind) {
-                Extraction::Cues(cues) => Some(cues),
-                _ => None,
-            }
-        })
-        .unwrap_or_default()
+/// Opens subtitle file `file_id` for the player (decided and audited as
+/// [`open_file`]) and answers its cues as stored when it was attached.
+pub fn subtitle_cues(
+    conn: &Connection,
+    viewer: &SessionUser,
+    file_id: &str,
+    at: Moment,
+) -> Result<Vec<Cue>, AccessError> {
+    let record = open_file(conn, viewer, file_id, Purpose::Subtitles, at)?;
+    Ok(catalog::texts::stored_cues(conn, &record.id)?)
 }

@@ -62,6 +62,13 @@ pub enum Command {
     /// Manage units.
     #[command(subcommand)]
     Unit(UnitCommand),
+    /// Print a PDF's text as `pdf-extract` reads it: run by the server in a process of
+    /// its own, which it kills when the time is up (`content::PDF_HELPER_COMMAND`).
+    #[command(name = "pdf-text", hide = true)]
+    PdfText {
+        /// The PDF file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args, Default)]
@@ -219,6 +226,11 @@ impl Cli {
             })) => add_user(data, username, role, unit, password, email),
             Some(Command::Unit(UnitCommand::Add { code, name, sector })) => {
                 add_unit(data, code, name, sector)
+            }
+            Some(Command::PdfText { file }) => {
+                let text = crate::content::pdf_text_helper(&file).map_err(anyhow::Error::msg)?;
+                std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
+                Ok(())
             }
         }
     }

@@ -15,6 +15,7 @@ mod closed_days;
 mod crash;
 mod demo_catalogue;
 mod hostile_connections;
+mod hostile_content;
 mod limits;
 mod loan_forms;
 mod loan_pages;

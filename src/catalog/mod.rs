@@ -10,6 +10,7 @@ pub mod manifest;
 pub mod model;
 pub mod orphans;
 pub mod read;
+pub mod texts;
 pub mod write;
 
 pub use error::CatalogError;

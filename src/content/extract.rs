@@ -55,9 +55,10 @@ impl Extraction {
     }
 }
 
-/// Extracts the text of a stored file whose type has already been sniffed.
-/// Blocking (it reads the file and may run `pdftotext` for up to a minute): call it
-/// from `spawn_blocking` in async code.
+/// Extracts the text of a stored file whose type has already been sniffed. Called once,
+/// when a file is attached: the text is stored with the file and read from there.
+/// Blocking (it reads the file, and a PDF may take `pdftotext` and then the
+/// `pdf-extract` helper a minute each): call it from `spawn_blocking` in async code.
 pub fn extract(path: &Path, kind: FileKind) -> Extraction {
     match kind {
         FileKind::Text | FileKind::Markdown => match read_text(path) {

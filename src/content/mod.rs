@@ -3,8 +3,11 @@
 //! Files enter through [`FileStore`]: staged in a temp file while hashed, their type
 //! [sniffed](sniff) from the bytes and checked against the claimed name and the
 //! allow-list of [`FileKind`]s, then renamed into place under their SHA-256. Text for
-//! the search index comes from [`extract`]. Nothing here knows about HTTP or SQL.
+//! the search index comes from [`extract`], run once per attached file; PDFs are read by
+//! programs in processes of their own that are killed at a time limit. Nothing here
+//! knows about HTTP or SQL.
 
+mod bounded;
 mod error;
 mod extract;
 mod kind;
@@ -21,6 +24,7 @@ mod testutil;
 pub use error::ContentError;
 pub use extract::{Extraction, MAX_TEXT_BYTES, extract};
 pub use kind::{ExtractionState, FileKind, FileRole, UnknownFileKind};
+pub use pdf::{PDF_HELPER_COMMAND, PdfSettings, extract_pdf_with, pdf_text_helper};
 pub use sniff::{SNIFF_LEN, sniff, sniff_path};
 pub use staged::StagedFile;
 pub use store::{FileStore, StoredBlob};

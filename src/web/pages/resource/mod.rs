@@ -17,11 +17,11 @@ mod blocks;
 use super::extract::{PageQuery, PageUser};
 use super::format;
 use super::{Chrome, PageError, Section, pages};
-use crate::access::{self, AccessError, Purpose, ResourceView, file_kind};
+use crate::access::{self, AccessError, ResourceView, file_kind};
 use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::catalog::{Access, FileInfo, Resource, Status};
-use crate::content::{self, Extraction, FileKind, FileRole};
+use crate::content::{self, FileKind, FileRole};
 use crate::recommend::Recommendation;
 use crate::web::shared::resource_id;
 use blocks::{Block, BlockKind, blocks};
@@ -159,9 +159,9 @@ pub(super) async fn resource_page(
     loan_error: Option<String>,
 ) -> Result<ResourcePage, PageError> {
     let id = resource_id(&raw_id).map_err(PageError::from)?;
-    let (viewer, store, at) = (user.clone(), state.store.clone(), state.clock.moment());
+    let (viewer, at) = (user.clone(), state.clock.moment());
     let view = state
-        .with_conn(move |conn| access::resource_view(conn, &store, &viewer, &id, at))
+        .with_conn(move |conn| access::resource_view(conn, &viewer, &id, at))
         .await?;
     let recommendations =
         super::stats::recommendations(&state, &user, 3, Some(&view.resource.id)).await;
@@ -317,31 +317,16 @@ async fn show_subtitles(
 ) -> Result<Response, PageError> {
     let missing = || PageError::not_found("没有这个字幕文件");
     let (viewer, at) = (user.clone(), state.clock.moment());
+    // The cues stored at attach: serving the track never parses the file again.
     let opened = state
         .with_conn(move |conn| {
-            Ok::<_, rusqlite::Error>(access::open_file(
-                conn,
-                &viewer,
-                &file_id,
-                Purpose::Subtitles,
-                at,
-            ))
+            Ok::<_, rusqlite::Error>(access::subtitle_cues(conn, &viewer, &file_id, at))
         })
         .await?;
-    let record = match opened {
-        Ok(record) => record,
+    let cues = match opened {
+        Ok(cues) => cues,
         Err(AccessError::NotFound) => return Err(missing()),
         Err(refused) => return Err(PageError::from(crate::web::error::AppError::from(refused))),
-    };
-    let kind = if record.mime == FileKind::Srt.mime() {
-        FileKind::Srt
-    } else {
-        FileKind::Vtt
-    };
-    let path = state.store.path_of(&record.sha256)?;
-    let extraction = tokio::task::spawn_blocking(move || content::extract(&path, kind)).await?;
-    let Extraction::Cues(cues) = extraction else {
-        return Err(PageError::not_found("这个字幕文件无法读取"));
     };
     let mut response = content::cues_to_vtt(&cues).into_response();
     let headers = response.headers_mut();
