@@ -13,6 +13,8 @@ mod cli;
 mod crash;
 mod demo_catalogue;
 mod hostile_data;
+mod hostile_loan_settings;
+mod hostile_loans;
 mod limits;
 mod loan_forms;
 mod loan_pages;
