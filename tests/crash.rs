@@ -297,6 +297,8 @@ async fn edits_and_approvals_under_load_survive_a_kill_exactly_as_answered() {
         .await;
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().unwrap().to_owned();
+    // One unit files all 200 requests: lift the one-open-request default (issue 14).
+    crate::common::lending::lift_unit_limits(&admin, &id).await;
     for (name, unit) in [("officer-a", "yn-tax"), ("officer-b", "yn-grain")] {
         let (status, body) = admin
             .post_json(

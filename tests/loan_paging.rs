@@ -58,6 +58,8 @@ async fn long_loan_lists_page_through_every_loan_once() {
         )
         .await;
     assert_eq!(status, 201, "{body}");
+    // One unit files every request: lift the one-open-request default (issue 14).
+    crate::common::lending::lift_unit_limits(&librarian, "paged-film").await;
     let borrower = app.borrower("paging-officer", "yn-tax").await;
     let ids = request_many(&borrower).await;
 

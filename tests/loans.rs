@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use crate::common::lending::{
     FIVE_UNITS, MONDAY, act, act_ok, approved, assert_never_over_capacity, barcodes,
-    borrower_per_unit, day, issued, lendable, librarian_and_three_units, queue_place, request,
-    requested, set_today, show,
+    borrower_per_unit, day, issued, lendable, librarian_and_three_units, lift_unit_limits,
+    queue_place, request, requested, set_today, show,
 };
 use crate::common::{Session, TestApp};
 
@@ -388,6 +388,8 @@ async fn end_dates_on_closed_days_move_to_the_next_open_day() {
     assert_eq!(listed.as_array().unwrap().len(), 8);
 
     let r = "demo-textbook-sanctions";
+    // One unit files a request per end date (issue 14's default is one open request).
+    lift_unit_limits(&lib, r).await;
     for (asked, expected) in [
         ("2027-09-30", "2027-09-30"), // an ordinary Thursday
         ("2027-10-01", "2027-10-08"), // holiday through the weekend to Friday
@@ -562,6 +564,8 @@ async fn physical_copies_are_issued_reminded_overdue_returned_and_reported() {
     let lib = app.librarian("lib").await;
     let officer = app.borrower("officer", "yn-tobacco").await;
     let r = "demo-tobacco-procurement-case";
+    // The unit holds two copies at once (issue 14's default is one open loan).
+    lift_unit_limits(&lib, r).await;
     let loan = approved(&lib, &officer, r, "physical", &day(0), &day(3)).await;
     let (status, body) = act(&lib, &loan, "issue", json!({"barcode": "JS-0001"})).await;
     assert_eq!(

@@ -228,8 +228,13 @@ async fn everything_a_use_case_writes_is_stamped_with_the_clocks_moment() {
     );
     assert_eq!(
         at("SELECT at FROM audit_log WHERE resource_id = 'film' ORDER BY id"),
-        [monday.clone(), monday.clone(), tuesday.clone()],
-        "created, requested, approved"
+        [
+            monday.clone(),
+            monday.clone(),
+            monday.clone(),
+            tuesday.clone()
+        ],
+        "created, limits lifted by the fixture, requested, approved"
     );
     assert_eq!(
         at("SELECT updated_at FROM loans"),

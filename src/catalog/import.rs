@@ -56,10 +56,7 @@ pub fn import_manifest(
     on_row: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportSummary, CatalogError> {
     let rows = read_manifest(manifest_path)?;
-    let base = manifest_path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
+    let base = manifest_folder(manifest_path)?;
     let total = rows.len();
     let mut summary = ImportSummary {
         rows: total,
@@ -181,28 +178,51 @@ struct RowOutcome {
     new_files: usize,
 }
 
-/// Resolves a manifest file path; it must be relative to the manifest's folder.
+/// The manifest's folder with every symlink resolved: the one folder its rows may
+/// read from.
+fn manifest_folder(manifest_path: &Path) -> Result<PathBuf, CatalogError> {
+    let parent = manifest_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    parent.canonicalize().map_err(|err| {
+        CatalogError::invalid(
+            "manifest",
+            format!("无法打开清单所在文件夹 {}：{err}", parent.display()),
+        )
+    })
+}
+
+/// Resolves a manifest file path to the real file inside `base` (the canonical
+/// manifest folder). A manifest may come from anyone, and whatever it names is
+/// stored and served to borrowers: so `..`, absolute paths and symlinks that lead out
+/// of the folder are refused; a symlink that stays inside is followed.
 fn resolve_file(base: &Path, relative: &str) -> Result<PathBuf, CatalogError> {
     let path = Path::new(relative);
     if relative.trim().is_empty()
-        || path.is_absolute()
-        || path
+        || !path
             .components()
-            .any(|c| matches!(c, Component::Prefix(_) | Component::RootDir))
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
     {
         return Err(CatalogError::invalid(
             "files",
-            format!("文件路径“{relative}”必须是相对于清单所在文件夹的路径"),
+            format!(
+                "文件路径“{relative}”必须是清单所在文件夹之内的相对路径（不能以“/”开头，也不能含“..”）"
+            ),
         ));
     }
-    let full = base.join(path);
-    if !full.is_file() {
+    let not_found = || CatalogError::invalid("files", format!("找不到文件“{relative}”"));
+    let real = base.join(path).canonicalize().map_err(|_| not_found())?;
+    if !real.starts_with(base) {
         return Err(CatalogError::invalid(
             "files",
-            format!("找不到文件“{relative}”"),
+            format!("文件“{relative}”是指向清单所在文件夹之外的链接，已拒绝"),
         ));
     }
-    Ok(full)
+    if !real.is_file() {
+        return Err(not_found());
+    }
+    Ok(real)
 }
 
 /// Stores and extracts one file; returns the blob and its extraction.

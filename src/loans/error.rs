@@ -44,6 +44,19 @@ pub enum LoanError {
     /// The date is not on the holiday list.
     #[error("{0} 不在节假日列表中")]
     DayNotListed(Date),
+    /// The unit already holds as many open loans of the resource as its settings
+    /// allow: one unit may not block a resource for everyone.
+    #[error(
+        "单位“{unit}”在该资源上已有 {open} 笔未结束的借阅（待审批、候补、已批准或借阅中），每个单位最多 {limit} 笔；请等其办结或取消后再申请"
+    )]
+    TooManyOpen { unit: String, open: u32, limit: u32 },
+    /// The period is longer than the resource allows for the format.
+    #[error("{format}借阅最长 {max} 天，所申请的期间为 {asked} 天，请缩短")]
+    TooLong {
+        format: &'static str,
+        asked: i64,
+        max: u32,
+    },
     /// A field of the input is invalid; the message says how.
     #[error("{message}")]
     Invalid { field: String, message: String },
@@ -60,6 +73,12 @@ pub enum RenewalRefusal {
     LimitReached { max: u32 },
     #[error("有 {waiting} 个申请正在候补该资源，暂不能续借")]
     Waitlisted { waiting: i64 },
+    #[error("续借后借阅期共 {total} 天，超过{format}借阅最长 {max} 天")]
+    TooLong {
+        format: &'static str,
+        total: i64,
+        max: u32,
+    },
 }
 
 /// Why a named copy cannot be handed out.

@@ -13,6 +13,11 @@
 //!   transaction that frees room (cancel, reject, return, move), before each new
 //!   request, and every minute in the background task.
 //! - A waitlisted request can be rejected or cancelled like a request.
+//! - One unit may not block a resource for everyone: it holds at most
+//!   `max_open_per_unit` open loans of a resource (requested, waitlisted, approved,
+//!   active, overdue; both formats), whoever files them, and a loan lasts at most the
+//!   resource's longest period for its format, renewals and moves included
+//!   (`settings`).
 //! - Every step runs in one `BEGIN IMMEDIATE` transaction and first applies what
 //!   the date alone decides (activation, expiry, overdue), so a step never acts on a
 //!   state the background task has not caught up with yet.
@@ -29,6 +34,7 @@ pub mod notify;
 mod queue;
 mod read;
 mod request;
+mod settings;
 mod steps;
 mod store;
 pub mod sweep;
@@ -44,7 +50,10 @@ pub use model::{Action, Actor, Format, Loan, LoanId, LoanStatus, Period, Report}
 pub use queue::{Conflict, QueueItem, QueueSlice, pending_count, queue};
 pub use read::{LoanFilter, borrow_count, get, list, unavailable_on, unit_has_active_loan};
 pub use request::{LoanRequest, MoveRequest, create};
+pub use settings::{
+    LoanSettings, MAX_OPEN_CEILING, SettingsChange, auto_approves, change_loan_settings,
+    loan_settings, set_auto_approve,
+};
 pub use steps::{RejectRequest, RenewRequest, ReportRequest};
 pub use store::write_generation;
 pub use transitions::{MAX_RENEWALS, available_actions, next_status};
-pub use waitlist::{auto_approves, loan_settings, set_auto_approve};

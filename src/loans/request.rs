@@ -13,12 +13,13 @@ use super::capacity::{self, period_fits};
 use super::days::{OpeningDays, add_days, length_days, parse_date};
 use super::model::{Action, Actor, Format, Loan, LoanId, LoanStatus, Period};
 use super::notify::{NoticeKind, notify};
+use super::settings::{check_length, check_open_limit, settings_of};
 use super::steps::step;
 use super::store::{self, LoanRow, advance, record, transition};
-use super::waitlist::{auto_approves, promote};
+use super::waitlist::promote;
 use super::{LoanError, read};
 
-/// The longest period one request may ask for.
+/// The longest period one request may ask for, whatever a resource's settings say.
 pub const MAX_LOAN_DAYS: i64 = 92;
 /// How far ahead a period may start.
 pub const MAX_LEAD_DAYS: i64 = 366;
@@ -174,6 +175,9 @@ pub fn create(
     store::write(conn, |tx| {
         check_requestable(tx, actor, &resource_id, &unit)?;
         let (period, asked_end) = checked_period(tx, &input.start, &input.end, today)?;
+        let settings = settings_of(tx, &resource_id)?;
+        check_length(&settings, format, period.start, asked_end)?;
+        check_open_limit(tx, &settings, &resource_id, &unit, today)?;
         if capacity::capacity_of(tx, &resource_id, format)? == Some(0) {
             return Err(LoanError::invalid(
                 "format",
@@ -223,7 +227,7 @@ pub fn create(
             format!("{} 至 {}", period.start, period.end),
             at,
         )?;
-        if fits && auto_approves(tx, &resource_id)? {
+        if fits && settings.auto_approve {
             approve_in(tx, &Actor::system(), &mut loan, at)?;
         }
         read::view(tx, &loan, actor, today)
@@ -292,6 +296,8 @@ pub(super) fn move_loan(
     step(conn, actor, id, Action::Move, at, |tx, loan| {
         check_transition_only(loan, Action::Move)?;
         let (period, asked_end) = checked_period(tx, &input.start, &input.end, today)?;
+        let settings = settings_of(tx, &loan.resource_id)?;
+        check_length(&settings, loan.format, period.start, asked_end)?;
         if loan.status != LoanStatus::Waitlisted
             && !period_fits(tx, &loan.resource_id, loan.format, period, Some(loan.id))?
         {

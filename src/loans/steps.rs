@@ -12,7 +12,8 @@ use super::days::{OpeningDays, add_days, length_days, parse_date};
 use super::error::RenewalRefusal;
 use super::model::{Action, Actor, Loan, LoanId, Period};
 use super::notify::{NoticeKind, notify};
-use super::request::{MAX_LOAN_DAYS, approve_in};
+use super::request::approve_in;
+use super::settings::settings_of;
 use super::store::{self, LoanRow, load_current, record, transition};
 use super::transitions::{MAX_RENEWALS, check_transition};
 use super::waitlist::promote;
@@ -211,7 +212,7 @@ pub(super) fn renew(
 
 /// The end a renewal asks for, after the checks that need no capacity: the loan may
 /// be renewed (its state, the limit, nobody waiting) and the new end is later and
-/// within one loan's length.
+/// keeps the whole loan within the resource's longest period.
 fn renewal_end(
     tx: &Connection,
     loan: &LoanRow,
@@ -250,11 +251,18 @@ fn renewal_end(
             format!("续借后的结束日期应晚于现在的 {}", loan.end),
         ));
     }
-    if length_days(loan.end, asked_end) - 1 > MAX_LOAN_DAYS {
-        return Err(LoanError::invalid(
-            "end",
-            format!("一次最多续借 {MAX_LOAN_DAYS} 天"),
-        ));
+    // The longest period counts from the loan's first day: renewing may not
+    // stretch one unit's hold beyond what a single request could ask for.
+    let max = settings_of(tx, &loan.resource_id)?.max_days(loan.format);
+    let total = length_days(loan.start, asked_end);
+    if total > i64::from(max) {
+        return Err(LoanError::RenewalRefused {
+            why: RenewalRefusal::TooLong {
+                format: loan.format.label(),
+                total,
+                max,
+            },
+        });
     }
     Ok(asked_end)
 }

@@ -2,66 +2,16 @@
 //! now fit are promoted in order of arrival (and approved at once where a resource
 //! auto-approves).
 
-use crate::audit::{AuditAction, AuditEvent};
 use crate::clock::Moment;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use super::LoanError;
 use super::capacity;
 use super::model::{Action, Actor, Format, LoanId, Period};
 use super::notify::{NoticeKind, notify};
 use super::request::approve_in;
+use super::settings::auto_approves;
 use super::store::{self, transition};
-
-/// Whether librarians set the resource to approve requests that fit by themselves.
-pub fn auto_approves(conn: &Connection, resource_id: &str) -> Result<bool, LoanError> {
-    Ok(conn
-        .query_row(
-            "SELECT auto_approve FROM loan_settings WHERE resource_id = ?1",
-            [resource_id],
-            |row| row.get::<_, bool>(0),
-        )
-        .optional()?
-        .unwrap_or(false))
-}
-
-/// A resource's auto-approval, for a user who may see the resource.
-pub fn loan_settings(
-    conn: &Connection,
-    actor: &Actor,
-    resource_id: &str,
-) -> Result<bool, LoanError> {
-    store::visible_title(conn, actor, resource_id)?;
-    auto_approves(conn, resource_id)
-}
-
-/// Sets a resource's auto-approval.
-pub fn set_auto_approve(
-    conn: &mut Connection,
-    actor: &Actor,
-    resource_id: &str,
-    on: bool,
-    at: Moment,
-) -> Result<(), LoanError> {
-    if !actor.librarian {
-        return Err(LoanError::LibrariansOnly {
-            task: "修改借阅设置",
-        });
-    }
-    store::write(conn, |tx| {
-        store::visible_title(tx, actor, resource_id)?;
-        tx.execute(
-            "INSERT INTO loan_settings (resource_id, auto_approve) VALUES (?1, ?2)
-             ON CONFLICT (resource_id) DO UPDATE SET auto_approve = excluded.auto_approve",
-            params![resource_id, on],
-        )?;
-        AuditEvent::by(actor, AuditAction::LoanSettingsChanged)
-            .resource(resource_id)
-            .detail(format!("auto_approve = {on}"))
-            .record(tx, at)?;
-        Ok(())
-    })
-}
 
 /// Promotes, in order of arrival, the waitlisted requests for a resource and format
 /// that now fit; each is told. Answers the promoted loans.

@@ -293,6 +293,16 @@ impl From<LoanError> for AppError {
                 Self::new(StatusCode::CONFLICT, "copy_unavailable", err.to_string())
             }
             LoanError::Timing(_) => Self::new(StatusCode::CONFLICT, "wrong_time", err.to_string()),
+            LoanError::TooManyOpen { .. } => Self::new(
+                StatusCode::CONFLICT,
+                "too_many_open_requests",
+                err.to_string(),
+            ),
+            LoanError::TooLong { .. } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "loan_too_long",
+                err.to_string(),
+            ),
             LoanError::NotFound(_)
             | LoanError::ResourceNotFound(_)
             | LoanError::DayNotListed(_) => Self::not_found(err.to_string()),

@@ -253,52 +253,53 @@ async fn show_availability(
     Ok(ApiJson(view))
 }
 
-#[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
-struct LoanSettings {
-    #[serde(default)]
+/// A resource's loan settings, named by the resource.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct ResourceLoanSettings {
     resource_id: String,
-    auto_approve: bool,
+    #[serde(flatten)]
+    settings: loans::LoanSettings,
 }
 
 /// A resource's loan settings.
 #[utoipa::path(get, path = "/api/v1/resources/{id}/loan-settings", tag = "loans",
     params(("id" = String, Path, description = "资源编号")),
-    responses((status = 200, body = LoanSettings), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
+    responses((status = 200, body = ResourceLoanSettings), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn show_loan_settings(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<String>,
-) -> Result<ApiJson<LoanSettings>, AppError> {
+) -> Result<ApiJson<ResourceLoanSettings>, AppError> {
     let actor = Actor::user(&user);
     let settings = state
         .with_conn(move |conn| {
-            let auto_approve = loans::loan_settings(conn, &actor, &id)?;
-            Ok::<_, LoanError>(LoanSettings {
+            let settings = loans::loan_settings(conn, &actor, &id)?;
+            Ok::<_, LoanError>(ResourceLoanSettings {
                 resource_id: id,
-                auto_approve,
+                settings,
             })
         })
         .await?;
     Ok(ApiJson(settings))
 }
 
-/// Changes a resource's loan settings (librarians).
+/// Changes a resource's loan settings (librarians); fields left out stay.
 #[utoipa::path(put, path = "/api/v1/resources/{id}/loan-settings", tag = "loans",
-    params(("id" = String, Path, description = "资源编号")), request_body = LoanSettings,
-    responses((status = 200, body = LoanSettings), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
+    params(("id" = String, Path, description = "资源编号")), request_body = loans::SettingsChange,
+    responses((status = 200, body = ResourceLoanSettings), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn update_loan_settings(
     State(state): State<AppState>,
     Librarian(user): Librarian,
     ApiPath(id): ApiPath<String>,
-    ApiJson(input): ApiJson<LoanSettings>,
-) -> Result<ApiJson<LoanSettings>, AppError> {
+    ApiJson(change): ApiJson<loans::SettingsChange>,
+) -> Result<ApiJson<ResourceLoanSettings>, AppError> {
     let (actor, at) = (Actor::user(&user), state.clock.moment());
     let settings = state
         .with_conn(move |conn| {
-            loans::set_auto_approve(conn, &actor, &id, input.auto_approve, at)?;
-            Ok::<_, LoanError>(LoanSettings {
+            let settings = loans::change_loan_settings(conn, &actor, &id, change, at)?;
+            Ok::<_, LoanError>(ResourceLoanSettings {
                 resource_id: id,
-                auto_approve: input.auto_approve,
+                settings,
             })
         })
         .await?;
