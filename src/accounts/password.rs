@@ -68,10 +68,11 @@ impl HashingGate {
         }
     }
 
-    /// One hash per core, two to four, and a queue of a few per hash.
+    /// One hash per core but one, at most four (a core stays free for the other
+    /// requests), and a queue of a few per hash.
     pub fn for_this_machine() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        let running = cores.clamp(2, 4);
+        let running = cores.saturating_sub(1).clamp(1, 4);
         Self::new(running, 4 * running)
     }
 
