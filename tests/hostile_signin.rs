@@ -245,9 +245,10 @@ async fn strangers_failures_do_not_lock_the_owner_out() {
     );
     assert_eq!(status, 200, "{body}");
     assert!(started.elapsed() < Duration::from_secs(2));
+    // Strangers are slowed down: locked (429), or told the gate is full (503).
     for (status, retry, body) in lasts {
-        assert_eq!(status, 429, "a stranger is slowed down: {body}");
-        assert!(retry.is_some(), "429 without Retry-After");
+        assert!([429, 503].contains(&status), "{status}: {body}");
+        assert!(retry.is_some(), "{status} without Retry-After");
     }
     // The stranger is still refused even with the right password, for now.
     let (status, retry, body) = attempt(

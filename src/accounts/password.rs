@@ -69,11 +69,11 @@ impl HashingGate {
     }
 
     /// One hash per core but one, at most four (a core stays free for the other
-    /// requests), and a queue of a few per hash.
+    /// requests), and a queue of at least 16 (a second or two of waiting).
     pub fn for_this_machine() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let running = cores.saturating_sub(1).clamp(1, 4);
-        Self::new(running, 4 * running)
+        Self::new(running, (8 * running).max(16))
     }
 
     /// Waits for a turn, or refuses at once when the queue is full.
