@@ -44,6 +44,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Uploads in progress hold a permit; none free means 503.
     pub uploads: Arc<Semaphore>,
+    /// Password hashing (sign-in, password changes) runs a few at a time.
+    pub hashing: Arc<crate::accounts::password::HashingGate>,
     /// The day's fully booked resources, reused between searches.
     pub booked_out: Arc<indexer::BookedOut>,
     /// Whether serving runs the loan sweep (tests that drive the clock run it by hand).
@@ -84,6 +86,7 @@ impl AppState {
         Ok(Self {
             uploads: Arc::new(Semaphore::new(limits.max_uploads)),
             booked_out: Arc::default(),
+            hashing: Arc::new(crate::accounts::password::HashingGate::for_this_machine()),
             limits: Arc::new(limits),
             search: Arc::new(opened.index),
             index_needs_rebuild: opened.needs_rebuild,

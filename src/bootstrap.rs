@@ -47,6 +47,14 @@ pub fn first_start(
     if initialized.is_some() {
         return Ok(());
     }
+    let needs_admin = !accounts::users::any_user(&conn)?;
+    let chosen = settings.admin_password.as_deref().filter(|s| !s.is_empty());
+    if needs_admin && let Some(secret) = chosen {
+        // Refused before anything is written: the operator fixes it and starts again.
+        accounts::users::validate_new_password(secret, "admin").map_err(|err| {
+            anyhow::anyhow!("JINGSHI_ADMIN_PASSWORD 不能用作 admin 的密码：{err}")
+        })?;
+    }
     // Each step only fills what is still empty, so a data folder prepared by
     // `jingshi import` before the first start still gets its admin account.
     let (first_start, at) = (Actor::operator("system"), clock.moment());
@@ -55,12 +63,12 @@ pub fn first_start(
             accounts::create_unit(&mut conn, &first_start, code, name, sector, at)?;
         }
     }
-    if !accounts::users::any_user(&conn)? {
-        let (secret, generated) = match &settings.admin_password {
-            Some(secret) if !secret.is_empty() => (secret.clone(), false),
-            _ => (password::random_password(), true),
+    if needs_admin {
+        let (secret, generated) = match chosen {
+            Some(secret) => (secret.to_owned(), false),
+            None => (password::random_password(), true),
         };
-        let hash = password::hash_password(&secret)?;
+        let hash = accounts::users::hash_new_password(&secret, "admin")?;
         let admin = NewUser {
             username: "admin",
             password_hash: &hash,

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
-use crate::accounts::{self, NewUser, Role, password};
+use crate::accounts::{self, NewUser, Role};
 use crate::app::{self, AppState};
 use crate::catalog;
 use crate::config::{DataDir, Limits, MailSettings, PublicUrl, Settings};
@@ -402,12 +402,9 @@ fn add_user(
         Some(secret) => secret,
         None => prompt_password()?,
     };
-    if secret.chars().count() < 8 {
-        bail!("密码至少需要 8 个字符");
-    }
+    let hash = accounts::users::hash_new_password(&secret, &username)?;
     let db = Database::open(&data.database())?;
     let mut conn = db.get()?;
-    let hash = password::hash_password(&secret)?;
     let new_user = NewUser {
         username: &username,
         password_hash: &hash,

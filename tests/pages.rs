@@ -151,7 +151,7 @@ async fn a_locked_account_is_told_when_to_try_again() {
     {
         let conn = app.state.db.get().expect("connection");
         conn.execute(
-            "INSERT INTO sign_in_failures (key, failures, first_at, locked_until) VALUES ('user:locked', 5, ?1, ?2)",
+            "INSERT INTO sign_in_failures (key, failures, first_at, locked_until) VALUES ('pair:127.0.0.1 locked', 5, ?1, ?2)",
             [jingshi::web::auth::unix_now(), jingshi::web::auth::unix_now() + 600],
         )
         .expect("lock");

@@ -5,6 +5,8 @@ pub mod password;
 pub mod policy;
 pub mod sessions;
 pub mod signin;
+pub mod strength;
+pub mod throttle;
 pub mod units;
 pub mod users;
 

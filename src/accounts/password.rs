@@ -1,9 +1,13 @@
 //! Password hashing with argon2id. Hashing is slow on purpose: call from
 //! `spawn_blocking` in async code.
 
+use std::sync::Arc;
+
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::AccountError;
 
@@ -35,6 +39,64 @@ pub fn random_password() -> String {
     (0..20)
         .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
         .collect()
+}
+
+/// Argon2 holds about 19 MiB while it hashes, and takes a core: the hashing of sign-ins
+/// and password changes goes through this gate, a few at once, a short queue behind
+/// them, and beyond that a refusal to try again shortly, so that a burst of sign-ins
+/// cannot exhaust memory or starve other requests.
+pub struct HashingGate {
+    running: Arc<Semaphore>,
+    admitted: Arc<Semaphore>,
+}
+
+/// A place at the gate: hash while holding it (move it into the blocking task).
+pub struct HashingPermit {
+    _running: OwnedSemaphorePermit,
+    _admitted: OwnedSemaphorePermit,
+}
+
+impl HashingGate {
+    /// How long a refused client is asked to wait before trying again.
+    pub const RETRY_AFTER_SECS: i64 = 2;
+
+    /// `running` hashes at once, and `queued` more waiting for their turn.
+    pub fn new(running: usize, queued: usize) -> Self {
+        Self {
+            running: Arc::new(Semaphore::new(running.max(1))),
+            admitted: Arc::new(Semaphore::new(running.max(1) + queued)),
+        }
+    }
+
+    /// One hash per core but one, at most four (a core stays free for the other
+    /// requests), and a queue of at least 16 (a second or two of waiting).
+    pub fn for_this_machine() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let running = cores.saturating_sub(1).clamp(1, 4);
+        Self::new(running, (8 * running).max(16))
+    }
+
+    /// Waits for a turn, or refuses at once when the queue is full.
+    pub async fn enter(&self) -> Result<HashingPermit, AccountError> {
+        let busy = || AccountError::Busy {
+            retry_after_secs: Self::RETRY_AFTER_SECS,
+        };
+        let admitted = self
+            .admitted
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| busy())?;
+        let running = self
+            .running
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| busy())?;
+        Ok(HashingPermit {
+            _running: running,
+            _admitted: admitted,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -1,21 +1,19 @@
-//! Checking credentials, with throttling of repeated failures per account and per
-//! client address.
+//! Checking credentials, throttled per account at an address and per address (see
+//! [`super::throttle`]).
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 
 use super::AccountError;
 use super::password::verify_password;
 use super::sessions::{SessionUser, create_session};
+use super::throttle::{self, Attempt};
 use crate::actor::Actor;
 use crate::audit::{AuditAction, AuditEvent};
 use crate::clock::Moment;
 
-/// Failures before each further attempt is slowed down.
-const FREE_FAILURES: i64 = 2;
-/// Failures after which the account or address is locked.
-const LOCK_AFTER: i64 = 5;
-/// How long a lock lasts, and the window in which failures add up.
-pub const LOCK_SECS: i64 = 15 * 60;
+/// The longest username an account can have (the rule of account creation); a longer
+/// one typed at sign-in is cut to this before it is stored anywhere.
+pub const MAX_USERNAME_CHARS: usize = 64;
 
 /// A successful sign-in.
 pub struct SignedIn {
@@ -26,123 +24,101 @@ pub struct SignedIn {
 /// A hash that never verifies, checked for unknown users so both paths take as long.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0jKp3wP0pJ6V0tDqQbU8sJgqvTOEn4oM1e2xw2yS7Gg";
 
-fn keys(username: &str, addr: &str) -> [String; 2] {
-    [format!("user:{}", username.trim()), format!("addr:{addr}")]
+/// A username as it may be stored or logged: trimmed and cut to the longest a
+/// username can be; and whether it was cut (then it names no account).
+pub fn capped_username(typed: &str) -> (String, bool) {
+    let trimmed = typed.trim();
+    let capped: String = trimmed.chars().take(MAX_USERNAME_CHARS).collect();
+    let cut = capped.len() < trimmed.len();
+    (capped, cut)
 }
 
-fn locked_until(conn: &Connection, key: &str, now: i64) -> Result<Option<i64>, AccountError> {
-    let until: Option<i64> = conn
-        .query_row(
-            "SELECT locked_until FROM sign_in_failures WHERE key = ?1",
-            [key],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(until.filter(|until| *until > now))
-}
-
-/// Records a failure; returns the failure count within the window.
-fn record_failure(conn: &Connection, key: &str, now: i64) -> Result<i64, AccountError> {
-    let row: Option<(i64, i64)> = conn
-        .query_row(
-            "SELECT failures, first_at FROM sign_in_failures WHERE key = ?1",
-            [key],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let (failures, first_at) = match row {
-        Some((failures, first_at)) if now - first_at <= LOCK_SECS => (failures + 1, first_at),
-        _ => (1, now),
-    };
-    let locked_until = if failures >= LOCK_AFTER {
-        now + LOCK_SECS
-    } else {
-        0
-    };
-    conn.execute(
-        "INSERT INTO sign_in_failures (key, failures, first_at, locked_until) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (key) DO UPDATE SET failures = ?2, first_at = ?3, locked_until = ?4",
-        params![key, failures, first_at, locked_until],
-    )?;
-    Ok(failures)
-}
-
-/// Checks a username and password from a client address and records the attempt,
-/// successful or not, in the audit log at `at`. Throttling and session lifetimes are
-/// measured in `now_secs` (elapsed wall-clock seconds, a security bound that the
-/// library's calendar clock must not stretch). Slow on purpose (argon2): call from a
-/// blocking task.
+/// Checks a username and password from a client address, and records the outcome:
+/// a session and an audit row, or a counted failure (audited when it starts a window
+/// or locks). Throttling and session lifetimes are measured in `now_secs` (elapsed
+/// wall-clock seconds, a security bound that the library's calendar clock must not
+/// stretch). Slow on purpose (argon2): call from a blocking task, behind the
+/// [`super::password::HashingGate`].
 pub fn sign_in(
-    conn: &Connection,
+    conn: &mut Connection,
     username: &str,
     password: &str,
     addr: &str,
     now_secs: i64,
     at: Moment,
 ) -> Result<SignedIn, AccountError> {
-    let result = check_credentials(conn, username, password, addr, now_secs);
-    let event = match &result {
-        Ok(signed_in) => AuditEvent::by(&Actor::user(&signed_in.user), AuditAction::SignIn)
-            .detail(format!("from {addr}")),
-        Err(err) => AuditEvent::anonymous(AuditAction::SignInFailed)
-            .username(username)
-            .detail(format!("from {addr}: {err}")),
+    let (name, cut) = capped_username(username);
+    let attempt = Attempt {
+        username: &name,
+        addr,
+        now: now_secs,
     };
-    event.record(conn, at)?;
-    result
+    // A locked attempt is refused before any hashing, and writes nothing.
+    if let Some(retry_after_secs) = throttle::locked_for(conn, &attempt)? {
+        return Err(AccountError::Locked { retry_after_secs });
+    }
+    let user_id = if cut {
+        None
+    } else {
+        check_password(conn, &name, password)?
+    };
+    // The hash is done: the writes are quick, in one transaction.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let outcome = match user_id {
+        Some(user_id) => {
+            throttle::clear_account(&tx, &attempt)?;
+            let (token, user) = create_session(&tx, user_id, now_secs)?;
+            AuditEvent::by(&Actor::user(&user), AuditAction::SignIn)
+                .detail(format!("from {addr}"))
+                .record(&tx, at)?;
+            Ok(SignedIn { token, user })
+        }
+        None => {
+            let failure = throttle::record_failure(&tx, &attempt)?;
+            if failure.worth_auditing() {
+                AuditEvent::anonymous(AuditAction::SignInFailed)
+                    .username(&name)
+                    .detail(failure_detail(addr, &failure))
+                    .record(&tx, at)?;
+            }
+            Err(failure.into_error())
+        }
+    };
+    tx.commit()?;
+    outcome
 }
 
-fn check_credentials(
+/// The audit detail of a counted failure.
+pub(super) fn failure_detail(addr: &str, failure: &throttle::Failure) -> String {
+    let mut detail = format!(
+        "from {addr}: failure {} of this account here, {} of this address",
+        failure.pair_failures, failure.addr_failures
+    );
+    if let Some(secs) = failure.locked_for {
+        detail.push_str(&format!("; locked for {secs} s"));
+    }
+    detail
+}
+
+/// The active account's id when the password is right. Unknown names cost a hash too,
+/// so that timing does not tell which accounts exist.
+fn check_password(
     conn: &Connection,
     username: &str,
     password: &str,
-    addr: &str,
-    now: i64,
-) -> Result<SignedIn, AccountError> {
-    let keys = keys(username, addr);
-    for key in &keys {
-        if let Some(until) = locked_until(conn, key, now)? {
-            return Err(AccountError::Locked {
-                retry_after_secs: (until - now).max(1),
-            });
-        }
-    }
+) -> Result<Option<i64>, AccountError> {
     let row: Option<(i64, String)> = conn
         .query_row(
             "SELECT id, password_hash FROM users WHERE username = ?1 AND active = 1",
-            [username.trim()],
+            [username],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let verified = match &row {
-        Some((_, hash)) => verify_password(password, hash),
+    Ok(match row {
+        Some((id, hash)) => verify_password(password, &hash).then_some(id),
         None => {
             verify_password(password, DUMMY_HASH);
-            false
+            None
         }
-    };
-    match row {
-        Some((user_id, _)) if verified => {
-            conn.execute(
-                "DELETE FROM sign_in_failures WHERE key IN (?1, ?2)",
-                params![keys[0], keys[1]],
-            )?;
-            let (token, user) = create_session(conn, user_id, now)?;
-            Ok(SignedIn { token, user })
-        }
-        _ => {
-            let mut worst = 0;
-            for key in &keys {
-                worst = worst.max(record_failure(conn, key, now)?);
-            }
-            if worst >= LOCK_AFTER {
-                return Err(AccountError::Locked {
-                    retry_after_secs: LOCK_SECS,
-                });
-            }
-            Err(AccountError::BadCredentials {
-                delay_secs: (worst - FREE_FAILURES).max(0) as u64,
-            })
-        }
-    }
+    })
 }

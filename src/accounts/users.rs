@@ -1,9 +1,10 @@
 //! User accounts and their roles.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::AccountError;
+use super::throttle::{self, Attempt};
 use crate::actor::Actor;
 use crate::audit::{AuditAction, AuditEvent};
 use crate::clock::Moment;
@@ -65,7 +66,7 @@ pub fn create_user(
     }
     let username = user.username.trim();
     if username.is_empty()
-        || username.chars().count() > 64
+        || username.chars().count() > super::signin::MAX_USERNAME_CHARS
         || username.chars().any(char::is_whitespace)
     {
         return Err(AccountError::invalid(
@@ -149,42 +150,79 @@ pub fn any_user(conn: &Connection) -> Result<bool, AccountError> {
     Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |r| r.get(0))?)
 }
 
-/// The minimum password length for new passwords.
-pub const MIN_PASSWORD_CHARS: usize = 8;
+pub use super::strength::validate_new_password;
 
-/// Checks a new password's strength.
-pub fn validate_new_password(password: &str) -> Result<(), AccountError> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AccountError::invalid(
-            "password",
-            format!("密码至少需要 {MIN_PASSWORD_CHARS} 个字符"),
-        ));
-    }
-    Ok(())
+/// Checks a new password for `username` and hashes it (slow: a blocking task).
+pub fn hash_new_password(password: &str, username: &str) -> Result<String, AccountError> {
+    validate_new_password(password, username)?;
+    super::password::hash_password(password)
+}
+
+/// A change of one's own password, from a client address at `now_secs` (elapsed
+/// wall-clock seconds, as sign-in's throttle counts).
+pub struct PasswordChange<'a> {
+    pub current: &'a str,
+    pub new: &'a str,
+    pub addr: &'a str,
+    pub now_secs: i64,
 }
 
 /// A signed-in user changes their own password after giving the current one; every
-/// session of theirs ends, so a stolen session does not survive the change.
+/// session of theirs ends, so a stolen session does not survive the change. A wrong
+/// current password counts as a failed sign-in of the account at that address, and
+/// the fifth ends the user's sessions: whoever guesses holds a stolen session. Slow
+/// on purpose (argon2): call from a blocking task, behind the hashing gate.
 pub fn change_password(
     conn: &mut Connection,
     actor: &Actor,
-    current: &str,
-    new: &str,
+    change: &PasswordChange<'_>,
     at: Moment,
 ) -> Result<(), AccountError> {
     let user_id = actor
         .user_id
         .ok_or_else(|| AccountError::UnknownUser(actor.username.clone()))?;
-    validate_new_password(new)?;
+    validate_new_password(change.new, &actor.username)?;
+    let attempt = Attempt {
+        username: &actor.username,
+        addr: change.addr,
+        now: change.now_secs,
+    };
+    if let Some(retry_after_secs) = throttle::locked_for(conn, &attempt)? {
+        return Err(AccountError::Locked { retry_after_secs });
+    }
     let stored: String = conn.query_row(
         "SELECT password_hash FROM users WHERE id = ?1",
         [user_id],
         |r| r.get(0),
     )?;
-    if !super::password::verify_password(current, &stored) {
-        return Err(AccountError::WrongPassword);
+    if super::password::verify_password(change.current, &stored) {
+        return store_password(
+            conn,
+            actor,
+            user_id,
+            change.new,
+            AuditAction::PasswordChanged,
+            at,
+        );
     }
-    store_password(conn, actor, user_id, new, AuditAction::PasswordChanged, at)
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let failure = throttle::record_failure(&tx, &attempt)?;
+    let ended = failure.pair_failures >= throttle::LOCK_AFTER;
+    if ended {
+        super::sessions::end_all_sessions(&tx, user_id)?;
+    }
+    if failure.worth_auditing() || ended {
+        let detail = super::signin::failure_detail(change.addr, &failure);
+        AuditEvent::by(actor, AuditAction::SignInFailed)
+            .detail(format!("wrong current password {detail}"))
+            .record(&tx, at)?;
+    }
+    tx.commit()?;
+    Err(if ended {
+        AccountError::SessionEnded
+    } else {
+        AccountError::WrongPassword
+    })
 }
 
 /// An admin sets another account's password; its sessions end.
@@ -198,7 +236,13 @@ pub fn reset_password(
     if !actor.admin {
         return Err(AccountError::AdminsOnly);
     }
-    validate_new_password(new)?;
+    let username: String = conn
+        .query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .ok_or_else(|| AccountError::UnknownUser(user_id.to_string()))?;
+    validate_new_password(new, &username)?;
     store_password(conn, actor, user_id, new, AuditAction::PasswordReset, at)
 }
 

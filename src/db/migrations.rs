@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/002_sessions.sql"),
     include_str!("migrations/003_loans.sql"),
     include_str!("migrations/004_mail.sql"),
+    include_str!("migrations/005_sign_in.sql"),
     include_str!("migrations/006_loan_limits.sql"),
 ];
 

@@ -111,9 +111,12 @@ pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
         .build()
 }
 
-/// A cookie that removes the session cookie.
-pub fn removal_cookie() -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, "")).path("/").build()
+/// A cookie that removes the session cookie: expired at once (`Max-Age=0`), with the
+/// attributes of the cookie it replaces, or browsers keep that one.
+pub fn removal_cookie(secure: bool) -> Cookie<'static> {
+    let mut cookie = session_cookie(String::new(), secure);
+    cookie.make_removal();
+    cookie
 }
 
 /// The signed-in user; 401 when there is none.

@@ -25,6 +25,8 @@ pub struct AppError {
     /// What failed below us, for the log only: written once, inside the request's
     /// span, when the answer is sent; never shown to the user.
     pub detail: Option<String>,
+    /// Seconds the client should wait before trying again (`Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 impl AppError {
@@ -34,7 +36,14 @@ impl AppError {
             code,
             message: message.into(),
             detail: None,
+            retry_after: None,
         }
+    }
+
+    /// The same error, telling the client when to try again.
+    pub fn retry_after(mut self, secs: Option<u64>) -> Self {
+        self.retry_after = secs;
+        self
     }
 
     fn with_detail(mut self, detail: String) -> Self {
@@ -158,7 +167,13 @@ impl IntoResponse for AppError {
                 message: self.message,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 
@@ -251,9 +266,17 @@ impl From<AccountError> for AppError {
             }
             AccountError::Locked { .. } => {
                 Self::new(StatusCode::TOO_MANY_REQUESTS, "locked", err.to_string())
+                    .retry_after(err.retry_after_secs())
+            }
+            AccountError::Busy { .. } => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", err.to_string())
+                    .retry_after(err.retry_after_secs())
             }
             AccountError::WrongPassword => {
                 Self::new(StatusCode::FORBIDDEN, "wrong_password", err.to_string())
+            }
+            AccountError::SessionEnded => {
+                Self::new(StatusCode::UNAUTHORIZED, "session_ended", err.to_string())
             }
             AccountError::Db(db) => Self::failure(db),
             AccountError::Open(open) => Self::failure(open),

@@ -108,11 +108,10 @@ async fn create_user(
     Admin(admin): Admin,
     ApiJson(account): ApiJson<NewAccount>,
 ) -> Result<Response, AppError> {
-    accounts::users::validate_new_password(&account.password)?;
     let (actor, at) = (Actor::user(&admin), state.clock.moment());
     let created = state
         .with_conn(move |conn| {
-            let hash = accounts::password::hash_password(&account.password)?;
+            let hash = accounts::users::hash_new_password(&account.password, &account.username)?;
             let new_user = NewUser {
                 username: &account.username,
                 password_hash: &hash,

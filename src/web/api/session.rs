@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::accounts::{self, SessionUser};
+use crate::accounts::{self, AccountError, SessionUser};
 use crate::actor::Actor;
 use crate::app::AppState;
 use crate::web::auth::{self, CurrentUser, SESSION_COOKIE};
@@ -47,7 +47,11 @@ async fn sign_in(
 /// Signs out and removes the cookie.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session",
     responses((status = 204, description = "signed out"), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
-async fn sign_out(State(state): State<AppState>, jar: CookieJar) -> Result<Response, AppError> {
+async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
     if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
         state
             .with_conn(move |conn| accounts::sessions::end_session(conn, &token))
@@ -55,7 +59,7 @@ async fn sign_out(State(state): State<AppState>, jar: CookieJar) -> Result<Respo
     }
     Ok((
         StatusCode::NO_CONTENT,
-        CookieJar::new().add(auth::removal_cookie()),
+        CookieJar::new().add(auth::removal_cookie(auth::is_https(&headers))),
     )
         .into_response())
 }
@@ -81,17 +85,30 @@ pub struct PasswordChange {
 async fn change_password(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
+    client: ClientAddr,
+    headers: HeaderMap,
     ApiJson(change): ApiJson<PasswordChange>,
 ) -> Result<Response, AppError> {
     let (actor, at) = (Actor::user(&user), state.clock.moment());
-    state
+    let addr = client.throttle_key();
+    let permit = state.hashing.enter().await?;
+    let outcome = state
         .with_conn(move |conn| {
-            accounts::users::change_password(conn, &actor, &change.current, &change.new, at)
+            let _permit = permit;
+            let change = accounts::users::PasswordChange {
+                current: &change.current,
+                new: &change.new,
+                addr: &addr,
+                now_secs: auth::unix_now(),
+            };
+            Ok::<_, AppError>(accounts::users::change_password(conn, &actor, &change, at))
         })
         .await?;
-    Ok((
-        StatusCode::NO_CONTENT,
-        CookieJar::new().add(auth::removal_cookie()),
-    )
-        .into_response())
+    let removal = CookieJar::new().add(auth::removal_cookie(auth::is_https(&headers)));
+    match outcome {
+        Ok(()) => Ok((StatusCode::NO_CONTENT, removal).into_response()),
+        // The session is gone: the browser forgets its cookie too.
+        Err(err @ AccountError::SessionEnded) => Ok((removal, AppError::from(err)).into_response()),
+        Err(err) => Err(err.into()),
+    }
 }

@@ -115,12 +115,28 @@ async fn sign_in(
     match start_session(&state, &headers, client, credentials).await {
         Ok((jar, _user)) => (jar, see_other(&next)).into_response(),
         // Wrong password, locked out (the message says for how long), or our failure.
-        Err(err) if err.status.is_server_error() => PageError::from(err).into_response(),
-        Err(err) => failed(err.status, err.message, username, next),
+        // Our failure; "busy, retry" is not one and is said beside the form.
+        Err(err) if err.status.is_server_error() && err.retry_after.is_none() => {
+            PageError::from(err).into_response()
+        }
+        Err(err) => {
+            let retry_after = err.retry_after;
+            let mut page = failed(err.status, err.message, username, next);
+            if let Some(secs) = retry_after {
+                page.headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, secs.into());
+            }
+            page
+        }
     }
 }
 
-async fn sign_out(State(state): State<AppState>, jar: CookieJar, _form: CsrfForm) -> Response {
+async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    _form: CsrfForm,
+) -> Response {
     if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
         let ended = state
             .with_conn(move |conn| accounts::sessions::end_session(conn, &token))
@@ -130,7 +146,7 @@ async fn sign_out(State(state): State<AppState>, jar: CookieJar, _form: CsrfForm
         }
     }
     (
-        CookieJar::new().add(auth::removal_cookie()),
+        CookieJar::new().add(auth::removal_cookie(auth::is_https(&headers))),
         see_other("/login?signed_out=1"),
     )
         .into_response()

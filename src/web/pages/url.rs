@@ -68,10 +68,11 @@ impl Query {
 }
 
 /// Whether `next` is a path on this site (not `//host` or a scheme), safe to redirect to.
+/// Browsers read `\\` as `/` and drop tabs and newlines, so neither may appear.
 pub fn is_local_path(next: &str) -> bool {
     next.starts_with('/')
         && !next.starts_with("//")
-        && !next.starts_with("/\\")
+        && !next.contains('\\')
         && !next.chars().any(|c| c.is_control())
 }
 

@@ -27,10 +27,12 @@ pub async fn start_session(
     credentials: Credentials,
 ) -> Result<(CookieJar, SessionUser), AppError> {
     let addr = client.throttle_key();
-    let username = credentials.username.clone();
     let at = state.clock.moment();
+    // Argon2 runs a few at a time; beyond a short queue the answer is "busy, retry".
+    let permit = state.hashing.enter().await?;
     let outcome = state
         .with_conn(move |conn| {
+            let _permit = permit;
             // The refusal is an answer, not a failure of the call: it decides the delay.
             Ok::<_, AppError>(accounts::signin::sign_in(
                 conn,
@@ -53,7 +55,8 @@ pub async fn start_session(
         Err(AccountError::BadCredentials { delay_secs }) => {
             // Slow down guessing: each failure past the first few waits longer.
             tokio::time::sleep(Duration::from_secs(delay_secs.min(5))).await;
-            tracing::info!(%username, "failed sign-in");
+            // Not the typed name: people type their password into it by mistake.
+            tracing::info!(client = %client.throttle_key(), "failed sign-in");
             Err(AccountError::BadCredentials { delay_secs }.into())
         }
         Err(err) => Err(err.into()),

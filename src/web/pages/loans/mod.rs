@@ -40,10 +40,11 @@ pub(crate) fn done_notice(done: Option<&str>) -> Option<String> {
     Command::action_named(done?).map(|action| format!("已{}。", action.label()))
 }
 
-/// Where to go after an action: the form's `next` if it is a path of this site.
+/// Where to go after an action: the form's `next` if it is a path of this site (the
+/// check of `/login`'s).
 fn next_of(form: &FormData, fallback: &str) -> String {
     let next = form.get("next");
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    if super::url::is_local_path(next) {
         next.to_owned()
     } else {
         fallback.to_owned()
