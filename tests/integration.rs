@@ -12,6 +12,7 @@ mod catalog_import;
 mod cli;
 mod crash;
 mod demo_catalogue;
+mod hostile_search;
 mod limits;
 mod loan_forms;
 mod loan_pages;
