@@ -6,6 +6,9 @@
 //!
 //! Figure: `cargo test --test integration hostile_search -- --nocapture` prints the
 //! characters of loan-only body text a borrower without a loan receives for `备付资金`.
+//!
+//! Over 400 lines on purpose: one capability (what search reveals), seen by each kind of
+//! viewer, through each front end and the domain function, sharing its fixtures.
 
 use jingshi::access;
 use jingshi::accounts::{Role, SessionUser};
