@@ -1,5 +1,7 @@
 //! Search benchmark: `cargo run --release --example search_bench [-- --rounds N]`, or
-//! `-- --synthetic 100000` for the synthetic catalogue, or `-- --availability 100000` for
+//! `-- --loan-only` with every library document lent only (each hit then answered
+//! locked: summary passage and a count of body matches), `-- --synthetic 100000` for the
+//! synthetic catalogue, or `-- --availability 100000` for
 //! the cost of "available now" on the library and a synthetic catalogue. Prints figures;
 //! it is not a test.
 //!
@@ -69,7 +71,7 @@ fn main() -> anyhow::Result<()> {
     if let Some(n) = arg("--availability") {
         return availability::run(&root, n, rounds);
     }
-    library(&root, rounds)?;
+    library(&root, rounds, args.iter().any(|a| a == "--loan-only"))?;
     cmrc(&root)?;
     println!("\npeak RSS (VmHWM): {}", peak_rss());
     Ok(())
@@ -78,8 +80,14 @@ fn main() -> anyhow::Result<()> {
 /// Passes over the query list for the overall latency figures.
 const PASSES: usize = 3;
 
-fn library(root: &Path, rounds: usize) -> anyhow::Result<()> {
-    let docs = corpus::load_library(root).context("reading the corpus")?;
+fn library(root: &Path, rounds: usize, loan_only: bool) -> anyhow::Result<()> {
+    let mut docs = corpus::load_library(root).context("reading the corpus")?;
+    if loan_only {
+        println!("every document lent only");
+        for doc in &mut docs {
+            doc.access = "loan".into();
+        }
+    }
     let chars: usize = docs
         .iter()
         .map(|d| d.body.chars().count() + d.title.chars().count())

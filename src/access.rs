@@ -12,6 +12,7 @@ use crate::catalog::{self, CatalogError, FileInfo, FileRecord, Resource, Resourc
 use crate::clock::Moment;
 use crate::content::{Cue, FileKind, FileRole};
 use crate::loans::{self, LoanError};
+use crate::search::SearchResults;
 
 /// How the file is being opened; the audit row says which.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +76,31 @@ pub fn content_decision(
             Denied::LoanRequired => AccessError::LoanRequired,
         }),
     )
+}
+
+/// Opens, in `results`, the locked search hits whose content `viewer` may read at `at`
+/// (the decision that opens their files); the others stay as the index answered them:
+/// the summary's passage, a count of body matches, cue times without text. Runs on
+/// every answer, cached or not, so one viewer's snippets never reach another.
+pub fn reveal_readable_hits(
+    conn: &Connection,
+    viewer: &SessionUser,
+    results: &mut SearchResults,
+    at: Moment,
+) -> Result<(), LoanError> {
+    for hit in results.hits.iter_mut().filter(|hit| hit.locked) {
+        // A value the catalogue does not know stays locked.
+        let (Ok(access), Ok(status)) = (
+            catalog::Access::parse(&hit.access),
+            catalog::Status::parse(&hit.status),
+        ) else {
+            continue;
+        };
+        if content_decision(conn, viewer, &hit.id, access, status, at)?.is_ok() {
+            hit.unlock();
+        }
+    }
+    Ok(())
 }
 
 /// Opens file `file_id` for `viewer`: decides, writes the audit row (also for a

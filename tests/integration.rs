@@ -20,6 +20,7 @@ mod hostile_data;
 mod hostile_loan_settings;
 mod hostile_loans;
 mod hostile_signin;
+mod hostile_search;
 mod limits;
 mod loan_forms;
 mod loan_pages;

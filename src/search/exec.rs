@@ -16,6 +16,7 @@ use super::cache::Weigh;
 use super::doc::CueDoc;
 use super::facets::{FacetCollector, FacetFruit};
 use super::index::SearchIndex;
+use super::locked::lent_only;
 use super::query;
 use super::request::{CueHit, Hit, SearchRequest, SearchResults, SortOrder, Suggestion};
 use super::snippet::Highlighter;
@@ -308,7 +309,7 @@ impl SearchIndex {
                 }
             }
         }
-        Ok(Hit {
+        let mut hit = Hit {
             id: doc.id.clone(),
             title_html: highlighter.highlight(&doc.title),
             snippet: highlighter.snippet(&doc.summary, &doc.body),
@@ -319,8 +320,16 @@ impl SearchIndex {
             access: doc.access.clone(),
             status: doc.status.clone(),
             cues,
+            locked: false,
+            body_matches: 0,
+            locked_note: None,
+            withheld: None,
             score,
-        })
+        };
+        if lent_only(&doc.access) {
+            hit.lock(highlighter, &doc.summary, &doc.body);
+        }
+        Ok(hit)
     }
 }
 
@@ -354,6 +363,8 @@ impl Weigh for SearchResults {
                     + h.title_html.len()
                     + h.snippet.len()
                     + h.cues.iter().map(|c| c.text.len() + 64).sum::<usize>()
+                    + h.locked_note.as_ref().map_or(0, String::len)
+                    + h.withheld.as_ref().map_or(0, |w| w.weight())
                     + 256
             })
             .sum();

@@ -21,6 +21,7 @@ mod error;
 mod exec;
 mod facets;
 mod index;
+mod locked;
 mod normalize;
 mod phrase;
 mod query;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::QueryError;
+use super::locked::Withheld;
 
 /// Largest page size; `per_page` is clamped to `1..=MAX_PER_PAGE`.
 pub const MAX_PER_PAGE: usize = 100;
@@ -155,8 +156,20 @@ pub struct Hit {
     pub sectors: Vec<String>,
     pub access: String,
     pub status: String,
-    /// For videos: up to three subtitle cues that match, in time order.
+    /// For videos: up to three subtitle cues that match, in time order. Without text
+    /// when `locked`.
     pub cues: Vec<CueHit>,
+    /// The viewer may not read this resource's content (lent only, and their unit holds
+    /// no active loan of it): `snippet` comes from the summary alone, cue texts are empty
+    /// and `body_matches` says how often the query occurs in the body.
+    pub locked: bool,
+    /// Matches of the query in the body kept from the viewer; 0 unless `locked`.
+    pub body_matches: u32,
+    /// When locked and the body matches: "正文中有 3 处匹配（借阅后可查看）".
+    pub locked_note: Option<String>,
+    /// What a locked hit keeps aside until [`Hit::unlock`].
+    #[serde(skip)]
+    pub(super) withheld: Option<Box<Withheld>>,
     pub score: f32,
 }
 
@@ -164,7 +177,8 @@ pub struct Hit {
 pub struct CueHit {
     /// Seconds from the start of the file.
     pub start: f64,
-    /// The cue as HTML, matches in `<mark>`.
+    /// The cue as HTML, matches in `<mark>`; empty in a locked hit, whose viewer
+    /// gets the moment but not the words.
     pub text: String,
     pub file_id: String,
 }

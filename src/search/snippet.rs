@@ -142,8 +142,7 @@ impl Highlighter {
         'texts: for (t, text) in [summary, body].into_iter().enumerate() {
             let mut cursor = 0usize;
             while let Some(hit) = probe.find(text, cursor) {
-                let from = memrchr(b'\n', &text.as_bytes()[..hit]).map_or(0, |i| i + 1);
-                let to = memchr(b'\n', &text.as_bytes()[hit..]).map_or(text.len(), |i| hit + i);
+                let (from, to) = line_around(text, hit);
                 cursor = (to + 1).min(text.len());
                 if passed + to > limit {
                     break 'texts;
@@ -190,6 +189,36 @@ impl Highlighter {
             html.push('…');
         }
         html
+    }
+
+    /// How often the query words occur in `text`, overlapping occurrences once, and
+    /// whether that is all of them: only the first [`MAX_SCAN_BYTES`] are searched, so
+    /// the count of a longer text is a lower bound. Only lines the probe picks are
+    /// normalised, as for [`Self::snippet`].
+    pub fn count(&self, text: &str) -> (u32, bool) {
+        let Some(probe) = &self.probe else {
+            return (0, true);
+        };
+        let complete = text.len() <= MAX_SCAN_BYTES;
+        let text = &text[..floor_char_boundary(text, MAX_SCAN_BYTES)];
+        let (mut count, mut cursor) = (0u32, 0usize);
+        let (mut found, mut norm) = (Vec::new(), String::new());
+        while let Some(hit) = probe.find(text, cursor) {
+            let (from, to) = line_around(text, hit);
+            cursor = (to + 1).min(text.len());
+            normalize_into(&text[from..to], &mut norm);
+            found.clear();
+            self.find(&norm, &mut found);
+            found.sort_by_key(|m| m.start);
+            let mut end = 0;
+            for m in &found {
+                if m.start >= end {
+                    count = count.saturating_add(1);
+                    end = m.end;
+                }
+            }
+        }
+        (count, complete)
     }
 
     fn find(&self, norm: &str, out: &mut Vec<Match>) {
@@ -318,6 +347,25 @@ impl Probe {
         }
         .map(|m| m.start())
     }
+}
+
+/// The byte range of the line of `text` holding byte `at`, without its line break.
+fn line_around(text: &str, at: usize) -> (usize, usize) {
+    let bytes = text.as_bytes();
+    let from = memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+    let to = memchr(b'\n', &bytes[at..]).map_or(text.len(), |i| at + i);
+    (from, to)
+}
+
+/// The largest char boundary of `text` at or before byte `at`.
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    if at >= text.len() {
+        return text.len();
+    }
+    (0..=at)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0)
 }
 
 /// A match must not cut a run of letters/digits, which the index treats as one unit.
@@ -518,6 +566,23 @@ mod tests {
         assert!(
             h.snippet("", "前言\n其貪污行为\n")
                 .contains("<mark>貪污</mark>")
+        );
+    }
+
+    #[test]
+    fn counts_occurrences_once_and_bounds_the_scan() {
+        let h = hl("备付资金 资金");
+        assert_eq!(
+            h.count("管理备付资金。\n无关\n備付資金和资金"),
+            (3, true),
+            "the overlapping 资金 of 备付资金 is not counted again"
+        );
+        assert_eq!(hl("不存在").count("备付资金"), (0, true));
+        let long = format!("资金{}资金", "案".repeat(MAX_SCAN_BYTES / 3));
+        assert_eq!(
+            hl("资金").count(&long),
+            (1, false),
+            "one line longer than the scan"
         );
     }
 

@@ -60,8 +60,8 @@ async fn home_page(state: AppState, user: SessionUser) -> Result<HomePage, PageE
         per_page: 6,
         ..SearchRequest::default()
     };
-    let newest = run_search(&state, listing(SortOrder::Newest)).await?;
-    let most_used = run_search(&state, listing(SortOrder::MostBorrowed)).await?;
+    let newest = run_search(&state, &user, listing(SortOrder::Newest)).await?;
+    let most_used = run_search(&state, &user, listing(SortOrder::MostBorrowed)).await?;
     let kinds = Kind::ALL
         .iter()
         .map(|kind| Entry {

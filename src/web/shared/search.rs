@@ -4,10 +4,13 @@
 use axum::http::StatusCode;
 use serde::Deserialize;
 
+use crate::access;
 use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::recommend;
-use crate::search::{SearchRequest, SearchResults, SortOrder, Unavailable};
+use crate::search::{
+    SearchError, SearchIndex, SearchRequest, SearchResults, SortOrder, Unavailable,
+};
 use crate::web::error::AppError;
 
 /// The query string of a search, shared by the API and the search page. Every value
@@ -125,26 +128,42 @@ pub(crate) fn ensure_ready(state: &AppState) -> Result<(), AppError> {
     ))
 }
 
-/// Runs a search on the blocking pool.
+/// Runs a search for `user` on the blocking pool.
 pub async fn run_search(
     state: &AppState,
+    user: &SessionUser,
     request: SearchRequest,
 ) -> Result<SearchResults, AppError> {
-    ensure_ready(state)?;
-    let (index, state) = (state.search.clone(), state.clone());
-    tokio::task::spawn_blocking(move || {
-        let request = for_today(&state, request)?;
-        Ok(index.search(&request)?)
-    })
-    .await?
+    searched_for(state, user, request, |index, request| index.search(request)).await
 }
 
-/// The request with what "available now" is judged by on the clock's date; blocking
-/// (one read of the day's loans).
-fn for_today(state: &AppState, mut request: SearchRequest) -> Result<SearchRequest, AppError> {
-    let conn = state.db.get()?;
-    request.unavailable = state.booked_out.on(&conn, state.clock.today())?;
-    Ok(request)
+/// Runs `search` on the blocking pool with "available now" judged on the clock's date,
+/// then opens the locked hits `user` may read: the index answers every loan-only hit
+/// locked, for everyone.
+async fn searched_for(
+    state: &AppState,
+    user: &SessionUser,
+    mut request: SearchRequest,
+    search: impl FnOnce(&SearchIndex, &SearchRequest) -> Result<SearchResults, SearchError>
+    + Send
+    + 'static,
+) -> Result<SearchResults, AppError> {
+    ensure_ready(state)?;
+    let (state, user) = (state.clone(), user.clone());
+    tokio::task::spawn_blocking(move || {
+        {
+            let conn = state.db.get()?;
+            request.unavailable = state.booked_out.on(&conn, state.clock.today())?;
+        }
+        let mut results = search(&state.search, &request)?;
+        // No connection is held while searching, nor taken when nothing is locked.
+        if results.hits.iter().any(|hit| hit.locked) {
+            let conn = state.db.get()?;
+            access::reveal_readable_hits(&conn, &user, &mut results, state.clock.moment())?;
+        }
+        Ok(results)
+    })
+    .await?
 }
 
 /// Reads `sector_first` (`1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off`).
@@ -167,13 +186,10 @@ pub async fn search_sector_first(
         .filter(|s| !s.is_empty());
     let sector = match (sector_first_flag(sector_first)?, sector) {
         (true, Some(sector)) => sector.to_owned(),
-        _ => return run_search(state, request).await,
+        _ => return run_search(state, user, request).await,
     };
-    ensure_ready(state)?;
-    let (index, state) = (state.search.clone(), state.clone());
-    tokio::task::spawn_blocking(move || {
-        let request = for_today(&state, request)?;
-        Ok(recommend::sector_first(&index, &request, &sector)?)
+    searched_for(state, user, request, move |index, request| {
+        recommend::sector_first(index, request, &sector)
     })
-    .await?
+    .await
 }

@@ -88,7 +88,7 @@ pub async fn list_catalogue(
         include_unpublished: true,
         ..SearchRequest::default()
     };
-    let results = run_search(&state, request).await?;
+    let results = run_search(&state, &user, request).await?;
     let page_count = (results.total as usize).div_ceil(PER_PAGE);
     let link = |n: usize| {
         Query::new()

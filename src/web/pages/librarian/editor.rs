@@ -101,13 +101,13 @@ fn choices(base: &[String], catalogue: &[String], chosen: &[String]) -> Vec<Choi
 
 /// Sectors and violation types the catalogue already uses (from the index's facets;
 /// empty while the index is still being built).
-async fn catalogue_vocabulary(state: &AppState) -> (Vec<String>, Vec<String>) {
+async fn catalogue_vocabulary(state: &AppState, user: &SessionUser) -> (Vec<String>, Vec<String>) {
     let request = SearchRequest {
         per_page: 1,
         include_unpublished: true,
         ..SearchRequest::default()
     };
-    match run_search(state, request).await {
+    match run_search(state, user, request).await {
         Ok(results) => (
             results.facets.sector.keys().cloned().collect(),
             results.facets.violation.keys().cloned().collect(),
@@ -150,7 +150,7 @@ pub(super) async fn editor_page(
     resource: Option<&Resource>,
     editing: EditorState,
 ) -> EditorPage {
-    let (catalogue_sectors, catalogue_violations) = catalogue_vocabulary(state).await;
+    let (catalogue_sectors, catalogue_violations) = catalogue_vocabulary(state, user).await;
     let base_sectors: Vec<String> = DEMO_UNITS.iter().map(|u| u.2.to_owned()).collect();
     let base_violations: Vec<String> = BASE_VIOLATIONS.iter().map(|v| (*v).to_owned()).collect();
     let form = editing.form;

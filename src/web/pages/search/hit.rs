@@ -25,6 +25,10 @@ pub struct HitView {
     /// For librarians: "草稿"/"已撤回" when not published.
     pub status_label: Option<&'static str>,
     pub cues: Vec<CueView>,
+    /// The viewer may not read the content: cues show their moment only.
+    pub locked: bool,
+    /// "正文中有 3 处匹配（借阅后可查看）" for a locked hit whose body matches.
+    pub locked_note: Option<String>,
 }
 
 impl HitView {
@@ -48,6 +52,8 @@ impl HitView {
             sectors: hit.sectors.join("、"),
             access: hit.access.clone(),
             access_label: format::access_label(&hit.access),
+            locked: hit.locked,
+            locked_note: hit.locked_note.clone(),
             status_label: (librarian && Status::parse(&hit.status).ok() != Some(Status::Published))
                 .then(|| format::status_label(&hit.status)),
         }
