@@ -1,9 +1,10 @@
-//! Circulation at the desk: barcodes as people and scanners type them.
+//! Circulation: barcodes as people and scanners type them at the desk, and who the
+//! audit log credits with the steps that follow on their own.
 
 use serde_json::json;
 
 use crate::common::TestApp;
-use crate::common::lending::{MONDAY, act, act_ok, approved, day};
+use crate::common::lending::{MONDAY, act, act_ok, approved, day, lendable, requested};
 
 #[tokio::test]
 async fn barcodes_match_whatever_their_case_spaces_or_width() {
@@ -37,4 +38,27 @@ async fn barcodes_match_whatever_their_case_spaces_or_width() {
     assert_eq!(issued["barcode"], "JS-0004", "{issued}");
     let (_, notes) = other.get_json("/api/v1/notifications").await;
     assert!(notes.to_string().contains("（JS-0004）"), "{notes}");
+}
+
+#[tokio::test]
+async fn a_promotion_from_the_waitlist_is_credited_to_the_system() {
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
+    let lib = app.librarian("lib").await;
+    let first = app.borrower("first", "yn-tax").await;
+    let second = app.borrower("second", "yn-grain").await;
+    lendable(&lib, "one-licence", Some(1), 0).await;
+    let held = approved(&lib, &first, "one-licence", "digital", &day(1), &day(3)).await;
+    let waiting = requested(&second, "one-licence", "digital", &day(1), &day(3)).await;
+    assert_eq!(waiting["status"], "waitlisted", "{waiting}");
+    // The holder cancels; nobody decides the promotion that follows.
+    act_ok(&first, &held, "cancel", json!({})).await;
+    let conn = rusqlite::Connection::open(app.data().join("content/jingshi.db")).unwrap();
+    let credited: Vec<(Option<String>, Option<String>)> = conn
+        .prepare("SELECT username, unit_code FROM audit_log WHERE action = 'loan_promote'")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(credited, vec![(Some("system".to_owned()), None)]);
 }

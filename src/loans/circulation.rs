@@ -160,7 +160,7 @@ pub(super) fn return_loan(
             None,
             at,
         )?;
-        promote(tx, actor, &loan.resource_id, loan.format, at)?;
+        promote(tx, &loan.resource_id, loan.format, at)?;
         Ok(())
     })
 }

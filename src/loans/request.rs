@@ -185,7 +185,7 @@ pub fn create(
             ));
         }
         // Requests already waiting go first when room has appeared since.
-        promote(tx, actor, &resource_id, format, at)?;
+        promote(tx, &resource_id, format, at)?;
         let fits = period_fits(tx, &resource_id, format, period, None)?;
         let status = if fits {
             LoanStatus::Requested
@@ -340,7 +340,7 @@ pub(super) fn move_loan(
             at,
         )?;
         // The old days may have freed room; this loan may now fit too.
-        promote(tx, actor, &loan.resource_id, loan.format, at)?;
+        promote(tx, &loan.resource_id, loan.format, at)?;
         Ok(())
     })
 }

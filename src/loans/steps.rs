@@ -119,7 +119,7 @@ pub(super) fn reject(
             at,
         )?;
         if held {
-            promote(tx, actor, &loan.resource_id, loan.format, at)?;
+            promote(tx, &loan.resource_id, loan.format, at)?;
         }
         Ok(())
     })
@@ -151,7 +151,7 @@ pub(super) fn cancel(
             )?;
         }
         if held {
-            promote(tx, actor, &loan.resource_id, loan.format, at)?;
+            promote(tx, &loan.resource_id, loan.format, at)?;
         }
         Ok(())
     })

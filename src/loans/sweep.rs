@@ -70,7 +70,7 @@ pub fn run(conn: &mut Connection, at: Moment) -> Result<SweepSummary, LoanError>
         };
         for (resource_id, format) in waiting {
             let format = Format::parse(&format)?;
-            summary.promoted += promote(tx, &Actor::system(), &resource_id, format, at)?.len();
+            summary.promoted += promote(tx, &resource_id, format, at)?.len();
         }
         Ok(summary)
     })

@@ -17,7 +17,6 @@ use super::store::{self, transition};
 /// that now fit; each is told. Answers the promoted loans.
 pub(crate) fn promote(
     conn: &Connection,
-    actor: &Actor,
     resource_id: &str,
     format: Format,
     at: Moment,
@@ -60,7 +59,9 @@ pub(crate) fn promote(
             continue;
         }
         holding.push(period);
-        transition(conn, actor, loan, Action::Promote, at)?;
+        // The promotion follows from someone's return or cancellation, but nobody
+        // decided it: the log credits the system, as for the other automatic steps.
+        transition(conn, &Actor::system(), loan, Action::Promote, at)?;
         let title = store::resource_title(conn, resource_id)?;
         notify(
             conn,
