@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::common::TestApp;
 use crate::common::lending::{MONDAY, act, act_ok, approved, day, lendable, requested};
+use crate::common::web::page;
 
 #[tokio::test]
 async fn barcodes_match_whatever_their_case_spaces_or_width() {
@@ -61,4 +62,11 @@ async fn a_promotion_from_the_waitlist_is_credited_to_the_system() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(credited, vec![(Some("system".to_owned()), None)]);
+
+    // The log page names units, and filters by them, by name.
+    let (status, html) = page(&lib, "/librarian/audit?unit=yn-tax&action=loan_cancel").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<td>国家税务总局云南省税务局</td>"), "{html}");
+    assert!(!html.contains("<td>yn-tax</td>"));
+    assert!(html.contains(r#"<option value="yn-tax" selected>国家税务总局云南省税务局</option>"#));
 }

@@ -7,9 +7,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use std::collections::HashMap;
+
+use crate::accounts;
 use crate::app::AppState;
 use crate::audit::{self, AuditAction, AuditEntry, AuditFilter};
 use crate::clock::time_zone;
+use crate::web::error::AppError;
 use crate::web::pages::extract::{PageLibrarian, PageQuery};
 use crate::web::pages::format;
 use crate::web::pages::url::Query;
@@ -26,6 +30,13 @@ pub struct Row {
     pub resource_id: String,
     pub file_id: String,
     pub detail: String,
+}
+
+/// A unit in the filter, by name.
+pub struct UnitOption {
+    pub code: String,
+    pub name: String,
+    pub selected: bool,
 }
 
 pub struct ActionOption {
@@ -52,6 +63,7 @@ pub struct AuditPage {
     chrome: Chrome,
     query: AuditQuery,
     actions: Vec<ActionOption>,
+    units: Vec<UnitOption>,
     rows: Vec<Row>,
     error: Option<String>,
     older: Option<String>,
@@ -134,13 +146,15 @@ fn detail_text(action: Option<AuditAction>, detail: &str) -> String {
         .fold(detail.to_owned(), |text, (en, zh)| text.replace(en, zh))
 }
 
-fn row_of(entry: AuditEntry) -> Row {
+fn row_of(entry: AuditEntry, unit_names: &HashMap<String, String>) -> Row {
     // Rows written by an older version may carry a code this one does not know.
     let action = AuditAction::from_code(&entry.action);
+    let unit = entry.unit.unwrap_or_default();
     Row {
         at: format::datetime(&entry.at),
         username: entry.username.unwrap_or_default(),
-        unit: entry.unit.unwrap_or_default(),
+        // Units by name; a code stays shown when its unit is gone.
+        unit: unit_names.get(&unit).cloned().unwrap_or(unit),
         denied: entry.detail.starts_with("denied") || action.is_some_and(AuditAction::is_refusal),
         detail: detail_text(action, &entry.detail),
         action: action.map_or(entry.action, |a| a.label().to_owned()),
@@ -164,6 +178,7 @@ pub async fn show_audit(
                 selected: query.action == action.code(),
             })
             .collect(),
+        units: Vec::new(),
         query: query.clone(),
         rows: Vec::new(),
         error: None,
@@ -178,16 +193,34 @@ pub async fn show_audit(
         }
     };
     let paged = filter.before_id.is_some();
-    let entries = state
-        .with_conn(move |conn| audit::list(conn, &filter))
+    let (entries, units) = state
+        .with_conn(move |conn| {
+            let entries = audit::list(conn, &filter)?;
+            Ok::<_, AppError>((entries, accounts::list_units(conn)?))
+        })
         .await?;
+    let unit_names: HashMap<String, String> = units
+        .iter()
+        .map(|unit| (unit.code.clone(), unit.name.clone()))
+        .collect();
+    page.units = units
+        .into_iter()
+        .map(|unit| UnitOption {
+            selected: query.unit.trim() == unit.code,
+            code: unit.code,
+            name: unit.name,
+        })
+        .collect();
     if entries.len() == PAGE_SIZE as usize {
         page.older = entries.last().map(|last| link(&query, Some(last.id)));
     }
     if paged {
         page.newest = Some(link(&query, None));
     }
-    page.rows = entries.into_iter().map(row_of).collect();
+    page.rows = entries
+        .into_iter()
+        .map(|entry| row_of(entry, &unit_names))
+        .collect();
     Ok(page.into_response())
 }
 
