@@ -21,5 +21,6 @@ pub mod loans;
 pub mod mail;
 pub mod recommend;
 pub mod search;
+pub mod spreadsheet;
 pub mod stats;
 pub mod web;

@@ -69,4 +69,32 @@ async fn a_promotion_from_the_waitlist_is_credited_to_the_system() {
     assert!(html.contains("<td>国家税务总局云南省税务局</td>"), "{html}");
     assert!(!html.contains("<td>yn-tax</td>"));
     assert!(html.contains(r#"<option value="yn-tax" selected>国家税务总局云南省税务局</option>"#));
+    let export = html.split("audit.csv").nth(1).unwrap_or_default();
+    assert!(
+        export.starts_with("?action=loan_cancel&#38;unit=yn-tax\""),
+        "{}",
+        &export[..60.min(export.len())]
+    );
+
+    // The same filters as a spreadsheet: labels and names, not codes.
+    let resp = lib
+        .get("/librarian/audit.csv?unit=yn-tax&action=loan_cancel")
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/csv; charset=utf-8");
+    let bytes = resp.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+    let text = std::str::from_utf8(&bytes[3..]).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "时间,用户,单位,操作,资源,文件,详情");
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[1].contains(",first,国家税务总局云南省税务局,取消借阅,one-licence,"),
+        "{text}"
+    );
+    // A bad filter is refused in words; a borrower gets nothing.
+    let resp = lib.get("/librarian/audit.csv?from=yesterday").await;
+    assert_eq!(resp.status(), 400);
+    let resp = first.get("/librarian/audit.csv").await;
+    assert_eq!(resp.status(), 403);
 }

@@ -1,7 +1,8 @@
-//! The per-unit figures as CSV for Excel: UTF-8 with a byte-order mark (without it
-//! Excel reads Chinese as the local code page), a Chinese header row, one row per unit.
+//! The per-unit figures as CSV for Excel (see [`crate::spreadsheet`]): a Chinese header
+//! row, one row per unit.
 
 use super::UnitsReport;
+use crate::spreadsheet::{cell, csv_bytes};
 
 /// The header row, in column order.
 pub const CSV_HEADER: [&str; 11] = [
@@ -18,29 +19,10 @@ pub const CSV_HEADER: [&str; 11] = [
     "状态",
 ];
 
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// A spreadsheet treats a cell starting with these as a formula; such text is
-/// prefixed with `'` so that a unit name can never run as one.
-fn cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
-
 /// The CSV bytes of `report` (BOM, header, one row per unit in the report's order).
 pub fn units_csv(report: &UnitsReport) -> Vec<u8> {
-    let mut writer = ::csv::WriterBuilder::new()
-        .terminator(::csv::Terminator::CRLF)
-        .from_writer(BOM.to_vec());
-    // Writing into a Vec cannot fail except on a bug in the csv crate; the fallback
-    // below keeps the function total.
-    let mut write = |fields: Vec<String>| writer.write_record(&fields).is_ok();
-    let mut ok = write(CSV_HEADER.iter().map(|h| (*h).to_owned()).collect());
-    for unit in &report.units {
-        ok &= write(vec![
+    let rows = report.units.iter().map(|unit| {
+        vec![
             cell(&unit.code),
             cell(&unit.name),
             cell(&unit.sector),
@@ -52,17 +34,15 @@ pub fn units_csv(report: &UnitsReport) -> Vec<u8> {
             cell(&unit.kind_labels().join("、")),
             cell(&unit.violations.join("、")),
             if unit.gap { "无活动" } else { "有活动" }.to_owned(),
-        ]);
-    }
-    match writer.into_inner() {
-        Ok(bytes) if ok => bytes,
-        _ => BOM.to_vec(),
-    }
+        ]
+    });
+    csv_bytes(&CSV_HEADER, rows)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spreadsheet::BOM;
     use crate::stats::{Totals, UnitStats};
 
     #[test]

@@ -47,6 +47,7 @@ pub fn router() -> Router<AppState> {
             get(history::show_history),
         )
         .route("/librarian/audit", get(audit::show_audit))
+        .route("/librarian/audit.csv", get(audit::export_audit))
         .route("/librarian/queue", get(queue::show_queue))
         .route(
             "/librarian/closed-days",
