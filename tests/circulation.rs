@@ -98,3 +98,21 @@ async fn a_promotion_from_the_waitlist_is_credited_to_the_system() {
     let resp = first.get("/librarian/audit.csv").await;
     assert_eq!(resp.status(), 403);
 }
+
+#[tokio::test]
+async fn the_log_says_in_words_what_changed_and_why() {
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
+    let lib = app.librarian("lib").await;
+    let officer = app.borrower("officer", "yn-tax").await;
+    let r = "demo-tobacco-procurement-case";
+    let loan = requested(&officer, r, "digital", &day(1), &day(2)).await;
+    let reason = "<b>场地</b>未定，=请改期";
+    act_ok(&lib, &loan, "reject", json!({"reason": reason})).await;
+    let (status, html) = page(&lib, "/librarian/audit?action=loan_reject").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("：待审批 → 已驳回：&#60;b&#62;场地&#60;/b&#62;未定，=请改期</td>"),
+        "{html}"
+    );
+    assert!(!html.contains("requested → rejected"));
+}

@@ -14,7 +14,7 @@ use super::model::{Action, Actor, Loan, LoanId, Period};
 use super::notify::{NoticeKind, notify};
 use super::request::approve_in;
 use super::settings::settings_of;
-use super::store::{self, LoanRow, load_current, record, transition};
+use super::store::{self, LoanRow, load_current, record, transition, transition_noting};
 use super::transitions::{MAX_RENEWALS, check_transition};
 use super::waitlist::promote;
 use super::{LoanError, read};
@@ -107,7 +107,7 @@ pub(super) fn reject(
             "UPDATE loans SET reject_reason = ?2 WHERE id = ?1",
             params![loan.id.0, reason],
         )?;
-        transition(tx, actor, loan, Action::Reject, at)?;
+        transition_noting(tx, actor, loan, Action::Reject, at, reason)?;
         let title = title(tx, loan)?;
         notify(
             tx,

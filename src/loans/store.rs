@@ -195,6 +195,18 @@ pub(crate) fn transition(
     action: Action,
     at: Moment,
 ) -> Result<(), LoanError> {
+    transition_noting(conn, actor, loan, action, at, "")
+}
+
+/// [`transition`] whose audit row also says why (a rejection's reason).
+pub(crate) fn transition_noting(
+    conn: &Connection,
+    actor: &Actor,
+    loan: &mut LoanRow,
+    action: Action,
+    at: Moment,
+    note: &str,
+) -> Result<(), LoanError> {
     let to = check_transition(loan.status, action, loan.format)?;
     if to != loan.status {
         conn.execute(
@@ -202,7 +214,12 @@ pub(crate) fn transition(
             params![loan.id.0, to.as_str(), at.stamp()],
         )?;
     }
-    let detail = format!("{} → {}", loan.status.as_str(), to.as_str());
+    // In words, as the audit page and its export show it, with the reason if any.
+    let mut detail = format!("{} → {}", loan.status.label(), to.label());
+    if !note.is_empty() {
+        detail.push('：');
+        detail.push_str(note);
+    }
     let before = loan.status;
     loan.status = to;
     record(conn, actor, loan, audit_action(action), detail, at)?;
