@@ -210,9 +210,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let indexing = state.clone();
+    let (indexing, search) = (state.clone(), state.search.clone());
     // Background work stops with the server, releasing the index writer.
-    let _indexing = AbortOnDrop(tokio::spawn(async move { indexing.start_indexing().await }));
+    let indexing = AbortOnDrop(tokio::spawn(async move { indexing.start_indexing().await }));
     // Loan states that follow the date; stops when serving stops.
     let _loans = state
         .background_sweep
@@ -284,6 +284,15 @@ pub async fn serve(
         .is_err()
     {
         tracing::warn!("connections still open after the shutdown grace period; closing");
+    }
+    // No new catch-up starts; one in flight holds the writer until it is done, and one
+    // that has not taken it yet finds the index closed. So nothing of this server
+    // writes the index after `serve` returns: a restore may replace it next.
+    drop(indexing);
+    match tokio::task::spawn_blocking(move || search.close()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => tracing::warn!(%err, "search index merges did not finish cleanly"),
+        Err(err) => tracing::warn!(%err, "search index could not be released"),
     }
     Ok(())
 }

@@ -30,6 +30,9 @@ pub enum SearchError {
     /// Another process holds the index writer (a server while `jingshi reindex` runs).
     #[error("the search index is being written by another process")]
     Locked,
+    /// The server is stopping and has released the index.
+    #[error("the search index is closed: the server is stopping")]
+    Closed,
 }
 
 /// Why a rebuild stopped; the index is left as it was.

@@ -47,6 +47,8 @@ pub struct SearchIndex {
     pub(crate) cached_generation: AtomicU64,
     applied_seq: AtomicI64,
     version: String,
+    /// Set when the server stops: no writer is taken again.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 /// An opened index and whether it must be rebuilt from the catalogue (it was missing,
@@ -147,6 +149,7 @@ impl SearchIndex {
             reader,
             fields,
             writer: Mutex::new(None),
+            closed: std::sync::atomic::AtomicBool::new(false),
             stored: DocCache::default(),
             results: WeightedLru::new(RESULT_CACHE_BYTES),
             cached_generation: AtomicU64::new(0),
@@ -278,6 +281,18 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Waits for a write in progress and for background merges, then refuses any
+    /// further write: when the server stops, nothing of it touches the index any more
+    /// (a restore may replace the folder next).
+    pub fn close(&self) -> Result<(), SearchError> {
+        let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        self.closed.store(true, Ordering::SeqCst);
+        if let Some(writer) = guard.take() {
+            writer.wait_merging_threads()?;
+        }
+        Ok(())
+    }
+
     /// Re-reads the committed state, e.g. after another process rebuilt the index.
     pub fn reload(&self) -> Result<(), SearchError> {
         self.reader.reload()?;
@@ -304,6 +319,9 @@ impl SearchIndex {
         // A panic while holding the lock leaves at worst uncommitted operations, which the
         // next apply rolls back on error or commits as a consistent newer state.
         let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(SearchError::Closed);
+        }
         if guard.is_none() {
             let threads = std::thread::available_parallelism()
                 .map_or(1, |n| n.get())
