@@ -120,6 +120,9 @@ fn replace_year(
 /// A pasted notice is a page of text; more is not a notice.
 const MAX_NOTICE_BYTES: usize = 20_000;
 
+/// Years a notice may be for (and the calendar page shows).
+pub const YEARS: std::ops::RangeInclusive<i16> = 2000..=2100;
+
 /// Holidays in one notice line cannot be more than this (the longest, 春节 or 国庆, is 9).
 const MAX_DAYS_PER_HOLIDAY: i64 = 15;
 
@@ -204,7 +207,7 @@ fn notice_year(text: &str, asked: Option<i16>) -> Result<i16, LoanError> {
             "notice",
             format!("通知是 {named} 年的，而要设置的是 {asked} 年"),
         )),
-        (Some(year), _) | (None, Some(year)) if (2000..=2100).contains(&year) => Ok(year),
+        (Some(year), _) | (None, Some(year)) if YEARS.contains(&year) => Ok(year),
         (Some(year), _) | (None, Some(year)) => Err(LoanError::invalid(
             "year",
             format!("年份 {year} 不在 2000–2100 之间"),

@@ -285,12 +285,9 @@ impl SearchIndex {
     /// further write: when the server stops, nothing of it touches the index any more
     /// (a restore may replace the folder next).
     pub fn close(&self) -> Result<(), SearchError> {
-        let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        // `writer()` checks the flag under the lock, so no writer is taken after this.
         self.closed.store(true, Ordering::SeqCst);
-        if let Some(writer) = guard.take() {
-            writer.wait_merging_threads()?;
-        }
-        Ok(())
+        self.wait_for_merges()
     }
 
     /// Re-reads the committed state, e.g. after another process rebuilt the index.

@@ -13,7 +13,7 @@ use crate::accounts::SessionUser;
 use crate::actor::Actor;
 use crate::app::AppState;
 use crate::loans::days::{self, DayKind, LibraryDay, OpeningDays};
-use crate::loans::notice;
+use crate::loans::notice::{self, YEARS};
 use crate::web::pages::extract::{CsrfForm, PageLibrarian, PageQuery};
 use crate::web::pages::{Chrome, PageError, Section, pages, see_other};
 
@@ -81,9 +81,6 @@ pub struct YearQuery {
     year: Option<i16>,
     done: Option<String>,
 }
-
-/// Years the page shows; the calendar arithmetic is valid far beyond.
-const YEARS: std::ops::RangeInclusive<i16> = 2000..=2100;
 
 pub async fn show_closed_days(
     State(state): State<AppState>,
