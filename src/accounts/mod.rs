@@ -12,5 +12,5 @@ pub mod users;
 
 pub use error::AccountError;
 pub use sessions::SessionUser;
-pub use units::{Unit, create_unit, list_units};
+pub use units::{Liaison, Unit, create_unit, list_units};
 pub use users::{NewUser, Role, create_user};

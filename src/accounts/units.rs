@@ -90,3 +90,59 @@ pub fn list_units(conn: &Connection) -> Result<Vec<Unit>, AccountError> {
         .collect::<Result<_, _>>()?;
     Ok(units)
 }
+
+/// Whom librarians call about a unit's loans and visits.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Liaison {
+    pub name: String,
+    pub mobile: String,
+    pub email: String,
+}
+
+impl Liaison {
+    /// Whether nobody has been named yet.
+    pub fn is_empty(&self) -> bool {
+        self.name.is_empty() && self.mobile.is_empty() && self.email.is_empty()
+    }
+}
+
+/// The liaison of unit `code`, if the unit exists.
+pub fn liaison_of(conn: &Connection, code: &str) -> Result<Option<Liaison>, AccountError> {
+    use rusqlite::OptionalExtension;
+    let liaison = conn
+        .query_row(
+            "SELECT liaison_name, liaison_mobile, liaison_email FROM units WHERE code = ?1",
+            [code],
+            |row| {
+                Ok(Liaison {
+                    name: row.get(0)?,
+                    mobile: row.get(1)?,
+                    email: row.get(2)?,
+                })
+            },
+        )
+        .optional()?;
+    Ok(liaison)
+}
+
+/// Every unit's liaison by unit code (for lists that show many units).
+pub fn liaisons(
+    conn: &Connection,
+) -> Result<std::collections::HashMap<String, Liaison>, AccountError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT code, liaison_name, liaison_mobile, liaison_email FROM units",
+    )?;
+    let rows = stmt
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                Liaison {
+                    name: row.get(1)?,
+                    mobile: row.get(2)?,
+                    email: row.get(3)?,
+                },
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
