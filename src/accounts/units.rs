@@ -129,9 +129,8 @@ pub fn liaison_of(conn: &Connection, code: &str) -> Result<Option<Liaison>, Acco
 pub fn liaisons(
     conn: &Connection,
 ) -> Result<std::collections::HashMap<String, Liaison>, AccountError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT code, liaison_name, liaison_mobile, liaison_email FROM units",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("SELECT code, liaison_name, liaison_mobile, liaison_email FROM units")?;
     let rows = stmt
         .query_map([], |row| {
             Ok((
