@@ -37,6 +37,7 @@ mod promises;
 mod properties;
 mod public_url;
 mod search_api;
+mod search_edges;
 mod search_promises;
 mod sector_first;
 mod stats;

@@ -333,7 +333,175 @@ pub(crate) fn or_query(f: &Fields, q: &ParsedQuery, filters: &[Box<dyn Query>]) 
         }
     }
     let any: Box<dyn Query> = Box::new(BooleanQuery::new(should));
-    with_filters(vec![(Occur::Must, any)], filters, &q.exclude, f)
+    let mut clauses = vec![(Occur::Must, any)];
+    clauses.push((Occur::Must, enough_meaningful_words(f, &q.include)));
+    with_filters(clauses, filters, &q.exclude, f)
+}
+
+/// Words that say nothing about a resource: pronouns, time words, question words and
+/// particles. A natural question is full of them ("我们今天想看关于…的片子"), and a
+/// fallback hit that shares only these with the question is noise.
+const STOPWORDS: &[&str] = &[
+    "的",
+    "了",
+    "着",
+    "过",
+    "是",
+    "在",
+    "有",
+    "和",
+    "与",
+    "及",
+    "或",
+    "或者",
+    "并",
+    "并且",
+    "而",
+    "而且",
+    "也",
+    "都",
+    "就",
+    "还",
+    "又",
+    "很",
+    "最",
+    "更",
+    "把",
+    "被",
+    "让",
+    "给",
+    "对",
+    "向",
+    "从",
+    "到",
+    "于",
+    "以",
+    "为",
+    "为了",
+    "因为",
+    "所以",
+    "但",
+    "但是",
+    "如果",
+    "关于",
+    "有关",
+    "对于",
+    "什么",
+    "怎么",
+    "怎样",
+    "怎么样",
+    "如何",
+    "为什么",
+    "哪些",
+    "哪个",
+    "哪里",
+    "哪",
+    "谁",
+    "多少",
+    "几",
+    "吗",
+    "呢",
+    "吧",
+    "啊",
+    "呀",
+    "嘛",
+    "么",
+    "我",
+    "你",
+    "您",
+    "他",
+    "她",
+    "它",
+    "我们",
+    "你们",
+    "他们",
+    "她们",
+    "它们",
+    "咱们",
+    "大家",
+    "自己",
+    "这",
+    "那",
+    "这个",
+    "那个",
+    "这些",
+    "那些",
+    "这样",
+    "那样",
+    "一个",
+    "一些",
+    "一下",
+    "今天",
+    "明天",
+    "昨天",
+    "今年",
+    "去年",
+    "明年",
+    "现在",
+    "最近",
+    "时候",
+    "想",
+    "要",
+    "想要",
+    "需要",
+    "能",
+    "能够",
+    "可以",
+    "会",
+    "请",
+    "请问",
+    "看",
+    "看看",
+    "找",
+    "查",
+    "一",
+    "个",
+    "些",
+    "等",
+    "等等",
+    "之",
+    "其",
+    "中",
+    "上",
+    "下",
+    "里",
+];
+
+/// The query's jieba words that count towards a fallback match: the stopwords left out.
+pub(crate) fn meaningful_words(include: &[QueryWord]) -> Vec<String> {
+    query_words(include)
+        .into_iter()
+        .filter(|w| !STOPWORDS.contains(&w.as_str()))
+        .collect()
+}
+
+/// A fallback hit must contain at least a third (rounded down, at least one) of the
+/// query's meaningful words, each as a word or verbatim. A query of only stopwords
+/// finds nothing this way. Scored zero: the ranking is the OR query's.
+fn enough_meaningful_words(f: &Fields, include: &[QueryWord]) -> Box<dyn Query> {
+    let words = meaningful_words(include);
+    let needed = (words.len() / 3).max(1);
+    let per_word: Vec<(Occur, Box<dyn Query>)> = words
+        .iter()
+        .map(|w| {
+            let mut any_field: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            word_field_clauses(f, std::slice::from_ref(w), [1.0; 3], &mut any_field);
+            if let Some(word) = QueryWord::new(w) {
+                any_field.push((Occur::Should, substring_query(f.text_c, &word)));
+            }
+            let one: Box<dyn Query> = Box::new(BooleanQuery::new(any_field));
+            (Occur::Should, one)
+        })
+        .collect();
+    if per_word.is_empty() {
+        return Box::new(tantivy::query::EmptyQuery);
+    }
+    Box::new(ConstScoreQuery::new(
+        Box::new(BooleanQuery::with_minimum_required_clauses(
+            per_word, needed,
+        )),
+        0.0,
+    ))
 }
 
 #[cfg(test)]
@@ -407,7 +575,9 @@ mod tests {
         drop(schema);
         // The words score in the title (and the other word fields) too.
         assert!(title_words.contains(&"刑法".to_owned()), "{title_words:?}");
+        // (The meaningful-word requirement reads the same bigrams again.)
         grams.sort();
+        grams.dedup();
         assert_eq!(grams, ["刑法", "十一", "受贿", "贿罪"]);
         // A one-character word is scored as itself.
         let query = or_query(&f, &parse("贿").unwrap_or_default(), &[]);
@@ -417,6 +587,7 @@ mod tests {
                 single.push(t.value().as_str().unwrap_or_default().to_owned());
             }
         });
+        single.dedup();
         assert_eq!(single, ["贿"]);
     }
 

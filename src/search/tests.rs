@@ -401,6 +401,18 @@ fn or_fallback_for_natural_questions() {
 }
 
 #[test]
+fn the_fallback_needs_meaningful_words_not_stopwords() {
+    let index = sample();
+    // "的" occurs in a, "我" in c's cues: before, both came back beside b.
+    let r = search(&index, "我们今天的月饼的");
+    assert!(r.fallback);
+    assert_eq!(ids(&r), ["b"]);
+    let r = search(&index, "我们 今天 的");
+    assert_eq!(r.total, 0, "{:?}", ids(&r));
+    assert!(!r.fallback && r.notice.is_none());
+}
+
+#[test]
 fn snippets_and_titles_are_highlighted_and_escaped() {
     let index = index_of(vec![doc(
         "s",

@@ -75,6 +75,27 @@ pub(crate) fn flag(name: &str, value: &Option<String>) -> Result<Option<bool>, A
     }
 }
 
+/// The `kind` filter, which must be one of the catalogue's kinds: a typo would
+/// otherwise quietly find nothing.
+fn known_kind(value: &Option<String>) -> Result<Option<String>, AppError> {
+    use crate::catalog::Kind;
+    let Some(kind) = non_empty(value) else {
+        return Ok(None);
+    };
+    if Kind::ALL.iter().any(|k| k.as_str() == kind) {
+        return Ok(Some(kind));
+    }
+    let allowed: Vec<String> = Kind::ALL
+        .iter()
+        .map(|k| format!("{}（{}）", k.as_str(), k.label()))
+        .collect();
+    Err(AppError::bad_request(format!(
+        "参数 kind 应为 {}之一，收到“{}”",
+        allowed.join("、"),
+        kind.chars().take(40).collect::<String>()
+    )))
+}
+
 impl SearchParams {
     /// Checks the parameters and builds the request; librarians may include drafts.
     pub fn to_request(&self, librarian: bool) -> Result<SearchRequest, AppError> {
@@ -98,7 +119,7 @@ impl SearchParams {
         }
         Ok(SearchRequest {
             q: self.q.clone().unwrap_or_default(),
-            kind: non_empty(&self.kind),
+            kind: known_kind(&self.kind)?,
             sector: non_empty(&self.sector),
             violation: non_empty(&self.violation),
             year_from: number("year_from", &self.year_from)?,

@@ -58,6 +58,9 @@ pub struct SearchPage {
     pages: Vec<Link>,
     page: usize,
     page_count: usize,
+    /// The link to the last page when the asked page lies past it (there are
+    /// results, just not this many pages of them).
+    past_last: Option<String>,
 }
 pages!(SearchPage);
 
@@ -147,6 +150,7 @@ impl SearchPage {
             pages: Vec::new(),
             page: 1,
             page_count: 0,
+            past_last: None,
             q,
         }
     }
@@ -169,6 +173,18 @@ impl SearchPage {
         self.available = facets::available_option(results, query);
         self.page = results.page;
         self.page_count = page_count;
+        if self.hits.is_empty() && page_count > 0 {
+            // Said once, by the past-last message; the fallback notice would repeat it.
+            self.notice = None;
+            self.past_last = Some(if page_count == 1 {
+                query.clone().without("page").href("/search")
+            } else {
+                query
+                    .clone()
+                    .set("page", page_count.to_string())
+                    .href("/search")
+            });
+        }
         let pager = Pager::new(query, results.page, page_count);
         (self.prev, self.next, self.pages) = (pager.prev, pager.next, pager.pages);
     }
