@@ -1,5 +1,5 @@
-//! First start on an empty database: the demo units, the `admin` account and the
-//! demo catalogue (SPEC §7).
+//! First start on an empty database: the demo units, the `admin` account, the demo
+//! catalogue and a demo borrower (SPEC §7), the demo parts left out with `--no-demo`.
 
 use crate::actor::Actor;
 use crate::clock::Clock;
@@ -29,6 +29,11 @@ pub const DEMO_UNITS: &[(&str, &str, &str)] = &[
 
 const INITIALIZED_KEY: &str = "initialized_at";
 
+/// The demo borrower, an officer of the first demo unit, so that a newcomer sees the
+/// unit's side of the library too.
+pub const DEMO_BORROWER: &str = "demo-officer";
+const DEMO_BORROWER_UNIT: &str = "yn-tax";
+
 /// Runs the first-start steps once; later starts do nothing.
 pub fn first_start(
     db: &Database,
@@ -48,6 +53,8 @@ pub fn first_start(
         return Ok(());
     }
     let needs_admin = !accounts::users::any_user(&conn)?;
+    // Only beside the admin of a brand-new library, never into a real one's accounts.
+    let needs_demo_borrower = needs_admin && settings.demo;
     let chosen = settings.admin_password.as_deref().filter(|s| !s.is_empty());
     if needs_admin && let Some(secret) = chosen {
         // Refused before anything is written: the operator fixes it and starts again.
@@ -55,54 +62,45 @@ pub fn first_start(
             anyhow::anyhow!("JINGSHI_ADMIN_PASSWORD 不能用作 admin 的密码：{err}")
         })?;
     }
+    let chosen_demo = settings.demo_password.as_deref().filter(|s| !s.is_empty());
+    if let Some(secret) = chosen_demo {
+        accounts::users::validate_new_password(secret, DEMO_BORROWER).map_err(|err| {
+            anyhow::anyhow!("JINGSHI_DEMO_PASSWORD 不能用作 {DEMO_BORROWER} 的密码：{err}")
+        })?;
+    }
     // Each step only fills what is still empty, so a data folder prepared by
     // `jingshi import` before the first start still gets its admin account.
     let (first_start, at) = (Actor::operator("system"), clock.moment());
-    if accounts::list_units(&conn)?.is_empty() {
+    if settings.demo && accounts::list_units(&conn)?.is_empty() {
         for (code, name, sector) in DEMO_UNITS {
             accounts::create_unit(&mut conn, &first_start, code, name, sector, at)?;
         }
     }
     if needs_admin {
-        let (secret, generated) = match chosen {
-            Some(secret) => (secret.to_owned(), false),
-            None => (password::random_password(), true),
-        };
-        let hash = accounts::users::hash_new_password(&secret, "admin")?;
         let admin = NewUser {
             username: "admin",
-            password_hash: &hash,
+            password_hash: "",
             roles: &[Role::Librarian, Role::Admin],
             unit: None,
             email: None,
         };
-        accounts::create_user(&mut conn, &first_start, &admin, at)?;
-        if generated {
-            // Printed once, on the only start that can know it.
-            tracing::warn!(password = %secret, "created account `admin` with a random password; set JINGSHI_ADMIN_PASSWORD to choose one");
-        } else {
-            tracing::info!("created account `admin` with the password from JINGSHI_ADMIN_PASSWORD");
-        }
+        create_with_password(
+            &mut conn,
+            &first_start,
+            admin,
+            chosen,
+            "JINGSHI_ADMIN_PASSWORD",
+            at,
+        )?;
     }
     let catalogue_empty = catalog::read::count_resources(&conn)? == 0;
     drop(conn);
     let manifest = settings.data.demo_manifest();
-    if catalogue_empty && manifest.is_file() {
-        let summary = catalog::import_manifest(
-            db,
-            store,
-            &manifest,
-            &Actor::operator("demo"),
-            at,
-            &mut |_, _| {},
-        )?;
-        tracing::info!(
-            created = summary.created,
-            files = summary.files_attached,
-            "imported the demo catalogue"
-        );
-        for failure in &summary.failures {
-            tracing::warn!(row = %failure.position, reason = %failure.reason, "demo catalogue row not imported");
+    if settings.demo && catalogue_empty && manifest.is_file() {
+        import_demo(db, store, &manifest, at)?;
+        if needs_demo_borrower {
+            let mut conn = db.get()?;
+            create_demo_borrower(&mut conn, &first_start, chosen_demo, at)?;
         }
     }
     let conn = db.get()?;
@@ -111,4 +109,87 @@ pub fn first_start(
         [INITIALIZED_KEY, &at.stamp()],
     )?;
     Ok(())
+}
+
+/// Creates `user` with the `chosen` password or a random one, which is printed once:
+/// this start is the only one that can know it.
+fn create_with_password(
+    conn: &mut rusqlite::Connection,
+    actor: &Actor,
+    user: NewUser<'_>,
+    chosen: Option<&str>,
+    variable: &str,
+    at: crate::clock::Moment,
+) -> anyhow::Result<()> {
+    let (secret, generated) = match chosen {
+        Some(secret) => (secret.to_owned(), false),
+        None => (password::random_password(), true),
+    };
+    let hash = accounts::users::hash_new_password(&secret, user.username)?;
+    let username = user.username;
+    accounts::create_user(
+        conn,
+        actor,
+        &NewUser {
+            password_hash: &hash,
+            ..user
+        },
+        at,
+    )?;
+    if generated {
+        tracing::warn!(password = %secret, "created account `{username}` with a random password; set {variable} to choose one");
+    } else {
+        tracing::info!("created account `{username}` with the password from {variable}");
+    }
+    Ok(())
+}
+
+/// Imports the demo catalogue, logging what it did.
+fn import_demo(
+    db: &Database,
+    store: &FileStore,
+    manifest: &std::path::Path,
+    at: crate::clock::Moment,
+) -> anyhow::Result<()> {
+    let summary = catalog::import_manifest(
+        db,
+        store,
+        manifest,
+        &Actor::operator("demo"),
+        at,
+        &mut |_, _| {},
+    )?;
+    tracing::info!(
+        created = summary.created,
+        files = summary.files_attached,
+        "imported the demo catalogue"
+    );
+    for failure in &summary.failures {
+        tracing::warn!(row = %failure.position, reason = %failure.reason, "demo catalogue row not imported");
+    }
+    Ok(())
+}
+
+/// The demo borrower, when its unit is there (a data folder prepared with other
+/// units keeps them, and gets no demo officer).
+fn create_demo_borrower(
+    conn: &mut rusqlite::Connection,
+    actor: &Actor,
+    chosen: Option<&str>,
+    at: crate::clock::Moment,
+) -> anyhow::Result<()> {
+    let unit_known = accounts::list_units(conn)?
+        .iter()
+        .any(|unit| unit.code == DEMO_BORROWER_UNIT);
+    if !unit_known {
+        return Ok(());
+    }
+    let officer = NewUser {
+        username: DEMO_BORROWER,
+        password_hash: "",
+        roles: &[Role::Borrower],
+        unit: Some(DEMO_BORROWER_UNIT),
+        email: None,
+    };
+    create_with_password(conn, actor, officer, chosen, "JINGSHI_DEMO_PASSWORD", at)
 }

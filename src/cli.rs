@@ -93,6 +93,14 @@ pub struct ServeArgs {
     /// printed once) when unset.
     #[arg(long, env = "JINGSHI_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
+    /// A real deployment: the first start creates no demo units, imports no demo
+    /// catalogue and creates no demo borrower (only the `admin` account).
+    #[arg(long, env = "JINGSHI_NO_DEMO")]
+    pub no_demo: bool,
+    /// Password of the demo borrower `demo-officer` created on the first start with
+    /// the demo catalogue; random (and printed once) when unset.
+    #[arg(long, env = "JINGSHI_DEMO_PASSWORD", hide_env_values = true)]
+    pub demo_password: Option<String>,
     /// Memory for cached search answers, in MiB (0 turns the cache off).
     #[arg(long, env = "JINGSHI_SEARCH_CACHE_MB")]
     pub search_cache_mb: Option<usize>,
@@ -137,6 +145,8 @@ impl ServeArgs {
         Settings {
             data,
             admin_password: self.admin_password.clone(),
+            demo: !self.no_demo,
+            demo_password: self.demo_password.clone(),
             search_cache_bytes: self.search_cache_mb.map(|mib| mib * 1024 * 1024),
             limits: Limits {
                 max_connections: self.max_connections,

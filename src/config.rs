@@ -85,6 +85,11 @@ pub struct Settings {
     pub data: DataDir,
     /// Password for the first-start `admin` account; random when unset.
     pub admin_password: Option<String>,
+    /// Whether the first start sets up the demo: demo units, the demo catalogue and
+    /// the demo borrower. Off for a real deployment (`--no-demo`).
+    pub demo: bool,
+    /// Password for the first-start demo borrower; random when unset.
+    pub demo_password: Option<String>,
     /// Bytes the search answer cache may hold; `None` keeps the index's default
     /// (benchmarks of the uncached path set 0).
     pub search_cache_bytes: Option<usize>,
@@ -99,6 +104,8 @@ impl Settings {
         Self {
             data,
             admin_password: None,
+            demo: true,
+            demo_password: None,
             search_cache_bytes: None,
             limits: Limits::default(),
             public_url: None,

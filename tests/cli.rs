@@ -19,7 +19,7 @@ use crate::common::process::{
     Proc, admin_at, free_addr, imported_data, jingshi, open_db, query_i64, search_total, sign_in,
     start_server, write_manifest,
 };
-use crate::common::{ADMIN_PASSWORD, client_for};
+use crate::common::{ADMIN_PASSWORD, client_for, copy_tree, repo_root};
 
 /// How long a start, a command or a prompt may take on a loaded machine.
 const DEADLINE: Duration = Duration::from_secs(120);
@@ -482,6 +482,68 @@ async fn the_random_admin_password_is_printed_once_on_the_first_start() {
         "the second start printed a password:\n{log}"
     );
     sign_in(addr, "admin", &password).await;
+}
+
+/// The random password printed for account `username`.
+fn printed_password_of(log: &str, username: &str) -> Option<String> {
+    let line = log
+        .lines()
+        .find(|line| line.contains("random password") && line.contains(&format!("`{username}`")))?;
+    printed_password(line)
+}
+
+#[tokio::test]
+async fn the_demo_start_creates_a_borrower_and_no_demo_leaves_the_demo_out() {
+    let logs = tempfile::tempdir().unwrap();
+    let with_demo = || {
+        let data = tempfile::tempdir().unwrap();
+        copy_tree(
+            &repo_root().join("content").join("demo"),
+            &data.path().join("content").join("demo"),
+        );
+        data
+    };
+
+    // The demo: the officer's password is printed once, beside the admin's.
+    let data = with_demo();
+    let first = logs.path().join("demo.log");
+    let mut command = jingshi(data.path());
+    command
+        .env_remove("JINGSHI_DEMO_PASSWORD")
+        .env_remove("RUST_LOG");
+    let (_server, addr) = serve_logged(command, &first).await;
+    let log = read_log(&first);
+    let password = printed_password_of(&log, "demo-officer")
+        .unwrap_or_else(|| panic!("no demo borrower password in the log:\n{log}"));
+    assert_eq!(log.matches(&password).count(), 1, "{log}");
+    let officer = sign_in(addr, "demo-officer", &password).await;
+    let (status, html) = crate::common::web::page(&officer, "/loans").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("国家税务总局云南省税务局"), "{html}");
+    assert!(search_total(&officer, "八项规定").await.unwrap() > 0);
+    let (status, _) = officer.get_json("/librarian/queue").await;
+    assert_eq!(status, 403, "the demo borrower is only a borrower");
+
+    // A real deployment: the admin only, no demo units, catalogue or borrower.
+    let data = with_demo();
+    let real = logs.path().join("real.log");
+    let mut command = jingshi(data.path());
+    command
+        .env("JINGSHI_NO_DEMO", "true")
+        .env("JINGSHI_DEMO_PASSWORD", "Unused-demo-pass-2026");
+    let (_server, addr) = serve_logged(command, &real).await;
+    let admin = admin_at(addr).await;
+    let (status, units) = admin.get_json("/api/v1/units").await;
+    assert_eq!(status, 200);
+    assert_eq!(units.as_array().map(Vec::len), Some(0), "{units}");
+    assert_eq!(search_total(&admin, "").await, Some(0));
+    let refused = client_for(addr)
+        .post(format!("http://{addr}/api/v1/session"))
+        .json(&serde_json::json!({"username": "demo-officer", "password": "Unused-demo-pass-2026"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
 }
 
 #[test]
