@@ -55,7 +55,14 @@ async fn demo_catalogue_loads_on_first_start_and_only_then() {
     let dir = app.stop().await;
     let again = TestApp::spawn_in(dir).await;
     assert_eq!(again.count("SELECT count(*) FROM resources"), expected - 1);
-    assert_eq!(again.count("SELECT count(*) FROM users"), 1);
+    // The admin and the demo borrower, made once.
+    assert_eq!(again.count("SELECT count(*) FROM users"), 2);
+    assert_eq!(
+        again.count(
+            "SELECT count(*) FROM users WHERE username = 'demo-officer' AND unit_code = 'yn-tax'"
+        ),
+        1
+    );
 }
 
 #[tokio::test]
