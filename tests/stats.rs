@@ -285,9 +285,19 @@ async fn figures_match_the_hand_computed_fixture() {
         .await;
     assert_eq!(status, 200, "{feb}");
     assert_eq!(figures(unit(&feb, "kunming-customs")), [2, 1, 0, 0, 0]);
+    // yn-tax asked on 2026-02-23 for March: nothing starts in February, yet it was
+    // active then, not a unit to follow up.
     assert_eq!(figures(unit(&feb, "yn-tax")), [0, 0, 0, 0, 0]);
-    assert_eq!(unit(&feb, "yn-tax")["gap"], true);
-    assert_eq!(feb["totals"]["gap_units"], 11);
+    assert_eq!(unit(&feb, "yn-tax")["gap"], false);
+    assert_eq!(feb["totals"]["gap_units"], 10);
+    // In March it asked for nothing, and its loans started: active by their starts.
+    let (_, march) = f
+        .librarian
+        .get_json("/api/v1/stats/units?from=2026-03-01&to=2026-03-31")
+        .await;
+    assert_eq!(unit(&march, "yn-tax")["gap"], false);
+    // yn-meteorology never asked: a gap in every period.
+    assert_eq!(unit(&march, "yn-meteorology")["gap"], true);
     drop(f.customs);
 }
 
@@ -497,8 +507,13 @@ async fn bad_periods_are_refused_naming_the_parameter() {
     assert_eq!(page.status(), 400);
     let html = page.text().await.unwrap();
     assert!(
-        html.contains("不能晚于结束日期"),
-        "the page says what is wrong"
+        html.contains("开始日期：开始日期 2026-05-01 不能晚于结束日期 2026-04-30")
+            || html.contains("不能晚于结束日期 2026-04-30，请调换两个日期"),
+        "the page says what is wrong in words: {html}"
+    );
+    assert!(
+        !html.contains("参数 from") && !html.contains("结束日期 to"),
+        "{html}"
     );
     assert!(html.contains("name=\"from\""), "and keeps the form");
     let anonymous = app

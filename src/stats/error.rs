@@ -21,6 +21,23 @@ pub enum StatsError {
 }
 
 impl StatsError {
+    /// The message for a person at the statistics form: the field in words, not the
+    /// parameter's name (`开始日期：…` rather than `参数 from：…`).
+    pub fn in_words(&self) -> String {
+        match self {
+            StatsError::InvalidParameter { param, message } => {
+                let field = match *param {
+                    "from" => "开始日期",
+                    "to" => "结束日期",
+                    "unit" => "单位",
+                    other => other,
+                };
+                format!("{field}：{message}")
+            }
+            other => other.to_string(),
+        }
+    }
+
     pub fn invalid(param: &'static str, message: impl Into<String>) -> Self {
         StatsError::InvalidParameter {
             param,

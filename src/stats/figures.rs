@@ -36,7 +36,7 @@ pub struct UnitStats {
     pub kinds: Vec<String>,
     /// Violation types of the material used, most frequent first.
     pub violations: Vec<String>,
-    /// No request and no report in the period: to follow up.
+    /// No request made or starting in the period and no report: to follow up.
     pub gap: bool,
 }
 
@@ -222,7 +222,7 @@ fn fill_units(units: &mut [UnitStats], tally: &Tally, catalog: &Catalog) -> Hash
         let mut found: Vec<(&str, u64)> = violations[u].iter().map(|(v, n)| (*v, *n)).collect();
         found.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         stats.violations = found.into_iter().map(|(v, _)| v.to_owned()).collect();
-        stats.gap = stats.requests == 0 && stats.reports == 0;
+        stats.gap = stats.requests == 0 && stats.reports == 0 && !counts.asked;
     }
     resource_units
 }

@@ -16,7 +16,9 @@
 //! - Material used by a unit in the period: its approved loans starting in the period
 //!   and the loans it reported on in the period; the kinds and violation types covered
 //!   are those of that material.
-//! - A gap is a unit with neither a request nor a report in the period.
+//! - A gap is a unit with no request made in the period, none starting in it, and no
+//!   report in it: a unit that asked in December for a January film is active in
+//!   December. Requests are counted in the period they start in.
 
 pub mod chart;
 mod csv;

@@ -78,7 +78,7 @@ impl StatsPeriod {
             return Err(StatsError::invalid(
                 "from",
                 format!(
-                    "开始日期 {} 不能晚于结束日期 to（{}）",
+                    "开始日期 {} 不能晚于结束日期 {}，请调换两个日期",
                     period.from, period.to
                 ),
             ));
@@ -129,6 +129,21 @@ impl StatsPeriod {
     pub(crate) fn bounds(&self) -> (String, String) {
         (self.from.to_string(), self.to.to_string())
     }
+
+    /// The period as stored moments: from the first day's midnight to the midnight
+    /// after the last day, Beijing time, in UTC without the zone letter. A stored
+    /// stamp (`2026-03-01T16:00:00.5Z`) sorts after its own second, so
+    /// `stamp >= from AND stamp < to` is exactly "made during the period".
+    pub(crate) fn moment_bounds(&self) -> (String, String) {
+        let midnight = |day: Date| {
+            crate::clock::time_zone()
+                .to_timestamp(day.to_datetime(jiff::civil::Time::midnight()))
+                .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S").to_string())
+                .unwrap_or_else(|_| format!("{day}T00:00:00"))
+        };
+        let after = self.to.tomorrow().unwrap_or(Date::MAX);
+        (midnight(self.from), midnight(after))
+    }
 }
 
 #[cfg(test)]
@@ -136,6 +151,17 @@ mod tests {
     use super::*;
 
     const TODAY: Date = date(2026, 5, 20);
+
+    #[test]
+    fn moment_bounds_are_beijing_midnights_in_utc() {
+        let p = StatsPeriod::parse(Some("2026-03-01"), Some("2026-03-31"), TODAY).unwrap();
+        let (from, before) = p.moment_bounds();
+        assert_eq!(from, "2026-02-28T16:00:00");
+        assert_eq!(before, "2026-03-31T16:00:00");
+        // A stamp in the last second before the end, with a fraction, is inside.
+        assert!("2026-03-31T15:59:59.9Z" < before.as_str());
+        assert!("2026-02-28T16:00:00.1Z" >= from.as_str());
+    }
 
     #[test]
     fn defaults_to_this_calendar_year() {

@@ -113,6 +113,8 @@ impl Catalog {
 /// One unit's counts.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Counts {
+    /// Asked for a loan during the period, whenever it starts.
+    pub asked: bool,
     pub requests: u64,
     pub loans: u64,
     pub reports: u64,
@@ -162,6 +164,7 @@ pub(super) fn tally(
         units,
         catalog,
         bounds: period.bounds(),
+        moment_bounds: period.moment_bounds(),
     };
     let mut tally = Tally {
         units: vec![Counts::default(); units.len()],
@@ -192,6 +195,8 @@ struct Pass<'a> {
     catalog: &'a Catalog,
     /// The period's first and last day as text, as the tables store dates.
     bounds: (String, String),
+    /// The period as stored moments (`created_at`), for requests made in it.
+    moment_bounds: (String, String),
 }
 
 /// A loan of the first pass: its id, its unit's position and its resource's.
@@ -210,17 +215,20 @@ impl Pass<'_> {
         let sql = match self.scope {
             Scope::All => {
                 "SELECT id, unit_code, resource_id, start_date, status FROM loans NOT INDEXED
-                 WHERE start_date BETWEEN ?1 AND ?2 AND ?3 IS NULL"
+                 WHERE (start_date BETWEEN ?1 AND ?2 OR (created_at >= ?4 AND created_at < ?5))
+                   AND ?3 IS NULL"
             }
             Scope::Unit(_) => {
                 "SELECT id, unit_code, resource_id, start_date, status FROM loans
-                 WHERE unit_code = ?3 AND start_date BETWEEN ?1 AND ?2"
+                 WHERE unit_code = ?3
+                   AND (start_date BETWEEN ?1 AND ?2 OR (created_at >= ?4 AND created_at < ?5))"
             }
         };
         let mut owners: Vec<Owner> = Vec::new();
         let mut stmt = self.conn.prepare_cached(sql)?;
         let (from, to) = &self.bounds;
-        let mut rows = stmt.query(params![from, to, self.scope.unit()])?;
+        let (made_from, made_before) = &self.moment_bounds;
+        let mut rows = stmt.query(params![from, to, self.scope.unit(), made_from, made_before])?;
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
             let (Ok(code), Ok(resource), Ok(start), Ok(status)) = (
@@ -234,6 +242,12 @@ impl Pass<'_> {
             let Some(&u) = self.units.get(code) else {
                 continue;
             };
+            tally.units[u].asked = true;
+            // Asked for now, for a later period: it makes the unit active, and is
+            // counted in the period it starts in.
+            if !(from.as_str()..=to.as_str()).contains(&start) {
+                continue;
+            }
             let r = self.catalog.index.get(resource).copied();
             owners.push((id, u, r));
             let lent = lent_states.contains(&status);

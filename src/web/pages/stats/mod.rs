@@ -173,9 +173,13 @@ async fn stats_page(
         error: None,
         figures: None,
     };
+    // A bad date: say so above the form in words, keeping what was typed.
+    if let Err(err) = params.period(&state) {
+        page.error = Some(err.in_words());
+        return Ok((StatusCode::BAD_REQUEST, page).into_response());
+    }
     let overview = match overview_for(&state, &user, &params).await {
         Ok(overview) => overview,
-        // A bad date: say so above the form, keeping what was typed.
         Err(err) if err.status == StatusCode::BAD_REQUEST => {
             page.error = Some(err.into_message());
             return Ok((StatusCode::BAD_REQUEST, page).into_response());
