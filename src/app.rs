@@ -48,6 +48,8 @@ pub struct AppState {
     pub hashing: Arc<crate::accounts::password::HashingGate>,
     /// The day's fully booked resources, reused between searches.
     pub booked_out: Arc<indexer::BookedOut>,
+    /// Forms posted after their session expired, waiting for the sign-in.
+    pub drafts: Arc<crate::web::drafts::FormDrafts>,
     /// Whether serving runs the loan sweep (tests that drive the clock run it by hand).
     background_sweep: bool,
     /// Whether the index must be rebuilt before the server is ready.
@@ -86,6 +88,7 @@ impl AppState {
         Ok(Self {
             uploads: Arc::new(Semaphore::new(limits.max_uploads)),
             booked_out: Arc::default(),
+            drafts: Arc::default(),
             hashing: Arc::new(crate::accounts::password::HashingGate::for_this_machine()),
             limits: Arc::new(limits),
             search: Arc::new(opened.index),

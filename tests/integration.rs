@@ -14,6 +14,7 @@ mod cli;
 mod closed_days;
 mod crash;
 mod demo_catalogue;
+mod form_drafts;
 mod hostile_connections;
 mod hostile_content;
 mod hostile_data;

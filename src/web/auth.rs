@@ -60,6 +60,8 @@ pub async fn load_session(
         tracing::Span::current().record("user", user.username.as_str());
     }
     request.extensions_mut().insert(MaybeUser(user));
+    // For a page form posted after its session expired (`pages::extract`).
+    request.extensions_mut().insert(state.drafts.clone());
     Ok(next.run(request).await)
 }
 

@@ -4,6 +4,7 @@ pub mod api;
 pub mod auth;
 pub mod client;
 pub mod connections;
+pub mod drafts;
 pub mod error;
 pub mod extract;
 pub mod pages;

@@ -31,6 +31,10 @@ pub fn client_for(addr: SocketAddr) -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .default_headers(headers)
+        // The server closes a keep-alive connection idle for 10 s; a client that
+        // reuses one at that moment sees its request cut (IncompleteMessage), as a
+        // browser would retry. Let go of idle connections well before.
+        .pool_idle_timeout(std::time::Duration::from_secs(4))
         .build()
         .expect("client")
 }

@@ -2,30 +2,88 @@
 //! page), librarians (others get a 403 page), form bodies checked against the session's
 //! CSRF token, and query strings whose rejection is an error page.
 
+use std::sync::Arc;
+
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 
 use super::error::PageError;
-use super::url::encode_component;
+use super::url::{encode_component, is_local_path};
 use crate::accounts::SessionUser;
 use crate::web::auth::OptionalUser;
+use crate::web::drafts::{FormDrafts, MAX_DRAFT_BYTES};
 
 /// The signed-in user of a page; anonymous visitors are redirected to
 /// `/login?next=<this page>`.
 pub struct PageUser(pub SessionUser);
 
 fn login_redirect(parts: &Parts) -> Response {
-    let next = parts
-        .uri
-        .path_and_query()
-        .map(|pq| pq.as_str())
-        .unwrap_or("/");
+    let next = if parts.method == Method::GET || parts.method == Method::HEAD {
+        parts
+            .uri
+            .path_and_query()
+            .map(|pq| pq.as_str())
+            .unwrap_or("/")
+            .to_owned()
+    } else {
+        // A POST-only route is never a `next`: back to the page the form was on.
+        form_page(parts)
+    };
     if next == "/" {
         super::see_other("/login")
     } else {
-        super::see_other(&format!("/login?next={}", encode_component(next)))
+        super::see_other(&format!("/login?next={}", encode_component(&next)))
     }
+}
+
+/// The page a posted form was on: the same-site Referer's path and query, or home.
+fn form_page(parts: &Parts) -> String {
+    parts
+        .headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|referer| {
+            let uri: axum::http::Uri = referer.parse().ok()?;
+            let same_host = match (uri.authority(), parts.headers.get(header::HOST)) {
+                (Some(authority), Some(host)) => host.to_str().ok() == Some(authority.as_str()),
+                _ => false,
+            };
+            same_host.then(|| uri.path_and_query().map(|pq| pq.as_str().to_owned()))?
+        })
+        .filter(|path| is_local_path(path) && !path.starts_with("/login"))
+        .unwrap_or_else(|| "/".to_owned())
+}
+
+/// A form posted without a live session (it expired while the person typed): keeps
+/// the values as a draft and sends them to sign in again, then back to the form's
+/// page with `draft=TOKEN`, where the page's script fills the form in.
+async fn keep_and_sign_in(parts: &Parts, body: axum::body::Body) -> Response {
+    let page = form_page(parts);
+    let drafts = parts.extensions.get::<Arc<FormDrafts>>().cloned();
+    let kept = match (
+        drafts,
+        axum::body::to_bytes(body, MAX_DRAFT_BYTES * 3).await,
+    ) {
+        (Some(drafts), Ok(bytes)) => {
+            let fields: Vec<(String, String)> =
+                serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+            drafts.keep(parts.uri.path(), fields)
+        }
+        _ => None,
+    };
+    let next = match kept {
+        Some(token) => {
+            let joiner = if page.contains('?') { '&' } else { '?' };
+            format!("{page}{joiner}draft={token}")
+        }
+        None => page,
+    };
+    super::see_other(&format!(
+        "/login?expired=1&next={}",
+        encode_component(&next)
+    ))
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for PageUser {
@@ -116,7 +174,10 @@ impl<S: Send + Sync> FromRequest<S> for CsrfForm {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
-        let PageUser(user) = PageUser::from_request_parts(&mut parts, state).await?;
+        let user = match PageUser::from_request_parts(&mut parts, state).await {
+            Ok(PageUser(user)) => user,
+            Err(_) => return Err(keep_and_sign_in(&parts, body).await),
+        };
         let req = Request::from_parts(parts, body);
         let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, state)
             .await

@@ -16,13 +16,32 @@ use super::url::is_local_path;
 use super::{Chrome, PageError, pages, see_other};
 use crate::accounts;
 use crate::app::AppState;
-use crate::web::auth::{self, OptionalUser, SESSION_COOKIE};
+use crate::web::auth::{self, CurrentUser, OptionalUser, SESSION_COOKIE};
+use crate::web::drafts::Draft;
+use crate::web::error::AppError;
 use crate::web::shared::session::{Credentials, start_session};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(show_login).post(sign_in))
         .route("/logout", post(sign_out))
+        .route("/drafts/{token}", get(take_draft))
+}
+
+/// The values of a form posted after its session expired, for the page's script to
+/// fill in once the person is signed in again; each draft is given out once.
+async fn take_draft(
+    State(state): State<AppState>,
+    CurrentUser(_): CurrentUser,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> Result<axum::Json<Draft>, AppError> {
+    state.drafts.take(&token).map(axum::Json).ok_or_else(|| {
+        AppError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "没有这份草稿（已取回或已超过 30 分钟）",
+        )
+    })
 }
 
 #[derive(Template)]
@@ -42,6 +61,8 @@ pages!(LoginPage);
 struct LoginQuery {
     next: Option<String>,
     signed_out: Option<String>,
+    /// Sent here by a form posted after the session expired.
+    expired: Option<String>,
 }
 
 fn safe_next(next: Option<&str>) -> String {
@@ -64,7 +85,15 @@ async fn show_login(
         username: String::new(),
         next,
         error: None,
-        notice: query.signed_out.map(|_| "您已安全退出。"),
+        notice: if query.expired.is_some() {
+            Some(if query.next.as_deref().unwrap_or("").contains("draft=") {
+                "登录已过期，请重新登录。登录后将回到原来的表单，已填写的内容会保留。"
+            } else {
+                "登录已过期，请重新登录。"
+            })
+        } else {
+            query.signed_out.map(|_| "您已安全退出。")
+        },
     }
     .into_response()
 }

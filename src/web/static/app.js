@@ -149,3 +149,53 @@
     });
   }
 })();
+
+// A form posted after the session expired was kept on the server as a draft; after
+// signing in again the page opens with `draft=TOKEN`, and the draft's values go back
+// into the form that posts to the same place.
+(function () {
+  var params = new URLSearchParams(window.location.search);
+  var token = params.get("draft");
+  if (!token) { return; }
+  params.delete("draft");
+  var rest = params.toString();
+  window.history.replaceState(null, "", window.location.pathname + (rest ? "?" + rest : "") + window.location.hash);
+  fetch("/drafts/" + encodeURIComponent(token), { credentials: "same-origin" })
+    .then(function (response) { return response.ok ? response.json() : null; })
+    .then(function (draft) {
+      if (!draft) { return; }
+      var form = Array.prototype.find.call(document.forms, function (f) {
+        return new URL(f.action, window.location.href).pathname === draft.action;
+      });
+      if (!form) { return; }
+      var seen = {};
+      draft.fields.forEach(function (pair) {
+        var name = pair[0], value = pair[1];
+        var fields = Array.prototype.filter.call(form.elements, function (el) {
+          return el.name === name && el.type !== "hidden" && el.type !== "file" && el.type !== "password";
+        });
+        fields.forEach(function (el) {
+          if (el.type === "checkbox" || el.type === "radio") {
+            if (!seen[name]) { el.checked = false; }
+            if (el.value === value) { el.checked = true; }
+          } else if (el.tagName === "SELECT" && el.multiple) {
+            Array.prototype.forEach.call(el.options, function (o) {
+              if (!seen[name]) { o.selected = false; }
+              if (o.value === value) { o.selected = true; }
+            });
+          } else {
+            el.value = value;
+          }
+        });
+        seen[name] = true;
+      });
+      var note = document.createElement("p");
+      note.className = "notice";
+      note.setAttribute("role", "status");
+      note.textContent = "已恢复您登录前填写的内容，请检查后再提交。";
+      form.parentNode.insertBefore(note, form);
+      form.scrollIntoView({ block: "center" });
+      var submit = form.querySelector("[type=submit]");
+      if (submit) { submit.focus(); }
+    });
+})();
