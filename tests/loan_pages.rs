@@ -32,11 +32,53 @@ async fn a_unit_requests_through_the_form_and_the_librarian_approves_from_the_qu
     assert!(html.contains("该资源仅限借阅查看"));
     let csrf = csrf_of(&html);
 
-    // The availability check reloads the page with the chosen dates.
+    // The availability check posts the form (no token or purpose in the address) and
+    // shows the page with the chosen dates.
+    assert!(
+        html.contains("formaction=\"/resources/loan-page-film/loan/check#loan\"")
+            && !html.contains("formmethod=\"get\""),
+        "{html}"
+    );
+    let (status, url, html) = post_form(
+        &borrower,
+        "/resources/loan-page-film/loan/check",
+        &[
+            ("csrf", &csrf),
+            ("format", "digital"),
+            ("start", &day(7)),
+            ("end", &day(9)),
+            ("purpose", "<b>中秋</b>专题会"),
+            ("audience", "80"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(!url.contains("csrf") && !url.contains("purpose"), "{url}");
+    assert!(html.contains("可以借阅"), "{html}");
+    assert!(html.contains(&format!("value=\"{}\"", day(7))));
+    assert!(
+        html.contains("&#60;b&#62;中秋") && !html.contains("<b>中秋"),
+        "escaped"
+    );
+    let (status, _, _) = post_form(
+        &other,
+        "/resources/loan-page-film/loan/check",
+        &[("format", "digital"), ("start", &day(7)), ("end", &day(9))],
+    )
+    .await;
+    assert_eq!(status, 403, "the check needs the form token too");
+    let (status, _, _) = post_form(
+        &borrower,
+        "/resources/..%2F..%2Fetc%2Fpasswd/loan/check",
+        &[("csrf", &csrf), ("format", "digital")],
+    )
+    .await;
+    assert!(status == 400 || status == 404, "{status}");
+    // The old address still answers, for bookmarks.
     let (status, html) = page(
         &borrower,
         &format!(
-            "/resources/loan-page-film?format=digital&start={}&end={}&purpose=x&audience=80&check=1",
+            "/resources/loan-page-film?format=digital&start={}&end={}&audience=80&check=1",
             day(7),
             day(9)
         ),
@@ -44,7 +86,6 @@ async fn a_unit_requests_through_the_form_and_the_librarian_approves_from_the_qu
     .await;
     assert_eq!(status, 200);
     assert!(html.contains("可以借阅"), "{html}");
-    assert!(html.contains(&format!("value=\"{}\"", day(7))));
 
     // A refused request comes back with the typed values and the reason.
     let (status, _, html) = post_form(

@@ -10,7 +10,7 @@ use crate::app::AppState;
 use crate::catalog::{Resource, Status};
 use crate::loans::{self, Actor, Format, LoanRequest};
 use crate::web::error::AppError;
-use crate::web::pages::extract::CsrfForm;
+use crate::web::pages::extract::{CsrfForm, FormData};
 use crate::web::pages::resource::{ResourceQuery, resource_page};
 use crate::web::pages::see_other;
 
@@ -128,6 +128,34 @@ pub(in crate::web::pages) async fn loan_form(
     Some(form)
 }
 
+/// The request form's fields as typed.
+fn typed_request(form: &FormData, check: bool) -> ResourceQuery {
+    ResourceQuery {
+        t: None,
+        format: Some(form.get("format").to_owned()),
+        start: Some(form.get("start").to_owned()),
+        end: Some(form.get("end").to_owned()),
+        purpose: Some(form.get("purpose").to_owned()),
+        audience: Some(form.get("audience").to_owned()),
+        check: check.then(|| "1".to_owned()),
+    }
+}
+
+/// `POST /resources/{id}/loan/check`: the resource page with the availability of the
+/// typed period and the form as typed. Posted, so that neither the form's token nor
+/// the purpose ends up in the address bar, the history or a proxy's log.
+pub(super) async fn check_availability(
+    State(state): State<AppState>,
+    Path(raw_id): Path<String>,
+    CsrfForm { user, form }: CsrfForm,
+) -> Response {
+    let query = typed_request(&form, true);
+    match resource_page(state, user.clone(), raw_id, query, None).await {
+        Ok(page) => page.into_response(),
+        Err(err) => err.for_user(&user).into_response(),
+    }
+}
+
 /// `POST /resources/{id}/loan`: files the request and goes to `/loans`; a refused
 /// request shows the resource page again with the typed values and the reason.
 pub(super) async fn request_loan(
@@ -135,15 +163,7 @@ pub(super) async fn request_loan(
     Path(raw_id): Path<String>,
     CsrfForm { user, form }: CsrfForm,
 ) -> Response {
-    let query = ResourceQuery {
-        t: None,
-        format: Some(form.get("format").to_owned()),
-        start: Some(form.get("start").to_owned()),
-        end: Some(form.get("end").to_owned()),
-        purpose: Some(form.get("purpose").to_owned()),
-        audience: Some(form.get("audience").to_owned()),
-        check: None,
-    };
+    let query = typed_request(&form, false);
     let audience = form.get("audience").trim();
     let parsed_audience = if audience.is_empty() {
         Ok(None)

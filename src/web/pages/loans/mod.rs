@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/loans/notifications/read", post(list::mark_read))
         .route("/loans/{id}/{action}", post(act_on_loan))
         .route("/resources/{id}/loan", post(form::request_loan))
+        .route("/resources/{id}/loan/check", post(form::check_availability))
 }
 
 /// "已批准。" after an action's redirect (`done=approve`); other values say nothing.
