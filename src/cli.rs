@@ -28,6 +28,10 @@ pub struct Cli {
     /// The data folder: `index/` and `content/` live here.
     #[arg(long, global = true, env = "JINGSHI_DATA", default_value = ".")]
     pub data: PathBuf,
+    /// The library's time zone (IANA name): loan days, and every time shown on
+    /// pages, notifications and mail.
+    #[arg(long, global = true, env = "JINGSHI_TIME_ZONE", default_value = crate::clock::TIME_ZONE)]
+    pub time_zone: String,
     #[command(subcommand)]
     pub command: Option<Command>,
     /// `jingshi` alone serves, with the same flags and environment as `jingshi serve`.
@@ -200,6 +204,7 @@ pub enum UnitCommand {
 impl Cli {
     /// Runs the chosen command; `jingshi` alone serves.
     pub fn run(self) -> anyhow::Result<()> {
+        crate::clock::choose_time_zone(&self.time_zone).map_err(anyhow::Error::msg)?;
         let data = DataDir::new(self.data);
         match self.command {
             None => serve(data, self.serve),

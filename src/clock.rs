@@ -1,5 +1,6 @@
 //! The service's notion of time: now, and today's date in the library's time zone
-//! (Asia/Shanghai). Tests fix it to a chosen moment instead of sleeping.
+//! (Asia/Shanghai unless `--time-zone` says otherwise). Tests fix it to a chosen
+//! moment instead of sleeping.
 
 use std::sync::{Arc, RwLock};
 
@@ -7,8 +8,11 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
-/// The library's time zone: loan periods are calendar days in China.
+/// The library's default time zone: loan periods are calendar days in China.
 pub const TIME_ZONE: &str = "Asia/Shanghai";
+
+/// The zone chosen at start-up (`--time-zone`), if any.
+static CHOSEN_ZONE: std::sync::OnceLock<TimeZone> = std::sync::OnceLock::new();
 
 /// A clock that reads the system time unless fixed; cheap to clone, shared by clones.
 #[derive(Clone, Default)]
@@ -92,9 +96,28 @@ impl Moment {
     }
 }
 
-/// Asia/Shanghai (bundled with the binary, so no system tzdata is needed).
+/// The library's time zone: the one chosen at start-up, or Asia/Shanghai (the IANA
+/// database is bundled with the binary, so no system tzdata is needed).
 pub fn time_zone() -> TimeZone {
-    TimeZone::get(TIME_ZONE).unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(8)))
+    CHOSEN_ZONE.get().cloned().unwrap_or_else(|| {
+        TimeZone::get(TIME_ZONE).unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(8)))
+    })
+}
+
+/// Chooses the library's time zone by its IANA name (`Asia/Urumqi`), once, before
+/// anything reads the time; a second choice of another zone is refused.
+pub fn choose_time_zone(name: &str) -> Result<(), String> {
+    let zone = TimeZone::get(name.trim())
+        .map_err(|_| format!("时区“{name}”无效，应为 IANA 时区名，如 Asia/Shanghai"))?;
+    let chosen = CHOSEN_ZONE.get_or_init(|| zone.clone());
+    if chosen.iana_name() == zone.iana_name() {
+        Ok(())
+    } else {
+        Err(format!(
+            "时区已设为 {}，不能再改为 {name}",
+            chosen.iana_name().unwrap_or("?")
+        ))
+    }
 }
 
 #[cfg(test)]

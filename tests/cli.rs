@@ -546,6 +546,40 @@ async fn the_demo_start_creates_a_borrower_and_no_demo_leaves_the_demo_out() {
     assert_eq!(refused.status(), 401);
 }
 
+#[tokio::test]
+async fn the_time_zone_is_configurable_and_a_bad_one_is_refused() {
+    let data = tempfile::tempdir().unwrap();
+    let out = jingshi(data.path())
+        .env("JINGSHI_TIME_ZONE", "Mars/Olympus_Mons")
+        .arg("reindex")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("时区“Mars/Olympus_Mons”无效"), "{stderr}");
+    assert!(
+        stderr.ends_with('\n'),
+        "CLI errors end with a newline: {stderr:?}"
+    );
+
+    // Served in UTC, the audit log shows the sign-in at UTC time, not Beijing's.
+    let logs = tempfile::tempdir().unwrap();
+    let mut command = jingshi(data.path());
+    command.env("JINGSHI_TIME_ZONE", "UTC");
+    let (_server, addr) = serve_logged(command, &logs.path().join("utc.log")).await;
+    let minute = |at: jiff::Timestamp| at.strftime("%Y-%m-%d %H:%M").to_string();
+    let before = jiff::Timestamp::now();
+    let admin = admin_at(addr).await;
+    let after = jiff::Timestamp::now();
+    let (status, html) = crate::common::web::page(&admin, "/librarian/audit").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(&minute(before)) || html.contains(&minute(after)),
+        "no sign-in at {} UTC in the audit log:\n{html}",
+        minute(before)
+    );
+}
+
 #[test]
 fn import_on_a_terminal_shows_progress_and_ends_with_a_summary() {
     let data = tempfile::tempdir().unwrap();
