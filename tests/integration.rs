@@ -31,6 +31,7 @@ mod loans;
 mod local_time;
 mod mail;
 mod mail_tls;
+mod notices;
 mod openapi;
 mod pages;
 mod password_rules;

@@ -86,14 +86,14 @@ pub(super) fn issue(
             params![loan.id.0, copy_id],
         )?;
         transition(tx, actor, loan, Action::Issue, at)?;
-        let title = title(tx, loan)?;
+        let title = super::notify::marked(&title(tx, loan)?);
         notify(
             tx,
             &loan.unit,
             loan.id,
             NoticeKind::Issued,
             &format!(
-                "《{title}》的实体拷贝（{barcode}）已出借，请于 {} 前归还",
+                "{title}的实体拷贝（{barcode}）已出借，请于 {} 前归还",
                 loan.end
             ),
             None,
@@ -150,13 +150,13 @@ pub(super) fn return_loan(
             holdings::set_copy_condition(tx, copy, condition, &edit)?;
         }
         transition(tx, actor, loan, Action::Return, at)?;
-        let title = title(tx, loan)?;
+        let title = super::notify::marked(&title(tx, loan)?);
         notify(
             tx,
             &loan.unit,
             loan.id,
             NoticeKind::Returned,
-            &format!("《{title}》已归还，欢迎提交使用报告"),
+            &format!("{title}已归还，欢迎提交使用报告"),
             None,
             at,
         )?;

@@ -59,6 +59,21 @@ impl NoticeKind {
     }
 }
 
+/// A title between one pair of title marks: 《贪欲之害》, and 警示教育片《贪欲之害》
+/// as it is (marks around marks read as a typo).
+pub(crate) fn marked(title: &str) -> String {
+    if title.contains('《') {
+        title.to_owned()
+    } else {
+        format!("《{title}》")
+    }
+}
+
+/// Whether `actor` acts for `unit`: nobody is told of their own unit's doing.
+pub(crate) fn own_unit(actor: &crate::actor::Actor, unit: &str) -> bool {
+    actor.unit.as_deref() == Some(unit)
+}
+
 /// The email copy of a notification: the same message, and where to read more.
 fn mail_body(message: &str) -> String {
     format!(
@@ -96,6 +111,8 @@ pub fn notify(
     dedupe: Option<&str>,
     at: Moment,
 ) -> Result<(), LoanError> {
+    // Every message names its loan, as the unit's loan page lists them.
+    let message = format!("借阅 #{}：{message}", loan.0);
     let added = conn.execute(
         "INSERT INTO notifications (unit_code, loan_id, kind, message, dedupe, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -105,7 +122,7 @@ pub fn notify(
     if added == 1 {
         let subject = format!("【警示教育资源库】{}", kind.subject());
         let id = conn.last_insert_rowid();
-        crate::mail::outbox::enqueue(conn, id, unit, &subject, &mail_body(message))?;
+        crate::mail::outbox::enqueue(conn, id, unit, &subject, &mail_body(&message))?;
     }
     Ok(())
 }

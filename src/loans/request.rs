@@ -262,19 +262,19 @@ pub(crate) fn approve_in(
         });
     }
     transition(conn, actor, loan, Action::Approve, at)?;
-    let title = store::resource_title(conn, &loan.resource_id)?;
-    notify(
-        conn,
-        &loan.unit,
-        loan.id,
-        NoticeKind::Approved,
-        &format!(
-            "《{title}》的借阅申请（{} 至 {}）已批准",
-            loan.start, loan.end
-        ),
-        None,
-        at,
-    )?;
+    // Approved on the spot when asked (auto-approval): the unit sees it as it asks.
+    if !super::notify::own_unit(actor, &loan.unit) {
+        let title = super::notify::marked(&store::resource_title(conn, &loan.resource_id)?);
+        notify(
+            conn,
+            &loan.unit,
+            loan.id,
+            NoticeKind::Approved,
+            &format!("{title}的借阅申请（{} 至 {}）已批准", loan.start, loan.end),
+            None,
+            at,
+        )?;
+    }
     advance(conn, loan, at)
 }
 
@@ -326,14 +326,14 @@ pub(super) fn move_loan(
             ),
             at,
         )?;
-        let title = store::resource_title(tx, &loan.resource_id)?;
+        let title = super::notify::marked(&store::resource_title(tx, &loan.resource_id)?);
         notify(
             tx,
             &loan.unit,
             loan.id,
             NoticeKind::Moved,
             &format!(
-                "管理员已将《{title}》的借阅日期调整为 {} 至 {}（原为 {} 至 {}）",
+                "管理员已将{title}的借阅日期调整为 {} 至 {}（原为 {} 至 {}）",
                 period.start, period.end, before.0, before.1
             ),
             None,

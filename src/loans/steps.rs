@@ -108,13 +108,13 @@ pub(super) fn reject(
             params![loan.id.0, reason],
         )?;
         transition_noting(tx, actor, loan, Action::Reject, at, reason)?;
-        let title = title(tx, loan)?;
+        let title = super::notify::marked(&title(tx, loan)?);
         notify(
             tx,
             &loan.unit,
             loan.id,
             NoticeKind::Rejected,
-            &format!("《{title}》的借阅申请未获批准：{reason}"),
+            &format!("{title}的借阅申请未获批准：{reason}"),
             None,
             at,
         )?;
@@ -135,15 +135,15 @@ pub(super) fn cancel(
     step(conn, actor, id, Action::Cancel, at, |tx, loan| {
         let held = loan.status.holds_capacity();
         transition(tx, actor, loan, Action::Cancel, at)?;
-        if actor.unit.as_deref() != Some(loan.unit.as_str()) {
-            let title = title(tx, loan)?;
+        if !super::notify::own_unit(actor, &loan.unit) {
+            let title = super::notify::marked(&title(tx, loan)?);
             notify(
                 tx,
                 &loan.unit,
                 loan.id,
                 NoticeKind::Cancelled,
                 &format!(
-                    "管理员已取消《{title}》的借阅（{} 至 {}）",
+                    "管理员已取消{title}的借阅（{} 至 {}）",
                     loan.start, loan.end
                 ),
                 None,
@@ -196,16 +196,19 @@ pub(super) fn renew(
             format!("结束日期 {old_end} → {end}（第 {} 次续借）", loan.renewals),
             at,
         )?;
-        let title = title(tx, loan)?;
-        notify(
-            tx,
-            &loan.unit,
-            loan.id,
-            NoticeKind::Renewed,
-            &format!("《{title}》已续借至 {end}"),
-            None,
-            at,
-        )?;
+        // The unit's own renewal needs no telling; a librarian's does.
+        if !super::notify::own_unit(actor, &loan.unit) {
+            let title = super::notify::marked(&title(tx, loan)?);
+            notify(
+                tx,
+                &loan.unit,
+                loan.id,
+                NoticeKind::Renewed,
+                &format!("管理员已将{title}的借阅续借至 {end}"),
+                None,
+                at,
+            )?;
+        }
         Ok(())
     })
 }

@@ -244,8 +244,9 @@ pub(crate) fn advance(conn: &Connection, loan: &mut LoanRow, at: Moment) -> Resu
                 loan.id,
                 NoticeKind::Overdue,
                 &format!(
-                    "借阅 {} 已于 {} 到期但尚未归还，请尽快归还实体拷贝",
-                    loan.id, loan.end
+                    "{}已于 {} 到期但尚未归还，请尽快归还实体拷贝",
+                    super::notify::marked(&resource_title(conn, &loan.resource_id)?),
+                    loan.end
                 ),
                 Some(&loan.end.to_string()),
                 at,

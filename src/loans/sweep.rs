@@ -99,14 +99,14 @@ fn cancel_lapsed(conn: &Connection, at: Moment) -> Result<usize, LoanError> {
             _ => "实体拷贝在借阅期内未领取",
         };
         transition(conn, &system, &mut loan, Action::Cancel, at)?;
-        let title = store::resource_title(conn, &loan.resource_id)?;
+        let title = super::notify::marked(&store::resource_title(conn, &loan.resource_id)?);
         notify(
             conn,
             &loan.unit,
             loan.id,
             NoticeKind::Cancelled,
             &format!(
-                "《{title}》的借阅（{} 至 {}）{why}，已自动取消；如仍需要，请重新申请",
+                "{title}的借阅（{} 至 {}）{why}，已自动取消；如仍需要，请重新申请",
                 loan.start, loan.end
             ),
             None,
@@ -145,11 +145,11 @@ fn remind_due_soon(conn: &Connection, at: Moment) -> Result<usize, LoanError> {
         .collect::<Result<Vec<_>, _>>()?
     };
     for (id, unit, format, end, resource_id) in &rows {
-        let title = store::resource_title(conn, resource_id)?;
+        let title = super::notify::marked(&store::resource_title(conn, resource_id)?);
         let message = if format == "physical" {
-            format!("《{title}》的借阅将于 {end} 到期，请按时归还实体拷贝，或在无人候补时续借")
+            format!("{title}的借阅将于 {end} 到期，请按时归还实体拷贝，或在无人候补时续借")
         } else {
-            format!("《{title}》的数字访问将于 {end} 结束，如需延长请在无人候补时续借")
+            format!("{title}的数字访问将于 {end} 结束，如需延长请在无人候补时续借")
         };
         notify(
             conn,

@@ -62,14 +62,14 @@ pub(crate) fn promote(
         // The promotion follows from someone's return or cancellation, but nobody
         // decided it: the log credits the system, as for the other automatic steps.
         transition(conn, &Actor::system(), loan, Action::Promote, at)?;
-        let title = store::resource_title(conn, resource_id)?;
+        let title = super::notify::marked(&store::resource_title(conn, resource_id)?);
         notify(
             conn,
             &loan.unit,
             loan.id,
             NoticeKind::Promoted,
             &format!(
-                "《{title}》（{} 至 {}）有了空余名额，您的候补已转为借阅申请",
+                "{title}（{} 至 {}）有了空余名额，您的候补已转为借阅申请",
                 loan.start, loan.end
             ),
             None,
