@@ -6,6 +6,7 @@
 mod common;
 
 mod access;
+mod availability_calendar;
 mod backup;
 mod browser;
 mod catalog_import;

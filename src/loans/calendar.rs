@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::LoanError;
 use super::capacity::{self, Capacity};
-use super::days::{OpeningDays, add_days};
+use super::days::{OpeningDays, add_days, length_days};
 use super::model::{Actor, Format, HOLDING_SQL, LoanId, LoanStatus, Period};
 use super::request::checked_period;
 use super::store;
@@ -235,6 +235,97 @@ pub struct DayAvailability {
     pub capacity: Capacity,
 }
 
+/// How far before the asked start a free period is looked for.
+const LOOK_BACK_DAYS: i64 = 60;
+
+/// The free period of `len` days nearest to `asked` (earlier or later, from today on);
+/// a physical copy's period starts on an open day.
+fn nearest_free_period(
+    conn: &Connection,
+    resource_id: &str,
+    format: Format,
+    asked: Date,
+    len: i64,
+    today: Date,
+    opening: &OpeningDays,
+) -> Result<Option<Period>, LoanError> {
+    let capacity = capacity::capacity_of(conn, resource_id, format)?;
+    let earliest = today.max(add_days(asked, -LOOK_BACK_DAYS));
+    let horizon = capacity::SEARCH_HORIZON_DAYS;
+    let to = add_days(asked, horizon + len + 14);
+    let bookings = capacity::holders(conn, resource_id, format, earliest, to, None)?;
+    let physical = format == Format::Physical;
+    Ok(capacity::nearest_fit(
+        capacity,
+        &bookings,
+        asked,
+        earliest,
+        len,
+        horizon,
+        |d| opening.next_open(d),
+        |d| !physical || opening.is_open(d),
+    ))
+}
+
+/// One day of a resource's month as a borrower sees it (`GET …/availability/month`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MonthDay {
+    #[schema(value_type = String, format = Date)]
+    pub date: Date,
+    /// `free`, `partly` (some taken), `full`, `closed` or `past`.
+    pub state: &'static str,
+    pub used: u32,
+    #[schema(value_type = Option<u32>)]
+    pub capacity: Capacity,
+    /// The closed day's name (国庆节), if it has one.
+    pub name: Option<String>,
+}
+
+/// The days of the month of `day` for a resource in a format: free, partly free,
+/// full, closed or past, for the borrower's calendar.
+pub fn free_days_of_month(
+    conn: &Connection,
+    actor: &Actor,
+    resource_id: &str,
+    format: Format,
+    day: Date,
+    today: Date,
+) -> Result<Vec<MonthDay>, LoanError> {
+    store::visible_title(conn, actor, resource_id)?;
+    let first = day.first_of_month();
+    let last = day.last_of_month();
+    let opening = OpeningDays::load(conn)?;
+    let capacity = capacity::capacity_of(conn, resource_id, format)?;
+    let bookings = capacity::holders(conn, resource_id, format, first, last, None)?;
+    let per_day = capacity::usage(&bookings, first, last);
+    Ok(per_day
+        .into_iter()
+        .enumerate()
+        .map(|(offset, used)| {
+            let date = add_days(first, offset as i64);
+            let full = capacity.is_some_and(|cap| used >= cap);
+            let state = if date < today {
+                "past"
+            } else if !opening.is_open(date) {
+                "closed"
+            } else if full {
+                "full"
+            } else if used > 0 {
+                "partly"
+            } else {
+                "free"
+            };
+            MonthDay {
+                date,
+                state,
+                used,
+                capacity,
+                name: opening.name_of(date).map(str::to_owned),
+            }
+        })
+        .collect())
+}
+
 /// The availability of a period for a resource and format.
 pub fn availability(
     conn: &Connection,
@@ -262,17 +353,14 @@ pub fn availability(
     let suggestion = if fits {
         Some(period)
     } else {
-        capacity::suggest(
+        nearest_free_period(
             conn,
             resource_id,
             format,
-            Period {
-                start: period.start,
-                end: requested_end,
-            },
             period.start,
-            None,
-            |d| opening.next_open(d),
+            length_days(period.start, requested_end),
+            today,
+            &opening,
         )?
     };
     Ok(Availability {

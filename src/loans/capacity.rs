@@ -93,6 +93,48 @@ pub fn earliest_fit(
     })
 }
 
+/// The fitting period of `len` days whose start is nearest to `asked`, looking both
+/// earlier (not before `earliest`) and later (up to `horizon` days on); of two as
+/// near, the earlier. Only days `can_start` allows may start one (a physical copy is
+/// not handed out on a closed day); ends are moved by `shift_end`.
+#[allow(clippy::too_many_arguments)]
+pub fn nearest_fit(
+    capacity: Capacity,
+    bookings: &[Period],
+    asked: Date,
+    earliest: Date,
+    len: i64,
+    horizon: i64,
+    shift_end: impl Fn(Date) -> Date,
+    can_start: impl Fn(Date) -> bool,
+) -> Option<Period> {
+    if capacity == Some(0) || len < 1 {
+        return None;
+    }
+    let from = earliest.min(asked);
+    let last_start = add_days(asked, horizon);
+    let window_end = shift_end(add_days(last_start, len));
+    let per_day = usage(bookings, from, window_end);
+    let cap = capacity.unwrap_or(u32::MAX);
+    let fits_from = |start: Date| -> Option<Period> {
+        if start < from || start > last_start || !can_start(start) {
+            return None;
+        }
+        let end = shift_end(add_days(start, len - 1));
+        let s = (day_number(start) - day_number(from)) as usize;
+        let e = (day_number(end) - day_number(from)) as usize;
+        let window = per_day.get(s..=e)?;
+        window
+            .iter()
+            .all(|used| *used < cap)
+            .then_some(Period { start, end })
+    };
+    let reach = day_number(last_start) - day_number(from);
+    (0..=reach).find_map(|distance| {
+        fits_from(add_days(asked, -distance)).or_else(|| fits_from(add_days(asked, distance)))
+    })
+}
+
 /// The capacity of a resource in a format: its licences (NULL is unlimited) or its
 /// copies in circulation.
 pub fn capacity_of(
@@ -218,6 +260,43 @@ mod tests {
             vec![1, 1]
         );
         assert!(usage(&bookings, date(2026, 5, 2), date(2026, 5, 1)).is_empty());
+    }
+
+    #[test]
+    fn the_nearest_fit_looks_earlier_and_later_and_skips_closed_starts() {
+        // One copy, booked 5–12 May; three days asked from 10 May.
+        let bookings = [p((2026, 5, 5), (2026, 5, 12))];
+        let asked = date(2026, 5, 10);
+        let same = |d: Date| d;
+        let any = |_: Date| true;
+        let today = date(2026, 4, 20);
+        // Earlier: 2–4 May is 6 days away, later: 13–15 May only 3.
+        let found = nearest_fit(Some(1), &bookings, asked, today, 3, 60, same, any);
+        assert_eq!(found, Some(p((2026, 5, 13), (2026, 5, 15))));
+        // With 13 and 14 May closed for pick-up, 15 May (5 away) still beats 2 May (8 away).
+        let closed = |d: Date| d != date(2026, 5, 13) && d != date(2026, 5, 14);
+        let found = nearest_fit(Some(1), &bookings, asked, today, 3, 60, same, closed);
+        assert_eq!(found, Some(p((2026, 5, 15), (2026, 5, 17))));
+        // Asked for 9 May, a long booking after: the earlier period is the answer.
+        let later = [p((2026, 5, 5), (2026, 8, 1))];
+        let found = nearest_fit(Some(1), &later, date(2026, 5, 9), today, 3, 30, same, any);
+        assert_eq!(found, Some(p((2026, 5, 2), (2026, 5, 4))));
+        // Never before `earliest` (today).
+        let found = nearest_fit(
+            Some(1),
+            &later,
+            date(2026, 5, 9),
+            date(2026, 5, 3),
+            3,
+            30,
+            same,
+            any,
+        );
+        assert_eq!(found, None);
+        assert_eq!(
+            nearest_fit(Some(0), &[], asked, today, 3, 30, same, any),
+            None
+        );
     }
 
     #[test]

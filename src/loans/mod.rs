@@ -41,7 +41,7 @@ pub mod sweep;
 mod transitions;
 mod waitlist;
 
-pub use calendar::{Availability, MonthView, availability, month};
+pub use calendar::{Availability, MonthDay, MonthView, availability, free_days_of_month, month};
 pub use capacity::{Capacity, earliest_fit, fits, peak, usage};
 pub use circulation::{IssueRequest, ReturnRequest};
 pub use command::{Command, act};

@@ -199,3 +199,46 @@
       if (submit) { submit.focus(); }
     });
 })();
+
+// The availability calendar: a click on a day fills the request form's dates (a
+// period as long as the one chosen) instead of reloading the page, so that what was
+// typed stays; the suggested period fills them the same way.
+(function () {
+  var calendar = document.querySelector(".availability-calendar");
+  var form = document.querySelector("form.loan-form");
+  if (!form) { return; }
+  var start = form.querySelector("input[name=start]");
+  var end = form.querySelector("input[name=end]");
+  function plusDays(iso, days) {
+    var d = new Date(iso + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() + days);
+    return d.toISOString().slice(0, 10);
+  }
+  function choose(from, to) {
+    start.value = from;
+    end.value = to;
+    Array.prototype.forEach.call(document.querySelectorAll("table.calendar.avail td"), function (td) {
+      var a = td.querySelector("[data-day]");
+      var day = a && a.getAttribute("data-day");
+      td.classList.toggle("chosen", !!day && day >= from && day <= to);
+    });
+    start.focus();
+  }
+  if (calendar) {
+    var length = parseInt(calendar.getAttribute("data-length"), 10) || 3;
+    calendar.addEventListener("click", function (e) {
+      var link = e.target.closest("a[data-day]");
+      if (!link) { return; }
+      e.preventDefault();
+      var day = link.getAttribute("data-day");
+      choose(day, plusDays(day, length - 1));
+    });
+  }
+  var suggested = document.querySelector("a[data-suggest-start]");
+  if (suggested) {
+    suggested.addEventListener("click", function (e) {
+      e.preventDefault();
+      choose(suggested.getAttribute("data-suggest-start"), suggested.getAttribute("data-suggest-end"));
+    });
+  }
+})();

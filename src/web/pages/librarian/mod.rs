@@ -9,7 +9,7 @@ mod edits;
 mod form;
 mod history;
 mod queue;
-mod weeks;
+pub(in crate::web::pages) mod weeks;
 
 use axum::Router;
 use axum::routing::{get, post};

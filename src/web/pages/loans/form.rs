@@ -13,6 +13,7 @@ use crate::web::error::AppError;
 use crate::web::pages::extract::{CsrfForm, FormData};
 use crate::web::pages::resource::{ResourceQuery, resource_page};
 use crate::web::pages::see_other;
+use jiff::civil::Date;
 
 /// The availability of the chosen dates, as the form shows it.
 pub struct AvailabilityView {
@@ -39,6 +40,132 @@ pub struct LoanFormView {
     pub audience: String,
     pub error: Option<String>,
     pub availability: Option<AvailabilityView>,
+    /// The month of the chosen format, day by day.
+    pub calendar: Option<MonthCalendar>,
+}
+
+impl LoanFormView {
+    /// Whether the checked period is full: sending it joins the waitlist.
+    pub fn waitlist(&self) -> bool {
+        self.availability.as_ref().is_some_and(|a| !a.fits)
+    }
+}
+
+/// A month of a resource's availability in one format: each day free, partly free,
+/// full, closed or past; a day that can start a loan links to the check of a period
+/// of the chosen length from it (the script fills the form instead).
+pub struct MonthCalendar {
+    pub label: String,
+    pub format_label: &'static str,
+    pub prev: Option<String>,
+    pub next: String,
+    pub weeks: Vec<Vec<Option<CalendarDay>>>,
+    /// Days of the period a click chooses.
+    pub length: i64,
+}
+
+pub struct CalendarDay {
+    pub day: i8,
+    pub date: String,
+    pub state: &'static str,
+    pub title: String,
+    pub href: Option<String>,
+}
+
+/// The calendar's day in words (its tooltip and the screen reader's text).
+fn day_words(day: &loans::MonthDay) -> String {
+    let taken = match day.capacity {
+        Some(cap) => format!("（已借 {}/{cap}）", day.used),
+        None => String::new(),
+    };
+    match day.state {
+        "past" => "已过".to_owned(),
+        "closed" => match &day.name {
+            Some(name) => format!("闭馆：{name}"),
+            None => "闭馆".to_owned(),
+        },
+        "full" => format!("已满{taken}"),
+        "partly" => format!("部分已借出{taken}"),
+        _ => "空闲".to_owned(),
+    }
+}
+
+/// The month shown: `?month=`, else the chosen start's, else this month.
+fn shown_month(query: &ResourceQuery, start: &str, today: Date) -> Date {
+    let month = text(&query.month);
+    format!("{month}-01")
+        .parse::<Date>()
+        .ok()
+        .filter(|_| month.len() == 7)
+        .or_else(|| start.parse::<Date>().ok())
+        .unwrap_or(today)
+        .first_of_month()
+}
+
+async fn month_calendar(
+    state: &AppState,
+    user: &SessionUser,
+    resource_id: &str,
+    form: &LoanFormView,
+    query: &ResourceQuery,
+) -> Option<MonthCalendar> {
+    let today = state.clock.today();
+    let first = shown_month(query, &form.start, today);
+    let length = match (form.start.parse::<Date>(), form.end.parse::<Date>()) {
+        (Ok(start), Ok(end)) if start <= end => loans::days::length_days(start, end).min(92),
+        _ => 3,
+    };
+    let (actor, id, format) = (Actor::user(user), resource_id.to_owned(), form.format);
+    let days = state
+        .with_conn(move |conn| loans::free_days_of_month(conn, &actor, &id, format, first, today))
+        .await
+        .ok()?;
+    let month_href = |month: Date| {
+        format!(
+            "/resources/{resource_id}?format={}&month={}#loan",
+            form.format.as_str(),
+            month.strftime("%Y-%m")
+        )
+    };
+    let physical = form.format == Format::Physical;
+    let cells = days.iter().map(|day| {
+        let startable = day.state != "past" && !(physical && day.state == "closed");
+        let end = loans::days::add_days(day.date, length - 1);
+        CalendarDay {
+            day: day.date.day(),
+            date: day.date.to_string(),
+            state: day.state,
+            title: day_words(day),
+            href: startable.then(|| {
+                format!(
+                    "/resources/{resource_id}?format={}&start={}&end={end}&check=1&month={}#loan",
+                    form.format.as_str(),
+                    day.date,
+                    first.strftime("%Y-%m")
+                )
+            }),
+        }
+    });
+    let this_month = today.first_of_month();
+    Some(MonthCalendar {
+        label: first.strftime("%Y 年 %-m 月").to_string(),
+        format_label: if physical {
+            "实体拷贝"
+        } else {
+            "数字借阅"
+        },
+        prev: (first > this_month)
+            .then(|| first.checked_sub(jiff::Span::new().months(1)).ok())
+            .flatten()
+            .map(month_href),
+        next: month_href(
+            first
+                .checked_add(jiff::Span::new().months(1))
+                .unwrap_or(first),
+        ),
+        weeks: crate::web::pages::librarian::weeks::weeks(first, cells),
+        length,
+    })
 }
 
 pub(crate) fn capacity_label(capacity: loans::Capacity) -> String {
@@ -85,7 +212,9 @@ pub(in crate::web::pages) async fn loan_form(
         audience: text(&query.audience),
         error,
         availability: None,
+        calendar: None,
     };
+    form.calendar = month_calendar(state, user, &resource.id, &form, query).await;
     if query.check.is_some() && form.error.is_none() {
         let (actor, today) = (Actor::user(user), state.clock.today());
         let (id, start, end) = (resource.id.clone(), form.start.clone(), form.end.clone());
@@ -138,6 +267,7 @@ fn typed_request(form: &FormData, check: bool) -> ResourceQuery {
         purpose: Some(form.get("purpose").to_owned()),
         audience: Some(form.get("audience").to_owned()),
         check: check.then(|| "1".to_owned()),
+        month: None,
     }
 }
 

@@ -129,6 +129,8 @@ pub(super) struct ResourceQuery {
     pub purpose: Option<String>,
     pub audience: Option<String>,
     pub check: Option<String>,
+    /// The month the availability calendar shows (`YYYY-MM`).
+    pub month: Option<String>,
 }
 
 fn file_view(file: &FileInfo) -> FileView {
