@@ -8,6 +8,7 @@ mod common;
 mod access;
 mod availability_calendar;
 mod backup;
+mod borrower_browser;
 mod browser;
 mod catalog_import;
 mod circulation;
