@@ -254,3 +254,63 @@ async fn the_unit_cancels_and_reports_from_its_loans_page() {
     );
     assert!(html.contains("action=\"/loans/1/report\""), "{html}");
 }
+
+#[tokio::test]
+async fn the_renew_form_shows_only_while_a_renewal_can_be_made() {
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
+    let librarian = app.librarian("renew-form-lib").await;
+    lendable(&librarian, "renew-form-film").await;
+    let borrower = app.borrower("renew-form-tax", "yn-tax").await;
+    let loan = crate::common::lending::approved(
+        &librarian,
+        &borrower,
+        "renew-form-film",
+        "digital",
+        &day(2),
+        &day(3),
+    )
+    .await;
+    let id = loan["id"].as_i64().unwrap();
+    let renew_form = format!("action=\"/loans/{id}/renew\"");
+
+    // Not started yet: nothing to extend. Cancelling asks first.
+    let (_, html) = page(&borrower, "/loans").await;
+    assert!(!html.contains(&renew_form), "{html}");
+    assert!(html.contains("data-confirm=\"确定要取消"), "{html}");
+    assert!(
+        html.contains("<h1>本单位借阅</h1>"),
+        "the unit's name apart: {html}"
+    );
+
+    // Running: offered until the renewals are used up, then gone here and in the API.
+    crate::common::lending::set_today(&app, 2);
+    app.sweep();
+    let (_, html) = page(&borrower, "/loans").await;
+    assert!(html.contains(&renew_form), "{html}");
+    for _ in 0..jingshi::loans::MAX_RENEWALS {
+        let shown = crate::common::lending::show(&borrower, &loan).await;
+        let end: jiff::civil::Date = shown["end"].as_str().unwrap().parse().unwrap();
+        let later = end
+            .checked_add(jiff::Span::new().days(1))
+            .unwrap()
+            .to_string();
+        crate::common::lending::act_ok(
+            &borrower,
+            &loan,
+            "renew",
+            serde_json::json!({"end": later}),
+        )
+        .await;
+    }
+    let (_, html) = page(&borrower, "/loans").await;
+    assert!(!html.contains(&renew_form), "{html}");
+    let shown = crate::common::lending::show(&borrower, &loan).await;
+    assert!(
+        !shown["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "renew"),
+        "{shown}"
+    );
+}

@@ -72,7 +72,11 @@ pub(crate) fn view(
         requested_by: details.requested_by,
         created_at: details.created_at,
         updated_at: details.updated_at,
-        actions: available_actions(actor, status, loan.format),
+        // No renewal left: renewing is not on offer, though the state would allow it.
+        actions: available_actions(actor, status, loan.format)
+            .into_iter()
+            .filter(|action| *action != "renew" || loan.renewals < MAX_RENEWALS)
+            .collect(),
     })
 }
 

@@ -242,3 +242,10 @@
     });
   }
 })();
+
+// Forms that undo something ask first (`data-confirm`).
+document.addEventListener("submit", function (e) {
+  var form = e.target;
+  var question = form.getAttribute && form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) { e.preventDefault(); }
+});

@@ -89,7 +89,9 @@ impl LoanView {
                 .unwrap_or_default(),
             requested_by: loan.requested_by.clone(),
             can_cancel: can(Action::Cancel),
-            can_renew: can(Action::Renew),
+            // Offered once the loan runs: before it starts there is nothing to extend
+            // yet (a librarian moves a booking instead).
+            can_renew: can(Action::Renew) && loan.status == LoanStatus::Active,
             can_report: can(Action::Report),
             can_approve: can(Action::Approve),
             can_reject: can(Action::Reject),
