@@ -157,9 +157,25 @@ async fn a_librarian_uploads_two_subtitles_and_chooses_the_default_track() {
             .await;
         assert_eq!(showing, json!(["英文字幕", 2]));
         assert!(b.text(".cues").await.contains("The line that gave way"));
+        assert!(b.text("#cues-heading").await.contains("英文字幕"));
         assert!(b.text(".resource-head .meta").await.contains("时长 00:47"));
         both_widths(&b, "resource").await;
         b.assert_console_clean("on the resource page", &[]).await;
+
+        // A search hit says how long the film is.
+        b.goto(
+            &app,
+            "/search?q=%E5%A4%B1%E5%AE%88%E7%9A%84%E9%98%B2%E7%BA%BF",
+        )
+        .await;
+        let hit = b
+            .js(&format!(
+                "return document.querySelector('.hit a[href=\"/resources/{FILM}\"]') \
+                   .closest('.hit').querySelector('.meta').textContent"
+            ))
+            .await;
+        assert!(hit.as_str().unwrap_or("").contains("时长 00:47"), "{hit}");
+        both_widths(&b, "search").await;
 
         // The catalogue list: filtered to videos, a row ticked and withdrawn.
         b.goto(&app, "/librarian/?kind=video&status=published")

@@ -232,7 +232,7 @@
   document.querySelectorAll("input[data-select-all]").forEach(function (all) {
     var form = document.getElementById(all.getAttribute("data-select-all"));
     if (!form) return;
-    all.hidden = false;
+    (all.closest("label") || all).hidden = false;
     all.addEventListener("change", function () {
       form.querySelectorAll("input[name=ids]").forEach(function (box) { box.checked = all.checked; });
     });

@@ -147,7 +147,8 @@ fn editor_file(file: &catalog::FileInfo) -> EditorFile {
         (ExtractionState::NoTextLayer, _) => {
             "扫描件没有文字层，需要 OCR 后才能被全文检索".to_owned()
         }
-        (_, Some(millis)) => format!("时长 {}", format::clock(millis as f64 / 1000.0)),
+        // Whole seconds rounded, as the resource's duration is.
+        (_, Some(millis)) => format!("时长 {}", format::clock(((millis + 500) / 1000) as f64)),
         _ => String::new(),
     };
     EditorFile {

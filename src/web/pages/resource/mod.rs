@@ -110,6 +110,8 @@ pub struct ResourcePage {
     denied: Option<String>,
     video: Option<VideoView>,
     cues: Vec<CueItem>,
+    /// The default track's name when there are several, for the cue list's heading.
+    cue_track: String,
     pdfs: Vec<FileView>,
     texts: Vec<TextView>,
     images: Vec<FileView>,
@@ -291,6 +293,12 @@ fn page_of(
     let pdfs = files_of(&|f| f.mime == FileKind::Pdf.mime());
     let images = files_of(&|f| f.role == FileRole::Image);
     let video = video_view(&view.resource, start_seconds(query)).filter(|_| can_read);
+    let cue_track = video
+        .as_ref()
+        .filter(|video| video.tracks.len() > 1)
+        .and_then(|video| video.tracks.iter().find(|track| track.default))
+        .map(|track| track.label.clone())
+        .unwrap_or_default();
     let (cues, texts, copies) = (
         cue_items(&view),
         text_views(&view),
@@ -323,6 +331,7 @@ fn page_of(
         denied: view.closed.map(|refusal| refusal.to_string()),
         video,
         cues,
+        cue_track,
         pdfs,
         texts,
         images,
