@@ -210,6 +210,11 @@ async fn a_new_version_takes_the_old_ones_place_and_the_search_follows() {
             .unwrap()
             .contains("同一用途")
     );
+    assert_eq!(
+        stored_blobs(app.data()),
+        blobs,
+        "the refused bytes are gone"
+    );
     // Bytes another file of the resource holds: refused too.
     let appendix = "# 附录\n\n名词解释。\n".as_bytes();
     uploaded(&librarian, "doc-versions", "附录.md", appendix).await;

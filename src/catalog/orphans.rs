@@ -8,7 +8,9 @@
 //! the bytes already stored and has not committed its row yet (the store touches the
 //! blob then, so a blob modified within [`ORPHAN_GRACE`] is kept). A file's extracted
 //! text and cues live in its row and go with it. Backups hold their own copies (hard
-//! links or copies in the backup's store), so dropping a blob here never touches one.
+//! links or copies in the backup's store), so dropping a blob here never touches one;
+//! a backup running at that very moment, whose snapshot still names the file, stops
+//! with an error before writing its `backup.json` (so it is never taken for whole).
 
 use std::time::{Duration, SystemTime};
 
