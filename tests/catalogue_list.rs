@@ -43,8 +43,9 @@ fn counts_of(html: &str, id: &str) -> (u64, u64) {
         .next()
         .unwrap();
     let cell = |class: &str| -> u64 {
-        row.split(&format!("class=\"num {class}\">"))
+        row.split(&format!("class=\"num {class}\""))
             .nth(1)
+            .and_then(|rest| rest.split('>').nth(1))
             .and_then(|rest| rest.split('<').next())
             .and_then(|n| n.trim().parse().ok())
             .unwrap_or_else(|| panic!("{class} of {id}"))
