@@ -113,6 +113,7 @@ fn prepare(data: &Path, size: u64) -> anyhow::Result<(String, PathBuf)> {
         blob: &blob,
         original_name: "基准测试视频.mp4",
         extraction: &Extraction::NotApplicable,
+        duration: None,
     };
     let file_id = catalog::curation::attach_upload(&mut conn, &bench, &created.id, file, at)?;
     Ok((file_id, store.path_of(&blob.sha256)?))

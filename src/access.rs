@@ -171,7 +171,7 @@ pub struct ResourceView {
     pub closed: Option<AccessError>,
     /// Texts of the readable documents (Markdown, text, DOCX).
     pub texts: Vec<ShownText>,
-    /// The first subtitle file, and its cues when readable.
+    /// The default subtitle file, and its cues when readable.
     pub subtitle: Option<FileInfo>,
     pub cues: Vec<Cue>,
 }
@@ -198,10 +198,11 @@ pub fn resource_view(
         resource.status,
         at,
     )?;
+    // The track the librarian chose as the default (the first one when none was).
     let subtitle = resource
         .files
         .iter()
-        .find(|f| f.role == FileRole::Subtitle)
+        .find(|f| f.role == FileRole::Subtitle && f.default)
         .cloned();
     let closed = match decision {
         Ok(()) => None,

@@ -80,6 +80,11 @@ impl AppState {
         if removed > 0 {
             tracing::info!(removed, "removed files that no catalogue row references");
         }
+        let measured =
+            crate::catalog::files::fill_missing_durations(&mut *db.get()?, &store, clock.moment())?;
+        if measured > 0 {
+            tracing::info!(measured, "read the length of videos stored without one");
+        }
         let opened = SearchIndex::open(&settings.data.index())?;
         if let Some(bytes) = settings.search_cache_bytes {
             opened.index.set_result_cache_bytes(bytes);

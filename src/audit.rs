@@ -68,6 +68,9 @@ audit_actions! {
     LoanExpired => "loan_expire", "借阅到期";
     LoanOverdue => "loan_overdue", "逾期";
     LoanPromoted => "loan_promote", "候补转为申请";
+    FileReplaced => "file_replaced", "替换文件";
+    FileRemoved => "file_removed", "删除文件";
+    SubtitleDefaultSet => "subtitle_default_set", "设置默认字幕";
 }
 
 impl AuditAction {

@@ -370,6 +370,13 @@ fn import(data: DataDir, manifest: PathBuf) -> anyhow::Result<()> {
 
 fn reindex(data: DataDir) -> anyhow::Result<()> {
     let db = Database::open(&data.database())?;
+    // Videos stored before their length was read at upload get it now (headers only).
+    let store = FileStore::open(data.store())?;
+    crate::catalog::files::fill_missing_durations(
+        &mut *db.get()?,
+        &store,
+        Clock::system().moment(),
+    )?;
     let started = std::time::Instant::now();
     let opened = crate::search::SearchIndex::open(&data.index())?;
     let bar = progress_bar("重建索引");

@@ -94,6 +94,7 @@ async fn a_borrower_is_refused_every_librarian_use_case_and_nothing_is_written()
         blob: &blob,
         original_name: "note.txt",
         extraction: &Extraction::NotApplicable,
+        duration: None,
     };
     let refused = curation::attach_upload(&mut conn, &officer, &film(), file, at);
     assert!(

@@ -9,6 +9,9 @@ pub enum CatalogError {
     Invalid { field: String, message: String },
     #[error("没有编号为“{0}”的资源")]
     NotFound(String),
+    /// The resource has no such file (never had, or it was removed or replaced).
+    #[error("该资源没有这个文件（可能已被删除或替换，请刷新页面）")]
+    FileNotFound,
     #[error("条码“{0}”已被其他资源使用")]
     DuplicateBarcode(String),
     /// The file was refused by the store (type, size) or could not be read.
@@ -38,6 +41,7 @@ impl CatalogError {
         match self {
             CatalogError::Invalid { .. }
             | CatalogError::NotFound(_)
+            | CatalogError::FileNotFound
             | CatalogError::DuplicateBarcode(_)
             | CatalogError::Conflict(_)
             | CatalogError::LibrariansOnly => true,

@@ -80,6 +80,7 @@ pub fn search_doc(conn: &Connection, id: &str) -> Result<Option<SearchDoc>, Cata
         body,
         cues,
         borrow_count: 0,
+        duration: fields.duration_seconds,
     }))
 }
 

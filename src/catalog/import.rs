@@ -2,6 +2,7 @@
 //! transaction, so a bad row leaves nothing behind and the good rows still land.
 
 use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
 
 use rusqlite::TransactionBehavior;
 use serde::Serialize;
@@ -104,7 +105,7 @@ pub fn import_manifest(
                 }
                 (Ok(_), Ok(row)) => {
                     let result = write_row(db, &row, actor, at);
-                    written.extend(row.stored.into_iter().map(|(_, blob, _)| blob));
+                    written.extend(row.stored.into_iter().map(|(_, blob, ..)| blob));
                     result
                 }
             };
@@ -242,7 +243,8 @@ struct PreparedRow {
     id: ResourceId,
     fields: ResourceFields,
     copies: Option<Vec<CopyInput>>,
-    stored: Vec<(String, StoredBlob, content::Extraction)>,
+    /// Each file's name, bytes, extraction and (a video's) length.
+    stored: Vec<(String, StoredBlob, content::Extraction, Option<Duration>)>,
 }
 
 /// Validates a row and stores its files. On failure, the blobs it wrote are handed
@@ -270,7 +272,13 @@ fn prepare_row(
             .unwrap_or(relative.as_str())
             .to_owned();
         match store_and_extract(store, path, &name) {
-            Ok((blob, extraction)) => stored.push((name, blob, extraction)),
+            Ok((blob, extraction)) => {
+                let duration = store
+                    .path_of(&blob.sha256)
+                    .ok()
+                    .and_then(|path| content::video_duration(&path, blob.kind));
+                stored.push((name, blob, extraction, duration));
+            }
             Err(err) => {
                 let err = match err {
                     CatalogError::File(err) => {
@@ -278,7 +286,7 @@ fn prepare_row(
                     }
                     other => other,
                 };
-                return Err((err, stored.into_iter().map(|(_, blob, _)| blob).collect()));
+                return Err((err, stored.into_iter().map(|(_, blob, ..)| blob).collect()));
             }
         }
     }
@@ -313,7 +321,7 @@ fn write_row(
         )?)
     };
     let before = count_files(&tx)?;
-    for (name, blob, extraction) in &row.stored {
+    for (name, blob, extraction, duration) in &row.stored {
         attach_file(
             &tx,
             &row.id,
@@ -321,6 +329,7 @@ fn write_row(
                 blob,
                 original_name: name,
                 extraction,
+                duration: *duration,
             },
             &edit,
         )?;

@@ -4,6 +4,7 @@
 pub mod curation;
 mod error;
 pub mod feed;
+pub mod files;
 pub mod holdings;
 pub mod import;
 pub mod manifest;

@@ -31,6 +31,11 @@ pub struct FileInfo {
     pub extraction_error: Option<String>,
     pub text_chars: u64,
     pub cue_count: u64,
+    /// A video's length in milliseconds, read from its header (`null` when unknown).
+    pub duration_ms: Option<u64>,
+    /// A subtitle file: the track the player shows by default (the one the librarian
+    /// chose, or else the first subtitle file). Always false for other files.
+    pub default: bool,
 }
 
 /// Digital licences and physical copies.
@@ -238,10 +243,10 @@ pub fn list_files(conn: &Connection, id: &ResourceId) -> Result<Vec<FileInfo>, C
     let mut stmt = conn.prepare_cached(
         "SELECT f.id, f.original_name, f.mime, f.size, f.sha256, f.role, f.extraction,
                 f.extraction_error, length(f.text),
-                (SELECT count(*) FROM cues c WHERE c.file_id = f.id)
+                (SELECT count(*) FROM cues c WHERE c.file_id = f.id), f.duration_ms, f.is_default
          FROM files f WHERE f.resource_id = ?1 ORDER BY f.created_at, f.rowid",
     )?;
-    let files = stmt
+    let mut files: Vec<FileInfo> = stmt
         .query_map([id.as_str()], |row| {
             Ok(FileInfo {
                 id: row.get(0)?,
@@ -254,9 +259,20 @@ pub fn list_files(conn: &Connection, id: &ResourceId) -> Result<Vec<FileInfo>, C
                 extraction_error: row.get(7)?,
                 text_chars: row.get(8)?,
                 cue_count: row.get(9)?,
+                duration_ms: row.get(10)?,
+                default: row.get(11)?,
             })
         })?
         .collect::<Result<_, _>>()?;
+    let chosen = files
+        .iter()
+        .any(|f| f.default && f.role == FileRole::Subtitle);
+    for file in &mut files {
+        file.default &= file.role == FileRole::Subtitle;
+    }
+    if !chosen && let Some(first) = files.iter_mut().find(|f| f.role == FileRole::Subtitle) {
+        first.default = true;
+    }
     Ok(files)
 }
 
@@ -317,4 +333,19 @@ pub fn find_file(conn: &Connection, file_id: &str) -> Result<Option<FileRecord>,
 /// How many resources the catalogue holds.
 pub fn count_resources(conn: &Connection) -> Result<u64, CatalogError> {
     Ok(conn.query_row("SELECT count(*) FROM resources", [], |row| row.get(0))?)
+}
+
+/// The titles of those of `ids` that exist, in the order given.
+pub fn titles(conn: &Connection, ids: &[String]) -> Result<Vec<(String, String)>, CatalogError> {
+    let mut stmt = conn.prepare_cached("SELECT title FROM resources WHERE id = ?1")?;
+    let mut found = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(title) = stmt
+            .query_row([id], |row| row.get::<_, String>(0))
+            .optional()?
+        {
+            found.push((id.clone(), title));
+        }
+    }
+    Ok(found)
 }

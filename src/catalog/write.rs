@@ -9,7 +9,7 @@ use super::CatalogError;
 use super::curation::Curated;
 use super::model::{CopyInput, ResourceFields, ResourceId, Status, random_token};
 use crate::clock::Moment;
-use crate::content::{Extraction, ExtractionState, StoredBlob};
+use crate::content::{Extraction, ExtractionState, FileRole, StoredBlob};
 
 /// What an upsert did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,6 +249,25 @@ pub struct NewFile<'a> {
     pub blob: &'a StoredBlob,
     pub original_name: &'a str,
     pub extraction: &'a Extraction,
+    /// A video's length as read from its header (`content::video_duration`).
+    pub duration: Option<std::time::Duration>,
+}
+
+impl NewFile<'_> {
+    /// What the history says of the file.
+    pub(crate) fn summary(&self, file_id: &str) -> Value {
+        json!({"id": file_id, "name": self.original_name, "mime": self.blob.kind.mime(),
+            "size": self.blob.size, "extraction": extraction_state(self.extraction)})
+    }
+}
+
+fn extraction_state(extraction: &Extraction) -> ExtractionState {
+    match extraction {
+        Extraction::Text(_) | Extraction::Cues(_) => ExtractionState::Ok,
+        Extraction::NoTextLayer => ExtractionState::NoTextLayer,
+        Extraction::NotApplicable => ExtractionState::NotApplicable,
+        Extraction::Failed(_) => ExtractionState::Failed,
+    }
 }
 
 /// Attaches a stored file; attaching the same bytes twice to one resource returns the
@@ -262,33 +281,66 @@ pub fn attach_file(
     if super::read::load_fields(tx, id)?.is_none() {
         return Err(CatalogError::NotFound(id.to_string()));
     }
-    let blob = file.blob;
-    if let Some(existing) = tx
-        .query_row(
-            "SELECT id FROM files WHERE resource_id = ?1 AND sha256 = ?2",
-            params![id.as_str(), blob.sha256],
-            |row| row.get::<_, String>(0),
-        )
-        .optional()?
-    {
+    if let Some(existing) = file_with_bytes(tx, id, &file.blob.sha256)? {
         return Ok(existing);
     }
+    let file_id = insert_file(tx, id, &file, &edit.at.stamp(), false)?;
+    record_history(
+        tx,
+        id,
+        edit,
+        "attach_file",
+        &json!({"file": file.summary(&file_id)}),
+    )?;
+    sync_duration(tx, id, &file_id, edit)?;
+    log_change(tx, id, edit.at)?;
+    Ok(file_id)
+}
+
+/// The resource's file holding the bytes `sha256`, if any.
+pub(crate) fn file_with_bytes(
+    tx: &Connection,
+    id: &ResourceId,
+    sha256: &str,
+) -> Result<Option<String>, CatalogError> {
+    Ok(tx
+        .query_row(
+            "SELECT id FROM files WHERE resource_id = ?1 AND sha256 = ?2",
+            params![id.as_str(), sha256],
+            |row| row.get::<_, String>(0),
+        )
+        .optional()?)
+}
+
+/// Writes a file row (with its blob row and cues) created at `created_at`; answers
+/// its new id.
+pub(crate) fn insert_file(
+    tx: &Connection,
+    id: &ResourceId,
+    file: &NewFile<'_>,
+    created_at: &str,
+    is_default: bool,
+) -> Result<String, CatalogError> {
+    let blob = file.blob;
     tx.execute(
         "INSERT OR IGNORE INTO blobs (sha256, size, mime) VALUES (?1, ?2, ?3)",
         params![blob.sha256, blob.size as i64, blob.kind.mime()],
     )?;
     let file_id = format!("f{}", random_token(15));
-    let (status, error, text, cues) = match file.extraction {
-        Extraction::Text(text) => (ExtractionState::Ok, None, text.as_str(), None),
-        Extraction::Cues(cues) => (ExtractionState::Ok, None, "", Some(cues)),
-        Extraction::NoTextLayer => (ExtractionState::NoTextLayer, None, "", None),
-        Extraction::NotApplicable => (ExtractionState::NotApplicable, None, "", None),
-        Extraction::Failed(reason) => (ExtractionState::Failed, Some(reason.as_str()), "", None),
+    let (text, cues, error) = match file.extraction {
+        Extraction::Text(text) => (text.as_str(), None, None),
+        Extraction::Cues(cues) => ("", Some(cues), None),
+        Extraction::Failed(reason) => ("", None, Some(reason.as_str())),
+        Extraction::NoTextLayer | Extraction::NotApplicable => ("", None, None),
     };
+    let duration_ms = file
+        .duration
+        .filter(|_| blob.kind.role() == FileRole::Video)
+        .and_then(|d| i64::try_from(d.as_millis()).ok());
     tx.execute(
         "INSERT INTO files (id, resource_id, sha256, original_name, mime, size, role, extraction,
-            extraction_error, text, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            extraction_error, text, created_at, duration_ms, is_default)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             file_id,
             id.as_str(),
@@ -297,10 +349,12 @@ pub fn attach_file(
             blob.kind.mime(),
             blob.size as i64,
             blob.kind.role().code(),
-            status.code(),
+            extraction_state(file.extraction).code(),
             error,
             text,
-            edit.at.stamp(),
+            created_at,
+            duration_ms,
+            is_default,
         ],
     )?;
     if let Some(cues) = cues {
@@ -317,15 +371,68 @@ pub fn attach_file(
             ])?;
         }
     }
+    Ok(file_id)
+}
+
+/// After file `file_id` was attached or put in another's place: when it is the
+/// resource's first video (the one the player shows) and its length is known, the
+/// resource's duration becomes that length, in whole seconds, with a history entry.
+pub(crate) fn sync_duration(
+    tx: &Connection,
+    id: &ResourceId,
+    file_id: &str,
+    edit: &Edit<'_>,
+) -> Result<(), CatalogError> {
+    let first_video: Option<(String, Option<i64>)> = tx
+        .query_row(
+            "SELECT id, duration_ms FROM files WHERE resource_id = ?1 AND role = 'video'
+             ORDER BY created_at, rowid LIMIT 1",
+            [id.as_str()],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    let Some((first, Some(millis))) = first_video else {
+        return Ok(());
+    };
+    if first != file_id {
+        return Ok(());
+    }
+    set_duration(tx, id, whole_seconds(millis), edit)
+}
+
+/// Milliseconds as whole seconds, rounded to the nearest.
+pub(crate) fn whole_seconds(millis: i64) -> i64 {
+    (millis.max(0) + 500) / 1000
+}
+
+/// Sets the resource's duration to `seconds` unless it already is, with a history
+/// entry and a change for the index.
+pub(crate) fn set_duration(
+    tx: &Connection,
+    id: &ResourceId,
+    seconds: i64,
+    edit: &Edit<'_>,
+) -> Result<(), CatalogError> {
+    let before: Option<i64> = tx.query_row(
+        "SELECT duration_seconds FROM resources WHERE id = ?1",
+        [id.as_str()],
+        |row| row.get(0),
+    )?;
+    if before == Some(seconds) {
+        return Ok(());
+    }
+    tx.execute(
+        "UPDATE resources SET duration_seconds = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id.as_str(), seconds, edit.at.stamp()],
+    )?;
     record_history(
         tx,
         id,
         edit,
-        "attach_file",
-        &json!({"file": {"id": file_id, "name": file.original_name, "mime": blob.kind.mime(), "size": blob.size, "extraction": status}}),
+        "duration",
+        &json!({"duration_seconds": [before, seconds]}),
     )?;
-    log_change(tx, id, edit.at)?;
-    Ok(file_id)
+    log_change(tx, id, edit.at)
 }
 
 /// Publishes or withdraws a resource (or returns it to draft), in the caller's

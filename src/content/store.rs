@@ -98,6 +98,10 @@ impl FileStore {
         };
         // Same name means same bytes; a size mismatch means a damaged blob, replaced below.
         if fs::metadata(&dest).is_ok_and(|m| m.is_file() && m.len() == size) {
+            // Freshly in use again: a file removed meanwhile elsewhere must not take
+            // these bytes with it before this upload's row refers to them (blobs are
+            // only dropped once untouched for a while, see `catalog::orphans`).
+            touch(&dest)?;
             return Ok(blob(false));
         }
         file.as_file().sync_all()?;
@@ -217,6 +221,14 @@ impl FileStore {
     }
 }
 
+/// Sets a blob's modification time to now (its content is untouched).
+fn touch(path: &Path) -> io::Result<()> {
+    File::options()
+        .write(true)
+        .open(path)?
+        .set_modified(std::time::SystemTime::now())
+}
+
 fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
@@ -302,6 +314,28 @@ mod tests {
             vec![first.sha256.clone()]
         );
         assert_eq!(temp_files(&store), 0);
+    }
+
+    #[test]
+    fn storing_stored_bytes_again_marks_the_blob_in_use() {
+        let (_dir, store) = store();
+        let blob = put_bytes(&store, b"same bytes", "a.txt").expect("stored");
+        let path = store.path_of(&blob.sha256).expect("path");
+        let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+        File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(hour_ago))
+            .expect("age");
+        let again = put_bytes(&store, b"same bytes", "b.txt").expect("stored again");
+        assert!(!again.newly_written);
+        let age = fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .expect("age");
+        assert!(age < Duration::from_secs(600), "touched: {age:?}");
+        assert_eq!(fs::read(&path).expect("read"), b"same bytes");
     }
 
     #[test]

@@ -26,6 +26,7 @@ mod calendar;
 mod capacity;
 mod circulation;
 mod command;
+mod counts;
 pub mod days;
 mod error;
 mod model;
@@ -45,6 +46,7 @@ pub use calendar::{Availability, MonthDay, MonthView, availability, free_days_of
 pub use capacity::{Capacity, earliest_fit, fits, peak, usage};
 pub use circulation::{IssueRequest, ReturnRequest};
 pub use command::{Command, act};
+pub use counts::{LoanCounts, loan_counts};
 pub use error::{CopyProblem, IssueTiming, LoanError, RenewalRefusal};
 pub use model::{Action, Actor, Format, Loan, LoanId, LoanStatus, Period, Report};
 pub use queue::{Conflict, QueueItem, QueueSlice, pending_count, queue};

@@ -27,6 +27,8 @@ pub struct SearchDoc {
     pub cues: Vec<CueDoc>,
     /// How often the resource was lent, for the most-borrowed sort.
     pub borrow_count: u64,
+    /// A video's length in seconds, shown with a hit.
+    pub duration: Option<u32>,
 }
 
 /// One subtitle cue of a video file.

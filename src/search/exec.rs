@@ -213,6 +213,7 @@ impl SearchIndex {
             (f.sector, &req.sector),
             (f.violation, &req.violation),
             (f.access, &req.access),
+            (f.status, &req.status),
         ] {
             if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
                 out.push(Box::new(TermQuery::new(
@@ -319,6 +320,7 @@ impl SearchIndex {
             sectors: doc.sectors.clone(),
             access: doc.access.clone(),
             status: doc.status.clone(),
+            duration: doc.duration,
             cues,
             locked: false,
             body_matches: 0,

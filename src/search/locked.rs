@@ -91,6 +91,7 @@ mod tests {
             sectors: Vec::new(),
             access: "loan".into(),
             status: "published".into(),
+            duration: None,
             cues: vec![CueHit {
                 start: 16.0,
                 text: "<mark>资金</mark>".into(),

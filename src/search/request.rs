@@ -54,6 +54,9 @@ pub struct SearchRequest {
     pub year_to: Option<i32>,
     pub access: Option<String>,
     pub available: Option<bool>,
+    /// `draft`, `published` or `withdrawn` (the librarian's catalogue list); borrowers
+    /// only ever see published resources whatever this says.
+    pub status: Option<String>,
     /// What "available" is judged by: the resources with no free copy or licence on
     /// the request's date (`loans::unavailable_on`). Not a query parameter: whoever
     /// runs the search fills it in for the day, so the index holds nothing that goes
@@ -79,6 +82,7 @@ impl Default for SearchRequest {
             year_to: None,
             access: None,
             available: None,
+            status: None,
             unavailable: Unavailable::default(),
             sort: SortOrder::Relevance,
             page: 1,
@@ -156,6 +160,8 @@ pub struct Hit {
     pub sectors: Vec<String>,
     pub access: String,
     pub status: String,
+    /// A video's length in seconds, when known.
+    pub duration: Option<u32>,
     /// For videos: up to three subtitle cues that match, in time order. Without text
     /// when `locked`.
     pub cues: Vec<CueHit>,

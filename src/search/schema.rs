@@ -10,7 +10,7 @@ use super::doc::SearchDoc;
 
 /// Bump whenever the schema or the analysis changes meaning; an index written under another
 /// version is wiped and rebuilt on open. The domain dictionary's fingerprint is added to it.
-const SCHEMA_VERSION: u32 = 6;
+const SCHEMA_VERSION: u32 = 7;
 
 /// The version string kept in the index's commit payload.
 pub(crate) fn version() -> String {
@@ -30,6 +30,8 @@ pub(crate) struct Fields {
     pub year: Field,
     pub date_key: Field,
     pub borrow_count: Field,
+    /// A video's length in seconds (stored only, shown with a hit).
+    pub duration: Field,
     // Stored originals, for hits and snippets.
     pub title: Field,
     pub summary: Field,
@@ -73,6 +75,7 @@ pub(crate) fn build() -> (Schema, Fields) {
         year: b.add_i64_field("year", INDEXED | STORED | FAST),
         date_key: b.add_i64_field("date_key", FAST),
         borrow_count: b.add_u64_field("borrow_count", STORED | FAST),
+        duration: b.add_u64_field("duration", STORED),
         title: b.add_text_field("title", stored_only.clone()),
         summary: b.add_text_field("summary", stored_only.clone()),
         tags: b.add_text_field("tags", stored_only.clone()),
@@ -106,6 +109,9 @@ pub(crate) fn to_document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     }
     doc.add_i64(f.date_key, d.date_key);
     doc.add_u64(f.borrow_count, d.borrow_count);
+    if let Some(duration) = d.duration {
+        doc.add_u64(f.duration, u64::from(duration));
+    }
 
     doc.add_text(f.title, &d.title);
     doc.add_text(f.title_w, &d.title);

@@ -34,6 +34,8 @@ pub(crate) struct StoredHit {
     pub sectors: Vec<String>,
     pub access: String,
     pub status: String,
+    /// A video's length in seconds.
+    pub duration: Option<u32>,
 }
 
 impl StoredHit {
@@ -55,6 +57,10 @@ impl StoredHit {
                 .collect(),
             access: text(doc, f.access),
             status: text(doc, f.status),
+            duration: doc
+                .get_first(f.duration)
+                .and_then(|v| v.as_u64())
+                .and_then(|d| u32::try_from(d).ok()),
         }
     }
 }

@@ -707,3 +707,26 @@ fn a_rebuild_whose_source_fails_leaves_the_index_as_it_was() {
     assert_eq!(ids(&search(&index, "原有案例")), ["old"]);
     assert!(!ids(&search(&index, "新案例")).contains(&"new"));
 }
+
+#[test]
+fn the_status_filter_narrows_a_librarians_list_and_hits_carry_a_length() {
+    let mut draft = doc("draft", "video", "草稿警示片", "");
+    draft.status = "draft".into();
+    draft.duration = Some(754);
+    let mut gone = doc("gone", "video", "撤回警示片", "");
+    gone.status = "withdrawn".into();
+    let index = index_of(vec![draft, gone, doc("shown", "video", "发布警示片", "")]);
+    let mut r = SearchRequest::query("");
+    r.include_unpublished = true;
+    r.status = Some("draft".into());
+    let res = index.search(&r).expect("librarian search");
+    assert_eq!(ids(&res), ["draft"]);
+    assert_eq!(res.hits[0].duration, Some(754));
+    r.status = Some("published".into());
+    let res = index.search(&r).expect("published only");
+    assert_eq!((ids(&res), res.hits[0].duration), (vec!["shown"], None));
+    // A borrower's search shows published resources only, whatever the status says.
+    r.include_unpublished = false;
+    r.status = Some("draft".into());
+    assert_eq!(index.search(&r).expect("borrower search").total, 0);
+}

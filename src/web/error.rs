@@ -180,12 +180,18 @@ impl IntoResponse for AppError {
 impl From<CatalogError> for AppError {
     fn from(err: CatalogError) -> Self {
         match err {
+            // A refused file is named in the message itself.
+            CatalogError::Invalid { field, message } if field == "file" => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
+            }
             CatalogError::Invalid { field, message } => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid",
                 format!("{field}: {message}"),
             ),
-            CatalogError::NotFound(_) => Self::not_found(err.to_string()),
+            CatalogError::NotFound(_) | CatalogError::FileNotFound => {
+                Self::not_found(err.to_string())
+            }
             CatalogError::LibrariansOnly => {
                 Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
             }

@@ -12,7 +12,7 @@ use super::error::AppError;
 use crate::accounts::SessionUser;
 use crate::actor::Actor;
 use crate::app::AppState;
-use crate::catalog::{self, FileInfo, ResourceId, write::NewFile};
+use crate::catalog::{self, CatalogError, FileInfo, ResourceId, write::NewFile};
 use crate::content::{self, ContentError, Extraction, FileKind, StoredBlob};
 
 /// The layers of an upload route: no default body limit (each file type has its own,
@@ -33,24 +33,44 @@ fn multipart_error(err: axum::extract::multipart::MultipartError) -> AppError {
     )
 }
 
-/// Receives the `file` field, stores it, extracts its text and attaches it. At most
-/// `limits.max_uploads` run at once (503 beyond), and a client that stops sending for
-/// `limits.upload_idle_timeout` is answered 408.
-pub async fn receive_file(
-    state: &AppState,
-    mut multipart: Multipart,
-    id: &ResourceId,
-    user: &SessionUser,
-) -> Result<FileInfo, AppError> {
-    let _permit = state.uploads.clone().try_acquire_owned().map_err(|_| {
+/// A file safely stored and read: its bytes, extracted text and (a video's) length.
+pub struct Received {
+    pub name: String,
+    pub blob: StoredBlob,
+    pub extraction: Extraction,
+    pub duration: Option<Duration>,
+}
+
+impl Received {
+    fn new_file(&self) -> NewFile<'_> {
+        NewFile {
+            blob: &self.blob,
+            original_name: &self.name,
+            extraction: &self.extraction,
+            duration: self.duration,
+        }
+    }
+}
+
+/// One upload slot: at most `limits.max_uploads` run at once (503 beyond).
+fn upload_permit(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+    state.uploads.clone().try_acquire_owned().map_err(|_| {
         AppError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "busy",
             "同时进行的上传过多，请稍后再试",
         )
-    })?;
+    })
+}
+
+/// Stores the next `file` field of the request; `None` when there is none left. A
+/// refused field is answered after reading on what the client still sends.
+async fn receive_next(
+    state: &AppState,
+    multipart: &mut Multipart,
+) -> Result<Option<Received>, AppError> {
     let idle = state.limits.upload_idle_timeout;
-    // The field named `file`, skipping any other.
+    // The next field named `file`, skipping any other.
     let field = loop {
         let next = tokio::time::timeout(idle, multipart.next_field())
             .await
@@ -58,24 +78,141 @@ pub async fn receive_file(
         match next.map_err(multipart_error)? {
             Some(field) if field.name() == Some("file") => break field,
             Some(_) => continue,
-            None => return Err(AppError::bad_request("缺少名为 file 的上传文件字段")),
+            None => return Ok(None),
         }
     };
     let name = file_name(&field)?;
-    let (blob, extraction) = match store_streamed(state, field, &name, idle).await {
-        Ok(stored) => stored,
+    match store_streamed(state, field, &name, idle).await {
+        Ok((blob, extraction, duration)) => Ok(Some(Received {
+            name,
+            blob,
+            extraction,
+            duration,
+        })),
         Err(Refused { error, field }) => {
             if let Some(field) = field {
                 let left = drain_field(field, idle).await;
-                drain_rest(&mut multipart, left, idle).await;
+                drain_rest(multipart, left, idle).await;
                 if error.status == StatusCode::PAYLOAD_TOO_LARGE {
                     tracing::info!(file = %name, "upload refused: too large");
                 }
             }
-            return Err(error);
+            Err(error)
         }
+    }
+}
+
+/// Receives the `file` field and stores it (text extracted, a video's length read).
+/// A client that stops sending for `limits.upload_idle_timeout` is answered 408.
+async fn receive_one(state: &AppState, mut multipart: Multipart) -> Result<Received, AppError> {
+    receive_next(state, &mut multipart)
+        .await?
+        .ok_or_else(|| AppError::bad_request("缺少名为 file 的上传文件字段"))
+}
+
+/// Receives the `file` field, stores it, extracts its text and attaches it. At most
+/// `limits.max_uploads` run at once (503 beyond).
+pub async fn receive_file(
+    state: &AppState,
+    multipart: Multipart,
+    id: &ResourceId,
+    user: &SessionUser,
+) -> Result<FileInfo, AppError> {
+    let _permit = upload_permit(state)?;
+    let received = receive_one(state, multipart).await?;
+    attach(state, id, user, received).await
+}
+
+/// Every `file` field of a form, attached in turn: the files attached, then the first
+/// refusal (its name and why) after which the rest of the request was not read.
+pub async fn receive_files(
+    state: &AppState,
+    mut multipart: Multipart,
+    id: &ResourceId,
+    user: &SessionUser,
+) -> (Vec<FileInfo>, Option<AppError>) {
+    let mut attached = Vec::new();
+    let _permit = match upload_permit(state) {
+        Ok(permit) => permit,
+        Err(err) => return (attached, Some(err)),
     };
-    attach(state, id, user, name, blob, extraction).await
+    loop {
+        let received = match receive_next(state, &mut multipart).await {
+            Ok(Some(received)) => received,
+            Ok(None) if attached.is_empty() => {
+                return (
+                    attached,
+                    Some(AppError::bad_request("请先选择要上传的文件")),
+                );
+            }
+            Ok(None) => return (attached, None),
+            Err(err) => return (attached, Some(err)),
+        };
+        let name = received.name.clone();
+        match attach(state, id, user, received).await {
+            Ok(file) => attached.push(file),
+            Err(mut err) => {
+                err.message = format!("“{name}”：{}", err.message);
+                return (attached, Some(err));
+            }
+        }
+    }
+}
+
+/// Receives the `file` field and puts it in the place of file `file_id` of resource
+/// `id` (same role); answers the new file. The index follows before the answer, so
+/// the old version's words no longer find the resource.
+pub async fn replace_file(
+    state: &AppState,
+    multipart: Multipart,
+    id: &ResourceId,
+    file_id: &str,
+    user: &SessionUser,
+) -> Result<FileInfo, AppError> {
+    let _permit = upload_permit(state)?;
+    let received = receive_one(state, multipart).await?;
+    let (db_id, file_id) = (id.clone(), file_id.to_owned());
+    let (actor, at) = (Actor::user(user), state.clock.moment());
+    let (store, indexing) = (state.store.clone(), state.clone());
+    state
+        .with_conn(move |conn| {
+            let replaced = catalog::files::replace_upload(
+                conn,
+                &store,
+                &actor,
+                &db_id,
+                &file_id,
+                received.new_file(),
+                at,
+            );
+            let replaced = match replaced {
+                Ok(replaced) => replaced,
+                Err(err) => {
+                    discard(conn, &store, &received.blob);
+                    return Err(AppError::from(err));
+                }
+            };
+            indexing.refresh_index_now();
+            file_of(conn, &db_id, &replaced.file_id)
+        })
+        .await
+}
+
+/// Drops the bytes of a refused upload unless something references them.
+fn discard(conn: &rusqlite::Connection, store: &content::FileStore, blob: &StoredBlob) {
+    catalog::import::discard_unreferenced_conn(conn, store, std::iter::once(blob));
+}
+
+/// File `file_id` of resource `id` as the API shows it.
+fn file_of(
+    conn: &rusqlite::Connection,
+    id: &ResourceId,
+    file_id: &str,
+) -> Result<FileInfo, AppError> {
+    catalog::read::list_files(conn, id)?
+        .into_iter()
+        .find(|f| f.id == file_id)
+        .ok_or_else(|| AppError::from(CatalogError::FileNotFound))
 }
 
 fn stalled(idle: Duration) -> AppError {
@@ -112,7 +249,7 @@ async fn store_streamed<'a>(
     mut field: Field<'a>,
     name: &str,
     idle: Duration,
-) -> Result<(StoredBlob, Extraction), Refused<'a>> {
+) -> Result<Stored, Refused<'a>> {
     let refuse = |error: AppError| Refused { error, field: None };
     // The claimed type bounds the size while streaming; the bytes decide the type.
     let claimed = std::path::Path::new(name)
@@ -165,7 +302,9 @@ async fn store_streamed<'a>(
 }
 
 type Chunks = tokio::sync::mpsc::Sender<Option<axum::body::Bytes>>;
-type Writer = tokio::task::JoinHandle<Result<(StoredBlob, Extraction), ContentError>>;
+/// A stored blob, its extraction and (a video's) length.
+type Stored = (StoredBlob, Extraction, Option<Duration>);
+type Writer = tokio::task::JoinHandle<Result<Stored, ContentError>>;
 
 /// The blocking writer of a staged file of at most `limit` bytes. `Some(bytes)`
 /// carries data and `None` says the upload ended; a channel closed without `None`
@@ -187,8 +326,10 @@ fn spawn_writer(state: &AppState, limit: u64, name: String) -> (Chunks, Writer) 
             }
         }
         let blob = store.commit(staged, &name)?;
-        let extraction = content::extract(&store.path_of(&blob.sha256)?, blob.kind);
-        Ok((blob, extraction))
+        let path = store.path_of(&blob.sha256)?;
+        let extraction = content::extract(&path, blob.kind);
+        let duration = content::video_duration(&path, blob.kind);
+        Ok((blob, extraction, duration))
     });
     (tx, writer)
 }
@@ -226,35 +367,23 @@ async fn attach(
     state: &AppState,
     id: &ResourceId,
     user: &SessionUser,
-    name: String,
-    blob: StoredBlob,
-    extraction: Extraction,
+    received: Received,
 ) -> Result<FileInfo, AppError> {
     let db_id = id.clone();
     let (actor, at) = (Actor::user(user), state.clock.moment());
     let store = state.store.clone();
     state
         .with_conn(move |conn| {
-            let file = NewFile {
-                blob: &blob,
-                original_name: &name,
-                extraction: &extraction,
-            };
-            let file_id = match catalog::curation::attach_upload(conn, &actor, &db_id, file, at) {
+            let attached =
+                catalog::curation::attach_upload(conn, &actor, &db_id, received.new_file(), at);
+            let file_id = match attached {
                 Ok(file_id) => file_id,
                 Err(err) => {
-                    catalog::import::discard_unreferenced_conn(
-                        conn,
-                        &store,
-                        std::iter::once(&blob),
-                    );
+                    discard(conn, &store, &received.blob);
                     return Err(AppError::from(err));
                 }
             };
-            catalog::read::list_files(conn, &db_id)?
-                .into_iter()
-                .find(|f| f.id == file_id)
-                .ok_or_else(|| AppError::internal("uploaded file vanished"))
+            file_of(conn, &db_id, &file_id)
         })
         .await
 }

@@ -1,5 +1,5 @@
-//! Resources: read one, and the librarian's curation (create, patch, upload files,
-//! publish, withdraw, history).
+//! Resources: read one, and the librarian's curation (create, patch, upload, replace
+//! and remove files, choose the default subtitle track, publish, withdraw, history).
 
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
@@ -12,9 +12,10 @@ use crate::accounts::policy;
 use crate::actor::Actor;
 use crate::app::AppState;
 use crate::catalog::{
-    self, FileInfo, HistoryEntry, Resource, ResourceInput,
+    self, CatalogError, FileInfo, HistoryEntry, Resource, ResourceId, ResourceInput,
     curation::{CurationCommand, ResourcePatch},
 };
+use crate::clock::Moment;
 use crate::web::auth::{CurrentUser, Librarian};
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath};
@@ -35,6 +36,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_resource))
         .routes(routes!(show_resource, update_resource))
         .routes(routes!(upload_file).layer(upload::streaming()))
+        .routes(routes!(replace_file).layer(upload::streaming()))
+        .routes(routes!(remove_file))
+        .routes(routes!(set_default_subtitle))
         .routes(routes!(publish_resource))
         .routes(routes!(withdraw_resource))
         .routes(routes!(show_history))
@@ -142,7 +146,9 @@ async fn show_history(
     Ok(ApiJson(history))
 }
 
-/// Streams the multipart field `file` into the store and attaches it.
+/// Streams the multipart field `file` into the store and attaches it: one file per
+/// request (several files are several requests, as the editor sends them). A video's
+/// length is read from its header and becomes the resource's duration.
 #[utoipa::path(post, path = "/api/v1/resources/{id}/files", tag = "resources", params(("id" = String, Path, description = "资源编号")),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, body = FileInfo), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
@@ -161,4 +167,105 @@ async fn upload_file(
     }
     let file = upload::receive_file(&state, multipart, &id, &user).await?;
     Ok((StatusCode::CREATED, ApiJson(file)).into_response())
+}
+
+/// Checks that resource `id` exists and has file `file_id` (before any upload is read).
+async fn existing_file(state: &AppState, id: &ResourceId, file_id: &str) -> Result<(), AppError> {
+    let (id, file_id) = (id.clone(), file_id.to_owned());
+    state
+        .with_conn(move |conn| {
+            let resource = catalog::get_resource(conn, &id)?;
+            if resource.files.iter().any(|f| f.id == file_id) {
+                Ok(())
+            } else {
+                Err(CatalogError::FileNotFound)
+            }
+        })
+        .await
+}
+
+/// Uploads a new version of a file in its place (multipart field `file`, one file per
+/// request; send several requests for several files): it must have the same role
+/// (video, subtitle, document, image), keeps the old one's place and default-track
+/// flag, and gets a new id (the old id is gone). The old bytes are dropped unless
+/// another file holds the same bytes. Same bytes as the current version: nothing
+/// changes (200 with the file as it is); same bytes as another file of the resource:
+/// 409; another role: 422.
+#[utoipa::path(put, path = "/api/v1/resources/{id}/files/{file_id}", tag = "resources",
+    params(("id" = String, Path, description = "资源编号"), ("file_id" = String, Path, description = "被替换的文件编号")),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 200, body = FileInfo, description = "the file now in its place, with its new id"),
+        (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
+async fn replace_file(
+    State(state): State<AppState>,
+    Librarian(user): Librarian,
+    ApiPath((id, file_id)): ApiPath<(String, String)>,
+    multipart: Multipart,
+) -> Result<ApiJson<FileInfo>, AppError> {
+    let id = resource_id(&id)?;
+    existing_file(&state, &id, &file_id).await?;
+    let file = upload::replace_file(&state, multipart, &id, &file_id, &user).await?;
+    Ok(ApiJson(file))
+}
+
+/// Removes a file from a resource: its text and cues no longer find the resource; the
+/// stored bytes are dropped unless another file holds the same bytes. Answers the
+/// resource as it now is.
+#[utoipa::path(delete, path = "/api/v1/resources/{id}/files/{file_id}", tag = "resources",
+    params(("id" = String, Path, description = "资源编号"), ("file_id" = String, Path, description = "文件编号")),
+    responses((status = 200, body = Resource), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
+async fn remove_file(
+    State(state): State<AppState>,
+    Librarian(user): Librarian,
+    ApiPath((id, file_id)): ApiPath<(String, String)>,
+) -> Result<ApiJson<Resource>, AppError> {
+    let (store, indexing) = (state.store.clone(), state.clone());
+    change_file(&state, &user, &id, move |conn, actor, id, at| {
+        catalog::files::remove_file(conn, &store, actor, id, &file_id, at)?;
+        indexing.refresh_index_now();
+        Ok(())
+    })
+    .await
+}
+
+/// Runs a librarian's change of one file of resource `raw_id` and answers the
+/// resource as it then is.
+async fn change_file(
+    state: &AppState,
+    user: &SessionUser,
+    raw_id: &str,
+    change: impl FnOnce(
+        &mut rusqlite::Connection,
+        &Actor,
+        &ResourceId,
+        Moment,
+    ) -> Result<(), CatalogError>
+    + Send
+    + 'static,
+) -> Result<ApiJson<Resource>, AppError> {
+    let id = resource_id(raw_id)?;
+    let (actor, at) = (Actor::user(user), state.clock.moment());
+    let resource = state
+        .with_conn(move |conn| {
+            change(conn, &actor, &id, at)?;
+            catalog::get_resource(conn, &id)
+        })
+        .await?;
+    Ok(ApiJson(resource))
+}
+
+/// Makes a subtitle file the track the player shows by default; the resource's other
+/// subtitle files stay selectable. Answers the resource as it now is.
+#[utoipa::path(post, path = "/api/v1/resources/{id}/files/{file_id}/default", tag = "resources",
+    params(("id" = String, Path, description = "资源编号"), ("file_id" = String, Path, description = "字幕文件编号")),
+    responses((status = 200, body = Resource), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
+async fn set_default_subtitle(
+    State(state): State<AppState>,
+    Librarian(user): Librarian,
+    ApiPath((id, file_id)): ApiPath<(String, String)>,
+) -> Result<ApiJson<Resource>, AppError> {
+    change_file(&state, &user, &id, move |conn, actor, id, at| {
+        catalog::files::set_default_subtitle(conn, actor, id, &file_id, at).map(|_| ())
+    })
+    .await
 }

@@ -133,6 +133,10 @@ pub fn history_action_label(action: &str) -> &'static str {
         "published" => "发布",
         "withdrawn" => "撤回",
         "draft" => "退回草稿",
+        "replace_file" => "替换文件",
+        "remove_file" => "删除文件",
+        "default_subtitle" => "设为默认字幕",
+        "duration" => "从视频读取时长",
         _ => "其他",
     }
 }

@@ -126,6 +126,7 @@ impl SearchParams {
             year_to: number("year_to", &self.year_to)?,
             access: non_empty(&self.access),
             available: flag("available", &self.available)?,
+            status: None,
             // Judged on the day the search runs (`for_today`).
             unavailable: Unavailable::default(),
             sort,

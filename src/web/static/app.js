@@ -1,5 +1,6 @@
 // 警示教育资源库: small enhancements over pages that work without script —
-// title completions, the video player's cue list and start time, upload progress.
+// title completions, the video player's cue list and start time, upload progress,
+// confirmations and the catalogue list's select-all box.
 (function () {
   "use strict";
 
@@ -97,57 +98,145 @@
     });
   }
 
-  // Uploads with a progress bar, straight to the API; without script the form posts.
-  var form = document.getElementById("upload");
-  if (form && window.FormData && window.XMLHttpRequest) {
+  // Uploads with a progress bar, straight to the API (one request per file, in turn,
+  // each with its own line when several are chosen); without script the form posts.
+  function setUpUpload(form) {
     var input = form.querySelector("input[type=file]");
-    var progress = document.getElementById("upload-progress");
-    var status = document.getElementById("upload-status");
-    var button = document.getElementById("upload-button");
+    var progress = form.querySelector("progress");
+    var status = form.querySelector(".upload-status");
+    var button = form.querySelector("button[type=submit]");
+    var list = form.querySelector(".upload-list");
+    var api = form.getAttribute("data-upload-api");
+    var method = form.getAttribute("data-upload-method") || "POST";
+    var done = form.getAttribute("data-done") || "uploaded";
     var say = function (text, isError) {
       status.textContent = text;
       status.className = "upload-status" + (isError ? " field-error" : "");
     };
-    form.addEventListener("submit", function (event) {
-      if (!input.files || input.files.length === 0) return;
-      event.preventDefault();
-      var file = input.files[0];
+    var line = function (file) {
+      var item = document.createElement("li");
+      var name = document.createElement("span");
+      name.className = "name";
+      name.textContent = file.name;
+      var bar = document.createElement("progress");
+      bar.max = 100;
+      bar.value = 0;
+      var result = document.createElement("span");
+      result.className = "result";
+      result.textContent = "等待上传";
+      item.append(name, bar, result);
+      list.append(item);
+      return { item: item, bar: bar, result: result };
+    };
+    var send = function (file, row, next) {
       var data = new FormData();
       data.append("file", file, file.name);
       var xhr = new XMLHttpRequest();
-      xhr.open("POST", form.getAttribute("data-upload-api"));
+      xhr.open(method, api);
       xhr.setRequestHeader("Accept", "application/json");
       xhr.upload.addEventListener("progress", function (e) {
         if (!e.lengthComputable) return;
         var percent = Math.floor((e.loaded / e.total) * 100);
         progress.value = percent;
+        if (row) {
+          row.bar.value = percent;
+          row.result.textContent = percent + "%";
+        }
         say("正在上传“" + file.name + "”… " + percent + "%", false);
       });
       xhr.addEventListener("load", function () {
         var body = null;
         try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
         if (xhr.status === 201 || xhr.status === 200) {
-          progress.value = 100;
-          say("上传完成：" + file.name + "。正在刷新页面…", false);
-          window.location.assign(window.location.pathname + "?notice=uploaded");
+          next(null);
         } else {
-          progress.hidden = true;
-          button.disabled = false;
-          say((body && body.error && body.error.message) || ("上传失败（HTTP " + xhr.status + "）"), true);
+          next((body && body.error && body.error.message) || ("上传失败（HTTP " + xhr.status + "）"));
         }
       });
-      xhr.addEventListener("error", function () {
-        progress.hidden = true;
-        button.disabled = false;
-        say("网络中断，上传未完成，请重试。", true);
-      });
+      xhr.addEventListener("error", function () { next("网络中断，上传未完成，请重试。"); });
+      xhr.send(data);
+    };
+    form.addEventListener("submit", function (event) {
+      if (!input.files || input.files.length === 0) return;
+      event.preventDefault();
+      var files = Array.prototype.slice.call(input.files);
+      var rows = [];
+      if (list && files.length > 1) {
+        list.replaceChildren();
+        list.hidden = false;
+        rows = files.map(line);
+      }
+      var failed = 0;
+      var lastError = "";
+      var index = 0;
       progress.hidden = false;
       progress.value = 0;
       button.disabled = true;
-      say("正在上传“" + file.name + "”… 0%", false);
-      xhr.send(data);
+      var finish = function () {
+        if (failed === 0) {
+          progress.value = 100;
+          say("上传完成。正在刷新页面…", false);
+          window.location.assign(window.location.pathname + "?notice=" + done);
+          return;
+        }
+        progress.hidden = true;
+        button.disabled = false;
+        if (files.length === 1) {
+          say(lastError, true);
+          return;
+        }
+        say(failed + " 个文件未上传（原因见下表）；已上传 " + (files.length - failed) +
+          " 个，刷新页面后列在文件表中。", true);
+        var reload = document.createElement("a");
+        reload.href = window.location.pathname + "?notice=" + done;
+        reload.textContent = "刷新页面";
+        status.append(" ", reload);
+      };
+      var step = function () {
+        if (index === files.length) {
+          finish();
+          return;
+        }
+        var file = files[index];
+        var row = rows[index];
+        say("正在上传“" + file.name + "”… 0%", false);
+        send(file, row, function (error) {
+          if (error) {
+            failed++;
+            lastError = "“" + file.name + "”未上传：" + error;
+          }
+          if (row) {
+            row.item.className = error ? "failed" : "done";
+            row.bar.value = error ? 0 : 100;
+            row.result.textContent = error ? "未上传：" + error : "已上传";
+          }
+          index++;
+          step();
+        });
+      };
+      step();
     });
   }
+  if (window.FormData && window.XMLHttpRequest) {
+    document.querySelectorAll("form.upload[data-upload-api]").forEach(setUpUpload);
+  }
+
+  // Forms that remove something ask first.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+    });
+  });
+
+  // The catalogue list: one box selects or clears every row of the page.
+  document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+    var form = document.getElementById(all.getAttribute("data-select-all"));
+    if (!form) return;
+    (all.closest("label") || all).hidden = false;
+    all.addEventListener("change", function () {
+      form.querySelectorAll("input[name=ids]").forEach(function (box) { box.checked = all.checked; });
+    });
+  });
 })();
 
 // A form posted after the session expired was kept on the server as a draft; after

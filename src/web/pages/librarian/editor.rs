@@ -1,7 +1,9 @@
 //! The resource editor page: metadata with controlled lists, the files with their
-//! extraction status, the upload form (the script streams files to
-//! `POST /api/v1/resources/{id}/files` with a progress bar) and the publish and withdraw
-//! buttons. What the forms post is handled in `edits`.
+//! extraction status and actions (replace with a new version, remove, choose the
+//! default subtitle track), the upload form for one or several files (the script
+//! streams each to `POST /api/v1/resources/{id}/files` with its own progress bar) and
+//! the publish and withdraw buttons. What the forms post is handled in `edits` and
+//! `file_edits`.
 
 use std::collections::BTreeSet;
 
@@ -14,7 +16,7 @@ use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::bootstrap::DEMO_UNITS;
 use crate::catalog::{self, Kind, Resource, Status};
-use crate::content::ExtractionState;
+use crate::content::{ExtractionState, FileRole};
 use crate::search::SearchRequest;
 use crate::web::pages::extract::{PageLibrarian, PageQuery};
 use crate::web::pages::format;
@@ -30,6 +32,7 @@ pub struct Choice {
 }
 
 pub struct EditorFile {
+    pub id: String,
     pub name: String,
     pub href: String,
     pub kind_label: String,
@@ -39,6 +42,11 @@ pub struct EditorFile {
     pub extraction_label: &'static str,
     pub extraction_error: String,
     pub detail: String,
+    pub subtitle: bool,
+    /// The subtitle track the player shows by default.
+    pub default: bool,
+    /// What a new version may be (the same role's file types).
+    pub accept: &'static str,
 }
 
 #[derive(Template)]
@@ -58,6 +66,8 @@ pub struct EditorPage {
     notice: Option<&'static str>,
     files: Vec<EditorFile>,
     upload_error: Option<String>,
+    /// A refused replace, remove or default-track change.
+    files_error: Option<String>,
     accept: &'static str,
 }
 pages!(EditorPage);
@@ -84,6 +94,16 @@ impl EditorPage {
 const ACCEPT: &str =
     ".pdf,.docx,.txt,.md,.markdown,.mp4,.m4v,.webm,.vtt,.srt,.jpg,.jpeg,.png,.webp";
 
+/// The file types a new version of a file of `role` may have.
+fn accept_for(role: FileRole) -> &'static str {
+    match role {
+        FileRole::Document => ".pdf,.docx,.txt,.md,.markdown",
+        FileRole::Video => ".mp4,.m4v,.webm",
+        FileRole::Subtitle => ".vtt,.srt",
+        FileRole::Image => ".jpg,.jpeg,.png,.webp",
+    }
+}
+
 /// Values offered: the base list, what the catalogue already uses, and the resource's own.
 fn choices(base: &[String], catalogue: &[String], chosen: &[String]) -> Vec<Choice> {
     let mut seen = BTreeSet::new();
@@ -101,7 +121,10 @@ fn choices(base: &[String], catalogue: &[String], chosen: &[String]) -> Vec<Choi
 
 /// Sectors and violation types the catalogue already uses (from the index's facets;
 /// empty while the index is still being built).
-async fn catalogue_vocabulary(state: &AppState, user: &SessionUser) -> (Vec<String>, Vec<String>) {
+pub(super) async fn catalogue_vocabulary(
+    state: &AppState,
+    user: &SessionUser,
+) -> (Vec<String>, Vec<String>) {
     let request = SearchRequest {
         per_page: 1,
         include_unpublished: true,
@@ -118,13 +141,21 @@ async fn catalogue_vocabulary(state: &AppState, user: &SessionUser) -> (Vec<Stri
 
 fn editor_file(file: &catalog::FileInfo) -> EditorFile {
     let extraction = file.extraction;
-    let detail = match extraction {
-        ExtractionState::Ok if file.cue_count > 0 => format!("{} 条字幕", file.cue_count),
-        ExtractionState::Ok => format!("{} 字", file.text_chars),
-        ExtractionState::NoTextLayer => "扫描件没有文字层，需要 OCR 后才能被全文检索".to_owned(),
+    let detail = match (extraction, file.duration_ms) {
+        (ExtractionState::Ok, _) if file.cue_count > 0 => format!("{} 条字幕", file.cue_count),
+        (ExtractionState::Ok, _) => format!("{} 字", file.text_chars),
+        (ExtractionState::NoTextLayer, _) => {
+            "扫描件没有文字层，需要 OCR 后才能被全文检索".to_owned()
+        }
+        // Whole seconds rounded, as the resource's duration is.
+        (_, Some(millis)) => format!("时长 {}", format::clock(((millis + 500) / 1000) as f64)),
         _ => String::new(),
     };
     EditorFile {
+        id: file.id.clone(),
+        subtitle: file.role == FileRole::Subtitle,
+        default: file.default,
+        accept: accept_for(file.role),
         name: file.name.clone(),
         href: format!("/api/v1/files/{}", file.id),
         kind_label: file.mime.clone(),
@@ -142,6 +173,7 @@ pub(super) struct EditorState {
     pub(super) errors: FieldErrors,
     pub(super) notice: Option<&'static str>,
     pub(super) upload_error: Option<String>,
+    pub(super) files_error: Option<String>,
 }
 
 pub(super) async fn editor_page(
@@ -177,6 +209,7 @@ pub(super) async fn editor_page(
             .map(|r| r.files.iter().map(editor_file).collect())
             .unwrap_or_default(),
         upload_error: editing.upload_error,
+        files_error: editing.files_error,
         accept: ACCEPT,
         form,
     }
@@ -197,6 +230,9 @@ fn notice(code: Option<&str>) -> Option<&'static str> {
         "published" => "已发布：借阅人现在可以检索和查看该资源。",
         "withdrawn" => "已撤回：借阅人将看不到该资源。",
         "uploaded" => "文件已上传。",
+        "replaced" => "已换成新版本。",
+        "removed" => "文件已删除。",
+        "default" => "已设为默认字幕：播放器将默认显示这一字幕，其他字幕仍可在播放器中选择。",
         _ => return None,
     })
 }
@@ -216,6 +252,7 @@ pub async fn new_resource(
         errors: FieldErrors::new(),
         notice: None,
         upload_error: None,
+        files_error: None,
     };
     editor_page(&state, &user, None, editing).await
 }
@@ -250,6 +287,7 @@ async fn edit_page(
         errors: FieldErrors::new(),
         notice: notice(query.notice.as_deref()),
         upload_error: None,
+        files_error: None,
     };
     Ok(editor_page(&state, &user, Some(&resource), editing).await)
 }

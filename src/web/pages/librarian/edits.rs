@@ -1,7 +1,8 @@
-//! What the resource editor's forms post: create, save, publish, withdraw, and upload
-//! without the script. A refused form shows the editor again with what was typed.
+//! What the resource editor's forms post: create, save, publish, withdraw (the file
+//! forms are in `file_edits`). A refused form shows the editor again with what was
+//! typed.
 
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
@@ -10,15 +11,12 @@ use super::form::{FieldErrors, ResourceForm, field_errors};
 use crate::accounts::SessionUser;
 use crate::actor::Actor;
 use crate::app::AppState;
+use crate::catalog::Resource;
 use crate::catalog::curation::CurationCommand;
-use crate::catalog::{Resource, ResourceId};
 use crate::web::error::AppError;
-use crate::web::pages::extract::{
-    CsrfForm, PageLibrarian, librarians_only, same_token, stale_form,
-};
+use crate::web::pages::extract::{CsrfForm, librarians_only};
 use crate::web::pages::{PageError, see_other};
 use crate::web::shared::resource_id;
-use crate::web::upload;
 
 /// Shows the form again with what was typed and what to fix.
 async fn refused(
@@ -33,6 +31,7 @@ async fn refused(
         errors,
         notice: None,
         upload_error: None,
+        files_error: None,
     };
     (
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -142,47 +141,4 @@ pub async fn withdraw_resource(
     CsrfForm { user, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
     change_status(state, user, raw_id, false).await
-}
-
-/// The upload form without the script: `csrf` must come before `file`.
-pub async fn upload_file(
-    State(state): State<AppState>,
-    PageLibrarian(user): PageLibrarian,
-    Path(raw_id): Path<String>,
-    mut multipart: Multipart,
-) -> Result<Response, PageError> {
-    let resource = load(&state, &raw_id).await?;
-    let first = multipart
-        .next_field()
-        .await
-        .map_err(|err| PageError::bad_request(format!("上传内容无法解析：{}", err.body_text())))?;
-    let token = match first {
-        Some(field) if field.name() == Some("csrf") => field.text().await.unwrap_or_default(),
-        _ => String::new(),
-    };
-    if !same_token(&token, &user.csrf_token) {
-        return Err(stale_form().for_user(&user));
-    }
-    let id: ResourceId = resource_id(&resource.id).map_err(PageError::from)?;
-    match upload::receive_file(&state, multipart, &id, &user).await {
-        Ok(_) => Ok(see_other(&format!(
-            "/librarian/resources/{}?notice=uploaded",
-            resource.id
-        ))),
-        Err(err) if !err.status.is_server_error() => {
-            let status = err.status;
-            let editing = EditorState {
-                form: ResourceForm::from_resource(&resource),
-                errors: FieldErrors::new(),
-                notice: None,
-                upload_error: Some(err.message),
-            };
-            Ok((
-                status,
-                editor_page(&state, &user, Some(&resource), editing).await,
-            )
-                .into_response())
-        }
-        Err(err) => Err(PageError::from(err)),
-    }
 }

@@ -1,11 +1,15 @@
-//! The librarian's pages under `/librarian/`: the catalogue list, the resource editor
-//! (create, edit, upload, publish, withdraw), a resource's edit history, the audit log.
+//! The librarian's pages under `/librarian/`: the catalogue list (filters, loan counts,
+//! export, publish or withdraw the selected rows), the resource editor (create, edit,
+//! upload, replace and remove files, publish, withdraw), a resource's edit history,
+//! the audit log.
 
 mod audit;
 mod catalogue;
+mod catalogue_bulk;
 mod closed_days;
 mod editor;
 mod edits;
+mod file_edits;
 mod form;
 mod history;
 mod queue;
@@ -21,6 +25,15 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/librarian", get(catalogue::redirect_to_list))
         .route("/librarian/", get(catalogue::list_catalogue))
+        .route(
+            "/librarian/catalogue",
+            post(catalogue_bulk::change_selected),
+        )
+        .route("/librarian/catalogue.csv", get(catalogue_bulk::export_csv))
+        .route(
+            "/librarian/catalogue.xlsx",
+            get(catalogue_bulk::export_xlsx),
+        )
         .route(
             "/librarian/resources",
             get(catalogue::redirect_to_list).post(edits::create_resource),
@@ -40,7 +53,19 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/librarian/resources/{id}/upload",
-            post(edits::upload_file).layer(upload::streaming()),
+            post(file_edits::upload_files).layer(upload::streaming()),
+        )
+        .route(
+            "/librarian/resources/{id}/files/{file_id}/replace",
+            post(file_edits::replace_file).layer(upload::streaming()),
+        )
+        .route(
+            "/librarian/resources/{id}/files/{file_id}/remove",
+            post(file_edits::remove_file),
+        )
+        .route(
+            "/librarian/resources/{id}/files/{file_id}/default",
+            post(file_edits::set_default_subtitle),
         )
         .route(
             "/librarian/resources/{id}/history",

@@ -46,10 +46,20 @@ pub struct FileView {
     pub size: String,
 }
 
+/// A subtitle track of the player.
+pub struct TrackView {
+    pub src: String,
+    /// The file's name without its extension, as the player's track menu shows it.
+    pub label: String,
+    /// The track shown when the player starts (the librarian's choice).
+    pub default: bool,
+}
+
 pub struct VideoView {
     pub src: String,
     pub mime: String,
-    pub track: Option<String>,
+    /// Every subtitle file; the default one first shown.
+    pub tracks: Vec<TrackView>,
     /// Where the player starts (`?t=`), in seconds, for the script.
     pub start: String,
     pub start_label: String,
@@ -85,6 +95,8 @@ pub struct ResourcePage {
     date: String,
     source: String,
     duration: String,
+    /// The duration as `12:34`, for the heading.
+    length: String,
     pages: String,
     access: Access,
     access_label: &'static str,
@@ -98,6 +110,8 @@ pub struct ResourcePage {
     denied: Option<String>,
     video: Option<VideoView>,
     cues: Vec<CueItem>,
+    /// The default track's name when there are several, for the cue list's heading.
+    cue_track: String,
     pdfs: Vec<FileView>,
     texts: Vec<TextView>,
     images: Vec<FileView>,
@@ -180,12 +194,27 @@ fn start_seconds(query: &ResourceQuery) -> Option<f64> {
         .filter(|t| t.is_finite() && *t >= 0.0)
 }
 
+/// The player's subtitle tracks: every subtitle file, the default one flagged.
+fn tracks(resource: &Resource) -> Vec<TrackView> {
+    resource
+        .files
+        .iter()
+        .filter(|f| f.role == FileRole::Subtitle)
+        .map(|file| TrackView {
+            src: format!("/subtitles/{}", file.id),
+            label: std::path::Path::new(&file.name)
+                .file_stem()
+                .and_then(|stem| stem.to_str())
+                .filter(|stem| !stem.trim().is_empty())
+                .unwrap_or("字幕")
+                .to_owned(),
+            default: file.default,
+        })
+        .collect()
+}
+
 /// The player, when the content is open and there is a video.
-fn video_view(
-    resource: &Resource,
-    subtitle: Option<&FileInfo>,
-    start: Option<f64>,
-) -> Option<VideoView> {
+fn video_view(resource: &Resource, start: Option<f64>) -> Option<VideoView> {
     let file = resource.files.iter().find(|f| f.role == FileRole::Video)?;
     Some(VideoView {
         src: match start {
@@ -194,7 +223,7 @@ fn video_view(
             None => format!("/api/v1/files/{}", file.id),
         },
         mime: file.mime.clone(),
-        track: subtitle.map(|sub| format!("/subtitles/{}", sub.id)),
+        tracks: tracks(resource),
         start: start.map(|t| t.to_string()).unwrap_or_default(),
         start_label: start.map(format::clock).unwrap_or_default(),
     })
@@ -265,8 +294,13 @@ fn page_of(
     };
     let pdfs = files_of(&|f| f.mime == FileKind::Pdf.mime());
     let images = files_of(&|f| f.role == FileRole::Image);
-    let video = video_view(&view.resource, view.subtitle.as_ref(), start_seconds(query))
-        .filter(|_| can_read);
+    let video = video_view(&view.resource, start_seconds(query)).filter(|_| can_read);
+    let cue_track = video
+        .as_ref()
+        .filter(|video| video.tracks.len() > 1)
+        .and_then(|video| video.tracks.iter().find(|track| track.default))
+        .map(|track| track.label.clone())
+        .unwrap_or_default();
     let (cues, texts, copies) = (
         cue_items(&view),
         text_views(&view),
@@ -279,6 +313,10 @@ fn page_of(
         kind_label: resource.kind_label,
         date: resource.date.clone().unwrap_or_default(),
         duration: resource.duration.map(format::duration).unwrap_or_default(),
+        length: resource
+            .duration
+            .map(|seconds| format::clock(f64::from(seconds)))
+            .unwrap_or_default(),
         pages: resource.pages.map(|p| p.to_string()).unwrap_or_default(),
         access: resource.access,
         access_label: format::access_name(resource.access),
@@ -295,6 +333,7 @@ fn page_of(
         denied: view.closed.map(|refusal| refusal.to_string()),
         video,
         cues,
+        cue_track,
         pdfs,
         texts,
         images,

@@ -22,6 +22,8 @@ pub struct HitView {
     pub sectors: String,
     pub access: String,
     pub access_label: &'static str,
+    /// A video's length as `12:34`, or "".
+    pub length: String,
     /// For librarians: "草稿"/"已撤回" when not published.
     pub status_label: Option<&'static str>,
     pub cues: Vec<CueView>,
@@ -51,6 +53,10 @@ impl HitView {
             year: hit.year.map(|y| y.to_string()).unwrap_or_default(),
             sectors: hit.sectors.join("、"),
             access: hit.access.clone(),
+            length: hit
+                .duration
+                .map(|seconds| format::clock(f64::from(seconds)))
+                .unwrap_or_default(),
             access_label: format::access_label(&hit.access),
             locked: hit.locked,
             locked_note: hit.locked_note.clone(),
