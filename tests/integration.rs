@@ -36,6 +36,8 @@ mod password_rules;
 mod promises;
 mod properties;
 mod public_url;
+mod queue_browser;
+mod queue_table;
 mod search_api;
 mod search_promises;
 mod sector_first;
