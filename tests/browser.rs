@@ -289,6 +289,21 @@ impl Browser {
             .expect("restore window");
     }
 
+    /// Runs a Chrome DevTools command through chromedriver (e.g. print media emulation).
+    pub(crate) async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        let resp = self
+            .http
+            .post(format!(
+                "{}/session/{}/goog/cdp/execute",
+                self.driver_url, self.session
+            ))
+            .json(&json!({"cmd": cmd, "params": params}))
+            .send()
+            .await
+            .expect("cdp request");
+        resp.json().await.expect("cdp json")
+    }
+
     pub(crate) async fn sign_in(&self, app: &TestApp, username: &str, password: &str) {
         self.goto(app, "/").await;
         self.wait_path("/login").await;

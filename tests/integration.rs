@@ -43,6 +43,8 @@ mod password_rules;
 mod promises;
 mod properties;
 mod public_url;
+mod queue_browser;
+mod queue_table;
 mod search_api;
 mod search_edges;
 mod search_promises;

@@ -150,6 +150,19 @@ pub fn any_user(conn: &Connection) -> Result<bool, AccountError> {
     Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |r| r.get(0))?)
 }
 
+/// What a person is called on papers such as the loan slip: the account's display
+/// name, or its username when it has none; `None` for an unknown account.
+pub fn display_name_of(conn: &Connection, user_id: i64) -> Result<Option<String>, AccountError> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT coalesce(nullif(trim(display_name), ''), username) FROM users WHERE id = ?1",
+            [user_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 pub use super::strength::validate_new_password;
 
 /// Checks a new password for `username` and hashes it (slow: a blocking task).

@@ -108,6 +108,47 @@ pub fn without_capacity(conn: &Connection) -> Result<Vec<String>, CatalogError> 
     Ok(ids)
 }
 
+/// The resource's copies, by barcode.
+pub fn copies_of(conn: &Connection, resource_id: &str) -> Result<Vec<CopyRow>, CatalogError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, barcode, resource_id, in_circulation FROM copies
+         WHERE resource_id = ?1 ORDER BY barcode",
+    )?;
+    let copies = stmt
+        .query_map([resource_id], |row| {
+            Ok(CopyRow {
+                id: row.get(0)?,
+                barcode: row.get(1)?,
+                resource_id: row.get(2)?,
+                in_circulation: row.get(3)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(copies)
+}
+
+/// The ids of the resources (at most `limit`) whose id is `text` or whose title
+/// contains it, for filtering lists by a resource typed in words.
+pub fn ids_matching(
+    conn: &Connection,
+    text: &str,
+    limit: u32,
+) -> Result<Vec<String>, CatalogError> {
+    // LIKE with the pattern's own wildcards escaped: "100%" means those characters.
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM resources WHERE id = ?1 OR title LIKE '%' || ?2 || '%' ESCAPE '\\'
+         ORDER BY id = ?1 DESC, id LIMIT ?3",
+    )?;
+    let ids = stmt
+        .query_map(params![text, escaped, limit], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(ids)
+}
+
 /// The copy with this barcode, if any, however it was typed: `js-0004`, ` JS 0004 ` and
 /// the full-width `ＪＳ－０００４` name `JS-0004`. An exact match wins over a folded one.
 pub fn copy_by_barcode(conn: &Connection, barcode: &str) -> Result<Option<CopyRow>, CatalogError> {

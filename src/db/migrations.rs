@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/006_loan_limits.sql"),
     include_str!("migrations/007_unit_liaison.sql"),
     include_str!("migrations/008_file_versions.sql"),
+    include_str!("migrations/009_issue_window.sql"),
 ];
 
 /// The schema version this program writes.
@@ -39,4 +40,93 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), DbError>
         tracing::info!(version, "applied database migration");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Copies handed out before the issue window existed get who handed them out and
+    /// when from the audit log, each from its own row (loan 1 is not loan 12).
+    #[test]
+    fn copies_issued_before_are_credited_from_the_audit_log() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("old.db");
+        let mut conn = Connection::open(&path).expect("open");
+        let before = MIGRATIONS
+            .iter()
+            .position(|sql| sql.contains("issue_lead_days"))
+            .expect("the issue window migration");
+        for sql in &MIGRATIONS[..before] {
+            conn.execute_batch(sql).expect("older migration");
+        }
+        conn.pragma_update(None, "user_version", before as i64)
+            .expect("version");
+        conn.execute_batch(
+            "INSERT INTO units (code, name, created_at) VALUES ('yn-tax', '税务局', 't');
+             INSERT INTO users (id, username, display_name, password_hash, created_at,
+                                password_changed_at) VALUES (7, 'lib', '李馆员', 'x', 't', 't');
+             INSERT INTO resources (id, kind, title, created_at, updated_at)
+                    VALUES ('film', 'video', '警示片', 't', 't');
+             INSERT INTO copies (id, resource_id, barcode) VALUES (1, 'film', 'F-1'), (2, 'film', 'F-2');
+             INSERT INTO loans (id, resource_id, unit_code, format, start_date, end_date,
+                                requested_end, status, purpose, audience, copy_id, created_at, updated_at)
+             VALUES (1, 'film', 'yn-tax', 'physical', '2027-03-01', '2027-03-03', '2027-03-03',
+                     'active', '教育', 10, 1, 't', 't'),
+                    (12, 'film', 'yn-tax', 'physical', '2027-03-01', '2027-03-03', '2027-03-03',
+                     'active', '教育', 10, 2, 't', 't'),
+                    (13, 'film', 'yn-tax', 'physical', '2027-03-01', '2027-03-03', '2027-03-03',
+                     'approved', '教育', 10, NULL, 't', 't');
+             INSERT INTO audit_log (at, user_id, username, action, resource_id, detail) VALUES
+                    ('2027-02-28T17:30:00Z', 7, 'lib', 'loan_issue', 'film', '借阅 1（yn-tax）：已批准 → 借阅中'),
+                    ('2027-03-01T02:00:00Z', 9, 'gone', 'loan_issue', 'film', '借阅 12（yn-tax）：已批准 → 借阅中'),
+                    ('2027-03-01T03:00:00Z', 7, 'lib', 'loan_approve', 'film', '借阅 13（yn-tax）：待审批 → 已批准');",
+        )
+        .expect("rows of the old schema");
+        migrate(&mut conn, &path).expect("migrate");
+        let issued = |id: i64| {
+            conn.query_row(
+                "SELECT issued_at, issued_on, issued_by, issued_by_name FROM loans WHERE id = ?1",
+                [id],
+                |row| {
+                    Ok((
+                        row.get::<_, Option<String>>(0)?,
+                        row.get::<_, Option<String>>(1)?,
+                        row.get::<_, Option<i64>>(2)?,
+                        row.get::<_, String>(3)?,
+                    ))
+                },
+            )
+            .expect("loan")
+        };
+        // Half past one in the morning in Beijing: that day, not the UTC one.
+        assert_eq!(
+            issued(1),
+            (
+                Some("2027-02-28T17:30:00Z".to_owned()),
+                Some("2027-03-01".to_owned()),
+                Some(7),
+                "李馆员".to_owned()
+            )
+        );
+        // An account no longer there: its name as logged, no link.
+        assert_eq!(
+            issued(12),
+            (
+                Some("2027-03-01T02:00:00Z".to_owned()),
+                Some("2027-03-01".to_owned()),
+                None,
+                "gone".to_owned()
+            )
+        );
+        assert_eq!(issued(13), (None, None, None, String::new()));
+        let lead: u32 = conn
+            .query_row(
+                "INSERT INTO loan_settings (resource_id) VALUES ('film') RETURNING issue_lead_days",
+                [],
+                |row| row.get(0),
+            )
+            .expect("default lead");
+        assert_eq!(lead, 3);
+    }
 }

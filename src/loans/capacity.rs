@@ -9,7 +9,7 @@ use rusqlite::{Connection, params};
 
 use super::LoanError;
 use super::days::{add_days, day_number, length_days};
-use super::model::{Format, HOLDING_SQL, LoanId, Period};
+use super::model::{Format, HELD_FROM_SQL, HOLDING_SQL, LoanId, Period};
 use crate::catalog::holdings;
 
 /// How many loans a resource and format can carry on one day; `None` is unlimited.
@@ -151,7 +151,8 @@ pub fn capacity_of(
 }
 
 /// The periods of the loans holding capacity that overlap `from..=to`, leaving out
-/// `except` (the loan being moved or renewed).
+/// `except` (the loan being moved or renewed). A copy handed out before its loan's
+/// start holds its place from that day.
 pub fn holders(
     conn: &Connection,
     resource_id: &str,
@@ -161,9 +162,9 @@ pub fn holders(
     except: Option<LoanId>,
 ) -> Result<Vec<Period>, LoanError> {
     let sql = format!(
-        "SELECT start_date, end_date FROM loans
+        "SELECT {HELD_FROM_SQL}, end_date FROM loans
          WHERE resource_id = ?1 AND format = ?2 AND status IN {HOLDING_SQL}
-           AND start_date <= ?4 AND end_date >= ?3 AND id IS NOT ?5"
+           AND {HELD_FROM_SQL} <= ?4 AND end_date >= ?3 AND id IS NOT ?5"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt

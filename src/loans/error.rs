@@ -57,6 +57,9 @@ pub enum LoanError {
         asked: i64,
         max: u32,
     },
+    /// A loan slip asked for a loan without a copy handed out.
+    #[error("借阅 {id} 没有出借凭证：{why}")]
+    NoSlip { id: LoanId, why: String },
     /// A field of the input is invalid; the message says how.
     #[error("{message}")]
     Invalid { field: String, message: String },
@@ -105,10 +108,24 @@ impl CopyProblem {
 /// A copy handed out outside its loan's period.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IssueTiming {
-    #[error("借阅期从 {start} 开始，不能提前出借")]
-    BeforeStart { start: Date },
+    /// Earlier than the resource's issue window (`issue_lead_days` before the start).
+    #[error("{}", before_start(*start, *from, *lead))]
+    BeforeStart { start: Date, from: Date, lead: u32 },
+    /// Handing the copy out early would take one that other loans hold before the start.
+    #[error(
+        "借阅期从 {start} 开始；在此之前的日子里实体拷贝已全部被其他借阅占用，请于 {start} 再出借"
+    )]
+    NoRoomBeforeStart { start: Date },
     #[error("借阅期已于 {end} 结束，请先调整日期再出借")]
     AfterEnd { end: Date },
+}
+
+fn before_start(start: Date, from: Date, lead: u32) -> String {
+    if lead == 0 {
+        format!("借阅期从 {start} 开始，该资源的实体拷贝只能从 {start} 当天起出借")
+    } else {
+        format!("借阅期从 {start} 开始，最早可于 {from} 出借（该资源可提前 {lead} 天出借）")
+    }
 }
 
 impl LoanError {

@@ -28,6 +28,7 @@ mod circulation;
 mod command;
 mod counts;
 pub mod days;
+mod desk;
 mod error;
 mod model;
 pub mod notice;
@@ -39,6 +40,7 @@ mod settings;
 mod steps;
 mod store;
 pub mod sweep;
+mod table;
 mod transitions;
 mod waitlist;
 
@@ -47,15 +49,20 @@ pub use capacity::{Capacity, earliest_fit, fits, peak, usage};
 pub use circulation::{IssueRequest, ReturnRequest};
 pub use command::{Command, act};
 pub use counts::{LoanCounts, loan_counts};
+pub use desk::{CopyOut, DeskDay, Pickup, copies_out, desk_day, shelf_copies, slip};
 pub use error::{CopyProblem, IssueTiming, LoanError, RenewalRefusal};
 pub use model::{Action, Actor, Format, Loan, LoanId, LoanStatus, Period, Report};
-pub use queue::{Conflict, QueueItem, QueueSlice, pending_count, queue};
+pub use queue::{Conflict, QueueItem, QueueSlice, Review, pending_count, queue, requested_count};
 pub use read::{LoanFilter, borrow_count, get, list, unavailable_on, unit_has_active_loan};
-pub use request::{LoanRequest, MoveRequest, create};
+pub use request::{LoanRequest, MAX_LOAN_DAYS, MoveRequest, create};
 pub use settings::{
-    LoanSettings, MAX_OPEN_CEILING, SettingsChange, auto_approves, change_loan_settings,
-    loan_settings, set_auto_approve,
+    LoanSettings, MAX_ISSUE_LEAD_DAYS, MAX_OPEN_CEILING, SettingsChange, auto_approves,
+    change_loan_settings, loan_settings, set_auto_approve,
 };
 pub use steps::{RejectRequest, RenewRequest, ReportRequest};
 pub use store::write_generation;
+pub use table::{
+    FILTER_MAX_CHARS, LoanTable, StateFilter, TABLE_PAGE, TableFilter, TableRow, loan_table,
+    newest_first,
+};
 pub use transitions::{MAX_RENEWALS, available_actions, next_status};

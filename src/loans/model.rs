@@ -112,6 +112,9 @@ impl LoanStatus {
 
 /// The SQL list of the states that hold capacity (keep in step with `holds_capacity`).
 pub(crate) const HOLDING_SQL: &str = "('requested', 'approved', 'active', 'overdue')";
+/// The first day a loan holds its copy or licence: its start, or the day its copy
+/// was handed out when that was earlier (the resource's issue window).
+pub(crate) const HELD_FROM_SQL: &str = "min(start_date, coalesce(issued_on, start_date))";
 /// States that count as "lent" (keep in step with `is_lent`).
 pub(crate) const LENT_SQL: &str = "('approved', 'active', 'returned', 'expired', 'overdue')";
 
@@ -296,6 +299,9 @@ pub struct Loan {
     pub renewals_left: u32,
     /// The physical copy handed out.
     pub barcode: Option<String>,
+    /// When the copy was handed out (RFC 3339), and by whom (display name).
+    pub issued_at: Option<String>,
+    pub issued_by: Option<String>,
     pub reject_reason: Option<String>,
     pub return_condition: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]

@@ -59,6 +59,66 @@ pub fn pending_count(conn: &Connection) -> Result<u64, LoanError> {
     )?)
 }
 
+/// How many requests wait for a librarian's decision (requested; a waitlisted one
+/// waits for room first): the count on the librarian's 借阅审批 navigation link.
+pub fn requested_count(conn: &Connection) -> Result<u64, LoanError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM loans WHERE status = 'requested'",
+        [],
+        |row| row.get(0),
+    )?)
+}
+
+/// What deciding a pending request needs: the room left, the loans it shares days
+/// with, and the earliest free period of its length.
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub capacity: Capacity,
+    pub peak_used: u32,
+    pub conflicts: Vec<Conflict>,
+    pub suggestion: Option<Period>,
+}
+
+/// The [`Review`] of one request.
+pub(crate) fn review(
+    conn: &Connection,
+    loan: &LoanRow,
+    today: Date,
+    days: &OpeningDays,
+) -> Result<Review, LoanError> {
+    let period = Period {
+        start: loan.start,
+        end: loan.end,
+    };
+    let capacity = capacity::capacity_of(conn, &loan.resource_id, loan.format)?;
+    let others = capacity::holders(
+        conn,
+        &loan.resource_id,
+        loan.format,
+        loan.start,
+        loan.end,
+        Some(loan.id),
+    )?;
+    let suggestion = capacity::suggest(
+        conn,
+        &loan.resource_id,
+        loan.format,
+        Period {
+            start: loan.start,
+            end: loan.requested_end.max(loan.start),
+        },
+        loan.start.max(today),
+        Some(loan.id),
+        |d| days.next_open(d),
+    )?;
+    Ok(Review {
+        capacity,
+        peak_used: capacity::peak(&others, period),
+        conflicts: conflicts(conn, loan)?,
+        suggestion,
+    })
+}
+
 /// Pending requests (requested and waitlisted), oldest first, one slice at a time:
 /// each one costs a few capacity look-ups, and a long waitlist must not make the
 /// queue slow to open.
@@ -85,35 +145,16 @@ pub fn queue(
     let mut items = Vec::with_capacity(rows.len());
     for raw in rows {
         let loan = raw.parse()?;
-        let period = Period {
-            start: loan.start,
-            end: loan.end,
-        };
-        let capacity = capacity::capacity_of(conn, &loan.resource_id, loan.format)?;
-        let others = capacity::holders(
-            conn,
-            &loan.resource_id,
-            loan.format,
-            loan.start,
-            loan.end,
-            Some(loan.id),
-        )?;
-        let suggestion = capacity::suggest(
-            conn,
-            &loan.resource_id,
-            loan.format,
-            Period {
-                start: loan.start,
-                end: loan.requested_end.max(loan.start),
-            },
-            loan.start.max(today),
-            Some(loan.id),
-            |d| days.next_open(d),
-        )?;
+        let Review {
+            capacity,
+            peak_used,
+            conflicts,
+            suggestion,
+        } = review(conn, &loan, today, &days)?;
         items.push(QueueItem {
             capacity,
-            peak_used: capacity::peak(&others, period),
-            conflicts: conflicts(conn, &loan)?,
+            peak_used,
+            conflicts,
             suggestion,
             loan: view(conn, &loan, actor, today)?,
         });

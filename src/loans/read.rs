@@ -11,7 +11,7 @@ use super::LoanError;
 use super::capacity;
 use super::days::{OpeningDays, parse_date};
 use super::model::{
-    Actor, Format, HOLDING_SQL, LENT_SQL, Loan, LoanId, LoanStatus, Period, Report,
+    Actor, Format, HELD_FROM_SQL, HOLDING_SQL, LENT_SQL, Loan, LoanId, LoanStatus, Period, Report,
 };
 use super::store::{self, LoanRow};
 use super::transitions::{MAX_RENEWALS, available_actions};
@@ -61,6 +61,8 @@ pub(crate) fn view(
         renewals: loan.renewals,
         renewals_left: MAX_RENEWALS.saturating_sub(loan.renewals),
         barcode,
+        issued_at: details.issued_at,
+        issued_by: details.issued_by.filter(|name| !name.is_empty()),
         reject_reason: details.reject_reason,
         return_condition: details.return_condition,
         returned_on: details
@@ -85,7 +87,8 @@ fn details(conn: &Connection, id: LoanId) -> Result<Details, LoanError> {
     Ok(conn.query_row(
         "SELECT coalesce(u.name, ''), l.purpose, l.audience, l.reject_reason,
                 l.return_condition, l.returned_on, l.requested_by_name, l.created_at, l.updated_at,
-                p.held_on, p.participants, p.feedback, p.reported_by, p.reported_at
+                p.held_on, p.participants, p.feedback, p.reported_by, p.reported_at,
+                l.issued_at, l.issued_by_name
          FROM loans l
          LEFT JOIN units u ON u.code = l.unit_code
          LEFT JOIN loan_reports p ON p.loan_id = l.id
@@ -107,6 +110,8 @@ fn details(conn: &Connection, id: LoanId) -> Result<Details, LoanError> {
                 feedback: row.get(11)?,
                 reported_by: row.get(12)?,
                 reported_at: row.get(13)?,
+                issued_at: row.get(14)?,
+                issued_by: row.get(15)?,
             })
         },
     )?)
@@ -140,6 +145,8 @@ struct Details {
     feedback: Option<String>,
     reported_by: Option<String>,
     reported_at: Option<String>,
+    issued_at: Option<String>,
+    issued_by: Option<String>,
 }
 
 /// 1 + the waitlisted requests that arrived earlier for the same resource, format
@@ -334,7 +341,7 @@ pub fn unavailable_on(conn: &Connection, day: Date) -> Result<Vec<String>, LoanE
     let held: Vec<(String, u32, u32)> = {
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT resource_id, sum(format = 'digital'), sum(format = 'physical') FROM loans
-             WHERE status IN {HOLDING_SQL} AND end_date >= ?1 AND start_date <= ?1
+             WHERE status IN {HOLDING_SQL} AND end_date >= ?1 AND {HELD_FROM_SQL} <= ?1
              GROUP BY resource_id"
         ))?;
         stmt.query_map([day.to_string()], |row| {

@@ -1,7 +1,8 @@
-//! Per-resource loan settings: auto-approval, and the limits that keep one unit from
+//! Per-resource loan settings: auto-approval, the limits that keep one unit from
 //! holding a resource against every other unit (issue 14) — how many open requests a
 //! unit may have on it, and how long one loan may last in each format, renewals
-//! included. A resource without a row uses the defaults.
+//! included — and how many days before its start a physical copy may be handed out
+//! (issue 15). A resource without a row uses the defaults.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,9 @@ use crate::clock::Moment;
 /// The most open requests a librarian may allow one unit on one resource.
 pub const MAX_OPEN_CEILING: u32 = 1000;
 
+/// The most days before its start that a physical copy may be handed out.
+pub const MAX_ISSUE_LEAD_DAYS: u32 = 30;
+
 /// A resource's loan settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LoanSettings {
@@ -30,6 +34,9 @@ pub struct LoanSettings {
     pub max_days_digital: u32,
     /// The longest physical loan in days, renewals included.
     pub max_days_physical: u32,
+    /// How many days before its start a physical copy may be handed out (0: only
+    /// from the start date).
+    pub issue_lead_days: u32,
 }
 
 impl Default for LoanSettings {
@@ -39,6 +46,7 @@ impl Default for LoanSettings {
             max_open_per_unit: 1,
             max_days_digital: 30,
             max_days_physical: 60,
+            issue_lead_days: 3,
         }
     }
 }
@@ -64,22 +72,24 @@ pub struct SettingsChange {
     pub max_days_digital: Option<Value>,
     #[schema(value_type = Option<u32>, minimum = 1, maximum = 92)]
     pub max_days_physical: Option<Value>,
+    #[schema(value_type = Option<u32>, minimum = 0, maximum = 30)]
+    pub issue_lead_days: Option<Value>,
 }
 
-/// A whole number from 1 to `max`, or a message naming the setting.
+/// A whole number from `min` to `max`, or a message naming the setting.
 fn bounded(
     field: &str,
     what: &str,
     value: Option<&Value>,
     old: u32,
-    max: u32,
+    (min, max): (u32, u32),
 ) -> Result<u32, LoanError> {
     let Some(value) = value else { return Ok(old) };
     value
         .as_u64()
-        .filter(|n| (1..=u64::from(max)).contains(n))
+        .filter(|n| (u64::from(min)..=u64::from(max)).contains(n))
         .and_then(|n| u32::try_from(n).ok())
-        .ok_or_else(|| LoanError::invalid(field, format!("{what}应为 1 到 {max} 之间的整数")))
+        .ok_or_else(|| LoanError::invalid(field, format!("{what}应为 {min} 到 {max} 之间的整数")))
 }
 
 impl SettingsChange {
@@ -92,21 +102,28 @@ impl SettingsChange {
                 "每个单位最多未结束的借阅数",
                 self.max_open_per_unit.as_ref(),
                 old.max_open_per_unit,
-                MAX_OPEN_CEILING,
+                (1, MAX_OPEN_CEILING),
             )?,
             max_days_digital: bounded(
                 "max_days_digital",
                 "数字借阅最长天数",
                 self.max_days_digital.as_ref(),
                 old.max_days_digital,
-                days,
+                (1, days),
             )?,
             max_days_physical: bounded(
                 "max_days_physical",
                 "实体借阅最长天数",
                 self.max_days_physical.as_ref(),
                 old.max_days_physical,
-                days,
+                (1, days),
+            )?,
+            issue_lead_days: bounded(
+                "issue_lead_days",
+                "提前出借天数",
+                self.issue_lead_days.as_ref(),
+                old.issue_lead_days,
+                (0, MAX_ISSUE_LEAD_DAYS),
             )?,
         })
     }
@@ -116,7 +133,8 @@ impl SettingsChange {
 pub(crate) fn settings_of(conn: &Connection, resource_id: &str) -> Result<LoanSettings, LoanError> {
     Ok(conn
         .query_row(
-            "SELECT auto_approve, max_open_per_unit, max_days_digital, max_days_physical
+            "SELECT auto_approve, max_open_per_unit, max_days_digital, max_days_physical,
+                    issue_lead_days
                FROM loan_settings WHERE resource_id = ?1",
             [resource_id],
             |row| {
@@ -125,6 +143,7 @@ pub(crate) fn settings_of(conn: &Connection, resource_id: &str) -> Result<LoanSe
                     max_open_per_unit: row.get(1)?,
                     max_days_digital: row.get(2)?,
                     max_days_physical: row.get(3)?,
+                    issue_lead_days: row.get(4)?,
                 })
             },
         )
@@ -166,19 +185,22 @@ pub fn change_loan_settings(
         let new = change.applied_to(old)?;
         tx.execute(
             "INSERT INTO loan_settings
-                    (resource_id, auto_approve, max_open_per_unit, max_days_digital, max_days_physical)
-             VALUES (?1, ?2, ?3, ?4, ?5)
+                    (resource_id, auto_approve, max_open_per_unit, max_days_digital, max_days_physical,
+              issue_lead_days)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (resource_id) DO UPDATE SET
                     auto_approve = excluded.auto_approve,
                     max_open_per_unit = excluded.max_open_per_unit,
                     max_days_digital = excluded.max_days_digital,
-                    max_days_physical = excluded.max_days_physical",
+                    max_days_physical = excluded.max_days_physical,
+                    issue_lead_days = excluded.issue_lead_days",
             params![
                 resource_id,
                 new.auto_approve,
                 new.max_open_per_unit,
                 new.max_days_digital,
-                new.max_days_physical
+                new.max_days_physical,
+                new.issue_lead_days
             ],
         )?;
         AuditEvent::by(actor, AuditAction::LoanSettingsChanged)
@@ -228,6 +250,7 @@ fn describe_change(old: &LoanSettings, new: &LoanSettings) -> String {
             old.max_days_physical,
             new.max_days_physical,
         ),
+        ("issue_lead_days", old.issue_lead_days, new.issue_lead_days),
     ];
     let changed: Vec<String> = pairs
         .iter()

@@ -322,6 +322,7 @@ impl From<LoanError> for AppError {
                 Self::new(StatusCode::CONFLICT, "copy_unavailable", err.to_string())
             }
             LoanError::Timing(_) => Self::new(StatusCode::CONFLICT, "wrong_time", err.to_string()),
+            LoanError::NoSlip { .. } => Self::new(StatusCode::CONFLICT, "no_slip", err.to_string()),
             LoanError::TooManyOpen { .. } => Self::new(
                 StatusCode::CONFLICT,
                 "too_many_open_requests",

@@ -35,6 +35,11 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(pages::router())
         .fallback(not_found)
+        // Inside the session layer: it reads the signed-in user.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::nav::count_for_nav,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::load_session,

@@ -10,6 +10,7 @@ mod format;
 mod home;
 mod librarian;
 pub(crate) mod loans;
+pub mod nav;
 mod resource;
 mod search;
 mod session;
@@ -67,6 +68,8 @@ pub struct Chrome {
     pub css: &'static str,
     pub js: &'static str,
     pub icon: &'static str,
+    /// Requests waiting for a librarian's decision (librarians' pages, see [`nav`]).
+    pub requested: Option<u64>,
 }
 
 impl Chrome {
@@ -83,8 +86,14 @@ impl Chrome {
             signed_in: true,
             csrf: user.csrf_token.clone(),
             section,
+            requested: nav::requested().filter(|_| user.is_librarian()),
             ..Self::anonymous()
         }
+    }
+
+    /// The count beside 借阅审批, when there is something to decide.
+    pub fn requested_badge(&self) -> Option<u64> {
+        self.requested.filter(|n| *n > 0)
     }
 
     /// The layout for pages shown before sign-in (and error pages).
@@ -100,6 +109,7 @@ impl Chrome {
             css: assets.css,
             js: assets.js,
             icon: assets.icon,
+            requested: None,
         }
     }
 }

@@ -1,6 +1,7 @@
 // 警示教育资源库: small enhancements over pages that work without script —
 // title completions, the video player's cue list and start time, upload progress,
 // confirmations and the catalogue list's select-all box.
+// printing the loan slip and selecting every row of the queue.
 (function () {
   "use strict";
 
@@ -330,6 +331,23 @@
       choose(suggested.getAttribute("data-suggest-start"), suggested.getAttribute("data-suggest-end"));
     });
   }
+
+  // Buttons that print the page (the loan slip); hidden where there is no script.
+  document.querySelectorAll("button[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+
+  // "Select all" for the queue's bulk approval: ticks every row checkbox of its form.
+  document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+    var form = all.getAttribute("data-select-all");
+    var boxes = document.querySelectorAll('input[type="checkbox"][form="' + form + '"]');
+    if (boxes.length === 0) return;
+    all.closest("label").hidden = false;
+    all.addEventListener("change", function () {
+      boxes.forEach(function (box) { box.checked = all.checked; });
+    });
+  });
 })();
 
 // Forms that undo something ask first (`data-confirm`).

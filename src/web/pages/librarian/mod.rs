@@ -1,19 +1,29 @@
 //! The librarian's pages under `/librarian/`: the catalogue list (filters, loan counts,
 //! export, publish or withdraw the selected rows), the resource editor (create, edit,
-//! upload, replace and remove files, publish, withdraw), a resource's edit history,
-//! the audit log.
+//! upload, replace and remove files, publish, withdraw), a resource's edit history, the
+//! audit log, the loan queue, today's desk, loan slips and a resource's loan settings.
 
 mod audit;
+mod bulk;
+mod calendar;
 mod catalogue;
 mod catalogue_bulk;
 mod closed_days;
+mod desk;
 mod editor;
 mod edits;
 mod file_edits;
 mod form;
 mod history;
+mod loan_settings;
 mod queue;
+mod refused;
+mod rows;
+mod slip;
 pub(in crate::web::pages) mod weeks;
+
+pub(super) use refused::refused_loan_form;
+pub(super) use rows::LoanRetry;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -74,6 +84,13 @@ pub fn router() -> Router<AppState> {
         .route("/librarian/audit", get(audit::show_audit))
         .route("/librarian/audit.csv", get(audit::export_audit))
         .route("/librarian/queue", get(queue::show_queue))
+        .route("/librarian/queue/approve", post(bulk::approve_selected))
+        .route("/librarian/today", get(desk::show_today))
+        .route("/librarian/loans/{id}/slip", get(slip::show_slip))
+        .route(
+            "/librarian/resources/{id}/loan-settings",
+            get(loan_settings::show_loan_settings).post(loan_settings::save_loan_settings),
+        )
         .route(
             "/librarian/closed-days",
             get(closed_days::show_closed_days).post(closed_days::add_day),
@@ -88,6 +105,6 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/librarian/resources/{id}/calendar",
-            get(queue::show_calendar),
+            get(calendar::show_calendar),
         )
 }

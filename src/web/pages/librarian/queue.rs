@@ -1,30 +1,158 @@
-//! The librarian's loan pages: `/librarian/queue` (pending requests oldest first with
-//! their conflicts and a suggested free period: approve, reject with a reason, move;
-//! physical loans to issue or check in) and `/librarian/resources/{id}/calendar`
-//! (a month grid with the capacity used per day, closed days and the bookings). The
-//! action forms post to `/loans/{id}/{action}` (see `pages::loans`).
+//! The librarian's loan pages: `/librarian/queue` (a compact table of every unit's
+//! loans — pending requests by default — filtered by state, unit, resource, format and
+//! start date and sorted by start date, the filters kept in the address; approve,
+//! reject, move, issue and check in from the rows, approve the selected rows at once;
+//! below, the physical copies to hand out or check in) and
+//! `/librarian/resources/{id}/calendar` (a month grid with the capacity used per day,
+//! closed days and the bookings). The action forms post to `/loans/{id}/{action}` (see
+//! `pages::loans`); a refused one comes back here with the reason beside it.
+
+use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, State};
-use jiff::civil::{Date, Weekday};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use jiff::civil::Date;
 use serde::Deserialize;
 
-use crate::accounts::SessionUser;
+use super::rows::{DeskRow, LoanRetry, unplaced};
+use crate::accounts::{self, SessionUser, Unit};
 use crate::app::AppState;
-use crate::loans::{self, Action, Actor, Format, LoanError, LoanFilter, LoanStatus};
+use crate::loans::{self, Action, Actor, Format, LoanError, LoanFilter, LoanStatus, TableFilter};
+use crate::web::error::AppError;
 use crate::web::pages::extract::{PageLibrarian, PageQuery};
-use crate::web::pages::loans::{LoanView, capacity_label, done_notice};
+use crate::web::pages::loans::done_notice;
+use crate::web::pages::url::Query;
 use crate::web::pages::{Chrome, PageError, Section, pages};
 
-/// A pending request with what the librarian needs to decide.
-pub struct QueueEntry {
-    pub loan: LoanView,
-    pub capacity: String,
-    pub peak_used: u32,
-    pub conflicts: Vec<String>,
-    pub suggestion: Option<(String, String)>,
-    /// The request's month, for the calendar link.
-    pub month: String,
+/// The filters as typed (shown again in the filter form and kept in every link).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct QueueQuery {
+    pub state: String,
+    pub unit: String,
+    pub resource: String,
+    pub format: String,
+    pub from: String,
+    pub to: String,
+    pub sort: String,
+    pub page: String,
+    /// The action just done (`approve`, `issue`, …).
+    pub done: String,
+    /// Loans just approved together (`1,2,3`).
+    pub approved: String,
+    /// A copy just handed out: offer its slip.
+    pub slip: String,
+}
+
+impl QueueQuery {
+    /// The query of a `next` address of the queue (`/librarian/queue?…`).
+    pub fn of_address(next: &str) -> Self {
+        let next = next.split('#').next().unwrap_or("");
+        next.parse::<axum::http::Uri>()
+            .ok()
+            .and_then(|uri| axum::extract::Query::<Self>::try_from_uri(&uri).ok())
+            .map(|query| query.0)
+            .unwrap_or_default()
+    }
+
+    /// The `month` of a calendar's address (`…/calendar?month=2027-03`).
+    pub fn month_of_address(next: &str) -> Option<String> {
+        #[derive(Deserialize)]
+        struct Month {
+            month: Option<String>,
+        }
+        let next = next.split('#').next().unwrap_or("");
+        let uri = next.parse::<axum::http::Uri>().ok()?;
+        axum::extract::Query::<Month>::try_from_uri(&uri)
+            .ok()?
+            .0
+            .month
+    }
+
+    fn filter(&self) -> TableFilter {
+        let some = |v: &str| (!v.trim().is_empty()).then(|| v.to_owned());
+        TableFilter {
+            state: some(&self.state),
+            unit: some(&self.unit),
+            resource: some(&self.resource),
+            format: some(&self.format),
+            from: some(&self.from),
+            to: some(&self.to),
+            sort: some(&self.sort),
+            page: self.page.trim().parse().ok(),
+        }
+    }
+
+    /// The queue's address with these filters on `page` (defaults left out).
+    pub fn href(&self, page: u32) -> String {
+        let state = if self.state.trim() == "pending" {
+            ""
+        } else {
+            self.state.trim()
+        };
+        let sort = if self.sort.trim() == "start" {
+            ""
+        } else {
+            self.sort.trim()
+        };
+        Query::new()
+            .set("state", state)
+            .set("unit", self.unit.trim())
+            .set("resource", self.resource.trim())
+            .set("format", self.format.trim())
+            .set("from", self.from.trim())
+            .set("to", self.to.trim())
+            .set("sort", sort)
+            .set(
+                "page",
+                if page > 1 {
+                    page.to_string()
+                } else {
+                    String::new()
+                },
+            )
+            .href("/librarian/queue")
+    }
+}
+
+/// What a bulk approval did: the loans approved, and each refused one with why.
+#[derive(Debug, Clone, Default)]
+pub struct BulkOutcome {
+    pub approved: Vec<i64>,
+    pub refused: Vec<(String, String)>,
+}
+
+/// A refusal or a bulk result to show on the queue built again after a post.
+#[derive(Default)]
+pub struct Shown {
+    pub retry: Option<LoanRetry>,
+    pub bulk: Option<BulkOutcome>,
+    /// The bulk form itself was refused (nothing selected, too many).
+    pub bulk_error: Option<String>,
+}
+
+/// A state offered by the filter.
+pub struct StateOption {
+    pub value: &'static str,
+    pub label: &'static str,
+}
+
+fn state_options() -> Vec<StateOption> {
+    let mut options = vec![StateOption {
+        value: "pending",
+        label: "待处理（待审批与候补）",
+    }];
+    options.extend(LoanStatus::ALL.iter().map(|s| StateOption {
+        value: s.as_str(),
+        label: s.label(),
+    }));
+    options.push(StateOption {
+        value: "all",
+        label: "全部",
+    });
+    options
 }
 
 #[derive(Template)]
@@ -32,100 +160,191 @@ pub struct QueueEntry {
 pub struct QueuePage {
     chrome: Chrome,
     notice: Option<String>,
-    pending: Vec<QueueEntry>,
-    /// All pending requests, of which `pending` is one page.
+    /// A copy just handed out, whose slip the notice offers.
+    slip: Option<i64>,
+    /// A refusal whose loan is not on this page.
+    error: Option<String>,
+    filter_error: Option<String>,
+    bulk: Option<BulkOutcome>,
+    bulk_error: Option<String>,
+    query: QueueQuery,
+    states: Vec<StateOption>,
+    units: Vec<Unit>,
+    /// The unit filtered on is not a known unit (shown as typed).
+    unknown_unit: bool,
+    rows: Vec<DeskRow>,
+    /// Loans matching the filters, on every page.
+    total: u64,
+    page: u32,
+    pages: u32,
+    previous_page: Option<String>,
+    next_page: Option<String>,
+    /// Requests waiting (requested and waitlisted), whatever the filters.
     pending_total: u64,
-    /// This page starts after a loan id: it is not the first page.
-    later_page: bool,
-    /// Where the next page starts, when there is one.
-    next_after: Option<i64>,
     /// This page's address, where the action forms come back to.
     here: String,
-    physical: Vec<LoanView>,
+    physical: Vec<DeskRow>,
 }
 pages!(QueuePage);
 
-/// Requests on one page of the queue.
-const QUEUE_PER_PAGE: u32 = 30;
+impl QueuePage {
+    /// Whether any row offers the bulk checkbox.
+    fn any_approvable(&self) -> bool {
+        self.rows.iter().any(|r| r.loan.can_approve)
+    }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct QueueQuery {
-    done: Option<String>,
-    /// Show the requests after this loan id (the page after the one that ended there).
-    after: Option<i64>,
+    fn filtered(&self) -> bool {
+        self.query.href(1) != "/librarian/queue"
+    }
 }
 
 pub async fn show_queue(
     State(state): State<AppState>,
     PageLibrarian(user): PageLibrarian,
     PageQuery(query): PageQuery<QueueQuery>,
-) -> Result<QueuePage, PageError> {
-    let shown = queue_page(state, &user, query).await;
-    shown.map_err(|err| err.for_user(&user))
+) -> Result<Response, PageError> {
+    let page = queue_page(&state, &user, query, Shown::default()).await;
+    match page {
+        Ok(page) if page.filter_error.is_some() => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Ok(page) => Ok(page.into_response()),
+        Err(err) => Err(err.for_user(&user)),
+    }
 }
 
-async fn queue_page(
-    state: AppState,
+/// "已批准 3 笔申请：#1、#2、#3。" from `approved=1,2,3`.
+fn approved_notice(list: &str) -> Option<String> {
+    let ids: Vec<String> = list
+        .split(',')
+        .take(100)
+        .filter_map(|id| id.trim().parse::<i64>().ok().filter(|id| *id > 0))
+        .map(|id| format!("#{id}"))
+        .collect();
+    (!ids.is_empty()).then(|| format!("已批准 {} 笔申请：{}。", ids.len(), ids.join("、")))
+}
+
+/// What the queue page reads, in one connection.
+struct QueueData {
+    table: Result<loans::LoanTable, String>,
+    pending_total: u64,
+    units: Vec<Unit>,
+    liaisons: HashMap<String, accounts::Liaison>,
+    physical: Vec<loans::Loan>,
+    shelves: HashMap<String, Vec<String>>,
+}
+
+impl QueueData {
+    /// The table for `filter` (or why the filter is refused), the physical copies to
+    /// handle, and what the rows show besides.
+    async fn load(
+        state: &AppState,
+        actor: Actor,
+        filter: TableFilter,
+        today: Date,
+    ) -> Result<Self, PageError> {
+        let data = state
+            .with_conn(move |conn| -> Result<QueueData, AppError> {
+                let table = match loans::loan_table(conn, &actor, &filter, today) {
+                    Ok(table) => Ok(table),
+                    Err(err @ LoanError::Invalid { .. }) => Err(err.to_string()),
+                    Err(err) => return Err(err.into()),
+                };
+                let physical = physical_to_handle(conn, &actor, today)?;
+                let mut shelves = HashMap::new();
+                let listed = table.iter().flat_map(|t| t.rows.iter().map(|r| &r.loan));
+                for loan in listed.chain(&physical) {
+                    if loan.actions.contains(&Action::Issue.as_str())
+                        && !shelves.contains_key(&loan.resource_id)
+                    {
+                        let shelf = loans::shelf_copies(conn, &loan.resource_id)?;
+                        shelves.insert(loan.resource_id.clone(), shelf);
+                    }
+                }
+                Ok(QueueData {
+                    pending_total: loans::pending_count(conn)?,
+                    units: accounts::list_units(conn)?,
+                    liaisons: accounts::units::liaisons(conn)?,
+                    table,
+                    physical,
+                    shelves,
+                })
+            })
+            .await?;
+        Ok(data)
+    }
+
+    fn row(&self, loan: &loans::Loan, review: Option<&loans::Review>) -> DeskRow {
+        let mut row = DeskRow::of(loan, review, &self.liaisons);
+        if let Some(shelf) = self.shelves.get(&loan.resource_id) {
+            row.shelf = shelf.clone();
+        }
+        row
+    }
+}
+
+/// The queue for `query`, with a refused form or a bulk result when one is given.
+pub(super) async fn queue_page(
+    state: &AppState,
     user: &SessionUser,
     query: QueueQuery,
+    shown: Shown,
 ) -> Result<QueuePage, PageError> {
-    let (actor, today) = (Actor::user(user), state.clock.today());
-    let after = query.after.filter(|id| *id > 0);
-    let (mut items, pending_total, out) = state
-        .with_conn(move |conn| {
-            let slice = loans::QueueSlice {
-                after,
-                // One more than shown tells whether a next page exists.
-                limit: Some(QUEUE_PER_PAGE + 1),
-            };
-            let items = loans::queue(conn, &actor, today, slice)?;
-            let total = loans::pending_count(conn)?;
-            Ok::<_, LoanError>((items, total, physical_to_handle(conn, &actor, today)?))
+    let today = state.clock.today();
+    let data = QueueData::load(state, Actor::user(user), query.filter(), today).await?;
+    let (mut rows, total, page, pages, filter_error) = match &data.table {
+        Ok(table) => (
+            table
+                .rows
+                .iter()
+                .map(|r| data.row(&r.loan, r.review.as_ref()))
+                .collect::<Vec<_>>(),
+            table.total,
+            table.page,
+            table.pages,
+            None,
+        ),
+        Err(message) => (Vec::new(), 0, 1, 1, Some(message.clone())),
+    };
+    let mut physical: Vec<DeskRow> = data.physical.iter().map(|l| data.row(l, None)).collect();
+    let selected: Vec<i64> = shown
+        .bulk
+        .as_ref()
+        .map(|b| {
+            b.refused
+                .iter()
+                .filter_map(|(id, _)| id.parse().ok())
+                .collect()
         })
-        .await?;
-    let next_after = (items.len() > QUEUE_PER_PAGE as usize).then(|| {
-        items.truncate(QUEUE_PER_PAGE as usize);
-        items.last().map_or(0, |item| item.loan.id.0)
-    });
-    let notice = done_notice(query.done.as_deref());
+        .unwrap_or_default();
+    let mut placed = false;
+    for row in rows.iter_mut().chain(physical.iter_mut()) {
+        row.selected = selected.contains(&row.loan.id);
+        placed |= row.take_retry(&shown.retry);
+    }
+    let unit = query.unit.trim();
+    let unknown_unit = !unit.is_empty() && !data.units.iter().any(|u| u.code == unit);
     Ok(QueuePage {
         chrome: Chrome::for_user(user, Section::Loans),
-        notice,
-        pending_total,
-        later_page: after.is_some(),
-        next_after,
-        here: match after {
-            Some(id) => format!("/librarian/queue?after={id}"),
-            None => "/librarian/queue".to_owned(),
-        },
-        pending: items
-            .iter()
-            .map(|item| QueueEntry {
-                loan: LoanView::of(&item.loan),
-                capacity: capacity_label(item.capacity),
-                peak_used: item.peak_used,
-                conflicts: item
-                    .conflicts
-                    .iter()
-                    .map(|c| {
-                        format!(
-                            "#{} {}（{}）{} 至 {}",
-                            c.id,
-                            c.unit_name,
-                            c.status.label(),
-                            c.start,
-                            c.end
-                        )
-                    })
-                    .collect(),
-                suggestion: item
-                    .suggestion
-                    .map(|p| (p.start.to_string(), p.end.to_string())),
-                month: month_label(item.loan.start),
-            })
-            .collect(),
-        physical: out.iter().map(LoanView::of).collect(),
+        notice: approved_notice(&query.approved).or_else(|| done_notice(Some(&query.done))),
+        slip: query.slip.trim().parse().ok().filter(|id| *id > 0),
+        error: unplaced(&shown.retry, placed),
+        filter_error,
+        bulk: shown.bulk,
+        bulk_error: shown.bulk_error,
+        states: state_options(),
+        units: data.units,
+        unknown_unit,
+        rows,
+        total,
+        page,
+        pages,
+        previous_page: (page > 1).then(|| query.href(page - 1)),
+        next_page: (page < pages).then(|| query.href(page + 1)),
+        pending_total: data.pending_total,
+        here: query.href(page),
+        physical,
+        query,
     })
 }
 
@@ -157,130 +376,4 @@ fn physical_to_handle(
     }
     out.sort_by_key(|l| l.id.0);
     Ok(out)
-}
-
-/// One cell of the month grid.
-pub struct DayCell {
-    pub day: i8,
-    pub date: String,
-    pub open: bool,
-    pub note: String,
-    pub digital: String,
-    pub physical: String,
-    pub full: bool,
-}
-
-pub struct BookingRow {
-    pub id: i64,
-    pub unit_name: String,
-    pub format_label: &'static str,
-    pub status_label: &'static str,
-    pub start: String,
-    pub end: String,
-    /// A booking not yet handed out can be moved from the calendar.
-    pub can_move: bool,
-}
-
-#[derive(Template)]
-#[template(path = "librarian/calendar.html")]
-pub struct CalendarPage {
-    chrome: Chrome,
-    id: String,
-    title: String,
-    month: String,
-    previous: String,
-    next: String,
-    licences: String,
-    copies: String,
-    weeks: Vec<Vec<Option<DayCell>>>,
-    bookings: Vec<BookingRow>,
-    notice: Option<String>,
-}
-pages!(CalendarPage);
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct MonthQuery {
-    month: Option<String>,
-    done: Option<String>,
-}
-
-fn month_label(date: Date) -> String {
-    format!("{:04}-{:02}", date.year(), date.month())
-}
-
-fn used_label(used: u32, capacity: loans::Capacity) -> String {
-    format!("{used}/{}", capacity_label(capacity))
-}
-
-pub async fn show_calendar(
-    State(state): State<AppState>,
-    PageLibrarian(user): PageLibrarian,
-    Path(id): Path<String>,
-    PageQuery(query): PageQuery<MonthQuery>,
-) -> Result<CalendarPage, PageError> {
-    let (actor, today) = (Actor::user(&user), state.clock.today());
-    let notice = done_notice(query.done.as_deref());
-    let view = state
-        .with_conn(move |conn| loans::month(conn, &actor, &id, query.month.as_deref(), today))
-        .await
-        .map_err(|err| PageError::from(err).for_user(&user))?;
-    let first = view.days.first().map(|d| d.date).unwrap_or(today);
-    let full = |used: u32, cap: loans::Capacity| cap.is_some_and(|c| used >= c && c > 0);
-    let cells = view.days.iter().map(|day| DayCell {
-        day: day.date.day(),
-        date: day.date.to_string(),
-        open: day.open,
-        note: day.note.clone().unwrap_or_else(|| {
-            if day.open {
-                String::new()
-            } else if matches!(day.date.weekday(), Weekday::Saturday | Weekday::Sunday) {
-                "周末".to_owned()
-            } else {
-                "闭馆".to_owned()
-            }
-        }),
-        digital: used_label(day.digital.used, day.digital.capacity),
-        physical: used_label(day.physical.used, day.physical.capacity),
-        full: full(day.digital.used, day.digital.capacity)
-            || full(day.physical.used, day.physical.capacity),
-    });
-    let weeks = super::weeks::weeks(first, cells);
-    let previous = first
-        .checked_sub(jiff::Span::new().months(1))
-        .map(month_label)
-        .unwrap_or_default();
-    let next = first
-        .checked_add(jiff::Span::new().months(1))
-        .map(month_label)
-        .unwrap_or_default();
-    Ok(CalendarPage {
-        chrome: Chrome::for_user(&user, Section::Loans),
-        id: view.resource_id.clone(),
-        title: view.title.clone(),
-        month: view.month.clone(),
-        previous,
-        next,
-        licences: capacity_label(view.licences),
-        copies: capacity_label(view.copies),
-        weeks,
-        bookings: view
-            .bookings
-            .iter()
-            .map(|b| BookingRow {
-                id: b.id.0,
-                unit_name: if b.unit_name.is_empty() {
-                    b.unit.clone()
-                } else {
-                    b.unit_name.clone()
-                },
-                format_label: b.format.label(),
-                status_label: b.status_label,
-                start: b.start.to_string(),
-                end: b.end.to_string(),
-                can_move: loans::next_status(b.status, Action::Move, b.format).is_some(),
-            })
-            .collect(),
-        notice,
-    })
 }

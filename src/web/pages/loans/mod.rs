@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use super::extract::{CsrfForm, FormData};
+use super::librarian::{LoanRetry, refused_loan_form};
 use super::url::encode_component;
 use super::{PageError, see_other};
 use crate::accounts::SessionUser;
@@ -77,8 +78,13 @@ async fn act_on_loan(
                 None => (next.clone(), String::new()),
             };
             let sep = if path.contains('?') { '&' } else { '?' };
+            // A copy handed out: the page offers its slip.
+            let slip = match action {
+                Action::Issue if user.is_librarian() => format!("&slip={}", raw_id.trim()),
+                _ => String::new(),
+            };
             Ok(see_other(&format!(
-                "{path}{sep}done={}{anchor}",
+                "{path}{sep}done={}{slip}{anchor}",
                 encode_component(action.as_str())
             )))
         }
@@ -103,6 +109,22 @@ async fn act_on_loan(
                     Ok(page) => Ok((status, page).into_response()),
                     Err(_) => Err(err.for_user(&user)),
                 }
+            }
+            // A librarian's refused form comes back on its page, beside the form.
+            (Some(action), Some((status, message)), Ok(loan_id)) if user.is_librarian() => {
+                let typed = |name: &str| form.get(name).trim().chars().take(200).collect();
+                let retry = LoanRetry {
+                    loan_id,
+                    action: action.as_str().to_owned(),
+                    message,
+                    barcode: typed("barcode"),
+                    reason: typed("reason"),
+                    start: typed("start"),
+                    end: typed("end"),
+                    condition: typed("condition"),
+                };
+                let next = next_of(&form, "/librarian/queue");
+                Ok(refused_loan_form(&state, &user, &next, retry, status).await)
             }
             _ => Err(err.for_user(&user)),
         },

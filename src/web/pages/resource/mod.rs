@@ -22,6 +22,7 @@ use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::catalog::{Access, FileInfo, Resource, Status};
 use crate::content::{self, FileKind, FileRole};
+use crate::loans::{self, Actor};
 use crate::recommend::Recommendation;
 use crate::web::shared::resource_id;
 use blocks::{Block, BlockKind, blocks};
@@ -37,6 +38,18 @@ pub struct CopyView {
     pub location: String,
     pub condition: String,
     pub in_circulation: bool,
+    /// The copy is out: with whom (when the viewer may know) and until when.
+    pub out: Option<CopyOutView>,
+}
+
+pub struct CopyOutView {
+    /// The holding unit's name; empty for a borrower of another unit.
+    pub unit_name: String,
+    /// The viewer's own unit holds it.
+    pub own: bool,
+    pub until: String,
+    pub loan_id: Option<i64>,
+    pub overdue: bool,
 }
 
 pub struct FileView {
@@ -104,7 +117,10 @@ pub struct ResourcePage {
     status_label: &'static str,
     licences: String,
     copies: Vec<CopyView>,
+    /// In circulation and not out.
     copies_available: usize,
+    copies_out: usize,
+    copies_stopped: usize,
     files: Vec<FileView>,
     can_read: bool,
     denied: Option<String>,
@@ -123,6 +139,27 @@ pub struct ResourcePage {
 pages!(ResourcePage);
 
 impl ResourcePage {
+    /// Marks the copies that are out (with whom, for those who may know) and counts
+    /// the shelf.
+    fn mark_copies_out(&mut self, user: &SessionUser, out: &[loans::CopyOut]) {
+        for copy in &mut self.copies {
+            copy.out = out
+                .iter()
+                .find(|o| o.barcode == copy.barcode)
+                .map(|o| CopyOutView {
+                    own: o.unit.is_some() && o.unit == user.unit,
+                    unit_name: o.unit_name.clone().unwrap_or_default(),
+                    until: o.until.to_string(),
+                    loan_id: o.loan.map(|id| id.0),
+                    overdue: o.overdue,
+                });
+        }
+        let shelved = |c: &&CopyView| c.in_circulation && c.out.is_none();
+        self.copies_available = self.copies.iter().filter(shelved).count();
+        self.copies_out = self.copies.iter().filter(|c| c.out.is_some()).count();
+        self.copies_stopped = self.copies.iter().filter(|c| !c.in_circulation).count();
+    }
+
     fn published(&self) -> bool {
         self.status == Status::Published
     }
@@ -182,7 +219,21 @@ pub(super) async fn resource_page(
     let recommendations =
         super::stats::recommendations(&state, &user, 3, Some(&view.resource.id)).await;
     let loan = super::loans::loan_form(&state, &user, &view.resource, &query, loan_error).await;
-    Ok(page_of(&user, view, &query, recommendations, loan))
+    let out = if view.resource.holdings.copies.is_empty() {
+        Vec::new()
+    } else {
+        let (actor, today, id) = (
+            Actor::user(&user),
+            state.clock.today(),
+            view.resource.id.clone(),
+        );
+        state
+            .with_conn(move |conn| loans::copies_out(conn, &actor, &id, today))
+            .await?
+    };
+    let mut page = page_of(&user, view, &query, recommendations, loan);
+    page.mark_copies_out(&user, &out);
+    Ok(page)
 }
 
 /// `?t=` as seconds, if it is a time.
@@ -268,6 +319,7 @@ fn copy_views(resource: &Resource) -> Vec<CopyView> {
             location: copy.location.clone(),
             condition: format::condition_label(&copy.condition),
             in_circulation: copy.in_circulation,
+            out: None,
         })
         .collect()
 }
@@ -327,6 +379,8 @@ fn page_of(
             Some(n) => format!("{n} 个"),
         },
         copies_available: copies.iter().filter(|c| c.in_circulation).count(),
+        copies_out: 0,
+        copies_stopped: 0,
         copies,
         files: resource.files.iter().map(file_view).collect(),
         can_read,

@@ -1,0 +1,112 @@
+//! `POST /librarian/queue/approve`: approves the requests selected in the queue
+//! table. Each one goes through the same approval step as its own button (its own
+//! transaction, capacity and state checked), so one refusal keeps none of the others
+//! from being approved. When all are approved the queue comes back with the list;
+//! otherwise the queue shows which were approved and why each other one was not,
+//! the refused rows still selected.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use super::queue::{BulkOutcome, QueueQuery, Shown, queue_page};
+use crate::app::AppState;
+use crate::loans::{self, Actor, Command, LoanId};
+use crate::web::error::AppError;
+use crate::web::pages::extract::{CsrfForm, librarians_only};
+use crate::web::pages::url::is_local_path;
+use crate::web::pages::{PageError, see_other};
+
+/// The most requests approved in one go (a page of the queue is 30).
+pub const MAX_BULK: usize = 100;
+
+/// An id as typed, short enough to show back.
+fn shown_id(raw: &str) -> String {
+    let raw = raw.trim();
+    match raw.char_indices().nth(20) {
+        Some((at, _)) => format!("{}…", &raw[..at]),
+        None => raw.to_owned(),
+    }
+}
+
+pub async fn approve_selected(
+    State(state): State<AppState>,
+    CsrfForm { user, form }: CsrfForm,
+) -> Result<Response, PageError> {
+    if !user.is_librarian() {
+        return Err(librarians_only(&user));
+    }
+    let next = form.get("next");
+    let next = if is_local_path(next) && next.starts_with("/librarian/queue") {
+        next
+    } else {
+        "/librarian/queue"
+    };
+    let query = QueueQuery::of_address(next);
+    let mut picked: Vec<String> = Vec::new();
+    for raw in form.all("loan") {
+        if !picked.contains(&raw) {
+            picked.push(raw);
+        }
+    }
+    let refusal = if picked.is_empty() {
+        Some("请先勾选要批准的申请。".to_owned())
+    } else if picked.len() > MAX_BULK {
+        Some(format!(
+            "一次最多批准 {MAX_BULK} 笔，本次勾选了 {} 笔；请分批批准。",
+            picked.len()
+        ))
+    } else {
+        None
+    };
+    if let Some(message) = refusal {
+        let shown = Shown {
+            bulk_error: Some(message),
+            ..Shown::default()
+        };
+        let page = queue_page(&state, &user, query, shown).await;
+        let page = page.map_err(|err| err.for_user(&user))?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let (actor, at) = (Actor::user(&user), state.clock.moment());
+    let outcome = state
+        .with_conn(move |conn| {
+            let mut outcome = BulkOutcome::default();
+            for raw in picked {
+                let Some(id) = raw.trim().parse::<i64>().ok().filter(|id| *id > 0) else {
+                    outcome
+                        .refused
+                        .push((shown_id(&raw), "不是有效的借阅编号".to_owned()));
+                    continue;
+                };
+                match loans::act(conn, &actor, LoanId(id), Command::Approve, at) {
+                    Ok(_) => outcome.approved.push(id),
+                    Err(err) => outcome
+                        .refused
+                        .push((id.to_string(), AppError::from(err).into_message())),
+                }
+            }
+            Ok::<_, AppError>(outcome)
+        })
+        .await
+        .map_err(|err| PageError::from(err).for_user(&user))?;
+    if outcome.refused.is_empty() {
+        let back = query.href(query.page.trim().parse().unwrap_or(1));
+        let sep = if back.contains('?') { '&' } else { '?' };
+        let ids: Vec<String> = outcome.approved.iter().map(i64::to_string).collect();
+        return Ok(see_other(&format!("{back}{sep}approved={}", ids.join(","))));
+    }
+    let status = if outcome.approved.is_empty() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    let shown = Shown {
+        bulk: Some(outcome),
+        ..Shown::default()
+    };
+    let page = queue_page(&state, &user, query, shown)
+        .await
+        .map_err(|err| err.for_user(&user))?;
+    Ok((status, page).into_response())
+}

@@ -1,0 +1,49 @@
+//! Counts shown in the navigation: the requests waiting for a librarian's decision
+//! beside 借阅审批. Counted once per page request by [`count_for_nav`] and read by
+//! `Chrome::for_user` wherever the page builds its layout, so that no handler has
+//! to pass it along.
+
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::app::AppState;
+use crate::loans;
+use crate::web::auth::OptionalUser;
+
+tokio::task_local! {
+    /// The requested count for the page being answered (librarians' pages only).
+    static REQUESTED: u64;
+}
+
+/// Middleware: for a librarian's page (GET, not the API or a static file), counts
+/// the requests waiting for a decision while the page is built. A page answering a
+/// form post has no count: it would be the count from before the post.
+pub async fn count_for_nav(
+    State(state): State<AppState>,
+    OptionalUser(user): OptionalUser,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let page = matches!(*request.method(), Method::GET | Method::HEAD)
+        && !path.starts_with("/api/")
+        && !path.starts_with("/static/");
+    if !page || !user.is_some_and(|u| u.is_librarian()) {
+        return next.run(request).await;
+    }
+    match state.with_conn(|conn| loans::requested_count(conn)).await {
+        Ok(count) => REQUESTED.scope(count, next.run(request)).await,
+        // The page matters more than its badge.
+        Err(err) => {
+            err.log();
+            next.run(request).await
+        }
+    }
+}
+
+/// The count for the page being built, if it was counted.
+pub fn requested() -> Option<u64> {
+    REQUESTED.try_with(|count| *count).ok()
+}
