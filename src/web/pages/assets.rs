@@ -160,6 +160,21 @@ async fn favicon(headers: HeaderMap) -> Response {
 mod tests {
     use super::*;
 
+    /// An unclosed block swallows every rule after it (a merge once left one open,
+    /// and the slip's print style silently stopped applying).
+    #[test]
+    fn style_sheets_close_every_block() {
+        for asset in ASSETS.iter().filter(|a| a.name.ends_with(".css")) {
+            let text = std::str::from_utf8(asset.bytes).unwrap_or_default();
+            let mut depth = 0i32;
+            for (n, line) in text.lines().enumerate() {
+                depth += line.matches('{').count() as i32 - line.matches('}').count() as i32;
+                assert!(depth >= 0, "{}: a stray }} on line {}", asset.name, n + 1);
+            }
+            assert_eq!(depth, 0, "{}: a block is never closed", asset.name);
+        }
+    }
+
     #[test]
     fn names_carry_the_content_hash() {
         let urls = urls();

@@ -331,7 +331,10 @@
       choose(suggested.getAttribute("data-suggest-start"), suggested.getAttribute("data-suggest-end"));
     });
   }
+})();
 
+// The slip's print button and the queue's "select all".
+(function () {
   // Buttons that print the page (the loan slip); hidden where there is no script.
   document.querySelectorAll("button[data-print]").forEach(function (button) {
     button.hidden = false;
