@@ -314,3 +314,54 @@ async fn the_renew_form_shows_only_while_a_renewal_can_be_made() {
         "{shown}"
     );
 }
+
+#[tokio::test]
+async fn a_refused_renewal_comes_back_beside_its_form() {
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
+    let librarian = app.librarian("renew-refused-lib").await;
+    lendable(&librarian, "renew-refused-film").await;
+    let borrower = app.borrower("renew-refused-tax", "yn-tax").await;
+    let loan = crate::common::lending::approved(
+        &librarian,
+        &borrower,
+        "renew-refused-film",
+        "digital",
+        &day(0),
+        &day(2),
+    )
+    .await;
+    let id = loan["id"].as_i64().unwrap();
+    app.sweep();
+    let (_, html) = page(&borrower, "/loans").await;
+    let csrf = csrf_of(&html);
+    // Too far: past the longest loan.
+    let too_far = day(200);
+    let (status, url, html) = post_form(
+        &borrower,
+        &format!("/loans/{id}/renew"),
+        &[("csrf", &csrf), ("end", &too_far), ("next", "/loans")],
+    )
+    .await;
+    assert!(status == 409 || status == 422, "{status}: {html}");
+    assert!(url.ends_with(&format!("/loans/{id}/renew")), "{url}");
+    assert!(html.contains(&format!("id=\"loan-{id}-error\"")), "{html}");
+    assert!(
+        html.contains(&format!("value=\"{too_far}\"")),
+        "the typed end is kept"
+    );
+    assert!(!html.contains("返回首页"), "no dead end: {html}");
+    // Markup typed into the date is shown escaped, never run.
+    let (status, _, html) = post_form(
+        &borrower,
+        &format!("/loans/{id}/renew"),
+        &[("csrf", &csrf), ("end", "<script>x</script>")],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(!html.contains("<script>x"), "{html}");
+    assert_eq!(
+        crate::common::lending::show(&borrower, &loan).await["end"],
+        day(2),
+        "nothing changed"
+    );
+}

@@ -45,6 +45,10 @@ pub struct LoanView {
     pub can_move: bool,
     pub can_issue: bool,
     pub can_return: bool,
+    /// Why the renewal (or other action on this loan) just sent was refused.
+    pub action_error: Option<String>,
+    /// The end typed into the renew form when it was refused.
+    pub renew_end: String,
 }
 
 impl LoanView {
@@ -98,6 +102,8 @@ impl LoanView {
             can_move: can(Action::Move),
             can_issue: can(Action::Issue),
             can_return: can(Action::Return),
+            action_error: None,
+            renew_end: String::new(),
         }
     }
 }
@@ -115,6 +121,9 @@ pub struct ReportForm {
 pub(super) struct ReportRetry {
     pub loan_id: i64,
     pub form: ReportForm,
+    /// A refused renewal (or cancellation, early return): the message, and the end
+    /// date typed into the renew form.
+    pub other: Option<(String, String)>,
 }
 
 pub struct NoticeView {
@@ -215,7 +224,13 @@ pub(super) async fn loans_page(
     if let Some(retry) = retry
         && let Some(view) = views.iter_mut().find(|v| v.id == retry.loan_id)
     {
-        view.report_form = retry.form;
+        match retry.other {
+            Some((message, end)) => {
+                view.action_error = Some(message);
+                view.renew_end = end;
+            }
+            None => view.report_form = retry.form,
+        }
     }
     Ok(LoansPage {
         chrome: Chrome::for_user(user, Section::Loans),

@@ -93,16 +93,29 @@ async fn act_on_loan(
             err.input_problem(),
             raw_id.parse::<i64>(),
         ) {
-            // A refused report comes back on /loans with the typed values and why.
-            (Some(Action::Report), Some((status, message)), Ok(loan_id)) if user.unit.is_some() => {
-                let retry = ReportRetry {
-                    loan_id,
-                    form: ReportForm {
-                        held_on: form.get("held_on").trim().to_owned(),
-                        participants: form.get("participants").trim().to_owned(),
-                        feedback: form.get("feedback").to_owned(),
-                        error: Some(message),
-                    },
+            // A unit's refused form (a report, a renewal too far or with none left, a
+            // cancellation too late) comes back on /loans beside its loan, as typed.
+            (Some(action), Some((status, message)), Ok(loan_id))
+                if user.unit.is_some() && !user.is_librarian() =>
+            {
+                let retry = if action == Action::Report {
+                    ReportRetry {
+                        loan_id,
+                        form: ReportForm {
+                            held_on: form.get("held_on").trim().to_owned(),
+                            participants: form.get("participants").trim().to_owned(),
+                            feedback: form.get("feedback").to_owned(),
+                            error: Some(message),
+                        },
+                        other: None,
+                    }
+                } else {
+                    let end: String = form.get("end").trim().chars().take(40).collect();
+                    ReportRetry {
+                        loan_id,
+                        form: ReportForm::default(),
+                        other: Some((message, end)),
+                    }
                 };
                 let page = loans_page(state, &user, LoansQuery::default(), Some(retry)).await;
                 match page {
