@@ -68,6 +68,14 @@ audit_actions! {
     LoanExpired => "loan_expire", "借阅到期";
     LoanOverdue => "loan_overdue", "逾期";
     LoanPromoted => "loan_promote", "候补转为申请";
+    UnitUpdated => "unit_updated", "修改单位";
+    UnitDeactivated => "unit_deactivated", "停用单位";
+    UnitReactivated => "unit_reactivated", "恢复单位";
+    UserUpdated => "user_updated", "修改账号";
+    PasswordLinkIssued => "password_link_issued", "生成设置密码链接";
+    PasswordSetByLink => "password_set_by_link", "通过链接设置密码";
+    SignInUnlocked => "sign_in_unlocked", "解除登录锁定";
+    SheetImported => "sheet_imported", "表格批量导入";
 }
 
 impl AuditAction {

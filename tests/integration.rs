@@ -6,6 +6,10 @@
 mod common;
 
 mod access;
+mod admin_accounts;
+mod admin_browser;
+mod admin_import;
+mod admin_units;
 mod backup;
 mod browser;
 mod catalog_import;

@@ -42,6 +42,8 @@ pages!(LoginPage);
 struct LoginQuery {
     next: Option<String>,
     signed_out: Option<String>,
+    /// After a password was changed or set, or a change ended the session.
+    password: Option<String>,
 }
 
 fn safe_next(next: Option<&str>) -> String {
@@ -64,7 +66,15 @@ async fn show_login(
         username: String::new(),
         next,
         error: None,
-        notice: query.signed_out.map(|_| "您已安全退出。"),
+        notice: match (query.signed_out, query.password.as_deref()) {
+            (_, Some("changed")) => Some("密码已修改，所有登录已退出。请用新密码重新登录。"),
+            (_, Some("set")) => Some("密码已设置。请用用户名和新密码登录。"),
+            (_, Some("ended")) => {
+                Some("当前密码多次输入错误，为安全起见已退出登录。请重新登录；如忘记密码，请联系管理员。")
+            }
+            (Some(_), _) => Some("您已安全退出。"),
+            _ => None,
+        },
     }
     .into_response()
 }

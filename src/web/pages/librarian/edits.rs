@@ -13,9 +13,7 @@ use crate::app::AppState;
 use crate::catalog::curation::CurationCommand;
 use crate::catalog::{Resource, ResourceId};
 use crate::web::error::AppError;
-use crate::web::pages::extract::{
-    CsrfForm, PageLibrarian, librarians_only, same_token, stale_form,
-};
+use crate::web::pages::extract::{CsrfForm, PageLibrarian, check_upload_token, librarians_only};
 use crate::web::pages::{PageError, see_other};
 use crate::web::shared::resource_id;
 use crate::web::upload;
@@ -152,17 +150,7 @@ pub async fn upload_file(
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
     let resource = load(&state, &raw_id).await?;
-    let first = multipart
-        .next_field()
-        .await
-        .map_err(|err| PageError::bad_request(format!("上传内容无法解析：{}", err.body_text())))?;
-    let token = match first {
-        Some(field) if field.name() == Some("csrf") => field.text().await.unwrap_or_default(),
-        _ => String::new(),
-    };
-    if !same_token(&token, &user.csrf_token) {
-        return Err(stale_form().for_user(&user));
-    }
+    check_upload_token(&mut multipart, &user).await?;
     let id: ResourceId = resource_id(&resource.id).map_err(PageError::from)?;
     match upload::receive_file(&state, multipart, &id, &user).await {
         Ok(_) => Ok(see_other(&format!(
