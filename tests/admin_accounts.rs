@@ -558,3 +558,129 @@ async fn the_account_functions_refuse_everyone_but_admins() {
     assert_eq!(sign_in_answer(&app, "officer", USER_PASSWORD).await.0, 200);
     assert_eq!(sign_in_answer(&app, "admin", ADMIN_PASSWORD).await.0, 200);
 }
+
+#[tokio::test]
+async fn the_json_api_changes_units_and_accounts_for_admins_only() {
+    use reqwest::Method;
+    use serde_json::json;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let admin_id = user_id(&app, "admin");
+    let officer = app.borrower("officer", "yn-tax").await;
+    let id = user_id(&app, "officer");
+    let librarian = app.librarian("plain-librarian").await;
+    let calls: Vec<(Method, String, serde_json::Value)> = vec![
+        (Method::GET, "/api/v1/units/yn-tax".into(), json!(null)),
+        (
+            Method::PATCH,
+            "/api/v1/units/yn-tax".into(),
+            json!({"active": false}),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/users/{id}"),
+            json!({"roles": ["admin"]}),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/users/{id}/password-link"),
+            json!({}),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/users/{id}/unlock"),
+            json!({}),
+        ),
+    ];
+    for session in [&officer, &librarian] {
+        for (method, path, body) in &calls {
+            let (status, answer) = session.send_json(method.clone(), path, body).await;
+            assert_eq!(status, 403, "{method} {path}: {answer}");
+            assert_eq!(answer["error"]["code"], "forbidden");
+        }
+    }
+    assert_eq!(
+        officer.get_json("/api/v1/session").await.0,
+        200,
+        "nothing changed"
+    );
+
+    // Units: the liaison is checked and written, deactivation signs the unit out.
+    let (status, unit) = admin
+        .send_json(
+            Method::PATCH,
+            "/api/v1/units/yn-tax",
+            &json!({"liaison": {"name": "张三", "mobile": "138-0013-8000", "email": ""}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{unit}");
+    assert_eq!(unit["liaison"]["mobile"], "13800138000");
+    assert_eq!(unit["name"], "国家税务总局云南省税务局");
+    assert_eq!(unit["accounts"], 1);
+    let (status, answer) = admin
+        .send_json(
+            Method::PATCH,
+            "/api/v1/units/yn-tax",
+            &json!({"liaison": {"mobile": "<script>"}}),
+        )
+        .await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["error"]["code"], "invalid");
+    let (status, unit) = admin
+        .send_json(
+            Method::PATCH,
+            "/api/v1/units/yn-tax",
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!((status, &unit["active"]), (200, &json!(false)));
+    assert_eq!(officer.get_json("/api/v1/session").await.0, 401);
+    assert_eq!(admin.get_json("/api/v1/units/no-such").await.0, 404);
+    admin
+        .send_json(
+            Method::PATCH,
+            "/api/v1/units/yn-tax",
+            &json!({"active": true}),
+        )
+        .await;
+
+    // Accounts: name and roles, never one's own admin role; a link and an unlock.
+    let path = format!("/api/v1/users/{id}");
+    let (status, user) = admin
+        .send_json(
+            Method::PATCH,
+            &path,
+            &json!({"display_name": "钱八", "roles": ["borrower", "librarian"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{user}");
+    assert_eq!(user["display_name"], "钱八");
+    assert_eq!(user["roles"], json!(["borrower", "librarian"]));
+    assert_eq!(user["unit"], "yn-tax", "kept");
+    let (status, answer) = admin
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/users/{admin_id}"),
+            &json!({"roles": ["librarian"]}),
+        )
+        .await;
+    assert_eq!(status, 409, "{answer}");
+    assert_eq!(answer["error"]["code"], "own_account");
+    let (status, link) = admin
+        .post_json(&format!("/api/v1/users/{id}/password-link"), &json!({}))
+        .await;
+    assert_eq!(status, 201, "{link}");
+    let link_path = link["path"].as_str().unwrap();
+    let (status, _, _) = post_form(
+        &stranger(&app),
+        link_path,
+        &[("new", NEW_PASSWORD), ("confirm", NEW_PASSWORD)],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(sign_in_answer(&app, "officer", NEW_PASSWORD).await.0, 200);
+    let (status, unlocked) = admin
+        .post_json(&format!("/api/v1/users/{id}/unlock"), &json!({}))
+        .await;
+    assert_eq!((status, &unlocked["cleared"]), (200, &json!(0)));
+}

@@ -3,6 +3,7 @@
 pub mod contact;
 mod error;
 pub mod links;
+mod listing;
 pub mod manage;
 pub mod password;
 pub mod policy;

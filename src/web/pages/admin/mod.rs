@@ -2,6 +2,7 @@
 //! (create, edit, disable, set-password links, unlock) and creating many of either
 //! from a sheet. Admins only: others get a 403 page, visitors are sent to sign in.
 
+mod account;
 mod accounts;
 mod import;
 mod units;
@@ -46,21 +47,15 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/admin/accounts/{id}",
-            get(accounts::show_account).post(accounts::update_account),
+            get(account::show_account).post(account::update_account),
         )
         .route(
             "/admin/accounts/{id}/disable",
-            post(accounts::disable_account),
+            post(account::disable_account),
         )
-        .route(
-            "/admin/accounts/{id}/enable",
-            post(accounts::enable_account),
-        )
-        .route("/admin/accounts/{id}/link", post(accounts::make_link))
-        .route(
-            "/admin/accounts/{id}/unlock",
-            post(accounts::unlock_account),
-        )
+        .route("/admin/accounts/{id}/enable", post(account::enable_account))
+        .route("/admin/accounts/{id}/link", post(account::make_link))
+        .route("/admin/accounts/{id}/unlock", post(account::unlock_account))
         .merge(import::router())
 }
 
