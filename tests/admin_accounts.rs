@@ -171,9 +171,19 @@ async fn a_reset_link_lasts_24_hours_by_the_clock_and_a_newer_one_replaces_it() 
     let start: jiff::Timestamp = "2027-03-01T02:00:00Z".parse().unwrap();
     app.state.clock.set(start);
 
-    let (status, _, html) =
-        post_with_token(&admin, &format!("/admin/accounts/{id}/link"), &[]).await;
-    assert_eq!(status, 200, "{html}");
+    // The page with the link is kept in no cache.
+    let token = crate::common::admin::csrf(&admin).await;
+    let resp = admin
+        .client
+        .post(admin.url(&format!("/admin/accounts/{id}/link")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    let html = resp.text().await.unwrap();
     assert!(
         html.contains("2027-03-02 10:00 前有效"),
         "Beijing time: {html}"

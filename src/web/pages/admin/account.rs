@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
 use super::accounts::{AccountForm, ShownLink};
-use super::{AdminForm, PageAdmin, Problem, mail_base, problem_of};
+use super::{AdminForm, PageAdmin, Problem, kept_nowhere, mail_base, problem_of};
 use crate::accounts::links::{self, Purpose};
 use crate::accounts::manage::{self, AccountChange};
 use crate::accounts::throttle::AccountLock;
@@ -230,7 +230,7 @@ pub async fn make_link(
         Ok(link) => {
             let mut page = account_page(&state, &user, id).await?;
             page.link = Some(ShownLink::new(&state, &headers, &link));
-            Ok(page.into_response())
+            Ok(kept_nowhere(page.into_response()))
         }
         Err(err) => refused(&state, &user, id, err, None, Some("link")).await,
     }

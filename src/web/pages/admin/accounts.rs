@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::{AdminForm, PageAdmin, Problem, mail_base, problem_of};
+use super::{AdminForm, PageAdmin, Problem, kept_nowhere, mail_base, problem_of};
 use crate::accounts::links::IssuedLink;
 use crate::accounts::manage::{self, AccountInput};
 use crate::accounts::units::{self, UnitDetail};
@@ -212,7 +212,7 @@ pub async fn create_account(
             page.link = Some(ShownLink::new(&state, &headers, &link));
             page.notice =
                 Some("已新建账号。请把下面的设置密码链接交给本人，由本人设置密码后登录。");
-            Ok((StatusCode::CREATED, page).into_response())
+            Ok(kept_nowhere((StatusCode::CREATED, page).into_response()))
         }
         Err(err) => {
             let (status, problem) = problem_of(err, &user)?;

@@ -135,7 +135,7 @@ async fn import_sheet(
     match outcome {
         Ok(imported) => {
             fill_result(&state, &headers, &mut page, imported);
-            Ok(page.into_response())
+            Ok(super::kept_nowhere(page.into_response()))
         }
         Err(AccountError::SheetRows(problems)) => {
             page.problems = problems;

@@ -139,6 +139,16 @@ fn problem_of(err: AccountError, user: &SessionUser) -> Result<(StatusCode, Prob
     }
 }
 
+/// A page that shows set-password links: kept in no cache, so that going back or
+/// reopening the browser does not show the links again.
+fn kept_nowhere(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
 /// The site's address for links in mail, when mail goes out.
 fn mail_base(state: &AppState, headers: &HeaderMap) -> Option<String> {
     state
