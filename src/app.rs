@@ -50,6 +50,8 @@ pub struct AppState {
     pub booked_out: Arc<indexer::BookedOut>,
     /// Forms posted after their session expired, waiting for the sign-in.
     pub drafts: Arc<crate::web::drafts::FormDrafts>,
+    /// Whether a mail relay delivers the outbox (set-password links are then mailed).
+    mail_relay: Arc<AtomicBool>,
     /// Whether serving runs the loan sweep (tests that drive the clock run it by hand).
     background_sweep: bool,
     /// Whether the index must be rebuilt before the server is ready.
@@ -102,6 +104,7 @@ impl AppState {
             store: Arc::new(store),
             settings: Arc::new(settings),
             clock,
+            mail_relay: Arc::default(),
             background_sweep: true,
             ready: Arc::new(AtomicBool::new(false)),
         })
@@ -119,6 +122,22 @@ impl AppState {
         self.uploads = Arc::new(Semaphore::new(limits.max_uploads));
         self.limits = Arc::new(limits);
         self
+    }
+
+    /// Starts delivering the mail outbox over `settings`' relay; from now on mail that
+    /// people should receive (set-password links) is queued for it.
+    pub fn start_mail(
+        &self,
+        settings: crate::config::MailSettings,
+    ) -> Result<crate::mail::MailTask, crate::mail::MailError> {
+        let task = crate::mail::spawn(self.db.clone(), settings)?;
+        self.mail_relay.store(true, Ordering::Release);
+        Ok(task)
+    }
+
+    /// Whether mail goes out (a relay is configured and its task runs).
+    pub fn mails(&self) -> bool {
+        self.mail_relay.load(Ordering::Acquire)
     }
 
     /// Whether the server is ready to answer searches.

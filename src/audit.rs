@@ -71,6 +71,14 @@ audit_actions! {
     FileReplaced => "file_replaced", "替换文件";
     FileRemoved => "file_removed", "删除文件";
     SubtitleDefaultSet => "subtitle_default_set", "设置默认字幕";
+    UnitUpdated => "unit_updated", "修改单位";
+    UnitDeactivated => "unit_deactivated", "停用单位";
+    UnitReactivated => "unit_reactivated", "恢复单位";
+    UserUpdated => "user_updated", "修改账号";
+    PasswordLinkIssued => "password_link_issued", "生成设置密码链接";
+    PasswordSetByLink => "password_set_by_link", "通过链接设置密码";
+    SignInUnlocked => "sign_in_unlocked", "解除登录锁定";
+    SheetImported => "sheet_imported", "表格批量导入";
 }
 
 impl AuditAction {

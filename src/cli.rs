@@ -274,7 +274,7 @@ fn serve(data: DataDir, args: ServeArgs) -> anyhow::Result<()> {
         let state = tokio::task::spawn_blocking(move || AppState::open(settings)).await??;
         // Mail copies of notifications go out while the server runs.
         let _mail = match mail {
-            Some(mail) => Some(crate::mail::spawn(state.db.clone(), mail)?),
+            Some(mail) => Some(state.start_mail(mail)?),
             None => None,
         };
         let listener = tokio::net::TcpListener::bind(addr)

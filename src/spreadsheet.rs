@@ -77,6 +77,19 @@ pub enum SheetError {
 /// read without a decimal point (a mobile number typed as a number stays
 /// `13800138000`), cells are trimmed, and fully empty rows are dropped.
 pub fn read_rows(file_name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+    Ok(read_numbered_rows(file_name, bytes)?
+        .into_iter()
+        .map(|(_, row)| row)
+        .collect())
+}
+
+/// [`read_rows`] with each row's number as the spreadsheet shows it (the first row is
+/// 1; the empty rows that are dropped still count), so that a problem can name the
+/// row a person sees.
+pub fn read_numbered_rows(
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<Vec<(usize, Vec<String>)>, SheetError> {
     let is_csv = file_name.to_ascii_lowercase().ends_with(".csv");
     let rows = if is_csv || !looks_like_workbook(bytes) {
         read_csv_rows(bytes)?
@@ -85,7 +98,7 @@ pub fn read_rows(file_name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, Shee
     };
     Ok(rows
         .into_iter()
-        .filter(|row| row.iter().any(|cell| !cell.is_empty()))
+        .filter(|(_, row)| row.iter().any(|cell| !cell.is_empty()))
         .collect())
 }
 
@@ -94,7 +107,9 @@ fn looks_like_workbook(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
 }
 
-fn read_csv_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+/// The records with the line each starts on (blank lines count, as a spreadsheet
+/// shows them).
+fn read_csv_rows(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, SheetError> {
     let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|_| {
         SheetError::Unreadable("CSV 文件不是 UTF-8 编码，请在 Excel 中另存为“CSV UTF-8”".into())
@@ -103,17 +118,41 @@ fn read_csv_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
+    // A spreadsheet shows each record as one row (a quoted cell may span lines) and
+    // each blank line as an empty row. The run of line ends just before a record is
+    // the previous record's end and the blank lines between them.
+    let bytes = text.as_bytes();
+    let is_line_end = |b: &&u8| matches!(b, b'\r' | b'\n');
+    let mut blank_rows = 0;
     reader
         .records()
-        .map(|record| {
-            record
-                .map(|r| r.iter().map(|cell| cell.trim().to_owned()).collect())
-                .map_err(|e| SheetError::Unreadable(e.to_string()))
+        .enumerate()
+        .map(|(index, record)| {
+            let record = record.map_err(|e| SheetError::Unreadable(e.to_string()))?;
+            let from = record
+                .position()
+                .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0))
+                .min(bytes.len());
+            let start = from + bytes[from..].iter().take_while(is_line_end).count();
+            let line_ends = bytes[..start]
+                .iter()
+                .rev()
+                .take_while(is_line_end)
+                .filter(|b| **b == b'\n')
+                .count();
+            blank_rows += if index == 0 {
+                line_ends
+            } else {
+                line_ends.saturating_sub(1)
+            };
+            let cells = record.iter().map(|cell| cell.trim().to_owned()).collect();
+            Ok((index + blank_rows + 1, cells))
         })
         .collect()
 }
 
-fn read_workbook_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+/// The rows of the first worksheet, numbered from the sheet's first used row.
+fn read_workbook_rows(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, SheetError> {
     use calamine::{Data, Reader};
     let mut workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
         .map_err(|e| SheetError::Unreadable(e.to_string()))?;
@@ -121,9 +160,9 @@ fn read_workbook_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
         .worksheet_range_at(0)
         .ok_or(SheetError::NoSheet)?
         .map_err(|e| SheetError::Unreadable(e.to_string()))?;
-    Ok(range
-        .rows()
-        .map(|row| {
+    let first = range.start().map_or(1, |(row, _)| row as usize + 1);
+    Ok((first..)
+        .zip(range.rows().map(|row| {
             row.iter()
                 .map(|cell| match cell {
                     Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
@@ -131,7 +170,7 @@ fn read_workbook_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
                     other => other.to_string().trim().to_owned(),
                 })
                 .collect()
-        })
+        }))
         .collect())
 }
 
@@ -170,6 +209,8 @@ mod tests {
         assert_eq!(read[1], ["yn-tax", "=cmd", "13800138000"]);
         assert_eq!(read[2][..2], ["yn-bank", "中国人民银行"]);
         assert_eq!(read.len(), 3, "the empty row is dropped");
+        let numbered = read_numbered_rows("units.xlsx", &bytes).unwrap();
+        assert_eq!(numbered[2].0, 4, "numbered as the sheet shows it");
     }
 
     #[test]
@@ -179,6 +220,19 @@ mod tests {
         assert_eq!(
             read_rows("x.csv", "a,b\n".as_bytes()).unwrap(),
             [["a", "b"]]
+        );
+        for text in ["代码,名称\n\n,\nb,乙\n", "代码,名称\r\n\r\n,\r\nb,乙"] {
+            let numbered = read_numbered_rows("x.csv", text.as_bytes()).unwrap();
+            let expected = [(1, ["代码", "名称"]), (4, ["b", "乙"])]
+                .map(|(n, row)| (n, row.map(str::to_owned).to_vec()));
+            assert_eq!(numbered, expected, "{text:?}");
+        }
+        // A quoted cell over two lines is one row, as a spreadsheet shows it.
+        let text = "a,b\n\"x\ny\",1\nc,2\n\nd,3";
+        let numbered = read_numbered_rows("x.csv", text.as_bytes()).unwrap();
+        assert_eq!(
+            numbered.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            [1, 2, 3, 5]
         );
         let (gbk, _, _) = encoding_rs::GBK.encode("代码,名称\n");
         assert!(matches!(

@@ -241,6 +241,7 @@ async fn stored_text_is_shown_only_to_those_who_may_read_it() {
     let viewer = |roles: Vec<Role>, unit: Option<&str>| SessionUser {
         user_id: 1,
         username: "viewer".into(),
+        display_name: String::new(),
         roles,
         unit: unit.map(str::to_owned),
         unit_name: None,

@@ -360,6 +360,7 @@ fn viewer(roles: &[Role], unit: Option<&str>) -> SessionUser {
     SessionUser {
         user_id: 1,
         username: "viewer".into(),
+        display_name: String::new(),
         roles: roles.to_vec(),
         unit: unit.map(str::to_owned),
         unit_name: None,

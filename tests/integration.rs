@@ -7,6 +7,10 @@ mod common;
 
 mod access;
 mod availability_calendar;
+mod admin_accounts;
+mod admin_browser;
+mod admin_import;
+mod admin_units;
 mod backup;
 mod borrower_browser;
 mod browser;

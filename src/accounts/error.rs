@@ -28,12 +28,84 @@ pub enum AccountError {
     /// Managing units and accounts is for admins.
     #[error("仅限系统管理员操作")]
     AdminsOnly,
+    /// A disabled account gave its right password.
+    #[error("该账号已停用，不能登录；如有疑问请联系工委资料室")]
+    AccountDisabled,
+    /// The account's unit was deactivated: its accounts can neither sign in nor borrow.
+    #[error("您所在的单位“{0}”已停用，其账号不能登录或申请借阅；如有疑问请联系工委资料室")]
+    UnitInactive(String),
+    /// An admin may not lock themselves out (disable their account, drop their admin
+    /// role); the message says why.
+    #[error("{0}")]
+    OwnAccount(&'static str),
+    /// A set-password link that cannot be used.
+    #[error("{}", .0.message())]
+    Link(LinkProblem),
+    /// Rows of an uploaded sheet are wrong; nothing was created.
+    #[error("表格中有 {} 处错误，没有导入任何内容；请改正后重新上传", .0.len())]
+    SheetRows(Vec<RowProblem>),
+    /// The sheet as a whole cannot be imported (unreadable, no known header).
+    #[error("{0}")]
+    Sheet(String),
+    /// The sheet holds more rows than one upload may.
+    #[error("{0}")]
+    SheetTooLarge(String),
     #[error("password hashing failed: {0}")]
     Hash(String),
     #[error("database error: {0}")]
     Db(#[from] rusqlite::Error),
     #[error(transparent)]
     Open(#[from] crate::db::DbError),
+}
+
+/// Why a set-password link cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkProblem {
+    /// No such link (mistyped, cut short, or never made).
+    Unknown,
+    /// Older than its 24 hours.
+    Expired,
+    /// Already used, or replaced by a newer link.
+    Spent,
+    /// The account was disabled (or its unit deactivated) meanwhile.
+    AccountDisabled,
+}
+
+impl LinkProblem {
+    pub fn message(self) -> &'static str {
+        match self {
+            LinkProblem::Unknown => {
+                "这个设置密码的链接无效：可能复制时不完整。请核对链接，或联系管理员重新生成。"
+            }
+            LinkProblem::Expired => {
+                "这个设置密码的链接已过期（链接生成后 24 小时内有效）。请联系管理员重新生成。"
+            }
+            LinkProblem::Spent => {
+                "这个设置密码的链接已经用过或已被新的链接取代，每个链接只能使用一次。如需再次设置密码，请联系管理员重新生成。"
+            }
+            LinkProblem::AccountDisabled => {
+                "该账号已停用（或其单位已停用），不能设置密码。如有疑问请联系工委资料室。"
+            }
+        }
+    }
+
+    /// A stable code for programs and tests.
+    pub fn code(self) -> &'static str {
+        match self {
+            LinkProblem::Unknown => "link_unknown",
+            LinkProblem::Expired => "link_expired",
+            LinkProblem::Spent => "link_spent",
+            LinkProblem::AccountDisabled => "link_account_disabled",
+        }
+    }
+}
+
+/// One wrong row of an uploaded sheet: its number as the spreadsheet shows it (the
+/// header is row 1) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct RowProblem {
+    pub row: usize,
+    pub message: String,
 }
 
 /// "30 秒" or "2 分钟", rounded up.

@@ -48,6 +48,7 @@ mod tests {
         SessionUser {
             user_id: 1,
             username: "u".into(),
+            display_name: String::new(),
             roles: roles.to_vec(),
             unit: Some("yn-tax".into()),
             unit_name: None,

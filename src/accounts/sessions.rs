@@ -21,6 +21,8 @@ const TOUCH_INTERVAL_SECS: i64 = 60;
 pub struct SessionUser {
     pub user_id: i64,
     pub username: String,
+    /// The name people know the user by (may be empty: then the username is shown).
+    pub display_name: String,
     pub roles: Vec<Role>,
     pub unit: Option<String>,
     pub unit_name: Option<String>,
@@ -55,9 +57,18 @@ impl SessionUser {
     pub fn is_admin(&self) -> bool {
         self.has_role(Role::Admin)
     }
+
+    /// The display name, or the username when none is set.
+    pub fn shown_name(&self) -> &str {
+        match self.display_name.trim() {
+            "" => &self.username,
+            name => name,
+        }
+    }
 }
 
-fn token_hash(token: &str) -> String {
+/// The SHA-256 of a secret token as hex: what the database keeps instead of it.
+pub(super) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -67,13 +78,14 @@ pub fn random_secret() -> String {
     hex::encode(bytes)
 }
 
-/// Loads a user with roles and unit.
+/// Loads an active user of an active unit (or of none) with roles and unit.
 pub fn load_user(conn: &Connection, user_id: i64) -> Result<Option<SessionUser>, AccountError> {
     // Cached statements: this runs on every signed-in request.
     let row = conn
         .prepare_cached(
-            "SELECT u.username, u.unit_code, n.name, n.sector FROM users u
-             LEFT JOIN units n ON n.code = u.unit_code WHERE u.id = ?1 AND u.active = 1",
+            "SELECT u.username, u.unit_code, n.name, n.sector, u.display_name FROM users u
+             LEFT JOIN units n ON n.code = u.unit_code
+             WHERE u.id = ?1 AND u.active = 1 AND coalesce(n.active, 1) = 1",
         )?
         .query_row([user_id], |row| {
             Ok((
@@ -81,10 +93,11 @@ pub fn load_user(conn: &Connection, user_id: i64) -> Result<Option<SessionUser>,
                 row.get::<_, Option<String>>(1)?,
                 row.get::<_, Option<String>>(2)?,
                 row.get::<_, Option<String>>(3)?,
+                row.get::<_, String>(4)?,
             ))
         })
         .optional()?;
-    let Some((username, unit, unit_name, unit_sector)) = row else {
+    let Some((username, unit, unit_name, unit_sector, display_name)) = row else {
         return Ok(None);
     };
     let mut stmt =
@@ -96,6 +109,7 @@ pub fn load_user(conn: &Connection, user_id: i64) -> Result<Option<SessionUser>,
     Ok(Some(SessionUser {
         user_id,
         username,
+        display_name,
         roles,
         unit,
         unit_name,

@@ -57,15 +57,15 @@ pub fn sign_in(
     if let Some(retry_after_secs) = throttle::locked_for(conn, &attempt)? {
         return Err(AccountError::Locked { retry_after_secs });
     }
-    let user_id = if cut {
-        None
+    let checked = if cut {
+        Checked::Wrong
     } else {
         check_password(conn, &name, password)?
     };
     // The hash is done: the writes are quick, in one transaction.
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let outcome = match user_id {
-        Some(user_id) => {
+    let outcome = match checked {
+        Checked::Right(user_id) => {
             throttle::clear_account(&tx, &attempt)?;
             let (token, user) = create_session(&tx, user_id, now_secs)?;
             AuditEvent::by(&Actor::user(&user), AuditAction::SignIn)
@@ -73,7 +73,16 @@ pub fn sign_in(
                 .record(&tx, at)?;
             Ok(SignedIn { token, user })
         }
-        None => {
+        // The right password of an account that may not sign in: no guess, so not
+        // counted, but said in words (only to someone who knows the password).
+        Checked::Refused(refusal) => {
+            AuditEvent::anonymous(AuditAction::SignInFailed)
+                .username(&name)
+                .detail(format!("from {addr}: {refusal}"))
+                .record(&tx, at)?;
+            Err(refusal)
+        }
+        Checked::Wrong => {
             let failure = throttle::record_failure(&tx, &attempt)?;
             if failure.worth_auditing() {
                 AuditEvent::anonymous(AuditAction::SignInFailed)
@@ -100,25 +109,47 @@ pub(super) fn failure_detail(addr: &str, failure: &throttle::Failure) -> String 
     detail
 }
 
-/// The active account's id when the password is right. Unknown names cost a hash too,
-/// so that timing does not tell which accounts exist.
+/// What checking a password found.
+enum Checked {
+    /// The right password of an account that may sign in.
+    Right(i64),
+    /// The right password of a disabled account or of a deactivated unit's.
+    Refused(AccountError),
+    /// An unknown account or a wrong password.
+    Wrong,
+}
+
+/// Checks the password of `username`. Unknown names, and accounts that have no
+/// password yet, cost a hash too, so that timing does not tell which accounts exist.
 fn check_password(
     conn: &Connection,
     username: &str,
     password: &str,
-) -> Result<Option<i64>, AccountError> {
-    let row: Option<(i64, String)> = conn
+) -> Result<Checked, AccountError> {
+    let row: Option<(i64, String, bool, Option<String>, bool)> = conn
         .query_row(
-            "SELECT id, password_hash FROM users WHERE username = ?1 AND active = 1",
+            "SELECT u.id, u.password_hash, u.active, n.name, coalesce(n.active, 1) FROM users u
+             LEFT JOIN units n ON n.code = u.unit_code WHERE u.username = ?1",
             [username],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .optional()?;
-    Ok(match row {
-        Some((id, hash)) => verify_password(password, &hash).then_some(id),
-        None => {
-            verify_password(password, DUMMY_HASH);
-            None
+    let Some((id, hash, active, unit_name, unit_active)) = row else {
+        verify_password(password, DUMMY_HASH);
+        return Ok(Checked::Wrong);
+    };
+    if hash == super::users::NO_PASSWORD {
+        verify_password(password, DUMMY_HASH);
+        return Ok(Checked::Wrong);
+    }
+    if !verify_password(password, &hash) {
+        return Ok(Checked::Wrong);
+    }
+    Ok(match (active, unit_active) {
+        (true, true) => Checked::Right(id),
+        (false, _) => Checked::Refused(AccountError::AccountDisabled),
+        (true, false) => {
+            Checked::Refused(AccountError::UnitInactive(unit_name.unwrap_or_default()))
         }
     })
 }

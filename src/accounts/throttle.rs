@@ -153,6 +153,72 @@ pub fn clear_account(conn: &Connection, attempt: &Attempt<'_>) -> Result<(), Acc
     Ok(())
 }
 
+/// Failures of one account counted at one address, as an admin sees them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct AccountLock {
+    /// The client address the failures came from.
+    pub addr: String,
+    /// Failures within the current window.
+    pub failures: i64,
+    /// Seconds until sign-in is allowed again there, when locked now.
+    pub locked_for: Option<i64>,
+}
+
+/// The pair counters of `username` (key `pair:ADDR NAME`; addresses hold no space).
+const PAIRS_OF: &str = "FROM sign_in_failures
+     WHERE key LIKE 'pair:%' AND substr(key, instr(key, ' ') + 1) = ?1";
+
+/// The failure counters of account `username` that are still within their window at
+/// `now`, at each address.
+pub fn account_locks(
+    conn: &Connection,
+    username: &str,
+    now: i64,
+) -> Result<Vec<AccountLock>, AccountError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT substr(key, 6, instr(key, ' ') - 6), failures, locked_until {PAIRS_OF}
+           AND ?2 - last_at <= ?3 ORDER BY last_at DESC"
+    ))?;
+    let locks = stmt
+        .query_map(params![username, now, WINDOW_SECS], |r| {
+            let until: i64 = r.get(2)?;
+            Ok(AccountLock {
+                addr: r.get(0)?,
+                failures: r.get(1)?,
+                locked_for: (until > now).then_some(until - now),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(locks)
+}
+
+/// Forgets the failures of account `username` at every address (an admin unlocked
+/// it, or its owner set a new password through a link); answers how many counters.
+pub fn forget_account(conn: &Connection, username: &str) -> Result<usize, AccountError> {
+    Ok(conn
+        .prepare_cached(&format!("DELETE {PAIRS_OF}"))?
+        .execute([username])?)
+}
+
+/// Forgets the failures of `username` at every address, and lifts the lock of each
+/// address where the account is locked now (its owner may be the one behind it).
+/// Answers how many counters were removed.
+pub fn unlock_account(conn: &Connection, username: &str, now: i64) -> Result<usize, AccountError> {
+    let locked_addresses: Vec<String> = conn
+        .prepare_cached(&format!(
+            "SELECT 'addr:' || substr(key, 6, instr(key, ' ') - 6) {PAIRS_OF}"
+        ))?
+        .query_map([username], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut removed = forget_account(conn, username)?;
+    for key in locked_addresses {
+        removed += conn
+            .prepare_cached("DELETE FROM sign_in_failures WHERE key = ?1 AND locked_until > ?2")?
+            .execute(params![key, now])?;
+    }
+    Ok(removed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +286,17 @@ mod tests {
                 .unwrap()
                 .is_some()
         );
+        // An admin's unlock of an account locked there lifts the address's lock too.
+        record_failure(&conn, &at("admin", "10.0.0.9", 7)).unwrap();
+        let locks = account_locks(&conn, "admin", 7).unwrap();
+        assert_eq!(locks.len(), 1);
+        assert_eq!((locks[0].addr.as_str(), locks[0].failures), ("10.0.0.9", 1));
+        assert_eq!(unlock_account(&conn, "admin", 8).unwrap(), 2);
+        assert_eq!(
+            locked_for(&conn, &at("admin", "10.0.0.9", 8)).unwrap(),
+            None
+        );
+        assert!(account_locks(&conn, "admin", 8).unwrap().is_empty());
+        assert_eq!(unlock_account(&conn, "admin", 8).unwrap(), 0);
     }
 }

@@ -30,6 +30,32 @@ impl Role {
         }
     }
 
+    /// Every role, in the order forms list them.
+    pub const ALL: [Role; 3] = [Role::Borrower, Role::Librarian, Role::Admin];
+
+    /// The role's name on pages and in sheets.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Borrower => "借阅人",
+            Role::Librarian => "资料室管理员",
+            Role::Admin => "系统管理员",
+        }
+    }
+
+    /// A role by its code (`borrower`) or its name on pages (`借阅人`), as a sheet
+    /// may give it.
+    pub fn parse_any(value: &str) -> Option<Self> {
+        let value = value.trim();
+        Self::ALL
+            .into_iter()
+            .find(|role| role.as_str().eq_ignore_ascii_case(value) || role.label() == value)
+            .or(match value {
+                "借阅" | "单位借阅人" => Some(Role::Borrower),
+                "图书管理员" | "馆员" | "资料室" => Some(Role::Librarian),
+                _ => None,
+            })
+    }
+
     pub fn parse(value: &str) -> Result<Self, AccountError> {
         match value.trim() {
             "borrower" => Ok(Role::Borrower),
@@ -53,6 +79,10 @@ pub struct NewUser<'a> {
     pub email: Option<&'a str>,
 }
 
+/// The stored hash of an account that has no password yet (created from a sheet):
+/// no password verifies against it; a set-password link gives it one.
+pub const NO_PASSWORD: &str = "!";
+
 /// An admin creates an account (a borrower must belong to a unit), with its audit
 /// row, in one transaction.
 pub fn create_user(
@@ -64,44 +94,86 @@ pub fn create_user(
     if !actor.admin {
         return Err(AccountError::AdminsOnly);
     }
-    let username = user.username.trim();
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let id = insert_user(&tx, actor, user, "", at)?;
+    tx.commit()?;
+    Ok(id)
+}
+
+/// Checks a username as account creation requires it: not empty, no white space, at
+/// most 64 characters.
+fn check_username(username: &str) -> Result<(), AccountError> {
     if username.is_empty()
         || username.chars().count() > super::signin::MAX_USERNAME_CHARS
-        || username.chars().any(char::is_whitespace)
+        || username
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
     {
         return Err(AccountError::invalid(
             "username",
             "用户名不能为空、不能含空白，最长 64 个字符",
         ));
     }
-    if user.roles.is_empty() {
+    Ok(())
+}
+
+/// A display name as stored: trimmed, at most 50 characters, no control characters.
+pub(super) fn checked_display_name(typed: &str) -> Result<String, AccountError> {
+    let name = typed.trim();
+    if name.chars().count() > 50 || name.chars().any(char::is_control) {
+        return Err(AccountError::invalid(
+            "display_name",
+            "姓名最长 50 个字符，且不能含控制字符",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// At least one role, and a borrower belongs to a unit.
+pub(super) fn check_roles(roles: &[Role], unit: Option<&str>) -> Result<(), AccountError> {
+    if roles.is_empty() {
         return Err(AccountError::invalid("role", "至少需要一个角色"));
     }
-    if user.roles.contains(&Role::Borrower) && user.unit.is_none() {
+    if roles.contains(&Role::Borrower) && unit.is_none() {
         return Err(AccountError::invalid(
             "unit",
             "借阅人必须属于一个单位（--unit CODE）",
         ));
     }
-    let email = user.email.map(str::trim).filter(|e| !e.is_empty());
-    if let Some(email) = email
-        && !plausible_email(email)
-    {
-        return Err(AccountError::invalid(
-            "email",
-            format!("邮箱地址“{email}”格式不正确，应如 name@example.cn"),
-        ));
+    Ok(())
+}
+
+/// A unit an account may be put in: known and active.
+pub(super) fn check_unit_open(conn: &Connection, unit: &str) -> Result<(), AccountError> {
+    match super::units::is_active(conn, unit)? {
+        None => Err(AccountError::UnknownUnit(unit.to_owned())),
+        Some(false) => Err(AccountError::invalid(
+            "unit",
+            format!("单位“{unit}”已停用，不能为其新建或调入账号"),
+        )),
+        Some(true) => Ok(()),
     }
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+}
+
+/// Checks and writes a new account with its roles and audit row, in the caller's
+/// transaction (one account, or every row of a sheet).
+pub(super) fn insert_user(
+    tx: &Connection,
+    actor: &Actor,
+    user: &NewUser<'_>,
+    display_name: &str,
+    at: Moment,
+) -> Result<i64, AccountError> {
+    let username = user.username.trim();
+    check_username(username)?;
+    let display_name = checked_display_name(display_name)?;
+    let email = match user.email {
+        Some(typed) => super::contact::optional_email("email", typed)?,
+        None => None,
+    };
+    check_roles(user.roles, user.unit)?;
     if let Some(unit) = user.unit {
-        let known: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM units WHERE code = ?1)",
-            [unit],
-            |r| r.get(0),
-        )?;
-        if !known {
-            return Err(AccountError::UnknownUnit(unit.to_owned()));
-        }
+        check_unit_open(tx, unit)?;
     }
     let taken: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM users WHERE username = ?1)",
@@ -112,9 +184,17 @@ pub fn create_user(
         return Err(AccountError::UserExists(username.to_owned()));
     }
     tx.execute(
-        "INSERT INTO users (username, password_hash, unit_code, email, created_at, password_changed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-        params![username, user.password_hash, user.unit, email, at.stamp()],
+        "INSERT INTO users (username, display_name, password_hash, unit_code, email, created_at,
+                            password_changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        params![
+            username,
+            display_name,
+            user.password_hash,
+            user.unit,
+            email,
+            at.stamp()
+        ],
     )?;
     let id = tx.last_insert_rowid();
     for role in user.roles {
@@ -125,14 +205,13 @@ pub fn create_user(
     }
     AuditEvent::by(actor, AuditAction::UserCreated)
         .detail(username)
-        .record(&tx, at)?;
-    tx.commit()?;
+        .record(tx, at)?;
     Ok(id)
 }
 
 /// One `@` with something on both sides, a dot in the domain, no spaces or angle
 /// brackets: enough to catch typos; the mail server has the last word.
-fn plausible_email(email: &str) -> bool {
+pub fn plausible_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
@@ -290,43 +369,7 @@ fn store_password(
     Ok(())
 }
 
-/// An account as admins see it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct UserSummary {
-    pub id: i64,
-    pub username: String,
-    pub roles: Vec<Role>,
-    pub unit: Option<String>,
-    pub active: bool,
-    pub created_at: String,
-}
-
-/// Every account, by username.
-pub fn list_users(conn: &Connection) -> Result<Vec<UserSummary>, AccountError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT u.id, u.username, u.unit_code, u.active, u.created_at,
-                (SELECT group_concat(role) FROM user_roles r WHERE r.user_id = u.id)
-         FROM users u ORDER BY u.username",
-    )?;
-    let users = stmt
-        .query_map([], |row| {
-            let roles: Option<String> = row.get(5)?;
-            Ok(UserSummary {
-                id: row.get(0)?,
-                username: row.get(1)?,
-                unit: row.get(2)?,
-                active: row.get(3)?,
-                created_at: row.get(4)?,
-                roles: roles
-                    .unwrap_or_default()
-                    .split(',')
-                    .filter_map(|r| Role::parse(r).ok())
-                    .collect(),
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(users)
-}
+pub use super::listing::{UserSummary, list_users, user_summary};
 
 /// An admin enables or disables an account; disabling ends its sessions. Recorded
 /// in the same transaction.
@@ -339,6 +382,11 @@ pub fn set_active(
 ) -> Result<(), AccountError> {
     if !actor.admin {
         return Err(AccountError::AdminsOnly);
+    }
+    if !active && actor.user_id == Some(user_id) {
+        return Err(AccountError::OwnAccount(
+            "不能停用自己的账号：停用后您将立即退出且无法再登录。如确需停用，请由另一位管理员操作。",
+        ));
     }
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let changed = tx.execute(

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/007_unit_liaison.sql"),
     include_str!("migrations/008_file_versions.sql"),
     include_str!("migrations/009_issue_window.sql"),
+    include_str!("migrations/010_admin.sql"),
 ];
 
 /// The schema version this program writes.

@@ -35,6 +35,9 @@ pub enum LoanError {
     /// An account without a unit cannot request loans.
     #[error("账号未关联单位，不能申请借阅")]
     NoUnit,
+    /// The unit was deactivated: it keeps its history but may not borrow.
+    #[error("单位“{0}”已停用，不能申请借阅；如有疑问请联系工委资料室")]
+    UnitInactive(String),
     /// Only a librarian may do this to a loan (approve, reject, issue, return, move).
     #[error("{}借阅仅限管理员办理", action.label())]
     LibrarianOnly { action: Action },

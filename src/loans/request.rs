@@ -142,18 +142,15 @@ fn check_requestable(
         }
         _ => return Err(LoanError::ResourceNotFound(resource_id.to_owned())),
     }
-    let known_unit: bool = tx.query_row(
-        "SELECT count(*) > 0 FROM units WHERE code = ?1",
-        [unit],
-        |r| r.get(0),
-    )?;
-    if !known_unit {
-        return Err(LoanError::invalid(
+    // Asked of `accounts`, which owns units; a deactivated unit may not borrow.
+    match crate::accounts::units::name_and_state(tx, unit)? {
+        Some((_, true)) => Ok(()),
+        Some((name, false)) => Err(LoanError::UnitInactive(name)),
+        None => Err(LoanError::invalid(
             "unit",
             format!("没有代码为“{unit}”的单位"),
-        ));
+        )),
     }
-    Ok(())
 }
 
 /// Files a request for the actor's unit (or, for a librarian, the unit named).

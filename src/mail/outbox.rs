@@ -39,6 +39,23 @@ pub fn enqueue(
     )
 }
 
+/// Queues one message to `recipient` that copies no notification (a set-password
+/// link), in the caller's transaction.
+pub fn enqueue_to(
+    conn: &Connection,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+) -> rusqlite::Result<()> {
+    let now = now_ms();
+    conn.execute(
+        "INSERT INTO mail_outbox (recipient, subject, body, created_ms, next_attempt_ms)
+         VALUES (?1, ?2, ?3, ?4, ?4)",
+        params![recipient, subject, body, now],
+    )?;
+    Ok(())
+}
+
 /// A queued message due for an attempt.
 #[derive(Debug, Clone)]
 pub struct Pending {

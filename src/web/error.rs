@@ -284,6 +284,33 @@ impl From<AccountError> for AppError {
             AccountError::SessionEnded => {
                 Self::new(StatusCode::UNAUTHORIZED, "session_ended", err.to_string())
             }
+            AccountError::AccountDisabled => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "account_disabled",
+                err.to_string(),
+            ),
+            AccountError::UnitInactive(_) => {
+                Self::new(StatusCode::FORBIDDEN, "unit_inactive", err.to_string())
+            }
+            AccountError::OwnAccount(_) => {
+                Self::new(StatusCode::CONFLICT, "own_account", err.to_string())
+            }
+            AccountError::Link(problem) => {
+                let status = match problem {
+                    crate::accounts::LinkProblem::Unknown => StatusCode::NOT_FOUND,
+                    crate::accounts::LinkProblem::AccountDisabled => StatusCode::FORBIDDEN,
+                    _ => StatusCode::GONE,
+                };
+                Self::new(status, problem.code(), err.to_string())
+            }
+            AccountError::SheetRows(_) | AccountError::Sheet(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "bad_sheet",
+                err.to_string(),
+            ),
+            AccountError::SheetTooLarge(_) => {
+                Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", err.to_string())
+            }
             AccountError::Db(db) => Self::failure(db),
             AccountError::Open(open) => Self::failure(open),
             AccountError::Hash(_) => Self::internal(err),
@@ -336,6 +363,9 @@ impl From<LoanError> for AppError {
             LoanError::NotFound(_)
             | LoanError::ResourceNotFound(_)
             | LoanError::DayNotListed(_) => Self::not_found(err.to_string()),
+            LoanError::UnitInactive(_) => {
+                Self::new(StatusCode::FORBIDDEN, "unit_inactive", err.to_string())
+            }
             LoanError::OtherUnit
             | LoanError::NoUnit
             | LoanError::LibrarianOnly { .. }

@@ -337,7 +337,7 @@ fn spawn_writer(state: &AppState, limit: u64, name: String) -> (Chunks, Writer) 
 /// Reads on what the client is still sending of the refused field (within a bound),
 /// so that it gets the answer rather than a connection reset in the middle of its
 /// request; answers how much more may be read.
-async fn drain_field(mut field: Field<'_>, idle: Duration) -> usize {
+pub(crate) async fn drain_field(mut field: Field<'_>, idle: Duration) -> usize {
     let mut left = DRAIN_LIMIT;
     while let Ok(Ok(Some(chunk))) = tokio::time::timeout(idle, field.chunk()).await {
         left = left.saturating_sub(chunk.len());
@@ -349,7 +349,7 @@ async fn drain_field(mut field: Field<'_>, idle: Duration) -> usize {
 }
 
 /// Reads on the fields after the refused one, up to `left` bytes.
-async fn drain_rest(multipart: &mut Multipart, mut left: usize, idle: Duration) {
+pub(crate) async fn drain_rest(multipart: &mut Multipart, mut left: usize, idle: Duration) {
     while left > 0
         && let Ok(Ok(Some(mut rest))) = tokio::time::timeout(idle, multipart.next_field()).await
     {

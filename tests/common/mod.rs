@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod admin;
 pub mod lending;
 pub mod process;
 pub mod smtp;

@@ -11,12 +11,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::accounts::{self, AccountError, SessionUser};
-use crate::actor::Actor;
 use crate::app::AppState;
 use crate::web::auth::{self, CurrentUser, SESSION_COOKIE};
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::ApiJson;
-use crate::web::shared::session::{Credentials, start_session};
+use crate::web::shared::session::{Credentials, change_own_password, start_session};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -89,21 +88,7 @@ async fn change_password(
     headers: HeaderMap,
     ApiJson(change): ApiJson<PasswordChange>,
 ) -> Result<Response, AppError> {
-    let (actor, at) = (Actor::user(&user), state.clock.moment());
-    let addr = client.throttle_key();
-    let permit = state.hashing.enter().await?;
-    let outcome = state
-        .with_conn(move |conn| {
-            let _permit = permit;
-            let change = accounts::users::PasswordChange {
-                current: &change.current,
-                new: &change.new,
-                addr: &addr,
-                now_secs: auth::unix_now(),
-            };
-            Ok::<_, AppError>(accounts::users::change_password(conn, &actor, &change, at))
-        })
-        .await?;
+    let outcome = change_own_password(&state, &user, &client, change.current, change.new).await?;
     let removal = CookieJar::new().add(auth::removal_cookie(auth::is_https(&headers)));
     match outcome {
         Ok(()) => Ok((StatusCode::NO_CONTENT, removal).into_response()),

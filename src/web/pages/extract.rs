@@ -163,6 +163,26 @@ pub fn stale_form() -> PageError {
     PageError::forbidden("表单已过期或来源不明（安全校验未通过）。请返回上一页，刷新后重新提交。")
 }
 
+/// Checks the first field of a multipart form (an upload): the session's CSRF token.
+pub async fn check_upload_token(
+    multipart: &mut axum::extract::Multipart,
+    user: &SessionUser,
+) -> Result<(), PageError> {
+    let first = multipart
+        .next_field()
+        .await
+        .map_err(|err| PageError::bad_request(format!("上传内容无法解析：{}", err.body_text())))?;
+    let token = match first {
+        Some(field) if field.name() == Some("csrf") => field.text().await.unwrap_or_default(),
+        _ => String::new(),
+    };
+    if same_token(&token, &user.csrf_token) {
+        Ok(())
+    } else {
+        Err(stale_form().for_user(user))
+    }
+}
+
 /// A form posted by the signed-in user, whose hidden `csrf` field matches the session.
 pub struct CsrfForm {
     pub user: SessionUser,

@@ -3,6 +3,8 @@
 //! askama template structs (escaping by default) rendered by [`render`]; forms that
 //! change state carry the session's CSRF token ([`extract::CsrfForm`]).
 
+mod account;
+mod admin;
 pub mod assets;
 mod error;
 mod extract;
@@ -31,6 +33,8 @@ pub use error::{PageError, not_found_page};
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(session::router())
+        .merge(account::router())
+        .merge(admin::router())
         .merge(home::router())
         .merge(search::router())
         .merge(resource::router())
@@ -53,14 +57,21 @@ pub enum Section {
     /// 资源管理: the librarian's catalogue and editor.
     Librarian,
     Audit,
+    /// 账号管理: units and accounts (admins).
+    Admin,
 }
 
 /// What the layout shows around every page: who is signed in, the assets, the form token.
 pub struct Chrome {
+    /// The name shown for the signed-in user: the display name, or the username.
     pub username: String,
+    /// The sign-in name (shown on hover when a display name is shown).
+    pub login: String,
     /// The user's unit, or their role for committee staff.
     pub affiliation: String,
     pub librarian: bool,
+    /// May manage units and accounts.
+    pub admin: bool,
     pub signed_in: bool,
     pub csrf: String,
     /// Which navigation entry is current.
@@ -80,9 +91,11 @@ impl Chrome {
             (None, false) => String::new(),
         };
         Self {
-            username: user.username.clone(),
             affiliation,
+            login: user.username.clone(),
+            username: user.shown_name().to_owned(),
             librarian: user.is_librarian(),
+            admin: user.is_admin(),
             signed_in: true,
             csrf: user.csrf_token.clone(),
             section,
@@ -101,8 +114,10 @@ impl Chrome {
         let assets = assets::urls();
         Self {
             username: String::new(),
+            login: String::new(),
             affiliation: String::new(),
             librarian: false,
+            admin: false,
             signed_in: false,
             csrf: String::new(),
             section: Section::None,

@@ -63,6 +63,8 @@ struct LoginQuery {
     signed_out: Option<String>,
     /// Sent here by a form posted after the session expired.
     expired: Option<String>,
+    /// After a password was changed or set, or a change ended the session.
+    password: Option<String>,
 }
 
 fn safe_next(next: Option<&str>) -> String {
@@ -85,14 +87,21 @@ async fn show_login(
         username: String::new(),
         next,
         error: None,
-        notice: if query.expired.is_some() {
-            Some(if query.next.as_deref().unwrap_or("").contains("draft=") {
-                "登录已过期，请重新登录。登录后将回到原来的表单，已填写的内容会保留。"
-            } else {
-                "登录已过期，请重新登录。"
-            })
-        } else {
-            query.signed_out.map(|_| "您已安全退出。")
+        notice: match (query.signed_out, query.password.as_deref()) {
+            _ if query.expired.is_some() => {
+                Some(if query.next.as_deref().unwrap_or("").contains("draft=") {
+                    "登录已过期，请重新登录。登录后将回到原来的表单，已填写的内容会保留。"
+                } else {
+                    "登录已过期，请重新登录。"
+                })
+            }
+            (_, Some("changed")) => Some("密码已修改，所有登录已退出。请用新密码重新登录。"),
+            (_, Some("set")) => Some("密码已设置。请用用户名和新密码登录。"),
+            (_, Some("ended")) => {
+                Some("当前密码多次输入错误，为安全起见已退出登录。请重新登录；如忘记密码，请联系管理员。")
+            }
+            (Some(_), _) => Some("您已安全退出。"),
+            _ => None,
         },
     }
     .into_response()

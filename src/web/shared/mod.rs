@@ -12,3 +12,23 @@ use crate::web::error::AppError;
 pub fn resource_id(raw: &str) -> Result<ResourceId, AppError> {
     ResourceId::parse(raw).map_err(|_| AppError::not_found(format!("没有编号为“{raw}”的资源")))
 }
+
+/// The site's address as people reach it (for links in mail and links shown to be
+/// passed on): the public URL when one is set, otherwise the address the request was
+/// sent to.
+pub fn site_base(state: &crate::app::AppState, headers: &axum::http::HeaderMap) -> String {
+    if let Some(public) = &state.settings.public_url {
+        let scheme = if public.https { "https" } else { "http" };
+        return format!("{scheme}://{}", public.authority);
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let scheme = if crate::web::auth::is_https(headers) {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
+}

@@ -62,3 +62,33 @@ pub async fn start_session(
         Err(err) => Err(err.into()),
     }
 }
+
+/// Changes the signed-in user's own password from `client` (throttled like sign-in,
+/// behind the hashing gate). The outer error is the service failing; the inner one is
+/// the refusal (wrong current password, too weak, locked, or the session ended).
+pub async fn change_own_password(
+    state: &AppState,
+    user: &SessionUser,
+    client: &ClientAddr,
+    current: String,
+    new: String,
+) -> Result<Result<(), AccountError>, AppError> {
+    let (actor, at) = (crate::actor::Actor::user(user), state.clock.moment());
+    let addr = client.throttle_key();
+    let permit = match state.hashing.enter().await {
+        Ok(permit) => permit,
+        Err(busy) => return Ok(Err(busy)),
+    };
+    state
+        .with_conn(move |conn| {
+            let _permit = permit;
+            let change = accounts::users::PasswordChange {
+                current: &current,
+                new: &new,
+                addr: &addr,
+                now_secs: auth::unix_now(),
+            };
+            Ok::<_, AppError>(accounts::users::change_password(conn, &actor, &change, at))
+        })
+        .await
+}
