@@ -68,6 +68,7 @@ audit_actions! {
     LoanExpired => "loan_expire", "借阅到期";
     LoanOverdue => "loan_overdue", "逾期";
     LoanPromoted => "loan_promote", "候补转为申请";
+    LoanRecalled => "loan_recall", "召回借阅";
 }
 
 impl AuditAction {
@@ -169,6 +170,9 @@ impl AuditEvent {
 pub struct AuditEntry {
     pub id: i64,
     pub at: String,
+    /// The account, when a signed-in person acted (none for the background task).
+    #[serde(skip)]
+    pub user_id: Option<i64>,
     pub username: Option<String>,
     pub unit: Option<String>,
     pub action: String,
@@ -193,37 +197,152 @@ pub struct AuditFilter {
     pub before_id: Option<i64>,
 }
 
+/// The columns of an [`AuditEntry`], in its order.
+const ENTRY_COLUMNS: &str =
+    "id, at, user_id, username, unit_code, action, resource_id, file_id, detail";
+
+fn entry_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        id: row.get(0)?,
+        at: row.get(1)?,
+        user_id: row.get(2)?,
+        username: row.get(3)?,
+        unit: row.get(4)?,
+        action: row.get(5)?,
+        resource_id: row.get(6)?,
+        file_id: row.get(7)?,
+        detail: row.get(8)?,
+    })
+}
+
+/// Who acted, as people read it: the background task is 系统 (its steps follow from
+/// the date or from someone else's action, and no librarian decided them).
+pub fn actor_label(entry: &AuditEntry) -> String {
+    match (&entry.username, entry.user_id) {
+        (Some(name), None) if name == SYSTEM_NAME => "系统".to_owned(),
+        (Some(name), _) => name.clone(),
+        (None, _) => String::new(),
+    }
+}
+
+/// The name the background task acts under (`Actor::system`).
+const SYSTEM_NAME: &str = "system";
+
+/// A resource's rows whose detail starts with `prefix` (one loan's, say), oldest
+/// first.
+pub fn list_about(
+    conn: &Connection,
+    resource_id: &str,
+    prefix: &str,
+) -> rusqlite::Result<Vec<AuditEntry>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM audit_log
+         WHERE resource_id = ?1 AND substr(detail, 1, length(?2)) = ?2 ORDER BY id LIMIT 1000"
+    ))?;
+    stmt.query_map(params![resource_id, prefix], entry_from)?
+        .collect()
+}
+
+/// The filter's conditions on the log's rows, over parameters ?1–?6 of
+/// [`filter_values`] (?7 is the page's `before_id`, ?8 the limit).
+const FILTER_SQL: &str = "(?1 IS NULL OR action = ?1) AND (?2 IS NULL OR username = ?2)
+           AND (?3 IS NULL OR unit_code = ?3) AND (?4 IS NULL OR resource_id = ?4)
+           AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at < ?6)";
+
+/// At most this many rows a page, 100 unless the filter says.
+fn limit_of(filter: &AuditFilter) -> u32 {
+    filter.limit.unwrap_or(100).clamp(1, 1000)
+}
+
+/// The parameters ?1–?8 of a filtered, paged read of the log.
+fn filter_values<'a>(filter: &'a AuditFilter, limit: &'a u32) -> [&'a dyn rusqlite::ToSql; 8] {
+    [
+        &filter.action,
+        &filter.username,
+        &filter.unit,
+        &filter.resource_id,
+        &filter.from,
+        &filter.to,
+        &filter.before_id,
+        limit,
+    ]
+}
+
 /// Newest first, at most `limit` (default 100, at most 1000).
 pub fn list(conn: &Connection, filter: &AuditFilter) -> rusqlite::Result<Vec<AuditEntry>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, at, username, unit_code, action, resource_id, file_id, detail FROM audit_log
-         WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR username = ?2)
-           AND (?3 IS NULL OR unit_code = ?3) AND (?4 IS NULL OR resource_id = ?4)
-           AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at < ?6) AND (?7 IS NULL OR id < ?7)
-         ORDER BY id DESC LIMIT ?8",
-    )?;
-    let limit = filter.limit.unwrap_or(100).clamp(1, 1000);
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM audit_log
+         WHERE {FILTER_SQL} AND (?7 IS NULL OR id < ?7)
+         ORDER BY id DESC LIMIT ?8"
+    ))?;
+    let limit = limit_of(filter);
+    stmt.query_map(filter_values(filter, &limit), entry_from)?
+        .collect()
+}
+
+/// The file accesses of one viewing are shown as one row: those by the same account
+/// to the same file with the same outcome and purpose, each within this many
+/// seconds of the one before (a video played or a PDF paged through sends many
+/// `Range` requests).
+pub const VIEWING_GAP_SECONDS: i64 = 300;
+
+/// A row of the log as people read it: one event, or the file accesses of one
+/// viewing (`count` of them, from `first_at` to `entry.at`; `entry` is the newest).
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub entry: AuditEntry,
+    pub count: u32,
+    pub first_at: String,
+}
+
+/// Like [`list`], but the file accesses of one viewing collapse into one row
+/// ([`VIEWING_GAP_SECONDS`]). The log itself keeps every access (it is never
+/// rewritten; the API lists the rows as written): the rows are grouped as they are
+/// read, over everything the filters keep, so a viewing is never split by a page
+/// boundary. Pages follow the newest id of each row (`before_id`).
+pub fn list_viewings(conn: &Connection, filter: &AuditFilter) -> rusqlite::Result<Vec<AuditRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "WITH picked AS (
+            SELECT id, at, user_id, username, unit_code, action, resource_id, file_id, detail,
+                   CASE WHEN action = 'file_access' THEN
+                       coalesce(user_id, '') || '|' || coalesce(username, '') || '|' ||
+                       coalesce(file_id, '') || '|' ||
+                       CASE WHEN instr(detail, '; range ') > 0
+                            THEN substr(detail, 1, instr(detail, '; range ') - 1)
+                            ELSE detail END
+                   END AS viewing
+            FROM audit_log WHERE {FILTER_SQL}
+         ), gaps AS (
+            SELECT *, CASE WHEN viewing IS NULL THEN 1
+                           WHEN unixepoch(at) - unixepoch(lag(at) OVER w) <= ?9 THEN 0
+                           ELSE 1 END AS starts
+            FROM picked WINDOW w AS (PARTITION BY viewing ORDER BY id)
+         ), runs AS (
+            SELECT *, CASE WHEN viewing IS NULL THEN 'r' || id
+                           ELSE viewing || '#' || sum(starts) OVER (PARTITION BY viewing ORDER BY id
+                                                    ROWS UNBOUNDED PRECEDING) END AS grp
+            FROM gaps
+         ), timed AS (
+            SELECT *, first_value(at) OVER (PARTITION BY grp ORDER BY id) AS first_at FROM runs
+         )
+         SELECT max(id), at, user_id, username, unit_code, action, resource_id, file_id, detail,
+                count(*), first_at
+         FROM timed GROUP BY grp
+         HAVING ?7 IS NULL OR max(id) < ?7
+         ORDER BY max(id) DESC LIMIT ?8"
+    ))?;
+    let limit = limit_of(filter);
+    let mut values = filter_values(filter, &limit).to_vec();
+    values.push(&VIEWING_GAP_SECONDS);
     stmt.query_map(
-        params![
-            filter.action,
-            filter.username,
-            filter.unit,
-            filter.resource_id,
-            filter.from,
-            filter.to,
-            filter.before_id,
-            limit
-        ],
+        values.as_slice(),
+        // The bare columns are the newest row's: SQLite takes them from the row of
+        // the single max() aggregate.
         |row| {
-            Ok(AuditEntry {
-                id: row.get(0)?,
-                at: row.get(1)?,
-                username: row.get(2)?,
-                unit: row.get(3)?,
-                action: row.get(4)?,
-                resource_id: row.get(5)?,
-                file_id: row.get(6)?,
-                detail: row.get(7)?,
+            Ok(AuditRow {
+                entry: entry_from(row)?,
+                count: row.get(9)?,
+                first_at: row.get(10)?,
             })
         },
     )?

@@ -6,6 +6,7 @@
 mod common;
 
 mod access;
+mod audit_log;
 mod backup;
 mod browser;
 mod catalog_import;
@@ -36,6 +37,7 @@ mod password_rules;
 mod promises;
 mod properties;
 mod public_url;
+mod recall;
 mod search_api;
 mod search_promises;
 mod sector_first;
@@ -43,4 +45,6 @@ mod stats;
 mod stats_browser;
 mod storage_faults;
 mod transitions;
+mod usage_reports;
 mod use_cases;
+mod withdraw_on_loan;

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/005_sign_in.sql"),
     include_str!("migrations/006_loan_limits.sql"),
     include_str!("migrations/007_unit_liaison.sql"),
+    include_str!("migrations/010_recall_reports.sql"),
 ];
 
 /// The schema version this program writes.

@@ -33,6 +33,8 @@ pub mod notice;
 pub mod notify;
 mod queue;
 mod read;
+mod recall;
+mod reports;
 mod request;
 mod settings;
 mod steps;
@@ -40,6 +42,7 @@ mod store;
 pub mod sweep;
 mod transitions;
 mod waitlist;
+mod withdrawal;
 
 pub use calendar::{Availability, MonthView, availability, month};
 pub use capacity::{Capacity, earliest_fit, fits, peak, usage};
@@ -49,11 +52,18 @@ pub use error::{CopyProblem, IssueTiming, LoanError, RenewalRefusal};
 pub use model::{Action, Actor, Format, Loan, LoanId, LoanStatus, Period, Report};
 pub use queue::{Conflict, QueueItem, QueueSlice, pending_count, queue};
 pub use read::{LoanFilter, borrow_count, get, list, unavailable_on, unit_has_active_loan};
+pub use recall::{RECALL_DAYS, RecallRequest, default_recall_due};
+pub use reports::{
+    MAX_REPORT_ROWS, ReportFilter, ReportList, ReportRow, ReportTotals, reported_resources, reports,
+};
 pub use request::{LoanRequest, MoveRequest, create};
 pub use settings::{
     LoanSettings, MAX_OPEN_CEILING, SettingsChange, auto_approves, change_loan_settings,
     loan_settings, set_auto_approve,
 };
-pub use steps::{RejectRequest, RenewRequest, ReportRequest};
+pub use steps::{CancelRequest, MAX_REASON_CHARS, RejectRequest, RenewRequest, ReportRequest};
 pub use store::write_generation;
 pub use transitions::{MAX_RENEWALS, available_actions, next_status};
+pub use withdrawal::{
+    OnLoans, OpenLoans, WithdrawRequest, Withdrawal, open_loans, withdraw_resource,
+};

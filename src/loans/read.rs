@@ -11,7 +11,7 @@ use super::LoanError;
 use super::capacity;
 use super::days::{OpeningDays, parse_date};
 use super::model::{
-    Actor, Format, HOLDING_SQL, LENT_SQL, Loan, LoanId, LoanStatus, Period, Report,
+    Action, Actor, Format, HOLDING_SQL, LENT_SQL, Loan, LoanId, LoanStatus, Period, Report,
 };
 use super::store::{self, LoanRow};
 use super::transitions::{MAX_RENEWALS, available_actions};
@@ -26,8 +26,10 @@ pub(crate) fn view(
 ) -> Result<Loan, LoanError> {
     let status = store::status_on(loan, today);
     let details = details(conn, loan.id)?;
-    // The title and the copy's barcode are the catalogue's.
-    let title = store::resource_title(conn, &loan.resource_id)?;
+    // The title, its status and the copy's barcode are the catalogue's.
+    let resource = holdings::lendable(conn, &loan.resource_id)?;
+    let resource_withdrawn = resource.as_ref().is_some_and(|r| r.status == "withdrawn");
+    let title = resource.map(|r| r.title).unwrap_or_default();
     let barcode = match loan.copy_id {
         Some(copy) => holdings::barcode(conn, copy)?,
         None => None,
@@ -41,6 +43,15 @@ pub(crate) fn view(
         (None, None)
     };
     let report = report_of(&details)?;
+    let mut actions = available_actions(actor, status, loan.format);
+    // A recalled loan is wanted back, and a withdrawn resource's loans run to their
+    // end: neither is offered a renewal (nor a second recall).
+    if loan.recalled || resource_withdrawn {
+        actions.retain(|a| *a != Action::Renew.as_str());
+    }
+    if loan.recalled {
+        actions.retain(|a| *a != Action::Recall.as_str());
+    }
     Ok(Loan {
         id: loan.id,
         resource_id: loan.resource_id.clone(),
@@ -62,6 +73,10 @@ pub(crate) fn view(
         renewals_left: MAX_RENEWALS.saturating_sub(loan.renewals),
         barcode,
         reject_reason: details.reject_reason,
+        cancel_reason: details.cancel_reason,
+        recalled_at: details.recalled_at,
+        recall_reason: details.recall_reason,
+        resource_withdrawn,
         return_condition: details.return_condition,
         returned_on: details
             .returned_on
@@ -72,7 +87,7 @@ pub(crate) fn view(
         requested_by: details.requested_by,
         created_at: details.created_at,
         updated_at: details.updated_at,
-        actions: available_actions(actor, status, loan.format),
+        actions,
     })
 }
 
@@ -81,7 +96,8 @@ fn details(conn: &Connection, id: LoanId) -> Result<Details, LoanError> {
     Ok(conn.query_row(
         "SELECT coalesce(u.name, ''), l.purpose, l.audience, l.reject_reason,
                 l.return_condition, l.returned_on, l.requested_by_name, l.created_at, l.updated_at,
-                p.held_on, p.participants, p.feedback, p.reported_by, p.reported_at
+                p.held_on, p.participants, p.feedback, p.reported_by, p.reported_at,
+                l.cancel_reason, l.recalled_at, l.recall_reason, p.sessions
          FROM loans l
          LEFT JOIN units u ON u.code = l.unit_code
          LEFT JOIN loan_reports p ON p.loan_id = l.id
@@ -103,6 +119,10 @@ fn details(conn: &Connection, id: LoanId) -> Result<Details, LoanError> {
                 feedback: row.get(11)?,
                 reported_by: row.get(12)?,
                 reported_at: row.get(13)?,
+                cancel_reason: row.get(14)?,
+                recalled_at: row.get(15)?,
+                recall_reason: row.get(16)?,
+                sessions: row.get(17)?,
             })
         },
     )?)
@@ -112,6 +132,7 @@ fn report_of(details: &Details) -> Result<Option<Report>, LoanError> {
     Ok(match (&details.held_on, details.participants) {
         (Some(held_on), Some(participants)) => Some(Report {
             held_on: parse_date("held_on", held_on)?,
+            sessions: details.sessions.unwrap_or(1),
             participants,
             feedback: details.feedback.clone().unwrap_or_default(),
             reported_by: details.reported_by.clone().unwrap_or_default(),
@@ -136,6 +157,10 @@ struct Details {
     feedback: Option<String>,
     reported_by: Option<String>,
     reported_at: Option<String>,
+    cancel_reason: Option<String>,
+    recalled_at: Option<String>,
+    recall_reason: Option<String>,
+    sessions: Option<u32>,
 }
 
 /// 1 + the waitlisted requests that arrived earlier for the same resource, format

@@ -316,6 +316,9 @@ impl From<LoanError> for AppError {
                 Self::new(StatusCode::CONFLICT, "copy_unavailable", err.to_string())
             }
             LoanError::Timing(_) => Self::new(StatusCode::CONFLICT, "wrong_time", err.to_string()),
+            LoanError::AlreadyRecalled { .. } => {
+                Self::new(StatusCode::CONFLICT, "already_recalled", err.to_string())
+            }
             LoanError::TooManyOpen { .. } => Self::new(
                 StatusCode::CONFLICT,
                 "too_many_open_requests",

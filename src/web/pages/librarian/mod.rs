@@ -8,7 +8,9 @@ mod editor;
 mod edits;
 mod form;
 mod history;
+pub(super) mod loan;
 mod queue;
+mod reports;
 mod weeks;
 
 use axum::Router;
@@ -65,4 +67,8 @@ pub fn router() -> Router<AppState> {
             "/librarian/resources/{id}/calendar",
             get(queue::show_calendar),
         )
+        .route("/librarian/loans/{id}", get(loan::show_loan))
+        .route("/librarian/reports", get(reports::show_reports))
+        .route("/librarian/reports.csv", get(reports::export_csv))
+        .route("/librarian/reports.xlsx", get(reports::export_xlsx))
 }

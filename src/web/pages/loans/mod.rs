@@ -18,10 +18,11 @@ use super::{PageError, see_other};
 use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::loans::{
-    self, Action, Actor, Command, IssueRequest, LoanId, MoveRequest, RejectRequest, RenewRequest,
-    ReportRequest, ReturnRequest,
+    self, Action, Actor, CancelRequest, Command, IssueRequest, LoanId, MoveRequest, RecallRequest,
+    RejectRequest, RenewRequest, ReportRequest, ReturnRequest,
 };
 use crate::web::error::AppError;
+use crate::web::pages::librarian::loan::{Retry, loan_page};
 pub(super) use form::loan_form;
 pub(crate) use form::{LoanFormView, capacity_label};
 pub(crate) use list::LoanView;
@@ -54,6 +55,21 @@ fn next_of(form: &FormData, fallback: &str) -> String {
 fn optional(form: &FormData, name: &str) -> Option<String> {
     let value = form.get(name).trim();
     (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// A whole number typed in field `name` (`what` names it in the message), if any.
+fn integer(form: &FormData, name: &str, what: &str) -> Result<Option<i64>, AppError> {
+    optional(form, name)
+        .map(|typed| {
+            typed.parse::<i64>().map_err(|_| {
+                AppError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    format!("{what}“{typed}”应为整数"),
+                )
+            })
+        })
+        .transpose()
 }
 
 /// `POST /loans/{id}/{action}` from the pages: the same steps as the API.
@@ -92,6 +108,7 @@ async fn act_on_loan(
                     loan_id,
                     form: ReportForm {
                         held_on: form.get("held_on").trim().to_owned(),
+                        sessions: form.get("sessions").trim().to_owned(),
                         participants: form.get("participants").trim().to_owned(),
                         feedback: form.get("feedback").to_owned(),
                         error: Some(message),
@@ -103,9 +120,35 @@ async fn act_on_loan(
                     Err(_) => Err(err.for_user(&user)),
                 }
             }
+            // The library's cancel and recall come back on the loan's desk page,
+            // with the message beside the form and what was typed.
+            (Some(action @ (Action::Cancel | Action::Recall)), Some((status, message)), _)
+                if user.is_librarian() =>
+            {
+                let retry = Retry {
+                    action: action.as_str().to_owned(),
+                    reason: form.get("reason").to_owned(),
+                    due: form.get("due").trim().to_owned(),
+                    error: message,
+                };
+                match loan_page(&state, &user, &raw_id, Some(retry)).await {
+                    Ok(page) => Ok((status, page).into_response()),
+                    Err(_) => Err(err.for_user(&user)),
+                }
+            }
             _ => Err(err.for_user(&user)),
         },
     }
+}
+
+/// The loan number in a page's path; anything else is a loan that does not exist.
+pub(crate) fn loan_id_of(raw_id: &str) -> Result<LoanId, PageError> {
+    raw_id
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .map(LoanId)
+        .ok_or_else(|| PageError::not_found(format!("没有编号为“{raw_id}”的借阅")))
 }
 
 async fn act(
@@ -115,12 +158,7 @@ async fn act(
     action: &str,
     form: &FormData,
 ) -> Result<Action, PageError> {
-    let id = raw_id
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .map(LoanId)
-        .ok_or_else(|| PageError::not_found(format!("没有编号为“{raw_id}”的借阅")))?;
+    let id = loan_id_of(raw_id)?;
     let action = Command::action_named(action)
         .ok_or_else(|| PageError::not_found(format!("借阅没有“{action}”这个操作")))?;
     let command = command_from_form(action, form)?;
@@ -135,7 +173,13 @@ async fn act(
 fn command_from_form(action: Action, form: &FormData) -> Result<Command, AppError> {
     Ok(match action {
         Action::Approve => Command::Approve,
-        Action::Cancel => Command::Cancel,
+        Action::Cancel => Command::Cancel(CancelRequest {
+            reason: optional(form, "reason"),
+        }),
+        Action::Recall => Command::Recall(RecallRequest {
+            reason: optional(form, "reason"),
+            due: optional(form, "due"),
+        }),
         Action::Reject => Command::Reject(RejectRequest {
             reason: optional(form, "reason"),
         }),
@@ -148,23 +192,12 @@ fn command_from_form(action: Action, form: &FormData) -> Result<Command, AppErro
         Action::Renew => Command::Renew(RenewRequest {
             end: optional(form, "end"),
         }),
-        Action::Report => {
-            let participants = match optional(form, "participants") {
-                None => None,
-                Some(p) => Some(p.parse::<i64>().map_err(|_| {
-                    AppError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "invalid",
-                        format!("参加人数“{p}”应为整数"),
-                    )
-                })?),
-            };
-            Command::Report(ReportRequest {
-                held_on: optional(form, "held_on"),
-                participants,
-                feedback: optional(form, "feedback"),
-            })
-        }
+        Action::Report => Command::Report(ReportRequest {
+            held_on: optional(form, "held_on"),
+            sessions: integer(form, "sessions", "场次")?,
+            participants: integer(form, "participants", "参加人数")?,
+            feedback: optional(form, "feedback"),
+        }),
         Action::Move => Command::Move(MoveRequest {
             start: optional(form, "start"),
             end: optional(form, "end"),
