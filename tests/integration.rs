@@ -47,4 +47,5 @@ mod storage_faults;
 mod transitions;
 mod usage_reports;
 mod use_cases;
+mod withdraw_browser;
 mod withdraw_on_loan;
