@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::actor::Actor;
 use crate::clock::Moment;
 
+mod viewings;
+pub use viewings::{AuditRow, VIEWING_GAP_SECONDS, list_viewings};
+
 macro_rules! audit_actions {
     ($($variant:ident => $code:literal, $label:literal;)+) => {
         /// What an audit row records. The code is what the log stores and the API shows.
@@ -145,11 +148,17 @@ impl AuditEvent {
         self
     }
 
-    /// Appends the event at `at`, in the caller's transaction.
+    /// Appends the event at `at`, in the caller's transaction. A file access names the
+    /// viewing it continues (see [`viewings`]); no row already written changes.
     pub fn record(&self, conn: &Connection, at: Moment) -> rusqlite::Result<()> {
+        let viewing = if self.action == AuditAction::FileAccess {
+            viewings::continued(conn, self, at)?
+        } else {
+            None
+        };
         conn.execute(
-            "INSERT INTO audit_log (at, user_id, username, unit_code, action, resource_id, file_id, detail)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO audit_log (at, user_id, username, unit_code, action, resource_id, file_id, detail, viewing)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 at.stamp(),
                 self.user_id,
@@ -159,6 +168,7 @@ impl AuditEvent {
                 self.resource_id,
                 self.file_id,
                 self.detail,
+                viewing,
             ],
         )?;
         Ok(())
@@ -278,75 +288,6 @@ pub fn list(conn: &Connection, filter: &AuditFilter) -> rusqlite::Result<Vec<Aud
     let limit = limit_of(filter);
     stmt.query_map(filter_values(filter, &limit), entry_from)?
         .collect()
-}
-
-/// The file accesses of one viewing are shown as one row: those by the same account
-/// to the same file with the same outcome and purpose, each within this many
-/// seconds of the one before (a video played or a PDF paged through sends many
-/// `Range` requests).
-pub const VIEWING_GAP_SECONDS: i64 = 300;
-
-/// A row of the log as people read it: one event, or the file accesses of one
-/// viewing (`count` of them, from `first_at` to `entry.at`; `entry` is the newest).
-#[derive(Debug, Clone)]
-pub struct AuditRow {
-    pub entry: AuditEntry,
-    pub count: u32,
-    pub first_at: String,
-}
-
-/// Like [`list`], but the file accesses of one viewing collapse into one row
-/// ([`VIEWING_GAP_SECONDS`]). The log itself keeps every access (it is never
-/// rewritten; the API lists the rows as written): the rows are grouped as they are
-/// read, over everything the filters keep, so a viewing is never split by a page
-/// boundary. Pages follow the newest id of each row (`before_id`).
-pub fn list_viewings(conn: &Connection, filter: &AuditFilter) -> rusqlite::Result<Vec<AuditRow>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "WITH picked AS (
-            SELECT id, at, user_id, username, unit_code, action, resource_id, file_id, detail,
-                   CASE WHEN action = 'file_access' THEN
-                       coalesce(user_id, '') || '|' || coalesce(username, '') || '|' ||
-                       coalesce(file_id, '') || '|' ||
-                       CASE WHEN instr(detail, '; range ') > 0
-                            THEN substr(detail, 1, instr(detail, '; range ') - 1)
-                            ELSE detail END
-                   END AS viewing
-            FROM audit_log WHERE {FILTER_SQL}
-         ), gaps AS (
-            SELECT *, CASE WHEN viewing IS NULL THEN 1
-                           WHEN unixepoch(at) - unixepoch(lag(at) OVER w) <= ?9 THEN 0
-                           ELSE 1 END AS starts
-            FROM picked WINDOW w AS (PARTITION BY viewing ORDER BY id)
-         ), runs AS (
-            SELECT *, CASE WHEN viewing IS NULL THEN 'r' || id
-                           ELSE viewing || '#' || sum(starts) OVER (PARTITION BY viewing ORDER BY id
-                                                    ROWS UNBOUNDED PRECEDING) END AS grp
-            FROM gaps
-         ), timed AS (
-            SELECT *, first_value(at) OVER (PARTITION BY grp ORDER BY id) AS first_at FROM runs
-         )
-         SELECT max(id), at, user_id, username, unit_code, action, resource_id, file_id, detail,
-                count(*), first_at
-         FROM timed GROUP BY grp
-         HAVING ?7 IS NULL OR max(id) < ?7
-         ORDER BY max(id) DESC LIMIT ?8"
-    ))?;
-    let limit = limit_of(filter);
-    let mut values = filter_values(filter, &limit).to_vec();
-    values.push(&VIEWING_GAP_SECONDS);
-    stmt.query_map(
-        values.as_slice(),
-        // The bare columns are the newest row's: SQLite takes them from the row of
-        // the single max() aggregate.
-        |row| {
-            Ok(AuditRow {
-                entry: entry_from(row)?,
-                count: row.get(9)?,
-                first_at: row.get(10)?,
-            })
-        },
-    )?
-    .collect()
 }
 
 #[cfg(test)]

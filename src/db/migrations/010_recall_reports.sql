@@ -43,3 +43,34 @@ CREATE UNIQUE INDEX notifications_dedupe ON notifications(loan_id, kind, dedupe)
     WHERE dedupe IS NOT NULL;
 INSERT INTO mail_outbox SELECT * FROM outbox_kept;
 DROP TABLE temp.outbox_kept;
+
+-- The audit log reads the many requests of one viewing of a file as one row. Each
+-- file access names the viewing it continues (the first access's id; NULL for the
+-- first itself and for every other action): same account, file, outcome and purpose
+-- (the detail but its byte range), each within 300 seconds of the one before. Set on
+-- the new row as it is written; here once for the rows written before.
+ALTER TABLE audit_log ADD COLUMN viewing INTEGER;
+UPDATE audit_log SET viewing = grouped.first_id FROM (
+    WITH accesses AS (
+        SELECT id, at,
+               coalesce(user_id, '') || '|' || coalesce(username, '') || '|' ||
+               coalesce(file_id, '') || '|' ||
+               CASE WHEN instr(detail, '; range ') > 0
+                    THEN substr(detail, 1, instr(detail, '; range ') - 1)
+                    ELSE detail END AS viewer
+        FROM audit_log WHERE action = 'file_access'
+    ), gaps AS (
+        SELECT id, viewer,
+               CASE WHEN unixepoch(at) - unixepoch(lag(at) OVER w) <= 300 THEN 0 ELSE 1 END AS starts
+        FROM accesses WINDOW w AS (PARTITION BY viewer ORDER BY id)
+    ), runs AS (
+        SELECT id, viewer,
+               sum(starts) OVER (PARTITION BY viewer ORDER BY id ROWS UNBOUNDED PRECEDING) AS run
+        FROM gaps
+    ), firsts AS (
+        SELECT id, min(id) OVER (PARTITION BY viewer, run) AS first_id FROM runs
+    )
+    SELECT id, first_id FROM firsts WHERE first_id <> id
+) AS grouped
+WHERE audit_log.id = grouped.id;
+CREATE INDEX audit_log_viewing ON audit_log(viewing, id) WHERE viewing IS NOT NULL;
