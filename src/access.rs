@@ -187,9 +187,8 @@ pub fn resource_view(
     at: Moment,
 ) -> Result<ResourceView, AccessError> {
     let resource = catalog::get_resource(conn, id)?;
-    if !policy::can_see_resource(viewer, resource.status) {
-        return Err(AccessError::ResourceNotFound(id.to_string()));
-    }
+    // Whether the viewer may know of it at all is the content decision's first
+    // question (a withdrawn resource stays visible to a unit still holding a loan).
     let decision = content_decision(
         conn,
         viewer,

@@ -187,6 +187,17 @@ impl AppState {
         actor: Actor,
         command: CurationCommand,
     ) -> Result<Result<Curated, CatalogError>, AppError> {
+        // A withdrawal settles the resource's open loans too (letting them run, the
+        // gentle default); whoever withdraws goes through the same use case.
+        if let CurationCommand::Withdraw(id) = command {
+            let done = self
+                .withdraw(actor, id.clone(), crate::loans::WithdrawRequest::default())
+                .await?;
+            return Ok(Ok(Curated {
+                id,
+                changed: done.changed,
+            }));
+        }
         let (at, indexing) = (self.clock.moment(), self.clone());
         let refresh = command.changes_visibility();
         self.with_conn(move |conn| {
@@ -195,6 +206,23 @@ impl AppState {
                 indexing.refresh_index_now();
             }
             Ok::<_, AppError>(outcome)
+        })
+        .await
+    }
+
+    /// Withdraws a resource at this moment of the clock and settles its open loans as
+    /// `input` says (`loans::withdraw_resource`); search forgets it before the answer.
+    pub async fn withdraw(
+        &self,
+        actor: Actor,
+        id: crate::catalog::ResourceId,
+        input: crate::loans::WithdrawRequest,
+    ) -> Result<crate::loans::Withdrawal, AppError> {
+        let (at, indexing) = (self.clock.moment(), self.clone());
+        self.with_conn(move |conn| {
+            let done = crate::loans::withdraw_resource(conn, &actor, &id, input, at)?;
+            indexing.refresh_index_now();
+            Ok::<_, AppError>(done)
         })
         .await
     }

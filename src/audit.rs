@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::actor::Actor;
 use crate::clock::Moment;
 
+mod viewings;
+pub use viewings::{AuditRow, VIEWING_GAP_SECONDS, list_viewings};
+
 macro_rules! audit_actions {
     ($($variant:ident => $code:literal, $label:literal;)+) => {
         /// What an audit row records. The code is what the log stores and the API shows.
@@ -79,6 +82,7 @@ audit_actions! {
     PasswordSetByLink => "password_set_by_link", "通过链接设置密码";
     SignInUnlocked => "sign_in_unlocked", "解除登录锁定";
     SheetImported => "sheet_imported", "表格批量导入";
+    LoanRecalled => "loan_recall", "召回借阅";
 }
 
 impl AuditAction {
@@ -155,11 +159,17 @@ impl AuditEvent {
         self
     }
 
-    /// Appends the event at `at`, in the caller's transaction.
+    /// Appends the event at `at`, in the caller's transaction. A file access names the
+    /// viewing it continues (see [`viewings`]); no row already written changes.
     pub fn record(&self, conn: &Connection, at: Moment) -> rusqlite::Result<()> {
+        let viewing = if self.action == AuditAction::FileAccess {
+            viewings::continued(conn, self, at)?
+        } else {
+            None
+        };
         conn.execute(
-            "INSERT INTO audit_log (at, user_id, username, unit_code, action, resource_id, file_id, detail)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO audit_log (at, user_id, username, unit_code, action, resource_id, file_id, detail, viewing)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 at.stamp(),
                 self.user_id,
@@ -169,6 +179,7 @@ impl AuditEvent {
                 self.resource_id,
                 self.file_id,
                 self.detail,
+                viewing,
             ],
         )?;
         Ok(())
@@ -180,6 +191,9 @@ impl AuditEvent {
 pub struct AuditEntry {
     pub id: i64,
     pub at: String,
+    /// The account, when a signed-in person acted (none for the background task).
+    #[serde(skip)]
+    pub user_id: Option<i64>,
     pub username: Option<String>,
     pub unit: Option<String>,
     pub action: String,
@@ -204,41 +218,87 @@ pub struct AuditFilter {
     pub before_id: Option<i64>,
 }
 
+/// The columns of an [`AuditEntry`], in its order.
+const ENTRY_COLUMNS: &str =
+    "id, at, user_id, username, unit_code, action, resource_id, file_id, detail";
+
+fn entry_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        id: row.get(0)?,
+        at: row.get(1)?,
+        user_id: row.get(2)?,
+        username: row.get(3)?,
+        unit: row.get(4)?,
+        action: row.get(5)?,
+        resource_id: row.get(6)?,
+        file_id: row.get(7)?,
+        detail: row.get(8)?,
+    })
+}
+
+/// Who acted, as people read it: the background task is 系统 (its steps follow from
+/// the date or from someone else's action, and no librarian decided them).
+pub fn actor_label(entry: &AuditEntry) -> String {
+    match (&entry.username, entry.user_id) {
+        (Some(name), None) if name == SYSTEM_NAME => "系统".to_owned(),
+        (Some(name), _) => name.clone(),
+        (None, _) => String::new(),
+    }
+}
+
+/// The name the background task acts under (`Actor::system`).
+const SYSTEM_NAME: &str = "system";
+
+/// A resource's rows whose detail starts with `prefix` (one loan's, say), oldest
+/// first.
+pub fn list_about(
+    conn: &Connection,
+    resource_id: &str,
+    prefix: &str,
+) -> rusqlite::Result<Vec<AuditEntry>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM audit_log
+         WHERE resource_id = ?1 AND substr(detail, 1, length(?2)) = ?2 ORDER BY id LIMIT 1000"
+    ))?;
+    stmt.query_map(params![resource_id, prefix], entry_from)?
+        .collect()
+}
+
+/// The filter's conditions on the log's rows, over parameters ?1–?6 of
+/// [`filter_values`] (?7 is the page's `before_id`, ?8 the limit).
+const FILTER_SQL: &str = "(?1 IS NULL OR action = ?1) AND (?2 IS NULL OR username = ?2)
+           AND (?3 IS NULL OR unit_code = ?3) AND (?4 IS NULL OR resource_id = ?4)
+           AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at < ?6)";
+
+/// At most this many rows a page, 100 unless the filter says.
+fn limit_of(filter: &AuditFilter) -> u32 {
+    filter.limit.unwrap_or(100).clamp(1, 1000)
+}
+
+/// The parameters ?1–?8 of a filtered, paged read of the log.
+fn filter_values<'a>(filter: &'a AuditFilter, limit: &'a u32) -> [&'a dyn rusqlite::ToSql; 8] {
+    [
+        &filter.action,
+        &filter.username,
+        &filter.unit,
+        &filter.resource_id,
+        &filter.from,
+        &filter.to,
+        &filter.before_id,
+        limit,
+    ]
+}
+
 /// Newest first, at most `limit` (default 100, at most 1000).
 pub fn list(conn: &Connection, filter: &AuditFilter) -> rusqlite::Result<Vec<AuditEntry>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, at, username, unit_code, action, resource_id, file_id, detail FROM audit_log
-         WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR username = ?2)
-           AND (?3 IS NULL OR unit_code = ?3) AND (?4 IS NULL OR resource_id = ?4)
-           AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at < ?6) AND (?7 IS NULL OR id < ?7)
-         ORDER BY id DESC LIMIT ?8",
-    )?;
-    let limit = filter.limit.unwrap_or(100).clamp(1, 1000);
-    stmt.query_map(
-        params![
-            filter.action,
-            filter.username,
-            filter.unit,
-            filter.resource_id,
-            filter.from,
-            filter.to,
-            filter.before_id,
-            limit
-        ],
-        |row| {
-            Ok(AuditEntry {
-                id: row.get(0)?,
-                at: row.get(1)?,
-                username: row.get(2)?,
-                unit: row.get(3)?,
-                action: row.get(4)?,
-                resource_id: row.get(5)?,
-                file_id: row.get(6)?,
-                detail: row.get(7)?,
-            })
-        },
-    )?
-    .collect()
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM audit_log
+         WHERE {FILTER_SQL} AND (?7 IS NULL OR id < ?7)
+         ORDER BY id DESC LIMIT ?8"
+    ))?;
+    let limit = limit_of(filter);
+    stmt.query_map(filter_values(filter, &limit), entry_from)?
+        .collect()
 }
 
 #[cfg(test)]

@@ -270,7 +270,7 @@ async fn the_documented_loan_actions_are_the_ones_the_server_takes() {
     assert_eq!(
         actions,
         [
-            "approve", "reject", "issue", "return", "renew", "cancel", "report", "move"
+            "approve", "reject", "issue", "return", "renew", "cancel", "report", "move", "recall"
         ]
     );
     // Each is taken (the loan is what is missing); anything else is not an action.

@@ -44,18 +44,18 @@ const STATUSES: [&str; 9] = [
 ];
 
 /// The verbs the route accepts (`Action::REQUESTABLE`); SPEC §7 lists all but `move`,
-/// which §5 describes ("they can move a booking").
-const ACTIONS: [&str; 8] = [
-    "approve", "reject", "issue", "return", "renew", "cancel", "report", "move",
+/// which §5 describes ("they can move a booking"), and `recall` (issue 15).
+const ACTIONS: [&str; 9] = [
+    "approve", "reject", "issue", "return", "renew", "cancel", "report", "move", "recall",
 ];
 
 /// The librarian's verbs in setup steps (a librarian may also return any loan).
-const LIBRARIAN_ONLY: [&str; 5] = ["approve", "reject", "issue", "return", "move"];
+const LIBRARIAN_ONLY: [&str; 6] = ["approve", "reject", "issue", "return", "move", "recall"];
 
 /// Whether only a librarian may take `action` on a loan of `format`: a unit ends its
 /// digital loan itself (SPEC §2, "returns"); a physical copy is checked in at the desk.
 fn librarian_only(action: &str, format: &str) -> bool {
-    ["approve", "reject", "issue", "move"].contains(&action)
+    ["approve", "reject", "issue", "move", "recall"].contains(&action)
         || (action == "return" && format == "physical")
 }
 
@@ -64,7 +64,7 @@ fn librarian_only(action: &str, format: &str) -> bool {
 /// choice (`src/loans/transitions.rs`): renew while approved or active, report once
 /// the material is out or back, move while the booking is undecided or approved.
 #[rustfmt::skip]
-const TABLE: [(&str, &str, Expected, Expected); 72] = [
+const TABLE: [(&str, &str, Expected, Expected); 81] = [
     ("requested", "approve", To("approved"), To("approved")),
     ("requested", "reject", To("rejected"), To("rejected")),
     ("requested", "issue", NO, NO),
@@ -73,6 +73,7 @@ const TABLE: [(&str, &str, Expected, Expected); 72] = [
     ("requested", "cancel", To("cancelled"), To("cancelled")),
     ("requested", "report", NO, NO),
     ("requested", "move", To("requested"), To("requested")),
+    ("requested", "recall", NO, NO),
 
     // A digital loan becomes active by the date alone; only a copy is issued.
     ("approved", "approve", NO, NO),
@@ -83,6 +84,7 @@ const TABLE: [(&str, &str, Expected, Expected); 72] = [
     ("approved", "cancel", To("cancelled"), To("cancelled")),
     ("approved", "report", NO, NO),
     ("approved", "move", To("approved"), To("approved")),
+    ("approved", "recall", NO, NO),
 
     ("active", "approve", NO, NO),
     ("active", "reject", NO, NO),
@@ -92,6 +94,8 @@ const TABLE: [(&str, &str, Expected, Expected); 72] = [
     ("active", "cancel", NO, NO),
     ("active", "report", To("active"), To("active")),
     ("active", "move", NO, NO),
+    // Recalled (issue 15): digital access ends; a copy stays out, due back early.
+    ("active", "recall", To("expired"), To("active")),
 
     ("returned", "approve", NO, NO),
     ("returned", "reject", NO, NO),
@@ -101,6 +105,7 @@ const TABLE: [(&str, &str, Expected, Expected); 72] = [
     ("returned", "cancel", NO, NO),
     ("returned", "report", To("returned"), To("returned")),
     ("returned", "move", NO, NO),
+    ("returned", "recall", NO, NO),
 
     ("rejected", "approve", NO, NO),
     ("rejected", "reject", NO, NO),
@@ -110,6 +115,7 @@ const TABLE: [(&str, &str, Expected, Expected); 72] = [
     ("rejected", "cancel", NO, NO),
     ("rejected", "report", NO, NO),
     ("rejected", "move", NO, NO),
+    ("rejected", "recall", NO, NO),
 
     ("cancelled", "approve", NO, NO),
     ("cancelled", "reject", NO, NO),
@@ -119,6 +125,7 @@ const TABLE: [(&str, &str, Expected, Expected); 72] = [
     ("cancelled", "cancel", NO, NO),
     ("cancelled", "report", NO, NO),
     ("cancelled", "move", NO, NO),
+    ("cancelled", "recall", NO, NO),
 
     ("expired", "approve", NO, Never),
     ("expired", "reject", NO, Never),
@@ -128,6 +135,7 @@ const TABLE: [(&str, &str, Expected, Expected); 72] = [
     ("expired", "cancel", NO, Never),
     ("expired", "report", To("expired"), Never),
     ("expired", "move", NO, Never),
+    ("expired", "recall", NO, Never),
 
     ("overdue", "approve", Never, NO),
     ("overdue", "reject", Never, NO),
@@ -138,6 +146,7 @@ const TABLE: [(&str, &str, Expected, Expected); 72] = [
     ("overdue", "cancel", Never, NO),
     ("overdue", "report", Never, To("overdue")),
     ("overdue", "move", Never, NO),
+    ("overdue", "recall", Never, To("overdue")),
 
     // Room frees by promotion, not approval.
     ("waitlisted", "approve", NO, NO),
@@ -149,6 +158,7 @@ const TABLE: [(&str, &str, Expected, Expected); 72] = [
     ("waitlisted", "report", NO, NO),
     // Moved to days with room, the request is promoted (SPEC §5's waitlisted → requested).
     ("waitlisted", "move", To("requested"), To("requested")),
+    ("waitlisted", "recall", NO, NO),
 ];
 
 /// The Thursday every action is tried on; loans that are to be expired or overdue run
@@ -233,6 +243,7 @@ impl Desk<'_> {
                 json!({"held_on": day(TODAY), "participants": 80, "feedback": "以案为鉴，触动很大"})
             }
             "move" => json!({"start": day(MOVED_TO.0), "end": day(MOVED_TO.1)}),
+            "recall" => json!({"reason": "专项检查需要收回"}),
             _ => json!({}),
         }
     }
@@ -292,6 +303,7 @@ fn effect_missing(action: &str, before: &Value, after: &Value, body: &Value) -> 
         "issue" => after["barcode"] == body["barcode"],
         "reject" => after["reject_reason"] == body["reason"],
         "return" => after["returned_on"] == day(TODAY),
+        "recall" => after["recall_reason"] == body["reason"] && after["recalled_at"].is_string(),
         _ => true,
     };
     (!ok).then(|| format!("{action} did not take effect: {before} → {after}"))
@@ -361,8 +373,8 @@ async fn every_state_action_and_format_answers_as_the_table_says() {
     }
     assert_eq!(
         loans.len(),
-        128,
-        "7 states × 2 formats + 2 × 1, × 8 actions"
+        144,
+        "7 states × 2 formats + 2 × 1, × 9 actions"
     );
 
     let audits = || app.count("SELECT count(*) FROM audit_log WHERE action LIKE 'loan_%'");
@@ -436,5 +448,5 @@ async fn every_state_action_and_format_answers_as_the_table_says() {
         loans.len(),
         mismatches.join("\n")
     );
-    assert_eq!((succeeded, refused, forbidden), (32, 96, 72));
+    assert_eq!((succeeded, refused, forbidden), (35, 109, 88));
 }

@@ -29,7 +29,10 @@ pub fn can_read_content(
     if user.is_librarian() {
         return Ok(());
     }
-    if !can_see_resource(user, status) {
+    // A withdrawn resource's loans may run to their end (issue 15): the unit holding
+    // one still reads it until then; everyone else no longer sees it.
+    let still_lent = status == Status::Withdrawn && unit_has_active_loan;
+    if !can_see_resource(user, status) && !still_lent {
         return Err(Denied::Hidden);
     }
     match access {
@@ -76,8 +79,17 @@ mod tests {
             can_read_content(&borrower, Access::Loan, Status::Published, true),
             Ok(())
         );
+        // A withdrawn resource: gone for everyone but a unit whose loan runs on.
         assert_eq!(
             can_read_content(&borrower, Access::Loan, Status::Withdrawn, true),
+            Ok(())
+        );
+        assert_eq!(
+            can_read_content(&borrower, Access::Open, Status::Withdrawn, false),
+            Err(Denied::Hidden)
+        );
+        assert_eq!(
+            can_read_content(&borrower, Access::Loan, Status::Draft, true),
             Err(Denied::Hidden)
         );
     }

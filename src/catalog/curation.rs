@@ -141,6 +141,32 @@ pub fn curate(
     Ok(curated)
 }
 
+/// Withdraws a resource in the caller's transaction, with its edit history and the
+/// audit row, whose `detail` says what became of its loans: the withdrawal of a
+/// resource on loan is `loans::withdraw_resource`, which settles the loans in the same
+/// transaction and calls this for the catalogue's part.
+pub fn withdraw_in(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    id: ResourceId,
+    detail: &str,
+    at: Moment,
+) -> Result<Curated, CatalogError> {
+    if !actor.librarian {
+        return Err(CatalogError::LibrariansOnly);
+    }
+    let edit = Edit {
+        by: &actor.username,
+        at,
+    };
+    let curated = set_status(tx, id, Status::Withdrawn, &edit)?;
+    AuditEvent::by(actor, AuditAction::ResourceWithdrawn)
+        .resource(curated.id.as_str())
+        .detail(detail)
+        .record(tx, at)?;
+    Ok(curated)
+}
+
 /// A librarian attaches an uploaded, already stored file, with its audit row, in one
 /// transaction; answers the file's id.
 pub fn attach_upload(

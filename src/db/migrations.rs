@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/008_file_versions.sql"),
     include_str!("migrations/009_issue_window.sql"),
     include_str!("migrations/010_admin.sql"),
+    include_str!("migrations/011_recall_reports.sql"),
 ];
 
 /// The schema version this program writes.

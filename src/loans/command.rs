@@ -8,13 +8,16 @@ use rusqlite::Connection;
 use super::LoanError;
 use super::circulation::{IssueRequest, ReturnRequest, issue, return_loan};
 use super::model::{Action, Actor, Loan, LoanId};
+use super::recall::{RecallRequest, recall};
 use super::request::{MoveRequest, move_loan};
 use super::steps::{
-    RejectRequest, RenewRequest, ReportRequest, approve, cancel, reject, renew, report,
+    CancelRequest, RejectRequest, RenewRequest, ReportRequest, approve, cancel, reject, renew,
+    report,
 };
 
 /// One loan action with its input: `POST /api/v1/loans/{id}/{action}` with the body
-/// of that action (`approve` and `cancel` take none).
+/// of that action (`approve` takes none; `cancel` takes an optional `reason`, which
+/// the library must give when it cancels a unit's loan).
 #[derive(Debug, Clone, utoipa::ToSchema)]
 pub enum Command {
     Approve,
@@ -22,9 +25,10 @@ pub enum Command {
     Issue(IssueRequest),
     Return(ReturnRequest),
     Renew(RenewRequest),
-    Cancel,
+    Cancel(CancelRequest),
     Report(ReportRequest),
     Move(MoveRequest),
+    Recall(RecallRequest),
 }
 
 impl Command {
@@ -36,9 +40,10 @@ impl Command {
             Command::Issue(_) => Action::Issue,
             Command::Return(_) => Action::Return,
             Command::Renew(_) => Action::Renew,
-            Command::Cancel => Action::Cancel,
+            Command::Cancel(_) => Action::Cancel,
             Command::Report(_) => Action::Report,
             Command::Move(_) => Action::Move,
+            Command::Recall(_) => Action::Recall,
         }
     }
 
@@ -65,9 +70,10 @@ pub fn act(
         Command::Issue(input) => issue(conn, actor, id, input, at),
         Command::Return(input) => return_loan(conn, actor, id, input, at),
         Command::Renew(input) => renew(conn, actor, id, input, at),
-        Command::Cancel => cancel(conn, actor, id, at),
+        Command::Cancel(input) => cancel(conn, actor, id, input, at),
         Command::Report(input) => report(conn, actor, id, input, at),
         Command::Move(input) => move_loan(conn, actor, id, input, at),
+        Command::Recall(input) => recall(conn, actor, id, input, at),
     }
 }
 
@@ -149,6 +155,10 @@ mod tests {
                 start: Some("2027-03-05".into()),
                 end: Some("2027-03-06".into()),
             }),
+            Command::Recall(RecallRequest {
+                reason: Some("资源需收回".into()),
+                due: None,
+            }),
         ];
         for command in commands {
             let action = command.action();
@@ -171,7 +181,7 @@ mod tests {
             &mut conn,
             &borrower,
             id,
-            Command::Cancel,
+            Command::Cancel(CancelRequest::default()),
             Moment::noon_of(date(2027, 3, 1)),
         )
         .expect("the unit cancels its own request");

@@ -29,6 +29,9 @@ pub enum LoanError {
     /// Too early or too late to hand out a copy.
     #[error("{0}")]
     Timing(IssueTiming),
+    /// A loan is recalled once; a second recall would only repeat the notice.
+    #[error("这笔借阅已于 {on} 召回，请等待归还")]
+    AlreadyRecalled { on: String },
     /// The loan belongs to another unit (used where existence is not hidden).
     #[error("只能查看和办理本单位的借阅")]
     OtherUnit,
@@ -85,6 +88,10 @@ pub enum RenewalRefusal {
         total: i64,
         max: u32,
     },
+    #[error("这笔借阅已被召回，不能续借")]
+    Recalled,
+    #[error("该资源已撤回，借阅只能进行到原定结束日期，不能续借")]
+    Withdrawn,
 }
 
 /// Why a named copy cannot be handed out.

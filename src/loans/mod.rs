@@ -35,6 +35,8 @@ pub mod notice;
 pub mod notify;
 mod queue;
 mod read;
+mod recall;
+mod reports;
 mod request;
 mod settings;
 mod steps;
@@ -43,6 +45,7 @@ pub mod sweep;
 mod table;
 mod transitions;
 mod waitlist;
+mod withdrawal;
 
 pub use calendar::{Availability, MonthDay, MonthView, availability, free_days_of_month, month};
 pub use capacity::{Capacity, earliest_fit, fits, peak, usage};
@@ -54,15 +57,22 @@ pub use error::{CopyProblem, IssueTiming, LoanError, RenewalRefusal};
 pub use model::{Action, Actor, Format, Loan, LoanId, LoanStatus, Period, Report};
 pub use queue::{Conflict, QueueItem, QueueSlice, Review, pending_count, queue, requested_count};
 pub use read::{LoanFilter, borrow_count, get, list, unavailable_on, unit_has_active_loan};
+pub use recall::{RECALL_DAYS, RecallRequest, default_recall_due};
+pub use reports::{
+    MAX_REPORT_ROWS, ReportFilter, ReportList, ReportRow, ReportTotals, reported_resources, reports,
+};
 pub use request::{LoanRequest, MAX_LOAN_DAYS, MoveRequest, create};
 pub use settings::{
     LoanSettings, MAX_ISSUE_LEAD_DAYS, MAX_OPEN_CEILING, SettingsChange, auto_approves,
     change_loan_settings, loan_settings, set_auto_approve,
 };
-pub use steps::{RejectRequest, RenewRequest, ReportRequest};
+pub use steps::{CancelRequest, MAX_REASON_CHARS, RejectRequest, RenewRequest, ReportRequest};
 pub use store::write_generation;
 pub use table::{
     FILTER_MAX_CHARS, LoanTable, StateFilter, TABLE_PAGE, TableFilter, TableRow, loan_table,
     newest_first,
 };
 pub use transitions::{MAX_RENEWALS, available_actions, next_status};
+pub use withdrawal::{
+    OnLoans, OpenLoans, WithdrawRequest, Withdrawal, open_loans, withdraw_resource,
+};

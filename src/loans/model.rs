@@ -181,11 +181,13 @@ pub enum Action {
     MarkOverdue,
     /// A waitlisted request now fits.
     Promote,
+    /// The library wants a lent item back before its end (librarians, with a reason).
+    Recall,
 }
 
 impl Action {
     /// The verbs of `POST /api/v1/loans/{id}/{action}`.
-    pub const REQUESTABLE: [Action; 8] = [
+    pub const REQUESTABLE: [Action; 9] = [
         Action::Approve,
         Action::Reject,
         Action::Issue,
@@ -194,6 +196,7 @@ impl Action {
         Action::Cancel,
         Action::Report,
         Action::Move,
+        Action::Recall,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -210,6 +213,7 @@ impl Action {
             Action::Expire => "expire",
             Action::MarkOverdue => "overdue",
             Action::Promote => "promote",
+            Action::Recall => "recall",
         }
     }
 
@@ -228,6 +232,7 @@ impl Action {
             Action::Expire => "到期",
             Action::MarkOverdue => "标记逾期",
             Action::Promote => "从候补转为申请",
+            Action::Recall => "召回",
         }
     }
 
@@ -236,7 +241,7 @@ impl Action {
     pub fn librarian_only(self) -> bool {
         matches!(
             self,
-            Action::Approve | Action::Reject | Action::Issue | Action::Move
+            Action::Approve | Action::Reject | Action::Issue | Action::Move | Action::Recall
         )
     }
 
@@ -264,6 +269,8 @@ pub struct Period {
 pub struct Report {
     #[schema(value_type = String, format = Date)]
     pub held_on: Date,
+    /// Sessions (场次) the report counts; 1 unless the unit said more.
+    pub sessions: u32,
     pub participants: u32,
     pub feedback: String,
     pub reported_by: String,
@@ -303,6 +310,14 @@ pub struct Loan {
     pub issued_at: Option<String>,
     pub issued_by: Option<String>,
     pub reject_reason: Option<String>,
+    /// Why the loan was cancelled, when someone said (the library always does).
+    pub cancel_reason: Option<String>,
+    /// When the library recalled the loan (its end was brought forward; a digital
+    /// loan ended at once), and why.
+    pub recalled_at: Option<String>,
+    pub recall_reason: Option<String>,
+    /// The resource has been withdrawn from the catalogue (the loan page says so).
+    pub resource_withdrawn: bool,
     pub return_condition: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
     pub returned_on: Option<Date>,

@@ -1,7 +1,7 @@
 //! In-app notifications for the requesting unit's borrowers: approved, rejected,
-//! moved, promoted from the waitlist, due soon, overdue (and a few more). Written in
-//! the transaction of the change they announce, with their email copies queued in
-//! the same transaction (`mail::outbox`).
+//! moved, promoted from the waitlist, due soon, overdue, recalled, the resource
+//! withdrawn (and a few more). Written in the transaction of the change they
+//! announce, with their email copies queued in the same transaction (`mail::outbox`).
 
 use crate::clock::Moment;
 use rusqlite::{Connection, params};
@@ -24,6 +24,10 @@ pub enum NoticeKind {
     Issued,
     Returned,
     Renewed,
+    /// The library wants a lent item back early.
+    Recalled,
+    /// The resource was withdrawn from the catalogue.
+    Withdrawn,
 }
 
 impl NoticeKind {
@@ -39,6 +43,8 @@ impl NoticeKind {
             NoticeKind::Issued => "issued",
             NoticeKind::Returned => "returned",
             NoticeKind::Renewed => "renewed",
+            NoticeKind::Recalled => "recalled",
+            NoticeKind::Withdrawn => "withdrawn",
         }
     }
 
@@ -55,6 +61,8 @@ impl NoticeKind {
             NoticeKind::Issued => "实体拷贝已出借",
             NoticeKind::Returned => "实体拷贝已归还",
             NoticeKind::Renewed => "借阅已续借",
+            NoticeKind::Recalled => "借阅已被召回",
+            NoticeKind::Withdrawn => "借阅的资源已撤回",
         }
     }
 }

@@ -11,7 +11,8 @@ use super::LoanError;
 use super::capacity;
 use super::days::{OpeningDays, parse_date};
 use super::model::{
-    Actor, Format, HELD_FROM_SQL, HOLDING_SQL, LENT_SQL, Loan, LoanId, LoanStatus, Period, Report,
+    Action, Actor, Format, HELD_FROM_SQL, HOLDING_SQL, LENT_SQL, Loan, LoanId, LoanStatus, Period,
+    Report,
 };
 use super::store::{self, LoanRow};
 use super::transitions::{MAX_RENEWALS, available_actions};
@@ -26,8 +27,10 @@ pub(crate) fn view(
 ) -> Result<Loan, LoanError> {
     let status = store::status_on(loan, today);
     let details = details(conn, loan.id)?;
-    // The title and the copy's barcode are the catalogue's.
-    let title = store::resource_title(conn, &loan.resource_id)?;
+    // The title, its status and the copy's barcode are the catalogue's.
+    let resource = holdings::lendable(conn, &loan.resource_id)?;
+    let resource_withdrawn = resource.as_ref().is_some_and(|r| r.status == "withdrawn");
+    let title = resource.map(|r| r.title).unwrap_or_default();
     let barcode = match loan.copy_id {
         Some(copy) => holdings::barcode(conn, copy)?,
         None => None,
@@ -41,6 +44,16 @@ pub(crate) fn view(
         (None, None)
     };
     let report = report_of(&details)?;
+    let mut actions = available_actions(actor, status, loan.format);
+    // A recalled loan is wanted back, and a withdrawn resource's loans run to their
+    // end: neither is offered a renewal (nor a second recall).
+    // Nor is one offered with none left, though the state would allow it.
+    if loan.recalled || resource_withdrawn || loan.renewals >= MAX_RENEWALS {
+        actions.retain(|a| *a != Action::Renew.as_str());
+    }
+    if loan.recalled {
+        actions.retain(|a| *a != Action::Recall.as_str());
+    }
     Ok(Loan {
         id: loan.id,
         resource_id: loan.resource_id.clone(),
@@ -64,6 +77,10 @@ pub(crate) fn view(
         issued_at: details.issued_at,
         issued_by: details.issued_by.filter(|name| !name.is_empty()),
         reject_reason: details.reject_reason,
+        cancel_reason: details.cancel_reason,
+        recalled_at: details.recalled_at,
+        recall_reason: details.recall_reason,
+        resource_withdrawn,
         return_condition: details.return_condition,
         returned_on: details
             .returned_on
@@ -74,11 +91,7 @@ pub(crate) fn view(
         requested_by: details.requested_by,
         created_at: details.created_at,
         updated_at: details.updated_at,
-        // No renewal left: renewing is not on offer, though the state would allow it.
-        actions: available_actions(actor, status, loan.format)
-            .into_iter()
-            .filter(|action| *action != "renew" || loan.renewals < MAX_RENEWALS)
-            .collect(),
+        actions,
     })
 }
 
@@ -88,7 +101,8 @@ fn details(conn: &Connection, id: LoanId) -> Result<Details, LoanError> {
         "SELECT coalesce(u.name, ''), l.purpose, l.audience, l.reject_reason,
                 l.return_condition, l.returned_on, l.requested_by_name, l.created_at, l.updated_at,
                 p.held_on, p.participants, p.feedback, p.reported_by, p.reported_at,
-                l.issued_at, l.issued_by_name
+                l.issued_at, l.issued_by_name, l.cancel_reason, l.recalled_at, l.recall_reason,
+                p.sessions
          FROM loans l
          LEFT JOIN units u ON u.code = l.unit_code
          LEFT JOIN loan_reports p ON p.loan_id = l.id
@@ -112,6 +126,10 @@ fn details(conn: &Connection, id: LoanId) -> Result<Details, LoanError> {
                 reported_at: row.get(13)?,
                 issued_at: row.get(14)?,
                 issued_by: row.get(15)?,
+                cancel_reason: row.get(16)?,
+                recalled_at: row.get(17)?,
+                recall_reason: row.get(18)?,
+                sessions: row.get(19)?,
             })
         },
     )?)
@@ -121,6 +139,7 @@ fn report_of(details: &Details) -> Result<Option<Report>, LoanError> {
     Ok(match (&details.held_on, details.participants) {
         (Some(held_on), Some(participants)) => Some(Report {
             held_on: parse_date("held_on", held_on)?,
+            sessions: details.sessions.unwrap_or(1),
             participants,
             feedback: details.feedback.clone().unwrap_or_default(),
             reported_by: details.reported_by.clone().unwrap_or_default(),
@@ -147,6 +166,10 @@ struct Details {
     reported_at: Option<String>,
     issued_at: Option<String>,
     issued_by: Option<String>,
+    cancel_reason: Option<String>,
+    recalled_at: Option<String>,
+    recall_reason: Option<String>,
+    sessions: Option<u32>,
 }
 
 /// 1 + the waitlisted requests that arrived earlier for the same resource, format

@@ -226,31 +226,35 @@ pub fn set_auto_approve(
     change_loan_settings(conn, actor, resource_id, change, at).map(|_| ())
 }
 
-/// `name old → new` for each setting that changed.
+/// `设置 旧 → 新` for each setting that changed, in words (the audit page shows it).
 fn describe_change(old: &LoanSettings, new: &LoanSettings) -> String {
-    // Auto-approval as 0/1 so that every row has one shape.
+    let yes_no = |on: bool| if on { "是" } else { "否" }.to_owned();
     let pairs = [
         (
-            "auto_approve",
-            u32::from(old.auto_approve),
-            u32::from(new.auto_approve),
+            "自动批准",
+            yes_no(old.auto_approve),
+            yes_no(new.auto_approve),
         ),
         (
-            "max_open_per_unit",
-            old.max_open_per_unit,
-            new.max_open_per_unit,
+            "每个单位未结束的借阅上限",
+            old.max_open_per_unit.to_string(),
+            new.max_open_per_unit.to_string(),
         ),
         (
-            "max_days_digital",
-            old.max_days_digital,
-            new.max_days_digital,
+            "数字借阅最长天数",
+            old.max_days_digital.to_string(),
+            new.max_days_digital.to_string(),
         ),
         (
-            "max_days_physical",
-            old.max_days_physical,
-            new.max_days_physical,
+            "实体借阅最长天数",
+            old.max_days_physical.to_string(),
+            new.max_days_physical.to_string(),
         ),
-        ("issue_lead_days", old.issue_lead_days, new.issue_lead_days),
+        (
+            "提前出借天数",
+            old.issue_lead_days.to_string(),
+            new.issue_lead_days.to_string(),
+        ),
     ];
     let changed: Vec<String> = pairs
         .iter()

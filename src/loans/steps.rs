@@ -1,6 +1,7 @@
-//! The workflow steps after a request: approve, reject, cancel, issue, return, renew
-//! and report. Each loads the loan, brings its state up to date with the date,
-//! checks the transition and its preconditions, and writes in one transaction.
+//! The workflow steps after a request: approve, reject, cancel, renew and report
+//! (issue and return are in `circulation`, recall in `recall`). Each loads the loan,
+//! brings its state up to date with the date, checks the transition and its
+//! preconditions, and writes in one transaction.
 
 use crate::audit::AuditAction;
 use crate::clock::Moment;
@@ -14,7 +15,7 @@ use super::model::{Action, Actor, Loan, LoanId, Period};
 use super::notify::{NoticeKind, notify};
 use super::request::approve_in;
 use super::settings::settings_of;
-use super::store::{self, LoanRow, load_current, record, transition, transition_noting};
+use super::store::{self, LoanRow, load_current, record, transition_noting};
 use super::transitions::{MAX_RENEWALS, check_transition};
 use super::waitlist::promote;
 use super::{LoanError, read};
@@ -24,6 +25,40 @@ use super::{LoanError, read};
 #[serde(default)]
 pub struct RejectRequest {
     pub reason: Option<String>,
+}
+
+/// Body of `cancel`: none from the unit withdrawing its own request (a reason is
+/// optional); the library cancelling a unit's loan must say why.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct CancelRequest {
+    pub reason: Option<String>,
+}
+
+/// The longest reason a librarian may give (rejection, cancellation, recall).
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// A reason as typed, trimmed; `what` names it in the messages (e.g. 驳回理由).
+pub(super) fn required_reason(raw: Option<&str>, what: &str) -> Result<String, LoanError> {
+    match optional_reason(raw, what)? {
+        Some(reason) => Ok(reason),
+        None => Err(LoanError::invalid("reason", format!("请填写{what}"))),
+    }
+}
+
+/// [`required_reason`] that may be left out.
+pub(super) fn optional_reason(raw: Option<&str>, what: &str) -> Result<Option<String>, LoanError> {
+    let reason = raw.map(str::trim).unwrap_or("");
+    if reason.is_empty() {
+        return Ok(None);
+    }
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(LoanError::invalid(
+            "reason",
+            format!("{what}不能超过 {MAX_REASON_CHARS} 个字符"),
+        ));
+    }
+    Ok(Some(reason.to_owned()))
 }
 
 /// A renewal without a chosen end extends by this many days.
@@ -41,9 +76,14 @@ pub struct RenewRequest {
 #[serde(default)]
 pub struct ReportRequest {
     pub held_on: Option<String>,
+    /// How many sessions (场次) the report counts; 1 when left out.
+    pub sessions: Option<i64>,
     pub participants: Option<i64>,
     pub feedback: Option<String>,
 }
+
+/// At most this many sessions in one report.
+pub const MAX_SESSIONS: i64 = 1000;
 
 /// Runs one step of `action`: load the loan the actor may see, advance it with the
 /// date, refuse a librarian's action to anyone else (the one place that decides it:
@@ -73,6 +113,17 @@ pub(super) fn title(conn: &Connection, loan: &LoanRow) -> Result<String, LoanErr
     store::resource_title(conn, &loan.resource_id)
 }
 
+/// Tells the loan's unit `message` (in the app, and by mail where it has addresses).
+pub(super) fn tell(
+    tx: &Connection,
+    loan: &LoanRow,
+    kind: NoticeKind,
+    message: &str,
+    at: Moment,
+) -> Result<(), LoanError> {
+    notify(tx, &loan.unit, loan.id, kind, message, None, at)
+}
+
 /// A librarian approves a request.
 pub(super) fn approve(
     conn: &mut Connection,
@@ -95,13 +146,8 @@ pub(super) fn reject(
 ) -> Result<Loan, LoanError> {
     step(conn, actor, id, Action::Reject, at, |tx, loan| {
         check_transition(loan.status, Action::Reject, loan.format)?;
-        let reason = input.reason.as_deref().map(str::trim).unwrap_or("");
-        if reason.is_empty() {
-            return Err(LoanError::invalid("reason", "请填写驳回理由"));
-        }
-        if reason.chars().count() > 500 {
-            return Err(LoanError::invalid("reason", "驳回理由不能超过 500 个字符"));
-        }
+        let reason = required_reason(input.reason.as_deref(), "驳回理由")?;
+        let reason = reason.as_str();
         let held = loan.status.holds_capacity();
         tx.execute(
             "UPDATE loans SET reject_reason = ?2 WHERE id = ?1",
@@ -109,15 +155,8 @@ pub(super) fn reject(
         )?;
         transition_noting(tx, actor, loan, Action::Reject, at, reason)?;
         let title = super::notify::marked(&title(tx, loan)?);
-        notify(
-            tx,
-            &loan.unit,
-            loan.id,
-            NoticeKind::Rejected,
-            &format!("{title}的借阅申请未获批准：{reason}"),
-            None,
-            at,
-        )?;
+        let message = format!("{title}的借阅申请未获批准：{reason}");
+        tell(tx, loan, NoticeKind::Rejected, &message, at)?;
         if held {
             promote(tx, &loan.resource_id, loan.format, at)?;
         }
@@ -125,36 +164,59 @@ pub(super) fn reject(
     })
 }
 
-/// The requesting unit (or a librarian) withdraws a loan before it is active.
+/// The requesting unit withdraws a loan before it is active, or a librarian cancels
+/// it for the unit, saying why (the unit is told, with the reason).
 pub(super) fn cancel(
     conn: &mut Connection,
     actor: &Actor,
     id: LoanId,
+    input: CancelRequest,
     at: Moment,
 ) -> Result<Loan, LoanError> {
     step(conn, actor, id, Action::Cancel, at, |tx, loan| {
-        let held = loan.status.holds_capacity();
-        transition(tx, actor, loan, Action::Cancel, at)?;
-        if !super::notify::own_unit(actor, &loan.unit) {
-            let title = super::notify::marked(&title(tx, loan)?);
-            notify(
-                tx,
-                &loan.unit,
-                loan.id,
-                NoticeKind::Cancelled,
-                &format!(
-                    "管理员已取消{title}的借阅（{} 至 {}）",
-                    loan.start, loan.end
-                ),
-                None,
-                at,
-            )?;
-        }
-        if held {
-            promote(tx, &loan.resource_id, loan.format, at)?;
-        }
-        Ok(())
+        check_transition(loan.status, Action::Cancel, loan.format)?;
+        let by_library = actor.unit.as_deref() != Some(loan.unit.as_str());
+        let reason = if by_library {
+            Some(required_reason(input.reason.as_deref(), "取消理由")?)
+        } else {
+            optional_reason(input.reason.as_deref(), "取消理由")?
+        };
+        cancel_in(tx, actor, loan, reason.as_deref(), by_library, at)
     })
+}
+
+/// Cancels `loan` in the caller's transaction: stores the reason, writes the audit
+/// row, tells the unit when someone else cancelled, and promotes the waitlist into
+/// the freed days.
+pub(super) fn cancel_in(
+    tx: &Connection,
+    actor: &Actor,
+    loan: &mut LoanRow,
+    reason: Option<&str>,
+    tell_unit: bool,
+    at: Moment,
+) -> Result<(), LoanError> {
+    let held = loan.status.holds_capacity();
+    if let Some(reason) = reason {
+        tx.execute(
+            "UPDATE loans SET cancel_reason = ?2 WHERE id = ?1",
+            params![loan.id.0, reason],
+        )?;
+    }
+    transition_noting(tx, actor, loan, Action::Cancel, at, reason.unwrap_or(""))?;
+    if tell_unit {
+        let title = super::notify::marked(&title(tx, loan)?);
+        let why = reason.map(|r| format!("：{r}")).unwrap_or_default();
+        let message = format!(
+            "管理员已取消{title}的借阅（{} 至 {}）{why}",
+            loan.start, loan.end
+        );
+        tell(tx, loan, NoticeKind::Cancelled, &message, at)?;
+    }
+    if held {
+        promote(tx, &loan.resource_id, loan.format, at)?;
+    }
+    Ok(())
 }
 
 /// The unit extends an approved or active loan: at most twice, only when nobody
@@ -223,6 +285,18 @@ fn renewal_end(
     today: jiff::civil::Date,
 ) -> Result<jiff::civil::Date, LoanError> {
     check_transition(loan.status, Action::Renew, loan.format)?;
+    // A recalled loan is wanted back, and a withdrawn resource's loans run to their
+    // end and no further.
+    if loan.recalled {
+        return Err(LoanError::RenewalRefused {
+            why: RenewalRefusal::Recalled,
+        });
+    }
+    if store::resource_withdrawn(tx, &loan.resource_id)? {
+        return Err(LoanError::RenewalRefused {
+            why: RenewalRefusal::Withdrawn,
+        });
+    }
     if loan.renewals >= MAX_RENEWALS {
         return Err(LoanError::RenewalRefused {
             why: RenewalRefusal::LimitReached { max: MAX_RENEWALS },
@@ -310,24 +384,35 @@ pub(super) fn report(
             }
             None => return Err(LoanError::invalid("participants", "请填写参加人数")),
         };
+        let sessions = match input.sessions {
+            None => 1,
+            Some(n) if (1..=MAX_SESSIONS).contains(&n) => n,
+            Some(_) => {
+                return Err(LoanError::invalid(
+                    "sessions",
+                    format!("场次应在 1 到 {MAX_SESSIONS} 之间"),
+                ));
+            }
+        };
         let feedback = input.feedback.as_deref().unwrap_or("").trim();
         if feedback.chars().count() > 5000 {
             return Err(LoanError::invalid("feedback", "观后感不能超过 5000 个字符"));
         }
         tx.execute(
-            "INSERT INTO loan_reports (loan_id, held_on, participants, feedback, reported_by, reported_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            "INSERT INTO loan_reports (loan_id, held_on, sessions, participants, feedback, reported_by, reported_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (loan_id) DO UPDATE SET held_on = excluded.held_on,
-                participants = excluded.participants, feedback = excluded.feedback,
-                reported_by = excluded.reported_by, reported_at = excluded.reported_at",
-            params![loan.id.0, held_on.to_string(), participants, feedback, actor.username, at.stamp()],
+                sessions = excluded.sessions, participants = excluded.participants,
+                feedback = excluded.feedback, reported_by = excluded.reported_by,
+                reported_at = excluded.reported_at",
+            params![loan.id.0, held_on.to_string(), sessions, participants, feedback, actor.username, at.stamp()],
         )?;
         record(
             tx,
             actor,
             loan,
             AuditAction::LoanReported,
-            format!("{held_on} 举办，{participants} 人参加"),
+            format!("{held_on} 举办 {sessions} 场，{participants} 人次参加"),
             at,
         )?;
         Ok(())

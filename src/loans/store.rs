@@ -29,9 +29,11 @@ pub(crate) struct LoanRow {
     pub status: LoanStatus,
     pub renewals: u32,
     pub copy_id: Option<i64>,
+    /// The library has recalled the loan (see `transitions`).
+    pub recalled: bool,
 }
 
-pub(crate) const ROW_COLUMNS: &str = "id, resource_id, unit_code, format, start_date, end_date, requested_end, status, renewals, copy_id";
+pub(crate) const ROW_COLUMNS: &str = "id, resource_id, unit_code, format, start_date, end_date, requested_end, status, renewals, copy_id, recalled_at IS NOT NULL";
 
 pub(crate) fn row_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
     Ok(RawRow {
@@ -45,6 +47,7 @@ pub(crate) fn row_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
         status: row.get(7)?,
         renewals: row.get(8)?,
         copy_id: row.get(9)?,
+        recalled: row.get(10)?,
     })
 }
 
@@ -60,6 +63,7 @@ pub(crate) struct RawRow {
     status: String,
     renewals: u32,
     copy_id: Option<i64>,
+    recalled: bool,
 }
 
 impl RawRow {
@@ -75,6 +79,7 @@ impl RawRow {
             status: LoanStatus::parse(&self.status)?,
             renewals: self.renewals,
             copy_id: self.copy_id,
+            recalled: self.recalled,
         })
     }
 }
@@ -130,7 +135,8 @@ pub(crate) fn write<T>(
     Ok(out)
 }
 
-/// Writes the audit entry for a loan action.
+/// Writes the audit entry for a loan action, naming the loan's unit by its name (the
+/// code when the unit is gone), as the audit page shows units.
 pub(crate) fn record(
     conn: &Connection,
     actor: &Actor,
@@ -139,12 +145,16 @@ pub(crate) fn record(
     detail: impl Into<String>,
     at: Moment,
 ) -> Result<(), LoanError> {
+    let unit: Option<String> = conn
+        .prepare_cached("SELECT name FROM units WHERE code = ?1")?
+        .query_row([&loan.unit], |row| row.get(0))
+        .optional()?;
     AuditEvent::by(actor, action)
         .resource(&loan.resource_id)
         .detail(format!(
             "借阅 {}（{}）：{}",
             loan.id,
-            loan.unit,
+            unit.as_deref().unwrap_or(&loan.unit),
             detail.into()
         ))
         .record(conn, at)?;
@@ -166,6 +176,7 @@ pub(crate) fn audit_action(action: Action) -> AuditAction {
         Action::Expire => AuditAction::LoanExpired,
         Action::MarkOverdue => AuditAction::LoanOverdue,
         Action::Promote => AuditAction::LoanPromoted,
+        Action::Recall => AuditAction::LoanRecalled,
     }
 }
 
@@ -317,6 +328,12 @@ pub(crate) fn resource_title(conn: &Connection, resource_id: &str) -> Result<Str
         .unwrap_or_default())
 }
 
+/// Whether the resource has been withdrawn from the catalogue.
+pub(crate) fn resource_withdrawn(conn: &Connection, resource_id: &str) -> Result<bool, LoanError> {
+    Ok(crate::catalog::holdings::lendable(conn, resource_id)?
+        .is_some_and(|r| r.status == "withdrawn"))
+}
+
 /// The resource's title if the actor may see it (published, or any for librarians);
 /// an unknown and an unpublished resource look the same to borrowers.
 pub(crate) fn visible_title(
@@ -347,6 +364,7 @@ mod tests {
             status,
             renewals: 0,
             copy_id: None,
+            recalled: false,
         }
     }
 

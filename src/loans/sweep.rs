@@ -2,10 +2,10 @@
 //! their start date and expire after their end; physical loans still out after their
 //! end become overdue; units are reminded two days before an end; requests whose
 //! whole period passed undecided or without room, and physical loans never picked
-//! up, are cancelled (the unit is told); waitlisted requests that fit (e.g. after
-//! licences were added) are promoted. Everything is
-//! computed from the database and the date, so running it twice, late or after a
-//! restart changes nothing more than running it once on time.
+//! up, are cancelled (the unit is told), and so are requests for a resource no longer
+//! published; waitlisted requests that fit (e.g. after licences were added) are
+//! promoted. Everything is computed from the database and the date, so running it
+//! twice, late or after a restart changes nothing more than running it once on time.
 
 use crate::clock::Moment;
 use std::time::Duration;
@@ -59,6 +59,7 @@ pub fn run(conn: &mut Connection, at: Moment) -> Result<SweepSummary, LoanError>
         }
         summary.reminded = remind_due_soon(tx, at)?;
         summary.lapsed = cancel_lapsed(tx, at)?;
+        summary.lapsed += super::withdrawal::lapse_requests_of_unpublished(tx, at)?;
         let waiting = {
             let mut stmt = tx.prepare_cached(
                 "SELECT DISTINCT resource_id, format FROM loans WHERE status = 'waitlisted' AND end_date >= ?1",

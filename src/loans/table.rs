@@ -311,6 +311,7 @@ mod tests {
                     status,
                     renewals: 0,
                     copy_id: None,
+                    recalled: false,
                 };
                 for today in days {
                     let shown: String = conn

@@ -25,6 +25,17 @@ pub fn next_status(from: LoanStatus, action: Action, format: Format) -> Option<L
         (S::Approved | S::Active, A::Renew, _) => Some(from),
         (S::Active | S::Overdue | S::Returned | S::Expired, A::Report, _) => Some(from),
         (S::Requested | S::Waitlisted | S::Approved, A::Move, _) => Some(from),
+        // A recall (issue 15) wants a lent item back early. A physical copy is still
+        // out, so the loan stays active (or overdue) until it is checked in: its end
+        // is brought forward to the recall's due date and `recalled_at` marks it,
+        // after which the date makes it overdue like any other loan. Keeping the
+        // state (rather than a `recalled` state) keeps every rule about copies out
+        // (capacity, check-in, overdue, the copy's single holder) as it is. A digital
+        // loan has nothing to bring back: its access ends at once (expired).
+        (S::Active, A::Recall, Format::Physical) | (S::Overdue, A::Recall, Format::Physical) => {
+            Some(from)
+        }
+        (S::Active, A::Recall, Format::Digital) => Some(S::Expired),
         _ => None,
     }
 }
@@ -106,7 +117,7 @@ mod tests {
     }
 
     /// Every action, the background task's included.
-    const EVERY_ACTION: [Action; 12] = [
+    const EVERY_ACTION: [Action; 13] = [
         Action::Approve,
         Action::Reject,
         Action::Issue,
@@ -119,6 +130,7 @@ mod tests {
         Action::Expire,
         Action::MarkOverdue,
         Action::Promote,
+        Action::Recall,
     ];
 
     /// The whole table: every (state, action, format) not listed here is refused.
@@ -146,6 +158,9 @@ mod tests {
             (S::Active, A::Return, &[D, P], S::Returned),
             (S::Active, A::Renew, &[D, P], S::Active),
             (S::Active, A::Report, &[D, P], S::Active),
+            (S::Active, A::Recall, &[D], S::Expired),
+            (S::Active, A::Recall, &[P], S::Active),
+            (S::Overdue, A::Recall, &[P], S::Overdue),
             (S::Overdue, A::Return, &[P], S::Returned),
             (S::Overdue, A::Report, &[D, P], S::Overdue),
             (S::Returned, A::Report, &[D, P], S::Returned),
@@ -179,7 +194,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 9 * 12 * 2);
+        assert_eq!(checked, 9 * 13 * 2);
     }
 
     /// Librarians are offered every requestable action the table allows; borrowers
@@ -224,7 +239,7 @@ mod tests {
         );
         assert_eq!(
             available_actions(&librarian, LoanStatus::Active, Format::Physical),
-            vec!["return", "renew", "report"]
+            vec!["return", "renew", "report", "recall"]
         );
     }
 

@@ -28,7 +28,7 @@ pub struct UnitStats {
     pub loans: u64,
     /// Reports of education held in the period.
     pub reports: u64,
-    /// Days with education held (场次).
+    /// Sessions held (场次): per day of education, the most one report of the day counts.
     pub sessions: u64,
     /// Participants over those sessions (人次).
     pub participants: u64,

@@ -202,8 +202,9 @@ struct Pass<'a> {
 /// A loan of the first pass: its id, its unit's position and its resource's.
 type Owner = (i64, usize, Option<usize>);
 
-/// A unit's day of education (unit position, date) and its largest participant count.
-type Sessions = FastMap<(usize, (i16, i8, i8)), u64>;
+/// A unit's day of education (unit position, date): the most sessions one report of
+/// the day counts and the day's largest participant count.
+type Sessions = FastMap<(usize, (i16, i8, i8)), (u64, u64)>;
 
 impl Pass<'_> {
     /// The first pass: loans starting in the period. Returns whose each loan is, so
@@ -271,7 +272,8 @@ impl Pass<'_> {
 
     /// The second pass: reports held in the period. A report's loan usually started
     /// in the period too (known from `owners`); the others are looked up one by one.
-    /// Returns the sessions: a unit's day, with the day's largest participant count.
+    /// Returns the sessions: a unit's day, with the most sessions a report of the day
+    /// counts (usually 1) and the day's largest participant count.
     fn count_reports(
         &self,
         tally: &mut Tally,
@@ -279,11 +281,11 @@ impl Pass<'_> {
     ) -> Result<Sessions, StatsError> {
         let sql = match self.scope {
             Scope::All => {
-                "SELECT loan_id, held_on, participants FROM loan_reports
+                "SELECT loan_id, held_on, participants, sessions FROM loan_reports
                  WHERE held_on BETWEEN ?1 AND ?2 AND ?3 IS NULL"
             }
             Scope::Unit(_) => {
-                "SELECT r.loan_id, r.held_on, r.participants
+                "SELECT r.loan_id, r.held_on, r.participants, r.sessions
                  FROM loans l JOIN loan_reports r ON r.loan_id = l.id
                  WHERE l.unit_code = ?3 AND r.held_on BETWEEN ?1 AND ?2"
             }
@@ -303,6 +305,7 @@ impl Pass<'_> {
                 continue;
             };
             let participants = u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0);
+            let held = u64::try_from(row.get::<_, i64>(3)?).unwrap_or(1);
             let owner = match owners.binary_search_by_key(&loan, |o| o.0) {
                 Ok(at) => Some((owners[at].1, owners[at].2)),
                 Err(_) => self.owner_of(loan)?,
@@ -317,7 +320,7 @@ impl Pass<'_> {
             }
             if let Some(day) = ymd(held_on) {
                 let most = sessions.entry((u, day)).or_default();
-                *most = (*most).max(participants);
+                *most = (most.0.max(held), most.1.max(participants));
             }
         }
         Ok(sessions)
@@ -339,12 +342,12 @@ impl Pass<'_> {
 
 /// Adds the sessions and their participants to their units and months.
 fn count_sessions(period: &StatsPeriod, sessions: Sessions, tally: &mut Tally) {
-    for ((u, (year, month, _)), participants) in sessions {
+    for ((u, (year, month, _)), (held, participants)) in sessions {
         let counts = &mut tally.units[u];
-        counts.sessions += 1;
+        counts.sessions += held;
         counts.participants += participants;
         if let Some(m) = month_of(period, year, month).and_then(|m| tally.months.get_mut(m)) {
-            m.sessions += 1;
+            m.sessions += held;
             m.participants += participants;
         }
     }

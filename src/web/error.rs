@@ -350,6 +350,9 @@ impl From<LoanError> for AppError {
             }
             LoanError::Timing(_) => Self::new(StatusCode::CONFLICT, "wrong_time", err.to_string()),
             LoanError::NoSlip { .. } => Self::new(StatusCode::CONFLICT, "no_slip", err.to_string()),
+            LoanError::AlreadyRecalled { .. } => {
+                Self::new(StatusCode::CONFLICT, "already_recalled", err.to_string())
+            }
             LoanError::TooManyOpen { .. } => Self::new(
                 StatusCode::CONFLICT,
                 "too_many_open_requests",

@@ -259,3 +259,20 @@ pub async fn librarian_and_three_units(app: &TestApp) -> (Session, [Session; 3])
     ];
     (lib, borrowers)
 }
+
+/// The notifications of `session`'s unit as `(kind, message)`, newest first.
+pub async fn notifications(session: &Session) -> Vec<(String, String)> {
+    let (status, body) = session.get_json("/api/v1/notifications").await;
+    assert_eq!(status, 200, "{body}");
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["kind"].as_str().unwrap().to_owned(),
+                n["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}

@@ -49,6 +49,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show_calendar))
         .routes(routes!(show_availability))
         .routes(routes!(show_loan_settings, update_loan_settings))
+        .routes(routes!(list_reports))
         .merge(holidays::router())
         .merge(notifications::router())
 }
@@ -74,6 +75,11 @@ impl<T: DeserializeOwned + Default> Body<T> {
             }
         })
     }
+}
+
+/// A JSON body that may be empty (then the type's default), for other API modules.
+pub(super) fn parse_body<T: DeserializeOwned + Default>(bytes: &Bytes) -> Result<T, AppError> {
+    Body::parse(bytes).map(|Body(value)| value)
 }
 
 fn loan_id(raw: &str) -> Result<LoanId, AppError> {
@@ -149,8 +155,9 @@ async fn show_loan(
     Ok(ApiJson(loan))
 }
 
-/// `POST /loans/{id}/{approve|reject|issue|return|renew|cancel|report|move}`: a
+/// `POST /loans/{id}/{approve|reject|issue|return|renew|cancel|report|move|recall}`: a
 /// transition not allowed from the loan's state is refused with 409 and changes nothing.
+/// A librarian cancelling a unit's loan, and any recall, takes `{"reason"}`.
 #[utoipa::path(post, path = "/api/v1/loans/{id}/{action}", tag = "loans",
     params(("id" = String, Path, description = "借阅编号"),
            ("action" = ActionName, Path, description = "操作")),
@@ -177,7 +184,8 @@ async fn act_on_loan(
 fn command_from_body(action: Action, body: &Bytes) -> Result<Command, AppError> {
     Ok(match action {
         Action::Approve => Command::Approve,
-        Action::Cancel => Command::Cancel,
+        Action::Cancel => Command::Cancel(Body::parse(body)?.0),
+        Action::Recall => Command::Recall(Body::parse(body)?.0),
         Action::Reject => Command::Reject(Body::parse(body)?.0),
         Action::Issue => Command::Issue(Body::parse(body)?.0),
         Action::Return => Command::Return(Body::parse(body)?.0),
@@ -304,4 +312,20 @@ async fn update_loan_settings(
         })
         .await?;
     Ok(ApiJson(settings))
+}
+
+/// Usage reports with their totals, newest held first: every unit's for librarians,
+/// the own unit's for a borrower (naming another unit is refused).
+#[utoipa::path(get, path = "/api/v1/reports", tag = "loans", params(loans::ReportFilter),
+    responses((status = 200, body = loans::ReportList), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
+async fn list_reports(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiQuery(filter): ApiQuery<loans::ReportFilter>,
+) -> Result<ApiJson<loans::ReportList>, AppError> {
+    let actor = Actor::user(&user);
+    let list = state
+        .with_conn(move |conn| loans::reports(conn, &actor, &filter))
+        .await?;
+    Ok(ApiJson(list))
 }

@@ -1,6 +1,7 @@
 //! Resources: read one, and the librarian's curation (create, patch, upload, replace
 //! and remove files, choose the default subtitle track, publish, withdraw, history).
 
+use axum::body::Bytes;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -16,6 +17,7 @@ use crate::catalog::{
     curation::{CurationCommand, ResourcePatch},
 };
 use crate::clock::Moment;
+use crate::loans;
 use crate::web::auth::{CurrentUser, Librarian};
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath};
@@ -116,16 +118,41 @@ async fn publish_resource(
     Ok(ApiJson(curate(&state, &user, command).await?))
 }
 
-/// Withdraws a resource (hidden from borrowers).
+/// A withdrawn resource, with what became of its open loans.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct WithdrawnResource {
+    #[serde(flatten)]
+    resource: Resource,
+    /// How many loans were open (requested, waitlisted, approved, lent out).
+    open_loans: u32,
+    withdrawal: loans::Withdrawal,
+}
+
+/// Withdraws a resource (hidden from borrowers). The optional body says what becomes
+/// of its open loans: `{"on_loans": "run"}` (default: granted loans run to their end,
+/// requests are cancelled) or `"recall"`, with an optional `reason` told to the units.
 #[utoipa::path(post, path = "/api/v1/resources/{id}/withdraw", tag = "resources", params(("id" = String, Path, description = "资源编号")),
-    responses((status = 200, body = Resource), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
+    request_body(content = Option<loans::WithdrawRequest>, description = "may be empty"),
+    responses((status = 200, body = WithdrawnResource), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn withdraw_resource(
     State(state): State<AppState>,
     Librarian(user): Librarian,
     ApiPath(id): ApiPath<String>,
-) -> Result<ApiJson<Resource>, AppError> {
-    let command = CurationCommand::Withdraw(resource_id(&id)?);
-    Ok(ApiJson(curate(&state, &user, command).await?))
+    body: Bytes,
+) -> Result<ApiJson<WithdrawnResource>, AppError> {
+    let id = resource_id(&id)?;
+    let input = super::loans::parse_body::<loans::WithdrawRequest>(&body)?;
+    let withdrawal = state
+        .withdraw(Actor::user(&user), id.clone(), input)
+        .await?;
+    let resource = state
+        .with_conn(move |conn| catalog::get_resource(conn, &id))
+        .await?;
+    Ok(ApiJson(WithdrawnResource {
+        resource,
+        open_loans: withdrawal.open_loans.total,
+        withdrawal,
+    }))
 }
 
 /// The resource's edit history, oldest first.

@@ -17,6 +17,7 @@ use crate::app::AppState;
 use crate::bootstrap::DEMO_UNITS;
 use crate::catalog::{self, Kind, Resource, Status};
 use crate::content::{ExtractionState, FileRole};
+use crate::loans;
 use crate::search::SearchRequest;
 use crate::web::pages::extract::{PageLibrarian, PageQuery};
 use crate::web::pages::format;
@@ -69,6 +70,12 @@ pub struct EditorPage {
     /// A refused replace, remove or default-track change.
     files_error: Option<String>,
     accept: &'static str,
+    /// A published resource's open loans, told before it is withdrawn.
+    pub(super) open_loans: loans::OpenLoans,
+    /// Why the withdrawal was refused, beside its form.
+    pub(super) withdraw_error: Option<String>,
+    /// What the withdrawal just did to the loans.
+    pub(super) withdrawal_note: Option<String>,
 }
 pages!(EditorPage);
 
@@ -187,6 +194,16 @@ pub(super) async fn editor_page(
     let base_violations: Vec<String> = BASE_VIOLATIONS.iter().map(|v| (*v).to_owned()).collect();
     let form = editing.form;
     let status = resource.map_or(Status::Draft, |r| r.status);
+    let open_loans = match resource {
+        Some(r) if status == Status::Published => {
+            let (id, today) = (r.id.clone(), state.clock.today());
+            state
+                .with_conn(move |conn| loans::open_loans(conn, &id, today))
+                .await
+                .unwrap_or_default()
+        }
+        _ => loans::OpenLoans::default(),
+    };
     EditorPage {
         chrome: Chrome::for_user(user, Section::Librarian),
         creating: resource.is_none(),
@@ -212,6 +229,9 @@ pub(super) async fn editor_page(
         files_error: editing.files_error,
         accept: ACCEPT,
         form,
+        open_loans,
+        withdraw_error: None,
+        withdrawal_note: None,
     }
 }
 
@@ -220,6 +240,24 @@ pub(super) async fn editor_page(
 pub struct EditorQuery {
     kind: Option<String>,
     notice: Option<String>,
+    /// After a withdrawal: the loans cancelled, recalled and left to run.
+    cancelled: Option<u32>,
+    recalled: Option<u32>,
+    running: Option<u32>,
+}
+
+/// What a withdrawal did to the loans, in words (nothing when it touched none).
+fn withdrawal_note(query: &EditorQuery) -> Option<String> {
+    let counts = [
+        (query.cancelled, "取消"),
+        (query.recalled, "召回"),
+        (query.running, "照常进行"),
+    ];
+    let parts: Vec<String> = counts
+        .iter()
+        .filter_map(|(n, what)| n.filter(|n| *n > 0).map(|n| format!("{what} {n} 笔")))
+        .collect();
+    (!parts.is_empty()).then(|| format!("借阅处理：{}；相关单位已收到通知。", parts.join("，")))
 }
 
 fn notice(code: Option<&str>) -> Option<&'static str> {
@@ -289,5 +327,7 @@ async fn edit_page(
         upload_error: None,
         files_error: None,
     };
-    Ok(editor_page(&state, &user, Some(&resource), editing).await)
+    let mut page = editor_page(&state, &user, Some(&resource), editing).await;
+    page.withdrawal_note = withdrawal_note(&query);
+    Ok(page)
 }

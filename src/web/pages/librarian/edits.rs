@@ -13,6 +13,7 @@ use crate::actor::Actor;
 use crate::app::AppState;
 use crate::catalog::Resource;
 use crate::catalog::curation::CurationCommand;
+use crate::loans;
 use crate::web::error::AppError;
 use crate::web::pages::extract::{CsrfForm, librarians_only};
 use crate::web::pages::{PageError, see_other};
@@ -135,10 +136,44 @@ pub async fn publish_resource(
     change_status(state, user, raw_id, true).await
 }
 
+/// Withdraws the resource and settles its open loans as chosen beside the button
+/// (let them run, or recall them); a refusal shows the editor with the reason there.
 pub async fn withdraw_resource(
     State(state): State<AppState>,
     Path(raw_id): Path<String>,
-    CsrfForm { user, .. }: CsrfForm,
+    CsrfForm { user, form }: CsrfForm,
 ) -> Result<Response, PageError> {
-    change_status(state, user, raw_id, false).await
+    if !user.is_librarian() {
+        return Err(librarians_only(&user));
+    }
+    let id = resource_id(&raw_id).map_err(PageError::from)?;
+    let text = |name: &str| Some(form.get(name).trim().to_owned()).filter(|v| !v.is_empty());
+    let input = loans::WithdrawRequest {
+        on_loans: text("on_loans"),
+        reason: text("reason"),
+        due: text("due"),
+    };
+    match state.withdraw(Actor::user(&user), id.clone(), input).await {
+        Ok(done) => Ok(see_other(&format!(
+            "/librarian/resources/{id}?notice=withdrawn&cancelled={}&recalled={}&running={}",
+            done.cancelled, done.recalled, done.running
+        ))),
+        Err(err) => {
+            let err = PageError::from(err);
+            let Some((status, message)) = err.input_problem() else {
+                return Err(err.for_user(&user));
+            };
+            let resource = load(&state, &raw_id).await?;
+            let editing = EditorState {
+                form: ResourceForm::from_resource(&resource),
+                errors: FieldErrors::new(),
+                notice: None,
+                upload_error: None,
+                files_error: None,
+            };
+            let mut page = editor_page(&state, &user, Some(&resource), editing).await;
+            page.withdraw_error = Some(message);
+            Ok((status, page).into_response())
+        }
+    }
 }

@@ -15,9 +15,11 @@ mod edits;
 mod file_edits;
 mod form;
 mod history;
+pub(super) mod loan;
 mod loan_settings;
 mod queue;
 mod refused;
+mod reports;
 mod rows;
 mod slip;
 pub(in crate::web::pages) mod weeks;
@@ -107,4 +109,8 @@ pub fn router() -> Router<AppState> {
             "/librarian/resources/{id}/calendar",
             get(calendar::show_calendar),
         )
+        .route("/librarian/loans/{id}", get(loan::show_loan))
+        .route("/librarian/reports", get(reports::show_reports))
+        .route("/librarian/reports.csv", get(reports::export_csv))
+        .route("/librarian/reports.xlsx", get(reports::export_xlsx))
 }

@@ -20,6 +20,7 @@ pub struct LoanView {
     pub resource_title: String,
     pub unit_name: String,
     pub format_label: &'static str,
+    pub physical: bool,
     pub start: String,
     pub end: String,
     pub moved_end: bool,
@@ -33,6 +34,14 @@ pub struct LoanView {
     pub renewals_left: u32,
     pub barcode: String,
     pub reject_reason: String,
+    pub cancel_reason: String,
+    /// Recalled by the library: why (the end is then the day it is due back).
+    pub recall_reason: Option<String>,
+    /// The resource has been withdrawn from the catalogue.
+    pub resource_withdrawn: bool,
+    /// The loan is granted and not over (approved, active, overdue) and not recalled:
+    /// a withdrawn resource's loan then runs to its end.
+    pub runs_on: bool,
     pub report: Option<String>,
     /// The report form's values: the stored report, or what was typed when refused.
     pub report_form: ReportForm,
@@ -49,6 +58,7 @@ pub struct LoanView {
     pub action_error: Option<String>,
     /// The end typed into the renew form when it was refused.
     pub renew_end: String,
+    pub can_recall: bool,
 }
 
 impl LoanView {
@@ -60,9 +70,11 @@ impl LoanView {
             resource_title: loan.resource_title.clone(),
             unit_name: loan.unit_name.clone(),
             format_label: loan.format_label,
+            physical: loan.format == loans::Format::Physical,
             start: loan.start.to_string(),
             end: loan.end.to_string(),
-            moved_end: loan.end != loan.requested_end,
+            // A recall brings the end forward; only a closed day moves it later.
+            moved_end: loan.end > loan.requested_end,
             requested_end: loan.requested_end.to_string(),
             status: loan.status,
             status_label: loan.status_label,
@@ -75,9 +87,25 @@ impl LoanView {
             renewals_left: loan.renewals_left,
             barcode: loan.barcode.clone().unwrap_or_default(),
             reject_reason: loan.reject_reason.clone().unwrap_or_default(),
+            cancel_reason: loan.cancel_reason.clone().unwrap_or_default(),
+            recall_reason: loan
+                .recalled_at
+                .as_ref()
+                .map(|_| loan.recall_reason.clone().unwrap_or_default()),
+            resource_withdrawn: loan.resource_withdrawn,
+            runs_on: loan.recalled_at.is_none()
+                && matches!(
+                    loan.status,
+                    LoanStatus::Approved | LoanStatus::Active | LoanStatus::Overdue
+                ),
             report: loan.report.as_ref().map(|r| {
+                let sessions = if r.sessions > 1 {
+                    format!(" {} 场", r.sessions)
+                } else {
+                    String::new()
+                };
                 format!(
-                    "{} 组织观看，{} 人参加。{}",
+                    "{} 组织观看{sessions}，{} 人参加。{}",
                     r.held_on, r.participants, r.feedback
                 )
             }),
@@ -86,6 +114,7 @@ impl LoanView {
                 .as_ref()
                 .map(|r| ReportForm {
                     held_on: r.held_on.to_string(),
+                    sessions: r.sessions.to_string(),
                     participants: r.participants.to_string(),
                     feedback: r.feedback.clone(),
                     error: None,
@@ -104,6 +133,7 @@ impl LoanView {
             can_return: can(Action::Return),
             action_error: None,
             renew_end: String::new(),
+            can_recall: can(Action::Recall),
         }
     }
 }
@@ -112,6 +142,7 @@ impl LoanView {
 #[derive(Default)]
 pub struct ReportForm {
     pub held_on: String,
+    pub sessions: String,
     pub participants: String,
     pub feedback: String,
     pub error: Option<String>,

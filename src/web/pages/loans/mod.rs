@@ -19,10 +19,11 @@ use super::{PageError, see_other};
 use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::loans::{
-    self, Action, Actor, Command, IssueRequest, LoanId, MoveRequest, RejectRequest, RenewRequest,
-    ReportRequest, ReturnRequest,
+    self, Action, Actor, CancelRequest, Command, IssueRequest, LoanId, MoveRequest, RecallRequest,
+    RejectRequest, RenewRequest, ReportRequest, ReturnRequest,
 };
 use crate::web::error::AppError;
+use crate::web::pages::librarian::loan::{Retry, loan_page};
 pub(super) use form::loan_form;
 pub(crate) use form::{LoanFormView, capacity_label};
 pub(crate) use list::LoanView;
@@ -58,6 +59,21 @@ fn optional(form: &FormData, name: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_owned())
 }
 
+/// A whole number typed in field `name` (`what` names it in the message), if any.
+fn integer(form: &FormData, name: &str, what: &str) -> Result<Option<i64>, AppError> {
+    optional(form, name)
+        .map(|typed| {
+            typed.parse::<i64>().map_err(|_| {
+                AppError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    format!("{what}“{typed}”应为整数"),
+                )
+            })
+        })
+        .transpose()
+}
+
 /// `POST /loans/{id}/{action}` from the pages: the same steps as the API.
 async fn act_on_loan(
     State(state): State<AppState>,
@@ -88,60 +104,100 @@ async fn act_on_loan(
                 encode_component(action.as_str())
             )))
         }
-        Err(err) => match (
-            Command::action_named(&action),
-            err.input_problem(),
-            raw_id.parse::<i64>(),
-        ) {
-            // A unit's refused form (a report, a renewal too far or with none left, a
-            // cancellation too late) comes back on /loans beside its loan, as typed.
-            (Some(action), Some((status, message)), Ok(loan_id))
-                if user.unit.is_some() && !user.is_librarian() =>
-            {
-                let retry = if action == Action::Report {
-                    ReportRetry {
-                        loan_id,
-                        form: ReportForm {
-                            held_on: form.get("held_on").trim().to_owned(),
-                            participants: form.get("participants").trim().to_owned(),
-                            feedback: form.get("feedback").to_owned(),
-                            error: Some(message),
-                        },
-                        other: None,
-                    }
-                } else {
-                    let end: String = form.get("end").trim().chars().take(40).collect();
-                    ReportRetry {
-                        loan_id,
-                        form: ReportForm::default(),
-                        other: Some((message, end)),
-                    }
-                };
-                let page = loans_page(state, &user, LoansQuery::default(), Some(retry)).await;
-                match page {
-                    Ok(page) => Ok((status, page).into_response()),
-                    Err(_) => Err(err.for_user(&user)),
-                }
-            }
-            // A librarian's refused form comes back on its page, beside the form.
-            (Some(action), Some((status, message)), Ok(loan_id)) if user.is_librarian() => {
-                let typed = |name: &str| form.get(name).trim().chars().take(200).collect();
-                let retry = LoanRetry {
-                    loan_id,
-                    action: action.as_str().to_owned(),
-                    message,
-                    barcode: typed("barcode"),
-                    reason: typed("reason"),
-                    start: typed("start"),
-                    end: typed("end"),
-                    condition: typed("condition"),
-                };
-                let next = next_of(&form, "/librarian/queue");
-                Ok(refused_loan_form(&state, &user, &next, retry, status).await)
-            }
-            _ => Err(err.for_user(&user)),
-        },
+        Err(err) => show_refusal(state, user, raw_id, action, form, err).await,
     }
+}
+
+/// A refused action comes back beside its form: a unit's on `/loans`, the library's
+/// cancel and recall on the loan's desk page, other librarian forms on their page.
+async fn show_refusal(
+    state: AppState,
+    user: SessionUser,
+    raw_id: String,
+    action: String,
+    form: FormData,
+    err: PageError,
+) -> Result<Response, PageError> {
+    match (
+        Command::action_named(&action),
+        err.input_problem(),
+        raw_id.parse::<i64>(),
+    ) {
+        // A unit's refused form (a report, a renewal too far or with none left, a
+        // cancellation too late) comes back on /loans beside its loan, as typed.
+        (Some(action), Some((status, message)), Ok(loan_id))
+            if user.unit.is_some() && !user.is_librarian() =>
+        {
+            let retry = if action == Action::Report {
+                ReportRetry {
+                    loan_id,
+                    form: ReportForm {
+                        held_on: form.get("held_on").trim().to_owned(),
+                        sessions: form.get("sessions").trim().to_owned(),
+                        participants: form.get("participants").trim().to_owned(),
+                        feedback: form.get("feedback").to_owned(),
+                        error: Some(message),
+                    },
+                    other: None,
+                }
+            } else {
+                let end: String = form.get("end").trim().chars().take(40).collect();
+                ReportRetry {
+                    loan_id,
+                    form: ReportForm::default(),
+                    other: Some((message, end)),
+                }
+            };
+            let page = loans_page(state, &user, LoansQuery::default(), Some(retry)).await;
+            match page {
+                Ok(page) => Ok((status, page).into_response()),
+                Err(_) => Err(err.for_user(&user)),
+            }
+        }
+        // The library's cancel and recall come back on the loan's desk page,
+        // with the message beside the form and what was typed.
+        (Some(action @ (Action::Cancel | Action::Recall)), Some((status, message)), _)
+            if user.is_librarian() =>
+        {
+            let retry = Retry {
+                action: action.as_str().to_owned(),
+                reason: form.get("reason").to_owned(),
+                due: form.get("due").trim().to_owned(),
+                error: message,
+            };
+            match loan_page(&state, &user, &raw_id, Some(retry)).await {
+                Ok(page) => Ok((status, page).into_response()),
+                Err(_) => Err(err.for_user(&user)),
+            }
+        }
+        // A librarian's refused form comes back on its page, beside the form.
+        (Some(action), Some((status, message)), Ok(loan_id)) if user.is_librarian() => {
+            let typed = |name: &str| form.get(name).trim().chars().take(200).collect();
+            let retry = LoanRetry {
+                loan_id,
+                action: action.as_str().to_owned(),
+                message,
+                barcode: typed("barcode"),
+                reason: typed("reason"),
+                start: typed("start"),
+                end: typed("end"),
+                condition: typed("condition"),
+            };
+            let next = next_of(&form, "/librarian/queue");
+            Ok(refused_loan_form(&state, &user, &next, retry, status).await)
+        }
+        _ => Err(err.for_user(&user)),
+    }
+}
+
+/// The loan number in a page's path; anything else is a loan that does not exist.
+pub(crate) fn loan_id_of(raw_id: &str) -> Result<LoanId, PageError> {
+    raw_id
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .map(LoanId)
+        .ok_or_else(|| PageError::not_found(format!("没有编号为“{raw_id}”的借阅")))
 }
 
 async fn act(
@@ -151,12 +207,7 @@ async fn act(
     action: &str,
     form: &FormData,
 ) -> Result<Action, PageError> {
-    let id = raw_id
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .map(LoanId)
-        .ok_or_else(|| PageError::not_found(format!("没有编号为“{raw_id}”的借阅")))?;
+    let id = loan_id_of(raw_id)?;
     let action = Command::action_named(action)
         .ok_or_else(|| PageError::not_found(format!("借阅没有“{action}”这个操作")))?;
     let command = command_from_form(action, form)?;
@@ -171,7 +222,13 @@ async fn act(
 fn command_from_form(action: Action, form: &FormData) -> Result<Command, AppError> {
     Ok(match action {
         Action::Approve => Command::Approve,
-        Action::Cancel => Command::Cancel,
+        Action::Cancel => Command::Cancel(CancelRequest {
+            reason: optional(form, "reason"),
+        }),
+        Action::Recall => Command::Recall(RecallRequest {
+            reason: optional(form, "reason"),
+            due: optional(form, "due"),
+        }),
         Action::Reject => Command::Reject(RejectRequest {
             reason: optional(form, "reason"),
         }),
@@ -184,23 +241,12 @@ fn command_from_form(action: Action, form: &FormData) -> Result<Command, AppErro
         Action::Renew => Command::Renew(RenewRequest {
             end: optional(form, "end"),
         }),
-        Action::Report => {
-            let participants = match optional(form, "participants") {
-                None => None,
-                Some(p) => Some(p.parse::<i64>().map_err(|_| {
-                    AppError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "invalid",
-                        format!("参加人数“{p}”应为整数"),
-                    )
-                })?),
-            };
-            Command::Report(ReportRequest {
-                held_on: optional(form, "held_on"),
-                participants,
-                feedback: optional(form, "feedback"),
-            })
-        }
+        Action::Report => Command::Report(ReportRequest {
+            held_on: optional(form, "held_on"),
+            sessions: integer(form, "sessions", "场次")?,
+            participants: integer(form, "participants", "参加人数")?,
+            feedback: optional(form, "feedback"),
+        }),
         Action::Move => Command::Move(MoveRequest {
             start: optional(form, "start"),
             end: optional(form, "end"),
