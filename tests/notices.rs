@@ -88,4 +88,23 @@ async fn notices_name_the_loan_once_marked_and_skip_ones_own_doing() {
     // "标为已读" is a quiet text action beside each notice.
     let (_, html) = page(&tax, "/loans").await;
     assert!(html.contains("class=\"quiet\">标为已读"), "{html}");
+
+    // Every page's header counts the unit's unread notices; none for the other unit.
+    let (_, body) = tax.get_json("/api/v1/notifications").await;
+    let unread = body["unread"].as_u64().unwrap();
+    assert!(unread >= 2, "{body}");
+    for path in ["/", "/search", "/stats"] {
+        let (_, html) = page(&tax, path).await;
+        assert!(
+            html.contains(&format!("title=\"{unread} 条未读通知\"")),
+            "{path}: {html}"
+        );
+    }
+    let (_, html) = page(&customs, "/").await;
+    assert!(!html.contains("条未读通知"), "{html}");
+    let (_, html) = page(&tax, "/loans").await;
+    let csrf = crate::common::web::csrf_of(&html);
+    crate::common::web::post_form(&tax, "/loans/notifications/read", &[("csrf", &csrf)]).await;
+    let (_, html) = page(&tax, "/").await;
+    assert!(!html.contains("条未读通知"), "all read: {html}");
 }

@@ -694,8 +694,7 @@ async fn a_copy_goes_out_from_the_lead_days_before_the_start_and_no_earlier() {
     assert_eq!(saved.issue_lead_days, 30);
     drop(conn);
     assert!(
-        app.count("SELECT count(*) FROM audit_log WHERE detail LIKE '%issue_lead_days 3 → 30%'")
-            == 1
+        app.count("SELECT count(*) FROM audit_log WHERE detail LIKE '%提前出借天数 3 → 30%'") == 1
     );
 }
 

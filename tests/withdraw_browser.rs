@@ -120,12 +120,12 @@ async fn a_librarian_withdraws_a_resource_on_loan_and_recalls_it() {
     with_browser(app, move |b: Arc<Browser>, app| async move {
         b.sign_in(&app, "desk", USER_PASSWORD).await;
 
-        // The queue offers the recall beside the check-in; the desk page too.
+        // The queue leads to the recall beside the check-in; the desk page has its form.
         b.goto(&app, "/librarian/queue").await;
         b.wait_path("/librarian/queue").await;
         assert!(
             b.js(&format!(
-                "return !!document.querySelector('form[action=\"/loans/{lent_id}/recall\"]')"
+                "return !!document.querySelector('a.desk-link[href=\"/librarian/loans/{lent_id}\"]')"
             ))
             .await
             .as_bool()

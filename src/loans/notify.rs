@@ -184,3 +184,12 @@ pub fn mark_read(
     )?;
     Ok(changed)
 }
+
+/// How many of the unit's notifications are unread (the header's badge).
+pub fn unread_count(conn: &Connection, unit: &str) -> Result<u64, LoanError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM notifications WHERE unit_code = ?1 AND read_at IS NULL",
+        [unit],
+        |row| row.get(0),
+    )?)
+}

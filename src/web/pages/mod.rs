@@ -81,6 +81,8 @@ pub struct Chrome {
     pub icon: &'static str,
     /// Requests waiting for a librarian's decision (librarians' pages, see [`nav`]).
     pub requested: Option<u64>,
+    /// The unit's unread notifications (officers' pages).
+    pub unread: Option<u64>,
 }
 
 impl Chrome {
@@ -100,8 +102,14 @@ impl Chrome {
             csrf: user.csrf_token.clone(),
             section,
             requested: nav::requested().filter(|_| user.is_librarian()),
+            unread: nav::requested().filter(|_| !user.is_librarian()),
             ..Self::anonymous()
         }
+    }
+
+    /// The count beside 借阅, when the unit has unread notifications.
+    pub fn unread_badge(&self) -> Option<u64> {
+        self.unread.filter(|n| *n > 0)
     }
 
     /// The count beside 借阅审批, when there is something to decide.
@@ -125,6 +133,7 @@ impl Chrome {
             js: assets.js,
             icon: assets.icon,
             requested: None,
+            unread: None,
         }
     }
 }

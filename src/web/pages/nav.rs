@@ -1,5 +1,6 @@
 //! Counts shown in the navigation: the requests waiting for a librarian's decision
-//! beside 借阅审批. Counted once per page request by [`count_for_nav`] and read by
+//! beside 借阅审批, and a unit officer's unread notifications beside 借阅. Counted once
+//! per page request by [`count_for_nav`] and read by
 //! `Chrome::for_user` wherever the page builds its layout, so that no handler has
 //! to pass it along.
 
@@ -13,7 +14,8 @@ use crate::loans;
 use crate::web::auth::OptionalUser;
 
 tokio::task_local! {
-    /// The requested count for the page being answered (librarians' pages only).
+    /// The count for the page being answered: requests waiting (librarians) or the
+    /// unit's unread notifications (officers).
     static REQUESTED: u64;
 }
 
@@ -30,10 +32,19 @@ pub async fn count_for_nav(
     let page = matches!(*request.method(), Method::GET | Method::HEAD)
         && !path.starts_with("/api/")
         && !path.starts_with("/static/");
-    if !page || !user.is_some_and(|u| u.is_librarian()) {
+    let Some(user) = user.filter(|_| page) else {
         return next.run(request).await;
-    }
-    match state.with_conn(|conn| loans::requested_count(conn)).await {
+    };
+    let counted = if user.is_librarian() {
+        state.with_conn(|conn| loans::requested_count(conn)).await
+    } else if let Some(unit) = user.unit.clone() {
+        state
+            .with_conn(move |conn| loans::notify::unread_count(conn, &unit))
+            .await
+    } else {
+        return next.run(request).await;
+    };
+    match counted {
         Ok(count) => REQUESTED.scope(count, next.run(request)).await,
         // The page matters more than its badge.
         Err(err) => {
