@@ -59,6 +59,7 @@ mod stats;
 mod stats_browser;
 mod storage_faults;
 mod transitions;
+mod unit_loans_browser;
 mod usage_reports;
 mod use_cases;
 mod withdraw_browser;

@@ -365,3 +365,33 @@ async fn a_refused_renewal_comes_back_beside_its_form() {
         "nothing changed"
     );
 }
+
+#[tokio::test]
+async fn the_request_form_shows_all_its_problems_at_once() {
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
+    let librarian = app.librarian("all-errors-lib").await;
+    lendable(&librarian, "all-errors-film").await;
+    let borrower = app.borrower("all-errors-tax", "yn-tax").await;
+    let (_, html) = page(&borrower, "/resources/all-errors-film").await;
+    let csrf = csrf_of(&html);
+    let (status, _, html) = post_form(
+        &borrower,
+        "/resources/all-errors-film/loan",
+        &[
+            ("csrf", &csrf),
+            ("format", "digital"),
+            ("start", ""),
+            ("end", ""),
+            ("purpose", " "),
+            ("audience", "<b>many</b>"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    for message in ["请选择开始日期", "请选择结束日期", "请填写用途", "应为整数"]
+    {
+        assert!(html.contains(message), "{message}: {html}");
+    }
+    assert!(!html.contains("<b>many</b>"), "escaped: {html}");
+    assert_eq!(app.count("SELECT count(*) FROM loans"), 0);
+}

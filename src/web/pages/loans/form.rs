@@ -286,6 +286,29 @@ pub(super) async fn check_availability(
     }
 }
 
+/// What the request form lacks, all at once: each empty required field, and a
+/// number of participants that is not one.
+fn missing_fields(form: &FormData, bad_audience: Option<&String>) -> Vec<String> {
+    let mut missing: Vec<String> = [
+        ("start", "请选择开始日期"),
+        ("end", "请选择结束日期"),
+        ("purpose", "请填写用途"),
+        ("audience", "请填写参加人数"),
+    ]
+    .into_iter()
+    .filter(|(name, _)| form.get(name).trim().is_empty())
+    .map(|(_, message)| message.to_owned())
+    .collect();
+    if let Some(message) = bad_audience {
+        missing.push(message.clone());
+    }
+    // One problem alone is the domain's to word (with its own checks of the dates).
+    if missing.len() < 2 {
+        missing.clear();
+    }
+    missing
+}
+
 /// `POST /resources/{id}/loan`: files the request and goes to `/loans`; a refused
 /// request shows the resource page again with the typed values and the reason.
 pub(super) async fn request_loan(
@@ -303,7 +326,10 @@ pub(super) async fn request_loan(
             .map(Some)
             .map_err(|_| format!("参加人数“{audience}”应为整数"))
     };
+    let missing = missing_fields(&form, parsed_audience.as_ref().err());
     let outcome = match parsed_audience {
+        // Every problem the form shows at once, rather than one per attempt.
+        _ if !missing.is_empty() => Err(missing.join("；")),
         Err(message) => Err(message),
         Ok(audience) => {
             let input = LoanRequest {

@@ -281,7 +281,8 @@ pub(super) async fn loans_page(
             })
             .collect(),
         today: today.to_string(),
-        older_page: before.is_some(),
+        // A refused form is shown on the page holding its loan, not an older page.
+        older_page: query.before.is_some_and(|id| id > 0),
         next_before,
     })
 }
