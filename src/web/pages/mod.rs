@@ -187,3 +187,19 @@ pub fn see_other(location: &str) -> Response {
     }
     response
 }
+
+/// A file to download: its MIME type, `Content-Disposition` and bytes (exports).
+pub(crate) fn attachment(
+    mime: &'static str,
+    disposition: &'static str,
+    bytes: Vec<u8>,
+) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, mime),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -4,7 +4,7 @@
 //! page of it, to CSV or XLSX.
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::catalogue::{
@@ -232,17 +232,6 @@ async fn export_rows(
         .collect())
 }
 
-fn attachment(mime: &'static str, name: &'static str, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, mime),
-            (header::CONTENT_DISPOSITION, name),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 /// `/librarian/catalogue.csv`: the filtered list as CSV (UTF-8 with BOM, for Excel).
 pub async fn export_csv(
     State(state): State<AppState>,
@@ -250,7 +239,7 @@ pub async fn export_csv(
     PageQuery(query): PageQuery<CatalogueQuery>,
 ) -> Result<Response, PageError> {
     let rows = export_rows(&state, &user, &query.filters()).await?;
-    Ok(attachment(
+    Ok(crate::web::pages::attachment(
         "text/csv; charset=utf-8",
         "attachment; filename=\"catalogue.csv\"",
         spreadsheet::csv_bytes(&EXPORT_HEADER, rows),
@@ -266,7 +255,7 @@ pub async fn export_xlsx(
     let rows = export_rows(&state, &user, &query.filters()).await?;
     let bytes = spreadsheet::xlsx_bytes("资源目录", &EXPORT_HEADER, rows)
         .map_err(|err| PageError::from(AppError::internal(err)))?;
-    Ok(attachment(
+    Ok(crate::web::pages::attachment(
         spreadsheet::XLSX_MIME,
         "attachment; filename=\"catalogue.xlsx\"",
         bytes,

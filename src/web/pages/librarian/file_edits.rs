@@ -13,9 +13,7 @@ use crate::actor::Actor;
 use crate::app::AppState;
 use crate::catalog::{self, Resource, ResourceId};
 use crate::web::error::AppError;
-use crate::web::pages::extract::{
-    CsrfForm, PageLibrarian, librarians_only, same_token, stale_form,
-};
+use crate::web::pages::extract::{CsrfForm, PageLibrarian, check_upload_token, librarians_only};
 use crate::web::pages::{PageError, see_other};
 use crate::web::shared::resource_id;
 use crate::web::upload;
@@ -66,23 +64,6 @@ fn back_to_editor(resource: &Resource, notice: &str) -> Response {
     ))
 }
 
-/// A multipart form's first field must be `csrf` with the session's token.
-async fn check_csrf(multipart: &mut Multipart, user: &SessionUser) -> Result<(), PageError> {
-    let first = multipart
-        .next_field()
-        .await
-        .map_err(|err| PageError::bad_request(format!("上传内容无法解析：{}", err.body_text())))?;
-    let token = match first {
-        Some(field) if field.name() == Some("csrf") => field.text().await.unwrap_or_default(),
-        _ => String::new(),
-    };
-    if same_token(&token, &user.csrf_token) {
-        Ok(())
-    } else {
-        Err(stale_form().for_user(user))
-    }
-}
-
 /// The upload form without the script: `csrf` first, then one or several `file`
 /// fields, attached in turn.
 pub async fn upload_files(
@@ -92,7 +73,7 @@ pub async fn upload_files(
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
     let resource = load(&state, &raw_id).await?;
-    check_csrf(&mut multipart, &user).await?;
+    check_upload_token(&mut multipart, &user).await?;
     let id: ResourceId = resource_id(&resource.id).map_err(PageError::from)?;
     match upload::receive_files(&state, multipart, &id, &user).await {
         (_, None) => Ok(back_to_editor(&resource, "uploaded")),
@@ -118,7 +99,7 @@ pub async fn replace_file(
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
     let resource = load(&state, &raw_id).await?;
-    check_csrf(&mut multipart, &user).await?;
+    check_upload_token(&mut multipart, &user).await?;
     let id: ResourceId = resource_id(&resource.id).map_err(PageError::from)?;
     if !resource.files.iter().any(|f| f.id == file_id) {
         let error = AppError::from(catalog::CatalogError::FileNotFound);

@@ -4,7 +4,6 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -252,17 +251,6 @@ async fn exported(
     list.map_err(|err| PageError::from(AppError::from(err)).for_user(user))
 }
 
-fn download(mime: &'static str, name: &'static str, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, mime),
-            (header::CONTENT_DISPOSITION, name),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 /// `/librarian/reports.csv`: the list under the page's filters, for Excel.
 pub async fn export_csv(
     State(state): State<AppState>,
@@ -271,7 +259,7 @@ pub async fn export_csv(
 ) -> Result<Response, PageError> {
     let list = exported(&state, &user, &query).await?;
     let rows = export_rows(&list, spreadsheet::cell);
-    Ok(download(
+    Ok(crate::web::pages::attachment(
         "text/csv; charset=utf-8",
         "attachment; filename=\"usage-reports.csv\"",
         spreadsheet::csv_bytes(&EXPORT_HEADER, rows),
@@ -288,7 +276,7 @@ pub async fn export_xlsx(
     let rows = export_rows(&list, str::to_owned);
     let bytes = spreadsheet::xlsx_bytes("使用报告", &EXPORT_HEADER, rows)
         .map_err(|err| PageError::from(AppError::internal(err)).for_user(&user))?;
-    Ok(download(
+    Ok(crate::web::pages::attachment(
         spreadsheet::XLSX_MIME,
         "attachment; filename=\"usage-reports.xlsx\"",
         bytes,
