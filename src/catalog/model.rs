@@ -18,10 +18,18 @@ pub enum Kind {
     Confession,
     /// 教材
     Textbook,
+    /// 警示教育基地: visited by groups in sessions, not lent (SPEC §8).
+    Base,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Video, Kind::Case, Kind::Confession, Kind::Textbook];
+    pub const ALL: [Kind; 5] = [
+        Kind::Video,
+        Kind::Case,
+        Kind::Confession,
+        Kind::Textbook,
+        Kind::Base,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -29,6 +37,7 @@ impl Kind {
             Kind::Case => "case",
             Kind::Confession => "confession",
             Kind::Textbook => "textbook",
+            Kind::Base => "base",
         }
     }
 
@@ -39,6 +48,7 @@ impl Kind {
             Kind::Case => "典型案例通报",
             Kind::Confession => "忏悔录",
             Kind::Textbook => "教材",
+            Kind::Base => "警示教育基地",
         }
     }
 
@@ -49,7 +59,9 @@ impl Kind {
             .ok_or_else(|| {
                 CatalogError::invalid(
                     "kind",
-                    format!("“{value}”不是已知的类型；应为 video、case、confession 或 textbook"),
+                    format!(
+                        "“{value}”不是已知的类型；应为 video、case、confession、textbook 或 base"
+                    ),
                 )
             })
     }

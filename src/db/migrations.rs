@@ -19,7 +19,13 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/009_issue_window.sql"),
     include_str!("migrations/010_admin.sql"),
     include_str!("migrations/011_recall_reports.sql"),
+    include_str!("migrations/012_visits.sql"),
 ];
+
+/// A migration that rebuilds a table others refer to starts with this line: it runs
+/// with foreign keys off (so dropping the old table deletes nothing), and every
+/// reference is checked before it commits.
+const KEYS_OFF: &str = "-- jingshi: foreign keys off";
 
 /// The schema version this program writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -35,12 +41,35 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), DbError>
     }
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let version = index as i64 + 1;
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", version)?;
-        tx.commit()?;
+        let keys_off = sql.starts_with(KEYS_OFF);
+        if keys_off {
+            // Only outside a transaction does this pragma take effect.
+            conn.pragma_update(None, "foreign_keys", "OFF")?;
+        }
+        let applied = apply(conn, sql, version);
+        if keys_off {
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+        }
+        applied?;
         tracing::info!(version, "applied database migration");
     }
+    Ok(())
+}
+
+fn apply(conn: &mut Connection, sql: &str, version: i64) -> Result<(), DbError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute_batch(sql)?;
+    let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
+        row.get(0)
+    })?;
+    if broken > 0 {
+        return Err(DbError::Migration {
+            version,
+            message: format!("{broken} rows refer to rows that do not exist"),
+        });
+    }
+    tx.pragma_update(None, "user_version", version)?;
+    tx.commit()?;
     Ok(())
 }
 
@@ -130,5 +159,82 @@ mod tests {
             )
             .expect("default lead");
         assert_eq!(lead, 3);
+    }
+
+    /// Rebuilding `resources` and `notifications` for the bases loses nothing that
+    /// refers to them, and their references still hold afterwards.
+    #[test]
+    fn the_visits_migration_keeps_every_row_that_refers_to_a_rebuilt_table() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("old.db");
+        let mut conn = Connection::open(&path).expect("open");
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .expect("keys");
+        let before = MIGRATIONS
+            .iter()
+            .position(|sql| sql.starts_with(KEYS_OFF))
+            .expect("the visits migration");
+        for sql in &MIGRATIONS[..before] {
+            conn.execute_batch(sql).expect("older migration");
+        }
+        conn.pragma_update(None, "user_version", before as i64)
+            .expect("version");
+        conn.execute_batch(
+            "INSERT INTO units (code, name, created_at) VALUES ('yn-tax', '税务局', 't');
+             INSERT INTO resources (id, kind, title, created_at, updated_at)
+                    VALUES ('film', 'video', '警示片', 't', 't');
+             INSERT INTO resource_labels (resource_id, facet, position, value)
+                    VALUES ('film', 'tag', 1, '八项规定');
+             INSERT INTO copies (id, resource_id, barcode) VALUES (1, 'film', 'F-1');
+             INSERT INTO loans (id, resource_id, unit_code, format, start_date, end_date,
+                                requested_end, status, purpose, audience, created_at, updated_at)
+             VALUES (1, 'film', 'yn-tax', 'physical', '2027-03-01', '2027-03-03', '2027-03-03',
+                     'approved', '教育', 10, 't', 't');
+             INSERT INTO notifications (id, unit_code, loan_id, kind, message, created_at)
+                    VALUES (5, 'yn-tax', 1, 'approved', '借阅 #1：已批准', 't');
+             INSERT INTO mail_outbox (notification_id, recipient, subject, body, created_ms,
+                                      next_attempt_ms) VALUES (5, 'a@example.cn', 's', 'b', 1, 1);",
+        )
+        .expect("rows of the old schema");
+        migrate(&mut conn, &path).expect("migrate");
+        let count = |table: &str| -> i64 {
+            conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                row.get(0)
+            })
+            .expect("count")
+        };
+        for table in [
+            "resources",
+            "resource_labels",
+            "copies",
+            "loans",
+            "notifications",
+            "mail_outbox",
+        ] {
+            assert_eq!(count(table), 1, "{table} keeps its row");
+        }
+        let keys: i64 = conn
+            .pragma_query_value(None, "foreign_keys", |row| row.get(0))
+            .expect("pragma");
+        assert_eq!(keys, 1, "foreign keys are back on");
+        // The labels still refer to the (new) resources table: deleting cascades.
+        conn.execute(
+            "INSERT INTO resources (id, kind, title, created_at, updated_at)
+             VALUES ('jidi', 'base', '基地', 't', 't')",
+            [],
+        )
+        .expect("a base is a kind now");
+        let orphan = conn.execute(
+            "INSERT INTO resource_labels (resource_id, facet, position, value)
+             VALUES ('nothing', 'tag', 1, 'x')",
+            [],
+        );
+        assert!(orphan.is_err(), "a label of no resource is refused");
+        conn.execute("DELETE FROM loans", []).expect("loans");
+        conn.execute("DELETE FROM resources WHERE id = 'film'", [])
+            .expect("delete");
+        assert_eq!(count("resource_labels"), 0);
+        assert_eq!(count("notifications"), 0, "its loan's notice went with it");
+        assert_eq!(count("mail_outbox"), 0);
     }
 }

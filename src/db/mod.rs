@@ -30,6 +30,8 @@ pub enum DbError {
         found: i64,
         known: i64,
     },
+    #[error("database migration {version} failed: {message}")]
+    Migration { version: i64, message: String },
 }
 
 /// Shared handle to the database file; cheap to clone.
