@@ -23,4 +23,5 @@ pub mod recommend;
 pub mod search;
 pub mod spreadsheet;
 pub mod stats;
+pub mod visits;
 pub mod web;
