@@ -83,6 +83,17 @@ audit_actions! {
     SignInUnlocked => "sign_in_unlocked", "解除登录锁定";
     SheetImported => "sheet_imported", "表格批量导入";
     LoanRecalled => "loan_recall", "召回借阅";
+    BaseTemplateAdded => "base_template_added", "设置基地每周场次";
+    BaseSessionAdded => "base_session_added", "添加基地场次";
+    BaseSessionClosed => "base_session_closed", "场次停止预约";
+    BaseSessionCancelled => "base_session_cancelled", "取消基地场次";
+    VisitRequested => "visit_requested", "申请参观";
+    VisitScheduled => "visit_scheduled", "安排参观场次";
+    VisitConfirmed => "visit_confirmed", "确认参观";
+    VisitCancelled => "visit_cancelled", "取消参观";
+    VisitRejected => "visit_rejected", "不予安排参观";
+    VisitReported => "visit_reported", "填报参观情况";
+    VisitNoShow => "visit_no_show", "登记参观未到场";
 }
 
 impl AuditAction {

@@ -62,5 +62,6 @@ mod transitions;
 mod unit_loans_browser;
 mod usage_reports;
 mod use_cases;
+mod visits;
 mod withdraw_browser;
 mod withdraw_on_loan;

@@ -83,9 +83,9 @@ pub(crate) fn own_unit(actor: &crate::actor::Actor, unit: &str) -> bool {
 }
 
 /// The email copy of a notification: the same message, and where to read more.
-fn mail_body(message: &str) -> String {
+pub(crate) fn mail_body(message: &str, page: &str) -> String {
     format!(
-        "{message}\n\n详情请登录警示教育资源库，在“本单位借阅”页面查看。\n\n（本邮件由系统自动发送，请勿直接回复。）\n"
+        "{message}\n\n详情请登录警示教育资源库，在“{page}”页面查看。\n\n（本邮件由系统自动发送，请勿直接回复。）\n"
     )
 }
 
@@ -95,6 +95,8 @@ pub struct Notification {
     pub id: i64,
     pub kind: String,
     pub loan_id: Option<i64>,
+    /// The visit to a base it is about (SPEC §8), when not a loan.
+    pub visit_id: Option<i64>,
     pub resource_id: Option<String>,
     pub message: String,
     pub created_at: String,
@@ -130,7 +132,7 @@ pub fn notify(
     if added == 1 {
         let subject = format!("【警示教育资源库】{}", kind.subject());
         let id = conn.last_insert_rowid();
-        crate::mail::outbox::enqueue(conn, id, unit, &subject, &mail_body(&message))?;
+        crate::mail::outbox::enqueue(conn, id, unit, &subject, &mail_body(&message, "本单位借阅"))?;
     }
     Ok(())
 }
@@ -143,8 +145,10 @@ pub fn list(
     limit: u32,
 ) -> Result<NotificationList, LoanError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT n.id, n.kind, n.loan_id, l.resource_id, n.message, n.created_at, n.read_at
+        "SELECT n.id, n.kind, n.loan_id, coalesce(l.resource_id, v.base_id), n.message,
+                n.created_at, n.read_at, n.visit_id
          FROM notifications n LEFT JOIN loans l ON l.id = n.loan_id
+              LEFT JOIN visits v ON v.id = n.visit_id
          WHERE n.unit_code = ?1 AND (?2 = 0 OR n.read_at IS NULL)
          ORDER BY n.id DESC LIMIT ?3",
     )?;
@@ -158,6 +162,7 @@ pub fn list(
                 message: row.get(4)?,
                 created_at: row.get(5)?,
                 read_at: row.get(6)?,
+                visit_id: row.get(7)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;

@@ -7,3 +7,29 @@
 pub mod ical;
 pub mod id_number;
 pub mod propose;
+
+mod error;
+mod model;
+pub mod read;
+mod request;
+pub mod sessions;
+mod steps;
+mod store;
+
+pub use error::VisitError;
+pub use model::{Preference, Session, SessionStatus, Visit, VisitAction, VisitStatus};
+pub use read::{
+    Base, VisitFilter, base, get, list, list_sessions, published_bases, session, sessions,
+};
+pub use request::{MAX_PREFERENCES, VisitRequest, request};
+pub use sessions::{
+    SessionEnd, SessionInput, SessionReason, Template, TemplateInput, add_session, add_template,
+    earliest_visit_day, end_session, extend_sessions, templates,
+};
+pub use steps::{ReasonInput, ReportInput, ScheduleInput, VisitCommand, act};
+pub use store::VisitNotice;
+
+/// A base's name between title marks, as messages name it.
+pub(crate) fn marked(title: &str) -> String {
+    crate::loans::notify::marked(title)
+}

@@ -15,6 +15,7 @@ use crate::db::DbError;
 use crate::loans::LoanError;
 use crate::recommend::RecommendError;
 use crate::search::SearchError;
+use crate::visits::VisitError;
 
 /// An error on its way to the client.
 #[derive(Debug)]
@@ -380,6 +381,33 @@ impl From<LoanError> for AppError {
             }
             LoanError::Db(db) => Self::failure(db),
             LoanError::Open(open) => Self::failure(open),
+        }
+    }
+}
+
+impl From<VisitError> for AppError {
+    fn from(err: VisitError) -> Self {
+        let conflict = |code| Self::new(StatusCode::CONFLICT, code, err.to_string());
+        match &err {
+            VisitError::IllegalTransition { .. } => conflict("illegal_transition"),
+            VisitError::SessionFull { .. } => conflict("session_full"),
+            VisitError::NotShared(_) => conflict("session_not_shared"),
+            VisitError::SessionNotOpen { .. } => conflict("session_not_open"),
+            VisitError::SameDay { .. } => conflict("same_day"),
+            VisitError::StaleProposal(_) => conflict("stale_proposal"),
+            VisitError::NotFound(_)
+            | VisitError::SessionNotFound(_)
+            | VisitError::BaseNotFound(_) => Self::not_found(err.to_string()),
+            VisitError::UnitInactive(_) => {
+                Self::new(StatusCode::FORBIDDEN, "unit_inactive", err.to_string())
+            }
+            VisitError::OtherUnit | VisitError::NoUnit | VisitError::LibrariansOnly { .. } => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
+            }
+            VisitError::Invalid { .. } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
+            }
+            VisitError::Db(_) | VisitError::Open(_) => Self::failure(err),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod lending;
 pub mod process;
 pub mod smtp;
+pub mod visiting;
 pub mod web;
 
 use std::net::SocketAddr;

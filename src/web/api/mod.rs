@@ -8,6 +8,7 @@ pub mod resources;
 pub mod search;
 pub mod session;
 pub mod stats;
+mod visits;
 
 use axum::{Extension, Router};
 use utoipa_axum::router::OpenApiRouter;
@@ -25,6 +26,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(search::router())
         .merge(admin::router())
         .merge(stats::router())
+        .merge(visits::router())
 }
 
 /// The API's routes, serving the document that describes them. The handlers'

@@ -44,6 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (name = "loans", description = "借阅、日历、节假日与通知"),
         (name = "admin", description = "单位、账号与审计日志"),
         (name = "stats", description = "统计与推荐"),
+        (name = "visits", description = "警示教育基地的场次与参观"),
         (name = "meta", description = "本文档"),
     )
 )]

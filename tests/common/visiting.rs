@@ -1,0 +1,80 @@
+//! Visit fixtures shared by the visit test modules: a base with its details, sessions
+//! over the API, and visit requests.
+
+use serde_json::{Value, json};
+
+use super::lending::day;
+use super::{Session, TestApp};
+
+/// A published base with `capacity` seats a session, three working days' lead and
+/// groups of at most `max_group`; `needs_list` asks for a visitor list.
+pub async fn base(app: &TestApp, librarian: &Session, id: &str, needs_list: bool) -> Value {
+    let (status, body) = librarian
+        .post_json(
+            "/api/v1/resources",
+            &json!({"id": id, "kind": "base", "title": format!("测试基地 {id}"),
+                    "access": "open", "status": "published"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let conn = app.state.db.get().expect("connection");
+    conn.execute(
+        "INSERT INTO base_details (resource_id, address, capacity, lead_days, max_group,
+                                   needs_visitor_list, contact_name, contact_phone)
+         VALUES (?1, '昆明市示例路 1 号', 60, 3, 60, ?2, '张老师', '0871-65123456')",
+        rusqlite::params![id, needs_list],
+    )
+    .expect("base details");
+    body
+}
+
+/// A one-off session of `base` on `day(offset)`, 09:00–11:00.
+pub async fn session(librarian: &Session, base: &str, offset: i64, seats: u32) -> Value {
+    let (status, body) = librarian
+        .post_json(
+            &format!("/api/v1/bases/{base}/sessions"),
+            &json!({"date": day(offset), "start": "09:00", "end": "11:00", "capacity": seats}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    body
+}
+
+/// A visit request body for `base` naming `sessions`, `headcount` people.
+pub fn visit_body(base: &str, sessions: &[&Value], headcount: u32, share: bool) -> Value {
+    json!({"base_id": base,
+           "session_ids": sessions.iter().map(|s| s["id"].clone()).collect::<Vec<_>>(),
+           "headcount": headcount, "liaison_name": "李联络", "liaison_phone": "13800138000",
+           "purpose": "党风廉政警示教育", "share": share})
+}
+
+/// Requests a visit and expects 201.
+pub async fn requested(
+    borrower: &Session,
+    base: &str,
+    sessions: &[&Value],
+    headcount: u32,
+    share: bool,
+) -> Value {
+    let (status, body) = borrower
+        .post_json(
+            "/api/v1/visits",
+            &visit_body(base, sessions, headcount, share),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["status"], "requested");
+    body
+}
+
+pub async fn act(session: &Session, visit: &Value, action: &str, body: Value) -> (u16, Value) {
+    session
+        .post_json(&format!("/api/v1/visits/{}/{action}", visit["id"]), &body)
+        .await
+}
+
+pub async fn act_ok(session: &Session, visit: &Value, action: &str, body: Value) -> Value {
+    let (status, answer) = act(session, visit, action, body).await;
+    assert_eq!(status, 200, "{action}: {answer}");
+    answer
+}
