@@ -74,6 +74,9 @@ impl AppState {
                 "loaded the State Council's holiday schedule"
             );
         }
+        if let Some(days) = settings.visitor_retention_days {
+            crate::visits::sweep::set_retention_days(&*db.get()?, days)?;
+        }
         let removed = crate::catalog::orphans::remove_orphans(
             &*db.get()?,
             &store,

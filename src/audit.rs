@@ -94,6 +94,7 @@ audit_actions! {
     VisitRejected => "visit_rejected", "不予安排参观";
     VisitReported => "visit_reported", "填报参观情况";
     VisitNoShow => "visit_no_show", "登记参观未到场";
+    VisitorIdsDeleted => "visitor_ids_deleted", "到期删除参观人员身份证号";
 }
 
 impl AuditAction {

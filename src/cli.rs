@@ -136,6 +136,10 @@ pub struct ServeArgs {
     /// come from this origin, and over HTTPS the cookie is `Secure` and HSTS is sent.
     #[arg(long, env = "JINGSHI_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<PublicUrl>,
+    /// Days visitors' ID numbers are kept after their visit to a base (1 to 365; 30
+    /// unless set once). Their deletion is audited.
+    #[arg(long, env = "JINGSHI_VISITOR_RETENTION_DAYS", value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub visitor_retention_days: Option<u32>,
 }
 
 fn parse_public_url(url: &str) -> Result<PublicUrl, String> {
@@ -163,6 +167,7 @@ impl ServeArgs {
                 ..defaults
             },
             public_url: self.public_url.clone(),
+            visitor_retention_days: self.visitor_retention_days,
         }
     }
 }

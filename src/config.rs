@@ -96,6 +96,9 @@ pub struct Settings {
     pub limits: Limits,
     /// The address people reach the library at, when it is set (`--public-url`).
     pub public_url: Option<PublicUrl>,
+    /// Days visitors' ID numbers are kept after a visit, when the operator sets it
+    /// (kept in the database, so it holds until set again).
+    pub visitor_retention_days: Option<u32>,
 }
 
 impl Settings {
@@ -109,6 +112,7 @@ impl Settings {
             search_cache_bytes: None,
             limits: Limits::default(),
             public_url: None,
+            visitor_retention_days: None,
         }
     }
 }

@@ -639,3 +639,83 @@ async fn hostile_input_is_refused_in_words_or_kept_as_text() {
     );
     assert_eq!(app.count("SELECT count(*) FROM visits"), 1);
 }
+
+fn sweep_visits(app: &TestApp) -> jingshi::visits::sweep::VisitSweep {
+    let mut conn = app.state.db.get().expect("connection");
+    jingshi::visits::sweep::run(&mut conn, app.state.clock.moment()).expect("sweep")
+}
+
+#[tokio::test]
+async fn the_unit_is_reminded_two_working_days_before_and_asked_for_its_report_after_once() {
+    let (app, librarian, officer) = setup().await;
+    base(&app, &librarian, "jidi", false).await;
+    // Thursday 11 March.
+    let slot = session(&librarian, "jidi", 10, 60).await;
+    let visit = requested(&officer, "jidi", &[&slot], 20, true).await;
+    act_ok(
+        &librarian,
+        &visit,
+        "schedule",
+        json!({"session_id": slot["id"]}),
+    )
+    .await;
+    act_ok(&officer, &visit, "confirm", json!({})).await;
+    let kinds = |notes: &Value| -> Vec<String> {
+        notes["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["kind"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Monday 8 March: three working days ahead, no reminder yet.
+    set_today(&app, 7);
+    assert_eq!(sweep_visits(&app).reminded, 0);
+    // Tuesday 9 March: two working days ahead.
+    set_today(&app, 8);
+    assert_eq!(sweep_visits(&app).reminded, 1);
+    assert_eq!(sweep_visits(&app).reminded, 0, "once");
+    let (_, notes) = officer.get_json("/api/v1/notifications").await;
+    assert_eq!(kinds(&notes)[0], "visit_reminder");
+    assert!(
+        notes["items"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&day(10))
+    );
+    set_today(&app, 10);
+    assert_eq!(sweep_visits(&app).reports_asked, 0, "not on the day itself");
+    set_today(&app, 11);
+    assert_eq!(sweep_visits(&app).reports_asked, 1);
+    assert_eq!(sweep_visits(&app).reports_asked, 0, "once");
+    let (_, notes) = officer.get_json("/api/v1/notifications").await;
+    assert_eq!(kinds(&notes)[0], "visit_report");
+    act_ok(&officer, &visit, "report", json!({"attended": 19})).await;
+}
+
+#[tokio::test]
+async fn the_sweep_keeps_template_sessions_made_half_a_year_ahead() {
+    let (app, librarian, _) = setup().await;
+    base(&app, &librarian, "jidi", false).await;
+    let (status, made) = librarian
+        .post_json(
+            "/api/v1/bases/jidi/templates",
+            &json!({"weekday": 2, "start": "09:00", "end": "11:00"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{made}");
+    let before = app.count("SELECT count(*) FROM base_sessions");
+    assert_eq!(before, made["sessions_made"].as_i64().unwrap());
+    assert_eq!(
+        sweep_visits(&app).sessions_made,
+        0,
+        "nothing new on the same day"
+    );
+    set_today(&app, 14);
+    assert_eq!(
+        sweep_visits(&app).sessions_made,
+        2,
+        "two weeks later, two more Tuesdays"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM base_sessions"), before + 2);
+}

@@ -185,6 +185,14 @@ pub fn spawn(db: Database, clock: Clock) -> SweepTask {
             let outcome =
                 tokio::task::spawn_blocking(move || -> Result<SweepSummary, LoanError> {
                     let mut conn = db.get()?;
+                    // The one background task also brings visits to bases up to date.
+                    match crate::visits::sweep::run(&mut conn, at) {
+                        Ok(visits) if visits.changed() => {
+                            tracing::info!(?visits, today = %at.today(), "visits brought up to date");
+                        }
+                        Ok(_) => {}
+                        Err(err) => tracing::error!(%err, "visit sweep failed"),
+                    }
                     run(&mut conn, at)
                 })
                 .await;

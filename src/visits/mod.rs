@@ -15,6 +15,7 @@ mod request;
 pub mod sessions;
 mod steps;
 mod store;
+pub mod sweep;
 
 pub use error::VisitError;
 pub use model::{Preference, Session, SessionStatus, Visit, VisitAction, VisitStatus};

@@ -73,7 +73,8 @@ impl VisitNotice {
 }
 
 /// Tells a unit something about one of its visits, in-app and by mail. With
-/// `dedupe`, a second call with the same visit, kind and key does nothing.
+/// `dedupe`, a second call with the same visit, kind and key does nothing; answers
+/// whether the notification was added.
 pub(crate) fn notify(
     conn: &Connection,
     unit: &str,
@@ -82,7 +83,7 @@ pub(crate) fn notify(
     message: &str,
     dedupe: Option<&str>,
     at: Moment,
-) -> Result<(), VisitError> {
+) -> Result<bool, VisitError> {
     let message = format!("参观 #{visit}：{message}");
     let added = conn.execute(
         "INSERT INTO notifications (unit_code, visit_id, kind, message, dedupe, created_at)
@@ -95,5 +96,5 @@ pub(crate) fn notify(
         let body = crate::loans::notify::mail_body(&message, "本单位参观");
         crate::mail::outbox::enqueue(conn, conn.last_insert_rowid(), unit, &subject, &body)?;
     }
-    Ok(())
+    Ok(added == 1)
 }
