@@ -19,8 +19,9 @@
 //! its askers never constrains anyone, and because every goal above is a sum or a
 //! lexicographic order over disjoint requests, the best for each component together is
 //! the best overall. Each component then gets an exact branch-and-bound (requests in
-//! priority order, preferences in rank order, bounded by "every request that still has
-//! a fitting session gets its best one"), which proves optimality on ordinary weeks. A
+//! priority order, preferences in rank order, bounded by a matching of the requests that
+//! still fit into the sessions' remaining room, each at its best rank), which proves
+//! optimality on ordinary weeks. A
 //! component so tangled that the search exceeds its node budget keeps the best found —
 //! never worse than the greedy first descent — and is polished by local moves (a better
 //! rank, or seating a waiting request by moving one blocking group elsewhere), so the
@@ -92,9 +93,10 @@ pub struct Proposal {
     pub unassigned: Vec<i64>,
 }
 
-/// Search nodes one component may visit before it settles for local improvement; about
-/// a few milliseconds of work, so even a year of tangled weeks stays well under a second.
-const NODE_BUDGET: u64 = 60_000;
+/// Search nodes one component may visit before it settles for local improvement. Weeks
+/// of ordinary demand are proved in a few thousand nodes; this caps a tangled component
+/// at some milliseconds, so a year of bases stays well under a second.
+const NODE_BUDGET: u64 = 20_000;
 
 /// Proposes a schedule for `pending` over `sessions` (see the module comment for what
 /// "best" means). Preferences naming an unknown session, a session before `earliest`,

@@ -25,6 +25,9 @@ pub(super) fn solve(
         best: greedy,
         best_score,
         feasible: vec![false; members.len()],
+        fit: vec![Vec::new(); members.len()],
+        room: vec![0; problem.slots.len()],
+        on: vec![Vec::new(); problem.slots.len()],
         nodes: 0,
         budget,
     };
@@ -118,8 +121,12 @@ struct Bnb<'p, 'a> {
     picks: Vec<Option<Choice>>,
     best: Vec<Option<Choice>>,
     best_score: Score,
-    /// scratch: whether each undecided member still has a fitting session
+    /// scratch for the bound: whether each undecided member still has a fitting
+    /// session, which sessions, and the matching of members to sessions
     feasible: Vec<bool>,
+    fit: Vec<Vec<usize>>,
+    room: Vec<usize>,
+    on: Vec<Vec<usize>>,
     nodes: u64,
     budget: u64,
 }
@@ -153,10 +160,13 @@ impl Bnb<'_, '_> {
         self.descend(state, depth + 1, count, missed + claim, rank);
     }
 
-    /// Whether some completion of this node could beat the best. The bound: every
-    /// undecided member that still has a fitting session gets its best-ranked one.
-    /// Sessions only fill up further down, so no completion does better than that,
-    /// and a completion that reaches the bound's count serves exactly those members.
+    /// Whether some completion of this node could beat the best. The bound: the
+    /// undecided members that still have a fitting session, as many of them as a
+    /// matching into those sessions allows (each session taking at most the groups
+    /// that could still fit there side by side), each at its best rank. Sessions only
+    /// fill up further down, so no completion serves more; one that serves as many
+    /// misses at least the called sectors beyond the matching, ranks no better, and
+    /// serves no earlier members than the first `matched` that fit.
     fn promising(
         &mut self,
         state: &State,
@@ -165,22 +175,55 @@ impl Bnb<'_, '_> {
         missed: u32,
         rank: u32,
     ) -> bool {
-        let (mut count, mut missed, mut rank) = (count, missed, rank);
+        let (mut missed, mut ranks, mut claims) = (missed, Vec::new(), 0);
         for i in depth..self.members.len() {
             let r = self.members[i];
-            let best = self.problem.requests[r]
-                .options
-                .iter()
-                .find(|&&c| self.problem.fits(state, r, c));
-            self.feasible[i] = best.is_some();
-            match best {
-                Some(c) => {
-                    count += 1;
-                    rank += c.rank;
+            let request = &self.problem.requests[r];
+            self.fit[i].clear();
+            for &c in &request.options {
+                if self.problem.fits(state, r, c) {
+                    if self.fit[i].is_empty() {
+                        ranks.push(c.rank);
+                    }
+                    self.fit[i].push(c.slot);
                 }
-                None => missed += u32::from(self.problem.requests[r].sector_claim),
+            }
+            self.feasible[i] = !self.fit[i].is_empty();
+            let claim = u32::from(request.sector_claim);
+            if self.feasible[i] {
+                claims += claim
+            } else {
+                missed += claim
             }
         }
+        // The cheap bound (every fitting member served) first; the matching only when
+        // that does not already rule the node out.
+        ranks.sort_unstable();
+        let all = ranks.len();
+        if !self.beats(depth, count, missed, rank, claims, &ranks, all) {
+            return false;
+        }
+        let matched = self.matching(state, depth);
+        matched == all || self.beats(depth, count, missed, rank, claims, &ranks, matched)
+    }
+
+    /// Whether a completion serving `matched` more members (out of those that fit,
+    /// whose best ranks are `ranks`, ascending) could beat the best so far.
+    #[allow(clippy::too_many_arguments)]
+    fn beats(
+        &self,
+        depth: usize,
+        count: u32,
+        missed: u32,
+        rank: u32,
+        claims: u32,
+        ranks: &[u32],
+        matched: usize,
+    ) -> bool {
+        let matched_u32 = u32::try_from(matched).unwrap_or(u32::MAX);
+        let count = count + matched_u32;
+        let missed = missed + claims.saturating_sub(matched_u32);
+        let rank = rank + ranks.iter().take(matched).sum::<u32>();
         let best = &self.best_score;
         let head = count
             .cmp(&best.count)
@@ -189,11 +232,15 @@ impl Bnb<'_, '_> {
         if head != Ordering::Equal {
             return head == Ordering::Greater;
         }
+        let mut left = matched;
         for (i, &was) in best.served.iter().enumerate() {
             let served = if i < depth {
                 self.picks[i].is_some()
+            } else if self.feasible[i] && left > 0 {
+                left -= 1;
+                true
             } else {
-                self.feasible[i]
+                false
             };
             if served != was {
                 return served;
@@ -201,6 +248,91 @@ impl Bnb<'_, '_> {
         }
         false
     }
+
+    /// The largest number of undecided members that can be matched to sessions they
+    /// fit, each session taking at most `room` of them (augmenting paths).
+    fn matching(&mut self, state: &State, depth: usize) -> usize {
+        let n = self.members.len();
+        let mut touched: Vec<usize> = self.fit[depth..].iter().flatten().copied().collect();
+        touched.sort_unstable();
+        touched.dedup();
+        for &slot in &touched {
+            let askers: Vec<usize> = (depth..n)
+                .filter(|&i| self.fit[i].contains(&slot))
+                .collect();
+            self.room[slot] = self.room(state, slot, &askers);
+            self.on[slot].clear();
+        }
+        let mut matched = 0;
+        for i in depth..n {
+            if self.feasible[i] {
+                let mut seen = Vec::new();
+                if augment(i, &self.fit, &self.room, &mut self.on, &mut seen) {
+                    matched += 1;
+                }
+            }
+        }
+        matched
+    }
+
+    /// How many of `askers` (all of which fit alone now) could still join the session
+    /// together: the smallest groups first, or one group that will not share.
+    fn room(&self, state: &State, slot: usize, askers: &[usize]) -> usize {
+        let problem = self.problem;
+        let s = &problem.slots[slot];
+        let capacity = u64::from(s.source.capacity);
+        let free = capacity.saturating_sub(s.held_seats + state.seats[slot]);
+        if s.source.trial {
+            return askers
+                .len()
+                .min(usize::try_from(free).unwrap_or(usize::MAX));
+        }
+        let sources = askers
+            .iter()
+            .map(|&i| problem.requests[self.members[i]].source);
+        let mut sharing: Vec<u64> = sources
+            .clone()
+            .filter(|p| p.share)
+            .map(|p| u64::from(p.headcount))
+            .collect();
+        sharing.sort_unstable();
+        let mut total = 0;
+        let together = sharing.iter().take_while(|&&h| {
+            total += h;
+            total <= free
+        });
+        let together = together.count();
+        let lone = usize::from(sources.clone().any(|p| !p.share));
+        together.max(lone)
+    }
+}
+
+/// Kuhn's augmenting path from member `i`, sessions holding up to `room` members.
+fn augment(
+    i: usize,
+    fit: &[Vec<usize>],
+    room: &[usize],
+    on: &mut [Vec<usize>],
+    seen: &mut Vec<usize>,
+) -> bool {
+    for &slot in &fit[i] {
+        if seen.contains(&slot) {
+            continue;
+        }
+        seen.push(slot);
+        if on[slot].len() < room[slot] {
+            on[slot].push(i);
+            return true;
+        }
+        for k in 0..on[slot].len() {
+            let j = on[slot][k];
+            if augment(j, fit, room, on, seen) {
+                on[slot][k] = i;
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Local moves on placed `picks` (kept placed in `state`) while the score improves:
