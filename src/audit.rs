@@ -95,6 +95,10 @@ audit_actions! {
     VisitReported => "visit_reported", "填报参观情况";
     VisitNoShow => "visit_no_show", "登记参观未到场";
     VisitorIdsDeleted => "visitor_ids_deleted", "到期删除参观人员身份证号";
+    VisitProposalApplied => "visit_proposal_applied", "一键排期";
+    VisitorListSet => "visitor_list_set", "填写参观人员名单";
+    VisitorListExported => "visitor_list_exported", "导出参观人员名单";
+    CalendarFeedRotated => "calendar_feed_rotated", "更换日历订阅地址";
 }
 
 impl AuditAction {

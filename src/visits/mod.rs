@@ -9,13 +9,16 @@ pub mod id_number;
 pub mod propose;
 
 mod error;
+pub mod feeds;
 mod model;
+pub mod proposal;
 pub mod read;
 mod request;
 pub mod sessions;
 mod steps;
 mod store;
 pub mod sweep;
+pub mod visitor_list;
 
 pub use error::VisitError;
 pub use model::{Preference, Session, SessionStatus, Visit, VisitAction, VisitStatus};

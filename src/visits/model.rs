@@ -197,6 +197,12 @@ pub struct Session {
 }
 
 impl Session {
+    /// A trial's public seats (庭审旁听): shared by every unit that asks, sectors
+    /// named first, and shared out partially when asked for more than there are.
+    pub fn is_trial(&self) -> bool {
+        !self.sectors.is_empty() || self.label.contains("庭审")
+    }
+
     pub fn free(&self) -> u32 {
         self.capacity.saturating_sub(self.booked)
     }

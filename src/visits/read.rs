@@ -142,11 +142,13 @@ pub(crate) struct VisitRow {
     pub headcount: u32,
     pub share: bool,
     pub session_id: Option<i64>,
+    /// Raised by every change (a proposal names the revision it saw).
+    pub revision: i64,
 }
 
 pub(crate) fn row(conn: &Connection, id: i64) -> Result<VisitRow, VisitError> {
     conn.prepare_cached(
-        "SELECT id, base_id, unit_code, status, headcount, share, session_id
+        "SELECT id, base_id, unit_code, status, headcount, share, session_id, revision
          FROM visits WHERE id = ?1",
     )?
     .query_row([id], |row| {
@@ -159,6 +161,7 @@ pub(crate) fn row(conn: &Connection, id: i64) -> Result<VisitRow, VisitError> {
             headcount: row.get(4)?,
             share: row.get(5)?,
             session_id: row.get(6)?,
+            revision: row.get(7)?,
         })
     })
     .optional()?

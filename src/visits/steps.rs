@@ -265,7 +265,7 @@ fn bookable_session(
 /// A group that does not share must be alone on its session, and may not join one
 /// whose groups do not share.
 fn check_sharing(tx: &Connection, visit: &VisitRow, session: &Session) -> Result<(), VisitError> {
-    if !session.label.is_empty() && !session.sectors.is_empty() {
+    if session.is_trial() {
         // A trial's public seats are shared by design.
         return Ok(());
     }

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod pages;
 pub mod public;
 pub mod shared;
+pub mod sheet_upload;
 pub mod upload;
 
 use std::sync::Arc;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(api::router())
+        .merge(api::calendar_feeds())
         .merge(pages::router())
         .fallback(not_found)
         // Inside the session layer: it reads the signed-in user.

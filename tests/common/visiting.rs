@@ -78,3 +78,36 @@ pub async fn act_ok(session: &Session, visit: &Value, action: &str, body: Value)
     assert_eq!(status, 200, "{action}: {answer}");
     answer
 }
+
+/// An event of a calendar feed as a real parser (the `ical` crate) reads it.
+#[derive(Debug)]
+pub struct FeedEvent {
+    pub summary: String,
+    pub description: String,
+    /// `YYYYMMDD` of DTSTART.
+    pub start_date: String,
+}
+
+/// Every event of an iCalendar text; panics unless the text parses.
+pub fn parse_ical_events(text: &str) -> Vec<FeedEvent> {
+    let mut events = Vec::new();
+    for calendar in ical::IcalParser::new(std::io::BufReader::new(text.as_bytes())) {
+        let calendar = calendar.expect("a valid iCalendar feed");
+        for event in calendar.events {
+            let property = |name: &str| {
+                event
+                    .properties
+                    .iter()
+                    .find(|p| p.name == name)
+                    .and_then(|p| p.value.clone())
+                    .unwrap_or_default()
+            };
+            events.push(FeedEvent {
+                summary: property("SUMMARY"),
+                description: property("DESCRIPTION"),
+                start_date: property("DTSTART").chars().take(8).collect(),
+            });
+        }
+    }
+    events
+}

@@ -8,6 +8,7 @@ pub mod resources;
 pub mod search;
 pub mod session;
 pub mod stats;
+mod visit_planning;
 mod visits;
 
 use axum::{Extension, Router};
@@ -27,6 +28,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(admin::router())
         .merge(stats::router())
         .merge(visits::router())
+        .merge(visit_planning::router())
 }
 
 /// The API's routes, serving the document that describes them. The handlers'
@@ -35,4 +37,9 @@ fn routes() -> OpenApiRouter<AppState> {
 pub fn router() -> Router<AppState> {
     let (router, document) = routes().split_for_parts();
     router.route_layer(Extension(openapi::Document::new(&document)))
+}
+
+/// The calendar feeds a calendar program fetches without a cookie (`/calendar/…`).
+pub fn calendar_feeds() -> axum::Router<AppState> {
+    visit_planning::feed_router()
 }

@@ -21,7 +21,7 @@ use crate::spreadsheet;
 use crate::web::error::AppError;
 use crate::web::pages::extract::check_upload_token;
 use crate::web::pages::{Chrome, PageError, Section, pages};
-use crate::web::upload::{drain_field, drain_rest};
+use crate::web::sheet_upload::{SheetRefusal, read_sheet, unpacks_too_far};
 
 /// The largest sheet accepted (2,000 rows of an account sheet are far below).
 pub const MAX_SHEET_BYTES: usize = 2 * 1024 * 1024;
@@ -84,9 +84,6 @@ async fn show_import(State(state): State<AppState>, PageAdmin(user): PageAdmin) 
     import_page(&state, &user)
 }
 
-/// An uploaded sheet that cannot be read, with the status to answer.
-struct Refusal(StatusCode, String);
-
 async fn import_sheet(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -96,13 +93,15 @@ async fn import_sheet(
     check_upload_token(&mut multipart, &user).await?;
     let mut page = import_page(&state, &user);
     let idle = state.limits.upload_idle_timeout;
-    let (file_name, bytes) = match read_file(&mut multipart, idle).await {
-        Ok(file) => file,
-        Err(Refusal(status, message)) => {
-            page.error = Some(message);
-            return Ok((status, page).into_response());
-        }
-    };
+    let too_large = format!("一次最多导入 {MAX_SHEET_ROWS} 行，请拆分后分批上传");
+    let (file_name, bytes) =
+        match read_sheet(&mut multipart, idle, MAX_SHEET_BYTES, &too_large).await {
+            Ok(file) => file,
+            Err(SheetRefusal(status, message)) => {
+                page.error = Some(message);
+                return Ok((status, page).into_response());
+            }
+        };
     page.file_name = file_name.clone();
     let (actor, at, mail) = (
         Actor::user(&user),
@@ -112,7 +111,7 @@ async fn import_sheet(
     let name = file_name.clone();
     let outcome = state
         .with_conn(move |conn| {
-            if unpacks_too_far(&bytes) {
+            if unpacks_too_far(&bytes, MAX_UNPACKED_BYTES) {
                 return Ok::<_, AppError>(Err(AccountError::SheetTooLarge(format!(
                     "表格解压后超过 {} MB，无法读取；请删去多余的工作表或格式后重试",
                     MAX_UNPACKED_BYTES / (1024 * 1024)
@@ -175,86 +174,6 @@ fn fill_result(state: &AppState, headers: &HeaderMap, page: &mut ImportPage, imp
                 .collect();
         }
     }
-}
-
-/// The `file` field: its name and bytes, at most [`MAX_SHEET_BYTES`].
-/// A refused file is read on (within a bound) so the browser sees the answer rather
-/// than a reset connection; `idle` bounds the wait for each part.
-async fn read_file(
-    multipart: &mut Multipart,
-    idle: std::time::Duration,
-) -> Result<(String, Vec<u8>), Refusal> {
-    let unreadable = |err: axum::extract::multipart::MultipartError| {
-        Refusal(
-            err.status(),
-            format!("上传内容无法解析：{}", err.body_text()),
-        )
-    };
-    let mut field = loop {
-        match multipart.next_field().await.map_err(unreadable)? {
-            Some(field) if field.name() == Some("file") => break field,
-            Some(_) => continue,
-            None => {
-                return Err(Refusal(
-                    StatusCode::BAD_REQUEST,
-                    "请选择要上传的表格文件（XLSX 或 CSV）".into(),
-                ));
-            }
-        }
-    };
-    let name = field
-        .file_name()
-        .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).trim().to_owned())
-        .unwrap_or_default();
-    let lower = name.to_lowercase();
-    if name.is_empty() {
-        return Err(Refusal(
-            StatusCode::BAD_REQUEST,
-            "请选择要上传的表格文件（XLSX 或 CSV）".into(),
-        ));
-    }
-    if ![".xlsx", ".xls", ".ods", ".csv"]
-        .iter()
-        .any(|ext| lower.ends_with(ext))
-    {
-        let left = drain_field(field, idle).await;
-        drain_rest(multipart, left, idle).await;
-        return Err(Refusal(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("“{name}”不是表格文件；请上传 Excel（.xlsx）或 CSV（.csv）文件"),
-        ));
-    }
-    let mut bytes = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
-        bytes.extend_from_slice(&chunk);
-        if bytes.len() > MAX_SHEET_BYTES {
-            let left = drain_field(field, idle).await;
-            drain_rest(multipart, left, idle).await;
-            return Err(Refusal(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "文件“{name}”超过 {} MB，无法导入；一次最多导入 {MAX_SHEET_ROWS} 行，请拆分后分批上传",
-                    MAX_SHEET_BYTES / (1024 * 1024)
-                ),
-            ));
-        }
-    }
-    Ok((name, bytes))
-}
-
-/// Whether a workbook (a ZIP) says its parts unpack to more than we read.
-fn unpacks_too_far(bytes: &[u8]) -> bool {
-    let Ok(mut archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
-        return false;
-    };
-    let mut total: u64 = 0;
-    for index in 0..archive.len() {
-        match archive.by_index_raw(index) {
-            Ok(entry) => total = total.saturating_add(entry.size()),
-            Err(_) => return true,
-        }
-    }
-    total > MAX_UNPACKED_BYTES
 }
 
 async fn units_template(PageAdmin(_): PageAdmin) -> Result<Response, PageError> {

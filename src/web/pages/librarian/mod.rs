@@ -22,6 +22,7 @@ mod refused;
 mod reports;
 mod rows;
 mod slip;
+mod visitor_export;
 pub(in crate::web::pages) mod weeks;
 
 pub(super) use refused::refused_loan_form;
@@ -113,4 +114,5 @@ pub fn router() -> Router<AppState> {
         .route("/librarian/reports", get(reports::show_reports))
         .route("/librarian/reports.csv", get(reports::export_csv))
         .route("/librarian/reports.xlsx", get(reports::export_xlsx))
+        .merge(visitor_export::router())
 }
