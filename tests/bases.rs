@@ -700,3 +700,58 @@ async fn the_demo_has_two_fictional_bases() {
     );
     assert_eq!(found["facets"]["kind"]["base"], 1, "{found}");
 }
+
+/// A base's page and its editor in headless Chromium, at desktop and phone width
+/// (`target/screenshots/base-*`); the editor shows a base's fields only for kind base.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn base_pages_in_the_browser() {
+    use crate::browser::{Browser, with_browser};
+    async fn photograph(b: &Browser, name: &str) {
+        b.screenshot_page(&format!("base-{name}")).await;
+        b.client.set_window_size(390, 844).await.expect("phone");
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        let wide = b
+            .js("return [...document.querySelectorAll('body *')]\
+                   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 \
+                     && !e.closest('.table-wrap')).map(e => e.tagName + '.' + e.className)")
+            .await;
+        assert_eq!(wide, json!([]), "{name}: no sideways scrolling on a phone");
+        b.screenshot_page(&format!("base-{name}-phone")).await;
+        b.client.set_window_size(1280, 900).await.expect("desktop");
+    }
+    let app = TestApp::spawn_with_demo().await;
+    with_browser(app, |b, app| async move {
+        b.sign_in(&app, "admin", crate::common::ADMIN_PASSWORD)
+            .await;
+        b.goto(&app, "/resources/demo-base-prison").await;
+        assert!(
+            b.text(".base-visit")
+                .await
+                .contains("需要提供参观人员名单（含身份证号）")
+        );
+        photograph(&b, "page").await;
+        b.goto(&app, "/librarian/resources/demo-base-integrity-hall")
+            .await;
+        photograph(&b, "editor").await;
+        b.goto(&app, "/librarian/resources/new").await;
+        let shown = "return [document.getElementById('f-base').hidden, \
+                     document.querySelector('[data-kind-except]').hidden]";
+        assert_eq!(
+            b.js(shown).await,
+            json!([true, false]),
+            "a case: holdings, no base"
+        );
+        b.js(
+            "const k = document.getElementById('f-kind'); k.value = 'base'; \
+              k.dispatchEvent(new Event('change')); return null",
+        )
+        .await;
+        assert_eq!(
+            b.js(shown).await,
+            json!([false, true]),
+            "a base: base, no holdings"
+        );
+        photograph(&b, "new").await;
+    })
+    .await;
+}
