@@ -26,7 +26,7 @@ async fn demo_catalogue_loads_on_first_start_and_only_then() {
         2
     );
     // Every kind and at least six sectors, with videos, subtitles, a PDF and a DOCX.
-    assert_eq!(app.count("SELECT count(DISTINCT kind) FROM resources"), 4);
+    assert_eq!(app.count("SELECT count(DISTINCT kind) FROM resources"), 5);
     assert!(
         app.count("SELECT count(DISTINCT value) FROM resource_labels WHERE facet = 'sector'") >= 6
     );

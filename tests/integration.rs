@@ -13,6 +13,7 @@ mod admin_units;
 mod audit_log;
 mod availability_calendar;
 mod backup;
+mod bases;
 mod borrower_browser;
 mod browser;
 mod catalog_import;

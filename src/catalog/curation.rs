@@ -5,7 +5,8 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use serde::{Deserialize, Deserializer};
 
 use super::CatalogError;
-use super::model::{CopiesInput, ResourceFields, ResourceId, ResourceInput, Status};
+use super::base::BaseInput;
+use super::model::{CopiesInput, Kind, ResourceFields, ResourceId, ResourceInput, Status};
 use super::write::{Edit, NewFile, Upserted, attach_file, set_status, upsert_resource};
 use crate::actor::Actor;
 use crate::audit::{AuditAction, AuditEvent};
@@ -43,6 +44,9 @@ pub struct ResourcePatch {
     pub duration: Option<Option<u32>>,
     #[serde(default, deserialize_with = "nullable")]
     pub pages: Option<Option<u32>>,
+    /// A base's details: only the fields present change (SPEC §8).
+    #[serde(default, deserialize_with = "nullable")]
+    pub base: Option<Option<BaseInput>>,
 }
 
 fn as_input(id: &ResourceId, fields: &ResourceFields) -> ResourceInput {
@@ -64,6 +68,7 @@ fn as_input(id: &ResourceId, fields: &ResourceFields) -> ResourceInput {
         duration: fields.duration_seconds,
         pages: fields.pages,
         files: Vec::new(),
+        base: fields.base.as_ref().map(BaseInput::from),
     }
 }
 
@@ -242,8 +247,22 @@ fn update_resource(
         copies,
         duration,
         pages,
+        base,
     } = patch;
     if let Some(kind) = kind {
+        // A base has sessions and visits, the others loans and copies: neither turns
+        // into the other.
+        let was_base = current.kind == Kind::Base;
+        if Kind::parse(&kind).is_ok_and(|new| (new == Kind::Base) != was_base) {
+            return Err(CatalogError::invalid(
+                "kind",
+                if was_base {
+                    "警示教育基地不能改为其他类型；如需其他类型的资源请新建"
+                } else {
+                    "已有资源不能改为警示教育基地；请新建一个警示教育基地"
+                },
+            ));
+        }
         input.kind = kind;
     }
     if let Some(title) = title {
@@ -262,6 +281,12 @@ fn update_resource(
     input.duration = duration.unwrap_or(input.duration);
     input.pages = pages.unwrap_or(input.pages);
     input.copies = copies;
+    input.base = match (base, input.base) {
+        (None, current) => current,
+        (Some(None), _) => None,
+        (Some(Some(patch)), Some(current)) => Some(current.overlaid(patch)),
+        (Some(Some(patch)), None) => Some(patch),
+    };
     let fields = input.validate()?;
     let copy_list = input
         .copies

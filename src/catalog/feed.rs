@@ -47,10 +47,15 @@ pub fn search_doc(conn: &Connection, id: &str) -> Result<Option<SearchDoc>, Cata
         "SELECT text FROM files WHERE resource_id = ?1 AND role = 'document' AND text != ''
          ORDER BY created_at, rowid",
     )?;
-    let body = texts
+    let mut parts = texts
         .query_map([id], |row| row.get::<_, String>(0))?
-        .collect::<Result<Vec<_>, _>>()?
-        .join("\n\n");
+        .collect::<Result<Vec<_>, _>>()?;
+    // A base is found by where it is and what a visit asks of the group.
+    if let Some(base) = &fields.base {
+        let about = [&base.address, &base.directions, &base.requirements];
+        parts.splice(0..0, about.into_iter().filter(|t| !t.is_empty()).cloned());
+    }
+    let body = parts.join("\n\n");
     let mut cue_rows = conn.prepare_cached(
         "SELECT c.file_id, c.start_ms, c.text FROM cues c JOIN files f ON f.id = c.file_id
          WHERE f.resource_id = ?1 ORDER BY f.created_at, f.rowid, c.seq",

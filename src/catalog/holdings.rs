@@ -21,12 +21,14 @@ pub struct Capacity {
     pub copies: u32,
 }
 
-/// A resource's title and publication status.
+/// A resource's title and publication status, and whether it can be lent at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lendable {
     pub title: String,
     /// `draft`, `published` or `withdrawn`.
     pub status: String,
+    /// A warning-education base: visited in sessions, never lent (SPEC §8).
+    pub visited: bool,
 }
 
 /// A physical copy as circulation needs it.
@@ -41,12 +43,14 @@ pub struct CopyRow {
 
 /// The resource's title and status, or `None` when it does not exist.
 pub fn lendable(conn: &Connection, resource_id: &str) -> Result<Option<Lendable>, CatalogError> {
-    let mut stmt = conn.prepare_cached("SELECT title, status FROM resources WHERE id = ?1")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT title, status, kind = 'base' FROM resources WHERE id = ?1")?;
     Ok(stmt
         .query_row([resource_id], |row| {
             Ok(Lendable {
                 title: row.get(0)?,
                 status: row.get(1)?,
+                visited: row.get(2)?,
             })
         })
         .optional()?)

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::CatalogError;
+use super::base::BaseInput;
 use super::model::{CopiesInput, CopyInput, ResourceInput};
 
 /// One row of a manifest: where it is (for error messages) and what it says.
@@ -36,6 +37,16 @@ const CSV_COLUMNS: &[&str] = &[
     "duration",
     "pages",
     "files",
+    // A base's details (SPEC §8), one column per field of the `base` object.
+    "base.address",
+    "base.directions",
+    "base.capacity",
+    "base.lead_days",
+    "base.max_group",
+    "base.requirements",
+    "base.contact_name",
+    "base.contact_phone",
+    "base.needs_visitor_list",
 ];
 
 /// Reads a manifest; JSON or CSV is chosen by the file extension.
@@ -201,7 +212,13 @@ fn csv_row(headers: &[String], record: &csv::StringRecord) -> Result<ResourceInp
                 }
             }
             "files" => input.files = split_list(cell),
-            _ => {}
+            other => {
+                if let Some(field) = other.strip_prefix("base.")
+                    && !cell.trim().is_empty()
+                {
+                    base_cell(input.base.get_or_insert_with(Default::default), field, cell)?;
+                }
+            }
         }
     }
     if !have_kind {
@@ -211,6 +228,39 @@ fn csv_row(headers: &[String], record: &csv::StringRecord) -> Result<ResourceInp
         return Err("missing field `title`".into());
     }
     Ok(input)
+}
+
+/// Sets one field of a base from its CSV cell (not empty).
+fn base_cell(base: &mut BaseInput, field: &str, cell: &str) -> Result<(), String> {
+    let cell = cell.trim();
+    let whole = |column: &str| -> Result<Option<i64>, String> {
+        cell.parse()
+            .map(Some)
+            .map_err(|_| format!("base.{column}: “{cell}”不是整数"))
+    };
+    match field {
+        "address" => base.address = Some(cell.to_owned()),
+        "directions" => base.directions = Some(cell.to_owned()),
+        "capacity" => base.capacity = whole("capacity")?,
+        "lead_days" => base.lead_days = whole("lead_days")?,
+        "max_group" => base.max_group = whole("max_group")?,
+        "requirements" => base.requirements = Some(cell.to_owned()),
+        "contact_name" => base.contact_name = Some(cell.to_owned()),
+        "contact_phone" => base.contact_phone = Some(cell.to_owned()),
+        "needs_visitor_list" => {
+            base.needs_visitor_list = Some(match cell.to_lowercase().as_str() {
+                "true" | "1" | "yes" | "是" => true,
+                "false" | "0" | "no" | "否" => false,
+                _ => {
+                    return Err(format!(
+                        "base.needs_visitor_list: “{cell}”应为 true 或 false（是或否）"
+                    ));
+                }
+            })
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -231,6 +281,27 @@ mod tests {
         assert_eq!(first.files, vec!["a.md", "b.md"]);
         assert_eq!(rows[1].position, "第 3 行");
         assert!(rows[1].input.as_ref().unwrap_err().contains("licences"));
+    }
+
+    #[test]
+    fn csv_base_columns_make_the_base_object() {
+        let text = "kind,title,base.address,base.capacity,base.needs_visitor_list\n\
+                    base,基地（示例）,某路 1 号,60,是\n\
+                    base,基地二,某路 2 号,很多,否\n\
+                    case,案例,,,\n";
+        let rows = parse_csv(text).unwrap();
+        let base = rows[0].input.as_ref().unwrap().base.clone().unwrap();
+        assert_eq!(base.address.as_deref(), Some("某路 1 号"));
+        assert_eq!(base.capacity, Some(60));
+        assert_eq!(base.needs_visitor_list, Some(true));
+        assert!(
+            rows[1]
+                .input
+                .as_ref()
+                .unwrap_err()
+                .contains("base.capacity")
+        );
+        assert_eq!(rows[2].input.as_ref().unwrap().base, None);
     }
 
     #[test]

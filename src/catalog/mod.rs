@@ -1,6 +1,7 @@
 //! The catalogue: resources, their holdings and files, curation and bulk import.
 //! All catalogue SQL lives here.
 
+pub mod base;
 pub mod curation;
 mod error;
 pub mod feed;
@@ -14,6 +15,7 @@ pub mod read;
 pub mod texts;
 pub mod write;
 
+pub use base::{BaseDetails, BaseInput};
 pub use error::CatalogError;
 pub use import::{ImportSummary, RowFailure, import_manifest};
 pub use model::{Access, Kind, ResourceFields, ResourceId, ResourceInput, Status};

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::CatalogError;
+use super::base::{BaseDetails, BaseInput};
 
 /// What a resource is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -244,6 +245,10 @@ pub struct ResourceInput {
     /// Paths relative to the manifest's folder (import only).
     #[serde(default)]
     pub files: Vec<String>,
+    /// What a base is like for a visiting group (SPEC §8): required for kind `base`,
+    /// refused for the other kinds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<BaseInput>,
 }
 
 /// The validated, normalised form of a [`ResourceInput`].
@@ -263,6 +268,9 @@ pub struct ResourceFields {
     pub licences: Option<u32>,
     pub duration_seconds: Option<u32>,
     pub pages: Option<u32>,
+    /// A base's details; `None` for the other kinds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<BaseDetails>,
 }
 
 /// A stable, URL-safe resource identifier.
@@ -352,8 +360,10 @@ impl ResourceInput {
         if title.is_empty() {
             return Err(CatalogError::invalid("title", "标题不能为空"));
         }
+        let kind = Kind::parse(&self.kind)?;
+        let base = self.checked_base(kind)?;
         Ok(ResourceFields {
-            kind: Kind::parse(&self.kind)?,
+            kind,
             title,
             summary: clean_text("summary", self.summary.as_deref(), 5_000)?,
             tags: clean_list("tags", &self.tags)?,
@@ -367,16 +377,62 @@ impl ResourceInput {
             source: clean_text("source", self.source.as_deref(), 300)?,
             access: match &self.access {
                 Some(access) => Access::parse(access)?,
+                // A base's page and pictures are for every unit planning a visit.
+                None if kind == Kind::Base => Access::Open,
                 None => Access::Loan,
             },
             status: match &self.status {
                 Some(status) => Status::parse(status)?,
                 None => Status::Published,
             },
-            licences: self.licences,
+            // A base lends nothing: no licence (not "unlimited") and no copy.
+            licences: if base.is_some() {
+                Some(0)
+            } else {
+                self.licences
+            },
             duration_seconds: self.duration,
             pages: self.pages,
+            base,
         })
+    }
+
+    /// The base's details for kind `base` (required), none for the other kinds (which
+    /// may not have them); a base has no licences and no copies.
+    fn checked_base(&self, kind: Kind) -> Result<Option<BaseDetails>, CatalogError> {
+        if kind != Kind::Base {
+            return match self.base {
+                Some(_) => Err(CatalogError::invalid(
+                    "base",
+                    "只有警示教育基地（类型 base）才有基地信息，其他类型请不要填写",
+                )),
+                None => Ok(None),
+            };
+        }
+        let Some(base) = &self.base else {
+            return Err(CatalogError::invalid(
+                "base",
+                "警示教育基地必须填写基地信息（地址、每场可接待人数等）",
+            ));
+        };
+        if self.licences.is_some_and(|n| n > 0) {
+            return Err(CatalogError::invalid(
+                "licences",
+                "警示教育基地只接待参观、不外借，不能设置数字许可",
+            ));
+        }
+        let has_copies = match &self.copies {
+            None => false,
+            Some(CopiesInput::Count(n)) => *n > 0,
+            Some(CopiesInput::List(list)) => !list.is_empty(),
+        };
+        if has_copies {
+            return Err(CatalogError::invalid(
+                "copies",
+                "警示教育基地只接待参观、不外借，不能登记实体副本",
+            ));
+        }
+        base.validate().map(Some)
     }
 
     /// The checked fields, the id (the one given, or a new one of the kind) and, when

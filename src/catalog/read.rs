@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::CatalogError;
+use super::base::BaseDetails;
 use super::model::{Access, Kind, PartialDate, ResourceFields, ResourceId, Status};
 use crate::content::{ExtractionState, FileRole};
 
@@ -67,6 +68,9 @@ pub struct Resource {
     pub status: Status,
     pub holdings: Holdings,
     pub files: Vec<FileInfo>,
+    /// What a base is like for a visiting group (SPEC §8); only for kind `base`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<BaseDetails>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -153,8 +157,13 @@ pub fn load_fields(
     else {
         return Ok(None);
     };
+    let kind = parse_stored(Kind::parse(&kind))?;
+    let base = match kind {
+        Kind::Base => super::base::load(conn, id)?,
+        _ => None,
+    };
     Ok(Some(ResourceFields {
-        kind: parse_stored(Kind::parse(&kind))?,
+        kind,
         title,
         summary,
         tags: labels(conn, id.as_str(), "tag")?,
@@ -170,6 +179,7 @@ pub fn load_fields(
         licences,
         duration_seconds: duration,
         pages,
+        base,
     }))
 }
 
@@ -217,6 +227,7 @@ pub fn get_resource(conn: &Connection, id: &ResourceId) -> Result<Resource, Cata
             copies,
         },
         files: list_files(conn, id)?,
+        base: fields.base,
         created_at,
         updated_at,
     })

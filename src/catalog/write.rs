@@ -124,6 +124,7 @@ pub fn upsert_resource(
                 edit.at,
             )?;
             write_labels(tx, id, fields)?;
+            super::base::store(tx, id, fields.base.as_ref())?;
             record_history(tx, id, edit, "create", &Value::Object(after))?;
             Upserted::Created
         }
@@ -147,6 +148,7 @@ pub fn upsert_resource(
                     [id.as_str()],
                 )?;
                 write_labels(tx, id, fields)?;
+                super::base::store(tx, id, fields.base.as_ref())?;
                 record_history(tx, id, edit, "update", &Value::Object(changes))?;
                 Upserted::Updated
             }

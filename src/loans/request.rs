@@ -133,6 +133,12 @@ fn check_requestable(
     unit: &str,
 ) -> Result<(), LoanError> {
     match crate::catalog::holdings::lendable(tx, resource_id)? {
+        Some(r) if r.status == "published" && r.visited => {
+            return Err(LoanError::invalid(
+                "resource_id",
+                "警示教育基地请通过预约参观申请，不能借阅",
+            ));
+        }
         Some(r) if r.status == "published" => {}
         Some(_) if actor.librarian => {
             return Err(LoanError::invalid(

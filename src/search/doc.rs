@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SearchDoc {
     pub id: String,
-    /// `video`, `case`, `confession` or `textbook`.
+    /// `video`, `case`, `confession`, `textbook` or `base`.
     pub kind: String,
     pub title: String,
     pub summary: String,

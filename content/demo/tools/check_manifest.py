@@ -20,6 +20,11 @@ HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIELDS = {
     "id", "kind", "title", "summary", "tags", "sectors", "violations", "region",
     "date", "source", "access", "status", "licences", "copies", "duration", "pages", "files",
+    "base",
+}
+BASE_FIELDS = {
+    "address", "directions", "capacity", "lead_days", "max_group", "requirements",
+    "contact_name", "contact_phone", "needs_visitor_list",
 }
 MARKER = "【示例材料】"
 TERMS = ["八项规定", "月饼", "四风", "留置", "政务处分", "受贿", "贪污", "挪用公款",
@@ -65,8 +70,18 @@ def main():
         if r["id"] in seen_ids:
             problems.append(f"{where}: duplicate id")
         seen_ids.add(r["id"])
-        if r.get("kind") not in ("video", "case", "confession", "textbook"):
+        if r.get("kind") not in ("video", "case", "confession", "textbook", "base"):
             problems.append(f"{where}: bad kind")
+        base = r.get("base")
+        if (r.get("kind") == "base") != (base is not None):
+            problems.append(f"{where}: a base needs its base object, other kinds none")
+        if base is not None:
+            if set(base) != BASE_FIELDS:
+                problems.append(f"{where}: base fields {sorted(set(base) ^ BASE_FIELDS)}")
+            if "示例" not in base.get("address", ""):
+                problems.append(f"{where}: base address does not say 示例")
+            if not 1 <= base.get("max_group", 0) <= base.get("capacity", 0) <= 10000:
+                problems.append(f"{where}: base capacity or max_group out of range")
         kinds[r["kind"]] = kinds.get(r["kind"], 0) + 1
         sectors.update(r.get("sectors", []))
         if r.get("access") not in ("open", "loan"):

@@ -359,3 +359,20 @@ document.addEventListener("submit", function (e) {
   var question = form.getAttribute && form.getAttribute("data-confirm");
   if (question && !window.confirm(question)) { e.preventDefault(); }
 });
+
+// The editor shows a base's fields only for kind base, and the holdings (licences,
+// copies) only for the kinds that are lent; without the script all are shown.
+(function () {
+  var kind = document.getElementById("f-kind");
+  if (!kind) return;
+  function show() {
+    document.querySelectorAll("[data-kind-only]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-kind-only") !== kind.value;
+    });
+    document.querySelectorAll("[data-kind-except]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-kind-except") === kind.value;
+    });
+  }
+  kind.addEventListener("change", show);
+  show();
+})();

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::catalog::Resource;
 use crate::catalog::curation::ResourcePatch;
 use crate::catalog::model::{CopiesInput, CopyInput};
-use crate::catalog::{Access, CatalogError, ResourceInput};
+use crate::catalog::{Access, BaseDetails, BaseInput, CatalogError, Kind, ResourceInput};
 use crate::web::pages::extract::FormData;
 use crate::web::pages::format;
 
@@ -49,6 +49,91 @@ pub struct ResourceForm {
     pub pages: String,
     /// One copy a line: `条码 | 存放位置 | 状况`.
     pub copies: String,
+    /// A base's details, as typed (only read for kind `base`).
+    pub base: BaseForm,
+}
+
+/// The `base` object's fields as typed in the editor.
+#[derive(Debug, Clone, Default)]
+pub struct BaseForm {
+    pub address: String,
+    pub directions: String,
+    pub capacity: String,
+    pub lead_days: String,
+    pub max_group: String,
+    pub requirements: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub needs_visitor_list: bool,
+}
+
+impl BaseForm {
+    fn from_details(details: &BaseDetails) -> Self {
+        Self {
+            address: details.address.clone(),
+            directions: details.directions.clone(),
+            capacity: details.capacity.to_string(),
+            lead_days: details.lead_days.to_string(),
+            max_group: details.max_group.to_string(),
+            requirements: details.requirements.clone(),
+            contact_name: details.contact_name.clone(),
+            contact_phone: details.contact_phone.clone(),
+            needs_visitor_list: details.needs_visitor_list,
+        }
+    }
+
+    fn from_form(form: &FormData) -> Self {
+        let text = |name: &str| form.get(name).replace("\r\n", "\n");
+        Self {
+            address: text("base_address"),
+            directions: text("base_directions"),
+            capacity: text("base_capacity"),
+            lead_days: text("base_lead_days"),
+            max_group: text("base_max_group"),
+            requirements: text("base_requirements"),
+            contact_name: text("base_contact_name"),
+            contact_phone: text("base_contact_phone"),
+            needs_visitor_list: !form.get("base_needs_visitor_list").is_empty(),
+        }
+    }
+
+    /// The `base` object, or what to fix: numbers must be whole numbers here; their
+    /// ranges are the catalogue's to check.
+    fn to_input(&self, errors: &mut FieldErrors) -> BaseInput {
+        let mut whole = |field: &str, text: &str, what: &str| -> Option<i64> {
+            let text = text.trim();
+            if text.is_empty() {
+                return None;
+            }
+            let digits: String = text
+                .chars()
+                .map(|c| match c {
+                    '０'..='９' => {
+                        char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c)
+                    }
+                    other => other,
+                })
+                .collect();
+            match digits.parse::<i64>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    errors.insert(field.to_owned(), format!("{what}应为整数，现在是“{text}”"));
+                    None
+                }
+            }
+        };
+        BaseInput {
+            capacity: whole("base.capacity", &self.capacity, "每场可接待人数"),
+            lead_days: whole("base.lead_days", &self.lead_days, "提前预约的工作日数"),
+            max_group: whole("base.max_group", &self.max_group, "单个团组人数上限"),
+            address: Some(self.address.clone()),
+            directions: Some(self.directions.clone()),
+            requirements: Some(self.requirements.clone()),
+            contact_name: Some(self.contact_name.clone()),
+            contact_phone: Some(self.contact_phone.clone()),
+            needs_visitor_list: Some(self.needs_visitor_list),
+        }
+    }
 }
 
 /// Splits a typed list on Chinese and Latin separators.
@@ -128,6 +213,11 @@ impl ResourceForm {
                 })
                 .collect::<Vec<_>>()
                 .join("\n"),
+            base: resource
+                .base
+                .as_ref()
+                .map(BaseForm::from_details)
+                .unwrap_or_default(),
         }
     }
 
@@ -150,7 +240,19 @@ impl ResourceForm {
             duration: form.get("duration").to_owned(),
             pages: form.get("pages").to_owned(),
             copies: form.get("copies").replace("\r\n", "\n"),
+            base: BaseForm::from_form(form),
         }
+    }
+
+    /// Whether the form is for a base (its base fields are read, its holdings not).
+    pub fn is_base(&self) -> bool {
+        Kind::parse(&self.kind).ok() == Some(Kind::Base)
+    }
+
+    /// The base object for a base; `None` for the other kinds, whose form still
+    /// carries the (hidden, empty) base fields.
+    fn base_input(&self, errors: &mut FieldErrors) -> Option<BaseInput> {
+        self.is_base().then(|| self.base.to_input(errors))
     }
 
     fn all_sectors(&self) -> Vec<String> {
@@ -198,6 +300,7 @@ impl ResourceForm {
         let duration = number(&mut errors, "duration", &self.duration, "时长");
         let pages = number(&mut errors, "pages", &self.pages, "页数");
         let copies = self.copy_list(&mut errors);
+        let base = self.base_input(&mut errors);
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -219,6 +322,7 @@ impl ResourceForm {
             duration: duration.flatten(),
             pages: pages.flatten(),
             files: Vec::new(),
+            base,
         })
     }
 
@@ -229,6 +333,7 @@ impl ResourceForm {
         let duration = number(&mut errors, "duration", &self.duration, "时长");
         let pages = number(&mut errors, "pages", &self.pages, "页数");
         let copies = self.copy_list(&mut errors);
+        let base = self.base_input(&mut errors);
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -248,6 +353,7 @@ impl ResourceForm {
             copies: Some(CopiesInput::List(copies)),
             duration,
             pages,
+            base: base.map(Some),
         })
     }
 }

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
+mod base;
 mod blocks;
 
 use super::extract::{PageQuery, PageUser};
@@ -25,6 +26,7 @@ use crate::content::{self, FileKind, FileRole};
 use crate::loans::{self, Actor};
 use crate::recommend::Recommendation;
 use crate::web::shared::resource_id;
+use base::BaseView;
 use blocks::{Block, BlockKind, blocks};
 
 pub fn router() -> Router<AppState> {
@@ -133,8 +135,10 @@ pub struct ResourcePage {
     images: Vec<FileView>,
     /// "For your unit", this resource left out (`partials/recommendations.html`).
     recommendations: Vec<Recommendation>,
-    /// The loan request form (borrowers, published resources).
+    /// The loan request form (borrowers, published resources; never for a base).
     loan: Option<super::loans::LoanFormView>,
+    /// A base's visiting details, shown instead of the holdings and the loan form.
+    base: Option<BaseView>,
 }
 pages!(ResourcePage);
 
@@ -218,7 +222,15 @@ pub(super) async fn resource_page(
         .await?;
     let recommendations =
         super::stats::recommendations(&state, &user, 3, Some(&view.resource.id)).await;
-    let loan = super::loans::loan_form(&state, &user, &view.resource, &query, loan_error).await;
+    // A base is visited, not lent: no loan form (a refused loan is told beside the
+    // visiting details).
+    let (loan, base_refusal) = match view.resource.base {
+        Some(_) => (None, loan_error),
+        None => (
+            super::loans::loan_form(&state, &user, &view.resource, &query, loan_error).await,
+            None,
+        ),
+    };
     let out = if view.resource.holdings.copies.is_empty() {
         Vec::new()
     } else {
@@ -233,6 +245,9 @@ pub(super) async fn resource_page(
     };
     let mut page = page_of(&user, view, &query, recommendations, loan);
     page.mark_copies_out(&user, &out);
+    if let Some(base) = &mut page.base {
+        base.refusal = base_refusal;
+    }
     Ok(page)
 }
 
@@ -359,6 +374,10 @@ fn page_of(
         copy_views(&view.resource),
     );
     let resource = view.resource;
+    let base = resource
+        .base
+        .as_ref()
+        .map(|details| BaseView::new(&resource.id, details));
     ResourcePage {
         chrome: Chrome::for_user(user, Section::Search),
         librarian: user.is_librarian(),
@@ -393,6 +412,7 @@ fn page_of(
         images,
         recommendations,
         loan,
+        base,
         id: resource.id,
         title: resource.title,
         summary: resource.summary,
