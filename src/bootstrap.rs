@@ -98,6 +98,7 @@ pub fn first_start(
     let manifest = settings.data.demo_manifest();
     if settings.demo && catalogue_empty && manifest.is_file() {
         import_demo(db, store, &manifest, at)?;
+        crate::visits::demo::add_demo_sessions(&mut *db.get()?, &first_start, at)?;
         if needs_demo_borrower {
             let mut conn = db.get()?;
             create_demo_borrower(&mut conn, &first_start, chosen_demo, at)?;

@@ -719,3 +719,36 @@ async fn the_sweep_keeps_template_sessions_made_half_a_year_ahead() {
     );
     assert_eq!(app.count("SELECT count(*) FROM base_sessions"), before + 2);
 }
+
+#[tokio::test]
+async fn the_demo_has_weekly_sessions_at_its_two_bases_and_a_sample_trial() {
+    let app = TestApp::spawn_with_demo().await;
+    let officer = app.borrower("officer", "yn-tax").await;
+    let today = app.state.clock.today();
+    let range = format!(
+        "from={today}&to={}",
+        today.checked_add(jiff::Span::new().days(35)).unwrap()
+    );
+    for base in ["demo-base-integrity-hall", "demo-base-prison"] {
+        let (status, body) = officer
+            .get_json(&format!("/api/v1/bases/{base}/sessions?{range}"))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body["sessions"].as_array().unwrap().len() >= 4,
+            "{base}: {body}"
+        );
+    }
+    let (_, body) = officer
+        .get_json(&format!("/api/v1/bases/demo-base-prison/sessions?{range}"))
+        .await;
+    let trials: Vec<&Value> = body["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["label"].as_str().unwrap().contains("庭审旁听"))
+        .collect();
+    assert_eq!(trials.len(), 1, "{body}");
+    assert!(trials[0]["label"].as_str().unwrap().contains("示例"));
+    assert_eq!(trials[0]["sectors"], json!(["烟草"]));
+}

@@ -8,23 +8,18 @@ use super::{Session, TestApp};
 
 /// A published base with `capacity` seats a session, three working days' lead and
 /// groups of at most `max_group`; `needs_list` asks for a visitor list.
-pub async fn base(app: &TestApp, librarian: &Session, id: &str, needs_list: bool) -> Value {
+pub async fn base(_app: &TestApp, librarian: &Session, id: &str, needs_list: bool) -> Value {
     let (status, body) = librarian
         .post_json(
             "/api/v1/resources",
             &json!({"id": id, "kind": "base", "title": format!("测试基地 {id}"),
-                    "access": "open", "status": "published"}),
+                    "status": "published",
+                    "base": {"address": "昆明市示例路 1 号", "capacity": 60, "lead_days": 3,
+                             "max_group": 60, "needs_visitor_list": needs_list,
+                             "contact_name": "张老师", "contact_phone": "0871-65123456"}}),
         )
         .await;
     assert_eq!(status, 201, "{body}");
-    let conn = app.state.db.get().expect("connection");
-    conn.execute(
-        "INSERT INTO base_details (resource_id, address, capacity, lead_days, max_group,
-                                   needs_visitor_list, contact_name, contact_phone)
-         VALUES (?1, '昆明市示例路 1 号', 60, 3, 60, ?2, '张老师', '0871-65123456')",
-        rusqlite::params![id, needs_list],
-    )
-    .expect("base details");
     body
 }
 
