@@ -3,17 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::common::lending::{MONDAY, day, set_today};
-use crate::common::visiting::{act, act_ok, base, requested, session};
+use crate::common::lending::{day, set_today};
+use crate::common::visiting::{act, act_ok, base, requested, session, setup};
 use crate::common::{Session, TestApp};
-
-async fn setup() -> (TestApp, Session, Session) {
-    let app = TestApp::spawn().await;
-    app.state.clock.set_date(MONDAY);
-    let librarian = app.librarian("lib").await;
-    let officer = app.borrower("officer", "yn-tax").await;
-    (app, librarian, officer)
-}
 
 /// A valid resident ID number: region 530102, the birth date, a sequence, and the
 /// GB 11643 check character computed here.

@@ -4,17 +4,9 @@
 
 use serde_json::{Value, json};
 
-use crate::common::lending::{MONDAY, day, set_today};
-use crate::common::visiting::{act, act_ok, base, requested, session, visit_body};
+use crate::common::lending::{day, set_today};
+use crate::common::visiting::{act, act_ok, base, requested, session, setup, visit_body};
 use crate::common::{Session, TestApp};
-
-async fn setup() -> (TestApp, Session, Session) {
-    let app = TestApp::spawn().await;
-    app.state.clock.set_date(MONDAY);
-    let librarian = app.librarian("lib").await;
-    let officer = app.borrower("officer", "yn-tax").await;
-    (app, librarian, officer)
-}
 
 async fn show(session: &Session, visit: &Value) -> (u16, Value) {
     session
@@ -751,4 +743,34 @@ async fn the_demo_has_weekly_sessions_at_its_two_bases_and_a_sample_trial() {
     assert_eq!(trials.len(), 1, "{body}");
     assert!(trials[0]["label"].as_str().unwrap().contains("示例"));
     assert_eq!(trials[0]["sectors"], json!(["烟草"]));
+}
+
+#[tokio::test]
+async fn a_no_show_frees_its_seats_and_its_day() {
+    let (app, librarian, officer) = setup().await;
+    base(&app, &librarian, "jidi", false).await;
+    let slot = session(&librarian, "jidi", 7, 60).await;
+    let visit = requested(&officer, "jidi", &[&slot], 20, true).await;
+    act_ok(
+        &librarian,
+        &visit,
+        "schedule",
+        json!({"session_id": slot["id"]}),
+    )
+    .await;
+    act_ok(&officer, &visit, "confirm", json!({})).await;
+    let (status, _) = act(&librarian, &visit, "no-show", json!({})).await;
+    assert_eq!(status, 422, "not before the day");
+    set_today(&app, 7);
+    let (status, _) = act(&officer, &visit, "no-show", json!({})).await;
+    assert_eq!(status, 403, "the committee records a no-show");
+    let gone = act_ok(&librarian, &visit, "no-show", json!({})).await;
+    assert_eq!(gone["status"], "no_show");
+    assert_eq!(gone["session"]["booked"], 0, "its seats are free");
+    assert_eq!(
+        app.count("SELECT count(*) FROM visits WHERE held_date IS NOT NULL"),
+        0
+    );
+    let (status, _) = act(&officer, &visit, "report", json!({"attended": 3})).await;
+    assert_eq!(status, 409);
 }

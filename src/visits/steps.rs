@@ -495,11 +495,13 @@ fn no_show(
     at: Moment,
 ) -> Result<(), VisitError> {
     let session = check_day_came(tx, visit, at)?;
-    set_status(tx, visit, VisitAction::NoShow, at)?;
-    // A group that did not come holds no seats, and its day is free again.
+    // A group that did not come holds no seats, and its day is free again (one
+    // statement: the table's CHECK ties held days to the states that hold seats).
     tx.execute(
-        "UPDATE visits SET held_date = NULL WHERE id = ?1",
-        [visit.id],
+        "UPDATE visits SET status = 'no_show', held_date = NULL, revision = revision + 1,
+                updated_at = ?2
+         WHERE id = ?1",
+        params![visit.id, at.stamp()],
     )?;
     record(
         tx,

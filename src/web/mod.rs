@@ -7,6 +7,7 @@ pub mod connections;
 pub mod drafts;
 pub mod error;
 pub mod extract;
+pub mod feeds;
 pub mod pages;
 pub mod public;
 pub mod shared;
@@ -34,7 +35,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(api::router())
-        .merge(api::calendar_feeds())
+        .merge(feeds::router())
         .merge(pages::router())
         .fallback(not_found)
         // Inside the session layer: it reads the signed-in user.

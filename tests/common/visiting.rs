@@ -6,6 +6,16 @@ use serde_json::{Value, json};
 use super::lending::day;
 use super::{Session, TestApp};
 
+/// An app whose clock stands on Monday 1 March 2027, with a librarian and a borrower
+/// of `yn-tax` signed in.
+pub async fn setup() -> (TestApp, Session, Session) {
+    let app = TestApp::spawn().await;
+    app.state.clock.set_date(super::lending::MONDAY);
+    let librarian = app.librarian("lib").await;
+    let officer = app.borrower("officer", "yn-tax").await;
+    (app, librarian, officer)
+}
+
 /// A published base with `capacity` seats a session, three working days' lead and
 /// groups of at most `max_group`; `needs_list` asks for a visitor list.
 pub async fn base(_app: &TestApp, librarian: &Session, id: &str, needs_list: bool) -> Value {

@@ -38,8 +38,3 @@ pub fn router() -> Router<AppState> {
     let (router, document) = routes().split_for_parts();
     router.route_layer(Extension(openapi::Document::new(&document)))
 }
-
-/// The calendar feeds a calendar program fetches without a cookie (`/calendar/…`).
-pub fn calendar_feeds() -> axum::Router<AppState> {
-    visit_planning::feed_router()
-}

@@ -31,7 +31,13 @@ pub fn router() -> OpenApiRouter<AppState> {
             用 Cookie 认证的改动请求必须带上本站的 `Origin`。错误一律为 `{\"error\": {\"code\", \"message\"}}`。",
     ),
     components(
-        schemas(ErrorBody, ErrorDetail, super::loans::ActionName),
+        schemas(
+            ErrorBody,
+            ErrorDetail,
+            super::loans::ActionName,
+            super::visits::VisitActionName,
+            super::visits::SessionActionName
+        ),
         responses(ErrorBody)
     ),
     modifiers(&SessionCookie),

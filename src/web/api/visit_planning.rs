@@ -4,7 +4,6 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -32,11 +31,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show_visitors, put_visitors))
         .routes(routes!(calendar_url))
         .routes(routes!(rotate_calendar))
-}
-
-/// The feed routes outside the API: a calendar program fetches them without a cookie.
-pub fn feed_router() -> axum::Router<AppState> {
-    axum::Router::new().route("/calendar/{file}", axum::routing::get(serve_feed))
 }
 
 fn visit_id(raw: &str) -> Result<i64, AppError> {
@@ -250,26 +244,4 @@ async fn feed_url(
     Ok(ApiJson(CalendarUrl {
         url: format!("{site}{FEED_PATH}{token}.ics"),
     }))
-}
-
-/// `GET /calendar/{token}.ics`: the feed, for whoever holds the address.
-async fn serve_feed(
-    State(state): State<AppState>,
-    axum::extract::Path(file): axum::extract::Path<String>,
-) -> Result<Response, AppError> {
-    let not_found = || AppError::not_found("没有这个日历订阅地址，或地址已更换");
-    let token = file.strip_suffix(".ics").ok_or_else(not_found)?.to_owned();
-    let at = state.clock.moment();
-    let feed = state
-        .with_conn(move |conn| feeds::feed(conn, &token, at))
-        .await?
-        .ok_or_else(not_found)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
-            (header::CACHE_CONTROL, "private, max-age=300"),
-        ],
-        feed,
-    )
-        .into_response())
 }
