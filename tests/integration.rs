@@ -62,6 +62,8 @@ mod transitions;
 mod unit_loans_browser;
 mod usage_reports;
 mod use_cases;
+mod visit_browser;
+mod visit_pages;
 mod visits;
 mod withdraw_browser;
 mod withdraw_on_loan;

@@ -135,6 +135,8 @@ pub struct ResourcePage {
     recommendations: Vec<Recommendation>,
     /// The loan request form (borrowers, published resources).
     loan: Option<super::loans::LoanFormView>,
+    /// A published base a unit may book a visit to (`/visits/new?base=`).
+    bookable_base: bool,
 }
 pages!(ResourcePage);
 
@@ -393,6 +395,9 @@ fn page_of(
         images,
         recommendations,
         loan,
+        bookable_base: resource.kind == crate::catalog::Kind::Base
+            && resource.status == Status::Published
+            && user.unit.is_some(),
         id: resource.id,
         title: resource.title,
         summary: resource.summary,
