@@ -134,7 +134,7 @@ async fn a_unit_books_two_sessions_confirms_and_prints_the_letter() {
         let emulated = b.cdp("Emulation.setEmulatedMedia", json!({"media": "print"})).await;
         assert!(emulated.get("value").is_some(), "{emulated}");
         let shown = b
-            .js("const shown = s => { const e = document.querySelector(s); return !!e && getComputedStyle(e).display !== 'none'; }; \
+            .js("const shown = s => { const e = document.querySelector(s); return !!e && e.getClientRects().length > 0; }; \
                  return [shown('header.site'), shown('nav.primary'), shown('footer.site'), shown('.slip-tools'), shown('.crumbs'), shown('.visit-letter')]")
             .await;
         assert_eq!(shown, json!([false, false, false, false, false, true]), "print style");
