@@ -63,6 +63,8 @@ mod transitions;
 mod unit_loans_browser;
 mod usage_reports;
 mod use_cases;
+mod visit_browser;
+mod visit_pages;
 mod visit_planning;
 mod visits;
 mod withdraw_browser;

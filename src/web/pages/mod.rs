@@ -18,6 +18,7 @@ mod search;
 mod session;
 pub mod stats;
 mod url;
+mod visits;
 
 use askama::Template;
 use axum::Router;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(loans::router())
         .merge(assets::router())
         .merge(stats::router())
+        .merge(visits::router())
 }
 
 /// The navigation entry a page belongs to, marked as current in the layout.
@@ -53,6 +55,8 @@ pub enum Section {
     Search,
     /// 借阅 for units, 借阅审批 for librarians.
     Loans,
+    /// 参观: a unit's visits to bases (every unit's for librarians).
+    Visits,
     Stats,
     /// 资源管理: the librarian's catalogue and editor.
     Librarian,

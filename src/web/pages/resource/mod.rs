@@ -139,6 +139,8 @@ pub struct ResourcePage {
     loan: Option<super::loans::LoanFormView>,
     /// A base's visiting details, shown instead of the holdings and the loan form.
     base: Option<BaseView>,
+    /// A published base a unit may book a visit to (`/visits/new?base=`).
+    bookable_base: bool,
 }
 pages!(ResourcePage);
 
@@ -413,6 +415,9 @@ fn page_of(
         recommendations,
         loan,
         base,
+        bookable_base: resource.kind == crate::catalog::Kind::Base
+            && resource.status == Status::Published
+            && user.unit.is_some(),
         id: resource.id,
         title: resource.title,
         summary: resource.summary,
