@@ -62,6 +62,7 @@ mod transitions;
 mod unit_loans_browser;
 mod usage_reports;
 mod use_cases;
+mod visit_stats;
 mod visits;
 mod withdraw_browser;
 mod withdraw_on_loan;
