@@ -66,6 +66,7 @@ mod use_cases;
 mod visit_browser;
 mod visit_pages;
 mod visit_planning;
+mod visit_stats;
 mod visits;
 mod withdraw_browser;
 mod withdraw_on_loan;

@@ -132,7 +132,7 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
     }
 }
 
-fn unit<'a>(body: &'a Value, code: &str) -> &'a Value {
+pub(crate) fn unit<'a>(body: &'a Value, code: &str) -> &'a Value {
     body["units"]
         .as_array()
         .unwrap()
@@ -193,7 +193,9 @@ async fn figures_match_the_hand_computed_fixture() {
     assert_eq!(
         body["totals"],
         json!({"units": 12, "active_units": 3, "gap_units": 9, "requests": 6, "loans": 4,
-               "reports": 4, "sessions": 3, "participants": 155})
+               "reports": 4, "sessions": 3, "participants": 155,
+               // No visits to bases in this fixture (tests/visit_stats.rs has them).
+               "visits": 0, "visitors": 0, "visit_gap_units": 12})
     );
 
     let (status, overview) = f.librarian.get_json("/api/v1/stats/overview").await;
@@ -394,7 +396,12 @@ async fn csv_is_utf8_with_bom_a_header_and_one_row_per_unit() {
             "125",
             "警示教育片、典型案例通报",
             "受贿、违反中央八项规定精神、违规收送礼品礼金、利用职务便利为他人谋取利益",
-            "有活动"
+            "有活动",
+            // The visit columns, appended (no visits in this fixture).
+            "0",
+            "0",
+            "0",
+            "无参观"
         ]
     );
     assert_eq!(&rows[0][10], "无活动", "gaps first in the CSV too");

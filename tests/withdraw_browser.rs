@@ -19,7 +19,7 @@ use crate::common::{TestApp, USER_PASSWORD};
 
 /// A screenshot at desktop width and one at phone width, which must not scroll
 /// sideways.
-async fn both_widths(b: &Browser, name: &str) {
+pub(crate) async fn both_widths(b: &Browser, name: &str) {
     b.screenshot_page(&format!("{name}-desktop")).await;
     b.client
         .set_window_size(390, 844)

@@ -1,11 +1,12 @@
 //! The per-unit figures as CSV for Excel (see [`crate::spreadsheet`]): a Chinese header
-//! row, one row per unit.
+//! row, one row per unit. Columns added later go at the end, so that a reader of the
+//! first eleven keeps working.
 
 use super::UnitsReport;
 use crate::spreadsheet::{cell, csv_bytes};
 
 /// The header row, in column order.
-pub const CSV_HEADER: [&str; 11] = [
+pub const CSV_HEADER: [&str; 15] = [
     "单位代码",
     "单位名称",
     "行业",
@@ -17,6 +18,10 @@ pub const CSV_HEADER: [&str; 11] = [
     "覆盖资源类型",
     "覆盖违纪违法类型",
     "状态",
+    "参观场次",
+    "参观人次",
+    "已安排未参观",
+    "参观状态",
 ];
 
 /// The CSV bytes of `report` (BOM, header, one row per unit in the report's order).
@@ -34,6 +39,15 @@ pub fn units_csv(report: &UnitsReport) -> Vec<u8> {
             cell(&unit.kind_labels().join("、")),
             cell(&unit.violations.join("、")),
             if unit.gap { "无活动" } else { "有活动" }.to_owned(),
+            unit.visits.to_string(),
+            unit.visitors.to_string(),
+            unit.visits_booked.to_string(),
+            if unit.visit_gap {
+                "无参观"
+            } else {
+                "有参观"
+            }
+            .to_owned(),
         ]
     });
     csv_bytes(&CSV_HEADER, rows)
@@ -55,6 +69,9 @@ mod tests {
                 name: "=税务局, \"机关纪委\"".into(),
                 sector: "税务".into(),
                 requests: 3,
+                visits: 2,
+                visitors: 57,
+                visit_gap: false,
                 kinds: vec!["case".into(), "video".into()],
                 violations: vec!["受贿".into()],
                 ..UnitStats::default()
@@ -68,7 +85,7 @@ mod tests {
         assert_eq!(lines[0], CSV_HEADER.join(","));
         assert_eq!(
             lines[1],
-            "yn-tax,\"'=税务局, \"\"机关纪委\"\"\",税务,3,0,0,0,0,典型案例通报、警示教育片,受贿,有活动"
+            "yn-tax,\"'=税务局, \"\"机关纪委\"\"\",税务,3,0,0,0,0,典型案例通报、警示教育片,受贿,有活动,2,57,0,有参观"
         );
         assert_eq!(lines.len(), 3, "header, one row, final line break");
     }

@@ -7,7 +7,7 @@ use jiff::civil::Date;
 use rusqlite::Connection;
 use serde::Serialize;
 
-use super::scan::{self, Catalog, FastMap, Tally};
+use super::scan::{self, Catalog, FastMap, LENT_KINDS, Tally};
 use super::sectors::{SectorKindRow, SectorStats, sector_figures, sector_kind_rows};
 use super::{Scope, StatsError, StatsPeriod};
 use crate::catalog::Kind;
@@ -38,6 +38,15 @@ pub struct UnitStats {
     pub violations: Vec<String>,
     /// No request made or starting in the period and no report: to follow up.
     pub gap: bool,
+    /// Visits to bases attended on a day of the period (参观场次): sessions the unit's
+    /// groups attended.
+    pub visits: u64,
+    /// People present at those visits (参观人次).
+    pub visitors: u64,
+    /// Visits scheduled or confirmed for a session in the period, not attended yet.
+    pub visits_booked: u64,
+    /// No visit attended in the period: listed apart from the loan gaps.
+    pub visit_gap: bool,
 }
 
 impl UnitStats {
@@ -58,6 +67,10 @@ pub struct Totals {
     pub reports: u64,
     pub sessions: u64,
     pub participants: u64,
+    pub visits: u64,
+    pub visitors: u64,
+    /// Units without a visit attended in the period.
+    pub visit_gap_units: u64,
 }
 
 /// `GET /api/v1/stats/units`: every unit in scope, gaps first.
@@ -91,6 +104,9 @@ pub struct MonthStats {
     pub loans: u64,
     pub sessions: u64,
     pub participants: u64,
+    /// Visits attended on a day of the month, and the people present.
+    pub visits: u64,
+    pub visitors: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -167,7 +183,7 @@ pub fn overview(
         },
         by_sector,
         by_kind: material.by_kind,
-        kinds: Kind::ALL.iter().map(|k| k.as_str()).collect(),
+        kinds: LENT_KINDS.iter().map(|k| k.as_str()).collect(),
         sector_kind,
         months: tally.months,
         top_resources: top_resources(material.by_resource.into_values().collect()),
@@ -217,12 +233,16 @@ fn fill_units(units: &mut [UnitStats], tally: &Tally, catalog: &Catalog) -> Hash
         stats.participants = counts.participants;
         stats.kinds = kinds[u]
             .iter()
-            .filter_map(|&k| Kind::ALL.get(k).map(|k| k.as_str().to_owned()))
+            .filter_map(|&k| LENT_KINDS.get(k).map(|k| k.as_str().to_owned()))
             .collect();
         let mut found: Vec<(&str, u64)> = violations[u].iter().map(|(v, n)| (*v, *n)).collect();
         found.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         stats.violations = found.into_iter().map(|(v, _)| v.to_owned()).collect();
         stats.gap = stats.requests == 0 && stats.reports == 0 && !counts.asked;
+        stats.visits = counts.visits;
+        stats.visitors = counts.visitors;
+        stats.visits_booked = counts.visits_booked;
+        stats.visit_gap = counts.visits == 0;
     }
     resource_units
 }
@@ -240,7 +260,7 @@ fn material_figures(
     catalog: &Catalog,
     resource_units: &HashMap<usize, u64>,
 ) -> MaterialFigures {
-    let mut by_kind: Vec<KindStats> = Kind::ALL
+    let mut by_kind: Vec<KindStats> = LENT_KINDS
         .iter()
         .map(|k| KindStats {
             kind: k.as_str(),
@@ -291,6 +311,9 @@ fn totals(units: &[UnitStats]) -> Totals {
         totals.reports += u.reports;
         totals.sessions += u.sessions;
         totals.participants += u.participants;
+        totals.visits += u.visits;
+        totals.visitors += u.visitors;
+        totals.visit_gap_units += u64::from(u.visit_gap);
     }
     totals
 }
@@ -304,6 +327,7 @@ fn sort_units(units: &mut [UnitStats]) {
             .then_with(|| b.participants.cmp(&a.participants))
             .then_with(|| b.loans.cmp(&a.loans))
             .then_with(|| b.requests.cmp(&a.requests))
+            .then_with(|| b.visits.cmp(&a.visits))
             .then_with(|| a.code.cmp(&b.code))
     });
 }
@@ -316,7 +340,7 @@ fn resource_use<'a>(
 ) -> &'a mut ResourceUse {
     by_resource.entry(r).or_insert_with(|| {
         let meta = &catalog.resources[r];
-        let kind = Kind::ALL.get(meta.kind);
+        let kind = LENT_KINDS.get(meta.kind);
         ResourceUse {
             id: meta.id.clone(),
             title: meta.title.clone(),

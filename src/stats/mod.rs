@@ -1,7 +1,7 @@
 //! Statistics (SPEC §6): per unit — requests, approved loans, reports, education
-//! sessions and participants (场次/人次), the kinds and violation types covered — for a
-//! period; units without activity as gaps; most used resources; activity by sector, by
-//! kind and by month; the CSV export and the geometry of the server-drawn SVG charts
+//! sessions and participants (场次/人次), the kinds and violation types covered, visits
+//! to bases (参观场次/人次, SPEC §8) — for a period; units without activity as gaps;
+//! most used resources; activity by sector, by kind and by month; the CSV export and the geometry of the server-drawn SVG charts
 //! (their markup is in templates, under `web`). All statistics SQL lives here. No
 //! HTTP here.
 //!
@@ -19,6 +19,11 @@
 //! - A gap is a unit with no request made in the period, none starting in it, and no
 //!   report in it: a unit that asked in December for a January film is active in
 //!   December. Requests are counted in the period they start in.
+//! - A visit to a base counts in the period its **session's date** falls in. An
+//!   attended visit is one 参观场次 of its unit, its people present the 参观人次; a
+//!   no-show, cancelled or rejected visit counts for nothing, a scheduled or confirmed
+//!   one is booked (shown, not counted). A unit without an attended visit is listed
+//!   apart (期内无参观的单位); visits do not change whether it is a loan gap.
 
 pub mod chart;
 mod csv;
@@ -36,5 +41,6 @@ pub use figures::{
     units_report,
 };
 pub use period::{MAX_PERIOD_YEARS, StatsPeriod};
+pub(crate) use scan::LENT_KINDS;
 pub use scope::Scope;
 pub use sectors::{SectorKindRow, SectorStats};

@@ -1,5 +1,6 @@
-//! The two passes every figure comes from: the loans starting in the period and the
-//! reports held in it, each read once as plain rows and tallied here. Grouping in SQL
+//! The passes every figure comes from: the loans starting in the period, the reports
+//! held in it and the visits to bases on its days, each read once as plain rows and
+//! tallied here. Grouping in SQL
 //! was slower: it sorts text keys in a temporary B-tree, where a hash lookup of a
 //! borrowed `&str` per row costs next to nothing (100,000 loans in a few ms).
 
@@ -12,6 +13,7 @@ use super::figures::MonthStats;
 use super::{Scope, StatsError, StatsPeriod};
 use crate::catalog::Kind;
 use crate::loans::LoanStatus;
+use crate::visits::VisitStatus;
 
 /// The states in which a loan counts as approved (lent): it was approved, whatever
 /// happened after.
@@ -21,6 +23,18 @@ pub(super) const LENT: [LoanStatus; 5] = [
     LoanStatus::Returned,
     LoanStatus::Expired,
     LoanStatus::Overdue,
+];
+
+/// The kinds of material that is lent, whose loans the figures by kind count: all
+/// but bases, which are visited (their figures are the visits).
+pub(crate) const LENT_KINDS: [Kind; 4] =
+    [Kind::Video, Kind::Case, Kind::Confession, Kind::Textbook];
+
+/// The states in which a visit holds seats on its session: attended, or booked.
+const SEATED: [VisitStatus; 3] = [
+    VisitStatus::Attended,
+    VisitStatus::Scheduled,
+    VisitStatus::Confirmed,
 ];
 
 /// FNV-1a, for the maps the per-row loops hit: the keys are short unit codes,
@@ -57,7 +71,7 @@ pub(super) type FastSet<K> = HashSet<K, BuildHasherDefault<Fnv>>;
 pub(super) struct ResourceMeta {
     pub id: String,
     pub title: String,
-    /// Position in [`Kind::ALL`] (its length for an unknown kind).
+    /// Position in [`LENT_KINDS`] (its length for a base or an unknown kind).
     pub kind: usize,
     pub violations: Vec<String>,
 }
@@ -69,10 +83,10 @@ pub(super) struct Catalog {
 }
 
 pub(super) fn kind_index(kind: &str) -> usize {
-    Kind::ALL
+    LENT_KINDS
         .iter()
         .position(|k| k.as_str() == kind)
-        .unwrap_or(Kind::ALL.len())
+        .unwrap_or(LENT_KINDS.len())
 }
 
 impl Catalog {
@@ -120,9 +134,14 @@ pub(super) struct Counts {
     pub reports: u64,
     pub sessions: u64,
     pub participants: u64,
+    /// Visits to bases attended on a day of the period, and the people present.
+    pub visits: u64,
+    pub visitors: u64,
+    /// Visits scheduled or confirmed for a session in the period, not yet attended.
+    pub visits_booked: u64,
 }
 
-/// What the two passes found, by unit position and resource position.
+/// What the passes found, by unit position and resource position.
 pub(super) struct Tally {
     pub units: Vec<Counts>,
     pub months: Vec<MonthStats>,
@@ -183,10 +202,11 @@ pub(super) fn tally(
     let owners = pass.count_loans(&mut tally)?;
     let sessions = pass.count_reports(&mut tally, owners)?;
     count_sessions(period, sessions, &mut tally);
+    pass.count_visits(&mut tally)?;
     Ok(tally)
 }
 
-/// What both passes read from.
+/// What the passes read from.
 struct Pass<'a> {
     conn: &'a Connection,
     period: &'a StatsPeriod,
@@ -326,6 +346,51 @@ impl Pass<'_> {
         Ok(sessions)
     }
 
+    /// The third pass: visits whose session falls on a day of the period. An attended
+    /// visit is one session (参观场次) of its unit, with the people present (人次);
+    /// a scheduled or confirmed one is booked, not yet a visit. A no-show, a
+    /// cancelled or a rejected visit counts for nothing.
+    fn count_visits(&self, tally: &mut Tally) -> Result<(), StatsError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT v.unit_code, v.status, v.attended, s.date
+             FROM visits v JOIN base_sessions s ON s.id = v.session_id
+             WHERE v.status IN (?4, ?5, ?6)
+               AND s.date BETWEEN ?1 AND ?2 AND (?3 IS NULL OR v.unit_code = ?3)",
+        )?;
+        let [a, b, c] = SEATED.map(VisitStatus::as_str);
+        let (from, to) = &self.bounds;
+        let mut rows = stmt.query(params![from, to, self.scope.unit(), a, b, c])?;
+        while let Some(row) = rows.next()? {
+            let (Ok(code), Ok(status)) = (row.get_ref(0)?.as_str(), row.get_ref(1)?.as_str())
+            else {
+                continue;
+            };
+            let Some(&u) = self.units.get(code) else {
+                continue;
+            };
+            let counts = &mut tally.units[u];
+            if status != VisitStatus::Attended.as_str() {
+                counts.visits_booked += 1;
+                continue;
+            }
+            let present = u64::try_from(row.get::<_, Option<i64>>(2)?.unwrap_or(0)).unwrap_or(0);
+            counts.visits += 1;
+            counts.visitors += present;
+            if let Some(m) = row
+                .get_ref(3)?
+                .as_str()
+                .ok()
+                .and_then(ymd)
+                .and_then(|(y, m, _)| month_of(self.period, y, m))
+                .and_then(|m| tally.months.get_mut(m))
+            {
+                m.visits += 1;
+                m.visitors += present;
+            }
+        }
+        Ok(())
+    }
+
     /// The unit and resource positions of a loan the first pass did not read.
     fn owner_of(&self, loan: i64) -> Result<Option<(usize, Option<usize>)>, StatsError> {
         let found: Option<(String, String)> = self
@@ -369,6 +434,22 @@ mod tests {
                     | LoanStatus::Waitlisted
             );
             assert_ne!(lent, never_approved, "{status:?}");
+        }
+    }
+
+    #[test]
+    fn every_kind_but_bases_is_lent() {
+        for kind in Kind::ALL {
+            assert_eq!(LENT_KINDS.contains(&kind), kind != Kind::Base, "{kind:?}");
+        }
+        assert_eq!(kind_index("base"), LENT_KINDS.len());
+        assert_eq!(kind_index("case"), 1);
+    }
+
+    #[test]
+    fn seated_visit_states_are_the_ones_holding_seats() {
+        for status in VisitStatus::ALL {
+            assert_eq!(SEATED.contains(&status), status.holds_seats(), "{status:?}");
         }
     }
 

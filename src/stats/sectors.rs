@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::UnitStats;
-use crate::catalog::Kind;
+use super::scan::LENT_KINDS;
 
 /// What sector a unit without one is listed under.
 pub const NO_SECTOR: &str = "未填写行业";
@@ -20,6 +20,9 @@ pub struct SectorStats {
     pub loans: u64,
     pub sessions: u64,
     pub participants: u64,
+    /// Visits to bases attended, and the people present.
+    pub visits: u64,
+    pub visitors: u64,
 }
 
 /// Approved loans by the borrowing unit's sector and the material's kind.
@@ -56,6 +59,8 @@ pub(super) fn sector_figures(units: &[UnitStats]) -> Vec<SectorStats> {
         s.loans += unit.loans;
         s.sessions += unit.sessions;
         s.participants += unit.participants;
+        s.visits += unit.visits;
+        s.visitors += unit.visitors;
     }
     let mut sectors: Vec<SectorStats> = sectors.into_values().collect();
     sectors.sort_by(|a, b| {
@@ -63,6 +68,7 @@ pub(super) fn sector_figures(units: &[UnitStats]) -> Vec<SectorStats> {
             .cmp(&a.loans)
             .then_with(|| b.sessions.cmp(&a.sessions))
             .then_with(|| b.requests.cmp(&a.requests))
+            .then_with(|| b.visits.cmp(&a.visits))
             .then_with(|| a.sector.cmp(&b.sector))
     });
     sectors
@@ -83,7 +89,7 @@ pub(super) fn sector_kind_rows(
         .iter()
         .map(|s| SectorKindRow {
             sector: s.sector.clone(),
-            counts: vec![0; Kind::ALL.len()],
+            counts: vec![0; LENT_KINDS.len()],
             total: 0,
         })
         .collect();

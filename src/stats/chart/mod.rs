@@ -14,7 +14,7 @@ mod units;
 
 pub use months::{Line, Marker, MonthlyTrend, ValueLabel, monthly_trend};
 pub use sectors::{Cell, ColumnHead, SectorKindTable, SectorRow, sector_kind_table};
-pub use units::{Bar, Hidden, UnitBar, UnitBars, unit_bars};
+pub use units::{Bar, GapNote, Hidden, UnitBar, UnitBars, unit_bars};
 
 const WIDTH: f64 = 960.0;
 const INK: &str = "#1f2328";
@@ -22,6 +22,7 @@ const MUTED: &str = "#5b6470";
 const REQUESTS: &str = "#6b7a90";
 const LOANS: &str = "#a61b1b";
 const SESSIONS: &str = "#1f6f3a";
+const VISITS: &str = "#1d5c99";
 
 /// A position in the chart's coordinates, to a tenth of a unit (finer is invisible
 /// and only lengthens the markup).

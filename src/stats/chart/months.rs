@@ -1,8 +1,8 @@
-//! Lines per month: requests, approved loans and sessions held.
+//! Lines per month: requests, approved loans, sessions held and visits to bases.
 
 use super::{
-    Frame, LOANS, LegendEntry, Point, REQUESTS, SESSIONS, Tick, WIDTH, axis_top, clean, legend,
-    tick_step, tick_values,
+    Frame, LOANS, LegendEntry, Point, REQUESTS, SESSIONS, Tick, VISITS, WIDTH, axis_top, clean,
+    legend, tick_step, tick_values,
 };
 use crate::stats::MonthStats;
 
@@ -62,17 +62,24 @@ pub struct ValueLabel {
 /// A line of the trend: colour, name, and the figure it draws.
 type Series = (&'static str, &'static str, fn(&MonthStats) -> u64);
 
-const SERIES: [Series; 3] = [
+const SERIES: [Series; 4] = [
     (REQUESTS, "借阅申请", |m| m.requests),
     (LOANS, "批准借阅", |m| m.loans),
     (SESSIONS, "教育场次", |m| m.sessions),
+    (VISITS, "参观场次", |m| m.visits),
 ];
 
-/// Lines per month: requests, approved loans and sessions held.
+/// Lines per month: requests, approved loans, sessions held and visits attended.
 pub fn monthly_trend(months: &[MonthStats]) -> MonthlyTrend {
     let max = months
         .iter()
-        .map(|m| m.requests.max(m.loans).max(m.sessions))
+        .map(|m| {
+            SERIES
+                .iter()
+                .map(|(_, _, value)| value(m))
+                .max()
+                .unwrap_or(0)
+        })
         .max()
         .unwrap_or(0);
     let plot = Plot::new(max, months.len());
@@ -89,9 +96,9 @@ pub fn monthly_trend(months: &[MonthStats]) -> MonthlyTrend {
         frame: Frame::new(
             "chart-months",
             HEIGHT,
-            "按月趋势：借阅申请、批准借阅与教育场次",
+            "按月趋势：借阅申请、批准借阅、教育场次与参观场次",
             format!(
-                "折线图，{} 个月；灰色为借阅申请，红色为批准借阅，绿色为教育场次。{since}",
+                "折线图，{} 个月；灰色为借阅申请，红色为批准借阅，绿色为教育场次，蓝色为参观基地场次。{since}",
                 months.len()
             ),
         ),
@@ -246,7 +253,8 @@ mod tests {
     #[test]
     fn lines_have_a_point_per_month_and_loans_are_written() {
         let chart = monthly_trend(&[month("2026-01", 3), month("2026-02", 0)]);
-        assert_eq!(chart.lines.len(), 3);
+        assert_eq!(chart.lines.len(), 4);
+        assert_eq!(chart.lines[3].name, "参观场次");
         let loans = &chart.lines[1];
         assert_eq!(loans.name, "批准借阅");
         // Axis 0..3: three loans at the top of the plot, none at its bottom.
@@ -255,6 +263,18 @@ mod tests {
         assert_eq!(chart.loan_labels.len(), 1);
         assert_eq!(chart.loan_labels[0].at, Point::new(84.0, 40.0));
         assert_eq!(chart.ticks.len(), 4);
+    }
+
+    #[test]
+    fn visits_share_the_value_axis() {
+        let mut busy = month("2026-01", 1);
+        busy.visits = 6;
+        let chart = monthly_trend(&[busy, month("2026-02", 0)]);
+        // Axis 0..6 in steps of 2: six visits at the top, one loan a sixth up.
+        assert_eq!(chart.ticks.len(), 4);
+        assert_eq!(chart.lines[3].points[0].at, Point::new(84.0, 48.0));
+        assert_eq!(chart.lines[3].points[0].value, 6);
+        assert_eq!(chart.lines[1].points[0].at.y, 254.7);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! largest cell.
 
 use super::{Frame, INK, LegendEntry, MUTED, Point, clean, shorten};
-use crate::catalog::Kind;
+use crate::stats::LENT_KINDS;
 use crate::stats::SectorKindRow;
 
 const LABEL_W: f64 = 190.0;
@@ -59,7 +59,11 @@ pub struct Cell {
 /// The sector × kind table of approved loans, each cell shaded by its share of the
 /// largest cell.
 pub fn sector_kind_table(rows: &[SectorKindRow]) -> SectorKindTable {
-    let columns: Vec<&'static str> = Kind::ALL.iter().map(|k| k.label()).chain([TOTAL]).collect();
+    let columns: Vec<&'static str> = LENT_KINDS
+        .iter()
+        .map(|k| k.label())
+        .chain([TOTAL])
+        .collect();
     let max = rows
         .iter()
         .flat_map(|r| r.counts.iter().copied())
@@ -105,7 +109,7 @@ fn sector_row(row: &SectorKindRow, y: f64, columns: &[&'static str], max: u64) -
         .chain([row.total])
         .enumerate()
         .map(|(c, value)| {
-            let is_total = c == Kind::ALL.len();
+            let is_total = c == LENT_KINDS.len();
             let share = if max == 0 {
                 0.0
             } else {
@@ -164,7 +168,7 @@ mod tests {
     fn cells_are_shaded_by_their_share_of_the_largest() {
         assert_eq!(shade(0.0), "#fbeaea");
         assert_eq!(shade(1.0), "#a61b1b");
-        let mut counts = vec![0; Kind::ALL.len()];
+        let mut counts = vec![0; LENT_KINDS.len()];
         counts[0] = 4;
         counts[1] = 1;
         let table = sector_kind_table(&[SectorKindRow {
@@ -172,7 +176,7 @@ mod tests {
             counts,
             total: 5,
         }]);
-        assert_eq!(table.columns.len(), Kind::ALL.len() + 1);
+        assert_eq!(table.columns.len(), LENT_KINDS.len() + 1);
         assert_eq!(table.columns.last().map(|c| c.label), Some(TOTAL));
         let cells = &table.rows[0].cells;
         assert_eq!(cells[0].fill, shade(1.0));

@@ -1,8 +1,9 @@
-//! Horizontal bars per unit: approved loans and sessions held, most active first.
+//! Horizontal bars per unit: approved loans, sessions held and visits to bases
+//! attended, most active first.
 
 use super::{
-    Frame, INK, LOANS, LegendEntry, MUTED, Point, SESSIONS, Tick, WIDTH, axis_top, clean, legend,
-    shorten, tenth, tick_step, tick_values,
+    Frame, INK, LOANS, LegendEntry, MUTED, Point, SESSIONS, Tick, VISITS, WIDTH, axis_top, clean,
+    legend, shorten, tenth, tick_step, tick_values,
 };
 use crate::stats::UnitStats;
 
@@ -10,7 +11,9 @@ use crate::stats::UnitStats;
 const LABEL_W: f64 = 250.0;
 /// Room for the legend and the value axis above the bars.
 const TOP: f64 = 58.0;
-const ROW_H: f64 = 30.0;
+const ROW_H: f64 = 40.0;
+/// Where each bar of a row starts below the row's top: loans, sessions, visits.
+const BAR_OFFSETS: [f64; 3] = [4.0, 15.0, 26.0];
 /// Room for the figure written after the longest bar.
 const RIGHT: f64 = 60.0;
 
@@ -41,9 +44,18 @@ pub struct UnitBar {
     pub reports: u64,
     pub sessions: u64,
     pub participants: u64,
-    /// For a unit without activity: where the follow-up note goes, instead of bars.
-    pub gap_note: Option<Point>,
+    pub visits: u64,
+    pub visitors: u64,
+    /// For a unit without loan activity: the follow-up note, instead of the loan bars.
+    pub gap_note: Option<GapNote>,
     pub bars: Vec<Bar>,
+}
+
+/// What is written in place of the loan bars of a unit without loan activity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GapNote {
+    pub at: Point,
+    pub text: &'static str,
 }
 
 /// One bar and the figure written after it.
@@ -63,13 +75,13 @@ pub struct Hidden {
     pub at: Point,
 }
 
-/// Horizontal bars per unit: approved loans and sessions held, most active first,
-/// at most `max_rows` units (the rest are in the table below the chart).
+/// Horizontal bars per unit: approved loans, sessions held and visits attended, most
+/// active first, at most `max_rows` units (the rest are in the table below the chart).
 pub fn unit_bars(units: &[UnitStats], max_rows: usize) -> UnitBars {
     let mut rows: Vec<&UnitStats> = units.iter().collect();
     rows.sort_by(|a, b| {
-        (b.loans + b.sessions)
-            .cmp(&(a.loans + a.sessions))
+        (b.loans + b.sessions + b.visits)
+            .cmp(&(a.loans + a.sessions + a.visits))
             .then_with(|| b.participants.cmp(&a.participants))
             .then_with(|| a.code.cmp(&b.code))
     });
@@ -78,7 +90,7 @@ pub fn unit_bars(units: &[UnitStats], max_rows: usize) -> UnitBars {
 
     let max = rows
         .iter()
-        .map(|u| u.loans.max(u.sessions))
+        .map(|u| u.loans.max(u.sessions).max(u.visits))
         .max()
         .unwrap_or(0);
     let scale = Scale::new(max);
@@ -89,16 +101,20 @@ pub fn unit_bars(units: &[UnitStats], max_rows: usize) -> UnitBars {
         frame: Frame::new(
             "chart-units",
             height,
-            "各单位批准借阅次数与教育场次",
+            "各单位批准借阅次数、教育场次与参观场次",
             format!(
-                "横向条形图，共 {} 个单位，红色为批准借阅次数，绿色为教育场次，按活动多少排列。",
+                "横向条形图，共 {} 个单位，红色为批准借阅次数，绿色为教育场次，蓝色为参观基地场次，按活动多少排列。",
                 rows.len()
             ),
         ),
         legend: legend(
             LABEL_W,
             20.0,
-            &[(LOANS, "批准借阅"), (SESSIONS, "教育场次")],
+            &[
+                (LOANS, "批准借阅"),
+                (SESSIONS, "教育场次"),
+                (VISITS, "参观场次"),
+            ],
         ),
         ticks: scale.ticks(plot_bottom),
         empty: rows.is_empty().then(|| Point::new(LABEL_W, TOP + 20.0)),
@@ -157,35 +173,58 @@ fn unit_row(unit: &UnitStats, y: f64, scale: &Scale) -> UnitBar {
     } else {
         &unit.name
     });
-    let bars = if unit.gap {
-        Vec::new()
-    } else {
-        [(unit.loans, LOANS, 4.0), (unit.sessions, SESSIONS, 15.0)]
-            .into_iter()
-            .map(|(value, fill, offset)| {
-                // A bar of one or two is still visible.
-                let width = tenth(scale.width(value).max(if value > 0 { 2.0 } else { 0.0 }));
-                Bar {
-                    at: Point::new(LABEL_W, y + offset),
-                    width,
-                    fill,
-                    value,
-                    value_at: Point::new(LABEL_W + width + 4.0, y + offset + 9.5),
-                }
-            })
-            .collect()
+    let [loans_at, sessions_at, visits_at] = BAR_OFFSETS;
+    // A unit without loan activity gets the follow-up note where its loan bars would
+    // be, and its visit bar only when it visited a base.
+    let drawn: Vec<(u64, &'static str, f64)> = match (unit.gap, unit.visits) {
+        (false, _) => vec![
+            (unit.loans, LOANS, loans_at),
+            (unit.sessions, SESSIONS, sessions_at),
+            (unit.visits, VISITS, visits_at),
+        ],
+        (true, 0) => Vec::new(),
+        (true, visits) => vec![(visits, VISITS, visits_at)],
     };
+    let bars = drawn
+        .into_iter()
+        .map(|(value, fill, offset)| {
+            // A bar of one or two is still visible.
+            let width = tenth(scale.width(value).max(if value > 0 { 2.0 } else { 0.0 }));
+            Bar {
+                at: Point::new(LABEL_W, y + offset),
+                width,
+                fill,
+                value,
+                value_at: Point::new(LABEL_W + width + 4.0, y + offset + 9.5),
+            }
+        })
+        .collect();
+    let gap_note = unit.gap.then(|| {
+        if unit.visits == 0 {
+            GapNote {
+                at: Point::new(LABEL_W + 6.0, y + 24.0),
+                text: "无活动，需跟进",
+            }
+        } else {
+            GapNote {
+                at: Point::new(LABEL_W + 6.0, y + 17.0),
+                text: "无借阅活动，需跟进",
+            }
+        }
+    });
     UnitBar {
         label: shorten(&name, 17),
         name,
-        label_at: Point::new(LABEL_W - 10.0, y + 19.0),
+        label_at: Point::new(LABEL_W - 10.0, y + 24.0),
         label_fill: if unit.gap { MUTED } else { INK },
         requests: unit.requests,
         loans: unit.loans,
         reports: unit.reports,
         sessions: unit.sessions,
         participants: unit.participants,
-        gap_note: unit.gap.then(|| Point::new(LABEL_W + 6.0, y + 19.0)),
+        visits: unit.visits,
+        visitors: unit.visitors,
+        gap_note,
         bars,
     }
 }
@@ -224,13 +263,48 @@ mod tests {
         assert_eq!((b[0].width, b[0].value), (650.0, 10));
         assert_eq!((b[1].width, b[1].value), (195.0, 3));
         assert_eq!(b[1].at, Point::new(250.0, 73.0));
+        // No visits: the visit bar has no width and says 0.
+        assert_eq!((b[2].width, b[2].value, b[2].fill), (0.0, 0, VISITS));
+        assert_eq!(b[2].at, Point::new(250.0, 84.0));
         // A bar of one is at least two wide; a gap has a note and no bars.
         assert_eq!(chart.rows[1].bars[0].width, 65.0);
         assert!(chart.rows[2].bars.is_empty());
-        assert_eq!(chart.rows[2].gap_note, Some(Point::new(256.0, 137.0)));
+        assert_eq!(
+            chart.rows[2].gap_note,
+            Some(GapNote {
+                at: Point::new(256.0, 162.0),
+                text: "无活动，需跟进"
+            })
+        );
         assert_eq!(chart.rows[2].label_fill, MUTED);
-        assert_eq!(chart.frame.height, 58.0 + 90.0 + 8.0);
+        assert_eq!(chart.frame.height, 58.0 + 120.0 + 8.0);
         assert!(chart.hidden.is_none() && chart.empty.is_none());
+    }
+
+    #[test]
+    fn visits_are_drawn_on_the_same_axis_also_for_a_unit_without_loans() {
+        let mut visitor = unit("v", 0, 0, true);
+        (visitor.visits, visitor.visitors) = (8, 240);
+        let mut lender = unit("l", 4, 1, false);
+        lender.visits = 2;
+        let chart = unit_bars(&[lender, visitor], 10);
+        let labels: Vec<&str> = chart.rows.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(labels, ["单位v", "单位l"], "8 visits outweigh 4 + 1 + 2");
+        // Axis 0..8 in steps of 2: the visit bar of 8 takes the whole width.
+        let [only] = chart.rows[0].bars.as_slice() else {
+            panic!("one bar: {:?}", chart.rows[0].bars)
+        };
+        assert_eq!((only.width, only.value, only.fill), (650.0, 8, VISITS));
+        assert_eq!(only.at, Point::new(250.0, 84.0));
+        assert_eq!(
+            chart.rows[0].gap_note.as_ref().map(|n| n.text),
+            Some("无借阅活动，需跟进")
+        );
+        assert_eq!(chart.rows[0].visitors, 240);
+        let values: Vec<u64> = chart.rows[1].bars.iter().map(|b| b.value).collect();
+        assert_eq!(values, [4, 1, 2]);
+        assert_eq!(chart.rows[1].bars[2].width, 162.5);
+        assert_eq!(chart.legend[2].label, "参观场次");
     }
 
     #[test]

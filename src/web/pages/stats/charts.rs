@@ -137,15 +137,15 @@ mod tests {
             texts.iter().any(|t| t == "另有 1 个单位未列出，见下表。"),
             "{texts:?}"
         );
-        assert_eq!(texts[0], "各单位批准借阅次数与教育场次");
+        assert_eq!(texts[0], "各单位批准借阅次数、教育场次与参观场次");
     }
 
     #[test]
     fn sector_names_and_months_are_escaped_and_the_charts_are_well_formed() {
         let rows = [SectorKindRow {
             sector: MARKUP.into(),
-            counts: vec![2; crate::catalog::Kind::ALL.len()],
-            total: 2 * crate::catalog::Kind::ALL.len() as u64,
+            counts: vec![2; crate::stats::LENT_KINDS.len()],
+            total: 2 * crate::stats::LENT_KINDS.len() as u64,
         }];
         let table = chart::sector_kind_table(&rows);
         let svg = SectorChartSvg { chart: &table }.render().unwrap();
@@ -211,7 +211,11 @@ mod tests {
             svg.contains("<polyline points=\"84,48 908,48\" fill=\"none\" stroke=\"#a61b1b\""),
             "{svg}"
         );
-        assert_eq!(svg.matches("<circle").count(), 6);
+        assert_eq!(
+            svg.matches("<circle").count(),
+            8,
+            "four lines of two points"
+        );
         assert!(svg.contains("viewBox=\"0 0 960 340\""));
         assert!(svg.contains("aria-labelledby=\"chart-months-title chart-months-desc\""));
     }

@@ -1,6 +1,7 @@
 //! `/stats`: the statistics page (SPEC §6) — per-unit figures with the gaps first,
 //! charts drawn on the server as inline SVG (bars per unit, the monthly trend, the
-//! sector × kind table), sectors, kinds, the most used resources, and the CSV
+//! sector × kind table), sectors, kinds, the most used resources, visits to bases
+//! beside the loan figures (with the units without a visit listed apart), and the CSV
 //! download. Librarians see every unit (`?unit=CODE` focuses on one), a borrower their
 //! own unit. Links its own stylesheet (a static asset), and renders the "for your unit"
 //! recommendations partial used by the home and resource pages.
@@ -60,6 +61,10 @@ pub struct UnitRow {
     pub kinds: String,
     pub violations: String,
     pub gap: bool,
+    pub visits: u64,
+    pub visitors: u64,
+    pub visits_booked: u64,
+    pub visit_gap: bool,
     /// The unit's own statistics (librarians).
     pub href: Option<String>,
 }
@@ -79,6 +84,8 @@ pub struct Figures {
     pub tiles: Vec<Tile>,
     pub totals: Totals,
     pub gaps: Vec<UnitRow>,
+    /// Units without a visit attended in the period (apart from the loan gaps).
+    pub visit_gaps: Vec<UnitRow>,
     pub units: Vec<UnitRow>,
     pub unit_chart: UnitBars,
     pub month_chart: MonthlyTrend,
@@ -219,6 +226,7 @@ fn figures(overview: &Overview, page: &StatsPage) -> Figures {
         tiles: tiles(&report.totals, page.all_units),
         totals: report.totals.clone(),
         gaps: rows.iter().filter(|r| r.gap).cloned().collect(),
+        visit_gaps: visit_gaps(&rows),
         units: rows,
         unit_chart: chart::unit_bars(&report.units, CHART_UNITS),
         month_chart: chart::monthly_trend(&overview.months),
@@ -247,10 +255,22 @@ fn unit_rows(units: &[UnitStats], page: &StatsPage) -> Vec<UnitRow> {
             kinds: u.kind_labels().join("、"),
             violations: u.violations.join("、"),
             gap: u.gap,
+            visits: u.visits,
+            visitors: u.visitors,
+            visits_booked: u.visits_booked,
+            visit_gap: u.visit_gap,
             href: (page.librarian && page.all_units)
                 .then(|| period_query(&page.from, &page.to, &u.code).href("/stats")),
         })
         .collect()
+}
+
+/// The units without a visit attended: those without loan activity either first,
+/// then by code.
+fn visit_gaps(rows: &[UnitRow]) -> Vec<UnitRow> {
+    let mut gaps: Vec<UnitRow> = rows.iter().filter(|r| r.visit_gap).cloned().collect();
+    gaps.sort_by(|a, b| b.gap.cmp(&a.gap).then_with(|| a.code.cmp(&b.code)));
+    gaps
 }
 
 /// The totals at the top; the overview of all units leads with the active and the
@@ -261,7 +281,7 @@ fn tiles(totals: &Totals, all_units: bool) -> Vec<Tile> {
         value,
         gap: false,
     };
-    let mut tiles = Vec::with_capacity(7);
+    let mut tiles = Vec::with_capacity(10);
     if all_units {
         tiles.push(tile("有活动的单位", totals.active_units));
         tiles.push(Tile {
@@ -275,7 +295,15 @@ fn tiles(totals: &Totals, all_units: bool) -> Vec<Tile> {
         tile("使用报告", totals.reports),
         tile("教育场次", totals.sessions),
         tile("参加人次", totals.participants),
+        tile("参观场次", totals.visits),
+        tile("参观人次", totals.visitors),
     ]);
+    if all_units {
+        tiles.push(Tile {
+            gap: totals.visit_gap_units > 0,
+            ..tile("期内无参观的单位", totals.visit_gap_units)
+        });
+    }
     tiles
 }
 
