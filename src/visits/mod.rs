@@ -8,6 +8,7 @@ pub mod ical;
 pub mod id_number;
 pub mod propose;
 
+pub mod coordination;
 mod error;
 mod model;
 pub mod read;

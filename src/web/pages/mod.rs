@@ -59,6 +59,8 @@ pub enum Section {
     Audit,
     /// 账号管理: units and accounts (admins).
     Admin,
+    /// 参观协调: the coordinator's bases, weeks and reception sheets.
+    Visits,
 }
 
 /// What the layout shows around every page: who is signed in, the assets, the form token.
@@ -83,6 +85,8 @@ pub struct Chrome {
     pub requested: Option<u64>,
     /// The unit's unread notifications (officers' pages).
     pub unread: Option<u64>,
+    /// Visit requests waiting for the coordinator (librarians' pages).
+    pub visits_requested: Option<u64>,
 }
 
 impl Chrome {
@@ -103,6 +107,7 @@ impl Chrome {
             section,
             requested: nav::requested().filter(|_| user.is_librarian()),
             unread: nav::requested().filter(|_| !user.is_librarian()),
+            visits_requested: nav::visits_requested().filter(|_| user.is_librarian()),
             ..Self::anonymous()
         }
     }
@@ -115,6 +120,11 @@ impl Chrome {
     /// The count beside 借阅审批, when there is something to decide.
     pub fn requested_badge(&self) -> Option<u64> {
         self.requested.filter(|n| *n > 0)
+    }
+
+    /// The count beside 参观协调, when visit requests wait.
+    pub fn visits_badge(&self) -> Option<u64> {
+        self.visits_requested.filter(|n| *n > 0)
     }
 
     /// The layout for pages shown before sign-in (and error pages).
@@ -134,6 +144,7 @@ impl Chrome {
             icon: assets.icon,
             requested: None,
             unread: None,
+            visits_requested: None,
         }
     }
 }
