@@ -407,7 +407,10 @@ async fn sessions_are_closed_cancelled_and_added_from_the_week() {
         "{url}"
     );
     assert!(html.contains("2027-03-15 至 2027-03-21"));
-    assert!(html.contains("庭审旁听：&#60;b&#62;某案&#60;/b&#62;"), "{html}");
+    assert!(
+        html.contains("庭审旁听：&#60;b&#62;某案&#60;/b&#62;"),
+        "{html}"
+    );
     assert!(!html.contains("<b>某案</b>"));
     assert!(html.contains("优先行业：税务、海关"));
 

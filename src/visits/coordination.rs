@@ -4,6 +4,7 @@
 //! fall in the week with what stands in the way of each preferred session, and the
 //! conflicts to look at — and a session's reception sheet (接待单).
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 use jiff::civil::{Date, Weekday};
@@ -207,8 +208,38 @@ pub fn week(
         let visit = read::full(conn, id)?;
         pending.push(pending_request(conn, visit, &mut held, earliest, monday)?);
     }
+    let days = week_days(&sessions, &held, &pending, &opening, monday);
+    let bookable = read::sessions(
+        conn,
+        &base.id,
+        &earliest.max(today).to_string(),
+        &add_days(sunday, 56).to_string(),
+    )?
+    .into_iter()
+    .filter(|s| s.status == SessionStatus::Open && s.free() > 0)
+    .collect();
+    Ok(Week {
+        templates: templates(conn, &base.id)?,
+        other_weeks: other_weeks(conn, &base.id, monday)?,
+        base,
+        monday,
+        days,
+        pending,
+        bookable,
+        earliest,
+    })
+}
+
+/// The seven days from `monday`, each with its sessions, their groups and conflicts.
+fn week_days(
+    sessions: &[Session],
+    held: &HashMap<i64, Vec<Visit>>,
+    pending: &[PendingRequest],
+    opening: &OpeningDays,
+    monday: Date,
+) -> Vec<WeekDay> {
     let mut wanted: HashMap<i64, (u32, u32)> = HashMap::new();
-    for request in &pending {
+    for request in pending {
         for choice in &request.choices {
             let entry = wanted.entry(choice.session.id).or_default();
             entry.0 += 1;
@@ -244,26 +275,7 @@ pub fn week(
             sessions: slots,
         });
     }
-
-    let bookable = read::sessions(
-        conn,
-        &base.id,
-        &earliest.max(today).to_string(),
-        &add_days(sunday, 56).to_string(),
-    )?
-    .into_iter()
-    .filter(|s| s.status == SessionStatus::Open && s.free() > 0)
-    .collect();
-    Ok(Week {
-        templates: templates(conn, &base.id)?,
-        other_weeks: other_weeks(conn, &base.id, monday)?,
-        base,
-        monday,
-        days,
-        pending,
-        bookable,
-        earliest,
-    })
+    days
 }
 
 /// What is wrong on a session: a group that does not share seated with others, more
@@ -307,8 +319,8 @@ fn pending_request(
     let mut choices = Vec::with_capacity(visit.preferences.len());
     for preference in &visit.preferences {
         let session = &preference.session;
-        if !held.contains_key(&session.id) {
-            held.insert(session.id, groups_on(conn, session.id)?);
+        if let Entry::Vacant(slot) = held.entry(session.id) {
+            slot.insert(groups_on(conn, session.id)?);
         }
         let groups = held.get(&session.id).map(Vec::as_slice).unwrap_or(&[]);
         let date = parse_date("date", &session.date)?;

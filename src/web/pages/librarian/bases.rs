@@ -8,9 +8,11 @@
 use std::borrow::Borrow;
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use jiff::civil::Date;
 use serde::Deserialize;
 
@@ -24,6 +26,42 @@ use crate::visits::{Session, SessionStatus};
 use crate::web::pages::extract::{PageLibrarian, PageQuery};
 use crate::web::pages::format;
 use crate::web::pages::{Chrome, PageError, Section, pages};
+
+/// The coordinator's routes: the bases, a base's week and its forms, the reception
+/// sheet.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/librarian/bases", get(list_bases))
+        .route("/librarian/bases/{id}", get(show_week))
+        .route(
+            "/librarian/bases/{id}/sessions",
+            post(super::bases_forms::add_session),
+        )
+        .route(
+            "/librarian/bases/{id}/templates",
+            post(super::bases_forms::add_template),
+        )
+        .route(
+            "/librarian/sessions/{id}/close",
+            post(super::bases_forms::close_session),
+        )
+        .route(
+            "/librarian/sessions/{id}/cancel",
+            post(super::bases_forms::cancel_session),
+        )
+        .route(
+            "/librarian/sessions/{id}/sheet",
+            get(super::bases_sheet::show_sheet),
+        )
+        .route(
+            "/librarian/visits/{id}/schedule",
+            post(super::bases_forms::schedule_visit),
+        )
+        .route(
+            "/librarian/visits/{id}/reject",
+            post(super::bases_forms::reject_visit),
+        )
+}
 
 #[derive(Template)]
 #[template(path = "librarian/bases/list.html")]

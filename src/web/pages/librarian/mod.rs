@@ -117,34 +117,5 @@ pub fn router() -> Router<AppState> {
         .route("/librarian/reports", get(reports::show_reports))
         .route("/librarian/reports.csv", get(reports::export_csv))
         .route("/librarian/reports.xlsx", get(reports::export_xlsx))
-        .route("/librarian/bases", get(bases::list_bases))
-        .route("/librarian/bases/{id}", get(bases::show_week))
-        .route(
-            "/librarian/bases/{id}/sessions",
-            post(bases_forms::add_session),
-        )
-        .route(
-            "/librarian/bases/{id}/templates",
-            post(bases_forms::add_template),
-        )
-        .route(
-            "/librarian/sessions/{id}/close",
-            post(bases_forms::close_session),
-        )
-        .route(
-            "/librarian/sessions/{id}/cancel",
-            post(bases_forms::cancel_session),
-        )
-        .route(
-            "/librarian/sessions/{id}/sheet",
-            get(bases_sheet::show_sheet),
-        )
-        .route(
-            "/librarian/visits/{id}/schedule",
-            post(bases_forms::schedule_visit),
-        )
-        .route(
-            "/librarian/visits/{id}/reject",
-            post(bases_forms::reject_visit),
-        )
+        .merge(bases::router())
 }
