@@ -21,6 +21,8 @@ mod catalogue_list;
 mod circulation;
 mod cli;
 mod closed_days;
+mod coordination_browser;
+mod coordination_pages;
 mod crash;
 mod demo_catalogue;
 mod file_versions;

@@ -17,7 +17,7 @@ const DESKTOP: (u32, u32) = (1280, 900);
 
 /// Screenshots `path` at desktop and phone width; on the phone nothing may scroll
 /// sideways but a table's own scroller.
-async fn both_widths(b: &Browser, app: &TestApp, path: &str, name: &str) {
+pub(crate) async fn both_widths(b: &Browser, app: &TestApp, path: &str, name: &str) {
     b.client
         .set_window_size(DESKTOP.0, DESKTOP.1)
         .await

@@ -8,6 +8,7 @@ pub mod ical;
 pub mod id_number;
 pub mod propose;
 
+pub mod coordination;
 pub mod demo;
 mod error;
 pub mod feeds;

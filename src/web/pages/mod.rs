@@ -63,6 +63,8 @@ pub enum Section {
     Audit,
     /// 账号管理: units and accounts (admins).
     Admin,
+    /// 参观协调: the coordinator's bases, weeks and reception sheets.
+    Coordination,
 }
 
 /// What the layout shows around every page: who is signed in, the assets, the form token.
@@ -87,6 +89,8 @@ pub struct Chrome {
     pub requested: Option<u64>,
     /// The unit's unread notifications (officers' pages).
     pub unread: Option<u64>,
+    /// Visit requests waiting for the coordinator (librarians' pages).
+    pub visits_requested: Option<u64>,
 }
 
 impl Chrome {
@@ -107,6 +111,7 @@ impl Chrome {
             section,
             requested: nav::requested().filter(|_| user.is_librarian()),
             unread: nav::requested().filter(|_| !user.is_librarian()),
+            visits_requested: nav::visits_requested().filter(|_| user.is_librarian()),
             ..Self::anonymous()
         }
     }
@@ -119,6 +124,11 @@ impl Chrome {
     /// The count beside 借阅审批, when there is something to decide.
     pub fn requested_badge(&self) -> Option<u64> {
         self.requested.filter(|n| *n > 0)
+    }
+
+    /// The count beside 参观协调, when visit requests wait.
+    pub fn visits_badge(&self) -> Option<u64> {
+        self.visits_requested.filter(|n| *n > 0)
     }
 
     /// The layout for pages shown before sign-in (and error pages).
@@ -138,6 +148,7 @@ impl Chrome {
             icon: assets.icon,
             requested: None,
             unread: None,
+            visits_requested: None,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Counts shown in the navigation: the requests waiting for a librarian's decision
-//! beside 借阅审批, and a unit officer's unread notifications beside 借阅. Counted once
+//! beside 借阅审批 and the visit requests waiting beside 参观协调, and a unit
+//! officer's unread notifications beside 借阅. Counted once
 //! per page request by [`count_for_nav`] and read by
 //! `Chrome::for_user` wherever the page builds its layout, so that no handler has
 //! to pass it along.
@@ -11,12 +12,16 @@ use axum::response::Response;
 
 use crate::app::AppState;
 use crate::loans;
+use crate::visits;
 use crate::web::auth::OptionalUser;
+use crate::web::error::AppError;
 
 tokio::task_local! {
     /// The count for the page being answered: requests waiting (librarians) or the
     /// unit's unread notifications (officers).
     static REQUESTED: u64;
+    /// Visit requests waiting for the coordinator (librarians).
+    static VISITS_REQUESTED: u64;
 }
 
 /// Middleware: for a librarian's page (GET, not the API or a static file), counts
@@ -36,16 +41,28 @@ pub async fn count_for_nav(
         return next.run(request).await;
     };
     let counted = if user.is_librarian() {
-        state.with_conn(|conn| loans::requested_count(conn)).await
+        state
+            .with_conn(|conn| -> Result<_, AppError> {
+                Ok((
+                    loans::requested_count(conn)?,
+                    Some(visits::coordination::requested_count(conn)?),
+                ))
+            })
+            .await
     } else if let Some(unit) = user.unit.clone() {
         state
-            .with_conn(move |conn| loans::notify::unread_count(conn, &unit))
+            .with_conn(move |conn| loans::notify::unread_count(conn, &unit).map(|n| (n, None)))
             .await
     } else {
         return next.run(request).await;
     };
     match counted {
-        Ok(count) => REQUESTED.scope(count, next.run(request)).await,
+        Ok((count, Some(visits))) => {
+            REQUESTED
+                .scope(count, VISITS_REQUESTED.scope(visits, next.run(request)))
+                .await
+        }
+        Ok((count, None)) => REQUESTED.scope(count, next.run(request)).await,
         // The page matters more than its badge.
         Err(err) => {
             err.log();
@@ -57,4 +74,9 @@ pub async fn count_for_nav(
 /// The count for the page being built, if it was counted.
 pub fn requested() -> Option<u64> {
     REQUESTED.try_with(|count| *count).ok()
+}
+
+/// The visit requests waiting, for a librarian's page being built.
+pub fn visits_requested() -> Option<u64> {
+    VISITS_REQUESTED.try_with(|count| *count).ok()
 }

@@ -1,9 +1,13 @@
 //! The librarian's pages under `/librarian/`: the catalogue list (filters, loan counts,
 //! export, publish or withdraw the selected rows), the resource editor (create, edit,
 //! upload, replace and remove files, publish, withdraw), a resource's edit history, the
-//! audit log, the loan queue, today's desk, loan slips and a resource's loan settings.
+//! audit log, the loan queue, today's desk, loan slips, a resource's loan settings, and
+//! the coordination of visits to bases (参观协调).
 
 mod audit;
+mod bases;
+mod bases_forms;
+mod bases_sheet;
 mod bulk;
 mod calendar;
 mod catalogue;
@@ -115,4 +119,5 @@ pub fn router() -> Router<AppState> {
         .route("/librarian/reports.csv", get(reports::export_csv))
         .route("/librarian/reports.xlsx", get(reports::export_xlsx))
         .merge(visitor_export::router())
+        .merge(bases::router())
 }
