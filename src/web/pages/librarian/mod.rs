@@ -118,6 +118,10 @@ pub fn router() -> Router<AppState> {
         .route("/librarian/reports", get(reports::show_reports))
         .route("/librarian/reports.csv", get(reports::export_csv))
         .route("/librarian/reports.xlsx", get(reports::export_xlsx))
-        .merge(visitor_export::router())
-        .merge(bases::router())
+        .merge(visits_router())
+}
+
+/// The coordinator's pages for bases and visits.
+fn visits_router() -> Router<AppState> {
+    bases::router().merge(visitor_export::router())
 }
