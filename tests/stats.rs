@@ -233,25 +233,24 @@ async fn figures_match_the_hand_computed_fixture() {
             ("video".into(), vec![2, 3, 135]),
             ("case".into(), vec![2, 1, 80]),
             ("confession".into(), vec![0, 0, 0]),
+            // Bases (issue 17) are visited, never lent: the figures by kind leave them out.
             ("textbook".into(), vec![0, 0, 0]),
-            // The fifth kind (issue 17): bases are visited, never lent.
-            ("base".into(), vec![0, 0, 0]),
         ]
     );
 
     assert_eq!(
         overview["kinds"],
-        json!(["video", "case", "confession", "textbook", "base"])
+        json!(["video", "case", "confession", "textbook"])
     );
     let rows = overview["sector_kind"].as_array().unwrap();
     assert_eq!(rows.len(), 12, "one row per sector");
     assert_eq!(
         rows[0],
-        json!({"sector": "税务", "counts": [2, 1, 0, 0, 0], "total": 3})
+        json!({"sector": "税务", "counts": [2, 1, 0, 0], "total": 3})
     );
     assert_eq!(
         rows[1],
-        json!({"sector": "海关", "counts": [0, 1, 0, 0, 0], "total": 1})
+        json!({"sector": "海关", "counts": [0, 1, 0, 0], "total": 1})
     );
     assert!(rows[2..].iter().all(|r| r["total"] == 0));
     let sectors = overview["by_sector"].as_array().unwrap();
