@@ -429,3 +429,90 @@ async fn calendar_feeds_are_served_without_a_cookie_at_a_secret_address_that_can
     }
     let _ = act;
 }
+
+#[tokio::test]
+async fn the_visit_page_takes_a_typed_or_uploaded_list_and_shows_refusals_beside_it() {
+    use crate::common::web::{csrf_of, page, post_form};
+    let (app, librarian, officer) = setup().await;
+    base(&app, &librarian, "prison", true).await;
+    let slot = session(&librarian, "prison", 7, 60).await;
+    let visit = requested(&officer, "prison", &[&slot], 4, true).await;
+    let path = format!("/visits/{}", visit["id"]);
+    let (status, html) = page(&officer, &path).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("id=\"visitor-list\"") && html.contains("上传名单"),
+        "{html}"
+    );
+    let csrf = csrf_of(&html);
+    let good = id_number("19660606", 66);
+    let typed = format!("周九，{good}\n<i>吴十</i>,{}", wrong_check(&good));
+    let (status, _, html) = post_form(
+        &officer,
+        &format!("{path}/visitors"),
+        &[("csrf", &csrf), ("visitors", &typed)],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("第 2 行"), "the bad row is named");
+    assert!(
+        html.contains("&#60;i&#62;吴十&#60;/i&#62;"),
+        "the typed text comes back escaped"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM visitors"), 0);
+    let typed = format!("周九，{good}\n<i>吴十</i>,{}", id_number("19670707", 67));
+    let (status, url, html) = post_form(
+        &officer,
+        &format!("{path}/visitors"),
+        &[("csrf", &csrf), ("visitors", &typed)],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(url.contains("done=visitors"));
+    assert!(html.contains(&format!("{}********{}", &good[..6], &good[14..])));
+    assert!(!html.contains(&good), "the page never shows a full number");
+    assert!(html.contains("&#60;i&#62;吴十&#60;/i&#62;"));
+
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(format!("姓名,身份证号\n郑一,{good}\n").into_bytes())
+                .file_name("名单.csv"),
+        );
+    let resp = officer
+        .client
+        .post(officer.url(&format!("{path}/visitors/upload")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        app.count("SELECT count(*) FROM visitors"),
+        1,
+        "the upload replaced the list"
+    );
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("名单.csv"),
+    );
+    let resp = officer
+        .client
+        .post(officer.url(&format!("{path}/visitors/upload")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403, "no form token, no upload");
+    let stranger = app.borrower("stranger", "kunming-customs").await;
+    let (_, other_html) = page(&stranger, "/visits").await;
+    let (status, _, _) = post_form(
+        &stranger,
+        &format!("{path}/visitors"),
+        &[("csrf", &csrf_of(&other_html)), ("visitors", &typed)],
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(app.count("SELECT count(*) FROM visitors"), 1);
+}

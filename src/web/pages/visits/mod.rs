@@ -8,6 +8,7 @@
 mod form;
 mod list;
 mod show;
+mod visitors;
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -36,6 +37,11 @@ pub fn router() -> Router<AppState> {
         .route("/visits/notifications/read", post(list::mark_read))
         .route("/visits/{id}", get(show::show_visit))
         .route("/visits/{id}/letter", get(show::show_letter))
+        .route("/visits/{id}/visitors", post(visitors::save_typed))
+        .route(
+            "/visits/{id}/visitors/upload",
+            post(visitors::save_sheet).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/visits/{id}/{action}", post(act_on_visit))
 }
 
@@ -333,6 +339,9 @@ async fn act_on_visit(
 
 /// "已确认参观。" after a step's redirect (`done=confirm`); other values say nothing.
 fn done_notice(done: Option<&str>) -> Option<String> {
+    if done == Some("visitors") {
+        return Some("已保存参观人员名单。".to_owned());
+    }
     let action = unit_action(done?)?;
     Some(match action {
         VisitAction::Confirm => "已确认参观。可打印参观确认函，按时带队前往。".to_owned(),

@@ -26,6 +26,13 @@ pub struct VisitPage {
     on_list: bool,
     visit: VisitView,
     base: Option<BaseView>,
+    /// The listed visitors, ID numbers masked.
+    visitors: Option<crate::visits::visitor_list::VisitorList>,
+    /// Whether the unit may still change the list (before the visit).
+    list_editable: bool,
+    /// A refused list's problems, and the text typed.
+    pub(super) list_error: Option<String>,
+    pub(super) list_typed: String,
 }
 pages!(VisitPage);
 
@@ -41,13 +48,21 @@ async fn visit_and_base(
     state: &AppState,
     user: &SessionUser,
     id: i64,
-) -> Result<(Visit, Option<visits::Base>), PageError> {
+) -> Result<
+    (
+        Visit,
+        Option<visits::Base>,
+        crate::visits::visitor_list::VisitorList,
+    ),
+    PageError,
+> {
     let actor = Actor::user(user);
     Ok(state
         .with_conn(move |conn| {
             let visit = visits::get(conn, &actor, id)?;
             let base = visits::base(conn, &visit.base_id)?;
-            Ok::<_, VisitError>((visit, base))
+            let listed = crate::visits::visitor_list::visitors(conn, &actor, id)?;
+            Ok::<_, VisitError>((visit, base, listed))
         })
         .await?)
 }
@@ -77,7 +92,14 @@ pub(super) async fn visit_page(
     notice: Option<String>,
     retry: Option<ActionRetry>,
 ) -> Result<VisitPage, PageError> {
-    let (visit, base) = visit_and_base(state, user, id).await?;
+    let (visit, base, listed) = visit_and_base(state, user, id).await?;
+    let list_editable = visit.needs_visitor_list
+        && matches!(
+            visit.status,
+            visits::VisitStatus::Requested
+                | visits::VisitStatus::Scheduled
+                | visits::VisitStatus::Confirmed
+        );
     let mut view = VisitView::of(&visit, user, state.clock.today());
     if let Some(retry) = retry {
         view.retry = retry;
@@ -88,6 +110,10 @@ pub(super) async fn visit_page(
         on_list: false,
         visit: view,
         base: base.as_ref().map(BaseView::of),
+        visitors: visit.needs_visitor_list.then_some(listed),
+        list_editable,
+        list_error: None,
+        list_typed: String::new(),
     })
 }
 
@@ -117,7 +143,7 @@ pub(super) async fn show_letter(
     Path(raw_id): Path<String>,
 ) -> Result<Response, PageError> {
     let id = visit_id_of(&raw_id).map_err(|err| err.for_user(&user))?;
-    let (visit, base) = visit_and_base(&state, &user, id)
+    let (visit, base, _) = visit_and_base(&state, &user, id)
         .await
         .map_err(|err| err.for_user(&user))?;
     let today = state.clock.today();
