@@ -166,9 +166,9 @@ async fn the_week_view_shows_sessions_groups_requests_and_conflicts() {
         "name=\"session_id\" value=\"{}\">安排到此场次",
         id(&week.small)
     )));
-    // The placeholder the proposal will fill.
+    // 一键排期 offers to propose the week.
     assert!(html.contains("<section id=\"proposal\""));
-    assert!(html.contains("<button type=\"button\" disabled>即将提供</button>"));
+    assert!(html.contains("生成本周排期方案"));
     // The week before and after, and the current week.
     assert!(html.contains("?week=2027-03-01\" rel=\"prev\""));
     assert!(html.contains("?week=2027-03-15\" rel=\"next\""));

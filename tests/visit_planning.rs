@@ -516,3 +516,103 @@ async fn the_visit_page_takes_a_typed_or_uploaded_list_and_shows_refusals_beside
     assert_eq!(status, 404);
     assert_eq!(app.count("SELECT count(*) FROM visitors"), 1);
 }
+
+#[tokio::test]
+async fn the_week_view_proposes_the_week_and_applies_it_as_the_librarian_changed_it() {
+    use crate::common::web::{csrf_of, page, post_form};
+    let (app, librarian, officer) = setup().await;
+    base(&app, &librarian, "jidi", false).await;
+    let tuesday = session(&librarian, "jidi", 8, 40).await;
+    let wednesday = session(&librarian, "jidi", 9, 40).await;
+    let customs = app.borrower("customs", "kunming-customs").await;
+    let a = requested(&officer, "jidi", &[&tuesday, &wednesday], 30, false).await;
+    let b = requested(&customs, "jidi", &[&tuesday, &wednesday], 30, false).await;
+    let week = format!("/librarian/bases/jidi?week={}", day(7));
+    let (_, html) = page(&librarian, &week).await;
+    let csrf = csrf_of(&html);
+    let (status, _, html) = post_form(
+        &librarian,
+        "/librarian/bases/jidi/proposal",
+        &[("csrf", &csrf), ("week", &day(7))],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("应用方案"), "{html}");
+    for visit in [&a, &b] {
+        assert!(
+            html.contains(&format!("name=\"line_{}\"", visit["id"])),
+            "both requests get a line"
+        );
+    }
+    let token = html
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.count("SELECT count(*) FROM visits WHERE status = 'scheduled'"),
+        0,
+        "proposing changes nothing"
+    );
+    // The librarian keeps a on Tuesday and leaves b for later.
+    let line_a = format!("line_{}", a["id"]);
+    let line_b = format!("line_{}", b["id"]);
+    let tuesday_id = tuesday["id"].to_string();
+    let (status, url, html) = post_form(
+        &librarian,
+        "/librarian/bases/jidi/proposal/apply",
+        &[
+            ("csrf", &csrf),
+            ("week", &day(7)),
+            ("token", &token),
+            (&line_a, &tuesday_id),
+            (&line_b, ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(url.contains("done=proposal"), "{url}");
+    assert!(html.contains("已应用排期方案，安排 1 个申请"));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM visits WHERE id = {} AND session_id = {tuesday_id}",
+            a["id"]
+        )),
+        1
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM visits WHERE id = {} AND status = 'requested'",
+            b["id"]
+        )),
+        1
+    );
+    // The same token again: a has changed since, so nothing is applied.
+    let (status, _, html) = post_form(
+        &librarian,
+        "/librarian/bases/jidi/proposal/apply",
+        &[
+            ("csrf", &csrf),
+            ("week", &day(7)),
+            ("token", &token),
+            (&line_b, &tuesday_id),
+        ],
+    )
+    .await;
+    assert_eq!(status, 409, "{html}");
+    assert!(
+        html.contains("只剩") || html.contains("联合参观") || html.contains("重新生成方案"),
+        "{html}"
+    );
+    let (_, officer_home) = page(&officer, "/visits").await;
+    let (status, _, _) = post_form(
+        &officer,
+        "/librarian/bases/jidi/proposal",
+        &[("csrf", &csrf_of(&officer_home)), ("week", &day(7))],
+    )
+    .await;
+    assert_eq!(status, 403);
+}

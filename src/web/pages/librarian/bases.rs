@@ -154,10 +154,22 @@ pub struct WeekPage {
     /// A refusal whose form is not on this week.
     error: Option<String>,
     retry: Retry,
+    /// 一键排期's proposal, once asked for (`bases_proposal`).
+    pub(super) proposal: Option<super::bases_proposal::ShownProposal>,
 }
 pages!(WeekPage);
 
 impl WeekPage {
+    /// The Monday shown, `YYYY-MM-DD`.
+    pub(super) fn week_start(&self) -> String {
+        self.week.clone()
+    }
+
+    /// The week's pending requests.
+    pub(super) fn pending_requests(&self) -> &[coordination::PendingRequest] {
+        &self.pending
+    }
+
     /// The refusal of form `form` for `id` (a field or a literal: the template
     /// passes either), if it is the one refused.
     fn error_of(&self, form: &str, id: impl Borrow<i64>) -> Option<&str> {
@@ -243,6 +255,7 @@ fn done_notice(done: &str, n: &str) -> Option<String> {
         "cancel" => format!("场次 #{n} 已取消；其上的参观团已收到通知和可改约的场次。"),
         "session" => format!("已添加场次 #{n}。"),
         "template" => format!("已添加每周开放时间，生成 {n} 个场次。"),
+        "proposal" => format!("已应用排期方案，安排 {n} 个申请；各单位已收到通知。"),
         _ => return None,
     })
 }
@@ -319,6 +332,7 @@ pub(super) async fn week_page(
         notice: None,
         error: (!placed).then(|| retry.message.clone()),
         retry,
+        proposal: None,
         base_id: base.id,
         title: base.title,
         published: base.published,

@@ -7,6 +7,7 @@
 mod audit;
 mod bases;
 mod bases_forms;
+mod bases_proposal;
 mod bases_sheet;
 mod bulk;
 mod calendar;
@@ -123,5 +124,7 @@ pub fn router() -> Router<AppState> {
 
 /// The coordinator's pages for bases and visits.
 fn visits_router() -> Router<AppState> {
-    bases::router().merge(visitor_export::router())
+    bases::router()
+        .merge(bases_proposal::router())
+        .merge(visitor_export::router())
 }
