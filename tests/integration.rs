@@ -68,6 +68,7 @@ mod use_cases;
 mod visit_browser;
 mod visit_pages;
 mod visit_planning;
+mod visit_planning_browser;
 mod visit_stats;
 mod visits;
 mod withdraw_browser;
