@@ -9,23 +9,8 @@ use serde_json::json;
 
 use crate::browser::{Browser, with_browser};
 use crate::common::lending::{MONDAY, day};
-use crate::common::visiting::{base, requested, session};
+use crate::common::visiting::{base, id_number, requested, session};
 use crate::common::{TestApp, USER_PASSWORD};
-
-/// A valid resident ID number of region 530102 (GB 11643 check character).
-fn id_number(birth: &str, sequence: u32) -> String {
-    let body = format!("530102{birth}{sequence:03}");
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body
-        .chars()
-        .zip(WEIGHTS)
-        .map(|(c, w)| c.to_digit(10).unwrap() * w)
-        .sum();
-    format!(
-        "{body}{}",
-        "10X98765432".chars().nth((sum % 11) as usize).unwrap()
-    )
-}
 
 async fn both_widths(b: &Browser, name: &str) {
     b.screenshot_page(name).await;
