@@ -169,7 +169,7 @@ async fn a_unit_books_confirms_prints_and_reports_through_the_pages() {
         "{html}"
     );
     assert!(html.contains("<section id=\"visitor-list\""));
-    assert!(html.contains("参观人员名单") && html.contains("已登记 <strong>0</strong> 人"));
+    assert!(html.contains("参观人员名单") && html.contains("该基地不要求提供参观人员名单"));
     let (_, visit) = f.officer.get_json(&format!("/api/v1/visits/{id}")).await;
     assert_eq!(visit["preferences"][0]["session"]["id"], f.second["id"]);
     assert_eq!(visit["preferences"][1]["session"]["id"], f.first["id"]);
