@@ -19,6 +19,7 @@ pub mod db;
 pub mod indexer;
 pub mod loans;
 pub mod mail;
+pub mod privacy;
 pub mod recommend;
 pub mod search;
 pub mod spreadsheet;
