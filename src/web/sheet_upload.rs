@@ -92,3 +92,25 @@ pub fn unpacks_too_far(bytes: &[u8], max_unpacked: u64) -> bool {
     }
     total > max_unpacked
 }
+
+/// A visitor list's sheet (`visits::visitor_list`): at most 1 MB, unpacking to at most
+/// 16 MB. The API and the visit's page both read it here.
+pub async fn read_visitor_sheet(
+    multipart: &mut Multipart,
+    idle: std::time::Duration,
+) -> Result<(String, Vec<u8>), SheetRefusal> {
+    let (name, bytes) = read_sheet(
+        multipart,
+        idle,
+        1024 * 1024,
+        "一次最多 500 人，请删去多余的工作表后重试",
+    )
+    .await?;
+    if unpacks_too_far(&bytes, 16 * 1024 * 1024) {
+        return Err(SheetRefusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "表格解压后过大，无法读取；请只保留名单所在的工作表".to_owned(),
+        ));
+    }
+    Ok((name, bytes))
+}

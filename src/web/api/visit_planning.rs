@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,13 +16,9 @@ use crate::visits::visitor_list::{self, VisitorList, VisitorSource};
 use crate::web::auth::{CurrentUser, Librarian};
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::web::sheet_upload::{SheetRefusal, read_sheet, unpacks_too_far};
+use crate::web::sheet_upload::{SheetRefusal, read_visitor_sheet};
 
 use super::loans::parse_body;
-
-/// A visitor sheet's largest size (500 people fit in far less).
-const MAX_VISITOR_SHEET_BYTES: usize = 1024 * 1024;
-const MAX_VISITOR_SHEET_UNPACKED: u64 = 16 * 1024 * 1024;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -172,21 +168,9 @@ async fn visitor_source(state: &AppState, request: Request) -> Result<VisitorSou
     let mut form = Multipart::from_request(request, state)
         .await
         .map_err(|err| AppError::new(err.status(), "invalid", err.body_text()))?;
-    let (file_name, bytes) = read_sheet(
-        &mut form,
-        state.limits.upload_idle_timeout,
-        MAX_VISITOR_SHEET_BYTES,
-        "一次最多 500 人，请删去多余的工作表后重试",
-    )
-    .await
-    .map_err(|SheetRefusal(status, message)| AppError::new(status, "invalid", message))?;
-    if unpacks_too_far(&bytes, MAX_VISITOR_SHEET_UNPACKED) {
-        return Err(AppError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "invalid",
-            "表格解压后过大，无法读取；请只保留名单所在的工作表",
-        ));
-    }
+    let (file_name, bytes) = read_visitor_sheet(&mut form, state.limits.upload_idle_timeout)
+        .await
+        .map_err(|SheetRefusal(status, message)| AppError::new(status, "invalid", message))?;
     Ok(VisitorSource::Sheet { file_name, bytes })
 }
 

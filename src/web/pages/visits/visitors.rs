@@ -14,12 +14,10 @@ use crate::loans::Actor;
 use crate::visits::visitor_list::{self, VisitorSource};
 use crate::web::pages::extract::{CsrfForm, check_upload_token};
 use crate::web::pages::{PageError, see_other};
-use crate::web::sheet_upload::{SheetRefusal, read_sheet, unpacks_too_far};
+use crate::web::sheet_upload::{SheetRefusal, read_visitor_sheet};
 
 /// What a typed list may hold at most (500 people and their numbers fit easily).
 const MAX_TYPED_CHARS: usize = 40_000;
-const MAX_SHEET_BYTES: usize = 1024 * 1024;
-const MAX_SHEET_UNPACKED: u64 = 16 * 1024 * 1024;
 
 /// `姓名，身份证号` a line; a comma (either width), a tab or spaces between.
 fn typed_pairs(text: &str) -> Vec<(String, String)> {
@@ -70,31 +68,13 @@ pub(super) async fn save_sheet(
 ) -> Result<Response, PageError> {
     check_upload_token(&mut multipart, &user).await?;
     let id = visit_id_of(&raw_id).map_err(|err| err.for_user(&user))?;
-    let read = read_sheet(
-        &mut multipart,
-        state.limits.upload_idle_timeout,
-        MAX_SHEET_BYTES,
-        "一次最多 500 人，请删去多余的工作表后重试",
-    )
-    .await;
-    let (file_name, bytes) = match read {
-        Ok(file) => file,
-        Err(SheetRefusal(status, message)) => {
-            return refused(&state, &user, id, status, message, String::new()).await;
-        }
-    };
-    if unpacks_too_far(&bytes, MAX_SHEET_UNPACKED) {
-        let message = "表格解压后过大，无法读取；请只保留名单所在的工作表".to_owned();
-        return refused(
-            &state,
-            &user,
-            id,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            message,
-            String::new(),
-        )
-        .await;
-    }
+    let (file_name, bytes) =
+        match read_visitor_sheet(&mut multipart, state.limits.upload_idle_timeout).await {
+            Ok(file) => file,
+            Err(SheetRefusal(status, message)) => {
+                return refused(&state, &user, id, status, message, String::new()).await;
+            }
+        };
     save(
         &state,
         &user,
