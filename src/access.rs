@@ -63,7 +63,7 @@ pub fn content_decision(
     viewer: &SessionUser,
     resource_id: &str,
     access: catalog::Access,
-    status: catalog::Status,
+    visibility: &catalog::Visibility,
     at: Moment,
 ) -> Result<Result<(), AccessError>, LoanError> {
     let on_loan = match &viewer.unit {
@@ -71,10 +71,12 @@ pub fn content_decision(
         None => false,
     };
     Ok(
-        policy::can_read_content(viewer, access, status, on_loan).map_err(|denied| match denied {
-            Denied::Hidden => AccessError::NotFound,
-            Denied::LoanRequired => AccessError::LoanRequired,
-        }),
+        policy::can_read_content(viewer, access, visibility, on_loan).map_err(
+            |denied| match denied {
+                Denied::Hidden => AccessError::NotFound,
+                Denied::LoanRequired => AccessError::LoanRequired,
+            },
+        ),
     )
 }
 
@@ -90,13 +92,11 @@ pub fn reveal_readable_hits(
 ) -> Result<(), LoanError> {
     for hit in results.hits.iter_mut().filter(|hit| hit.locked) {
         // A value the catalogue does not know stays locked.
-        let (Ok(access), Ok(status)) = (
-            catalog::Access::parse(&hit.access),
-            catalog::Status::parse(&hit.status),
-        ) else {
+        let Ok(access) = catalog::Access::parse(&hit.access) else {
             continue;
         };
-        if content_decision(conn, viewer, &hit.id, access, status, at)?.is_ok() {
+        let visibility = catalog::read::visibility(conn, &hit.id).map_err(LoanError::from)?;
+        if content_decision(conn, viewer, &hit.id, access, &visibility, at)?.is_ok() {
             hit.unlock();
         }
     }
@@ -125,9 +125,17 @@ pub fn open_file(
         viewer,
         &record.resource_id,
         record.access,
-        record.status,
+        &record.visibility,
         at,
-    )?;
+    )?
+    .and_then(|()| {
+        // The original of a redacted file stays with the committee.
+        if record.has_redacted_copy && !viewer.is_librarian() {
+            Err(AccessError::NotFound)
+        } else {
+            Ok(())
+        }
+    });
     let outcome = if decision.is_ok() {
         "granted"
     } else {
@@ -194,9 +202,13 @@ pub fn resource_view(
         viewer,
         &resource.id,
         resource.access,
-        resource.status,
+        &resource.visibility(),
         at,
     )?;
+    let mut resource = resource;
+    if !viewer.is_librarian() {
+        resource.files_for_borrowers();
+    }
     // The track the librarian chose as the default (the first one when none was).
     let subtitle = resource
         .files

@@ -746,6 +746,7 @@ fn test_docs() -> Vec<SearchDoc> {
             summary: "挪用公款 中组发〔2023〕6号".into(),
             body: "中华人民共和国监察法 留置 政务处分 风腐同查".repeat(n + 1),
             status: "published".into(),
+            scope: vec!["all".into()],
             access: "open".into(),
             year: Some(2000 + n as i32),
             ..Default::default()
@@ -858,7 +859,9 @@ fn the_query_language_answers_every_input() {
             }
             Err(err) => assert!(!err.to_string().is_empty(), "{q:?}"),
         }
-        let suggestions = index.suggest(&q, false, 5).unwrap();
+        let suggestions = index
+            .suggest(&q, &jingshi::search::Audience::default(), 5)
+            .unwrap();
         assert!(suggestions.len() <= 5, "{q:?}");
         for s in &suggestions {
             let doc = by_id
@@ -882,7 +885,9 @@ fn the_query_language_answers_every_input() {
 
         // Completion of that piece: at most `limit` titles that contain it (those that
         // start with it first), its source among them when the limit allows all.
-        let all = index.suggest(&q, false, 20).unwrap();
+        let all = index
+            .suggest(&q, &jingshi::search::Audience::default(), 20)
+            .unwrap();
         assert!(all.iter().any(|s| s.id == source.id), "{q:?}: {all:?}");
         let wanted = bare(&q);
         let prefix = normalize(&q).trim().to_owned();
@@ -898,7 +903,9 @@ fn the_query_language_answers_every_input() {
             .map(|s| normalize(&s.title).starts_with(&prefix))
             .collect();
         assert!(starts.windows(2).all(|w| w[0] >= w[1]), "{q:?}: {all:?}");
-        let few = index.suggest(&q, false, 3).unwrap();
+        let few = index
+            .suggest(&q, &jingshi::search::Audience::default(), 3)
+            .unwrap();
         assert!(
             few.len() <= 3 && few.len() == all.len().min(3),
             "{q:?}: {few:?}"

@@ -1,7 +1,7 @@
 //! Who may see what (SPEC §2, §3): the one place access decisions are made.
 
 use super::sessions::SessionUser;
-use crate::catalog::{Access, Status};
+use crate::catalog::{Access, Share, Status, Visibility};
 
 /// Why content is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,9 +13,41 @@ pub enum Denied {
     LoanRequired,
 }
 
-/// Borrowers see only published resources; librarians see everything.
-pub fn can_see_resource(user: &SessionUser, status: Status) -> bool {
-    user.is_librarian() || status == Status::Published
+/// Librarians see everything. A borrower sees their own unit's contributions in any
+/// state, and otherwise published resources within their sharing scope (SPEC §9).
+pub fn can_see_resource(user: &SessionUser, visibility: &Visibility) -> bool {
+    user.is_librarian()
+        || is_own_contribution(user, visibility)
+        || (visibility.status == Status::Published && within_scope(user, visibility))
+}
+
+/// Whether the resource is a contribution of the user's unit.
+pub fn is_own_contribution(user: &SessionUser, visibility: &Visibility) -> bool {
+    user.unit.is_some() && visibility.contributed_by == user.unit
+}
+
+fn within_scope(user: &SessionUser, visibility: &Visibility) -> bool {
+    user.unit
+        .as_deref()
+        .is_some_and(|unit| reaches_unit(visibility, unit, user.unit_sector.as_deref()))
+        || (user.unit.is_none() && visibility.share == Share::All)
+}
+
+/// Whether a published resource's sharing scope reaches `unit` of `sector`: every
+/// unit, the contributor's own, or a unit of the contributor's sector; `committee`
+/// reaches no other unit.
+pub fn reaches_unit(visibility: &Visibility, unit: &str, sector: Option<&str>) -> bool {
+    if visibility.contributed_by.as_deref() == Some(unit) {
+        return true;
+    }
+    match visibility.share {
+        Share::All => true,
+        Share::Sector => {
+            let contributor = visibility.contributor_sector.as_deref().unwrap_or("");
+            !contributor.is_empty() && sector == Some(contributor)
+        }
+        Share::Committee => false,
+    }
 }
 
 /// Whether the user may open a resource's content. `unit_has_active_loan` is whether
@@ -23,16 +55,17 @@ pub fn can_see_resource(user: &SessionUser, status: Status) -> bool {
 pub fn can_read_content(
     user: &SessionUser,
     access: Access,
-    status: Status,
+    visibility: &Visibility,
     unit_has_active_loan: bool,
 ) -> Result<(), Denied> {
-    if user.is_librarian() {
+    // A unit always reads what it contributed, whatever its state.
+    if user.is_librarian() || is_own_contribution(user, visibility) {
         return Ok(());
     }
     // A withdrawn resource's loans may run to their end (issue 15): the unit holding
     // one still reads it until then; everyone else no longer sees it.
-    let still_lent = status == Status::Withdrawn && unit_has_active_loan;
-    if !can_see_resource(user, status) && !still_lent {
+    let still_lent = visibility.status == Status::Withdrawn && unit_has_active_loan;
+    if !can_see_resource(user, visibility) && !still_lent {
         return Err(Denied::Hidden);
     }
     match access {
@@ -64,32 +97,67 @@ mod tests {
     fn borrowers_need_published_and_open_or_a_loan() {
         let borrower = user(&[Role::Borrower]);
         assert_eq!(
-            can_read_content(&borrower, Access::Open, Status::Published, false),
+            can_read_content(
+                &borrower,
+                Access::Open,
+                &Visibility::of_status(Status::Published),
+                false
+            ),
             Ok(())
         );
         assert_eq!(
-            can_read_content(&borrower, Access::Open, Status::Draft, false),
+            can_read_content(
+                &borrower,
+                Access::Open,
+                &Visibility::of_status(Status::Draft),
+                false
+            ),
             Err(Denied::Hidden)
         );
         assert!(matches!(
-            can_read_content(&borrower, Access::Loan, Status::Published, false),
+            can_read_content(
+                &borrower,
+                Access::Loan,
+                &Visibility::of_status(Status::Published),
+                false
+            ),
             Err(Denied::LoanRequired)
         ));
         assert_eq!(
-            can_read_content(&borrower, Access::Loan, Status::Published, true),
+            can_read_content(
+                &borrower,
+                Access::Loan,
+                &Visibility::of_status(Status::Published),
+                true
+            ),
             Ok(())
         );
         // A withdrawn resource: gone for everyone but a unit whose loan runs on.
         assert_eq!(
-            can_read_content(&borrower, Access::Loan, Status::Withdrawn, true),
+            can_read_content(
+                &borrower,
+                Access::Loan,
+                &Visibility::of_status(Status::Withdrawn),
+                true
+            ),
             Ok(())
         );
         assert_eq!(
-            can_read_content(&borrower, Access::Open, Status::Withdrawn, false),
+            can_read_content(
+                &borrower,
+                Access::Open,
+                &Visibility::of_status(Status::Withdrawn),
+                false
+            ),
             Err(Denied::Hidden)
         );
         assert_eq!(
-            can_read_content(&borrower, Access::Loan, Status::Draft, true),
+            can_read_content(
+                &borrower,
+                Access::Loan,
+                &Visibility::of_status(Status::Draft),
+                true
+            ),
             Err(Denied::Hidden)
         );
     }
@@ -98,7 +166,12 @@ mod tests {
     fn librarians_read_everything() {
         let librarian = user(&[Role::Librarian]);
         assert_eq!(
-            can_read_content(&librarian, Access::Loan, Status::Draft, false),
+            can_read_content(
+                &librarian,
+                Access::Loan,
+                &Visibility::of_status(Status::Draft),
+                false
+            ),
             Ok(())
         );
     }

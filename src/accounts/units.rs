@@ -269,6 +269,14 @@ pub fn name_and_state(conn: &Connection, code: &str) -> rusqlite::Result<Option<
         .optional()
 }
 
+/// A unit's sector; `None` when there is no such unit.
+pub fn sector_of(conn: &Connection, code: &str) -> rusqlite::Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached("SELECT sector FROM units WHERE code = ?1")?
+        .query_row([code], |r| r.get(0))
+        .optional()
+}
+
 /// Whether unit `code` is active; `None` when there is no such unit.
 pub fn is_active(conn: &Connection, code: &str) -> Result<Option<bool>, AccountError> {
     Ok(name_and_state(conn, code)?.map(|(_, active)| active))

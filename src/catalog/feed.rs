@@ -69,8 +69,10 @@ pub fn search_doc(conn: &Connection, id: &str) -> Result<Option<SearchDoc>, Cata
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    let scope = super::read::visibility(conn, id)?.scope_terms();
     Ok(Some(SearchDoc {
         id: id.to_owned(),
+        scope,
         kind: fields.kind.as_str().to_owned(),
         title: fields.title,
         summary: fields.summary,

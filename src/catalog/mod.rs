@@ -18,5 +18,7 @@ pub mod write;
 pub use base::{BaseDetails, BaseInput};
 pub use error::CatalogError;
 pub use import::{ImportSummary, RowFailure, import_manifest};
-pub use model::{Access, Kind, ResourceFields, ResourceId, ResourceInput, Status};
+pub use model::{
+    Access, Kind, ResourceFields, ResourceId, ResourceInput, Share, Status, Visibility,
+};
 pub use read::{FileInfo, FileRecord, HistoryEntry, Resource, find_file, get_resource, history};

@@ -98,13 +98,18 @@ impl Access {
     }
 }
 
-/// Publication state; only `published` is visible to borrowers.
+/// Publication state; only `published` is visible to borrowers (within its sharing
+/// scope, SPEC §9). `submitted` and `returned` are a unit's contribution under review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Draft,
     Published,
     Withdrawn,
+    /// A unit's contribution awaiting review.
+    Submitted,
+    /// A contribution sent back to its unit with comments.
+    Returned,
 }
 
 impl Status {
@@ -113,6 +118,8 @@ impl Status {
             Status::Draft => "draft",
             Status::Published => "published",
             Status::Withdrawn => "withdrawn",
+            Status::Submitted => "submitted",
+            Status::Returned => "returned",
         }
     }
 
@@ -121,11 +128,106 @@ impl Status {
             "draft" => Ok(Status::Draft),
             "published" => Ok(Status::Published),
             "withdrawn" => Ok(Status::Withdrawn),
+            "submitted" => Ok(Status::Submitted),
+            "returned" => Ok(Status::Returned),
             other => Err(CatalogError::invalid(
                 "status",
                 format!("“{other}”不是有效的状态；应为 draft、published 或 withdrawn"),
             )),
         }
+    }
+
+    /// A contribution under review: set only by the contribution steps, never by a
+    /// manifest, a create or a patch.
+    pub fn is_under_review(self) -> bool {
+        matches!(self, Status::Submitted | Status::Returned)
+    }
+}
+
+/// Who may see a published contribution (SPEC §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Share {
+    /// Every unit.
+    #[default]
+    All,
+    /// The units of the contributor's sector.
+    Sector,
+    /// The committee's librarians only.
+    Committee,
+}
+
+impl Share {
+    pub const ALL: [Share; 3] = [Share::All, Share::Sector, Share::Committee];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Share::All => "all",
+            Share::Sector => "sector",
+            Share::Committee => "committee",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, CatalogError> {
+        match value.trim() {
+            "all" => Ok(Share::All),
+            "sector" => Ok(Share::Sector),
+            "committee" => Ok(Share::Committee),
+            other => Err(CatalogError::invalid(
+                "share",
+                format!("“{other}”不是有效的共享范围；应为 all、sector 或 committee"),
+            )),
+        }
+    }
+
+    /// The Chinese words for it on the pages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Share::All => "所有单位",
+            Share::Sector => "本行业单位",
+            Share::Committee => "仅工委",
+        }
+    }
+}
+
+/// Who may see a resource: its status and, for a unit's contribution, the unit, its
+/// sector and the sharing scope. What the access policy decides on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Visibility {
+    pub status: Status,
+    pub share: Share,
+    /// The contributing unit's code (`None`: the committee's own material).
+    pub contributed_by: Option<String>,
+    /// The contributing unit's sector, for `share = sector`.
+    pub contributor_sector: Option<String>,
+}
+
+impl Visibility {
+    /// The committee's own material in `status`.
+    pub fn of_status(status: Status) -> Self {
+        Visibility {
+            status,
+            share: Share::All,
+            contributed_by: None,
+            contributor_sector: None,
+        }
+    }
+
+    /// The index's scope terms: who may find it once published. A borrower's search
+    /// matches `all`, `sector:<their sector>` and `unit:<their unit>`.
+    pub fn scope_terms(&self) -> Vec<String> {
+        let mut terms = Vec::new();
+        match (self.share, &self.contributed_by, &self.contributor_sector) {
+            (Share::All, _, _) => terms.push("all".to_owned()),
+            (Share::Sector, Some(_), Some(sector)) if !sector.is_empty() => {
+                terms.push(format!("sector:{sector}"));
+            }
+            _ => {}
+        }
+        if let Some(unit) = &self.contributed_by {
+            terms.push(format!("unit:{unit}"));
+        }
+        terms
     }
 }
 

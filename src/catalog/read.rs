@@ -5,7 +5,9 @@ use serde::Serialize;
 
 use super::CatalogError;
 use super::base::BaseDetails;
-use super::model::{Access, Kind, PartialDate, ResourceFields, ResourceId, Status};
+use super::model::{
+    Access, Kind, PartialDate, ResourceFields, ResourceId, Share, Status, Visibility,
+};
 use crate::content::{ExtractionState, FileRole};
 
 /// A physical copy of a resource.
@@ -37,6 +39,11 @@ pub struct FileInfo {
     /// A subtitle file: the track the player shows by default (the one the librarian
     /// chose, or else the first subtitle file). Always false for other files.
     pub default: bool,
+    /// A redacted copy (SPEC §9): the id of the original it stands in for. Borrowers
+    /// see the copy in place of the original; librarians see both.
+    pub redacted_of: Option<String>,
+    /// An original with a redacted copy: only librarians see it.
+    pub has_redacted_copy: bool,
 }
 
 /// Digital licences and physical copies.
@@ -71,8 +78,51 @@ pub struct Resource {
     /// What a base is like for a visiting group (SPEC §8); only for kind `base`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub base: Option<BaseDetails>,
+    /// The unit that contributed it (SPEC §9); `null` for the committee's own material.
+    pub contributed_by: Option<String>,
+    /// The contributing unit's name, shown as "由 … 提供".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contributor_name: Option<String>,
+    /// Who may see it once published: `all`, `sector` or `committee`.
+    pub share: Share,
+    /// The contributing unit's sector (what `share = sector` means).
+    #[serde(skip)]
+    pub contributor_sector: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+impl Resource {
+    /// What the access policy decides on.
+    pub fn visibility(&self) -> Visibility {
+        Visibility {
+            status: self.status,
+            share: self.share,
+            contributed_by: self.contributed_by.clone(),
+            contributor_sector: self.contributor_sector.clone(),
+        }
+    }
+
+    /// The files as a borrower sees them: a redacted copy in place of its original
+    /// (and the player's default track passed on to it).
+    pub fn files_for_borrowers(&mut self) {
+        let hidden_default = self
+            .files
+            .iter()
+            .filter(|f| f.has_redacted_copy && f.default)
+            .map(|f| f.id.clone())
+            .collect::<Vec<_>>();
+        self.files.retain(|f| !f.has_redacted_copy);
+        for file in &mut self.files {
+            if file
+                .redacted_of
+                .as_ref()
+                .is_some_and(|of| hidden_default.contains(of))
+            {
+                file.default = true;
+            }
+        }
+    }
 }
 
 /// One entry of a resource's edit history.
@@ -95,7 +145,10 @@ pub struct FileRecord {
     pub size: u64,
     pub role: FileRole,
     pub access: Access,
-    pub status: Status,
+    /// Who may see the resource the file belongs to.
+    pub visibility: Visibility,
+    /// An original with a redacted copy: only librarians may open it.
+    pub has_redacted_copy: bool,
 }
 
 fn labels(conn: &Connection, id: &str, facet: &str) -> Result<Vec<String>, CatalogError> {
@@ -191,6 +244,7 @@ pub fn get_resource(conn: &Connection, id: &ResourceId) -> Result<Resource, Cata
         [id.as_str()],
         |row| Ok((row.get(0)?, row.get(1)?)),
     )?;
+    let contribution = contribution_of(conn, id.as_str())?;
     let mut stmt = conn.prepare_cached(
         "SELECT barcode, location, condition, in_circulation FROM copies
          WHERE resource_id = ?1 ORDER BY barcode",
@@ -228,8 +282,49 @@ pub fn get_resource(conn: &Connection, id: &ResourceId) -> Result<Resource, Cata
         },
         files: list_files(conn, id)?,
         base: fields.base,
+        contributed_by: contribution.unit,
+        contributor_name: contribution.unit_name,
+        share: contribution.share,
+        contributor_sector: contribution.sector,
         created_at,
         updated_at,
+    })
+}
+
+/// Who contributed a resource and with what scope.
+#[derive(Debug, Clone, Default)]
+pub struct ContributionOf {
+    pub unit: Option<String>,
+    pub unit_name: Option<String>,
+    pub sector: Option<String>,
+    pub share: Share,
+}
+
+/// The contribution columns of resource `id` (defaults when it does not exist).
+pub fn contribution_of(conn: &Connection, id: &str) -> Result<ContributionOf, CatalogError> {
+    let row = conn
+        .query_row(
+            "SELECT r.contributed_by, u.name, u.sector, r.share
+             FROM resources r LEFT JOIN units u ON u.code = r.contributed_by WHERE r.id = ?1",
+            [id],
+            |row| {
+                Ok((
+                    row.get::<_, Option<String>>(0)?,
+                    row.get::<_, Option<String>>(1)?,
+                    row.get::<_, Option<String>>(2)?,
+                    row.get::<_, String>(3)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((unit, unit_name, sector, share)) = row else {
+        return Ok(ContributionOf::default());
+    };
+    Ok(ContributionOf {
+        unit,
+        unit_name,
+        sector,
+        share: parse_stored(Share::parse(&share))?,
     })
 }
 
@@ -254,7 +349,8 @@ pub fn list_files(conn: &Connection, id: &ResourceId) -> Result<Vec<FileInfo>, C
     let mut stmt = conn.prepare_cached(
         "SELECT f.id, f.original_name, f.mime, f.size, f.sha256, f.role, f.extraction,
                 f.extraction_error, length(f.text),
-                (SELECT count(*) FROM cues c WHERE c.file_id = f.id), f.duration_ms, f.is_default
+                (SELECT count(*) FROM cues c WHERE c.file_id = f.id), f.duration_ms, f.is_default,
+                f.redacted_of, EXISTS (SELECT 1 FROM files c WHERE c.redacted_of = f.id)
          FROM files f WHERE f.resource_id = ?1 ORDER BY f.created_at, f.rowid",
     )?;
     let mut files: Vec<FileInfo> = stmt
@@ -272,6 +368,8 @@ pub fn list_files(conn: &Connection, id: &ResourceId) -> Result<Vec<FileInfo>, C
                 cue_count: row.get(9)?,
                 duration_ms: row.get(10)?,
                 default: row.get(11)?,
+                redacted_of: row.get(12)?,
+                has_redacted_copy: row.get(13)?,
             })
         })?
         .collect::<Result<_, _>>()?;
@@ -311,7 +409,7 @@ pub fn find_file(conn: &Connection, file_id: &str) -> Result<Option<FileRecord>,
     let row = conn
         .query_row(
             "SELECT f.id, f.resource_id, f.sha256, f.mime, f.original_name, f.size, f.role,
-                    r.access, r.status
+                    EXISTS (SELECT 1 FROM files c WHERE c.redacted_of = f.id), r.access
              FROM files f JOIN resources r ON r.id = f.resource_id WHERE f.id = ?1",
             [file_id],
             |row| {
@@ -325,20 +423,39 @@ pub fn find_file(conn: &Connection, file_id: &str) -> Result<Option<FileRecord>,
                         size: row.get(5)?,
                         role: typed(row, 6, FileRole::parse)?,
                         access: Access::Loan,
-                        status: Status::Draft,
+                        visibility: Visibility::of_status(Status::Draft),
+                        has_redacted_copy: row.get(7)?,
                     },
-                    row.get::<_, String>(7)?,
                     row.get::<_, String>(8)?,
                 ))
             },
         )
         .optional()?;
-    let Some((mut record, access, status)) = row else {
+    let Some((mut record, access)) = row else {
         return Ok(None);
     };
     record.access = parse_stored(Access::parse(&access))?;
-    record.status = parse_stored(Status::parse(&status))?;
+    record.visibility = visibility(conn, &record.resource_id)?;
     Ok(Some(record))
+}
+
+/// Who may see resource `id` (a draft of the committee's when it does not exist).
+pub fn visibility(conn: &Connection, id: &str) -> Result<Visibility, CatalogError> {
+    let status = conn
+        .query_row("SELECT status FROM resources WHERE id = ?1", [id], |row| {
+            row.get::<_, String>(0)
+        })
+        .optional()?;
+    let Some(status) = status else {
+        return Ok(Visibility::of_status(Status::Draft));
+    };
+    let contribution = contribution_of(conn, id)?;
+    Ok(Visibility {
+        status: parse_stored(Status::parse(&status))?,
+        share: contribution.share,
+        contributed_by: contribution.unit,
+        contributor_sector: contribution.sector,
+    })
 }
 
 /// How many resources the catalogue holds.

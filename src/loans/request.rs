@@ -148,6 +148,21 @@ fn check_requestable(
         }
         _ => return Err(LoanError::ResourceNotFound(resource_id.to_owned())),
     }
+    // A unit's contribution is lent only within its sharing scope (SPEC §9).
+    let visibility = crate::catalog::read::visibility(tx, resource_id)?;
+    let sector = crate::accounts::units::sector_of(tx, unit)?;
+    if !crate::accounts::policy::reaches_unit(&visibility, unit, sector.as_deref()) {
+        if !actor.librarian {
+            return Err(LoanError::ResourceNotFound(resource_id.to_owned()));
+        }
+        return Err(LoanError::invalid(
+            "unit",
+            format!(
+                "该资源只在{}范围内共享，不能借给这个单位",
+                visibility.share.label()
+            ),
+        ));
+    }
     // Asked of `accounts`, which owns units; a deactivated unit may not borrow.
     match crate::accounts::units::name_and_state(tx, unit)? {
         Some((_, true)) => Ok(()),

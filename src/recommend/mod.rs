@@ -108,24 +108,36 @@ fn unit_profile(conn: &Connection, unit: &str) -> Result<UnitProfile, RecommendE
     .ok_or_else(|| RecommendError::UnknownUnit(unit.to_owned()))
 }
 
-fn candidates(conn: &Connection) -> Result<Vec<Candidate>, RecommendError> {
+/// The published resources shared with `unit` of `sector` (SPEC §9): the committee's
+/// own, contributions shared with every unit or with the unit's sector, and the
+/// unit's own.
+const SHARED_WITH_UNIT: &str =
+    "(r.contributed_by IS NULL OR r.share = 'all' OR r.contributed_by = ?1
+      OR (r.share = 'sector' AND ?2 != ''
+          AND (SELECT u.sector FROM units u WHERE u.code = r.contributed_by) = ?2))";
+
+fn candidates(
+    conn: &Connection,
+    unit: &str,
+    sector: &str,
+) -> Result<Vec<Candidate>, RecommendError> {
     let mut sectors: HashMap<String, Vec<String>> = HashMap::new();
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT l.resource_id, l.value FROM resource_labels l
          JOIN resources r ON r.id = l.resource_id
-         WHERE l.facet = 'sector' AND r.status = 'published'
-         ORDER BY l.resource_id, l.position",
-    )?;
-    let mut rows = stmt.query([])?;
+         WHERE l.facet = 'sector' AND r.status = 'published' AND {SHARED_WITH_UNIT}
+         ORDER BY l.resource_id, l.position"
+    ))?;
+    let mut rows = stmt.query([unit, sector])?;
     while let Some(row) = rows.next()? {
         sectors.entry(row.get(0)?).or_default().push(row.get(1)?);
     }
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, kind, title, region, year, coalesce(date, ''), access
-         FROM resources WHERE status = 'published'",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT r.id, r.kind, r.title, r.region, r.year, coalesce(r.date, ''), r.access
+         FROM resources r WHERE r.status = 'published' AND {SHARED_WITH_UNIT}"
+    ))?;
     let found = stmt
-        .query_map([], |row| {
+        .query_map([unit, sector], |row| {
             Ok(Candidate {
                 id: row.get(0)?,
                 kind: row.get(1)?,
@@ -220,24 +232,25 @@ pub fn for_unit(
         peer_use(conn, unit, &profile.sector)?
     };
 
-    let mut ranked: Vec<(Candidate, Vec<Reason>, PeerUse)> = candidates(conn)?
-        .into_iter()
-        .filter(|c| !borrowed.contains(&c.id) && Some(c.id.as_str()) != exclude)
-        .filter_map(|c| {
-            let peer = peers.get(&c.id).copied().unwrap_or_default();
-            let mut reasons = Vec::new();
-            if !profile.sector.is_empty() && c.sectors.iter().any(|s| s == &profile.sector) {
-                reasons.push(Reason::SameSector);
-            }
-            if same_region(region, &c.region) {
-                reasons.push(Reason::SameRegion);
-            }
-            if peer.units > 0 {
-                reasons.push(Reason::PeersUsed);
-            }
-            (!reasons.is_empty()).then_some((c, reasons, peer))
-        })
-        .collect();
+    let mut ranked: Vec<(Candidate, Vec<Reason>, PeerUse)> =
+        candidates(conn, unit, &profile.sector)?
+            .into_iter()
+            .filter(|c| !borrowed.contains(&c.id) && Some(c.id.as_str()) != exclude)
+            .filter_map(|c| {
+                let peer = peers.get(&c.id).copied().unwrap_or_default();
+                let mut reasons = Vec::new();
+                if !profile.sector.is_empty() && c.sectors.iter().any(|s| s == &profile.sector) {
+                    reasons.push(Reason::SameSector);
+                }
+                if same_region(region, &c.region) {
+                    reasons.push(Reason::SameRegion);
+                }
+                if peer.units > 0 {
+                    reasons.push(Reason::PeersUsed);
+                }
+                (!reasons.is_empty()).then_some((c, reasons, peer))
+            })
+            .collect();
     ranked.sort_by(|(a, ra, pa), (b, rb, pb)| {
         ra[0]
             .cmp(&rb[0])

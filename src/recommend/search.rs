@@ -106,6 +106,7 @@ mod tests {
                 title: format!("案例 {i}"),
                 access: "open".into(),
                 status: "published".into(),
+                scope: vec!["all".into()],
                 // Every third resource is about tax; newer resources have larger i.
                 sectors: vec![if i % 3 == 0 { "税务" } else { "海关" }.into()],
                 date_key: 20_000_000 + i as i64,

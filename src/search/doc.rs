@@ -21,6 +21,9 @@ pub struct SearchDoc {
     pub access: String,
     /// `draft`, `published` or `withdrawn`.
     pub status: String,
+    /// Who may find it once published: `all`, `sector:<sector>`, `unit:<code>`
+    /// (`catalog::Visibility::scope_terms`).
+    pub scope: Vec<String>,
     /// Extracted full text of the resource's documents.
     pub body: String,
     /// Subtitle cues of the resource's videos.

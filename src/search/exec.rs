@@ -18,7 +18,7 @@ use super::facets::{FacetCollector, FacetFruit};
 use super::index::SearchIndex;
 use super::locked::lent_only;
 use super::query;
-use super::request::{CueHit, Hit, SearchRequest, SearchResults, SortOrder, Suggestion};
+use super::request::{Audience, CueHit, Hit, SearchRequest, SearchResults, SortOrder, Suggestion};
 use super::snippet::Highlighter;
 use super::stored::text;
 use super::{QueryError, SearchError};
@@ -158,7 +158,7 @@ impl SearchIndex {
     pub fn suggest(
         &self,
         prefix: &str,
-        include_unpublished: bool,
+        audience: &Audience,
         limit: usize,
     ) -> Result<Vec<Suggestion>, SearchError> {
         let limit = limit.clamp(1, 20);
@@ -178,8 +178,9 @@ impl SearchIndex {
             Occur::Must,
             query::substring_query(self.fields.title_c, word),
         )];
-        if !include_unpublished {
+        if let Some(terms) = audience.scope_terms() {
             clauses.push((Occur::Must, published(self.fields.status)));
+            clauses.push((Occur::Must, self.within(&terms)));
         }
         let searcher = self.reader.searcher();
         let top = searcher.search(
@@ -253,7 +254,19 @@ impl SearchIndex {
         if !req.include_unpublished {
             out.push(published(f.status));
         }
+        if let Some(terms) = req.audience.scope_terms() {
+            out.push(self.within(&terms));
+        }
         out
+    }
+
+    /// The resources whose sharing scope holds one of `terms`.
+    fn within(&self, terms: &[String]) -> Box<dyn Query> {
+        Box::new(TermSetQuery::new(
+            terms
+                .iter()
+                .map(|term| Term::from_field_text(self.fields.scope, term)),
+        ))
     }
 
     fn collect(

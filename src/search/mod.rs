@@ -39,7 +39,7 @@ pub use index::{OpenedIndex, RESULT_CACHE_BYTES, SearchIndex};
 pub use normalize::normalize;
 pub use query::MAX_QUERY_CHARS;
 pub use request::{
-    CueHit, DEFAULT_PER_PAGE, Facets, Hit, MAX_PER_PAGE, SearchRequest, SearchResults, SortOrder,
-    Suggestion, Unavailable,
+    Audience, CueHit, DEFAULT_PER_PAGE, Facets, Hit, MAX_PER_PAGE, SearchRequest, SearchResults,
+    SortOrder, Suggestion, Unavailable,
 };
 pub use snippet::escape;

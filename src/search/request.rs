@@ -69,6 +69,56 @@ pub struct SearchRequest {
     pub per_page: usize,
     /// Librarians see drafts and withdrawn resources too; borrowers only published ones.
     pub include_unpublished: bool,
+    /// Whose search it is: a borrower finds published resources within their sharing
+    /// scope only (SPEC §9). Not a query parameter: the web layer fills it in.
+    #[serde(skip)]
+    pub audience: Audience,
+}
+
+/// Who is searching, as far as sharing scopes go.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Audience {
+    /// Librarians find every resource whatever its scope.
+    pub librarian: bool,
+    pub unit: Option<String>,
+    pub sector: Option<String>,
+}
+
+impl Audience {
+    /// A librarian's search.
+    pub fn librarian() -> Self {
+        Audience {
+            librarian: true,
+            ..Audience::default()
+        }
+    }
+
+    /// A borrower of `unit` in `sector`.
+    pub fn borrower(unit: Option<&str>, sector: Option<&str>) -> Self {
+        Audience {
+            librarian: false,
+            unit: unit.map(str::to_owned),
+            sector: sector
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+        }
+    }
+
+    /// The scope terms this audience finds; `None` for librarians (no limit).
+    pub fn scope_terms(&self) -> Option<Vec<String>> {
+        if self.librarian {
+            return None;
+        }
+        let mut terms = vec!["all".to_owned()];
+        if let Some(sector) = &self.sector {
+            terms.push(format!("sector:{sector}"));
+        }
+        if let Some(unit) = &self.unit {
+            terms.push(format!("unit:{unit}"));
+        }
+        Some(terms)
+    }
 }
 
 impl Default for SearchRequest {
@@ -88,6 +138,7 @@ impl Default for SearchRequest {
             page: 1,
             per_page: DEFAULT_PER_PAGE,
             include_unpublished: false,
+            audience: Audience::default(),
         }
     }
 }

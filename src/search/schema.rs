@@ -10,7 +10,7 @@ use super::doc::SearchDoc;
 
 /// Bump whenever the schema or the analysis changes meaning; an index written under another
 /// version is wiped and rebuilt on open. The domain dictionary's fingerprint is added to it.
-const SCHEMA_VERSION: u32 = 7;
+const SCHEMA_VERSION: u32 = 8;
 
 /// The version string kept in the index's commit payload.
 pub(crate) fn version() -> String {
@@ -23,6 +23,8 @@ pub(crate) struct Fields {
     pub id: Field,
     pub kind: Field,
     pub status: Field,
+    /// Who may find it once published (`Visibility::scope_terms`).
+    pub scope: Field,
     pub access: Field,
     pub sector: Field,
     pub violation: Field,
@@ -68,6 +70,7 @@ pub(crate) fn build() -> (Schema, Fields) {
         id: b.add_text_field("id", STRING | STORED | FAST),
         kind: b.add_text_field("kind", STRING | STORED | FAST),
         status: b.add_text_field("status", STRING | STORED),
+        scope: b.add_text_field("scope", STRING),
         access: b.add_text_field("access", STRING | STORED | FAST),
         sector: b.add_text_field("sector", STRING | STORED | FAST),
         violation: b.add_text_field("violation", STRING | STORED | FAST),
@@ -97,6 +100,9 @@ pub(crate) fn to_document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     doc.add_text(f.kind, &d.kind);
     doc.add_text(f.status, &d.status);
     doc.add_text(f.access, &d.access);
+    for term in &d.scope {
+        doc.add_text(f.scope, term);
+    }
     for s in &d.sectors {
         doc.add_text(f.sector, s);
     }

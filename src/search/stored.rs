@@ -155,6 +155,7 @@ mod tests {
             kind: "case".into(),
             title: format!("通报{id}"),
             status: "published".into(),
+            scope: vec!["all".into()],
             access: "open".into(),
             body: "案".repeat(body_len / 3),
             ..SearchDoc::default()

@@ -13,6 +13,7 @@ fn doc(id: &str, kind: &str, title: &str, body: &str) -> SearchDoc {
         body: body.into(),
         access: "open".into(),
         status: "published".into(),
+        scope: vec!["all".into()],
         ..Default::default()
     }
 }
@@ -356,7 +357,10 @@ fn malformed_queries_never_fail_the_server() {
             Err(SearchError::Query(e)) => assert!(!e.to_string().is_empty()),
             Err(e) => panic!("{q:?} failed the server: {e}"),
         }
-        assert!(index.suggest(q, false, 10).is_ok(), "suggest {q:?}");
+        assert!(
+            index.suggest(q, &Audience::default(), 10).is_ok(),
+            "suggest {q:?}"
+        );
     }
     assert!(matches!(
         index.search(&SearchRequest::query(long.as_str())),
@@ -377,8 +381,19 @@ fn drafts_only_for_librarians() {
     let res = index.search(&r).expect("librarian search");
     assert_eq!(ids(&res), ["d"]);
     assert_eq!(res.hits[0].status, "draft");
-    assert!(index.suggest("忏悔", false, 5).expect("suggest").is_empty());
-    assert_eq!(index.suggest("忏悔", true, 5).expect("suggest").len(), 1);
+    assert!(
+        index
+            .suggest("忏悔", &Audience::default(), 5)
+            .expect("suggest")
+            .is_empty()
+    );
+    assert_eq!(
+        index
+            .suggest("忏悔", &Audience::librarian(), 5)
+            .expect("suggest")
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -462,11 +477,18 @@ fn suggest_completes_titles() {
         doc("2", "textbook", "受贿罪司法解释汇编", ""),
         doc("3", "video", "警示教育片", ""),
     ]);
-    let s = index.suggest("受贿", false, 10).expect("suggest");
+    let s = index
+        .suggest("受贿", &Audience::default(), 10)
+        .expect("suggest");
     let got: Vec<&str> = s.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(got, ["2", "1"], "titles starting with the prefix first");
     assert_eq!(s[0].kind, "textbook");
-    assert!(index.suggest("", false, 10).expect("empty").is_empty());
+    assert!(
+        index
+            .suggest("", &Audience::default(), 10)
+            .expect("empty")
+            .is_empty()
+    );
 }
 
 #[test]

@@ -55,10 +55,13 @@ async fn show_resource(
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<Resource>, AppError> {
     let id = resource_id(&id)?;
-    let resource = state
+    let mut resource = state
         .with_conn(move |conn| catalog::get_resource(conn, &id))
         .await?;
-    if !policy::can_see_resource(&user, resource.status) {
+    if !user.is_librarian() {
+        resource.files_for_borrowers();
+    }
+    if !policy::can_see_resource(&user, &resource.visibility()) {
         return Err(AppError::not_found(format!(
             "没有编号为“{}”的资源",
             resource.id

@@ -27,7 +27,7 @@ async fn search(
     CurrentUser(user): CurrentUser,
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<ApiJson<SearchResults>, AppError> {
-    let request = params.to_request(user.is_librarian())?;
+    let request = params.to_request(&user)?;
     let results = search_sector_first(&state, &user, request, &params.sector_first).await?;
     Ok(ApiJson(results))
 }
@@ -52,8 +52,8 @@ async fn suggest(
         return Ok(ApiJson(Vec::new()));
     }
     let index = state.search.clone();
-    let librarian = user.is_librarian();
+    let audience = crate::web::shared::search::audience(&user);
     let suggestions =
-        tokio::task::spawn_blocking(move || index.suggest(&params.q, librarian, 8)).await??;
+        tokio::task::spawn_blocking(move || index.suggest(&params.q, &audience, 8)).await??;
     Ok(ApiJson(suggestions))
 }

@@ -95,6 +95,8 @@ pub fn status_name(status: Status) -> &'static str {
         Status::Draft => "草稿",
         Status::Published => "已发布",
         Status::Withdrawn => "已撤回",
+        Status::Submitted => "待审核",
+        Status::Returned => "已退回修改",
     }
 }
 

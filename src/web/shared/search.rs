@@ -9,7 +9,7 @@ use crate::accounts::SessionUser;
 use crate::app::AppState;
 use crate::recommend;
 use crate::search::{
-    SearchError, SearchIndex, SearchRequest, SearchResults, SortOrder, Unavailable,
+    Audience, SearchError, SearchIndex, SearchRequest, SearchResults, SortOrder, Unavailable,
 };
 use crate::web::error::AppError;
 
@@ -96,9 +96,20 @@ fn known_kind(value: &Option<String>) -> Result<Option<String>, AppError> {
     )))
 }
 
+/// Who `user` is to the index's sharing scopes.
+pub fn audience(user: &SessionUser) -> Audience {
+    if user.is_librarian() {
+        Audience::librarian()
+    } else {
+        Audience::borrower(user.unit.as_deref(), user.unit_sector.as_deref())
+    }
+}
+
 impl SearchParams {
-    /// Checks the parameters and builds the request; librarians may include drafts.
-    pub fn to_request(&self, librarian: bool) -> Result<SearchRequest, AppError> {
+    /// Checks the parameters and builds `user`'s request: librarians may include
+    /// drafts; borrowers find only what is shared with their unit.
+    pub fn to_request(&self, user: &SessionUser) -> Result<SearchRequest, AppError> {
+        let librarian = user.is_librarian();
         let sort = match non_empty(&self.sort) {
             None => SortOrder::Relevance,
             Some(sort) => sort
@@ -134,6 +145,7 @@ impl SearchParams {
             per_page,
             include_unpublished: librarian
                 && flag("include_unpublished", &self.include_unpublished)?.unwrap_or(false),
+            audience: audience(user),
         })
     }
 }
@@ -171,6 +183,8 @@ async fn searched_for(
     + 'static,
 ) -> Result<SearchResults, AppError> {
     ensure_ready(state)?;
+    // Whatever built the request, a borrower finds only what is shared with them.
+    request.audience = audience(user);
     let (state, user) = (state.clone(), user.clone());
     tokio::task::spawn_blocking(move || {
         {

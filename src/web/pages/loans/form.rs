@@ -1,6 +1,7 @@
 //! The loan request form of the resource page (`#loan`): its availability check (a GET
 //! that reloads the page) and its POST.
 
+use crate::accounts::policy;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -188,7 +189,10 @@ pub(in crate::web::pages) async fn loan_form(
     query: &ResourceQuery,
     error: Option<String>,
 ) -> Option<LoanFormView> {
-    if user.unit.is_none() || resource.status != Status::Published {
+    let in_scope = user.unit.as_deref().is_some_and(|unit| {
+        policy::reaches_unit(&resource.visibility(), unit, user.unit_sector.as_deref())
+    });
+    if !in_scope || resource.status != Status::Published {
         return None;
     }
     let digital = resource.holdings.licences != Some(0);

@@ -100,7 +100,7 @@ async fn search_page(
 ) -> Result<Response, PageError> {
     let query = current_query(&params);
     let mut page = SearchPage::before_search(&user, &params, &query);
-    let outcome = match params.to_request(user.is_librarian()) {
+    let outcome = match params.to_request(&user) {
         Ok(request) => search_sector_first(&state, &user, request, &params.sector_first).await,
         Err(err) => Err(err),
     };
