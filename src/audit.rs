@@ -98,6 +98,14 @@ audit_actions! {
     VisitProposalApplied => "visit_proposal_applied", "一键排期";
     VisitorListSet => "visitor_list_set", "填写参观人员名单";
     VisitorListExported => "visitor_list_exported", "导出参观人员名单";
+    ContributionSubmitted => "contribution_submitted", "提交投稿";
+    ContributionEdited => "contribution_edited", "修改投稿";
+    ContributionResubmitted => "contribution_resubmitted", "重新提交投稿";
+    ContributionWithdrawn => "contribution_withdrawn", "撤回投稿";
+    ContributionReturned => "contribution_returned", "退回投稿修改";
+    ContributionPublished => "contribution_published", "发布投稿";
+    PrivacyFindingAcknowledged => "privacy_finding_acknowledged", "确认脱敏检查发现";
+    ContributionRedacted => "contribution_redacted", "生成脱敏副本";
     CalendarFeedRotated => "calendar_feed_rotated", "更换日历订阅地址";
 }
 

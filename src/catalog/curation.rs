@@ -1,7 +1,7 @@
 //! Curation by librarians: create, patch, publish and withdraw, each a checked step in
 //! one transaction with its edit history.
 
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde::{Deserialize, Deserializer};
 
 use super::CatalogError;
@@ -47,6 +47,8 @@ pub struct ResourcePatch {
     /// A base's details: only the fields present change (SPEC §8).
     #[serde(default, deserialize_with = "nullable")]
     pub base: Option<Option<BaseInput>>,
+    /// A contribution's sharing scope: `all`, `sector` or `committee` (SPEC §9).
+    pub share: Option<String>,
 }
 
 fn as_input(id: &ResourceId, fields: &ResourceFields) -> ResourceInput {
@@ -133,8 +135,22 @@ pub fn curate(
     };
     let curated = match command {
         CurationCommand::Create(input) => create_resource(&tx, input, &edit)?,
-        CurationCommand::Update(id, patch) => update_resource(&tx, id, patch, &edit)?,
-        CurationCommand::Publish(id) => set_status(&tx, id, Status::Published, &edit)?,
+        CurationCommand::Update(id, patch) => {
+            refuse_review_status(patch.status.as_deref(), &tx, &id)?;
+            let curated = update_resource(&tx, id, patch, &edit)?;
+            if super::contributions::is_contribution(&tx, &curated.id)? {
+                super::privacy::rescan(&tx, &curated.id)?;
+            }
+            curated
+        }
+        CurationCommand::Publish(id) => {
+            super::contributions::check_publishable(&tx, &id)?;
+            let curated = set_status(&tx, id, Status::Published, &edit)?;
+            if curated.changed {
+                super::contributions::published(&tx, actor, &curated.id, at)?;
+            }
+            curated
+        }
         CurationCommand::Withdraw(id) => set_status(&tx, id, Status::Withdrawn, &edit)?,
     };
     if curated.changed || action != AuditAction::ResourceUpdated {
@@ -181,16 +197,18 @@ pub fn attach_upload(
     file: NewFile<'_>,
     at: Moment,
 ) -> Result<String, CatalogError> {
-    if !actor.librarian {
-        return Err(CatalogError::LibrariansOnly);
-    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Librarians, or a unit adding to its own contribution under review.
+    super::contributions::check_may_add_files(&tx, actor, id)?;
     let name = file.original_name.to_owned();
     let edit = Edit {
         by: &actor.username,
         at,
     };
     let file_id = attach_file(&tx, id, file, &edit)?;
+    if super::contributions::is_contribution(&tx, id)? {
+        super::privacy::rescan(&tx, id)?;
+    }
     AuditEvent::by(actor, AuditAction::FileUploaded)
         .resource(id.as_str())
         .file(&file_id)
@@ -198,6 +216,72 @@ pub fn attach_upload(
         .record(&tx, at)?;
     tx.commit()?;
     Ok(file_id)
+}
+
+fn review_status_refused() -> CatalogError {
+    CatalogError::invalid(
+        "status",
+        "“待审核”和“已退回修改”是单位投稿的状态，由投稿与审核操作设置；请用“发布”或“退回修改”",
+    )
+}
+
+/// A patch may not set a contribution's review states, nor change the status of a
+/// contribution under review (publishing checks the privacy findings; returning
+/// carries comments).
+fn refuse_review_status(
+    status: Option<&str>,
+    tx: &Transaction<'_>,
+    id: &ResourceId,
+) -> Result<(), CatalogError> {
+    let Some(status) = status else {
+        return Ok(());
+    };
+    let wanted = Status::parse(status)?;
+    let current = super::read::load_fields(tx, id)?.map(|f| f.status);
+    if wanted.is_under_review()
+        || (current.is_some_and(Status::is_under_review) && current != Some(wanted))
+    {
+        return Err(review_status_refused());
+    }
+    Ok(())
+}
+
+/// Changes a contribution's sharing scope (the committee's own material has none).
+fn set_share(
+    tx: &Transaction<'_>,
+    id: &ResourceId,
+    share: &str,
+    edit: &Edit<'_>,
+) -> Result<(), CatalogError> {
+    let share = super::model::Share::parse(share)?;
+    let current: Option<String> = tx
+        .query_row(
+            "SELECT share FROM resources WHERE id = ?1 AND contributed_by IS NOT NULL",
+            [id.as_str()],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let Some(current) = current else {
+        return Err(CatalogError::invalid(
+            "share",
+            "只有单位投稿才有共享范围；工委自己的资料对所有单位开放",
+        ));
+    };
+    if current != share.as_str() {
+        tx.execute(
+            "UPDATE resources SET share = ?2, updated_at = ?3 WHERE id = ?1",
+            rusqlite::params![id.as_str(), share.as_str(), edit.at.stamp()],
+        )?;
+        super::write::record_history(
+            tx,
+            id,
+            edit,
+            "share",
+            &serde_json::json!({"share": [current, share.as_str()]}),
+        )?;
+        super::write::log_change(tx, id, edit.at)?;
+    }
+    Ok(())
 }
 
 fn create_resource(
@@ -214,6 +298,11 @@ fn create_resource(
     if input.status.is_none() {
         input.status = Some(Status::Draft.as_str().to_owned());
     }
+    if let Some(status) = input.status.as_deref()
+        && Status::parse(status)?.is_under_review()
+    {
+        return Err(review_status_refused());
+    }
     let (fields, id, copies) = input.checked()?;
     if super::read::load_fields(tx, &id)?.is_some() {
         return Err(CatalogError::Conflict(format!("编号“{id}”已被使用")));
@@ -222,7 +311,7 @@ fn create_resource(
     Ok(Curated { id, changed: true })
 }
 
-fn update_resource(
+pub(crate) fn update_resource(
     tx: &Transaction<'_>,
     id: ResourceId,
     patch: ResourcePatch,
@@ -248,7 +337,11 @@ fn update_resource(
         duration,
         pages,
         base,
+        share,
     } = patch;
+    if let Some(share) = share {
+        set_share(tx, &id, &share, edit)?;
+    }
     if let Some(kind) = kind {
         // A base has sessions and visits, the others loans and copies: neither turns
         // into the other.

@@ -22,6 +22,15 @@ pub enum CatalogError {
     /// Curation is for librarians.
     #[error("编目仅限管理员操作")]
     LibrariansOnly,
+    /// A contribution is changed only by its own unit's borrowers (and librarians).
+    #[error("只能修改本单位的投稿")]
+    NotYourUnit,
+    /// The contribution's state does not allow the step; the message says why.
+    #[error("{0}")]
+    WrongState(String),
+    /// Personal data found by the privacy check is neither redacted nor acknowledged.
+    #[error("脱敏检查发现 {0} 处个人信息尚未处理：请先脱敏，或逐条说明理由后确认，再发布")]
+    PrivacyFindings(usize),
     #[error("database error: {0}")]
     Db(#[from] rusqlite::Error),
     #[error(transparent)]
@@ -44,7 +53,10 @@ impl CatalogError {
             | CatalogError::FileNotFound
             | CatalogError::DuplicateBarcode(_)
             | CatalogError::Conflict(_)
-            | CatalogError::LibrariansOnly => true,
+            | CatalogError::LibrariansOnly
+            | CatalogError::NotYourUnit
+            | CatalogError::WrongState(_)
+            | CatalogError::PrivacyFindings(_) => true,
             CatalogError::File(err) => !matches!(err, ContentError::Io(_)),
             CatalogError::Db(_) | CatalogError::Open(_) => false,
         }

@@ -2,6 +2,7 @@
 //! All catalogue SQL lives here.
 
 pub mod base;
+pub mod contributions;
 pub mod curation;
 mod error;
 pub mod feed;
@@ -11,7 +12,9 @@ pub mod import;
 pub mod manifest;
 pub mod model;
 pub mod orphans;
+pub mod privacy;
 pub mod read;
+pub mod redaction;
 pub mod texts;
 pub mod write;
 

@@ -137,6 +137,17 @@ impl Status {
         }
     }
 
+    /// The state in words, after "该资源" (an error message's end).
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Status::Draft => "还是草稿",
+            Status::Published => "已发布",
+            Status::Withdrawn => "已撤回",
+            Status::Submitted => "正在等待审核",
+            Status::Returned => "已退回单位修改",
+        }
+    }
+
     /// A contribution under review: set only by the contribution steps, never by a
     /// manifest, a create or a patch.
     pub fn is_under_review(self) -> bool {

@@ -193,8 +193,14 @@ impl From<CatalogError> for AppError {
             CatalogError::NotFound(_) | CatalogError::FileNotFound => {
                 Self::not_found(err.to_string())
             }
-            CatalogError::LibrariansOnly => {
+            CatalogError::LibrariansOnly | CatalogError::NotYourUnit => {
                 Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
+            }
+            CatalogError::WrongState(_) => {
+                Self::new(StatusCode::CONFLICT, "illegal_transition", err.to_string())
+            }
+            CatalogError::PrivacyFindings(_) => {
+                Self::new(StatusCode::CONFLICT, "privacy_findings", err.to_string())
             }
             CatalogError::DuplicateBarcode(_) | CatalogError::Conflict(_) => {
                 Self::new(StatusCode::CONFLICT, "conflict", err.to_string())

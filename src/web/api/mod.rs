@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1` (SPEC §7).
 
 mod admin;
+mod contributions;
 mod files;
 mod loans;
 pub mod openapi;
@@ -28,6 +29,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(admin::router())
         .merge(stats::router())
         .merge(visits::router())
+        .merge(contributions::router())
         .merge(visit_planning::router())
 }
 

@@ -89,12 +89,25 @@ async fn create_resource(
     responses((status = 200, body = Resource), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn update_resource(
     State(state): State<AppState>,
-    Librarian(user): Librarian,
+    CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<String>,
     ApiJson(patch): ApiJson<ResourcePatch>,
 ) -> Result<ApiJson<Resource>, AppError> {
-    let command = CurationCommand::Update(resource_id(&id)?, patch);
-    Ok(ApiJson(curate(&state, &user, command).await?))
+    let id = resource_id(&id)?;
+    if user.is_librarian() {
+        let command = CurationCommand::Update(id, patch);
+        return Ok(ApiJson(curate(&state, &user, command).await?));
+    }
+    // A borrower edits their unit's contribution under review (SPEC §9).
+    let (actor, at) = (Actor::user(&user), state.clock.moment());
+    let mut resource = state
+        .with_conn(move |conn| {
+            catalog::contributions::edit(conn, &actor, &id, patch, at)?;
+            catalog::get_resource(conn, &id)
+        })
+        .await?;
+    resource.files_for_borrowers();
+    Ok(ApiJson(resource))
 }
 
 /// Runs a curation command and answers the resource as it now is.
@@ -184,15 +197,20 @@ async fn show_history(
     responses((status = 201, body = FileInfo), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn upload_file(
     State(state): State<AppState>,
-    Librarian(user): Librarian,
+    CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<String>,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
     let id = resource_id(&id)?;
     {
-        let id = id.clone();
+        // Refused before a byte of the upload is read: librarians, or a unit adding
+        // to its own contribution under review.
+        let (id, actor) = (id.clone(), Actor::user(&user));
         state
-            .with_conn(move |conn| catalog::get_resource(conn, &id))
+            .with_conn(move |conn| {
+                catalog::get_resource(conn, &id)?;
+                catalog::contributions::check_may_add_files(conn, &actor, &id)
+            })
             .await?;
     }
     let file = upload::receive_file(&state, multipart, &id, &user).await?;

@@ -354,6 +354,7 @@ impl ResourceForm {
             duration,
             pages,
             base: base.map(Some),
+            share: None,
         })
     }
 }
