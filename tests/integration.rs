@@ -21,6 +21,7 @@ mod catalogue_list;
 mod circulation;
 mod cli;
 mod closed_days;
+mod contribution_hostile;
 mod contribution_scope;
 mod contributions;
 mod coordination_browser;
