@@ -547,6 +547,21 @@ async fn the_sharing_scope_holds_on_every_surface() {
     assert_eq!(top(&overview), ids_of(&[&s.sector, &s.own]));
 }
 
+/// A case contributed by `officer`'s unit with `share`, published by `librarian`;
+/// answers its id.
+async fn published(officer: &Session, librarian: &Session, title: &str, share: &str) -> String {
+    let (status, body) = officer
+        .post_json(
+            "/api/v1/contributions",
+            &json!({"kind": "case", "title": title, "share": share, "declaration": true}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_str().expect("id").to_owned();
+    publish(librarian, &id).await;
+    id
+}
+
 /// How many titles `session` is offered while typing 审计系统.
 async fn suggested(session: &Session) -> usize {
     let (status, body) = session
@@ -585,16 +600,13 @@ async fn a_change_of_the_units_sector_moves_who_finds_its_contribution() {
     let contributor = app.borrower("audit-officer", "yn-audit").await;
     let auditor = app.borrower("audit-peer", "yn-audit-2").await;
     let customs = app.borrower("customs-officer", "kunming-customs").await;
-    let title = "审计系统内部警示案例（示例）";
-    let (status, body) = contributor
-        .post_json(
-            "/api/v1/contributions",
-            &json!({"kind": "case", "title": title, "share": "sector", "declaration": true}),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    let id = body["id"].as_str().expect("id").to_owned();
-    publish(&librarian, &id).await;
+    let id = published(
+        &contributor,
+        &librarian,
+        "审计系统内部警示案例（示例）",
+        "sector",
+    )
+    .await;
     let query = "内部警示案例";
     let only = vec![id.clone()];
     assert_eq!(found(&auditor, query).await, only);
@@ -643,4 +655,49 @@ async fn a_change_of_the_units_sector_moves_who_finds_its_contribution() {
     let before = changes();
     change_unit(json!({"name": "审计署驻昆明特派办"})).await;
     assert_eq!(changes(), before);
+}
+
+#[tokio::test]
+async fn a_narrowed_scope_hides_a_published_contribution_at_once() {
+    let app = TestApp::spawn().await;
+    let librarian = app.librarian("lib").await;
+    let contributor = app.borrower("tax-officer", "yn-tax").await;
+    let customs = app.borrower("customs-officer", "kunming-customs").await;
+    let id = published(
+        &contributor,
+        &librarian,
+        "税务系统警示案例汇编（示例）",
+        "all",
+    )
+    .await;
+    let query = "警示案例汇编";
+    let only = vec![id.clone()];
+    assert_eq!(found(&customs, query).await, only);
+
+    // The committee narrows it to the sector: gone from the other sector's search
+    // when the answer comes, not a moment later.
+    for (share, seen) in [("sector", false), ("committee", false), ("all", true)] {
+        let (status, body) = librarian
+            .send_json(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/resources/{id}"),
+                &json!({ "share": share }),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["share"], share);
+        let hits = found(&customs, query).await;
+        assert_eq!(!hits.is_empty(), seen, "{share}: {hits:?}");
+        let (_, suggestions) = customs
+            .get_json(&format!("/api/v1/suggest?q={}", encode("税务系统警示")))
+            .await;
+        assert_eq!(
+            suggestions.as_array().map(Vec::len),
+            Some(usize::from(seen))
+        );
+        let want = if seen { 200 } else { 404 };
+        assert_eq!(status_of(&customs, &format!("/resources/{id}")).await, want);
+        // The contributing unit finds its own whatever the scope.
+        assert_eq!(found(&contributor, query).await, only);
+    }
 }
