@@ -3,12 +3,14 @@
 //! rest of the file kept as it was. Each file's own text is scanned here, with the
 //! scanner the caller passes, so what is masked is what the file says now.
 
+mod docx;
 mod mask;
 mod pieces;
 mod subtitle;
 #[cfg(test)]
 mod testing;
 
+pub use docx::redact_docx;
 pub use mask::mask;
 pub use pieces::redact_text;
 pub use subtitle::redact_subtitle;
@@ -31,12 +33,6 @@ pub enum RedactError {
 
 /// The scanner a redaction uses: every finding in a text (normally [`super::scan`]).
 pub type Scan<'a> = &'a dyn Fn(&str) -> Vec<Finding>;
-
-/// A DOCX file with every finding of its text masked, scanning with `scan` (being
-/// written).
-pub fn redact_docx(bytes: &[u8], _scan: Scan<'_>, _how: Redaction) -> Result<Vec<u8>, RedactError> {
-    Ok(bytes.to_vec())
-}
 
 /// A plain text or Markdown file with every finding masked. It is read the way the
 /// product reads text (UTF-8, else GB18030; a BOM decides) and written back as UTF-8,
