@@ -472,6 +472,21 @@ async fn the_sharing_scope_holds_on_every_surface() {
         assert_eq!(status, 404, "other sector borrows {}: {body}", item.title);
         assert!(!body.to_string().contains(&item.title), "{body}");
     }
+    // The resource page's loan form answers the same.
+    let (start, end) = (day(1), day(3));
+    let form = [
+        ("format", "digital"),
+        ("start", start.as_str()),
+        ("end", end.as_str()),
+        ("purpose", "警示教育大会"),
+        ("audience", "30"),
+    ];
+    for item in [&s.sector, &s.committee] {
+        let path = format!("/resources/{}/loan", item.id);
+        let (status, _, html) = post_with_token(&s.other, &path, &form).await;
+        assert_eq!(status, 404, "other sector: {path}");
+        assert!(!html.contains(&item.title), "{html}");
+    }
     for item in [&s.committee, &s.pending] {
         let (status, body) = s
             .peer
