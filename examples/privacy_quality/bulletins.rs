@@ -217,16 +217,42 @@ const TEMPLATES: &[&str] = &[
     "常委会会议听取了关于巡察整改情况的报告，文明城市创建工作同步推进。",
 ];
 
+/// Short sentences that each hold numbers, valid or not, in every written form: many
+/// more numbers than the bulletins give, for the numeric kinds' rates.
+const NUMBER_TEMPLATES: &[&str] = &[
+    "身份证号{ID}。",
+    "身份证号码：{BADID}（校验位有误）",
+    "手机{MOB}，固话{TEL}",
+    "电话：{TEL}；传真：{TEL}",
+    "卡号{CARD}，户名{S}",
+    "卡号{BADCARD}无法转账",
+    "流水号{IDLONG}，订单号{LONG}",
+    "凭证号{CARDLONG}",
+    "来电{MOB}（{Y}年{CNT}月）",
+    "{MOB}、{MOB}均为其本人使用",
+    "邮箱{MAIL}，车牌{PLATE}",
+];
+
+/// The bulletins' sentences, `count` of them, the templates in turn.
 pub fn generate(count: usize) -> Vec<Sample> {
-    let mut rng = StdRng::seed_from_u64(18);
+    fill_templates(TEMPLATES, count, 18)
+}
+
+/// `count` sentences of numbers.
+pub fn numbers(count: usize) -> Vec<Sample> {
+    fill_templates(NUMBER_TEMPLATES, count, 1818)
+}
+
+fn fill_templates(templates: &[&str], count: usize, seed: u64) -> Vec<Sample> {
+    let mut rng = StdRng::seed_from_u64(seed);
     (0..count)
         .map(|i| {
-            let template = i % TEMPLATES.len();
+            let template = i % templates.len();
             let mut g = Gen {
                 rng: &mut rng,
                 truth: Vec::new(),
             };
-            let text = g.fill(TEMPLATES[template]);
+            let text = g.fill(templates[template]);
             Sample {
                 text,
                 truth: g.truth,
@@ -333,7 +359,8 @@ impl Gen<'_> {
                 self.id_number(true),
                 self.rng.random_range(0..100)
             ),
-            "CARDLONG" => format!("{}{}", self.card(true).replace(' ', ""), self.digits(3)),
+            // Four more digits make 20 or 23: too long for any card.
+            "CARDLONG" => format!("{}{}", self.card(true).replace(' ', ""), self.digits(4)),
             other => panic!("unknown slot {other}"),
         }
     }
