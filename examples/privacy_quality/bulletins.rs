@@ -547,7 +547,7 @@ fn luhn_check(body: &str) -> u32 {
     let digits: Vec<u32> = body.chars().filter_map(|c| c.to_digit(10)).collect();
     let mut sum = 0;
     for (from_right, d) in digits.iter().rev().enumerate() {
-        sum += if from_right % 2 == 0 {
+        sum += if from_right.is_multiple_of(2) {
             DOUBLED[*d as usize]
         } else {
             *d

@@ -228,7 +228,7 @@ fn luhn(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// A mainland mobile number (`1[3-9]` and nine digits, written whole, 3-4-4 or 3-8),

@@ -76,11 +76,13 @@ pub(super) static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| {
 });
 
 /// A word of the tagged text, offsets in characters.
+#[derive(Clone)]
 pub(super) struct Tok<'a> {
     pub(super) word: &'a str,
     pub(super) tag: &'a str,
     pub(super) start: usize,
     pub(super) end: usize,
+    byte_start: usize,
 }
 
 /// The text as the dictionary segments it, with lookups by character position, and
@@ -95,29 +97,57 @@ pub(super) struct Tagged<'a> {
     pub(super) guesses: Vec<Tok<'a>>,
 }
 
-fn tag<'a>(text: &'a str, hmm: bool) -> Vec<Tok<'a>> {
-    TAGGER
-        .tag(text, hmm)
-        .into_iter()
-        .map(|t| Tok {
-            word: t.word,
-            tag: t.tag,
-            start: t.start,
-            end: t.end,
-        })
-        .collect()
+/// `text` tagged with the dictionary alone; `offset` is added to the positions (in
+/// characters and bytes).
+fn tag<'a>(text: &'a str, hmm: bool, offset: (usize, usize)) -> impl Iterator<Item = Tok<'a>> {
+    TAGGER.tag(text, hmm).into_iter().map(move |t| Tok {
+        word: t.word,
+        tag: t.tag,
+        start: t.start + offset.0,
+        end: t.end + offset.0,
+        byte_start: t.byte_start + offset.1,
+    })
+}
+
+/// What jieba's HMM makes of the text, from the dictionary's segmentation: the HMM only
+/// ever rejoins runs of single characters the dictionary does not know as a word, so
+/// only those runs are tagged again (the whole text twice would cost twice as much).
+fn guesses<'a>(text: &'a str, words: &[Tok<'a>]) -> Vec<Tok<'a>> {
+    let single = |t: &Tok<'_>| t.end - t.start == 1 && t.word.chars().all(is_han);
+    let mut out = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let mut j = i;
+        while j < words.len() && single(&words[j]) {
+            j += 1;
+        }
+        if j - i < 2 {
+            out.push(words[i].clone());
+            i += 1;
+            continue;
+        }
+        let (first, last) = (&words[i], &words[j - 1]);
+        let run = &text[first.byte_start..last.byte_start + last.word.len()];
+        if TAGGER.has_word(run) {
+            out.extend(words[i..j].iter().cloned());
+        } else {
+            out.extend(tag(run, true, (first.start, first.byte_start)));
+        }
+        i = j;
+    }
+    out
 }
 
 impl<'a> Tagged<'a> {
     fn new(text: &'a str, chars: &'a [char]) -> Self {
-        let words = tag(text, false);
+        let words: Vec<Tok<'a>> = tag(text, false, (0, 0)).collect();
         let mut starts = vec![usize::MAX; chars.len() + 1];
         let mut ends = vec![false; chars.len() + 1];
         for (i, t) in words.iter().enumerate() {
             starts[t.start] = i;
             ends[t.end] = true;
         }
-        let guesses = tag(text, true);
+        let guesses = guesses(text, &words);
         Tagged {
             chars,
             words,
