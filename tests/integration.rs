@@ -21,6 +21,7 @@ mod catalogue_list;
 mod circulation;
 mod cli;
 mod closed_days;
+mod contribution_stats;
 mod coordination_browser;
 mod coordination_pages;
 mod crash;
