@@ -23,6 +23,7 @@ mod cli;
 mod closed_days;
 mod contribution_hostile;
 mod contribution_scope;
+mod contribution_stats;
 mod contributions;
 mod coordination_browser;
 mod coordination_pages;
