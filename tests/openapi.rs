@@ -65,6 +65,7 @@ fn concrete(path: &str) -> String {
         ("{file_id}", "f000000000000000"),
         ("{action}", "approve"),
         ("{date}", "2030-01-01"),
+        ("{finding_id}", "1"),
     ]);
     let url = params.iter().fold(path.to_owned(), |url, (name, value)| {
         url.replace(name, value)
