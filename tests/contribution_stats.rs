@@ -274,6 +274,26 @@ async fn sharing_counts_for_the_contributing_unit_only() {
     // A borrower asking for the contributor's figures is refused, as before.
     let (status, _) = f.customs.get_json("/api/v1/stats/units?unit=yn-tax").await;
     assert_eq!(status, 403);
+
+    // The OpenAPI document describes the new fields.
+    let (status, doc) = app.get_json("/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    let schemas = &doc["components"]["schemas"];
+    for field in [
+        "contributions_submitted",
+        "contributions_published",
+        "contributed_loans",
+    ] {
+        assert!(
+            schemas["UnitStats"]["properties"][field].is_object(),
+            "{field}"
+        );
+        assert!(
+            schemas["Totals"]["properties"][field].is_object(),
+            "{field}"
+        );
+    }
+    assert!(schemas["ContributionUse"]["properties"]["loans"].is_object());
 }
 
 #[tokio::test]
