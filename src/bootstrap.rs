@@ -1,5 +1,6 @@
 //! First start on an empty database: the demo units, the `admin` account, the demo
-//! catalogue and a demo borrower (SPEC §7), the demo parts left out with `--no-demo`.
+//! catalogue, a sample contribution awaiting review and a demo borrower (SPEC §7, §9),
+//! the demo parts left out with `--no-demo`.
 
 use crate::actor::Actor;
 use crate::clock::Clock;
@@ -99,6 +100,7 @@ pub fn first_start(
     if settings.demo && catalogue_empty && manifest.is_file() {
         import_demo(db, store, &manifest, at)?;
         crate::visits::demo::add_demo_sessions(&mut *db.get()?, &first_start, at)?;
+        add_demo_contribution(db, store, &manifest, at)?;
         if needs_demo_borrower {
             let mut conn = db.get()?;
             create_demo_borrower(&mut conn, &first_start, chosen_demo, at)?;
@@ -167,6 +169,23 @@ fn import_demo(
     );
     for failure in &summary.failures {
         tracing::warn!(row = %failure.position, reason = %failure.reason, "demo catalogue row not imported");
+    }
+    Ok(())
+}
+
+/// The demo's sample contribution awaiting review. A failure is logged and the
+/// library starts without it: it is only a sample.
+fn add_demo_contribution(
+    db: &Database,
+    store: &FileStore,
+    manifest: &std::path::Path,
+    at: crate::clock::Moment,
+) -> anyhow::Result<()> {
+    let folder = manifest.parent().unwrap_or(manifest);
+    match catalog::demo::add_demo_contribution(&mut *db.get()?, store, folder, at) {
+        Ok(Some(id)) => tracing::info!(%id, "submitted the demo contribution for review"),
+        Ok(None) => {}
+        Err(err) => tracing::warn!(%err, "demo contribution not added"),
     }
     Ok(())
 }

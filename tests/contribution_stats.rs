@@ -1,7 +1,8 @@
 //! What units share, in the statistics (SPEC §6, §9; issue 18): contributions
 //! submitted and published, and loans of a unit's material by other units, per unit,
 //! in the JSON, the CSV (columns appended) and on the page; and no statistics list
-//! names a contribution outside the viewer's sharing scope.
+//! names a contribution outside the viewer's sharing scope. Also the demo's sample
+//! contribution waiting in the review queue on first start.
 
 use jiff::civil::date;
 use serde_json::{Value, json};
@@ -273,6 +274,26 @@ async fn sharing_counts_for_the_contributing_unit_only() {
     // A borrower asking for the contributor's figures is refused, as before.
     let (status, _) = f.customs.get_json("/api/v1/stats/units?unit=yn-tax").await;
     assert_eq!(status, 403);
+
+    // The OpenAPI document describes the new fields.
+    let (status, doc) = app.get_json("/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    let schemas = &doc["components"]["schemas"];
+    for field in [
+        "contributions_submitted",
+        "contributions_published",
+        "contributed_loans",
+    ] {
+        assert!(
+            schemas["UnitStats"]["properties"][field].is_object(),
+            "{field}"
+        );
+        assert!(
+            schemas["Totals"]["properties"][field].is_object(),
+            "{field}"
+        );
+    }
+    assert!(schemas["ContributionUse"]["properties"]["loans"].is_object());
 }
 
 #[tokio::test]
@@ -462,4 +483,77 @@ async fn the_sharing_section_in_a_browser() {
         photograph(&b, "unit").await;
     })
     .await;
+}
+
+/// First start with the demo: the sample contribution of 云南省消防救援总队 waits in
+/// the review queue with what the privacy check found in its file.
+#[tokio::test]
+async fn the_demo_contribution_awaits_review_with_findings() {
+    let app = TestApp::spawn_with_demo().await;
+    let admin = app.admin().await;
+    let (status, queue) = admin
+        .get_json("/api/v1/contributions?status=submitted")
+        .await;
+    assert_eq!(status, 200, "{queue}");
+    let demo = queue
+        .as_array()
+        .expect("queue")
+        .iter()
+        .find(|c| c["id"] == jingshi::catalog::demo::DEMO_CONTRIBUTION)
+        .unwrap_or_else(|| panic!("no demo contribution in {queue}"));
+    assert_eq!(demo["status"], "submitted");
+    assert_eq!(demo["contributed_by"], "yn-fire");
+    assert_eq!(demo["unit_name"], "云南省消防救援总队");
+    assert!(
+        demo["title"].as_str().unwrap_or("").contains("示例"),
+        "{demo}"
+    );
+    assert!(demo["open_findings"].as_u64().unwrap_or(0) >= 1, "{demo}");
+
+    let id = jingshi::catalog::demo::DEMO_CONTRIBUTION;
+    let (status, resource) = admin.get_json(&format!("/api/v1/resources/{id}")).await;
+    assert_eq!(status, 200, "{resource}");
+    assert_eq!(
+        resource["files"].as_array().map(Vec::len),
+        Some(1),
+        "{resource}"
+    );
+    let (_, found) = admin
+        .get_json(&format!("/api/v1/resources/{id}/privacy"))
+        .await;
+    let kinds: Vec<&str> = found["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["kind"].as_str())
+        .collect();
+    for kind in ["id_number", "mobile", "person_name"] {
+        assert!(kinds.contains(&kind), "{kind} not found: {found}");
+    }
+    // The sample ID number is a valid one (so that the check is shown finding it).
+    let text = std::fs::read_to_string(
+        crate::common::repo_root().join("content/demo/contributions/fire-inspection-gifts-case.md"),
+    )
+    .expect("demo file");
+    let number = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .find(|w| w.len() == 18)
+        .expect("an ID number in the demo text");
+    assert!(jingshi::visits::id_number::check(number).is_ok());
+
+    // Other units do not see it; its own unit's list has it.
+    let tax = app.borrower("tax-officer", "yn-tax").await;
+    let (status, _) = tax.get_json(&format!("/api/v1/resources/{id}")).await;
+    assert_eq!(status, 404);
+    let fire = app.borrower("fire-officer", "yn-fire").await;
+    let (_, own) = fire.get_json("/api/v1/contributions").await;
+    assert_eq!(ids(&own), [id], "{own}");
+
+    // Once only: a restart adds nothing.
+    let dir = app.stop().await;
+    let again = TestApp::spawn_in(dir).await;
+    assert_eq!(
+        again.count("SELECT count(*) FROM resources WHERE contributed_by = 'yn-fire'"),
+        1
+    );
 }

@@ -15,7 +15,13 @@ async fn demo_catalogue_loads_on_first_start_and_only_then() {
     let app = TestApp::spawn_with_demo().await;
     let expected = demo_resource_count();
     assert!(expected >= 16);
-    assert_eq!(app.count("SELECT count(*) FROM resources"), expected);
+    // The manifest's resources, and the sample contribution awaiting review.
+    const CATALOGUE: &str = "SELECT count(*) FROM resources WHERE contributed_by IS NULL";
+    assert_eq!(app.count(CATALOGUE), expected);
+    assert_eq!(
+        app.count("SELECT count(*) FROM resources WHERE status = 'submitted'"),
+        1
+    );
     assert!(app.count("SELECT count(*) FROM units") >= 12);
     assert_eq!(
         app.count("SELECT count(*) FROM users WHERE username = 'admin'"),
@@ -54,7 +60,11 @@ async fn demo_catalogue_loads_on_first_start_and_only_then() {
     }
     let dir = app.stop().await;
     let again = TestApp::spawn_in(dir).await;
-    assert_eq!(again.count("SELECT count(*) FROM resources"), expected - 1);
+    assert_eq!(again.count(CATALOGUE), expected - 1);
+    assert_eq!(
+        again.count("SELECT count(*) FROM resources WHERE contributed_by IS NOT NULL"),
+        1
+    );
     // The admin and the demo borrower, made once.
     assert_eq!(again.count("SELECT count(*) FROM users"), 2);
     assert_eq!(

@@ -4,6 +4,7 @@
 pub mod base;
 pub mod contributions;
 pub mod curation;
+pub mod demo;
 mod error;
 pub mod feed;
 pub mod files;
