@@ -5,7 +5,9 @@
 mod redact;
 mod scan;
 
-pub use redact::{RedactError, Redaction, redact_docx, redact_subtitle, redact_text};
+pub use redact::{
+    RedactError, Redaction, Scan, mask, redact_docx, redact_plain, redact_subtitle, redact_text,
+};
 pub use scan::scan;
 
 use serde::{Deserialize, Serialize};
