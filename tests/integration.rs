@@ -19,6 +19,7 @@ mod browser;
 mod catalog_import;
 mod catalogue_list;
 mod circulation;
+mod contributions;
 mod cli;
 mod closed_days;
 mod coordination_browser;

@@ -348,6 +348,10 @@ pub fn edit(
         }
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // The committee's own material is curated by librarians only.
+    if !is_contribution(&tx, id)? && super::read::load_fields(&tx, id)?.is_some() {
+        return Err(CatalogError::LibrariansOnly);
+    }
     own_editable(&tx, actor, id)?;
     let curated = update_resource(&tx, id.clone(), patch, &edit_of(actor, at))?;
     privacy::rescan(&tx, id)?;

@@ -35,7 +35,8 @@ pub fn max_change_seq(conn: &Connection) -> Result<i64, CatalogError> {
 }
 
 /// The search document of a resource as the catalogue knows it (no loans figures), or
-/// `None` when it no longer exists.
+/// `None` when it no longer exists. A redacted copy stands in for its original: the
+/// index, shared by everyone, never holds what redaction masked.
 pub fn search_doc(conn: &Connection, id: &str) -> Result<Option<SearchDoc>, CatalogError> {
     let Ok(resource_id) = ResourceId::parse(id) else {
         return Ok(None);
@@ -44,8 +45,9 @@ pub fn search_doc(conn: &Connection, id: &str) -> Result<Option<SearchDoc>, Cata
         return Ok(None);
     };
     let mut texts = conn.prepare_cached(
-        "SELECT text FROM files WHERE resource_id = ?1 AND role = 'document' AND text != ''
-         ORDER BY created_at, rowid",
+        "SELECT f.text FROM files f WHERE f.resource_id = ?1 AND f.role = 'document' AND f.text != ''
+           AND NOT EXISTS (SELECT 1 FROM files c WHERE c.redacted_of = f.id)
+         ORDER BY f.created_at, f.rowid",
     )?;
     let mut parts = texts
         .query_map([id], |row| row.get::<_, String>(0))?
@@ -58,7 +60,9 @@ pub fn search_doc(conn: &Connection, id: &str) -> Result<Option<SearchDoc>, Cata
     let body = parts.join("\n\n");
     let mut cue_rows = conn.prepare_cached(
         "SELECT c.file_id, c.start_ms, c.text FROM cues c JOIN files f ON f.id = c.file_id
-         WHERE f.resource_id = ?1 ORDER BY f.created_at, f.rowid, c.seq",
+         WHERE f.resource_id = ?1
+           AND NOT EXISTS (SELECT 1 FROM files r WHERE r.redacted_of = f.id)
+         ORDER BY f.created_at, f.rowid, c.seq",
     )?;
     let cues = cue_rows
         .query_map([id], |row| {

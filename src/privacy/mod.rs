@@ -2,6 +2,10 @@
 //! contributes, and writing redacted copies of the files that hold it. Pure: no
 //! database, no HTTP; `catalog::contributions` stores the findings and decides.
 
+mod contact;
+mod lexicon;
+mod names;
+mod numbers;
 mod redact;
 mod scan;
 
@@ -88,3 +92,5 @@ pub struct Finding {
     pub end: usize,
     pub text: String,
 }
+#[cfg(test)]
+mod tests;

@@ -15,7 +15,7 @@ use std::io::{Cursor, Read, Write};
 use std::ops::Range;
 
 use quick_xml::escape::{partial_escape, resolve_predefined_entity};
-use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::events::{BytesEnd, BytesRef, BytesStart, Event};
 use quick_xml::{Reader, Writer, XmlVersion};
 use zip::write::SimpleFileOptions;
 use zip::{ZipArchive, ZipWriter};
@@ -231,88 +231,134 @@ fn rewrite_xml(
     let body = xml.strip_prefix('\u{feff}').unwrap_or(xml);
     let offset = xml.len() - body.len();
     let mut reader = Reader::from_str(body);
-    let mut rewriter = Rewriter {
-        scan,
-        how,
-        edits: Vec::new(),
+    let mut walk = Walk {
+        xml,
+        layout,
+        rewriter: Rewriter {
+            scan,
+            how,
+            edits: Vec::new(),
+        },
+        paragraphs: vec![Paragraph::default()],
+        open: None,
+        in_tab_stops: false,
     };
-    // The first paragraph catches text outside any `w:p`.
-    let mut paragraphs = vec![Paragraph::default()];
-    let mut open: Option<Open> = None;
-    let mut in_tab_stops = false;
     loop {
         let before = offset + reader.buffer_position() as usize;
         let event = reader.read_event()?;
         let after = offset + reader.buffer_position() as usize;
         match event {
             Event::Eof => break,
-            Event::Start(e) if layout != Layout::Links => match e.local_name().as_ref() {
-                _ if layout == Layout::Fields => {
-                    open = Some(Open {
-                        tag: before..after,
-                        preserve: true,
-                        text: String::new(),
-                    })
-                }
-                "t" | "delText" | "instrText" | "delInstrText" => {
-                    open = Some(Open {
-                        tag: before..after,
-                        preserve: has_preserve(&e),
-                        text: String::new(),
-                    })
-                }
-                "p" => paragraphs.push(Paragraph::default()),
-                "tabs" => in_tab_stops = true,
-                _ => {}
-            },
-            Event::End(e) => {
-                if let Some(element) = open.take() {
-                    // A text element holds no elements: this is its end tag.
-                    let paragraph = paragraphs.last_mut().expect("the outermost never leaves");
-                    paragraph.assembly.push_piece(&element.text);
-                    paragraph.elements.push(TextElement {
-                        content: element.tag.end..before,
-                        tag: element.tag,
-                        preserve: element.preserve,
-                    });
-                    if layout == Layout::Fields {
-                        rewriter.finish(std::mem::take(paragraph), xml);
-                    }
-                } else {
-                    match e.local_name().as_ref() {
-                        "p" if paragraphs.len() > 1 => {
-                            let paragraph = paragraphs.pop().expect("more than one");
-                            rewriter.finish(paragraph, xml);
-                        }
-                        "tabs" => in_tab_stops = false,
-                        _ => {}
-                    }
-                }
-            }
             Event::Empty(e) | Event::Start(e) if layout == Layout::Links => {
-                if let Some(tag) = masked_link(&e, scan, how, before..after, xml) {
-                    rewriter.edits.push((before..after, tag));
+                if let Some(tag) = masked_link(&e, scan, how, &xml[before..after]) {
+                    walk.rewriter.edits.push((before..after, tag));
                 }
             }
-            Event::Empty(e) if layout == Layout::Paragraphs => {
-                let paragraph = paragraphs.last_mut().expect("the outermost never leaves");
-                match e.local_name().as_ref() {
-                    // Tab stops in paragraph properties are also called `tab`.
-                    "tab" if !in_tab_stops => paragraph.assembly.push_break('\t'),
-                    "br" | "cr" => paragraph.assembly.push_break('\n'),
-                    _ => {}
-                }
-            }
-            Event::Text(t) => open.iter_mut().for_each(|o| o.text.push_str(&t)),
-            Event::CData(t) => open.iter_mut().for_each(|o| o.text.push_str(&t)),
-            Event::GeneralRef(r) => open.iter_mut().for_each(|o| o.text.push_str(&entity(&r))),
+            Event::Start(e) => walk.start(&e, before..after),
+            Event::End(e) => walk.end(&e, before),
+            Event::Empty(e) => walk.empty(&e),
+            Event::Text(t) => walk.text(&t),
+            Event::CData(t) => walk.text(&t),
+            Event::GeneralRef(r) => walk.text(&entity(&r)),
             _ => {}
         }
     }
+    let Walk {
+        mut paragraphs,
+        mut rewriter,
+        ..
+    } = walk;
     for paragraph in paragraphs.drain(..).rev() {
         rewriter.finish(paragraph, xml);
     }
     Ok((!rewriter.edits.is_empty()).then(|| splice(xml, rewriter.edits)))
+}
+
+/// Reading a part's elements in order: the paragraphs open around the element being
+/// read, the text element being read, and the edits so far.
+struct Walk<'a> {
+    xml: &'a str,
+    layout: Layout,
+    rewriter: Rewriter<'a>,
+    /// The first paragraph catches text outside any `w:p`; it never leaves.
+    paragraphs: Vec<Paragraph>,
+    open: Option<Open>,
+    in_tab_stops: bool,
+}
+
+impl Walk<'_> {
+    fn start(&mut self, e: &BytesStart<'_>, tag: Range<usize>) {
+        let open = |preserve| {
+            Some(Open {
+                tag,
+                preserve,
+                text: String::new(),
+            })
+        };
+        match (self.layout, e.local_name().as_ref()) {
+            (Layout::Fields, _) => self.open = open(true),
+            (_, "t" | "delText" | "instrText" | "delInstrText") => {
+                self.open = open(has_preserve(e))
+            }
+            (_, "p") => self.paragraphs.push(Paragraph::default()),
+            (_, "tabs") => self.in_tab_stops = true,
+            _ => {}
+        }
+    }
+
+    fn end(&mut self, e: &BytesEnd<'_>, at: usize) {
+        if let Some(element) = self.open.take() {
+            // A text element holds no elements: this is its end tag.
+            let paragraph = self.innermost();
+            paragraph.assembly.push_piece(&element.text);
+            paragraph.elements.push(TextElement {
+                content: element.tag.end..at,
+                tag: element.tag,
+                preserve: element.preserve,
+            });
+            if self.layout == Layout::Fields {
+                let field = std::mem::take(self.innermost());
+                self.rewriter.finish(field, self.xml);
+            }
+            return;
+        }
+        match e.local_name().as_ref() {
+            "p" if self.paragraphs.len() > 1 => {
+                if let Some(paragraph) = self.paragraphs.pop() {
+                    self.rewriter.finish(paragraph, self.xml);
+                }
+            }
+            "tabs" => self.in_tab_stops = false,
+            _ => {}
+        }
+    }
+
+    fn empty(&mut self, e: &BytesStart<'_>) {
+        if self.layout != Layout::Paragraphs {
+            return;
+        }
+        let c = match e.local_name().as_ref() {
+            // Tab stops in paragraph properties are also called `tab`.
+            "tab" if !self.in_tab_stops => '\t',
+            "br" | "cr" => '\n',
+            _ => return,
+        };
+        self.innermost().assembly.push_break(c);
+    }
+
+    fn text(&mut self, text: &str) {
+        if let Some(open) = &mut self.open {
+            open.text.push_str(text);
+        }
+    }
+
+    fn innermost(&mut self) -> &mut Paragraph {
+        if self.paragraphs.is_empty() {
+            self.paragraphs.push(Paragraph::default());
+        }
+        let last = self.paragraphs.len() - 1;
+        &mut self.paragraphs[last]
+    }
 }
 
 /// The text an entity or character reference stands for; an unknown one as written.
@@ -339,15 +385,9 @@ fn preserving_tag(raw: &str) -> String {
     }
 }
 
-/// The relationship tag `tag` (at `at` in `xml`) with its target masked, when it is an
+/// The relationship tag `tag` (written `raw`) with its target masked, when it is an
 /// external link whose target has findings.
-fn masked_link(
-    tag: &BytesStart<'_>,
-    scan: Scan<'_>,
-    how: Redaction,
-    at: Range<usize>,
-    xml: &str,
-) -> Option<String> {
+fn masked_link(tag: &BytesStart<'_>, scan: Scan<'_>, how: Redaction, raw: &str) -> Option<String> {
     let value = |key: &str| {
         tag.attributes()
             .flatten()
@@ -359,7 +399,7 @@ fn masked_link(
     }
     let target = value("Target")?.into_owned();
     let masked = redact_text(&target, &scan(&target), how);
-    let empty = xml[at].ends_with("/>");
+    let empty = raw.ends_with("/>");
     (masked != target).then(|| with_attribute(tag, "Target", &masked, empty))
 }
 
