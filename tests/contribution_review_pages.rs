@@ -8,7 +8,7 @@
 use serde_json::json;
 
 use crate::common::contributing::{MOBILE, findings, sample_id_number, submit_bulletin};
-use crate::common::web::{csrf_of, page, post_form};
+use crate::common::web::{csrf_of, page, post_form, upload};
 use crate::common::{Session, TestApp};
 
 /// A librarian, a tax officer and the tax unit's contribution with the bulletin.
@@ -222,8 +222,21 @@ async fn markup_typed_by_units_and_librarians_is_shown_as_text() {
     );
     assert!(!html.contains("<script>alert"), "the queue");
 
+    let (status, file) = upload(
+        &officer,
+        &id,
+        "<b onclick=x>附件.md",
+        "附件".as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(status, 201, "{file}");
     let (_, html) = page(&librarian, &review).await;
     assert!(!html.contains("<script>alert"), "the review page");
+    assert!(
+        html.contains("&#60;b onclick=x&#62;附件.md"),
+        "the file's name: {html}"
+    );
+    assert!(!html.contains("<b onclick"));
     let token = csrf_of(&html);
     let finding = open_finding(&librarian, &id).await;
     let (status, _, html) = post_form(
