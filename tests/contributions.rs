@@ -15,6 +15,7 @@ fn contribution(title: &str, share: &str) -> Value {
         "summary": "示例：本单位查处的一起违规收受礼金案件通报（虚构）。",
         "sectors": ["税务"],
         "violations": ["受贿"],
+        "access": "open",
         "share": share,
         "declaration": true,
     })
