@@ -51,7 +51,7 @@ fn docx_bomb(text: &str, padding: usize) -> Vec<u8> {
 
 /// A PDF of the given objects (numbered from 1, the first the catalogue) with a
 /// correct cross-reference table.
-fn pdf_of(objects: &[String]) -> Vec<u8> {
+pub(crate) fn pdf_of(objects: &[String]) -> Vec<u8> {
     let mut pdf = b"%PDF-1.4\n".to_vec();
     let mut xref = format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
     for (i, object) in objects.iter().enumerate() {

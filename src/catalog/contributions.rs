@@ -608,3 +608,13 @@ pub fn list(
     }
     Ok(found)
 }
+
+/// How many contributions await a librarian's review (the count beside 投稿审核).
+pub fn awaiting_review(conn: &Connection) -> Result<u64, CatalogError> {
+    let count: i64 = conn.query_row(
+        "SELECT count(*) FROM resources WHERE contributed_by IS NOT NULL AND status = 'submitted'",
+        [],
+        |row| row.get(0),
+    )?;
+    Ok(count.max(0) as u64)
+}

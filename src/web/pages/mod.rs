@@ -65,6 +65,8 @@ pub enum Section {
     Admin,
     /// 参观协调: the coordinator's bases, weeks and reception sheets.
     Coordination,
+    /// 投稿审核: the librarian's review of units' contributions.
+    Review,
 }
 
 /// What the layout shows around every page: who is signed in, the assets, the form token.
@@ -91,6 +93,8 @@ pub struct Chrome {
     pub unread: Option<u64>,
     /// Visit requests waiting for the coordinator (librarians' pages).
     pub visits_requested: Option<u64>,
+    /// Contributions awaiting review (librarians' pages).
+    pub contributions_submitted: Option<u64>,
 }
 
 impl Chrome {
@@ -112,6 +116,7 @@ impl Chrome {
             requested: nav::requested().filter(|_| user.is_librarian()),
             unread: nav::requested().filter(|_| !user.is_librarian()),
             visits_requested: nav::visits_requested().filter(|_| user.is_librarian()),
+            contributions_submitted: nav::contributions_submitted().filter(|_| user.is_librarian()),
             ..Self::anonymous()
         }
     }
@@ -129,6 +134,11 @@ impl Chrome {
     /// The count beside 参观协调, when visit requests wait.
     pub fn visits_badge(&self) -> Option<u64> {
         self.visits_requested.filter(|n| *n > 0)
+    }
+
+    /// The count beside 投稿审核, when contributions await review.
+    pub fn contributions_badge(&self) -> Option<u64> {
+        self.contributions_submitted.filter(|n| *n > 0)
     }
 
     /// The layout for pages shown before sign-in (and error pages).
@@ -149,6 +159,7 @@ impl Chrome {
             requested: None,
             unread: None,
             visits_requested: None,
+            contributions_submitted: None,
         }
     }
 }

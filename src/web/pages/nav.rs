@@ -1,5 +1,6 @@
 //! Counts shown in the navigation: the requests waiting for a librarian's decision
-//! beside 借阅审批 and the visit requests waiting beside 参观协调, and a unit
+//! beside 借阅审批, the visit requests waiting beside 参观协调 and the contributions
+//! awaiting review beside 投稿审核, and a unit
 //! officer's unread notifications beside 借阅. Counted once
 //! per page request by [`count_for_nav`] and read by
 //! `Chrome::for_user` wherever the page builds its layout, so that no handler has
@@ -11,6 +12,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::app::AppState;
+use crate::catalog::contributions;
 use crate::loans;
 use crate::visits;
 use crate::web::auth::OptionalUser;
@@ -22,6 +24,8 @@ tokio::task_local! {
     static REQUESTED: u64;
     /// Visit requests waiting for the coordinator (librarians).
     static VISITS_REQUESTED: u64;
+    /// Contributions awaiting review (librarians).
+    static CONTRIBUTIONS_SUBMITTED: u64;
 }
 
 /// Middleware: for a librarian's page (GET, not the API or a static file), counts
@@ -45,7 +49,10 @@ pub async fn count_for_nav(
             .with_conn(|conn| -> Result<_, AppError> {
                 Ok((
                     loans::requested_count(conn)?,
-                    Some(visits::coordination::requested_count(conn)?),
+                    Some((
+                        visits::coordination::requested_count(conn)?,
+                        contributions::awaiting_review(conn)?,
+                    )),
                 ))
             })
             .await
@@ -57,9 +64,10 @@ pub async fn count_for_nav(
         return next.run(request).await;
     };
     match counted {
-        Ok((count, Some(visits))) => {
+        Ok((count, Some((visits, submitted)))) => {
+            let page = CONTRIBUTIONS_SUBMITTED.scope(submitted, next.run(request));
             REQUESTED
-                .scope(count, VISITS_REQUESTED.scope(visits, next.run(request)))
+                .scope(count, VISITS_REQUESTED.scope(visits, page))
                 .await
         }
         Ok((count, None)) => REQUESTED.scope(count, next.run(request)).await,
@@ -79,4 +87,9 @@ pub fn requested() -> Option<u64> {
 /// The visit requests waiting, for a librarian's page being built.
 pub fn visits_requested() -> Option<u64> {
     VISITS_REQUESTED.try_with(|count| *count).ok()
+}
+
+/// The contributions awaiting review, for a librarian's page being built.
+pub fn contributions_submitted() -> Option<u64> {
+    CONTRIBUTIONS_SUBMITTED.try_with(|count| *count).ok()
 }

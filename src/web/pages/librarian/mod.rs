@@ -2,7 +2,8 @@
 //! export, publish or withdraw the selected rows), the resource editor (create, edit,
 //! upload, replace and remove files, publish, withdraw), a resource's edit history, the
 //! audit log, the loan queue, today's desk, loan slips, a resource's loan settings, and
-//! the coordination of visits to bases (参观协调).
+//! the coordination of visits to bases (参观协调), and the review of units'
+//! contributions (投稿审核).
 
 mod audit;
 mod bases;
@@ -14,6 +15,7 @@ mod calendar;
 mod catalogue;
 mod catalogue_bulk;
 mod closed_days;
+mod contributions;
 mod desk;
 mod editor;
 mod edits;
@@ -25,6 +27,8 @@ mod loan_settings;
 mod queue;
 mod refused;
 mod reports;
+mod review;
+mod review_actions;
 mod rows;
 mod slip;
 mod visitor_export;
@@ -119,7 +123,30 @@ pub fn router() -> Router<AppState> {
         .route("/librarian/reports", get(reports::show_reports))
         .route("/librarian/reports.csv", get(reports::export_csv))
         .route("/librarian/reports.xlsx", get(reports::export_xlsx))
-        .merge(visits_router())
+        .merge(visits_router().merge(review_router()))
+}
+
+/// The review of units' contributions.
+fn review_router() -> Router<AppState> {
+    Router::new()
+        .route("/librarian/contributions", get(contributions::show_queue))
+        .route("/librarian/contributions/{id}", get(review::show_review))
+        .route(
+            "/librarian/contributions/{id}/redact",
+            post(review_actions::redact_contribution),
+        )
+        .route(
+            "/librarian/contributions/{id}/return",
+            post(review_actions::return_contribution),
+        )
+        .route(
+            "/librarian/contributions/{id}/publish",
+            post(review_actions::publish_contribution),
+        )
+        .route(
+            "/librarian/contributions/{id}/findings/{finding_id}/ack",
+            post(review_actions::acknowledge_finding),
+        )
 }
 
 /// The coordinator's pages for bases and visits.
