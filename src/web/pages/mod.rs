@@ -6,6 +6,7 @@
 mod account;
 mod admin;
 pub mod assets;
+mod contributions;
 mod error;
 mod extract;
 mod format;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(assets::router())
         .merge(stats::router())
         .merge(visits::router())
+        .merge(contributions::router())
 }
 
 /// The navigation entry a page belongs to, marked as current in the layout.
@@ -65,6 +67,8 @@ pub enum Section {
     Admin,
     /// 参观协调: the coordinator's bases, weeks and reception sheets.
     Coordination,
+    /// 投稿: a unit's own contributions (我单位的投稿).
+    Contributions,
 }
 
 /// What the layout shows around every page: who is signed in, the assets, the form token.
