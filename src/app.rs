@@ -181,6 +181,14 @@ impl AppState {
         }
     }
 
+    /// [`Self::refresh_index_now`] on the blocking pool, for a handler whose change
+    /// must be searchable when it answers.
+    pub async fn refresh_index(&self) -> Result<(), AppError> {
+        let indexing = self.clone();
+        tokio::task::spawn_blocking(move || indexing.refresh_index_now()).await?;
+        Ok(())
+    }
+
     /// Runs a librarian's catalogue change at this moment of the clock. A change of
     /// what borrowers may see (publish, withdraw) reaches the search index before
     /// the answer. The outer error is the service failing; the inner one is the

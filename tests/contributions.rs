@@ -15,6 +15,7 @@ fn contribution(title: &str, share: &str) -> Value {
         "summary": "示例：本单位查处的一起违规收受礼金案件通报（虚构）。",
         "sectors": ["税务"],
         "violations": ["受贿"],
+        "access": "open",
         "share": share,
         "declaration": true,
     })
@@ -128,7 +129,9 @@ async fn a_unit_submits_the_committee_returns_and_publishes_with_findings_settle
     // The index holds the redacted text only: the number no longer finds it.
     let (_, hits) = customs.get_json("/api/v1/search?q=13812345678").await;
     assert_eq!(hits["total"], 0, "{hits}");
-    let (_, hits) = customs.get_json("/api/v1/search?q=%E6%94%B6%E5%8F%97%E7%A4%BC%E9%87%91").await;
+    let (_, hits) = customs
+        .get_json("/api/v1/search?q=%E6%94%B6%E5%8F%97%E7%A4%BC%E9%87%91")
+        .await;
     assert_eq!(hits["total"], 1, "{hits}");
 
     // Another unit now sees it, with the redacted copy only.

@@ -190,12 +190,20 @@ async fn figures_match_the_hand_computed_fixture() {
     assert_eq!(tobacco["kinds"], json!(["video"]));
     assert_eq!(tobacco["gap"], false);
 
+    let demo_submitted = app.count(
+        "SELECT count(*) FROM resources WHERE contributed_by IS NOT NULL
+           AND submitted_at >= '2025-12-31T16:00:00' AND submitted_at < '2026-12-31T16:00:00'",
+    );
     assert_eq!(
         body["totals"],
         json!({"units": 12, "active_units": 3, "gap_units": 9, "requests": 6, "loans": 4,
                "reports": 4, "sessions": 3, "participants": 155,
                // No visits to bases in this fixture (tests/visit_stats.rs has them).
-               "visits": 0, "visitors": 0, "visit_gap_units": 12})
+               "visits": 0, "visitors": 0, "visit_gap_units": 12,
+               // Contributions: only the demo's sample (tests/contribution_stats.rs
+               // has the rest), submitted at first start on the machine's own date.
+               "contributions_submitted": demo_submitted, "contributions_published": 0,
+               "contributed_loans": 0})
     );
 
     let (status, overview) = f.librarian.get_json("/api/v1/stats/overview").await;
@@ -400,7 +408,11 @@ async fn csv_is_utf8_with_bom_a_header_and_one_row_per_unit() {
             "0",
             "0",
             "0",
-            "无参观"
+            "无参观",
+            // What the unit shared (tests/contribution_stats.rs has contributions).
+            "0",
+            "0",
+            "0"
         ]
     );
     assert_eq!(&rows[0][10], "无活动", "gaps first in the CSV too");

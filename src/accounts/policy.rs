@@ -27,10 +27,27 @@ pub fn is_own_contribution(user: &SessionUser, visibility: &Visibility) -> bool 
 }
 
 fn within_scope(user: &SessionUser, visibility: &Visibility) -> bool {
-    user.unit
-        .as_deref()
-        .is_some_and(|unit| reaches_unit(visibility, unit, user.unit_sector.as_deref()))
-        || (user.unit.is_none() && visibility.share == Share::All)
+    reaches(
+        visibility,
+        user.unit.as_deref(),
+        user.unit_sector.as_deref(),
+    )
+}
+
+/// Whether a borrower of `unit` in `sector` (or of no unit) sees a resource in the
+/// state `visibility` says: published within its sharing scope. The same decision as
+/// [`can_see_resource`] for callers that know the unit but not the session.
+pub fn borrower_sees(visibility: &Visibility, unit: Option<&str>, sector: Option<&str>) -> bool {
+    visibility.status == Status::Published && reaches(visibility, unit, sector)
+}
+
+/// [`reaches_unit`] for a borrower who may have no unit (then only what is shared
+/// with every unit).
+fn reaches(visibility: &Visibility, unit: Option<&str>, sector: Option<&str>) -> bool {
+    match unit {
+        Some(unit) => reaches_unit(visibility, unit, sector),
+        None => visibility.share == Share::All,
+    }
 }
 
 /// Whether a published resource's sharing scope reaches `unit` of `sector`: every
@@ -174,5 +191,40 @@ mod tests {
             ),
             Ok(())
         );
+    }
+
+    #[test]
+    fn a_borrower_sees_published_material_within_its_scope() {
+        let shared = |status, share| Visibility {
+            status,
+            share,
+            contributed_by: Some("yn-tax".into()),
+            contributor_sector: Some("税务".into()),
+        };
+        let sector = shared(Status::Published, Share::Sector);
+        assert!(borrower_sees(&sector, Some("yn-tax-kunming"), Some("税务")));
+        assert!(borrower_sees(&sector, Some("yn-tax"), None), "its own unit");
+        assert!(!borrower_sees(
+            &sector,
+            Some("kunming-customs"),
+            Some("海关")
+        ));
+        assert!(!borrower_sees(&sector, None, Some("税务")), "no unit");
+        let committee = shared(Status::Published, Share::Committee);
+        assert!(!borrower_sees(
+            &committee,
+            Some("yn-tax-kunming"),
+            Some("税务")
+        ));
+        assert!(borrower_sees(&committee, Some("yn-tax"), Some("税务")));
+        let all = shared(Status::Published, Share::All);
+        assert!(borrower_sees(&all, None, None));
+        let pending = shared(Status::Submitted, Share::All);
+        assert!(!borrower_sees(
+            &pending,
+            Some("kunming-customs"),
+            Some("海关")
+        ));
+        assert!(!borrower_sees(&pending, Some("yn-tax"), Some("税务")));
     }
 }

@@ -210,6 +210,11 @@ pub fn update_unit(
             input.liaison.email
         ],
     )?;
+    if before.unit.sector != input.sector {
+        // What borrowers of either sector may find of the unit's contributions
+        // changes with it (SPEC §9): the search index follows the catalogue's log.
+        crate::catalog::write::log_unit_contributions(&tx, code, at)?;
+    }
     AuditEvent::by(actor, AuditAction::UnitUpdated)
         .detail(format!("{code}：{changes}"))
         .record(&tx, at)?;

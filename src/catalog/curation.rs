@@ -99,12 +99,14 @@ impl CurationCommand {
     }
 
     /// Whether borrowers' search must reflect the change before the answer: a
-    /// resource that appears or disappears.
+    /// resource that appears or disappears, for everyone or for the units its
+    /// sharing scope no longer (or now) reaches.
     pub fn changes_visibility(&self) -> bool {
-        matches!(
-            self,
-            CurationCommand::Publish(_) | CurationCommand::Withdraw(_)
-        )
+        match self {
+            CurationCommand::Publish(_) | CurationCommand::Withdraw(_) => true,
+            CurationCommand::Update(_, patch) => patch.status.is_some() || patch.share.is_some(),
+            CurationCommand::Create(input) => input.status.is_some(),
+        }
     }
 }
 

@@ -34,6 +34,18 @@ pub(crate) fn log_change(tx: &Connection, id: &ResourceId, at: Moment) -> Result
     Ok(())
 }
 
+/// Appends a change-log row for every contribution of `unit`, in the caller's
+/// transaction: who may find a `sector`-scoped contribution depends on its unit's
+/// sector (`Visibility::scope_terms`), so the index follows a change of it. Answers
+/// how many rows were appended.
+pub fn log_unit_contributions(tx: &Connection, unit: &str, at: Moment) -> rusqlite::Result<usize> {
+    tx.execute(
+        "INSERT INTO catalog_changes (resource_id, changed_at)
+         SELECT id, ?2 FROM resources WHERE contributed_by = ?1 ORDER BY id",
+        params![unit, at.stamp()],
+    )
+}
+
 pub(crate) fn record_history(
     tx: &Connection,
     id: &ResourceId,

@@ -22,7 +22,7 @@ use super::text::{decode_lossy, normalize_newlines, truncate_chars};
 pub const MAX_TEXT_BYTES: usize = 8 * 1024 * 1024;
 
 /// The most `word/document.xml` read after decompression, against zip bombs.
-const MAX_DOCX_XML: u64 = 64 * 1024 * 1024;
+pub const MAX_DOCX_XML: u64 = 64 * 1024 * 1024;
 
 /// What a file's text turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -23,7 +23,7 @@ mod text;
 mod testutil;
 
 pub use error::ContentError;
-pub use extract::{Extraction, MAX_TEXT_BYTES, extract};
+pub use extract::{Extraction, MAX_DOCX_XML, MAX_TEXT_BYTES, extract};
 pub use kind::{ExtractionState, FileKind, FileRole, UnknownFileKind};
 pub use media::video_duration;
 pub use pdf::{PDF_HELPER_COMMAND, PdfSettings, extract_pdf_with, pdf_text_helper};
@@ -31,3 +31,4 @@ pub use sniff::{SNIFF_LEN, sniff, sniff_path};
 pub use staged::StagedFile;
 pub use store::{FileStore, StoredBlob};
 pub use subtitle::{Cue, cues_to_vtt, parse_srt, parse_vtt};
+pub(crate) use text::decode_lossy;

@@ -334,16 +334,30 @@ pub(crate) fn resource_withdrawn(conn: &Connection, resource_id: &str) -> Result
         .is_some_and(|r| r.status == "withdrawn"))
 }
 
-/// The resource's title if the actor may see it (published, or any for librarians);
-/// an unknown and an unpublished resource look the same to borrowers.
+/// The resource's title if the actor may see it (published within its sharing scope,
+/// SPEC §9; any for librarians); an unknown, an unpublished and an unshared resource
+/// look the same to borrowers.
 pub(crate) fn visible_title(
     conn: &Connection,
     actor: &Actor,
     resource_id: &str,
 ) -> Result<String, LoanError> {
-    match crate::catalog::holdings::lendable(conn, resource_id)? {
-        Some(r) if actor.librarian || r.status == "published" => Ok(r.title),
-        _ => Err(LoanError::ResourceNotFound(resource_id.to_owned())),
+    let Some(found) = crate::catalog::holdings::lendable(conn, resource_id)? else {
+        return Err(LoanError::ResourceNotFound(resource_id.to_owned()));
+    };
+    if actor.librarian {
+        return Ok(found.title);
+    }
+    let visibility = crate::catalog::read::visibility(conn, resource_id)?;
+    let sector = match actor.unit.as_deref() {
+        Some(unit) => crate::accounts::units::sector_of(conn, unit)?,
+        None => None,
+    };
+    if crate::accounts::policy::borrower_sees(&visibility, actor.unit.as_deref(), sector.as_deref())
+    {
+        Ok(found.title)
+    } else {
+        Err(LoanError::ResourceNotFound(resource_id.to_owned()))
     }
 }
 

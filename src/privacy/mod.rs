@@ -2,10 +2,16 @@
 //! contributes, and writing redacted copies of the files that hold it. Pure: no
 //! database, no HTTP; `catalog::contributions` stores the findings and decides.
 
+mod contact;
+mod lexicon;
+mod names;
+mod numbers;
 mod redact;
 mod scan;
 
-pub use redact::{RedactError, Redaction, redact_docx, redact_subtitle, redact_text};
+pub use redact::{
+    RedactError, Redaction, Scan, mask, redact_docx, redact_plain, redact_subtitle, redact_text,
+};
 pub use scan::scan;
 
 use serde::{Deserialize, Serialize};
@@ -86,3 +92,5 @@ pub struct Finding {
     pub end: usize,
     pub text: String,
 }
+#[cfg(test)]
+mod tests;

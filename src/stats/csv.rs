@@ -1,12 +1,12 @@
 //! The per-unit figures as CSV for Excel (see [`crate::spreadsheet`]): a Chinese header
 //! row, one row per unit. Columns added later go at the end, so that a reader of the
-//! first eleven keeps working.
+//! first eleven (then fifteen) keeps working.
 
 use super::UnitsReport;
 use crate::spreadsheet::{cell, csv_bytes};
 
 /// The header row, in column order.
-pub const CSV_HEADER: [&str; 15] = [
+pub const CSV_HEADER: [&str; 18] = [
     "单位代码",
     "单位名称",
     "行业",
@@ -22,6 +22,9 @@ pub const CSV_HEADER: [&str; 15] = [
     "参观人次",
     "已安排未参观",
     "参观状态",
+    "投稿数",
+    "已发布投稿",
+    "贡献资源被其他单位借阅次数",
 ];
 
 /// The CSV bytes of `report` (BOM, header, one row per unit in the report's order).
@@ -48,6 +51,9 @@ pub fn units_csv(report: &UnitsReport) -> Vec<u8> {
                 "有参观"
             }
             .to_owned(),
+            unit.contributions_submitted.to_string(),
+            unit.contributions_published.to_string(),
+            unit.contributed_loans.to_string(),
         ]
     });
     csv_bytes(&CSV_HEADER, rows)
@@ -74,6 +80,9 @@ mod tests {
                 visit_gap: false,
                 kinds: vec!["case".into(), "video".into()],
                 violations: vec!["受贿".into()],
+                contributions_submitted: 2,
+                contributions_published: 1,
+                contributed_loans: 4,
                 ..UnitStats::default()
             }],
             totals: Totals::default(),
@@ -85,7 +94,7 @@ mod tests {
         assert_eq!(lines[0], CSV_HEADER.join(","));
         assert_eq!(
             lines[1],
-            "yn-tax,\"'=税务局, \"\"机关纪委\"\"\",税务,3,0,0,0,0,典型案例通报、警示教育片,受贿,有活动,2,57,0,有参观"
+            "yn-tax,\"'=税务局, \"\"机关纪委\"\"\",税务,3,0,0,0,0,典型案例通报、警示教育片,受贿,有活动,2,57,0,有参观,2,1,4"
         );
         assert_eq!(lines.len(), 3, "header, one row, final line break");
     }

@@ -7,9 +7,11 @@ use jiff::civil::Date;
 use rusqlite::Connection;
 use serde::Serialize;
 
+use super::contributions::{self, ContributionUse};
 use super::scan::{self, Catalog, FastMap, LENT_KINDS, Tally};
 use super::sectors::{SectorKindRow, SectorStats, sector_figures, sector_kind_rows};
-use super::{Scope, StatsError, StatsPeriod};
+use super::{Scope, StatsError, StatsPeriod, scope};
+use crate::accounts::SessionUser;
 use crate::catalog::Kind;
 
 /// How many resources the "most used" list shows.
@@ -47,6 +49,13 @@ pub struct UnitStats {
     pub visits_booked: u64,
     /// No visit attended in the period: listed apart from the loan gaps.
     pub visit_gap: bool,
+    /// Contributions the unit submitted in the period (first submissions).
+    pub contributions_submitted: u64,
+    /// Its contributions published in the period (and published still).
+    pub contributions_published: u64,
+    /// Approved loans starting in the period, by other units, of material the unit
+    /// contributed.
+    pub contributed_loans: u64,
 }
 
 impl UnitStats {
@@ -71,6 +80,9 @@ pub struct Totals {
     pub visitors: u64,
     /// Units without a visit attended in the period.
     pub visit_gap_units: u64,
+    pub contributions_submitted: u64,
+    pub contributions_published: u64,
+    pub contributed_loans: u64,
 }
 
 /// `GET /api/v1/stats/units`: every unit in scope, gaps first.
@@ -133,28 +145,62 @@ pub struct Overview {
     pub kinds: Vec<&'static str>,
     pub sector_kind: Vec<SectorKindRow>,
     pub months: Vec<MonthStats>,
+    /// The most used resources the viewer may see.
     pub top_resources: Vec<ResourceUse>,
+    /// Contributed resources of the units in scope that other units borrowed.
+    pub contributions: Vec<ContributionUse>,
 }
 
 fn kind_label(kind: &str) -> &'static str {
     Kind::parse(kind).map(Kind::label).unwrap_or("其他")
 }
 
-/// The per-unit figures only (the API's table and the CSV).
+/// The per-unit figures only (the API's table and the CSV): no resource is named in
+/// them, so they do not depend on who looks.
 pub fn units_report(
     conn: &Connection,
     period: StatsPeriod,
     scope: &Scope,
 ) -> Result<UnitsReport, StatsError> {
-    Ok(overview(conn, period, scope)?.report)
+    Ok(figures(conn, period, scope)?.report)
 }
 
-/// Every figure for the period, limited to `scope`.
+/// Every figure for the period, limited to `scope`, as `viewer` may see it: the
+/// lists of resources name only those the viewer may see (SPEC §9: a contribution
+/// shared with one sector or with the committee stays out of another unit's lists).
 pub fn overview(
     conn: &Connection,
     period: StatsPeriod,
     scope: &Scope,
+    viewer: &SessionUser,
 ) -> Result<Overview, StatsError> {
+    let (mut overview, catalog) = figures_and_catalog(conn, period, scope)?;
+    let listed = |id: &str| {
+        catalog
+            .index
+            .get(id)
+            .is_some_and(|&i| scope::may_list(viewer, &catalog.resources[i].visibility))
+    };
+    overview.top_resources.retain(|r| listed(&r.id));
+    overview.top_resources.truncate(TOP_RESOURCES);
+    // A borrower's scope is their own unit, whose contributions they always see:
+    // this only guards a list that names resources.
+    overview.contributions.retain(|r| listed(&r.id));
+    Ok(overview)
+}
+
+fn figures(conn: &Connection, period: StatsPeriod, scope: &Scope) -> Result<Overview, StatsError> {
+    Ok(figures_and_catalog(conn, period, scope)?.0)
+}
+
+/// Every figure, each list of resources unfiltered (the whole ranking, so that
+/// leaving out what a viewer may not see still leaves [`TOP_RESOURCES`]), and the
+/// catalogue they refer to.
+fn figures_and_catalog(
+    conn: &Connection,
+    period: StatsPeriod,
+    scope: &Scope,
+) -> Result<(Overview, Catalog), StatsError> {
     scope.check(conn)?;
     let mut units = load_units(conn, scope)?;
     let index: FastMap<String, usize> = units
@@ -164,8 +210,14 @@ pub fn overview(
         .collect();
     let catalog = Catalog::load(conn)?;
     let tally = scan::tally(conn, &period, scope, &index, &catalog)?;
+    let (shared, contributions) = contributions::tally(conn, &period, scope, &index)?;
 
     let resource_units = fill_units(&mut units, &tally, &catalog);
+    for (unit, figures) in units.iter_mut().zip(shared) {
+        unit.contributions_submitted = figures.submitted;
+        unit.contributions_published = figures.published;
+        unit.contributed_loans = figures.lent_to_others;
+    }
     let material = material_figures(&tally, &catalog, &resource_units);
     let by_sector = sector_figures(&units);
     let sector_kind = sector_kind_rows(&units, &material.unit_kind_loans, &by_sector);
@@ -174,7 +226,7 @@ pub fn overview(
     // sorting.
     sort_units(&mut units);
 
-    Ok(Overview {
+    let overview = Overview {
         report: UnitsReport {
             from: period.from,
             to: period.to,
@@ -186,8 +238,10 @@ pub fn overview(
         kinds: LENT_KINDS.iter().map(|k| k.as_str()).collect(),
         sector_kind,
         months: tally.months,
-        top_resources: top_resources(material.by_resource.into_values().collect()),
-    })
+        top_resources: ranked_resources(material.by_resource.into_values().collect()),
+        contributions,
+    };
+    Ok((overview, catalog))
 }
 
 /// The units in scope, by code, without figures yet.
@@ -314,6 +368,9 @@ fn totals(units: &[UnitStats]) -> Totals {
         totals.visits += u.visits;
         totals.visitors += u.visitors;
         totals.visit_gap_units += u64::from(u.visit_gap);
+        totals.contributions_submitted += u.contributions_submitted;
+        totals.contributions_published += u.contributions_published;
+        totals.contributed_loans += u.contributed_loans;
     }
     totals
 }
@@ -351,7 +408,9 @@ fn resource_use<'a>(
     })
 }
 
-fn top_resources(mut top: Vec<ResourceUse>) -> Vec<ResourceUse> {
+/// Every resource used, the most used first ([`overview`] keeps the first
+/// [`TOP_RESOURCES`] the viewer may see).
+fn ranked_resources(mut top: Vec<ResourceUse>) -> Vec<ResourceUse> {
     top.sort_by(|a, b| {
         b.loans
             .cmp(&a.loans)
@@ -359,6 +418,5 @@ fn top_resources(mut top: Vec<ResourceUse>) -> Vec<ResourceUse> {
             .then_with(|| b.participants.cmp(&a.participants))
             .then_with(|| a.id.cmp(&b.id))
     });
-    top.truncate(TOP_RESOURCES);
     top
 }

@@ -24,8 +24,13 @@
 //!   no-show, cancelled or rejected visit counts for nothing, a scheduled or confirmed
 //!   one is booked (shown, not counted). A unit without an attended visit is listed
 //!   apart (期内无参观的单位); visits do not change whether it is a loan gap.
+//! - What units share (their contributions, and loans of them by other units) is
+//!   defined in [`contributions`].
+//! - The lists naming resources (most used, contributions borrowed) show a borrower
+//!   only what they may see ([`overview`]); the counts include everything.
 
 pub mod chart;
+mod contributions;
 mod csv;
 mod error;
 mod figures;
@@ -34,6 +39,7 @@ mod scan;
 mod scope;
 mod sectors;
 
+pub use contributions::{ContributionUse, TOP_CONTRIBUTIONS};
 pub use csv::{CSV_HEADER, units_csv};
 pub use error::StatsError;
 pub use figures::{

@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::figures::MonthStats;
 use super::{Scope, StatsError, StatsPeriod};
-use crate::catalog::Kind;
+use crate::catalog::{Kind, Share, Status, Visibility};
 use crate::loans::LoanStatus;
 use crate::visits::VisitStatus;
 
@@ -74,6 +74,8 @@ pub(super) struct ResourceMeta {
     /// Position in [`LENT_KINDS`] (its length for a base or an unknown kind).
     pub kind: usize,
     pub violations: Vec<String>,
+    /// Who may see it (the "most used" list shows a borrower only these).
+    pub visibility: Visibility,
 }
 
 /// Every resource, addressable by position.
@@ -95,16 +97,29 @@ impl Catalog {
             index: FastMap::default(),
             resources: Vec::new(),
         };
-        let mut stmt = conn.prepare_cached("SELECT id, kind, title FROM resources")?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT r.id, r.kind, r.title, r.status, r.share, r.contributed_by, u.sector
+             FROM resources r LEFT JOIN units u ON u.code = r.contributed_by",
+        )?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let id: String = row.get(0)?;
             catalog.index.insert(id.clone(), catalog.resources.len());
+            // The CHECK constraints keep both valid; were one not, the resource is
+            // treated as hidden and limited to the committee.
+            let text = |i| row.get_ref(i).map(|v| v.as_str().unwrap_or("").to_owned());
+            let visibility = Visibility {
+                status: Status::parse(&text(3)?).unwrap_or(Status::Draft),
+                share: Share::parse(&text(4)?).unwrap_or(Share::Committee),
+                contributed_by: row.get(5)?,
+                contributor_sector: row.get(6)?,
+            };
             catalog.resources.push(ResourceMeta {
                 id,
                 kind: kind_index(row.get_ref(1)?.as_str().unwrap_or("")),
                 title: row.get(2)?,
                 violations: Vec::new(),
+                visibility,
             });
         }
         let mut stmt = conn.prepare_cached(

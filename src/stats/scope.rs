@@ -1,10 +1,11 @@
 //! Whose figures a viewer may see: librarians every unit (or one they pick), a
-//! borrower only their own unit.
+//! borrower only their own unit; and which resources the lists may name to them.
 
 use rusqlite::Connection;
 
 use super::StatsError;
-use crate::accounts::SessionUser;
+use crate::accounts::{SessionUser, policy};
+use crate::catalog::{Status, Visibility};
 
 /// The units the figures are computed over.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,5 +54,68 @@ impl Scope {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether a statistics list may name a resource to `viewer`: what they may see, and
+/// material withdrawn since that was within their scope (their unit's own history of
+/// use; counts never depend on it).
+pub(super) fn may_list(viewer: &SessionUser, visibility: &Visibility) -> bool {
+    policy::can_see_resource(viewer, visibility)
+        || (visibility.status == Status::Withdrawn
+            && viewer.unit.as_deref().is_some_and(|unit| {
+                policy::reaches_unit(visibility, unit, viewer.unit_sector.as_deref())
+            }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::Role;
+    use crate::catalog::Share;
+
+    fn borrower(unit: &str, sector: &str) -> SessionUser {
+        SessionUser {
+            user_id: 1,
+            username: "u".into(),
+            display_name: String::new(),
+            roles: vec![Role::Borrower],
+            unit: Some(unit.into()),
+            unit_name: None,
+            unit_sector: Some(sector.into()),
+            csrf_token: String::new(),
+        }
+    }
+
+    fn of_tax(status: Status, share: Share) -> Visibility {
+        Visibility {
+            status,
+            share,
+            contributed_by: Some("yn-tax".into()),
+            contributor_sector: Some("税务".into()),
+        }
+    }
+
+    #[test]
+    fn lists_name_only_what_the_viewer_may_see() {
+        let customs = borrower("kunming-customs", "海关");
+        let peer = borrower("kunming-tax", "税务");
+        let own = borrower("yn-tax", "税务");
+        let sector = of_tax(Status::Published, Share::Sector);
+        assert!(!may_list(&customs, &sector));
+        assert!(may_list(&peer, &sector));
+        assert!(may_list(&own, &of_tax(Status::Submitted, Share::Committee)));
+        assert!(!may_list(&peer, &of_tax(Status::Submitted, Share::All)));
+        // Withdrawn since: still named in the history of a unit it reached.
+        assert!(may_list(&customs, &of_tax(Status::Withdrawn, Share::All)));
+        assert!(!may_list(
+            &customs,
+            &of_tax(Status::Withdrawn, Share::Sector)
+        ));
+        assert!(may_list(
+            &customs,
+            &Visibility::of_status(Status::Withdrawn)
+        ));
+        assert!(!may_list(&customs, &Visibility::of_status(Status::Draft)));
     }
 }

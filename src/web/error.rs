@@ -443,7 +443,14 @@ impl From<JsonRejection> for AppError {
     fn from(rejection: JsonRejection) -> Self {
         let status = match rejection {
             JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            JsonRejection::BytesRejection(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            JsonRejection::BytesRejection(_) => {
+                return Self::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    "提交的内容太大，超过了允许的大小；请减少内容或分段提交",
+                )
+                .with_detail(rejection.body_text());
+            }
             JsonRejection::JsonDataError(_) => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::BAD_REQUEST,
         };

@@ -253,6 +253,7 @@ async fn update_unit(
     ApiJson(change): ApiJson<UnitChange>,
 ) -> Result<ApiJson<UnitDetail>, AppError> {
     let (actor, at) = (Actor::user(&admin), state.clock.moment());
+    let sector_given = change.sector.is_some();
     let updated = state
         .with_conn(move |conn| {
             let current = units::unit_detail(conn, &code)?
@@ -272,6 +273,10 @@ async fn update_unit(
             Ok::<_, AppError>(detail)
         })
         .await?;
+    if sector_given {
+        // Who finds the unit's sector-shared contributions follows its sector.
+        state.refresh_index().await?;
+    }
     Ok(ApiJson(updated))
 }
 

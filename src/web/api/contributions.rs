@@ -2,11 +2,11 @@
 //! one `catalog::contributions`, `catalog::privacy` or `catalog::redaction` function,
 //! and answers JSON.
 
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use crate::accounts::SessionUser;
@@ -28,6 +28,11 @@ use crate::web::shared::resource_id;
 /// The most text `POST /api/v1/privacy/scan` reads, in characters.
 pub const MAX_SCAN_CHARS: usize = 2_000_000;
 
+/// The largest body `POST /api/v1/privacy/scan` reads: [`MAX_SCAN_CHARS`] of Chinese
+/// text (3 bytes each in UTF-8) and the JSON around it. Other JSON routes keep the
+/// server's smaller limit.
+const MAX_SCAN_BODY_BYTES: usize = 8 * 1024 * 1024;
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(submit, list))
@@ -35,7 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(withdraw))
         .routes(routes!(events))
         .routes(routes!(return_to_unit))
-        .routes(routes!(scan_text))
+        .routes(routes!(scan_text).layer(DefaultBodyLimit::max(MAX_SCAN_BODY_BYTES)))
         .routes(routes!(show_findings))
         .routes(routes!(acknowledge))
         .routes(routes!(redact))

@@ -44,8 +44,9 @@ pub async fn overview_for(
 ) -> Result<Overview, AppError> {
     let period = params.period(state)?;
     let scope = Scope::for_viewer(user, params.unit.as_deref())?;
+    let viewer = user.clone();
     state
-        .with_conn(move |conn| stats::overview(conn, period, &scope))
+        .with_conn(move |conn| stats::overview(conn, period, &scope, &viewer))
         .await
 }
 

@@ -227,10 +227,14 @@ pub async fn update_unit(
         })
         .await?;
     match saved {
-        Ok(unit) => Ok(see_other(&format!(
-            "/admin/units/{}?done=saved",
-            unit.unit.code
-        ))),
+        Ok(unit) => {
+            // Who finds the unit's sector-shared contributions follows its sector.
+            state.refresh_index().await?;
+            Ok(see_other(&format!(
+                "/admin/units/{}?done=saved",
+                unit.unit.code
+            )))
+        }
         Err(err) => {
             let (status, problem) = problem_of(err, &user)?;
             let mut page = unit_page(&state, &user, &code).await?;

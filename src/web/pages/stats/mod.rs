@@ -1,7 +1,8 @@
 //! `/stats`: the statistics page (SPEC §6) — per-unit figures with the gaps first,
 //! charts drawn on the server as inline SVG (bars per unit, the monthly trend, the
 //! sector × kind table), sectors, kinds, the most used resources, visits to bases
-//! beside the loan figures (with the units without a visit listed apart), and the CSV
+//! beside the loan figures (with the units without a visit listed apart), what units
+//! shared (共享贡献: contributions, and loans of them by other units), and the CSV
 //! download. Librarians see every unit (`?unit=CODE` focuses on one), a borrower their
 //! own unit. Links its own stylesheet (a static asset), and renders the "for your unit"
 //! recommendations partial used by the home and resource pages.
@@ -65,8 +66,18 @@ pub struct UnitRow {
     pub visitors: u64,
     pub visits_booked: u64,
     pub visit_gap: bool,
+    pub contributions_submitted: u64,
+    pub contributions_published: u64,
+    pub contributed_loans: u64,
     /// The unit's own statistics (librarians).
     pub href: Option<String>,
+}
+
+impl UnitRow {
+    /// Whether the unit shared anything in the period (the "共享贡献" table).
+    pub fn shared(&self) -> bool {
+        self.contributions_submitted + self.contributions_published + self.contributed_loans > 0
+    }
 }
 
 pub struct ResourceRow {
@@ -77,6 +88,16 @@ pub struct ResourceRow {
     pub units: u64,
     pub reports: u64,
     pub participants: u64,
+}
+
+/// A contributed resource other units borrowed.
+pub struct ContributionRow {
+    pub href: String,
+    pub title: String,
+    pub kind_label: &'static str,
+    pub unit_name: String,
+    pub loans: u64,
+    pub units: u64,
 }
 
 /// What is shown once the period is valid.
@@ -94,6 +115,9 @@ pub struct Figures {
     pub sectors: Vec<SectorStats>,
     pub kinds: Vec<KindStats>,
     pub top: Vec<ResourceRow>,
+    /// The units that shared something in the period (all units' overview).
+    pub sharing: Vec<UnitRow>,
+    pub contributions: Vec<ContributionRow>,
 }
 
 #[derive(Template)]
@@ -227,7 +251,6 @@ fn figures(overview: &Overview, page: &StatsPage) -> Figures {
         totals: report.totals.clone(),
         gaps: rows.iter().filter(|r| r.gap).cloned().collect(),
         visit_gaps: visit_gaps(&rows),
-        units: rows,
         unit_chart: chart::unit_bars(&report.units, CHART_UNITS),
         month_chart: chart::monthly_trend(&overview.months),
         months: overview.months.clone(),
@@ -235,7 +258,34 @@ fn figures(overview: &Overview, page: &StatsPage) -> Figures {
         sectors: overview.by_sector.clone(),
         kinds: overview.by_kind.clone(),
         top: overview.top_resources.iter().map(resource_row).collect(),
+        sharing: sharing(&rows),
+        contributions: overview
+            .contributions
+            .iter()
+            .map(|c| ContributionRow {
+                href: format!("/resources/{}", c.id),
+                title: c.title.clone(),
+                kind_label: c.kind_label,
+                unit_name: c.unit_name.clone(),
+                loans: c.loans,
+                units: c.units,
+            })
+            .collect(),
+        units: rows,
     }
+}
+
+/// The units that shared something, the most borrowed material first.
+fn sharing(rows: &[UnitRow]) -> Vec<UnitRow> {
+    let mut sharing: Vec<UnitRow> = rows.iter().filter(|r| r.shared()).cloned().collect();
+    sharing.sort_by(|a, b| {
+        b.contributed_loans
+            .cmp(&a.contributed_loans)
+            .then_with(|| b.contributions_published.cmp(&a.contributions_published))
+            .then_with(|| b.contributions_submitted.cmp(&a.contributions_submitted))
+            .then_with(|| a.code.cmp(&b.code))
+    });
+    sharing
 }
 
 /// The table rows, each linking to the unit's own statistics on the librarians'
@@ -259,6 +309,9 @@ fn unit_rows(units: &[UnitStats], page: &StatsPage) -> Vec<UnitRow> {
             visitors: u.visitors,
             visits_booked: u.visits_booked,
             visit_gap: u.visit_gap,
+            contributions_submitted: u.contributions_submitted,
+            contributions_published: u.contributions_published,
+            contributed_loans: u.contributed_loans,
             href: (page.librarian && page.all_units)
                 .then(|| period_query(&page.from, &page.to, &u.code).href("/stats")),
         })
