@@ -66,7 +66,9 @@ fn elsewhere(user: &SessionUser) -> Option<Response> {
     if user.is_librarian() {
         return Some(see_other(REVIEW_QUEUE));
     }
-    user.unit.is_none().then(|| units_only(user).into_response())
+    user.unit
+        .is_none()
+        .then(|| units_only(user).into_response())
 }
 
 /// A sharing scope in words; `sector` names the contributor's sector when known.
