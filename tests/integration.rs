@@ -22,6 +22,8 @@ mod circulation;
 mod cli;
 mod closed_days;
 mod contribution_hostile;
+mod contribution_pages;
+mod contribution_pages_browser;
 mod contribution_review_browser;
 mod contribution_review_pages;
 mod contribution_scope;

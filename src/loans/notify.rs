@@ -97,6 +97,8 @@ pub struct Notification {
     pub loan_id: Option<i64>,
     /// The visit to a base it is about (SPEC §8), when not a loan.
     pub visit_id: Option<i64>,
+    /// The resource: the loan's, the visited base, or the unit's contribution
+    /// (`contribution_returned`, `contribution_published`: SPEC §9).
     pub resource_id: Option<String>,
     pub message: String,
     pub created_at: String,
@@ -145,7 +147,7 @@ pub fn list(
     limit: u32,
 ) -> Result<NotificationList, LoanError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT n.id, n.kind, n.loan_id, coalesce(l.resource_id, v.base_id), n.message,
+        "SELECT n.id, n.kind, n.loan_id, coalesce(n.resource_id, l.resource_id, v.base_id), n.message,
                 n.created_at, n.read_at, n.visit_id
          FROM notifications n LEFT JOIN loans l ON l.id = n.loan_id
               LEFT JOIN visits v ON v.id = n.visit_id

@@ -159,6 +159,152 @@ pub async fn receive_files(
     }
 }
 
+/// The most bytes of text fields read from a form that carries files too.
+const MAX_FORM_TEXT: usize = 256 * 1024;
+
+/// A form that sends its fields and its files in one body: the text fields in order,
+/// and every chosen file stored (not yet attached to anything).
+pub struct ReceivedForm {
+    pub fields: Vec<(String, String)>,
+    pub files: Vec<Received>,
+}
+
+/// Reads the rest of a form that carries its fields and files together (its `csrf`
+/// field already checked): the text fields, and each `file` field stored by the
+/// editor's rules (the claimed type bounds the size, the bytes decide the type) before
+/// anything is made of the form. A file input left empty is skipped. A refused file
+/// stops the reading: the files stored before it are dropped again, and the refusal
+/// comes back with the fields read so far.
+pub async fn receive_form(
+    state: &AppState,
+    mut multipart: Multipart,
+) -> Result<ReceivedForm, (Vec<(String, String)>, AppError)> {
+    let idle = state.limits.upload_idle_timeout;
+    let mut form = ReceivedForm {
+        fields: Vec::new(),
+        files: Vec::new(),
+    };
+    let _permit = match upload_permit(state) {
+        Ok(permit) => permit,
+        Err(err) => return Err((form.fields, err)),
+    };
+    let mut text_left = MAX_FORM_TEXT;
+    let refusal = loop {
+        let next = match tokio::time::timeout(idle, multipart.next_field()).await {
+            Ok(Ok(next)) => next,
+            Ok(Err(err)) => break multipart_error(err),
+            Err(_) => break stalled(idle),
+        };
+        let Some(field) = next else {
+            return Ok(form);
+        };
+        if field.name() != Some("file") {
+            let name = field.name().unwrap_or_default().to_owned();
+            match read_text(field, &mut text_left, idle).await {
+                Ok(value) => form.fields.push((name, value)),
+                Err(err) => break err,
+            }
+            continue;
+        }
+        if field.file_name().is_none_or(|n| n.trim().is_empty()) {
+            // An empty file input still sends a part, without a name or bytes.
+            drain_field(field, idle).await;
+            continue;
+        }
+        let name = match file_name(&field) {
+            Ok(name) => name,
+            Err(err) => break err,
+        };
+        match store_streamed(state, field, &name, idle).await {
+            Ok((blob, extraction, duration)) => form.files.push(Received {
+                name,
+                blob,
+                extraction,
+                duration,
+            }),
+            Err(Refused { mut error, field }) => {
+                if let Some(field) = field {
+                    let left = drain_field(field, idle).await;
+                    drain_rest(&mut multipart, left, idle).await;
+                }
+                if !error.message.contains(&name) {
+                    error.message = format!("“{name}”：{}", error.message);
+                }
+                break error;
+            }
+        }
+    };
+    discard_received(state, form.files).await;
+    Err((form.fields, refusal))
+}
+
+/// A text field of a multipart form, within what is left of the form's text budget.
+async fn read_text(
+    mut field: Field<'_>,
+    left: &mut usize,
+    idle: Duration,
+) -> Result<String, AppError> {
+    let mut bytes = Vec::new();
+    loop {
+        let chunk = tokio::time::timeout(idle, field.chunk())
+            .await
+            .map_err(|_| stalled(idle))?
+            .map_err(multipart_error)?;
+        let Some(chunk) = chunk else { break };
+        if chunk.len() > *left {
+            return Err(AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "表单填写的文字过长，请精简后重新提交",
+            ));
+        }
+        *left -= chunk.len();
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| AppError::bad_request("表单内容不是有效的 UTF-8 文字"))
+}
+
+/// Drops the stored bytes of files that were received but will not be attached.
+pub async fn discard_received(state: &AppState, files: Vec<Received>) {
+    if files.is_empty() {
+        return;
+    }
+    let store = state.store.clone();
+    let dropped = state
+        .with_conn(move |conn| {
+            catalog::import::discard_unreferenced_conn(conn, &store, files.iter().map(|f| &f.blob));
+            Ok::<_, AppError>(())
+        })
+        .await;
+    if let Err(err) = dropped {
+        err.log();
+    }
+}
+
+/// Attaches files received with a form to resource `id`, in turn: the files attached,
+/// then the first refusal (its name and why); the files after it are dropped.
+pub async fn attach_received(
+    state: &AppState,
+    id: &ResourceId,
+    user: &SessionUser,
+    files: Vec<Received>,
+) -> (Vec<FileInfo>, Option<AppError>) {
+    let mut attached = Vec::new();
+    let mut files = files.into_iter();
+    while let Some(received) = files.next() {
+        let name = received.name.clone();
+        match attach(state, id, user, received).await {
+            Ok(file) => attached.push(file),
+            Err(mut err) => {
+                err.message = format!("“{name}”：{}", err.message);
+                discard_received(state, files.collect()).await;
+                return (attached, Some(err));
+            }
+        }
+    }
+    (attached, None)
+}
+
 /// Receives the `file` field and puts it in the place of file `file_id` of resource
 /// `id` (same role); answers the new file. The index follows before the answer, so
 /// the old version's words no longer find the resource.

@@ -45,6 +45,22 @@ pub fn no_redirects(app: &TestApp) -> reqwest::Client {
         .expect("client")
 }
 
+/// [`no_redirects`] signed in as `username`.
+pub async fn signed_in_no_redirects(app: &TestApp, username: &str, password: &str) -> Session {
+    let client = no_redirects(app);
+    let resp = client
+        .post(app.url("/api/v1/session"))
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(resp.status(), 200, "sign-in of {username}");
+    Session {
+        client,
+        base: app.url(""),
+    }
+}
+
 /// A page's status and HTML.
 pub async fn page(session: &Session, path: &str) -> (u16, String) {
     let resp = session.get(path).await;

@@ -6,6 +6,7 @@
 mod account;
 mod admin;
 pub mod assets;
+mod contributions;
 mod error;
 mod extract;
 mod format;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(assets::router())
         .merge(stats::router())
         .merge(visits::router())
+        .merge(contributions::router())
 }
 
 /// The navigation entry a page belongs to, marked as current in the layout.
@@ -67,6 +69,8 @@ pub enum Section {
     Coordination,
     /// 投稿审核: the librarian's review of units' contributions.
     Review,
+    /// 投稿: a unit's own contributions (我单位的投稿).
+    Contributions,
 }
 
 /// What the layout shows around every page: who is signed in, the assets, the form token.

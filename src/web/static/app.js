@@ -222,13 +222,6 @@
     document.querySelectorAll("form.upload[data-upload-api]").forEach(setUpUpload);
   }
 
-  // Forms that remove something ask first.
-  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
-    });
-  });
-
   // The catalogue list: one box selects or clears every row of the page.
   document.querySelectorAll("input[data-select-all]").forEach(function (all) {
     var form = document.getElementById(all.getAttribute("data-select-all"));

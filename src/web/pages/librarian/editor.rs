@@ -89,6 +89,11 @@ impl EditorPage {
         self.errors.get(field).map(String::as_str).unwrap_or("")
     }
 
+    /// Where the upload form posts without the script.
+    fn upload_action(&self) -> String {
+        format!("/librarian/resources/{}/upload", self.id)
+    }
+
     fn action(&self) -> String {
         if self.creating {
             "/librarian/resources".to_owned()
@@ -98,7 +103,7 @@ impl EditorPage {
     }
 }
 
-const ACCEPT: &str =
+pub(in crate::web::pages) const ACCEPT: &str =
     ".pdf,.docx,.txt,.md,.markdown,.mp4,.m4v,.webm,.vtt,.srt,.jpg,.jpeg,.png,.webp";
 
 /// The file types a new version of a file of `role` may have.
@@ -112,7 +117,11 @@ fn accept_for(role: FileRole) -> &'static str {
 }
 
 /// Values offered: the base list, what the catalogue already uses, and the resource's own.
-fn choices(base: &[String], catalogue: &[String], chosen: &[String]) -> Vec<Choice> {
+pub(in crate::web::pages) fn choices(
+    base: &[String],
+    catalogue: &[String],
+    chosen: &[String],
+) -> Vec<Choice> {
     let mut seen = BTreeSet::new();
     base.iter()
         .chain(catalogue)

@@ -162,7 +162,29 @@ pub struct NoticeView {
     pub message: String,
     pub created_at: String,
     pub unread: bool,
-    pub resource_id: String,
+    /// Where to read more, and the link's words (none when it is about nothing shown).
+    pub link: Option<(String, &'static str)>,
+}
+
+impl NoticeView {
+    fn of(n: loans::notify::Notification) -> Self {
+        // A contribution's notice leads to the unit's contribution page, the others
+        // to the resource (a loan's, or the base of a visit).
+        let link = n.resource_id.map(|id| {
+            if n.kind.starts_with("contribution_") {
+                (format!("/contributions/{id}"), "查看投稿")
+            } else {
+                (format!("/resources/{id}"), "查看资源")
+            }
+        });
+        NoticeView {
+            id: n.id,
+            message: n.message,
+            created_at: crate::web::pages::format::minute(&n.created_at),
+            unread: n.read_at.is_none(),
+            link,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -269,17 +291,7 @@ pub(super) async fn loans_page(
         notice,
         loans: views,
         unread: notes.unread,
-        notices: notes
-            .items
-            .into_iter()
-            .map(|n| NoticeView {
-                id: n.id,
-                message: n.message,
-                created_at: crate::web::pages::format::minute(&n.created_at),
-                unread: n.read_at.is_none(),
-                resource_id: n.resource_id.unwrap_or_default(),
-            })
-            .collect(),
+        notices: notes.items.into_iter().map(NoticeView::of).collect(),
         today: today.to_string(),
         // A refused form is shown on the page holding its loan, not an older page.
         older_page: query.before.is_some_and(|id| id > 0),

@@ -141,8 +141,66 @@ pub struct ResourcePage {
     base: Option<BaseView>,
     /// A published base a unit may book a visit to (`/visits/new?base=`).
     bookable_base: bool,
+    /// Whose contribution it is, and where an unpublished one is handled.
+    contribution: ContributionView,
 }
 pages!(ResourcePage);
+
+/// What the page says of a unit's contribution (SPEC §9).
+pub struct ContributionView {
+    /// A published contribution's unit: "由 … 提供".
+    pub contributor: Option<String>,
+    /// A contribution not (or no longer) published, for its unit and the committee:
+    /// its state and where it is handled, in place of the loan form.
+    pub note: Option<ContributionNote>,
+}
+
+impl ContributionView {
+    fn of(user: &SessionUser, resource: &Resource) -> Self {
+        Self {
+            contributor: resource
+                .contributor_name
+                .clone()
+                .filter(|_| resource.status == Status::Published),
+            note: ContributionNote::of(user, resource),
+        }
+    }
+}
+
+/// Where an unpublished contribution is handled.
+pub struct ContributionNote {
+    pub whose: String,
+    pub status_label: &'static str,
+    pub href: String,
+    pub link_words: &'static str,
+}
+
+impl ContributionNote {
+    /// For the contributing unit (its contribution page) and librarians (the review
+    /// page); `None` for the committee's own material and published contributions.
+    fn of(user: &SessionUser, resource: &Resource) -> Option<Self> {
+        let unit = resource.contributed_by.as_ref()?;
+        if resource.status == Status::Published {
+            return None;
+        }
+        let status_label = format::status_name(resource.status);
+        if user.is_librarian() {
+            let name = resource.contributor_name.as_deref().unwrap_or(unit);
+            return Some(Self {
+                whose: format!("{name}的投稿"),
+                status_label,
+                href: format!("/librarian/contributions/{}", resource.id),
+                link_words: "去审核",
+            });
+        }
+        (user.unit.as_ref() == Some(unit)).then(|| Self {
+            whose: "本单位的投稿".to_owned(),
+            status_label,
+            href: format!("/contributions/{}", resource.id),
+            link_words: "查看投稿页",
+        })
+    }
+}
 
 impl ResourcePage {
     /// Marks the copies that are out (with whom, for those who may know) and counts
@@ -376,10 +434,6 @@ fn page_of(
         copy_views(&view.resource),
     );
     let resource = view.resource;
-    let base = resource
-        .base
-        .as_ref()
-        .map(|details| BaseView::new(&resource.id, details));
     ResourcePage {
         chrome: Chrome::for_user(user, Section::Search),
         librarian: user.is_librarian(),
@@ -414,10 +468,14 @@ fn page_of(
         images,
         recommendations,
         loan,
-        base,
+        base: resource
+            .base
+            .as_ref()
+            .map(|b| BaseView::new(&resource.id, b)),
         bookable_base: resource.kind == crate::catalog::Kind::Base
             && resource.status == Status::Published
             && user.unit.is_some(),
+        contribution: ContributionView::of(user, &resource),
         id: resource.id,
         title: resource.title,
         summary: resource.summary,
