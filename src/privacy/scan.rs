@@ -28,6 +28,7 @@ pub fn scan(text: &str) -> Vec<Finding> {
     contact::find_plates(&folded, &mut hits);
     let folded_text: String = folded.iter().collect();
     names::find(&folded_text, &folded, &mut hits);
+    every_mention(&folded, &mut hits);
     resolve(hits, chars.len())
         .into_iter()
         .map(|h| Finding {
@@ -37,6 +38,30 @@ pub fn scan(text: &str) -> Vec<Finding> {
             text: chars[h.start..h.end].iter().collect(),
         })
         .collect()
+}
+
+/// A name found once, beside a title or a cue, is a name wherever else the text
+/// repeats it ("局长李建华……李建华的联系电话"): a redaction that masked only the mention
+/// with context would leave the others readable.
+fn every_mention(chars: &[char], hits: &mut Vec<Hit>) {
+    let mut names: Vec<Vec<char>> = hits
+        .iter()
+        .filter(|h| h.kind == FindingKind::PersonName && h.end - h.start >= 2)
+        .map(|h| chars[h.start..h.end].to_vec())
+        .collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        let mut at = 0;
+        while at + name.len() <= chars.len() {
+            if chars[at..at + name.len()] == name[..] {
+                hits.push(Hit::new(FindingKind::PersonName, at, at + name.len()));
+                at += name.len();
+            } else {
+                at += 1;
+            }
+        }
+    }
 }
 
 /// Full-width digits, letters and the signs numbers and addresses use, as ASCII; one

@@ -269,3 +269,15 @@ fn empty_and_plain_texts_have_no_findings() {
     assert_eq!(scan(""), vec![]);
     assert_eq!(scan("各级领导干部要以案为鉴、以案促改。"), vec![]);
 }
+
+#[test]
+fn a_name_found_once_is_found_at_every_mention() {
+    let text = "经查，原大队长李建华收受礼金。此后李建华多次退还未果，李建华的联系电话已停用。";
+    let names: Vec<_> = scan(text)
+        .into_iter()
+        .filter(|f| f.kind == FindingKind::PersonName)
+        .map(|f| (f.start, f.text))
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names.iter().all(|(_, t)| t == "李建华"), "{names:?}");
+}
