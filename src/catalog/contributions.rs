@@ -510,6 +510,20 @@ pub(crate) fn published(
     log_change(tx, id, at)
 }
 
+/// The conversation of contribution `id` as `actor` may read it: librarians and the
+/// contributing unit; anyone else finds no such contribution.
+pub fn events_for(
+    conn: &Connection,
+    actor: &Actor,
+    id: &ResourceId,
+) -> Result<Vec<ContributionEvent>, CatalogError> {
+    let (unit, _) = contribution_state(conn, id)?;
+    if !actor.librarian && actor.unit.as_deref() != Some(unit.as_str()) {
+        return Err(CatalogError::NotFound(id.to_string()));
+    }
+    events(conn, id.as_str())
+}
+
 /// The conversation of contribution `id`, oldest first.
 pub fn events(conn: &Connection, id: &str) -> Result<Vec<ContributionEvent>, CatalogError> {
     let mut stmt = conn.prepare_cached(

@@ -153,15 +153,9 @@ async fn events(
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<Vec<ContributionEvent>>, AppError> {
     let id = resource_id(&id)?;
+    let actor = Actor::user(&user);
     let found = state
-        .with_conn(move |conn| {
-            let visibility = catalog::read::visibility(conn, id.as_str())?;
-            let own = crate::accounts::policy::is_own_contribution(&user, &visibility);
-            if visibility.contributed_by.is_none() || !(user.is_librarian() || own) {
-                return Err(catalog::CatalogError::NotFound(id.to_string()));
-            }
-            contributions::events(conn, id.as_str())
-        })
+        .with_conn(move |conn| contributions::events_for(conn, &actor, &id))
         .await?;
     Ok(ApiJson(found))
 }
