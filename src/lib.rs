@@ -22,6 +22,7 @@ pub mod mail;
 pub mod privacy;
 pub mod recommend;
 pub mod search;
+pub mod seasons;
 pub mod spreadsheet;
 pub mod stats;
 pub mod visits;

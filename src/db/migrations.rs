@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/011_recall_reports.sql"),
     include_str!("migrations/012_visits.sql"),
     include_str!("migrations/013_contributions.sql"),
+    include_str!("migrations/014_collections.sql"),
 ];
 
 /// A migration that rebuilds a table others refer to starts with this line: it runs
