@@ -172,3 +172,29 @@ CREATE UNIQUE INDEX notifications_visit_dedupe ON notifications(visit_id, kind, 
     WHERE dedupe IS NOT NULL AND visit_id IS NOT NULL;
 CREATE INDEX notifications_visit ON notifications(visit_id) WHERE visit_id IS NOT NULL;
 CREATE INDEX notifications_resource ON notifications(resource_id) WHERE resource_id IS NOT NULL;
+
+-- When each resource was first published: the Atom feeds' "new resources", and the
+-- saved-search alerts still to check (`alerted = 0`) once the index holds it. Kept by
+-- triggers so that every way of publishing (editor, import, a contribution's review)
+-- records it; resources published before this migration count as already alerted.
+CREATE TABLE publications (
+    resource_id  TEXT PRIMARY KEY REFERENCES resources(id) ON DELETE CASCADE,
+    published_at TEXT NOT NULL,
+    alerted      INTEGER NOT NULL DEFAULT 0 CHECK (alerted IN (0, 1))
+);
+CREATE INDEX publications_newest ON publications(published_at);
+CREATE INDEX publications_unalerted ON publications(resource_id) WHERE alerted = 0;
+INSERT INTO publications (resource_id, published_at, alerted)
+    SELECT id, created_at, 1 FROM resources WHERE status = 'published';
+CREATE TRIGGER resources_published_on_insert AFTER INSERT ON resources
+    WHEN NEW.status = 'published'
+BEGIN
+    INSERT OR IGNORE INTO publications (resource_id, published_at)
+        VALUES (NEW.id, NEW.updated_at);
+END;
+CREATE TRIGGER resources_published_on_update AFTER UPDATE OF status ON resources
+    WHEN NEW.status = 'published' AND OLD.status != 'published'
+BEGIN
+    INSERT OR IGNORE INTO publications (resource_id, published_at)
+        VALUES (NEW.id, NEW.updated_at);
+END;
