@@ -1,5 +1,5 @@
 //! First start on an empty database: the demo units, the `admin` account, the demo
-//! catalogue, a sample contribution awaiting review and a demo borrower (SPEC §7, §9),
+//! catalogue with its collections, a sample contribution awaiting review and a demo borrower (SPEC §7, §9, §10),
 //! the demo parts left out with `--no-demo`.
 
 use crate::actor::Actor;
@@ -100,6 +100,7 @@ pub fn first_start(
     if settings.demo && catalogue_empty && manifest.is_file() {
         import_demo(db, store, &manifest, at)?;
         crate::visits::demo::add_demo_sessions(&mut *db.get()?, &first_start, at)?;
+        add_demo_collections(db, &first_start, at)?;
         add_demo_contribution(db, store, &manifest, at)?;
         if needs_demo_borrower {
             let mut conn = db.get()?;
@@ -169,6 +170,20 @@ fn import_demo(
     );
     for failure in &summary.failures {
         tracing::warn!(row = %failure.position, reason = %failure.reason, "demo catalogue row not imported");
+    }
+    Ok(())
+}
+
+/// The demo's collections (专题). A failure is logged and the library starts without
+/// them: they are only samples.
+fn add_demo_collections(
+    db: &Database,
+    actor: &Actor,
+    at: crate::clock::Moment,
+) -> anyhow::Result<()> {
+    match crate::collections::demo::add_demo_collections(&mut *db.get()?, actor, at) {
+        Ok(ids) => tracing::info!(count = ids.len(), "published the demo collections"),
+        Err(err) => tracing::warn!(%err, "demo collections not added"),
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ pub mod bootstrap;
 pub mod catalog;
 pub mod cli;
 pub mod clock;
+pub mod collections;
 pub mod config;
 pub mod content;
 pub mod db;

@@ -11,8 +11,8 @@ use crate::common::{TestApp, repo_root};
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
-/// The operations SPEC §7 promises outside tools, as `(method, path)`.
-const SPEC_OPERATIONS: [(&str, &str); 17] = [
+/// The operations SPEC §7 and §10 promise outside tools, as `(method, path)`.
+const SPEC_OPERATIONS: [(&str, &str); 23] = [
     ("post", "/api/v1/session"),
     ("delete", "/api/v1/session"),
     ("get", "/api/v1/search"),
@@ -30,6 +30,12 @@ const SPEC_OPERATIONS: [(&str, &str); 17] = [
     ("get", "/api/v1/units"),
     ("get", "/api/v1/stats/units"),
     ("get", "/api/v1/openapi.json"),
+    ("get", "/api/v1/collections"),
+    ("post", "/api/v1/collections"),
+    ("get", "/api/v1/collections/{id}"),
+    ("patch", "/api/v1/collections/{id}"),
+    ("post", "/api/v1/collections/{id}/publish"),
+    ("post", "/api/v1/collections/{id}/withdraw"),
 ];
 
 /// Router calls under `src/web/api` that would add a route without describing it:

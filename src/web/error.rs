@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::accounts::AccountError;
 use crate::catalog::CatalogError;
+use crate::collections::CollectionError;
 use crate::content::ContentError;
 use crate::db::DbError;
 use crate::loans::LoanError;
@@ -414,6 +415,24 @@ impl From<VisitError> for AppError {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
             }
             VisitError::Db(_) | VisitError::Open(_) => Self::failure(err),
+        }
+    }
+}
+
+impl From<CollectionError> for AppError {
+    fn from(err: CollectionError) -> Self {
+        match &err {
+            CollectionError::NotFound(_) => Self::not_found(err.to_string()),
+            CollectionError::LibrariansOnly { .. } => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
+            }
+            CollectionError::WrongState { .. } => {
+                Self::new(StatusCode::CONFLICT, "illegal_transition", err.to_string())
+            }
+            CollectionError::Invalid { .. } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
+            }
+            CollectionError::Db(_) | CollectionError::Open(_) => Self::failure(err),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1` (SPEC §7).
 
 mod admin;
+mod collections;
 mod contributions;
 mod files;
 mod loans;
@@ -31,6 +32,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(visits::router())
         .merge(contributions::router())
         .merge(visit_planning::router())
+        .merge(collections::router())
 }
 
 /// The API's routes, serving the document that describes them. The handlers'

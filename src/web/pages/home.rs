@@ -1,4 +1,5 @@
-//! The home page: the search box, newest and most used resources, and ways in by kind
+//! The home page: the search box, the collections (专题) of the coming holiday period
+//! and of the viewer's sector, newest and most used resources, and ways in by kind
 //! and by sector.
 
 use askama::Template;
@@ -6,11 +7,13 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 
+use super::collections::CollectionCard;
 use super::extract::PageUser;
 use super::search::HitView;
 use super::url::Query;
 use super::{Chrome, PageError, Section, pages};
 use crate::accounts::SessionUser;
+use crate::actor::Actor;
 use crate::app::AppState;
 use crate::catalog::Kind;
 use crate::recommend::Recommendation;
@@ -42,7 +45,14 @@ pub struct HomePage {
     sectors: Vec<Entry>,
     /// "For your unit" (borrowers; `partials/recommendations.html`).
     recommendations: Vec<Recommendation>,
+    /// Collections: the coming season's first, then the viewer's sector's.
+    collections: Vec<CollectionCard>,
+    /// The coming season's name and its collections' list.
+    coming: (&'static str, String),
 }
+
+/// The most collections the home page shows.
+const HOME_COLLECTIONS: usize = 6;
 pages!(HomePage);
 
 async fn show_home(
@@ -83,6 +93,10 @@ async fn home_page(state: AppState, user: SessionUser) -> Result<HomePage, PageE
     sectors.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
     let librarian = user.is_librarian();
     let recommendations = super::stats::recommendations(&state, &user, 4, None).await;
+    let (actor, today) = (Actor::user(&user), state.clock.today());
+    let featured = state
+        .with_conn(move |conn| crate::collections::featured(conn, &actor, today, HOME_COLLECTIONS))
+        .await?;
     Ok(HomePage {
         chrome: Chrome::for_user(&user, Section::Home),
         q: String::new(),
@@ -101,5 +115,14 @@ async fn home_page(state: AppState, user: SessionUser) -> Result<HomePage, PageE
         kinds,
         sectors,
         recommendations,
+        collections: featured
+            .collections
+            .iter()
+            .map(CollectionCard::new)
+            .collect(),
+        coming: (
+            featured.season.label(),
+            format!("/collections?season={}", featured.season.code()),
+        ),
     })
 }

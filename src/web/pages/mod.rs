@@ -6,6 +6,7 @@
 mod account;
 mod admin;
 pub mod assets;
+mod collections;
 mod contributions;
 mod error;
 mod extract;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(stats::router())
         .merge(visits::router())
         .merge(contributions::router())
+        .merge(collections::router())
 }
 
 /// The navigation entry a page belongs to, marked as current in the layout.
@@ -71,6 +73,10 @@ pub enum Section {
     Review,
     /// 投稿: a unit's own contributions (我单位的投稿).
     Contributions,
+    /// 专题: the published collections.
+    Collections,
+    /// 专题管理: the librarian's collection editor.
+    CollectionEditor,
 }
 
 /// What the layout shows around every page: who is signed in, the assets, the form token.

@@ -1,5 +1,5 @@
 //! `/search`: results with highlighted snippets, facet counts as links that add or
-//! remove a filter, sort, paging. The query string is the API's (`GET /api/v1/search`),
+//! remove a filter, sort, paging, and above them the collections (专题) the words find. The query string is the API's (`GET /api/v1/search`),
 //! so a result page can be bookmarked and shared.
 
 mod facets;
@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use super::collections::CollectionCard;
 use super::extract::{PageQuery, PageUser};
 use super::url::Query;
 use super::{Chrome, PageError, Section, pages};
@@ -61,7 +62,12 @@ pub struct SearchPage {
     /// The link to the last page when the asked page lies past it (there are
     /// results, just not this many pages of them).
     past_last: Option<String>,
+    /// Published collections the words find (at most [`COLLECTION_HITS`]).
+    collections: Vec<CollectionCard>,
 }
+
+/// The most collections shown above the results.
+const COLLECTION_HITS: usize = 3;
 pages!(SearchPage);
 
 /// The parameters in a fixed order, as a link builder.
@@ -100,6 +106,7 @@ async fn search_page(
 ) -> Result<Response, PageError> {
     let query = current_query(&params);
     let mut page = SearchPage::before_search(&user, &params, &query);
+    page.collections = matching_collections(&state, &user, page.q.trim()).await?;
     let outcome = match params.to_request(&user) {
         Ok(request) => search_sector_first(&state, &user, request, &params.sector_first).await,
         Err(err) => Err(err),
@@ -116,6 +123,22 @@ async fn search_page(
         }
         Err(err) => Err(PageError::from(err)),
     }
+}
+
+/// The published collections `q` finds, for the 专题 block (none without words).
+async fn matching_collections(
+    state: &AppState,
+    user: &SessionUser,
+    q: &str,
+) -> Result<Vec<CollectionCard>, PageError> {
+    if q.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (actor, q) = (crate::actor::Actor::user(user), q.to_owned());
+    let found = state
+        .with_conn(move |conn| crate::collections::search(conn, &actor, &q, COLLECTION_HITS))
+        .await?;
+    Ok(found.iter().map(CollectionCard::new).collect())
 }
 
 impl SearchPage {
@@ -151,6 +174,7 @@ impl SearchPage {
             page: 1,
             page_count: 0,
             past_last: None,
+            collections: Vec::new(),
             q,
         }
     }
