@@ -54,10 +54,19 @@ async fn a_librarian_publishes_a_collection_and_a_borrower_checks_a_period() {
         both_widths(&b, "collection-editor").await;
         b.click("#publish").await;
         b.wait_path("notice=published").await;
-        b.assert_console_clean("in the collection editor", &[]).await;
+        // The refused save answered 422, as it should.
+        b.assert_console_clean("in the collection editor", &["status of 422"])
+            .await;
         b.client.delete_all_cookies().await.expect("sign out");
 
         b.sign_in(&app, "officer", USER_PASSWORD).await;
+        // 1 March: 清明 comes next, which no collection is for; all three are shown.
+        let home = b.text(".home-collections").await;
+        assert!(home.contains("即将到来的是清明") && home.contains("反“四风”专题学习"));
+        both_widths(&b, "home-collections").await;
+        b.goto(&app, "/search?q=%E6%9C%88%E9%A5%BC").await;
+        assert!(b.text(".search-collections").await.contains("中秋国庆节前警示教育专题"));
+        both_widths(&b, "search-collections").await;
         b.click("nav.primary a[href='/collections']").await;
         b.wait_path("/collections").await;
         let list = b.text(".collection-cards").await;

@@ -79,6 +79,12 @@ async fn the_home_page_leads_with_the_coming_season_then_the_viewers_sector() {
     assert!(!block.contains("草稿专题"));
     assert!(block.contains("即将到来的是中秋"));
     assert!(block.contains("/collections?season=zhongqiu"));
+    // 2 March: 清明 next, no collection of it, so no link to its (empty) list.
+    app.state.clock.set_date(date(2028, 3, 2));
+    let block = home_block(&tax).await;
+    assert!(block.contains("即将到来的是清明"));
+    assert!(!block.contains("season=qingming"));
+    app.state.clock.set_date(date(2027, 8, 20));
     let block = home_block(&customs).await;
     let shown = [
         "中秋专题",
@@ -218,7 +224,7 @@ async fn a_collection_page_shows_each_items_availability_and_the_basket_form() {
     let busy = &html
         [html.find("id=\"item-film-busy\"").unwrap()..html.find("id=\"item-film-free\"").unwrap()];
     assert!(busy.contains("该时段已借满；最近可借"), "{busy}");
-    assert!(busy.contains("本馆没有这种形式"), "{busy}");
+    assert!(busy.contains("本馆没有实体拷贝"), "{busy}");
     let free = &html
         [html.find("id=\"item-film-free\"").unwrap()..html.find("id=\"item-base-hall\"").unwrap()];
     assert_eq!(free.matches("该时段可借").count(), 2, "{free}");

@@ -47,8 +47,8 @@ pub struct HomePage {
     recommendations: Vec<Recommendation>,
     /// Collections: the coming season's first, then the viewer's sector's.
     collections: Vec<CollectionCard>,
-    /// The coming season's name and its collections' list.
-    coming: (&'static str, String),
+    /// The coming season's name, and its collections' list when it has any.
+    coming: (&'static str, Option<String>),
 }
 
 /// The most collections the home page shows.
@@ -122,7 +122,11 @@ async fn home_page(state: AppState, user: SessionUser) -> Result<HomePage, PageE
             .collect(),
         coming: (
             featured.season.label(),
-            format!("/collections?season={}", featured.season.code()),
+            featured
+                .collections
+                .iter()
+                .any(|c| c.season.as_deref() == Some(featured.season.code()))
+                .then(|| format!("/collections?season={}", featured.season.code())),
         ),
     })
 }

@@ -15,6 +15,7 @@ use crate::catalog::{Kind, Status};
 use crate::collections::{
     self, Collection, CollectionError, CollectionId, CollectionStatus, Fit, ItemAvailability,
 };
+use crate::loans::Format;
 use crate::web::error::AppError;
 use crate::web::pages::extract::{PageQuery, PageUser};
 use crate::web::pages::{Chrome, PageError, Section, pages};
@@ -165,10 +166,10 @@ fn page_of(
             let mut fits = Vec::new();
             if let Some(answer) = answer {
                 if let Some(fit) = &answer.digital {
-                    fits.push(fit_line("数字", fit));
+                    fits.push(fit_line(Format::Digital, fit));
                 }
                 if let Some(fit) = &answer.physical {
-                    fits.push(fit_line("实体", fit));
+                    fits.push(fit_line(Format::Physical, fit));
                 }
             }
             ItemView {
@@ -217,7 +218,7 @@ fn page_of(
     }
 }
 
-fn fit_line(format: &'static str, fit: &Fit) -> FitLine {
+fn fit_line(format: Format, fit: &Fit) -> FitLine {
     let (state, text) = match fit {
         Fit::Fits { .. } => ("fits", "该时段可借".to_owned()),
         Fit::Full {
@@ -227,10 +228,10 @@ fn fit_line(format: &'static str, fit: &Fit) -> FitLine {
             format!("该时段已借满；最近可借 {} 至 {}", period.start, period.end),
         ),
         Fit::Full { nearest: None } => ("full", "该时段已借满，一年内没有空档".to_owned()),
-        Fit::NotHeld => ("none", "本馆没有这种形式".to_owned()),
+        Fit::NotHeld => ("none", format!("本馆没有{}", format.unit_name())),
     };
     FitLine {
-        format,
+        format: format.label(),
         state,
         text,
     }
