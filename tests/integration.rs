@@ -65,6 +65,8 @@ mod public_url;
 mod queue_browser;
 mod queue_table;
 mod recall;
+mod related_browser;
+mod related_resources;
 mod search_api;
 mod search_edges;
 mod search_promises;

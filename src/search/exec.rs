@@ -261,7 +261,7 @@ impl SearchIndex {
     }
 
     /// The resources whose sharing scope holds one of `terms`.
-    fn within(&self, terms: &[String]) -> Box<dyn Query> {
+    pub(super) fn within(&self, terms: &[String]) -> Box<dyn Query> {
         Box::new(TermSetQuery::new(
             terms
                 .iter()
@@ -348,7 +348,7 @@ impl SearchIndex {
     }
 }
 
-fn published(status: Field) -> Box<dyn Query> {
+pub(super) fn published(status: Field) -> Box<dyn Query> {
     Box::new(TermQuery::new(
         Term::from_field_text(status, "published"),
         IndexRecordOption::Basic,

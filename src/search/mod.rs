@@ -13,6 +13,9 @@
 //! Queries: words AND-ed as verbatim substrings, `"phrases"`, `-exclusions`; when nothing
 //! has every word, a ranked OR of the words' jieba tokens and character bigrams answers
 //! instead (`fallback`). Snippets and cue hits are cut here, from the stored texts.
+//!
+//! Related resources ([`SearchIndex::related`]): shared violation types and sectors
+//! first, then likeness of words (more-like-this), within the viewer's audience.
 
 mod analyzer;
 mod cache;
@@ -25,6 +28,9 @@ mod locked;
 mod normalize;
 mod phrase;
 mod query;
+mod related;
+#[cfg(test)]
+mod related_tests;
 mod request;
 mod schema;
 mod snippet;
@@ -38,6 +44,7 @@ pub use exec::MAX_OFFSET;
 pub use index::{OpenedIndex, RESULT_CACHE_BYTES, SearchIndex};
 pub use normalize::normalize;
 pub use query::MAX_QUERY_CHARS;
+pub use related::{MAX_RELATED, Related};
 pub use request::{
     Audience, CueHit, DEFAULT_PER_PAGE, Facets, Hit, MAX_PER_PAGE, SearchRequest, SearchResults,
     SortOrder, Suggestion, Unavailable,

@@ -32,6 +32,8 @@ pub(crate) struct StoredHit {
     pub cues: String,
     pub year: Option<i32>,
     pub sectors: Vec<String>,
+    pub violations: Vec<String>,
+    pub tags: Vec<String>,
     pub access: String,
     pub status: String,
     /// A video's length in seconds.
@@ -51,10 +53,9 @@ impl StoredHit {
                 .get_first(f.year)
                 .and_then(|v| v.as_i64())
                 .and_then(|y| i32::try_from(y).ok()),
-            sectors: doc
-                .get_all(f.sector)
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect(),
+            sectors: all_texts(doc, f.sector),
+            violations: all_texts(doc, f.violation),
+            tags: all_texts(doc, f.tags),
             access: text(doc, f.access),
             status: text(doc, f.status),
             duration: doc
@@ -81,7 +82,11 @@ impl Weigh for StoredHit {
             .iter()
             .map(|s| s.len())
             .sum::<usize>()
-            + self.sectors.iter().map(String::len).sum::<usize>()
+            + [&self.sectors, &self.violations, &self.tags]
+                .iter()
+                .flat_map(|list| list.iter())
+                .map(String::len)
+                .sum::<usize>()
     }
 }
 
@@ -142,6 +147,13 @@ pub(crate) fn text(doc: &TantivyDocument, field: Field) -> String {
         .and_then(|v| v.as_str())
         .unwrap_or_default()
         .to_owned()
+}
+
+/// Every value of a stored text field.
+fn all_texts(doc: &TantivyDocument, field: Field) -> Vec<String> {
+    doc.get_all(field)
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
 }
 
 #[cfg(test)]

@@ -18,9 +18,11 @@ use crate::catalog::{
 };
 use crate::clock::Moment;
 use crate::loans;
+use crate::search::Related;
 use crate::web::auth::{CurrentUser, Librarian};
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath};
+use crate::web::shared::related::related_for;
 use crate::web::shared::resource_id;
 use crate::web::upload;
 
@@ -44,6 +46,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(publish_resource))
         .routes(routes!(withdraw_resource))
         .routes(routes!(show_history))
+        .routes(routes!(list_related))
 }
 
 /// A resource with its holdings and files (drafts only for librarians).
@@ -54,20 +57,45 @@ async fn show_resource(
     CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<Resource>, AppError> {
-    let id = resource_id(&id)?;
-    let mut resource = state
-        .with_conn(move |conn| catalog::get_resource(conn, &id))
-        .await?;
+    let mut resource = visible_resource(&state, &user, &id).await?;
     if !user.is_librarian() {
         resource.files_for_borrowers();
     }
-    if !policy::can_see_resource(&user, &resource.visibility()) {
+    Ok(ApiJson(resource))
+}
+
+/// Resource `raw_id` when `user` may see it; 404 alike for a missing one and one the
+/// user may not know of.
+async fn visible_resource(
+    state: &AppState,
+    user: &SessionUser,
+    raw_id: &str,
+) -> Result<Resource, AppError> {
+    let id = resource_id(raw_id)?;
+    let resource = state
+        .with_conn(move |conn| catalog::get_resource(conn, &id))
+        .await?;
+    if !policy::can_see_resource(user, &resource.visibility()) {
         return Err(AppError::not_found(format!(
             "没有编号为“{}”的资源",
             resource.id
         )));
     }
-    Ok(ApiJson(resource))
+    Ok(resource)
+}
+
+/// Up to six published resources related to this one that the viewer may find: those
+/// sharing more violation types and sectors first, then the most alike in words. 404
+/// where the viewer may not see the resource itself.
+#[utoipa::path(get, path = "/api/v1/resources/{id}/related", tag = "resources", params(("id" = String, Path, description = "资源编号")),
+    responses((status = 200, body = Vec<Related>), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
+async fn list_related(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<Vec<Related>>, AppError> {
+    let resource = visible_resource(&state, &user, &id).await?;
+    Ok(ApiJson(related_for(&state, &user, &resource.id).await?))
 }
 
 /// Creates a resource from the manifest's fields (without `files`).

@@ -1,6 +1,7 @@
 //! What the JSON API and the HTML pages both use between their requests and the
 //! domain: reading shared query strings, running searches and statistics, signing in.
 
+pub mod related;
 pub mod search;
 pub mod session;
 pub mod stats;

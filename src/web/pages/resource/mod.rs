@@ -25,6 +25,8 @@ use crate::catalog::{Access, FileInfo, Resource, Status};
 use crate::content::{self, FileKind, FileRole};
 use crate::loans::{self, Actor};
 use crate::recommend::Recommendation;
+use crate::search::Related;
+use crate::web::shared::related::related_or_none;
 use crate::web::shared::resource_id;
 use base::BaseView;
 use blocks::{Block, BlockKind, blocks};
@@ -87,6 +89,28 @@ pub struct CueItem {
     pub href: String,
 }
 
+/// A related resource in the page's "相关资源" list.
+pub struct RelatedView {
+    pub href: String,
+    pub title: String,
+    pub kind_label: &'static str,
+    pub year: Option<i32>,
+    /// The violation types and sectors it shares, joined for display.
+    pub shared: String,
+}
+
+impl RelatedView {
+    fn of(related: Related) -> Self {
+        Self {
+            href: format!("/resources/{}", related.id),
+            kind_label: format::kind_label(&related.kind),
+            title: related.title,
+            year: related.year,
+            shared: related.shared.join("、"),
+        }
+    }
+}
+
 pub struct TextView {
     pub name: String,
     pub href: String,
@@ -135,6 +159,8 @@ pub struct ResourcePage {
     images: Vec<FileView>,
     /// "For your unit", this resource left out (`partials/recommendations.html`).
     recommendations: Vec<Recommendation>,
+    /// Published resources the viewer may find that share its labels or its words.
+    related: Vec<RelatedView>,
     /// The loan request form (borrowers, published resources; never for a base).
     loan: Option<super::loans::LoanFormView>,
     /// A base's visiting details, shown instead of the holdings and the loan form.
@@ -282,6 +308,7 @@ pub(super) async fn resource_page(
         .await?;
     let recommendations =
         super::stats::recommendations(&state, &user, 3, Some(&view.resource.id)).await;
+    let related = related_or_none(&state, &user, &view.resource.id).await;
     // A base is visited, not lent: no loan form (a refused loan is told beside the
     // visiting details).
     let (loan, base_refusal) = match view.resource.base {
@@ -304,6 +331,7 @@ pub(super) async fn resource_page(
             .await?
     };
     let mut page = page_of(&user, view, &query, recommendations, loan);
+    page.related = related.into_iter().map(RelatedView::of).collect();
     page.mark_copies_out(&user, &out);
     if let Some(base) = &mut page.base {
         base.refusal = base_refusal;
@@ -467,6 +495,7 @@ fn page_of(
         texts,
         images,
         recommendations,
+        related: Vec::new(),
         loan,
         base: resource
             .base
