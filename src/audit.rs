@@ -107,6 +107,9 @@ audit_actions! {
     PrivacyFindingAcknowledged => "privacy_finding_acknowledged", "确认脱敏检查发现";
     ContributionRedacted => "contribution_redacted", "生成脱敏副本";
     CalendarFeedRotated => "calendar_feed_rotated", "更换日历订阅地址";
+    SavedSearchCreated => "saved_search_created", "保存订阅搜索";
+    SavedSearchDeleted => "saved_search_deleted", "删除订阅搜索";
+    SearchFeedRotated => "search_feed_rotated", "更换新资源订阅源地址";
 }
 
 impl AuditAction {

@@ -22,7 +22,9 @@ mod exec;
 mod facets;
 mod index;
 mod locked;
+mod matcher;
 mod normalize;
+mod params;
 mod phrase;
 mod query;
 mod request;
@@ -36,7 +38,9 @@ pub use doc::{CueDoc, SearchDoc};
 pub use error::{QueryError, RebuildError, SearchError};
 pub use exec::MAX_OFFSET;
 pub use index::{OpenedIndex, RESULT_CACHE_BYTES, SearchIndex};
+pub use matcher::Matcher;
 pub use normalize::normalize;
+pub use params::{SearchParams, flag};
 pub use query::MAX_QUERY_CHARS;
 pub use request::{
     Audience, CueHit, DEFAULT_PER_PAGE, Facets, Hit, MAX_PER_PAGE, SearchRequest, SearchResults,

@@ -6,6 +6,7 @@ mod files;
 mod loans;
 pub mod openapi;
 pub mod resources;
+mod saved_searches;
 pub mod search;
 pub mod session;
 pub mod stats;
@@ -31,6 +32,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(visits::router())
         .merge(contributions::router())
         .merge(visit_planning::router())
+        .merge(saved_searches::router())
 }
 
 /// The API's routes, serving the document that describes them. The handlers'

@@ -51,6 +51,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (name = "admin", description = "单位、账号与审计日志"),
         (name = "stats", description = "统计与推荐"),
         (name = "visits", description = "警示教育基地的场次与参观"),
+        (name = "saved-searches", description = "订阅搜索、新资源提醒与 Atom 订阅源地址"),
         (name = "meta", description = "本文档"),
     )
 )]

@@ -16,6 +16,7 @@ pub(crate) mod loans;
 pub mod nav;
 mod resource;
 mod search;
+mod searches;
 mod session;
 pub mod stats;
 mod url;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(home::router())
         .merge(search::router())
+        .merge(searches::router())
         .merge(resource::router())
         .merge(librarian::router())
         .merge(loans::router())
@@ -71,6 +73,8 @@ pub enum Section {
     Review,
     /// 投稿: a unit's own contributions (我单位的投稿).
     Contributions,
+    /// 订阅: the account's saved searches and feeds.
+    Searches,
 }
 
 /// What the layout shows around every page: who is signed in, the assets, the form token.
@@ -99,6 +103,8 @@ pub struct Chrome {
     pub visits_requested: Option<u64>,
     /// Contributions awaiting review (librarians' pages).
     pub contributions_submitted: Option<u64>,
+    /// The saved searches' unread matches.
+    pub search_alerts: Option<u64>,
 }
 
 impl Chrome {
@@ -121,6 +127,7 @@ impl Chrome {
             unread: nav::requested().filter(|_| !user.is_librarian()),
             visits_requested: nav::visits_requested().filter(|_| user.is_librarian()),
             contributions_submitted: nav::contributions_submitted().filter(|_| user.is_librarian()),
+            search_alerts: nav::search_alerts(),
             ..Self::anonymous()
         }
     }
@@ -145,6 +152,11 @@ impl Chrome {
         self.contributions_submitted.filter(|n| *n > 0)
     }
 
+    /// The count beside 订阅, when saved searches have unread matches.
+    pub fn alerts_badge(&self) -> Option<u64> {
+        self.search_alerts.filter(|n| *n > 0)
+    }
+
     /// The layout for pages shown before sign-in (and error pages).
     pub fn anonymous() -> Self {
         let assets = assets::urls();
@@ -164,6 +176,7 @@ impl Chrome {
             unread: None,
             visits_requested: None,
             contributions_submitted: None,
+            search_alerts: None,
         }
     }
 }

@@ -61,6 +61,9 @@ pub struct SearchPage {
     /// The link to the last page when the asked page lies past it (there are
     /// results, just not this many pages of them).
     past_last: Option<String>,
+    /// "保存此搜索": the query string to save (without paging) and a name to start from.
+    save_query: String,
+    save_name: String,
 }
 pages!(SearchPage);
 
@@ -118,6 +121,24 @@ async fn search_page(
     }
 }
 
+/// The name a saved search starts with: the words, or the filters in words.
+fn save_name(q: &str, query: &Query) -> String {
+    let name = match q.trim() {
+        "" => facets::active_filters(query)
+            .into_iter()
+            .map(|filter| filter.label)
+            .collect::<Vec<_>>()
+            .join("，"),
+        words => words.to_owned(),
+    };
+    let name = if name.is_empty() {
+        "全部新资源".to_owned()
+    } else {
+        name
+    };
+    name.chars().take(crate::alerts::MAX_NAME_CHARS).collect()
+}
+
 impl SearchPage {
     /// The form, the filters in force and the sort links, with no results yet.
     fn before_search(user: &SessionUser, params: &SearchParams, query: &Query) -> Self {
@@ -151,6 +172,8 @@ impl SearchPage {
             page: 1,
             page_count: 0,
             past_last: None,
+            save_query: query.clone().without("page").without("per_page").encoded(),
+            save_name: save_name(&q, query),
             q,
         }
     }
