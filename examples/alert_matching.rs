@@ -6,7 +6,8 @@
 //! varied, so that nearly every one is a distinct request for a distinct audience).
 //! Then, RUNS times (default 20), a librarian publishes one new resource, the index
 //! catches up, and `alerts::match_publications` checks that one publication against
-//! every saved search; the time of that check is what is reported.
+//! every saved search; the time of that check is what is reported. With `PROBE=1` in
+//! the environment it also prints what one check of a few kinds of request costs.
 
 // Benchmarks and tools: a failed step ends the run with its message.
 #![allow(clippy::unwrap_used)]
@@ -131,6 +132,9 @@ fn main() -> anyhow::Result<()> {
         assert_eq!(matched.publications, 1, "one publication checked");
         matches += matched.matches;
     }
+    if std::env::var_os("PROBE").is_some() {
+        probe(&state, &["bench-new-0".to_owned()]);
+    }
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
@@ -142,4 +146,34 @@ fn main() -> anyhow::Result<()> {
         matches
     );
     Ok(())
+}
+
+/// What one check of a few kinds of request costs against one new document.
+fn probe(state: &AppState, ids: &[String]) {
+    use jingshi::search::{Audience, SearchParams};
+    for (label, query, audience) in [
+        ("words", "q=月饼", Audience::librarian()),
+        (
+            "words+scope",
+            "q=月饼",
+            Audience::borrower(Some("yn-tax"), Some("税务")),
+        ),
+        ("words+kind", "q=月饼&kind=case", Audience::librarian()),
+        ("words+year", "q=月饼&year_from=2010", Audience::librarian()),
+        ("empty", "", Audience::librarian()),
+    ] {
+        let request = SearchParams::from_query_string(query)
+            .unwrap()
+            .request_for(audience)
+            .unwrap();
+        let matcher = state.search.matcher();
+        let started = Instant::now();
+        for _ in 0..200 {
+            matcher.matching(&request, ids).unwrap();
+        }
+        println!(
+            "{label}: {:.0} µs",
+            started.elapsed().as_secs_f64() * 1e6 / 200.0
+        );
+    }
 }

@@ -5,14 +5,15 @@
 use std::collections::HashSet;
 
 use tantivy::collector::DocSetCollector;
-use tantivy::query::{Query, TermSetQuery};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
 use super::SearchError;
 use super::exec::id_of;
 use super::index::SearchIndex;
 use super::query;
-use super::request::SearchRequest;
+use super::request::{Audience, SearchRequest};
 
 /// One consistent view of the index: its searcher holds every catalogue change up to
 /// [`Matcher::applied_seq`] (none newer), so a caller can tell which documents it may
@@ -51,10 +52,19 @@ impl<'a> Matcher<'a> {
         }
         let parsed = query::parse(&request.q)?;
         let fields = &self.index.fields;
-        let mut filters = self.index.filters(request);
-        filters.push(Box::new(TermSetQuery::new(
-            ids.iter().map(|id| Term::from_field_text(fields.id, id)),
-        )) as Box<dyn Query>);
+        // The search's filters but the sharing scope, which is added below as terms
+        // looked up one by one: a term set walks its field's whole dictionary and
+        // marks every document it holds, which for a handful of candidates costs more
+        // than the rest of the check.
+        let unscoped = SearchRequest {
+            audience: Audience::librarian(),
+            ..request.clone()
+        };
+        let mut filters = self.index.filters(&unscoped);
+        filters.push(any_term(fields.id, ids));
+        if let Some(terms) = request.audience.scope_terms() {
+            filters.push(any_term(fields.scope, &terms));
+        }
         let query = query::and_query(fields, &parsed, &filters);
         let found = self.searcher.search(&*query, &DocSetCollector)?;
         let mut matched: HashSet<String> = HashSet::with_capacity(found.len());
@@ -67,4 +77,20 @@ impl<'a> Matcher<'a> {
             .cloned()
             .collect())
     }
+}
+
+/// Documents holding any of `values` in `field`, each term read from its posting list.
+fn any_term(field: Field, values: &[String]) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(
+        values
+            .iter()
+            .map(|value| {
+                let term = TermQuery::new(
+                    Term::from_field_text(field, value),
+                    IndexRecordOption::Basic,
+                );
+                (Occur::Should, Box::new(term) as Box<dyn Query>)
+            })
+            .collect(),
+    ))
 }
