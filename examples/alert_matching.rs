@@ -10,7 +10,7 @@
 //! the environment it also prints what one check of a few kinds of request costs.
 
 // Benchmarks and tools: a failed step ends the run with its message.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
 use std::time::{Duration, Instant};
 

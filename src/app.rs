@@ -289,14 +289,8 @@ pub async fn serve(
     let (indexing, search) = (state.clone(), state.search.clone());
     // Background work stops with the server, releasing the index writer.
     let indexing = AbortOnDrop(tokio::spawn(async move { indexing.start_indexing().await }));
-    // Loan states that follow the date; stops when serving stops.
-    let _loans = state
-        .background_sweep
-        .then(|| crate::loans::sweep::spawn(state.db.clone(), state.clock.clone()));
-    // The daily mail digest of saved searches' new matches.
-    let _digests = state.background_sweep.then(|| {
-        crate::alerts::digest::spawn(state.db.clone(), state.clock.clone(), state.public_base())
-    });
+    // Work that follows the date; stops when serving stops.
+    let _dated = dated_tasks(&state);
     let limits = state.limits.clone();
     let app = build_app(state);
     let builder = connection_builder(&limits);
@@ -375,6 +369,26 @@ pub async fn serve(
         Err(err) => tracing::warn!(%err, "search index could not be released"),
     }
     Ok(())
+}
+
+/// The background work that follows the date, unless tests drive it by hand: loan
+/// states (`loans::sweep`) and the daily mail digest of saved searches' new matches.
+fn dated_tasks(
+    state: &AppState,
+) -> Option<(
+    crate::loans::sweep::SweepTask,
+    crate::alerts::digest::DigestTask,
+)> {
+    state.background_sweep.then(|| {
+        (
+            crate::loans::sweep::spawn(state.db.clone(), state.clock.clone()),
+            crate::alerts::digest::spawn(
+                state.db.clone(),
+                state.clock.clone(),
+                state.public_base(),
+            ),
+        )
+    })
 }
 
 /// HTTP/1 and HTTP/2 with our limits on heads and idle peers.

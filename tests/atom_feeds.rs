@@ -237,14 +237,7 @@ async fn a_saved_search_feed_lists_its_matches_and_a_replaced_address_is_gone() 
         .unwrap()
         .to_owned();
     assert_eq!(fetch(&newest).await.0, 200);
-    let (status, _) = tax
-        .send_json(
-            reqwest::Method::DELETE,
-            &format!("/api/v1/saved-searches/{id}"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(status, 204);
+    assert_eq!(crate::saved_searches::delete(&tax, id).await, 204);
     assert_eq!(fetch(&newest).await.0, 404);
 }
 

@@ -20,6 +20,15 @@ async fn save(session: &Session, name: &str, query: &str) -> (u16, Value) {
         .await
 }
 
+/// `DELETE /api/v1/saved-searches/{id}` as `session`; answers the status.
+pub(crate) async fn delete(session: &Session, id: i64) -> u16 {
+    let path = format!("/api/v1/saved-searches/{id}");
+    session
+        .send_json(reqwest::Method::DELETE, &path, &json!({}))
+        .await
+        .0
+}
+
 /// The acting account of `username` as the domain sees it.
 fn actor_of(app: &TestApp, username: &str) -> Actor {
     let conn = app.state.db.get().unwrap();
@@ -110,22 +119,8 @@ async fn an_account_saves_lists_and_deletes_only_its_own_searches() {
     ));
     drop(conn);
 
-    let (status, _) = tax
-        .send_json(
-            reqwest::Method::DELETE,
-            &format!("/api/v1/saved-searches/{id}"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(status, 204);
-    let (status, _) = tax
-        .send_json(
-            reqwest::Method::DELETE,
-            &format!("/api/v1/saved-searches/{id}"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(status, 404, "deleted once");
+    assert_eq!(delete(&tax, id).await, 204);
+    assert_eq!(delete(&tax, id).await, 404, "deleted once");
     let (_, listed) = tax.get_json("/api/v1/saved-searches").await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert_eq!(

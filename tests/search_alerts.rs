@@ -233,7 +233,7 @@ async fn a_scoped_contribution_alerts_only_those_it_is_shared_with() {
     );
     assert_eq!(
         seen[2],
-        [sector.clone()],
+        [sector.as_str()],
         "a unit of the sector: the sector's only"
     );
     assert_eq!(seen[3], Vec::<String>::new(), "another sector: nothing");
@@ -255,27 +255,24 @@ async fn imports_alert_through_the_follower_also_across_a_restart() {
     let tax = app.login("tax-officer", crate::common::USER_PASSWORD).await;
     let search = save(&tax, "公款吃喝", "q=公款吃喝").await;
     let manifest_dir = tempfile::tempdir().unwrap();
-    let write_manifest = |name: &str, resources: Value| {
+    // `jingshi import` of `resources` into the data folder `data`, as another process.
+    let import = |data: &std::path::Path, name: &str, resources: Value| {
         let path = manifest_dir.path().join(name);
         std::fs::write(&path, json!({"resources": resources}).to_string()).unwrap();
-        path
+        let out = jingshi(data).arg("import").arg(&path).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
 
     // Another process imports while the server runs: the follower indexes and alerts.
-    let manifest = write_manifest(
+    import(
+        app.data(),
         "one.json",
         json!([{"id": "import-1", "kind": "case", "title": "公款吃喝问题通报（导入）", "access": "open"},
                {"id": "import-2", "kind": "case", "title": "违规发放津贴通报（导入）", "access": "open"}]),
-    );
-    let out = jingshi(app.data())
-        .arg("import")
-        .arg(&manifest)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     let sql = format!("SELECT count(*) FROM saved_search_matches WHERE saved_search_id = {search}");
     wait_for_count(&app, &sql, 1).await;
@@ -292,19 +289,10 @@ async fn imports_alert_through_the_follower_also_across_a_restart() {
 
     // Imported while the server is down: the restarted server alerts.
     let dir = app.stop().await;
-    let manifest = write_manifest(
+    import(
+        dir.path(),
         "two.json",
         json!([{"id": "import-3", "kind": "case", "title": "又一起公款吃喝问题通报", "access": "open"}]),
-    );
-    let out = jingshi(dir.path())
-        .arg("import")
-        .arg(&manifest)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     let app = TestApp::spawn_in(dir).await;
     wait_for_count(&app, &sql, 2).await;

@@ -13,8 +13,9 @@ use crate::accounts::SessionUser;
 use crate::actor::Actor;
 use crate::alerts::atom::FEED_PATH;
 use crate::alerts::saved;
-use crate::alerts::{SavedSearch, SavedSearchInput, SearchMatch};
+use crate::alerts::{AlertError, SavedSearch, SavedSearchInput, SearchMatch};
 use crate::app::AppState;
+use crate::clock::Moment;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::extract::{ApiJson, ApiPath};
@@ -78,17 +79,22 @@ async fn views(
                         search,
                     })
                 })
-                .collect::<Result<Vec<_>, crate::alerts::AlertError>>()
+                .collect::<Result<Vec<_>, AlertError>>()
         })
         .await
 }
 
+/// Runs `work` on one of `user`'s saved searches and answers its view.
 async fn one_view(
     state: &AppState,
     headers: &HeaderMap,
     user: &SessionUser,
-    search: SavedSearch,
+    work: impl FnOnce(&mut rusqlite::Connection, &Actor, Moment) -> Result<SavedSearch, AlertError>
+    + Send
+    + 'static,
 ) -> Result<SavedSearchView, AppError> {
+    let (actor, at) = (Actor::user(user), state.clock.moment());
+    let search = state.with_conn(move |conn| work(conn, &actor, at)).await?;
     let mut found = views(state, headers, user, vec![search]).await?;
     found
         .pop()
@@ -106,11 +112,10 @@ async fn create(
     CurrentUser(user): CurrentUser,
     ApiJson(input): ApiJson<SavedSearchInput>,
 ) -> Result<Response, AppError> {
-    let (actor, at) = (Actor::user(&user), state.clock.moment());
-    let search = state
-        .with_conn(move |conn| saved::save(conn, &actor, &input, at))
-        .await?;
-    let view = one_view(&state, &headers, &user, search).await?;
+    let view = one_view(&state, &headers, &user, move |conn, actor, at| {
+        saved::save(conn, actor, &input, at)
+    })
+    .await?;
     Ok((StatusCode::CREATED, ApiJson(view)).into_response())
 }
 
@@ -139,11 +144,11 @@ async fn show(
     CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<ApiJson<SavedSearchView>, AppError> {
-    let actor = Actor::user(&user);
-    let search = state
-        .with_conn(move |conn| saved::get(conn, &actor, id))
-        .await?;
-    Ok(ApiJson(one_view(&state, &headers, &user, search).await?))
+    let view = one_view(&state, &headers, &user, move |conn, actor, _| {
+        saved::get(conn, actor, id)
+    })
+    .await?;
+    Ok(ApiJson(view))
 }
 
 /// Deletes a saved search of the signed-in account, with its matches and feed.
@@ -172,11 +177,11 @@ async fn rotate(
     CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<ApiJson<SavedSearchView>, AppError> {
-    let (actor, at) = (Actor::user(&user), state.clock.moment());
-    let search = state
-        .with_conn(move |conn| saved::rotate_feed(conn, &actor, id, at))
-        .await?;
-    Ok(ApiJson(one_view(&state, &headers, &user, search).await?))
+    let view = one_view(&state, &headers, &user, move |conn, actor, at| {
+        saved::rotate_feed(conn, actor, id, at)
+    })
+    .await?;
+    Ok(ApiJson(view))
 }
 
 /// How many matches were marked read.

@@ -30,8 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/searches", get(show_searches).post(save_search))
         .route("/searches/read", post(mark_read))
         .route("/searches/feed/rotate", post(rotate_library_feed))
-        .route("/searches/{id}/rotate", post(rotate_feed))
-        .route("/searches/{id}/delete", post(delete_search))
+        .route("/searches/{id}/{action}", post(act_on_search))
 }
 
 /// A match as the page lists it.
@@ -262,30 +261,25 @@ async fn changed<T: Send + 'static>(
     Ok(see_other(&format!("/searches?done={done}")))
 }
 
-async fn delete_search(
+/// `POST /searches/{id}/delete` and `POST /searches/{id}/rotate` (a new feed address).
+async fn act_on_search(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path((id, action)): Path<(i64, String)>,
     CsrfForm { user, .. }: CsrfForm,
 ) -> Result<Response, PageError> {
+    let rotate = match action.as_str() {
+        "delete" => false,
+        "rotate" => true,
+        _ => return Err(PageError::not_found("没有这个操作").for_user(&user)),
+    };
     changed(
         &state,
         &user,
-        move |conn, actor, at| saved::delete(conn, actor, id, at),
-        "deleted",
-    )
-    .await
-}
-
-async fn rotate_feed(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    CsrfForm { user, .. }: CsrfForm,
-) -> Result<Response, PageError> {
-    changed(
-        &state,
-        &user,
-        move |conn, actor, at| saved::rotate_feed(conn, actor, id, at),
-        "rotated",
+        move |conn, actor, at| match rotate {
+            true => saved::rotate_feed(conn, actor, id, at).map(drop),
+            false => saved::delete(conn, actor, id, at),
+        },
+        if rotate { "rotated" } else { "deleted" },
     )
     .await
 }
