@@ -143,6 +143,15 @@ impl AppState {
         self.mail_relay.load(Ordering::Acquire)
     }
 
+    /// The site's public address (`https://jingshi.example.cn`) when one is set, for
+    /// links in mail sent without a request to answer.
+    pub fn public_base(&self) -> Option<String> {
+        self.settings.public_url.as_ref().map(|public| {
+            let scheme = if public.https { "https" } else { "http" };
+            format!("{scheme}://{}", public.authority)
+        })
+    }
+
     /// Whether the server is ready to answer searches.
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::Acquire)
@@ -169,14 +178,15 @@ impl AppState {
             Err(err) => tracing::error!(%err, "search index preparation failed"),
         }
         self.mark_ready();
-        indexer::follow(self.db.clone(), self.search.clone()).await;
+        indexer::follow(self.db.clone(), self.search.clone(), self.clock.clone()).await;
     }
 
     /// Brings the search index up to the database now (blocking), for changes that
     /// must be searchable, or gone from search, when the request answers: publish and
-    /// withdraw. On failure the follower catches up within moments.
+    /// withdraw; a first publication is checked against the saved searches. On failure
+    /// the follower catches up within moments.
     pub fn refresh_index_now(&self) {
-        if let Err(err) = indexer::catch_up(&self.db, &self.search) {
+        if let Err(err) = indexer::catch_up_and_alert(&self.db, &self.search, self.clock.moment()) {
             tracing::warn!(%err, "search index not refreshed; the follower will catch up");
         }
     }
@@ -279,10 +289,8 @@ pub async fn serve(
     let (indexing, search) = (state.clone(), state.search.clone());
     // Background work stops with the server, releasing the index writer.
     let indexing = AbortOnDrop(tokio::spawn(async move { indexing.start_indexing().await }));
-    // Loan states that follow the date; stops when serving stops.
-    let _loans = state
-        .background_sweep
-        .then(|| crate::loans::sweep::spawn(state.db.clone(), state.clock.clone()));
+    // Work that follows the date; stops when serving stops.
+    let _dated = dated_tasks(&state);
     let limits = state.limits.clone();
     let app = build_app(state);
     let builder = connection_builder(&limits);
@@ -361,6 +369,26 @@ pub async fn serve(
         Err(err) => tracing::warn!(%err, "search index could not be released"),
     }
     Ok(())
+}
+
+/// The background work that follows the date, unless tests drive it by hand: loan
+/// states (`loans::sweep`) and the daily mail digest of saved searches' new matches.
+fn dated_tasks(
+    state: &AppState,
+) -> Option<(
+    crate::loans::sweep::SweepTask,
+    crate::alerts::digest::DigestTask,
+)> {
+    state.background_sweep.then(|| {
+        (
+            crate::loans::sweep::spawn(state.db.clone(), state.clock.clone()),
+            crate::alerts::digest::spawn(
+                state.db.clone(),
+                state.clock.clone(),
+                state.public_base(),
+            ),
+        )
+    })
 }
 
 /// HTTP/1 and HTTP/2 with our limits on heads and idle peers.

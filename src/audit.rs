@@ -111,6 +111,9 @@ audit_actions! {
     CollectionUpdated => "collection_updated", "修改专题";
     CollectionPublished => "collection_published", "发布专题";
     CollectionWithdrawn => "collection_withdrawn", "撤回专题";
+    SavedSearchCreated => "saved_search_created", "保存订阅搜索";
+    SavedSearchDeleted => "saved_search_deleted", "删除订阅搜索";
+    SearchFeedRotated => "search_feed_rotated", "更换新资源订阅源地址";
 }
 
 impl AuditAction {

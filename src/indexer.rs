@@ -12,6 +12,7 @@ use rusqlite::TransactionBehavior;
 use rusqlite::Connection;
 
 use crate::catalog::{CatalogError, feed};
+use crate::clock::{Clock, Moment};
 use crate::db::{Database, DbError};
 use crate::loans::{self, LoanError};
 use crate::search::{RebuildError, SearchDoc, SearchError, SearchIndex, Unavailable};
@@ -63,6 +64,8 @@ pub enum IndexerError {
     Db(#[from] DbError),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Alert(#[from] crate::alerts::AlertError),
 }
 
 /// Replaces the index with every resource of the catalogue. The documents and the
@@ -156,16 +159,52 @@ pub fn prepare(
     Ok(())
 }
 
-/// Follows the change log until the process ends.
-pub async fn follow(db: Database, index: Arc<SearchIndex>) {
+/// Applies every change after the index's last applied one, then checks the
+/// resources published for the first time against the saved searches (which needs
+/// them in the index); returns how many resources were re-indexed.
+pub fn catch_up_and_alert(
+    db: &Database,
+    index: &SearchIndex,
+    at: Moment,
+) -> Result<usize, IndexerError> {
+    let applied = catch_up(db, index)?;
+    alert(db, index, at)?;
+    Ok(applied)
+}
+
+fn alert(db: &Database, index: &SearchIndex, at: Moment) -> Result<(), IndexerError> {
+    let matched = crate::alerts::match_publications(db, index, at)?;
+    if matched.publications > 0 {
+        tracing::info!(
+            publications = matched.publications,
+            matches = matched.matches,
+            "new publications checked against saved searches"
+        );
+    }
+    Ok(())
+}
+
+/// Follows the change log until the process ends. New publications are checked
+/// against the saved searches on the first round (those of an import or of before a
+/// restart) and after every round that applied changes or failed.
+pub async fn follow(db: Database, index: Arc<SearchIndex>, clock: Clock) {
     let mut ticker = tokio::time::interval(FOLLOW_INTERVAL);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut check_alerts = true;
     loop {
         ticker.tick().await;
-        let (db, index) = (db.clone(), index.clone());
-        let result = tokio::task::spawn_blocking(move || catch_up(&db, &index)).await;
+        let (db, index, at) = (db.clone(), index.clone(), clock.moment());
+        let result = tokio::task::spawn_blocking(move || {
+            let applied = catch_up(&db, &index)?;
+            if applied > 0 || check_alerts {
+                alert(&db, &index, at)?;
+            }
+            Ok::<_, IndexerError>(())
+        })
+        .await;
+        check_alerts = !matches!(result, Ok(Ok(())));
         match result {
-            Ok(Ok(_)) => {}
+            Ok(Ok(())) => {}
             Ok(Err(err)) => {
                 tracing::warn!(%err, "search index could not follow the catalogue; retrying")
             }

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod accounts;
 pub mod actor;
+pub mod alerts;
 pub mod app;
 pub mod audit;
 pub mod backup;

@@ -21,6 +21,16 @@ pub fn can_see_resource(user: &SessionUser, visibility: &Visibility) -> bool {
         || (visibility.status == Status::Published && within_scope(user, visibility))
 }
 
+/// Who `user` is to the search index's sharing scopes: the same decision as
+/// [`can_see_resource`] for published resources, made by the index.
+pub fn search_audience(user: &SessionUser) -> crate::search::Audience {
+    if user.is_librarian() {
+        crate::search::Audience::librarian()
+    } else {
+        crate::search::Audience::borrower(user.unit.as_deref(), user.unit_sector.as_deref())
+    }
+}
+
 /// Whether the resource is a contribution of the user's unit.
 pub fn is_own_contribution(user: &SessionUser, visibility: &Visibility) -> bool {
     user.unit.is_some() && visibility.contributed_by == user.unit

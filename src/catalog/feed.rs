@@ -25,6 +25,20 @@ pub fn changes_since(
     Ok(changes)
 }
 
+/// The resources changed after `after_seq` (what an index at that change has not
+/// applied yet).
+pub fn resources_changed_since(
+    conn: &Connection,
+    after_seq: i64,
+) -> Result<std::collections::BTreeSet<String>, CatalogError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT DISTINCT resource_id FROM catalog_changes WHERE seq > ?1")?;
+    let ids = stmt
+        .query_map([after_seq], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(ids)
+}
+
 /// The newest change's sequence number (0 when there is none).
 pub fn max_change_seq(conn: &Connection) -> Result<i64, CatalogError> {
     Ok(conn.query_row(

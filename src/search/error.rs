@@ -13,6 +13,17 @@ pub enum QueryError {
     YearRange { from: i32, to: i32 },
     #[error("未知的排序方式「{0}」：可用 relevance、newest、most_borrowed")]
     UnknownSort(String),
+    #[error("参数 {name} 应为数字，收到“{got}”")]
+    NotANumber { name: &'static str, got: String },
+    #[error("参数 {name} 应为 true 或 false，收到“{got}”")]
+    NotAFlag { name: &'static str, got: String },
+    #[error("参数 {name} 应在 1 到 {max} 之间")]
+    OutOfRange { name: &'static str, max: usize },
+    #[error("参数 kind 应为 {allowed}之一，收到“{got}”")]
+    UnknownKind { allowed: String, got: String },
+    /// The query string itself cannot be read (a parameter given twice).
+    #[error("检索条件无法解析：{0}")]
+    Malformed(String),
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -206,7 +206,7 @@ impl SearchIndex {
         Ok(found.into_iter().take(limit).map(|(_, _, s)| s).collect())
     }
 
-    fn filters(&self, req: &SearchRequest) -> Vec<Box<dyn Query>> {
+    pub(super) fn filters(&self, req: &SearchRequest) -> Vec<Box<dyn Query>> {
         let f = &self.fields;
         let mut out: Vec<Box<dyn Query>> = Vec::new();
         for (field, value) in [
@@ -356,7 +356,7 @@ pub(super) fn published(status: Field) -> Box<dyn Query> {
 }
 
 /// A document's id from the `id` fast field, without loading the stored document.
-fn id_of(searcher: &Searcher, address: DocAddress) -> tantivy::Result<String> {
+pub(super) fn id_of(searcher: &Searcher, address: DocAddress) -> tantivy::Result<String> {
     let segment = searcher.segment_reader(address.segment_ord);
     let mut id = String::new();
     if let Some(column) = segment.fast_fields().str("id")?

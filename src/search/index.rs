@@ -169,6 +169,16 @@ impl SearchIndex {
         self.applied_seq.load(Ordering::SeqCst)
     }
 
+    /// A view for matching saved searches whose searcher and applied change agree:
+    /// taken under the writer's lock, which a commit holds until its searcher is
+    /// reloaded.
+    pub fn matcher(&self) -> super::Matcher<'_> {
+        let guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let (searcher, seq) = (self.reader.searcher(), self.applied_seq());
+        drop(guard);
+        super::Matcher::new(self, searcher, seq)
+    }
+
     /// Number of documents visible to searches.
     pub fn doc_count(&self) -> u64 {
         self.reader.searcher().num_docs()

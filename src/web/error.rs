@@ -2,6 +2,7 @@
 //! `{"error": {"code", "message"}}` with a fitting status.
 
 use crate::access::AccessError;
+use crate::alerts::AlertError;
 use crate::stats::StatsError;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -433,6 +434,25 @@ impl From<CollectionError> for AppError {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
             }
             CollectionError::Db(_) | CollectionError::Open(_) => Self::failure(err),
+        }
+    }
+}
+
+impl From<AlertError> for AppError {
+    fn from(err: AlertError) -> Self {
+        match err {
+            AlertError::NotFound(_) => Self::not_found(err.to_string()),
+            AlertError::TooMany { .. } => {
+                Self::new(StatusCode::CONFLICT, "too_many", err.to_string())
+            }
+            AlertError::NoAccount => Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string()),
+            AlertError::Invalid { .. } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
+            }
+            AlertError::Search(err) => err.into(),
+            AlertError::Catalog(err) => err.into(),
+            AlertError::Account(err) => err.into(),
+            AlertError::Db(_) | AlertError::Open(_) | AlertError::Feed(_) => Self::failure(err),
         }
     }
 }

@@ -1,8 +1,9 @@
-//! `GET /calendar/{token}.ics`: the calendar feeds (SPEC §8) a calendar program
-//! fetches without a cookie; the secret address is the key. Outside the JSON API.
+//! The feeds a program fetches without a cookie, the secret address being the key,
+//! outside the JSON API: `GET /calendar/{token}.ics` (SPEC §8) and
+//! `GET /feeds/{token}.atom` (SPEC §10).
 
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::app::AppState;
@@ -10,7 +11,9 @@ use crate::visits::feeds;
 use crate::web::error::AppError;
 
 pub fn router() -> axum::Router<AppState> {
-    axum::Router::new().route("/calendar/{file}", axum::routing::get(serve_feed))
+    axum::Router::new()
+        .route("/calendar/{file}", axum::routing::get(serve_feed))
+        .route("/feeds/{file}", axum::routing::get(serve_atom))
 }
 
 /// `GET /calendar/{token}.ics`: the feed, for whoever holds the address.
@@ -28,6 +31,33 @@ async fn serve_feed(
     Ok((
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (header::CACHE_CONTROL, "private, max-age=300"),
+        ],
+        feed,
+    )
+        .into_response())
+}
+
+/// `GET /feeds/{token}.atom`: new resources of the library or of one saved search, as
+/// the address's account may see them.
+async fn serve_atom(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Result<Response, AppError> {
+    let not_found = || AppError::not_found("没有这个订阅源地址，或地址已更换");
+    let token = file.strip_suffix(".atom").ok_or_else(not_found)?.to_owned();
+    let (at, site) = (
+        state.clock.moment(),
+        crate::web::shared::site_base(&state, &headers),
+    );
+    let feed = state
+        .with_conn(move |conn| crate::alerts::atom::feed(conn, &token, &site, at))
+        .await?
+        .ok_or_else(not_found)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"),
             (header::CACHE_CONTROL, "private, max-age=300"),
         ],
         feed,

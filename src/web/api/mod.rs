@@ -7,6 +7,7 @@ mod files;
 mod loans;
 pub mod openapi;
 pub mod resources;
+mod saved_searches;
 pub mod search;
 pub mod session;
 pub mod stats;
@@ -33,6 +34,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(contributions::router())
         .merge(visit_planning::router())
         .merge(collections::router())
+        .merge(saved_searches::router())
 }
 
 /// The API's routes, serving the document that describes them. The handlers'

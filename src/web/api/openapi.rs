@@ -52,6 +52,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (name = "stats", description = "统计与推荐"),
         (name = "visits", description = "警示教育基地的场次与参观"),
         (name = "collections", description = "专题：成套的警示教育资源"),
+        (name = "saved-searches", description = "订阅搜索、新资源提醒与 Atom 订阅源地址"),
         (name = "meta", description = "本文档"),
     )
 )]

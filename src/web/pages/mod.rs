@@ -17,6 +17,7 @@ pub(crate) mod loans;
 pub mod nav;
 mod resource;
 mod search;
+mod searches;
 mod session;
 pub mod stats;
 mod url;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(home::router())
         .merge(search::router())
+        .merge(searches::router())
         .merge(resource::router())
         .merge(librarian::router())
         .merge(loans::router())
@@ -77,6 +79,8 @@ pub enum Section {
     Collections,
     /// 专题管理: the librarian's collection editor.
     CollectionEditor,
+    /// 订阅: the account's saved searches and feeds.
+    Searches,
 }
 
 /// What the layout shows around every page: who is signed in, the assets, the form token.
@@ -105,6 +109,8 @@ pub struct Chrome {
     pub visits_requested: Option<u64>,
     /// Contributions awaiting review (librarians' pages).
     pub contributions_submitted: Option<u64>,
+    /// The saved searches' unread matches.
+    pub search_alerts: Option<u64>,
 }
 
 impl Chrome {
@@ -127,6 +133,7 @@ impl Chrome {
             unread: nav::requested().filter(|_| !user.is_librarian()),
             visits_requested: nav::visits_requested().filter(|_| user.is_librarian()),
             contributions_submitted: nav::contributions_submitted().filter(|_| user.is_librarian()),
+            search_alerts: nav::search_alerts(),
             ..Self::anonymous()
         }
     }
@@ -151,6 +158,11 @@ impl Chrome {
         self.contributions_submitted.filter(|n| *n > 0)
     }
 
+    /// The count beside 订阅, when saved searches have unread matches.
+    pub fn alerts_badge(&self) -> Option<u64> {
+        self.search_alerts.filter(|n| *n > 0)
+    }
+
     /// The layout for pages shown before sign-in (and error pages).
     pub fn anonymous() -> Self {
         let assets = assets::urls();
@@ -170,6 +182,7 @@ impl Chrome {
             unread: None,
             visits_requested: None,
             contributions_submitted: None,
+            search_alerts: None,
         }
     }
 }

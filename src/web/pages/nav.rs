@@ -1,7 +1,8 @@
 //! Counts shown in the navigation: the requests waiting for a librarian's decision
 //! beside 借阅审批, the visit requests waiting beside 参观协调 and the contributions
-//! awaiting review beside 投稿审核, and a unit
-//! officer's unread notifications beside 借阅. Counted once
+//! awaiting review beside 投稿审核, a unit
+//! officer's unread notifications beside 借阅, and everyone's saved searches' unread
+//! matches beside 订阅. Counted once
 //! per page request by [`count_for_nav`] and read by
 //! `Chrome::for_user` wherever the page builds its layout, so that no handler has
 //! to pass it along.
@@ -26,10 +27,13 @@ tokio::task_local! {
     static VISITS_REQUESTED: u64;
     /// Contributions awaiting review (librarians).
     static CONTRIBUTIONS_SUBMITTED: u64;
+    /// The account's saved searches' unread matches (everyone).
+    static SEARCH_ALERTS: u64;
 }
 
-/// Middleware: for a librarian's page (GET, not the API or a static file), counts
-/// the requests waiting for a decision while the page is built. A page answering a
+/// Middleware: for a page (GET, not the API or a static file), counts the saved
+/// searches' unread matches and, for a librarian, the requests waiting for a
+/// decision while the page is built. A page answering a
 /// form post has no count: it would be the count from before the post.
 pub async fn count_for_nav(
     State(state): State<AppState>,
@@ -44,6 +48,31 @@ pub async fn count_for_nav(
     let Some(user) = user.filter(|_| page) else {
         return next.run(request).await;
     };
+    let user_id = user.user_id;
+    let alerts = state
+        .with_conn(move |conn| crate::alerts::saved::unread_count(conn, user_id))
+        .await;
+    match alerts {
+        Ok(alerts) => {
+            SEARCH_ALERTS
+                .scope(alerts, counted(state, user, request, next))
+                .await
+        }
+        // The page matters more than its badge.
+        Err(err) => {
+            err.log();
+            counted(state, user, request, next).await
+        }
+    }
+}
+
+/// The page with the counts of the user's role.
+async fn counted(
+    state: AppState,
+    user: crate::accounts::SessionUser,
+    request: Request,
+    next: Next,
+) -> Response {
     let counted = if user.is_librarian() {
         state
             .with_conn(|conn| -> Result<_, AppError> {
@@ -87,6 +116,11 @@ pub fn requested() -> Option<u64> {
 /// The visit requests waiting, for a librarian's page being built.
 pub fn visits_requested() -> Option<u64> {
     VISITS_REQUESTED.try_with(|count| *count).ok()
+}
+
+/// The saved searches' unread matches, for the page being built.
+pub fn search_alerts() -> Option<u64> {
+    SEARCH_ALERTS.try_with(|count| *count).ok()
 }
 
 /// The contributions awaiting review, for a librarian's page being built.

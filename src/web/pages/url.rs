@@ -58,12 +58,17 @@ impl Query {
         if self.pairs.is_empty() {
             return path.to_owned();
         }
+        format!("{path}?{}", self.encoded())
+    }
+
+    /// The query string alone: `k=v&…`.
+    pub fn encoded(&self) -> String {
         let query: Vec<String> = self
             .pairs
             .iter()
             .map(|(k, v)| format!("{k}={}", encode_component(v)))
             .collect();
-        format!("{path}?{}", query.join("&"))
+        query.join("&")
     }
 }
 

@@ -18,9 +18,8 @@ pub fn resource_id(raw: &str) -> Result<ResourceId, AppError> {
 /// passed on): the public URL when one is set, otherwise the address the request was
 /// sent to.
 pub fn site_base(state: &crate::app::AppState, headers: &axum::http::HeaderMap) -> String {
-    if let Some(public) = &state.settings.public_url {
-        let scheme = if public.https { "https" } else { "http" };
-        return format!("{scheme}://{}", public.authority);
+    if let Some(public) = state.public_base() {
+        return public;
     }
     let host = headers
         .get(axum::http::header::HOST)

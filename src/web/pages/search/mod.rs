@@ -64,6 +64,9 @@ pub struct SearchPage {
     past_last: Option<String>,
     /// Published collections the words find (at most [`COLLECTION_HITS`]).
     collections: Vec<CollectionCard>,
+    /// "保存此搜索": the query string to save (without paging) and a name to start from.
+    save_query: String,
+    save_name: String,
 }
 
 /// The most collections shown above the results.
@@ -141,6 +144,24 @@ async fn matching_collections(
     Ok(found.iter().map(CollectionCard::new).collect())
 }
 
+/// The name a saved search starts with: the words, or the filters in words.
+fn save_name(q: &str, query: &Query) -> String {
+    let name = match q.trim() {
+        "" => facets::active_filters(query)
+            .into_iter()
+            .map(|filter| filter.label)
+            .collect::<Vec<_>>()
+            .join("，"),
+        words => words.to_owned(),
+    };
+    let name = if name.is_empty() {
+        "全部新资源".to_owned()
+    } else {
+        name
+    };
+    name.chars().take(crate::alerts::MAX_NAME_CHARS).collect()
+}
+
 impl SearchPage {
     /// The form, the filters in force and the sort links, with no results yet.
     fn before_search(user: &SessionUser, params: &SearchParams, query: &Query) -> Self {
@@ -175,6 +196,8 @@ impl SearchPage {
             page_count: 0,
             past_last: None,
             collections: Vec::new(),
+            save_query: query.clone().without("page").without("per_page").encoded(),
+            save_name: save_name(&q, query),
             q,
         }
     }
