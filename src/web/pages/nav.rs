@@ -31,10 +31,19 @@ tokio::task_local! {
     static SEARCH_ALERTS: u64;
 }
 
-/// Middleware: for a page (GET, not the API or a static file), counts the saved
-/// searches' unread matches and, for a librarian, the requests waiting for a
-/// decision while the page is built. A page answering a
-/// form post has no count: it would be the count from before the post.
+/// What the navigation of one page shows.
+struct Counts {
+    /// The saved searches' unread matches.
+    alerts: u64,
+    /// Requests waiting (librarians) or the unit's unread notifications (officers).
+    requested: Option<u64>,
+    /// Visit requests waiting and contributions awaiting review (librarians).
+    staff: Option<(u64, u64)>,
+}
+
+/// Middleware: for a page (GET, not the API or a static file), counts what the
+/// navigation shows, in one read, while the page is built. A page answering a form
+/// post has no count: it would be the count from before the post.
 pub async fn count_for_nav(
     State(state): State<AppState>,
     OptionalUser(user): OptionalUser,
@@ -48,63 +57,51 @@ pub async fn count_for_nav(
     let Some(user) = user.filter(|_| page) else {
         return next.run(request).await;
     };
-    let user_id = user.user_id;
-    let alerts = state
-        .with_conn(move |conn| crate::alerts::saved::unread_count(conn, user_id))
-        .await;
-    match alerts {
-        Ok(alerts) => {
-            SEARCH_ALERTS
-                .scope(alerts, counted(state, user, request, next))
-                .await
-        }
-        // The page matters more than its badge.
-        Err(err) => {
-            err.log();
-            counted(state, user, request, next).await
-        }
-    }
-}
-
-/// The page with the counts of the user's role.
-async fn counted(
-    state: AppState,
-    user: crate::accounts::SessionUser,
-    request: Request,
-    next: Next,
-) -> Response {
-    let counted = if user.is_librarian() {
-        state
-            .with_conn(|conn| -> Result<_, AppError> {
-                Ok((
-                    loans::requested_count(conn)?,
-                    Some((
+    let (user_id, librarian, unit) = (user.user_id, user.is_librarian(), user.unit.clone());
+    let counted = state
+        .with_conn(move |conn| -> Result<Counts, AppError> {
+            let alerts = crate::alerts::saved::unread_count(conn, user_id)?;
+            Ok(match (librarian, unit) {
+                (true, _) => Counts {
+                    alerts,
+                    requested: Some(loans::requested_count(conn)?),
+                    staff: Some((
                         visits::coordination::requested_count(conn)?,
                         contributions::awaiting_review(conn)?,
                     )),
-                ))
+                },
+                (false, Some(unit)) => Counts {
+                    alerts,
+                    requested: Some(loans::notify::unread_count(conn, &unit)?),
+                    staff: None,
+                },
+                (false, None) => Counts {
+                    alerts,
+                    requested: None,
+                    staff: None,
+                },
             })
-            .await
-    } else if let Some(unit) = user.unit.clone() {
-        state
-            .with_conn(move |conn| loans::notify::unread_count(conn, &unit).map(|n| (n, None)))
-            .await
-    } else {
-        return next.run(request).await;
+        })
+        .await;
+    let counts = match counted {
+        Ok(counts) => counts,
+        // The page matters more than its badge.
+        Err(err) => {
+            err.log();
+            return next.run(request).await;
+        }
     };
-    match counted {
-        Ok((count, Some((visits, submitted)))) => {
-            let page = CONTRIBUTIONS_SUBMITTED.scope(submitted, next.run(request));
+    let page = next.run(request);
+    let page = SEARCH_ALERTS.scope(counts.alerts, page);
+    match (counts.requested, counts.staff) {
+        (Some(count), Some((visits, submitted))) => {
+            let page = CONTRIBUTIONS_SUBMITTED.scope(submitted, page);
             REQUESTED
                 .scope(count, VISITS_REQUESTED.scope(visits, page))
                 .await
         }
-        Ok((count, None)) => REQUESTED.scope(count, next.run(request)).await,
-        // The page matters more than its badge.
-        Err(err) => {
-            err.log();
-            next.run(request).await
-        }
+        (Some(count), None) => REQUESTED.scope(count, page).await,
+        _ => page.await,
     }
 }
 
