@@ -110,7 +110,7 @@ fn run(name: &str, docs: &[SearchDoc], audience: &Audience) -> anyhow::Result<()
             ms(times.last().copied().unwrap_or_default()),
             ms(times.iter().sum::<Duration>()) / times.len().max(1) as f64,
         );
-        slowest.sort_by(|a, b| b.0.cmp(&a.0));
+        slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
         for (took, doc) in slowest.iter().take(3) {
             println!(
                 "  slow: {:.3} ms 《{}》 ({} characters, {} labels)",
