@@ -107,6 +107,8 @@ audit_actions! {
     PrivacyFindingAcknowledged => "privacy_finding_acknowledged", "确认脱敏检查发现";
     ContributionRedacted => "contribution_redacted", "生成脱敏副本";
     CalendarFeedRotated => "calendar_feed_rotated", "更换日历订阅地址";
+    LoanBatchRequested => "loan_batch_requested", "提交借阅清单";
+    LoanBatchApproved => "loan_batch_approved", "批量批准借阅清单";
 }
 
 impl AuditAction {

@@ -6,9 +6,11 @@
 mod account;
 mod admin;
 pub mod assets;
+mod basket;
 mod contributions;
 mod error;
 mod extract;
+pub mod flash;
 mod format;
 mod home;
 mod librarian;
@@ -42,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(resource::router())
         .merge(librarian::router())
         .merge(loans::router())
+        .merge(basket::router())
         .merge(assets::router())
         .merge(stats::router())
         .merge(visits::router())
@@ -71,6 +74,8 @@ pub enum Section {
     Review,
     /// 投稿: a unit's own contributions (我单位的投稿).
     Contributions,
+    /// 借阅清单: an officer's request basket.
+    Basket,
 }
 
 /// What the layout shows around every page: who is signed in, the assets, the form token.
@@ -99,6 +104,12 @@ pub struct Chrome {
     pub visits_requested: Option<u64>,
     /// Contributions awaiting review (librarians' pages).
     pub contributions_submitted: Option<u64>,
+    /// The account keeps a request basket (an officer of a unit).
+    pub has_basket: bool,
+    /// Items in the basket, when counted for this page.
+    pub basket: Option<u64>,
+    /// A notice the page before the redirect left (see [`flash`]).
+    pub flash: Option<flash::FlashView>,
 }
 
 impl Chrome {
@@ -121,6 +132,9 @@ impl Chrome {
             unread: nav::requested().filter(|_| !user.is_librarian()),
             visits_requested: nav::visits_requested().filter(|_| user.is_librarian()),
             contributions_submitted: nav::contributions_submitted().filter(|_| user.is_librarian()),
+            has_basket: !user.is_librarian() && user.unit.is_some(),
+            basket: nav::basket().filter(|_| !user.is_librarian() && user.unit.is_some()),
+            flash: flash::shown(),
             ..Self::anonymous()
         }
     }
@@ -164,6 +178,9 @@ impl Chrome {
             unread: None,
             visits_requested: None,
             contributions_submitted: None,
+            has_basket: false,
+            basket: None,
+            flash: None,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Counts shown in the navigation: the requests waiting for a librarian's decision
 //! beside 借阅审批, the visit requests waiting beside 参观协调 and the contributions
 //! awaiting review beside 投稿审核, and a unit
-//! officer's unread notifications beside 借阅. Counted once
+//! officer's unread notifications beside 借阅 and the items of their request basket
+//! beside 借阅清单. Counted once
 //! per page request by [`count_for_nav`] and read by
 //! `Chrome::for_user` wherever the page builds its layout, so that no handler has
 //! to pass it along.
@@ -26,6 +27,8 @@ tokio::task_local! {
     static VISITS_REQUESTED: u64;
     /// Contributions awaiting review (librarians).
     static CONTRIBUTIONS_SUBMITTED: u64;
+    /// Items in the officer's request basket (借阅清单).
+    static BASKET: u64;
 }
 
 /// Middleware: for a librarian's page (GET, not the API or a static file), counts
@@ -57,9 +60,24 @@ pub async fn count_for_nav(
             })
             .await
     } else if let Some(unit) = user.unit.clone() {
-        state
-            .with_conn(move |conn| loans::notify::unread_count(conn, &unit).map(|n| (n, None)))
-            .await
+        let actor = loans::Actor::user(&user);
+        let counted = state
+            .with_conn(move |conn| {
+                let unread = loans::notify::unread_count(conn, &unit)?;
+                Ok::<_, AppError>((unread, loans::basket_count(conn, &actor)? as u64))
+            })
+            .await;
+        return match counted {
+            Ok((unread, basket)) => {
+                REQUESTED
+                    .scope(unread, BASKET.scope(basket, next.run(request)))
+                    .await
+            }
+            Err(err) => {
+                err.log();
+                next.run(request).await
+            }
+        };
     } else {
         return next.run(request).await;
     };
@@ -87,6 +105,11 @@ pub fn requested() -> Option<u64> {
 /// The visit requests waiting, for a librarian's page being built.
 pub fn visits_requested() -> Option<u64> {
     VISITS_REQUESTED.try_with(|count| *count).ok()
+}
+
+/// The items in the officer's basket, for a page being built.
+pub fn basket() -> Option<u64> {
+    BASKET.try_with(|count| *count).ok()
 }
 
 /// The contributions awaiting review, for a librarian's page being built.

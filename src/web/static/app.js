@@ -369,3 +369,11 @@ document.addEventListener("submit", function (e) {
   kind.addEventListener("change", show);
   show();
 })();
+
+// The basket's format choice takes effect when chosen; without the script its
+// button does it.
+document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+  select.addEventListener("change", function () {
+    if (select.form) select.form.submit();
+  });
+});

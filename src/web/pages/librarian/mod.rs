@@ -97,6 +97,10 @@ pub fn router() -> Router<AppState> {
         .route("/librarian/audit.csv", get(audit::export_audit))
         .route("/librarian/queue", get(queue::show_queue))
         .route("/librarian/queue/approve", post(bulk::approve_selected))
+        .route(
+            "/librarian/loan-batches/{id}/approve",
+            post(bulk::approve_batch),
+        )
         .route("/librarian/today", get(desk::show_today))
         .route("/librarian/loans/{id}/slip", get(slip::show_slip))
         .route(
