@@ -47,6 +47,7 @@ async fn an_officer_sends_a_basket_and_the_librarian_approves_it_as_one() {
         assert!(badge.contains('1'), "{badge}");
         let noted = b.text(".hit-basket").await;
         assert!(noted.contains("已在借阅清单"), "{noted}");
+        b.screenshot_page("basket-search").await;
 
         // From the resource page.
         b.goto(&app, "/resources/scarce-film").await;
@@ -58,6 +59,7 @@ async fn an_officer_sends_a_basket_and_the_librarian_approves_it_as_one() {
         )
         .await;
         assert!(b.path().await.starts_with("/resources/scarce-film"));
+        b.screenshot("basket-resource").await;
 
         // The basket: choose the period and check it before sending.
         b.goto(&app, "/basket").await;

@@ -252,47 +252,21 @@ pub fn add_to_basket(
         ));
     }
     write(conn, |tx| {
-        let mut held = item_count(tx, user)?;
         let mut addition = Addition {
             added: Vec::new(),
             already: Vec::new(),
             refused: Vec::new(),
-            items: 0,
+            items: item_count(tx, user)?,
         };
         let mut first_refusal = None;
         for (index, id) in asked.iter().enumerate() {
-            let present = tx
-                .query_row(
-                    "SELECT 1 FROM basket_items WHERE user_id = ?1 AND resource_id = ?2",
-                    params![user, id],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some();
-            if present {
-                addition.already.push((*id).to_owned());
-                continue;
-            }
-            let checked = if held >= MAX_BATCH_ITEMS {
-                Err(LoanError::invalid(
-                    "resource_ids",
-                    format!("借阅清单最多 {MAX_BATCH_ITEMS} 项，已满"),
-                ))
-            } else {
-                addable(tx, actor, unit, id)
-            };
-            match checked {
-                Ok(format) => {
-                    tx.execute(
-                        "INSERT INTO basket_items (user_id, resource_id, format, added_at)
-                         VALUES (?1, ?2, ?3, ?4)",
-                        params![user, id, format.as_str(), at.stamp()],
-                    )?;
-                    held += 1;
+            match add_one(tx, actor, (user, unit), id, addition.items, at)? {
+                Added::Already => addition.already.push((*id).to_owned()),
+                Added::Now => {
+                    addition.items += 1;
                     addition.added.push((*id).to_owned());
                 }
-                Err(err @ (LoanError::Db(_) | LoanError::Open(_))) => return Err(err),
-                Err(err) => {
+                Added::Refused(err) => {
                     addition.refused.push(Refusal {
                         resource_id: super::error::shown_id(id),
                         reason: err.to_string(),
@@ -312,9 +286,56 @@ pub fn add_to_basket(
             });
         }
         touch(tx, user, at)?;
-        addition.items = held;
         Ok(addition)
     })
+}
+
+/// What adding one resource did.
+enum Added {
+    Now,
+    Already,
+    /// Left out, and why.
+    Refused(LoanError),
+}
+
+/// Adds one resource to the basket of `user` (of `unit`), which holds `held` items.
+fn add_one(
+    tx: &Connection,
+    actor: &Actor,
+    (user, unit): (i64, &str),
+    id: &str,
+    held: usize,
+    at: Moment,
+) -> Result<Added, LoanError> {
+    let present = tx
+        .query_row(
+            "SELECT 1 FROM basket_items WHERE user_id = ?1 AND resource_id = ?2",
+            params![user, id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if present {
+        return Ok(Added::Already);
+    }
+    if held >= MAX_BATCH_ITEMS {
+        return Ok(Added::Refused(LoanError::invalid(
+            "resource_ids",
+            format!("借阅清单最多 {MAX_BATCH_ITEMS} 项，已满"),
+        )));
+    }
+    match addable(tx, actor, unit, id) {
+        Ok(format) => {
+            tx.execute(
+                "INSERT INTO basket_items (user_id, resource_id, format, added_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![user, id, format.as_str(), at.stamp()],
+            )?;
+            Ok(Added::Now)
+        }
+        Err(err @ (LoanError::Db(_) | LoanError::Open(_))) => Err(err),
+        Err(err) => Ok(Added::Refused(err)),
+    }
 }
 
 /// Takes one resource out of the basket.

@@ -29,7 +29,7 @@ pub struct AppError {
     /// Seconds the client should wait before trying again (`Retry-After`).
     pub retry_after: Option<u64>,
     /// The item of a list the error is about (a loan batch's), for programs.
-    pub item: Option<ErrorItem>,
+    pub item: Option<Box<ErrorItem>>,
 }
 
 /// Which item of a request's list was refused: its 0-based index and resource.
@@ -179,7 +179,7 @@ impl IntoResponse for AppError {
             error: ErrorDetail {
                 code: self.code.to_owned(),
                 message: self.message,
-                item: self.item,
+                item: self.item.map(|item| *item),
             },
         };
         let mut response = (self.status, Json(body)).into_response();
@@ -413,7 +413,7 @@ impl From<LoanError> for AppError {
                     "invalid_item",
                     err.to_string(),
                 );
-                refused.item = Some(item);
+                refused.item = Some(Box::new(item));
                 refused
             }
             LoanError::BatchNotFound(_) | LoanError::NotInBasket(_) => {

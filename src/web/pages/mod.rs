@@ -149,6 +149,11 @@ impl Chrome {
         self.requested.filter(|n| *n > 0)
     }
 
+    /// The count beside 借阅清单, when the basket holds something.
+    pub fn basket_badge(&self) -> Option<u64> {
+        self.basket.filter(|n| *n > 0)
+    }
+
     /// The count beside 参观协调, when visit requests wait.
     pub fn visits_badge(&self) -> Option<u64> {
         self.visits_requested.filter(|n| *n > 0)

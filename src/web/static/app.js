@@ -373,7 +373,10 @@ document.addEventListener("submit", function (e) {
 // The basket's format choice takes effect when chosen; without the script its
 // button does it.
 document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+  if (!select.form) return;
+  var button = select.form.querySelector("[data-autosubmit-button]");
+  if (button) button.hidden = true;
   select.addEventListener("change", function () {
-    if (select.form) select.form.submit();
+    select.form.submit();
   });
 });

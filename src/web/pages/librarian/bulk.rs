@@ -9,9 +9,11 @@
 //! a loan batch that fits, in one transaction; the queue then says which loans of the
 //! batch were approved and why the others were not.
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::post;
 
 use super::queue::{BulkOutcome, QueueQuery, Shown, queue_page};
 use crate::app::AppState;
@@ -20,6 +22,13 @@ use crate::web::error::AppError;
 use crate::web::pages::extract::{CsrfForm, librarians_only};
 use crate::web::pages::url::is_local_path;
 use crate::web::pages::{PageError, see_other};
+
+/// The approvals of many loans at once: the selected rows, a batch.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/librarian/queue/approve", post(approve_selected))
+        .route("/librarian/loan-batches/{id}/approve", post(approve_batch))
+}
 
 /// The most requests approved in one go (a page of the queue is 30).
 pub const MAX_BULK: usize = 100;

@@ -96,11 +96,7 @@ pub fn router() -> Router<AppState> {
         .route("/librarian/audit", get(audit::show_audit))
         .route("/librarian/audit.csv", get(audit::export_audit))
         .route("/librarian/queue", get(queue::show_queue))
-        .route("/librarian/queue/approve", post(bulk::approve_selected))
-        .route(
-            "/librarian/loan-batches/{id}/approve",
-            post(bulk::approve_batch),
-        )
+        .merge(bulk::router())
         .route("/librarian/today", get(desk::show_today))
         .route("/librarian/loans/{id}/slip", get(slip::show_slip))
         .route(

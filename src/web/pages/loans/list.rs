@@ -231,6 +231,31 @@ pub(super) async fn show_loans(
     shown.map_err(|err| err.for_user(&user))
 }
 
+/// "已提交借阅清单 #3：4 项，…；3 项待审批，1 项进入候补。" after sending a basket.
+fn batch_notice(batch: &loans::LoanBatch) -> String {
+    let count = |status: LoanStatus| batch.loans.iter().filter(|l| l.status == status).count();
+    let mut text = format!(
+        "已提交借阅清单 #{}：{} 项，{} 至 {}；{} 项待审批",
+        batch.id,
+        batch.loans.len(),
+        batch.start,
+        batch.end,
+        count(LoanStatus::Requested)
+    );
+    for (status, words) in [
+        (LoanStatus::Waitlisted, "进入候补"),
+        (LoanStatus::Approved, "已自动批准"),
+        (LoanStatus::Active, "已生效"),
+    ] {
+        let n = count(status);
+        if n > 0 {
+            text.push_str(&format!("，{n} 项{words}"));
+        }
+    }
+    text.push('。');
+    text
+}
+
 pub(super) async fn loans_page(
     state: AppState,
     user: &SessionUser,
@@ -276,27 +301,7 @@ pub(super) async fn loans_page(
         list.last().map_or(0, |l| l.id.0)
     });
     let notice = if let Some(batch) = batch {
-        let count = |status: LoanStatus| batch.loans.iter().filter(|l| l.status == status).count();
-        let mut text = format!(
-            "已提交借阅清单 #{}：{} 项，{} 至 {}；{} 项待审批",
-            batch.id,
-            batch.loans.len(),
-            batch.start,
-            batch.end,
-            count(LoanStatus::Requested)
-        );
-        for (status, words) in [
-            (LoanStatus::Waitlisted, "进入候补"),
-            (LoanStatus::Approved, "已自动批准"),
-            (LoanStatus::Active, "已生效"),
-        ] {
-            let n = count(status);
-            if n > 0 {
-                text.push_str(&format!("，{n} 项{words}"));
-            }
-        }
-        text.push('。');
-        Some(text)
+        Some(batch_notice(&batch))
     } else if let Some(id) = query.created {
         list.iter().find(|l| l.id.0 == id).map(|l| {
             format!(
