@@ -375,7 +375,7 @@ document.addEventListener("submit", function (e) {
 document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
   if (!select.form) return;
   var button = select.form.querySelector("[data-autosubmit-button]");
-  if (button) button.hidden = true;
+  if (button) button.style.display = "none";
   select.addEventListener("change", function () {
     select.form.submit();
   });
