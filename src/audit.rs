@@ -114,6 +114,8 @@ audit_actions! {
     SavedSearchCreated => "saved_search_created", "保存订阅搜索";
     SavedSearchDeleted => "saved_search_deleted", "删除订阅搜索";
     SearchFeedRotated => "search_feed_rotated", "更换新资源订阅源地址";
+    LoanBatchRequested => "loan_batch_requested", "提交借阅清单";
+    LoanBatchApproved => "loan_batch_approved", "批量批准借阅清单";
 }
 
 impl AuditAction {

@@ -240,7 +240,7 @@ const LOOK_BACK_DAYS: i64 = 60;
 
 /// The free period of `len` days nearest to `asked` (earlier or later, from today on);
 /// a physical copy's period starts on an open day.
-fn nearest_free_period(
+pub(super) fn nearest_free_period(
     conn: &Connection,
     resource_id: &str,
     format: Format,

@@ -11,7 +11,7 @@ pub enum LoanError {
     IllegalTransition { from: LoanStatus, action: Action },
     #[error("没有编号为 {0} 的借阅")]
     NotFound(LoanId),
-    #[error("没有编号为“{0}”的资源，或该资源未发布")]
+    #[error("没有编号为“{}”的资源，或该资源未发布", shown_id(.0))]
     ResourceNotFound(String),
     /// The period does not fit the free copies or licences (move, renewal, approval).
     #[error("{start} 至 {end} 期间已没有空余的{what}，请换一个时间段")]
@@ -66,6 +66,23 @@ pub enum LoanError {
     /// A loan slip asked for a loan without a copy handed out.
     #[error("借阅 {id} 没有出借凭证：{why}")]
     NoSlip { id: LoanId, why: String },
+    /// One item of a batch (or of the basket being sent) was refused, so nothing was
+    /// filed: which item (0-based `index`), its resource and why.
+    #[error("第 {} 项（{}）：{reason}", index + 1, shown_id(resource_id))]
+    BadItem {
+        index: usize,
+        resource_id: String,
+        reason: Box<LoanError>,
+    },
+    /// No batch of that number, or another unit's.
+    #[error("没有编号为 {0} 的借阅清单")]
+    BatchNotFound(i64),
+    /// Only an account of a unit keeps a basket.
+    #[error("借阅清单供各单位的借阅账号使用；本账号未关联单位，没有借阅清单")]
+    NoBasket,
+    /// The resource is not in the basket.
+    #[error("借阅清单中没有资源“{}”", shown_id(.0))]
+    NotInBasket(String),
     /// A field of the input is invalid; the message says how.
     #[error("{message}")]
     Invalid { field: String, message: String },
@@ -135,6 +152,15 @@ fn before_start(start: Date, from: Date, lead: u32) -> String {
         format!("借阅期从 {start} 开始，该资源的实体拷贝只能从 {start} 当天起出借")
     } else {
         format!("借阅期从 {start} 开始，最早可于 {from} 出借（该资源可提前 {lead} 天出借）")
+    }
+}
+
+/// A resource id as typed, short enough to show back in a message.
+pub(crate) fn shown_id(raw: &str) -> String {
+    let raw = raw.trim();
+    match raw.char_indices().nth(40) {
+        Some((at, _)) => format!("{}…", &raw[..at]),
+        None => raw.to_owned(),
     }
 }
 

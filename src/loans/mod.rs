@@ -22,6 +22,8 @@
 //!   the date alone decides (activation, expiry, overdue), so a step never acts on a
 //!   state the background task has not caught up with yet.
 
+pub mod basket;
+mod batch;
 mod calendar;
 mod capacity;
 mod circulation;
@@ -47,6 +49,15 @@ mod transitions;
 mod waitlist;
 mod withdrawal;
 
+pub use basket::{
+    Addition, Basket, BasketAddition, BasketEntry, BasketMarks, BasketTerms, ItemCheck, ItemFormat,
+    add_to_basket, basket, basket_count, basket_marks, remove_from_basket, send_basket,
+    set_item_format, set_terms,
+};
+pub use batch::{
+    BatchApproval, BatchHead, BatchItem, BatchLine, BatchLineItem, BatchRequest, LoanBatch,
+    MAX_BATCH_ITEMS, NotApproved, approve_batch, create_batch, get_batch, pending_batches,
+};
 pub use calendar::{Availability, MonthDay, MonthView, availability, free_days_of_month, month};
 pub use capacity::{Capacity, earliest_fit, fits, peak, usage};
 pub use circulation::{IssueRequest, ReturnRequest};

@@ -327,4 +327,6 @@ pub struct Loan {
     pub updated_at: String,
     /// What the viewer may do now (`POST /api/v1/loans/{id}/{action}`).
     pub actions: Vec<&'static str>,
+    /// The loan batch (借阅清单) it was requested with, if any.
+    pub batch_id: Option<i64>,
 }

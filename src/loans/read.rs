@@ -92,6 +92,7 @@ pub(crate) fn view(
         created_at: details.created_at,
         updated_at: details.updated_at,
         actions,
+        batch_id: details.batch_id,
     })
 }
 
@@ -102,7 +103,7 @@ fn details(conn: &Connection, id: LoanId) -> Result<Details, LoanError> {
                 l.return_condition, l.returned_on, l.requested_by_name, l.created_at, l.updated_at,
                 p.held_on, p.participants, p.feedback, p.reported_by, p.reported_at,
                 l.issued_at, l.issued_by_name, l.cancel_reason, l.recalled_at, l.recall_reason,
-                p.sessions
+                p.sessions, l.batch_id
          FROM loans l
          LEFT JOIN units u ON u.code = l.unit_code
          LEFT JOIN loan_reports p ON p.loan_id = l.id
@@ -130,6 +131,7 @@ fn details(conn: &Connection, id: LoanId) -> Result<Details, LoanError> {
                 recalled_at: row.get(17)?,
                 recall_reason: row.get(18)?,
                 sessions: row.get(19)?,
+                batch_id: row.get(20)?,
             })
         },
     )?)
@@ -170,6 +172,7 @@ struct Details {
     recalled_at: Option<String>,
     recall_reason: Option<String>,
     sessions: Option<u32>,
+    batch_id: Option<i64>,
 }
 
 /// 1 + the waitlisted requests that arrived earlier for the same resource, format

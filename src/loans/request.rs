@@ -92,8 +92,8 @@ pub(crate) fn checked_period(
 }
 
 /// The unit a request is for: the actor's own, or for a librarian the one named.
-fn requesting_unit(actor: &Actor, input: &LoanRequest) -> Result<String, LoanError> {
-    match (&actor.unit, input.unit.as_deref().map(str::trim)) {
+pub(super) fn requesting_unit(actor: &Actor, named: Option<&str>) -> Result<String, LoanError> {
+    match (&actor.unit, named.map(str::trim)) {
         (_, Some(named)) if actor.librarian && !named.is_empty() => Ok(named.to_owned()),
         (Some(own), None) => Ok(own.clone()),
         (Some(own), Some(named)) if named == own || named.is_empty() => Ok(own.clone()),
@@ -105,18 +105,27 @@ fn requesting_unit(actor: &Actor, input: &LoanRequest) -> Result<String, LoanErr
     }
 }
 
+/// The longest purpose a request may give.
+pub const MAX_PURPOSE_CHARS: usize = 200;
+
 /// What the loan is for and how many will attend, checked.
-fn purpose_and_audience(input: &LoanRequest) -> Result<(String, u32), LoanError> {
-    let purpose = required("purpose", &input.purpose, "用途（如 专题警示教育大会）")?.to_owned();
-    if purpose.chars().count() > 200 {
-        return Err(LoanError::invalid("purpose", "用途不能超过 200 个字符"));
+pub(super) fn purpose_and_audience(
+    purpose: &Option<String>,
+    audience: Option<i64>,
+) -> Result<(String, u32), LoanError> {
+    let purpose = required("purpose", purpose, "用途（如 专题警示教育大会）")?.to_owned();
+    if purpose.chars().count() > MAX_PURPOSE_CHARS {
+        return Err(LoanError::invalid(
+            "purpose",
+            format!("用途不能超过 {MAX_PURPOSE_CHARS} 个字符"),
+        ));
     }
-    let audience = match input.audience {
-        Some(n) if (1..=100_000).contains(&n) => n as u32,
+    let audience = match audience {
+        Some(n) if (1..=MAX_AUDIENCE).contains(&n) => n as u32,
         Some(_) => {
             return Err(LoanError::invalid(
                 "audience",
-                "预计参加人数应在 1 到 100000 之间",
+                format!("预计参加人数应在 1 到 {MAX_AUDIENCE} 之间"),
             ));
         }
         None => return Err(LoanError::invalid("audience", "请填写预计参加人数")),
@@ -124,9 +133,12 @@ fn purpose_and_audience(input: &LoanRequest) -> Result<(String, u32), LoanError>
     Ok((purpose, audience))
 }
 
+/// The most participants a request may name.
+pub const MAX_AUDIENCE: i64 = 100_000;
+
 /// The resource is published (drafts do not exist for borrowers) and the unit is
 /// known.
-fn check_requestable(
+pub(super) fn check_requestable(
     tx: &Connection,
     actor: &Actor,
     resource_id: &str,
@@ -174,6 +186,17 @@ fn check_requestable(
     }
 }
 
+/// What the loans of one request share: the unit, the period, the purpose and the
+/// audience (one loan's, or every loan's of a batch).
+pub(crate) struct Terms {
+    pub unit: String,
+    pub period: Period,
+    /// The end as asked (the period's end may be moved off a closed day).
+    pub asked_end: Date,
+    pub purpose: String,
+    pub audience: u32,
+}
+
 /// Files a request for the actor's unit (or, for a librarian, the unit named).
 pub fn create(
     conn: &mut Connection,
@@ -182,74 +205,134 @@ pub fn create(
     at: Moment,
 ) -> Result<Loan, LoanError> {
     let today = at.today();
-    let unit = requesting_unit(actor, &input)?;
+    let unit = requesting_unit(actor, input.unit.as_deref())?;
     let resource_id = required("resource_id", &input.resource_id, "要借阅的资源")?.to_owned();
     let format = Format::parse(required(
         "format",
         &input.format,
         "借阅形式（digital 或 physical）",
     )?)?;
-    let (purpose, audience) = purpose_and_audience(&input)?;
+    let (purpose, audience) = purpose_and_audience(&input.purpose, input.audience)?;
     store::write(conn, |tx| {
+        // An unknown resource is told before a bad period.
         check_requestable(tx, actor, &resource_id, &unit)?;
         let (period, asked_end) = checked_period(tx, &input.start, &input.end, today)?;
-        let settings = settings_of(tx, &resource_id)?;
-        check_length(&settings, format, period.start, asked_end)?;
-        check_open_limit(tx, &settings, &resource_id, &unit, today)?;
-        if capacity::capacity_of(tx, &resource_id, format)? == Some(0) {
-            return Err(LoanError::invalid(
-                "format",
-                format!("该资源没有可借的{}，请选择其他借阅形式", format.unit_name()),
-            ));
-        }
-        // Requests already waiting go first when room has appeared since.
-        promote(tx, &resource_id, format, at)?;
-        let fits = period_fits(tx, &resource_id, format, period, None)?;
-        let status = if fits {
-            LoanStatus::Requested
-        } else {
-            LoanStatus::Waitlisted
+        let terms = Terms {
+            unit,
+            period,
+            asked_end,
+            purpose,
+            audience,
         };
-        let stamp = at.stamp();
-        tx.execute(
-            "INSERT INTO loans (resource_id, unit_code, requested_by, requested_by_name, format,
-                                start_date, end_date, requested_end, status, purpose, audience,
-                                created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
-            params![
-                resource_id,
-                unit,
-                actor.user_id,
-                actor.username,
-                format.as_str(),
-                period.start.to_string(),
-                period.end.to_string(),
-                asked_end.to_string(),
-                status.as_str(),
-                purpose,
-                audience,
-                stamp
-            ],
-        )?;
-        let id = LoanId(tx.last_insert_rowid());
-        let mut loan = store::find(tx, id)?.ok_or(LoanError::NotFound(id))?;
-        record(
-            tx,
-            actor,
-            &loan,
-            if status == LoanStatus::Waitlisted {
-                AuditAction::LoanWaitlisted
-            } else {
-                AuditAction::LoanRequested
-            },
-            format!("{} 至 {}", period.start, period.end),
-            at,
-        )?;
-        if fits && settings.auto_approve {
-            approve_in(tx, &Actor::system(), &mut loan, at)?;
-        }
+        let loan = create_in(tx, actor, &terms, &resource_id, format, None, at)?;
         read::view(tx, &loan, actor, today)
     })
+}
+
+/// The checks one loan of `terms` must pass before it is filed (the resource may be
+/// lent to the unit, the period is not too long, the unit holds no more open loans of
+/// it than allowed, it has room in the format at all); answers its settings.
+fn check_loan(
+    tx: &Connection,
+    actor: &Actor,
+    terms: &Terms,
+    resource_id: &str,
+    format: Format,
+    today: Date,
+) -> Result<super::settings::LoanSettings, LoanError> {
+    check_requestable(tx, actor, resource_id, &terms.unit)?;
+    let settings = settings_of(tx, resource_id)?;
+    check_length(&settings, format, terms.period.start, terms.asked_end)?;
+    check_open_limit(tx, &settings, resource_id, &terms.unit, today)?;
+    if capacity::capacity_of(tx, resource_id, format)? == Some(0) {
+        return Err(LoanError::invalid(
+            "format",
+            format!("该资源没有可借的{}，请选择其他借阅形式", format.unit_name()),
+        ));
+    }
+    Ok(settings)
+}
+
+/// Whether a request of `resource_id` in `format` on `terms` would be filed, and
+/// then whether it fits its period now (else it would wait); writes nothing. What the
+/// basket shows before it is sent.
+pub(crate) fn preview_in(
+    tx: &Connection,
+    actor: &Actor,
+    terms: &Terms,
+    resource_id: &str,
+    format: Format,
+    today: Date,
+) -> Result<bool, LoanError> {
+    check_loan(tx, actor, terms, resource_id, format, today)?;
+    period_fits(tx, resource_id, format, terms.period, None)
+}
+
+/// Files one request on `terms` inside the caller's transaction (a single request's,
+/// or one item of a batch, `batch` naming it): the checks, the insert as `requested`
+/// or `waitlisted`, the audit row, and the approval when the resource auto-approves.
+pub(crate) fn create_in(
+    tx: &Connection,
+    actor: &Actor,
+    terms: &Terms,
+    resource_id: &str,
+    format: Format,
+    batch: Option<i64>,
+    at: Moment,
+) -> Result<LoanRow, LoanError> {
+    let settings = check_loan(tx, actor, terms, resource_id, format, at.today())?;
+    let period = terms.period;
+    // Requests already waiting go first when room has appeared since.
+    promote(tx, resource_id, format, at)?;
+    let fits = period_fits(tx, resource_id, format, period, None)?;
+    let status = if fits {
+        LoanStatus::Requested
+    } else {
+        LoanStatus::Waitlisted
+    };
+    let stamp = at.stamp();
+    tx.execute(
+        "INSERT INTO loans (resource_id, unit_code, requested_by, requested_by_name, format,
+                            start_date, end_date, requested_end, status, purpose, audience,
+                            created_at, updated_at, batch_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
+        params![
+            resource_id,
+            terms.unit,
+            actor.user_id,
+            actor.username,
+            format.as_str(),
+            period.start.to_string(),
+            period.end.to_string(),
+            terms.asked_end.to_string(),
+            status.as_str(),
+            terms.purpose,
+            terms.audience,
+            stamp,
+            batch
+        ],
+    )?;
+    let id = LoanId(tx.last_insert_rowid());
+    let mut loan = store::find(tx, id)?.ok_or(LoanError::NotFound(id))?;
+    let batch_note = batch
+        .map(|b| format!("（借阅清单 #{b}）"))
+        .unwrap_or_default();
+    record(
+        tx,
+        actor,
+        &loan,
+        if status == LoanStatus::Waitlisted {
+            AuditAction::LoanWaitlisted
+        } else {
+            AuditAction::LoanRequested
+        },
+        format!("{} 至 {}{batch_note}", period.start, period.end),
+        at,
+    )?;
+    if fits && settings.auto_approve {
+        approve_in(tx, &Actor::system(), &mut loan, at)?;
+    }
+    Ok(loan)
 }
 
 /// Approves inside an open transaction (librarian approval, auto-approval).

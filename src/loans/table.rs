@@ -41,6 +41,10 @@ pub struct TableFilter {
     pub sort: Option<String>,
     /// 1-based.
     pub page: Option<u32>,
+    /// Only the loans of this batch (借阅清单).
+    pub batch: Option<String>,
+    /// Leave out the pending loans of batches (the queue shows each batch as one line).
+    pub batches_apart: bool,
 }
 
 /// Which states the table shows.
@@ -159,6 +163,15 @@ fn conditions(
         c.sql.push(format!(
             "({shown}) IN (SELECT value FROM json_each({list}))"
         ));
+    }
+    if let Some(batch) = text("batch", "借阅清单", &filter.batch)? {
+        let id = batch
+            .trim_start_matches('#')
+            .parse::<i64>()
+            .map_err(|_| LoanError::invalid("batch", format!("“{batch}”不是有效的借阅清单编号")))?;
+        c.push("batch_id = ?", id.into());
+    } else if filter.batches_apart && state == StateFilter::Pending {
+        c.sql.push("batch_id IS NULL".to_owned());
     }
     if let Some(unit) = text("unit", "单位", &filter.unit)? {
         c.push("unit_code = ?", unit.to_owned().into());

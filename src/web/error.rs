@@ -30,6 +30,15 @@ pub struct AppError {
     pub detail: Option<String>,
     /// Seconds the client should wait before trying again (`Retry-After`).
     pub retry_after: Option<u64>,
+    /// The item of a list the error is about (a loan batch's), for programs.
+    pub item: Option<Box<ErrorItem>>,
+}
+
+/// Which item of a request's list was refused: its 0-based index and resource.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorItem {
+    pub index: usize,
+    pub resource_id: String,
 }
 
 impl AppError {
@@ -40,6 +49,7 @@ impl AppError {
             message: message.into(),
             detail: None,
             retry_after: None,
+            item: None,
         }
     }
 
@@ -159,6 +169,9 @@ pub struct ErrorDetail {
     pub code: String,
     /// What went wrong, in words for people.
     pub message: String,
+    /// For a refused item of a list (a loan batch): which one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<ErrorItem>,
 }
 
 impl IntoResponse for AppError {
@@ -168,6 +181,7 @@ impl IntoResponse for AppError {
             error: ErrorDetail {
                 code: self.code.to_owned(),
                 message: self.message,
+                item: self.item.map(|item| *item),
             },
         };
         let mut response = (self.status, Json(body)).into_response();
@@ -387,6 +401,27 @@ impl From<LoanError> for AppError {
             LoanError::Invalid { .. } => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
             }
+            LoanError::BadItem {
+                index,
+                ref resource_id,
+                ..
+            } => {
+                let item = ErrorItem {
+                    index,
+                    resource_id: resource_id.chars().take(200).collect(),
+                };
+                let mut refused = Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_item",
+                    err.to_string(),
+                );
+                refused.item = Some(Box::new(item));
+                refused
+            }
+            LoanError::BatchNotFound(_) | LoanError::NotInBasket(_) => {
+                Self::not_found(err.to_string())
+            }
+            LoanError::NoBasket => Self::new(StatusCode::FORBIDDEN, "no_basket", err.to_string()),
             LoanError::Db(db) => Self::failure(db),
             LoanError::Open(open) => Self::failure(open),
         }

@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             pages::nav::count_for_nav,
         ))
+        .layer(axum::middleware::from_fn(pages::flash::show_flash))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::load_session,

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1` (SPEC §7).
 
 mod admin;
+mod basket;
 mod collections;
 mod contributions;
 mod files;
@@ -27,6 +28,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(resources::router())
         .merge(files::router())
         .merge(loans::router())
+        .merge(basket::router())
         .merge(search::router())
         .merge(admin::router())
         .merge(stats::router())

@@ -183,7 +183,8 @@ pub async fn check_upload_token(
     }
 }
 
-/// A form posted by the signed-in user, whose hidden `csrf` field matches the session.
+/// A form posted by the signed-in user, whose hidden `csrf` (or `_csrf`) field matches
+/// the session.
 pub struct CsrfForm {
     pub user: SessionUser,
     pub form: FormData,
@@ -206,7 +207,12 @@ impl<S: Send + Sync> FromRequest<S> for CsrfForm {
                     .into_response()
             })?;
         let form = FormData(pairs);
-        if !same_token(form.get("csrf"), &user.csrf_token) {
+        // `_csrf` is the same token under the name other forms' contracts use.
+        let token = match form.get("csrf") {
+            "" => form.get("_csrf"),
+            token => token,
+        };
+        if !same_token(token, &user.csrf_token) {
             return Err(stale_form().for_user(&user).into_response());
         }
         Ok(CsrfForm { user, form })

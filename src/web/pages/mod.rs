@@ -6,10 +6,12 @@
 mod account;
 mod admin;
 pub mod assets;
+mod basket;
 mod collections;
 mod contributions;
 mod error;
 mod extract;
+pub mod flash;
 mod format;
 mod home;
 mod librarian;
@@ -45,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(resource::router())
         .merge(librarian::router())
         .merge(loans::router())
+        .merge(basket::router())
         .merge(assets::router())
         .merge(stats::router())
         .merge(visits::router())
@@ -81,6 +84,8 @@ pub enum Section {
     CollectionEditor,
     /// 订阅: the account's saved searches and feeds.
     Searches,
+    /// 借阅清单: an officer's request basket.
+    Basket,
 }
 
 /// What the layout shows around every page: who is signed in, the assets, the form token.
@@ -111,6 +116,12 @@ pub struct Chrome {
     pub contributions_submitted: Option<u64>,
     /// The saved searches' unread matches.
     pub search_alerts: Option<u64>,
+    /// The account keeps a request basket (an officer of a unit).
+    pub has_basket: bool,
+    /// Items in the basket, when counted for this page.
+    pub basket: Option<u64>,
+    /// A notice the page before the redirect left (see [`flash`]).
+    pub flash: Option<flash::FlashView>,
 }
 
 impl Chrome {
@@ -134,6 +145,9 @@ impl Chrome {
             visits_requested: nav::visits_requested().filter(|_| user.is_librarian()),
             contributions_submitted: nav::contributions_submitted().filter(|_| user.is_librarian()),
             search_alerts: nav::search_alerts(),
+            has_basket: !user.is_librarian() && user.unit.is_some(),
+            basket: nav::basket().filter(|_| !user.is_librarian() && user.unit.is_some()),
+            flash: flash::shown(),
             ..Self::anonymous()
         }
     }
@@ -146,6 +160,11 @@ impl Chrome {
     /// The count beside 借阅审批, when there is something to decide.
     pub fn requested_badge(&self) -> Option<u64> {
         self.requested.filter(|n| *n > 0)
+    }
+
+    /// The count beside 借阅清单, when the basket holds something.
+    pub fn basket_badge(&self) -> Option<u64> {
+        self.basket.filter(|n| *n > 0)
     }
 
     /// The count beside 参观协调, when visit requests wait.
@@ -183,6 +202,9 @@ impl Chrome {
             visits_requested: None,
             contributions_submitted: None,
             search_alerts: None,
+            has_basket: false,
+            basket: None,
+            flash: None,
         }
     }
 }

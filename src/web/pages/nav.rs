@@ -2,7 +2,8 @@
 //! beside 借阅审批, the visit requests waiting beside 参观协调 and the contributions
 //! awaiting review beside 投稿审核, a unit
 //! officer's unread notifications beside 借阅, and everyone's saved searches' unread
-//! matches beside 订阅. Counted once
+//! matches beside 订阅, and the items of an officer's request basket beside 借阅清单.
+//! Counted once
 //! per page request by [`count_for_nav`] and read by
 //! `Chrome::for_user` wherever the page builds its layout, so that no handler has
 //! to pass it along.
@@ -29,6 +30,8 @@ tokio::task_local! {
     static CONTRIBUTIONS_SUBMITTED: u64;
     /// The account's saved searches' unread matches (everyone).
     static SEARCH_ALERTS: u64;
+    /// Items in the officer's request basket (借阅清单).
+    static BASKET: u64;
 }
 
 /// What the navigation of one page shows.
@@ -39,6 +42,8 @@ struct Counts {
     requested: Option<u64>,
     /// Visit requests waiting and contributions awaiting review (librarians).
     staff: Option<(u64, u64)>,
+    /// Items in the request basket (officers of a unit).
+    basket: Option<u64>,
 }
 
 /// Middleware: for a page (GET, not the API or a static file), counts what the
@@ -58,6 +63,7 @@ pub async fn count_for_nav(
         return next.run(request).await;
     };
     let (user_id, librarian, unit) = (user.user_id, user.is_librarian(), user.unit.clone());
+    let actor = loans::Actor::user(&user);
     let counted = state
         .with_conn(move |conn| -> Result<Counts, AppError> {
             let alerts = crate::alerts::saved::unread_count(conn, user_id)?;
@@ -69,16 +75,19 @@ pub async fn count_for_nav(
                         visits::coordination::requested_count(conn)?,
                         contributions::awaiting_review(conn)?,
                     )),
+                    basket: None,
                 },
                 (false, Some(unit)) => Counts {
                     alerts,
                     requested: Some(loans::notify::unread_count(conn, &unit)?),
                     staff: None,
+                    basket: Some(loans::basket_count(conn, &actor)? as u64),
                 },
                 (false, None) => Counts {
                     alerts,
                     requested: None,
                     staff: None,
+                    basket: None,
                 },
             })
         })
@@ -93,6 +102,7 @@ pub async fn count_for_nav(
     };
     let page = next.run(request);
     let page = SEARCH_ALERTS.scope(counts.alerts, page);
+    let page = BASKET.scope(counts.basket.unwrap_or(0), page);
     match (counts.requested, counts.staff) {
         (Some(count), Some((visits, submitted))) => {
             let page = CONTRIBUTIONS_SUBMITTED.scope(submitted, page);
@@ -118,6 +128,11 @@ pub fn visits_requested() -> Option<u64> {
 /// The saved searches' unread matches, for the page being built.
 pub fn search_alerts() -> Option<u64> {
     SEARCH_ALERTS.try_with(|count| *count).ok()
+}
+
+/// The items in the officer's basket, for a page being built.
+pub fn basket() -> Option<u64> {
+    BASKET.try_with(|count| *count).ok()
 }
 
 /// The contributions awaiting review, for a librarian's page being built.

@@ -369,3 +369,14 @@ document.addEventListener("submit", function (e) {
   kind.addEventListener("change", show);
   show();
 })();
+
+// The basket's format choice takes effect when chosen; without the script its
+// button does it.
+document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+  if (!select.form) return;
+  var button = select.form.querySelector("[data-autosubmit-button]");
+  if (button) button.style.display = "none";
+  select.addEventListener("change", function () {
+    select.form.submit();
+  });
+});

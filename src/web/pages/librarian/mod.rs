@@ -96,7 +96,7 @@ pub fn router() -> Router<AppState> {
         .route("/librarian/audit", get(audit::show_audit))
         .route("/librarian/audit.csv", get(audit::export_audit))
         .route("/librarian/queue", get(queue::show_queue))
-        .route("/librarian/queue/approve", post(bulk::approve_selected))
+        .merge(bulk::router())
         .route("/librarian/today", get(desk::show_today))
         .route("/librarian/loans/{id}/slip", get(slip::show_slip))
         .route(

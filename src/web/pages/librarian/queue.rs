@@ -44,6 +44,8 @@ pub struct QueueQuery {
     pub approved: String,
     /// A copy just handed out: offer its slip.
     pub slip: String,
+    /// Only the loans of this batch (借阅清单).
+    pub batch: String,
 }
 
 impl QueueQuery {
@@ -82,6 +84,9 @@ impl QueueQuery {
             to: some(&self.to),
             sort: some(&self.sort),
             page: self.page.trim().parse().ok(),
+            batch: some(&self.batch),
+            // Each pending batch is one line above the table.
+            batches_apart: true,
         }
     }
 
@@ -105,6 +110,7 @@ impl QueueQuery {
             .set("from", self.from.trim())
             .set("to", self.to.trim())
             .set("sort", sort)
+            .set("batch", self.batch.trim())
             .set(
                 "page",
                 if page > 1 {
@@ -184,8 +190,78 @@ pub struct QueuePage {
     /// This page's address, where the action forms come back to.
     here: String,
     physical: Vec<DeskRow>,
+    /// Batches with loans pending, each one line (the default view only).
+    batches: Vec<BatchLineView>,
+    /// The batch the table is narrowed to.
+    batch: Option<String>,
 }
 pages!(QueuePage);
+
+/// A loan of a batch in its queue line.
+pub struct BatchItemView {
+    pub loan_id: i64,
+    pub resource_id: String,
+    pub title: String,
+    pub format_label: &'static str,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    /// Requested, but its days have no room left: approval would be refused.
+    pub blocked: bool,
+}
+
+/// A pending batch as one line of the queue.
+pub struct BatchLineView {
+    pub id: i64,
+    pub unit_name: String,
+    pub start: String,
+    pub end: String,
+    pub purpose: String,
+    pub audience: u32,
+    pub requested_by: String,
+    pub requested: usize,
+    pub waitlisted: usize,
+    pub approvable: usize,
+    pub items: Vec<BatchItemView>,
+    /// The table narrowed to this batch, to handle its items one by one.
+    pub href: String,
+}
+
+impl BatchLineView {
+    fn of(line: &loans::BatchLine) -> Self {
+        let head = &line.head;
+        Self {
+            id: head.id,
+            unit_name: head.unit_name.clone(),
+            start: head.start.to_string(),
+            end: head.end.to_string(),
+            purpose: head.purpose.clone(),
+            audience: head.audience,
+            requested_by: head.requested_by.clone(),
+            requested: line.requested(),
+            waitlisted: line.waitlisted(),
+            approvable: line.approvable(),
+            items: line
+                .items
+                .iter()
+                .map(|item| BatchItemView {
+                    loan_id: item.loan_id.0,
+                    resource_id: item.resource_id.clone(),
+                    title: item.resource_title.clone(),
+                    format_label: item.format.label(),
+                    status: item.status.as_str(),
+                    status_label: item.status.label(),
+                    blocked: item.status == LoanStatus::Requested && !item.approvable,
+                })
+                .collect(),
+            href: QueueQuery {
+                state: "all".to_owned(),
+                batch: head.id.to_string(),
+                ..QueueQuery::default()
+            }
+            .href(1),
+        }
+    }
+}
 
 impl QueuePage {
     /// Whether any row offers the bulk checkbox.
@@ -232,6 +308,7 @@ struct QueueData {
     liaisons: HashMap<String, accounts::Liaison>,
     physical: Vec<loans::Loan>,
     shelves: HashMap<String, Vec<String>>,
+    batches: Vec<loans::BatchLine>,
 }
 
 impl QueueData {
@@ -243,8 +320,24 @@ impl QueueData {
         filter: TableFilter,
         today: Date,
     ) -> Result<Self, PageError> {
+        // The batch lines go with the table's default (pending) view.
+        let pending_view = filter.batch.is_none()
+            && matches!(
+                loans::StateFilter::parse(filter.state.as_deref().unwrap_or("")),
+                Ok(loans::StateFilter::Pending)
+            );
         let data = state
             .with_conn(move |conn| -> Result<QueueData, AppError> {
+                let batches = if pending_view {
+                    let unit = filter
+                        .unit
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|u| !u.is_empty());
+                    loans::pending_batches(conn, &actor, unit, today)?
+                } else {
+                    Vec::new()
+                };
                 let table = match loans::loan_table(conn, &actor, &filter, today) {
                     Ok(table) => Ok(table),
                     Err(err @ LoanError::Invalid { .. }) => Err(err.to_string()),
@@ -268,6 +361,7 @@ impl QueueData {
                     table,
                     physical,
                     shelves,
+                    batches,
                 })
             })
             .await?;
@@ -344,6 +438,8 @@ pub(super) async fn queue_page(
         pending_total: data.pending_total,
         here: query.href(page),
         physical,
+        batches: data.batches.iter().map(BatchLineView::of).collect(),
+        batch: Some(query.batch.trim().to_owned()).filter(|b| !b.is_empty()),
         query,
     })
 }

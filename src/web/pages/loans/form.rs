@@ -43,6 +43,9 @@ pub struct LoanFormView {
     pub availability: Option<AvailabilityView>,
     /// The month of the chosen format, day by day.
     pub calendar: Option<MonthCalendar>,
+    /// For an officer with a request basket: whether the resource is in it already
+    /// (`None`: no "加入借阅清单" here).
+    pub basket: Option<bool>,
 }
 
 impl LoanFormView {
@@ -217,8 +220,10 @@ pub(in crate::web::pages) async fn loan_form(
         error,
         availability: None,
         calendar: None,
+        basket: None,
     };
     form.calendar = month_calendar(state, user, &resource.id, &form, query).await;
+    form.basket = basket_offer(state, user, &resource.id).await;
     if query.check.is_some() && form.error.is_none() {
         let (actor, today) = (Actor::user(user), state.clock.today());
         let (id, start, end) = (resource.id.clone(), form.start.clone(), form.end.clone());
@@ -259,6 +264,24 @@ pub(in crate::web::pages) async fn loan_form(
         }
     }
     Some(form)
+}
+
+/// Whether the resource is in the officer's basket (`Some(true)`), could be added
+/// (`Some(false)`), or neither.
+async fn basket_offer(state: &AppState, user: &SessionUser, resource_id: &str) -> Option<bool> {
+    if user.is_librarian() {
+        return None;
+    }
+    let (actor, ids) = (Actor::user(user), vec![resource_id.to_owned()]);
+    let marks = state
+        .with_conn(move |conn| loans::basket_marks(conn, &actor, &ids))
+        .await
+        .ok()??;
+    if marks.in_basket.contains(resource_id) {
+        Some(true)
+    } else {
+        marks.addable.contains(resource_id).then_some(false)
+    }
 }
 
 /// The request form's fields as typed.

@@ -59,6 +59,8 @@ pub struct LoanView {
     /// The end typed into the renew form when it was refused.
     pub renew_end: String,
     pub can_recall: bool,
+    /// The loan batch (借阅清单) it was requested with.
+    pub batch_id: Option<i64>,
 }
 
 impl LoanView {
@@ -134,6 +136,7 @@ impl LoanView {
             action_error: None,
             renew_end: String::new(),
             can_recall: can(Action::Recall),
+            batch_id: loan.batch_id,
         }
     }
 }
@@ -215,6 +218,8 @@ pub(super) struct LoansQuery {
     read: Option<String>,
     /// Show the loans older than this id (the page after the one that ended there).
     before: Option<i64>,
+    /// A loan batch just sent from the basket.
+    batch: Option<i64>,
 }
 
 pub(super) async fn show_loans(
@@ -224,6 +229,31 @@ pub(super) async fn show_loans(
 ) -> Result<LoansPage, PageError> {
     let shown = loans_page(state, &user, query, None).await;
     shown.map_err(|err| err.for_user(&user))
+}
+
+/// "已提交借阅清单 #3：4 项，…；3 项待审批，1 项进入候补。" after sending a basket.
+fn batch_notice(batch: &loans::LoanBatch) -> String {
+    let count = |status: LoanStatus| batch.loans.iter().filter(|l| l.status == status).count();
+    let mut text = format!(
+        "已提交借阅清单 #{}：{} 项，{} 至 {}；{} 项待审批",
+        batch.id,
+        batch.loans.len(),
+        batch.start,
+        batch.end,
+        count(LoanStatus::Requested)
+    );
+    for (status, words) in [
+        (LoanStatus::Waitlisted, "进入候补"),
+        (LoanStatus::Approved, "已自动批准"),
+        (LoanStatus::Active, "已生效"),
+    ] {
+        let n = count(status);
+        if n > 0 {
+            text.push_str(&format!("，{n} 项{words}"));
+        }
+    }
+    text.push('。');
+    text
 }
 
 pub(super) async fn loans_page(
@@ -243,8 +273,17 @@ pub(super) async fn loans_page(
         Some(retry) => Some(retry.loan_id + 1),
         None => query.before.filter(|id| *id > 0),
     };
-    let (mut list, notes) = state
+    let sent = query.batch.filter(|id| *id > 0);
+    let (mut list, notes, batch) = state
         .with_conn(move |conn| {
+            let batch = match sent {
+                Some(id) => match loans::get_batch(conn, &actor, id, today) {
+                    Ok(batch) => Some(batch),
+                    Err(LoanError::BatchNotFound(_)) => None,
+                    Err(err) => return Err(err),
+                },
+                None => None,
+            };
             let filter = LoanFilter {
                 unit: Some(unit.clone()),
                 before,
@@ -254,14 +293,16 @@ pub(super) async fn loans_page(
             };
             let list = loans::list(conn, &actor, &filter, today)?;
             let notes = loans::notify::list(conn, &unit, false, 50)?;
-            Ok::<_, LoanError>((list, notes))
+            Ok::<_, LoanError>((list, notes, batch))
         })
         .await?;
     let next_before = (list.len() > LOANS_PER_PAGE as usize).then(|| {
         list.truncate(LOANS_PER_PAGE as usize);
         list.last().map_or(0, |l| l.id.0)
     });
-    let notice = if let Some(id) = query.created {
+    let notice = if let Some(batch) = batch {
+        Some(batch_notice(&batch))
+    } else if let Some(id) = query.created {
         list.iter().find(|l| l.id.0 == id).map(|l| {
             format!(
                 "已提交借阅申请（编号 {}）：{}，当前状态：{}。",

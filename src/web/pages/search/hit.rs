@@ -14,6 +14,7 @@ pub struct CueView {
 /// One result as a page shows it. `title_html`, `snippet` and cue texts are HTML
 /// escaped by the search module, with matches in `<mark>`.
 pub struct HitView {
+    pub id: String,
     pub href: String,
     pub kind_label: &'static str,
     pub title_html: String,
@@ -31,12 +32,23 @@ pub struct HitView {
     pub locked: bool,
     /// "正文中有 3 处匹配（借阅后可查看）" for a locked hit whose body matches.
     pub locked_note: Option<String>,
+    /// The request basket's button, for an officer of a unit (search results).
+    pub basket: Option<BasketOffer>,
+}
+
+/// A hit's "加入借阅清单" button, or the note that it is in the basket already.
+pub struct BasketOffer {
+    pub in_basket: bool,
+    /// The page to come back to after adding (the search, as shown).
+    pub back: String,
 }
 
 impl HitView {
     pub fn new(hit: &Hit, librarian: bool) -> Self {
         let href = format!("/resources/{}", hit.id);
         Self {
+            id: hit.id.clone(),
+            basket: None,
             cues: hit
                 .cues
                 .iter()

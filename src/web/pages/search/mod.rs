@@ -117,6 +117,7 @@ async fn search_page(
     match outcome {
         Ok(results) => {
             page.show(&results, &query, user.is_librarian());
+            page.offer_basket(&state, &user, &query).await;
             Ok(page.into_response())
         }
         // A bad parameter or query: say what is wrong on the search page itself.
@@ -234,6 +235,38 @@ impl SearchPage {
         }
         let pager = Pager::new(query, results.page, page_count);
         (self.prev, self.next, self.pages) = (pager.prev, pager.next, pager.pages);
+    }
+
+    /// The "加入借阅清单" buttons of an officer of a unit: on the hits they may add,
+    /// or a note on those already in their basket.
+    async fn offer_basket(&mut self, state: &AppState, user: &SessionUser, query: &Query) {
+        if user.is_librarian() || user.unit.is_none() || self.hits.is_empty() {
+            return;
+        }
+        let ids: Vec<String> = self.hits.iter().map(|h| h.id.clone()).collect();
+        let actor = crate::loans::Actor::user(user);
+        let marks = state
+            .with_conn(move |conn| crate::loans::basket_marks(conn, &actor, &ids))
+            .await;
+        let marks = match marks {
+            Ok(Some(marks)) => marks,
+            Ok(None) => return,
+            // The results matter more than their buttons.
+            Err(err) => {
+                err.log();
+                return;
+            }
+        };
+        let back = query.href("/search");
+        for hit in &mut self.hits {
+            let in_basket = marks.in_basket.contains(&hit.id);
+            if in_basket || marks.addable.contains(&hit.id) {
+                hit.basket = Some(hit::BasketOffer {
+                    in_basket,
+                    back: back.clone(),
+                });
+            }
+        }
     }
 
     fn has_filters(&self) -> bool {
