@@ -7,6 +7,7 @@ use jingshi::loans::{self, BatchItem, BatchRequest, LoanError};
 use serde_json::{Value, json};
 
 use crate::common::lending::{MONDAY, act_ok, day, lendable, requested};
+use crate::common::web::{csrf_of, page, post_form};
 use crate::common::{Session, TestApp};
 use crate::queue_table::no_more_licences;
 
@@ -508,4 +509,86 @@ async fn approving_a_batch_approves_what_fits_and_says_why_not_the_rest() {
         let (status, _) = lib.post_json(path, &json!({})).await;
         assert_eq!(status, 404, "{path}");
     }
+}
+
+#[tokio::test]
+async fn the_queue_shows_a_batch_as_one_line_and_approves_it_from_the_page() {
+    let (app, lib, tax, customs) = library().await;
+    let single = requested(&customs, "one", "digital", &day(4), &day(4)).await;
+    let (status, body) = tax
+        .post_json(
+            "/api/v1/loan-batches",
+            &batch(
+                vec![item("many", "digital"), item("copy", "physical")],
+                3,
+                4,
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    let ids: Vec<i64> = body["loans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_i64().unwrap())
+        .collect();
+    let (status, html) = page(&lib, "/librarian/queue").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!("id=\"batch-{id}\"")), "{html}");
+    assert!(html.contains("批准可批准的全部（2 项）"), "{html}");
+    assert!(html.contains("节前集中警示教育（60 人）"), "{html}");
+    // The batch's loans are not rows of their own in the pending table.
+    assert_eq!(
+        crate::queue_table::row_ids(&html),
+        vec![single["id"].as_i64().unwrap()]
+    );
+    // 逐项办理: the table narrowed to the batch, each loan with its own buttons.
+    let (status, html) = page(&lib, &format!("/librarian/queue?state=all&batch={id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(crate::queue_table::row_ids(&html), ids);
+    assert!(html.contains(&format!("action=\"/loans/{}/approve\"", ids[0])));
+    let (status, html) = page(&lib, "/librarian/queue?batch=%3Cb%3E").await;
+    assert_eq!(status, 422, "a bad batch number is said beside the filter");
+    assert!(html.contains("&#60;b&#62;"), "{html}");
+
+    // A borrower may not use the librarian's form; nothing changes.
+    let csrf = csrf_of(&page(&tax, "/loans").await.1);
+    let before = footprint(&app);
+    let (status, _, html) = post_form(
+        &tax,
+        &format!("/librarian/loan-batches/{id}/approve"),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, 403, "{html}");
+    assert_eq!(footprint(&app), before);
+
+    // The librarian approves both; back to the queue saying which.
+    let csrf = csrf_of(&page(&lib, "/librarian/queue").await.1);
+    for bad in ["0", "x", "99999"] {
+        let (status, _, _) = post_form(
+            &lib,
+            &format!("/librarian/loan-batches/{bad}/approve"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+        assert_eq!(status, 404, "{bad}");
+    }
+    let (status, url, html) = post_form(
+        &lib,
+        &format!("/librarian/loan-batches/{id}/approve"),
+        &[("csrf", &csrf), ("next", "https://evil.example/")],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(url.contains("/librarian/queue?approved="), "{url}");
+    assert!(
+        html.contains(&format!("已批准 2 笔申请：#{}、#{}", ids[0], ids[1])),
+        "{html}"
+    );
+    assert!(
+        !html.contains(&format!("id=\"batch-{id}\"")),
+        "nothing of it waits"
+    );
 }
