@@ -107,6 +107,8 @@ audit_actions! {
     PrivacyFindingAcknowledged => "privacy_finding_acknowledged", "确认脱敏检查发现";
     ContributionRedacted => "contribution_redacted", "生成脱敏副本";
     CalendarFeedRotated => "calendar_feed_rotated", "更换日历订阅地址";
+    SeasonsSaved => "seasons_saved", "修改节点日期";
+    SeasonReminderSent => "season_reminder_sent", "发送节点提醒";
 }
 
 impl AuditAction {

@@ -2,6 +2,15 @@
 //! 端午, 中秋 and 国庆 every unit holds a session, so collections may belong to a
 //! season and units are reminded before each. No HTTP here.
 
+mod error;
+pub mod periods;
+pub mod proposal;
+pub mod reminders;
+
+pub use error::SeasonError;
+pub use periods::{Period, PeriodInput, SeasonYear, SeasonsChange, periods, save, season_year};
+pub use reminders::remind;
+
 /// One of the holiday periods, by the stable code the database and URLs use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
