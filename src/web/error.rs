@@ -15,6 +15,7 @@ use crate::db::DbError;
 use crate::loans::LoanError;
 use crate::recommend::RecommendError;
 use crate::search::SearchError;
+use crate::seasons::SeasonError;
 use crate::visits::VisitError;
 
 /// An error on its way to the client.
@@ -414,6 +415,21 @@ impl From<VisitError> for AppError {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
             }
             VisitError::Db(_) | VisitError::Open(_) => Self::failure(err),
+        }
+    }
+}
+
+impl From<SeasonError> for AppError {
+    fn from(err: SeasonError) -> Self {
+        match err {
+            SeasonError::UnknownYear(_) => Self::not_found(err.to_string()),
+            SeasonError::LibrariansOnly { .. } => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
+            }
+            SeasonError::Invalid { .. } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
+            }
+            SeasonError::Db(_) | SeasonError::Open(_) => Self::failure(err),
         }
     }
 }

@@ -7,6 +7,7 @@ mod loans;
 pub mod openapi;
 pub mod resources;
 pub mod search;
+mod seasons;
 pub mod session;
 pub mod stats;
 mod visit_planning;
@@ -31,6 +32,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(visits::router())
         .merge(contributions::router())
         .merge(visit_planning::router())
+        .merge(seasons::router())
 }
 
 /// The API's routes, serving the document that describes them. The handlers'
