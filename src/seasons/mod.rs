@@ -6,10 +6,12 @@ mod error;
 pub mod periods;
 pub mod proposal;
 pub mod reminders;
+mod save;
 
 pub use error::SeasonError;
-pub use periods::{Period, PeriodInput, SeasonYear, SeasonsChange, periods, save, season_year};
+pub use periods::{Period, PeriodInput, SeasonYear, SeasonsChange, periods, season_year};
 pub use reminders::remind;
+pub use save::{save, window};
 
 /// One of the holiday periods, by the stable code the database and URLs use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
