@@ -116,6 +116,8 @@ audit_actions! {
     SearchFeedRotated => "search_feed_rotated", "更换新资源订阅源地址";
     LoanBatchRequested => "loan_batch_requested", "提交借阅清单";
     LoanBatchApproved => "loan_batch_approved", "批量批准借阅清单";
+    SeasonsSaved => "seasons_saved", "修改节点日期";
+    SeasonReminderSent => "season_reminder_sent", "发送节点提醒";
 }
 
 impl AuditAction {

@@ -283,17 +283,7 @@ async fn an_admin_edits_disables_and_enables_accounts_but_never_locks_themselves
     assert_eq!(me["user"]["display_name"], "赵六");
     assert_eq!(me["user"]["unit"], "kunming-customs");
     assert_eq!(me["user"]["roles"].as_array().unwrap().len(), 2);
-    let detail: String = app
-        .state
-        .db
-        .get()
-        .unwrap()
-        .query_row(
-            "SELECT detail FROM audit_log WHERE action = 'user_updated'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let detail = app.text("SELECT detail FROM audit_log WHERE action = 'user_updated'");
     assert!(
         detail.contains("officer") && detail.contains("单位：yn-tax → kunming-customs"),
         "{detail}"

@@ -100,13 +100,7 @@ async fn the_domain_refuses_borrowers_and_keeps_the_year_on_a_bad_notice() {
     let app = TestApp::spawn().await;
     let mut conn = app.state.db.get().unwrap();
     let at = app.state.clock.moment();
-    let borrower = Actor {
-        user_id: Some(99),
-        username: "officer".into(),
-        unit: Some("yn-tax".into()),
-        librarian: false,
-        admin: false,
-    };
+    let borrower = crate::common::officer_actor();
     assert!(apply_notice(&mut conn, &borrower, NOTICE_2027, None, at).is_err());
     assert!(list_days(&conn, Some(2027)).unwrap().is_empty());
     let librarian = Actor {

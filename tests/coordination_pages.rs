@@ -631,13 +631,7 @@ async fn borrowers_are_turned_away_from_every_coordinator_page_and_form() {
 
     // The domain refuses a borrower on its own, too.
     let conn = app.state.db.get().unwrap();
-    let borrower = Actor {
-        user_id: Some(99),
-        username: "officer".into(),
-        unit: Some("yn-tax".into()),
-        librarian: false,
-        admin: false,
-    };
+    let borrower = crate::common::officer_actor();
     assert!(matches!(
         coordination::week(&conn, &borrower, "jidi", MONDAY, MONDAY),
         Err(VisitError::LibrariansOnly { .. })

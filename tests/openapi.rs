@@ -73,6 +73,7 @@ fn concrete(path: &str) -> String {
         ("{date}", "2030-01-01"),
         ("{finding_id}", "1"),
         ("{resource_id}", "x1"),
+        ("{year}", "2030"),
     ]);
     let url = params.iter().fold(path.to_owned(), |url, (name, value)| {
         url.replace(name, value)

@@ -67,6 +67,7 @@ pub use desk::{CopyOut, DeskDay, Pickup, copies_out, desk_day, shelf_copies, sli
 pub use error::{CopyProblem, IssueTiming, LoanError, RenewalRefusal};
 pub use model::{Action, Actor, Format, Loan, LoanId, LoanStatus, Period, Report};
 pub use queue::{Conflict, QueueItem, QueueSlice, Review, pending_count, queue, requested_count};
+pub use read::units_with_loans_between;
 pub use read::{LoanFilter, borrow_count, get, list, unavailable_on, unit_has_active_loan};
 pub use recall::{RECALL_DAYS, RecallRequest, default_recall_due};
 pub use reports::{

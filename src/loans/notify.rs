@@ -100,6 +100,8 @@ pub struct Notification {
     /// The resource: the loan's, the visited base, or the unit's contribution
     /// (`contribution_returned`, `contribution_published`: SPEC §9).
     pub resource_id: Option<String>,
+    /// The holiday period a `season_reminder` is about: `YEAR:season` (`2027:chunjie`).
+    pub season: Option<String>,
     pub message: String,
     pub created_at: String,
     pub read_at: Option<String>,
@@ -139,6 +141,28 @@ pub fn notify(
     Ok(())
 }
 
+/// Reminds a unit of a coming holiday period (`season`: `YEAR:code`), mailed like
+/// every notification to the unit's borrowers with an address; answers the
+/// notification's id, for further copies (`mail::outbox::enqueue_copy_to`).
+pub fn notify_season(
+    conn: &Connection,
+    unit: &str,
+    season: &str,
+    message: &str,
+    mail: (&str, &str),
+    at: Moment,
+) -> Result<i64, LoanError> {
+    conn.execute(
+        "INSERT INTO notifications (unit_code, season, kind, message, created_at)
+         VALUES (?1, ?2, 'season_reminder', ?3, ?4)",
+        params![unit, season, message, at.stamp()],
+    )?;
+    let id = conn.last_insert_rowid();
+    let (subject, body) = mail;
+    crate::mail::outbox::enqueue(conn, id, unit, subject, body)?;
+    Ok(id)
+}
+
 /// The unit's notifications, newest first (at most `limit`), optionally unread only.
 pub fn list(
     conn: &Connection,
@@ -148,7 +172,7 @@ pub fn list(
 ) -> Result<NotificationList, LoanError> {
     let mut stmt = conn.prepare_cached(
         "SELECT n.id, n.kind, n.loan_id, coalesce(n.resource_id, l.resource_id, v.base_id), n.message,
-                n.created_at, n.read_at, n.visit_id
+                n.created_at, n.read_at, n.visit_id, n.season
          FROM notifications n LEFT JOIN loans l ON l.id = n.loan_id
               LEFT JOIN visits v ON v.id = n.visit_id
          WHERE n.unit_code = ?1 AND (?2 = 0 OR n.read_at IS NULL)
@@ -165,6 +189,7 @@ pub fn list(
                 created_at: row.get(5)?,
                 read_at: row.get(6)?,
                 visit_id: row.get(7)?,
+                season: row.get(8)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;

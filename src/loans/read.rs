@@ -388,3 +388,23 @@ pub fn unavailable_on(conn: &Connection, day: Date) -> Result<Vec<String>, LoanE
     }
     Ok(out)
 }
+
+/// The units with a loan whose period overlaps `from..=to` and that was not refused
+/// or given up: requested, waitlisted, approved, active, overdue or returned. A unit
+/// in this set has booked material for those days (the holiday reminders ask only
+/// the others).
+pub fn units_with_loans_between(
+    conn: &Connection,
+    from: Date,
+    to: Date,
+) -> Result<std::collections::HashSet<String>, LoanError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT unit_code FROM loans
+         WHERE status IN ('requested', 'waitlisted', 'approved', 'active', 'overdue', 'returned')
+           AND start_date <= ?2 AND end_date >= ?1",
+    )?;
+    let units = stmt
+        .query_map(params![from.to_string(), to.to_string()], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(units)
+}

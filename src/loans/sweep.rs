@@ -193,6 +193,12 @@ pub fn spawn(db: Database, clock: Clock) -> SweepTask {
                         Ok(_) => {}
                         Err(err) => tracing::error!(%err, "visit sweep failed"),
                     }
+                    // And reminds units of the coming holiday periods.
+                    match crate::seasons::remind(&mut conn, at) {
+                        Ok(0) => {}
+                        Ok(units) => tracing::info!(units, "units reminded of a holiday period"),
+                        Err(err) => tracing::error!(%err, "holiday reminders failed"),
+                    }
                     run(&mut conn, at)
                 })
                 .await;

@@ -39,6 +39,18 @@ pub fn enqueue(
     )
 }
 
+/// Queues a copy of notification `notification_id` for one more address (a unit's
+/// liaison); nothing when that address already has one.
+pub fn enqueue_copy_to(
+    conn: &Connection,
+    notification_id: i64,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+) -> rusqlite::Result<usize> {
+    enqueue_one(conn, Some(notification_id), recipient, subject, body)
+}
+
 /// Queues one message to `recipient` that copies no notification (a set-password
 /// link), in the caller's transaction.
 pub fn enqueue_to(
@@ -47,13 +59,25 @@ pub fn enqueue_to(
     subject: &str,
     body: &str,
 ) -> rusqlite::Result<()> {
+    enqueue_one(conn, None, recipient, subject, body).map(|_| ())
+}
+
+/// One message to one address (a message that copies no notification never
+/// conflicts: NULLs are distinct to the unique key).
+fn enqueue_one(
+    conn: &Connection,
+    notification_id: Option<i64>,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+) -> rusqlite::Result<usize> {
     let now = now_ms();
     conn.execute(
-        "INSERT INTO mail_outbox (recipient, subject, body, created_ms, next_attempt_ms)
-         VALUES (?1, ?2, ?3, ?4, ?4)",
-        params![recipient, subject, body, now],
-    )?;
-    Ok(())
+        "INSERT INTO mail_outbox (notification_id, recipient, subject, body, created_ms, next_attempt_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+         ON CONFLICT DO NOTHING",
+        params![notification_id, recipient, subject, body, now],
+    )
 }
 
 /// A queued message due for an attempt.

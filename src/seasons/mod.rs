@@ -2,6 +2,17 @@
 //! 端午, 中秋 and 国庆 every unit holds a session, so collections may belong to a
 //! season and units are reminded before each. No HTTP here.
 
+mod error;
+pub mod periods;
+pub mod proposal;
+pub mod reminders;
+mod save;
+
+pub use error::SeasonError;
+pub use periods::{Period, PeriodInput, SeasonYear, SeasonsChange, periods, season_year};
+pub use reminders::remind;
+pub use save::{save, window};
+
 /// One of the holiday periods, by the stable code the database and URLs use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

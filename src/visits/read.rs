@@ -327,3 +327,25 @@ pub fn list_sessions(
     }
     sessions(conn, &base.id, &from.to_string(), &to.to_string())
 }
+
+/// The units with a visit on a day of `from..=to` that was not cancelled or refused:
+/// the day of the session it holds, or for a request not yet scheduled the day of
+/// any session it asks for.
+pub fn units_visiting_between(
+    conn: &Connection,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+) -> Result<std::collections::HashSet<String>, VisitError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT v.unit_code FROM visits v JOIN base_sessions s ON s.id = v.session_id
+         WHERE v.status NOT IN ('cancelled', 'rejected') AND s.date BETWEEN ?1 AND ?2
+         UNION
+         SELECT v.unit_code FROM visits v JOIN visit_preferences p ON p.visit_id = v.id
+              JOIN base_sessions s ON s.id = p.session_id
+         WHERE v.status = 'requested' AND s.date BETWEEN ?1 AND ?2",
+    )?;
+    let units = stmt
+        .query_map(params![from.to_string(), to.to_string()], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(units)
+}

@@ -17,6 +17,7 @@ use crate::db::DbError;
 use crate::loans::LoanError;
 use crate::recommend::RecommendError;
 use crate::search::SearchError;
+use crate::seasons::SeasonError;
 use crate::visits::VisitError;
 
 /// An error on its way to the client.
@@ -488,6 +489,21 @@ impl From<AlertError> for AppError {
             AlertError::Catalog(err) => err.into(),
             AlertError::Account(err) => err.into(),
             AlertError::Db(_) | AlertError::Open(_) | AlertError::Feed(_) => Self::failure(err),
+        }
+    }
+}
+
+impl From<SeasonError> for AppError {
+    fn from(err: SeasonError) -> Self {
+        match err {
+            SeasonError::UnknownYear(_) => Self::not_found(err.to_string()),
+            SeasonError::LibrariansOnly { .. } => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
+            }
+            SeasonError::Invalid { .. } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
+            }
+            SeasonError::Db(_) | SeasonError::Open(_) => Self::failure(err),
         }
     }
 }

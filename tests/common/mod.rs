@@ -168,6 +168,14 @@ impl TestApp {
         Self::start(dir, shared_address_limits(), Some(today)).await
     }
 
+    /// An app over an empty data folder whose clock stands at noon of `today` and
+    /// moves only when the test sets it; the background sweep is off (the test runs
+    /// what it needs by hand).
+    pub async fn spawn_on(today: jiff::civil::Date) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::start(dir, shared_address_limits(), Some(today)).await
+    }
+
     /// An app over an existing data folder.
     pub async fn spawn_in(dir: tempfile::TempDir) -> Self {
         Self::start(dir, shared_address_limits(), None).await
@@ -338,6 +346,13 @@ impl TestApp {
         jingshi::loans::sweep::run(&mut conn, self.state.clock.moment()).expect("sweep runs")
     }
 
+    /// Runs a SQL query returning one text value against the app's database.
+    pub fn text(&self, sql: &str) -> String {
+        let conn = self.state.db.get().expect("connection");
+        conn.query_row(sql, [], |row| row.get(0))
+            .expect("text query")
+    }
+
     /// Runs a SQL query returning one integer against the app's database.
     pub fn count(&self, sql: &str) -> i64 {
         let conn = self.state.db.get().expect("connection");
@@ -351,6 +366,18 @@ impl Drop for TestApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+/// A borrower of `yn-tax` (account 99, `officer`) as the domain sees them, for
+/// calling a use case directly.
+pub fn officer_actor() -> Actor {
+    Actor {
+        user_id: Some(99),
+        username: "officer".into(),
+        unit: Some("yn-tax".into()),
+        librarian: false,
+        admin: false,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod resources;
 mod saved_searches;
 pub mod search;
+mod seasons;
 pub mod session;
 pub mod stats;
 mod visit_planning;
@@ -37,6 +38,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(visit_planning::router())
         .merge(collections::router())
         .merge(saved_searches::router())
+        .merge(seasons::router())
 }
 
 /// The API's routes, serving the document that describes them. The handlers'

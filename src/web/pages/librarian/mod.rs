@@ -30,6 +30,7 @@ mod reports;
 mod review;
 mod review_actions;
 mod rows;
+mod seasons;
 mod slip;
 mod visitor_export;
 pub(in crate::web::pages) mod weeks;
@@ -104,6 +105,21 @@ pub fn router() -> Router<AppState> {
             get(loan_settings::show_loan_settings).post(loan_settings::save_loan_settings),
         )
         .route(
+            "/librarian/resources/{id}/calendar",
+            get(calendar::show_calendar),
+        )
+        .route("/librarian/loans/{id}", get(loan::show_loan))
+        .route("/librarian/reports", get(reports::show_reports))
+        .route("/librarian/reports.csv", get(reports::export_csv))
+        .route("/librarian/reports.xlsx", get(reports::export_xlsx))
+        .merge(visits_router().merge(review_router()))
+        .merge(days_router())
+}
+
+/// The library's closed days and the holiday periods units are reminded of.
+fn days_router() -> Router<AppState> {
+    Router::new()
+        .route(
             "/librarian/closed-days",
             get(closed_days::show_closed_days).post(closed_days::add_day),
         )
@@ -115,15 +131,7 @@ pub fn router() -> Router<AppState> {
             "/librarian/closed-days/notice",
             post(closed_days::apply_notice),
         )
-        .route(
-            "/librarian/resources/{id}/calendar",
-            get(calendar::show_calendar),
-        )
-        .route("/librarian/loans/{id}", get(loan::show_loan))
-        .route("/librarian/reports", get(reports::show_reports))
-        .route("/librarian/reports.csv", get(reports::export_csv))
-        .route("/librarian/reports.xlsx", get(reports::export_xlsx))
-        .merge(visits_router().merge(review_router()))
+        .merge(seasons::router())
 }
 
 /// The review of units' contributions.

@@ -166,20 +166,30 @@ pub struct NoticeView {
     pub created_at: String,
     pub unread: bool,
     /// Where to read more, and the link's words (none when it is about nothing shown).
-    pub link: Option<(String, &'static str)>,
+    pub link: Option<(String, String)>,
 }
 
 impl NoticeView {
     fn of(n: loans::notify::Notification) -> Self {
-        // A contribution's notice leads to the unit's contribution page, the others
-        // to the resource (a loan's, or the base of a visit).
-        let link = n.resource_id.map(|id| {
-            if n.kind.starts_with("contribution_") {
-                (format!("/contributions/{id}"), "查看投稿")
-            } else {
-                (format!("/resources/{id}"), "查看资源")
+        // A contribution's notice leads to the unit's contribution page, a holiday
+        // reminder to the season's collections, the others to the resource (a
+        // loan's, or the base of a visit).
+        let season = n
+            .season
+            .as_deref()
+            .and_then(|key| key.split_once(':'))
+            .and_then(|(_, code)| crate::seasons::Season::parse(code));
+        let link = match (season, n.resource_id) {
+            (Some(season), _) => Some((
+                crate::seasons::reminders::collections_path(season),
+                format!("查看{}专题", season.label()),
+            )),
+            (None, Some(id)) if n.kind.starts_with("contribution_") => {
+                Some((format!("/contributions/{id}"), "查看投稿".to_owned()))
             }
-        });
+            (None, Some(id)) => Some((format!("/resources/{id}"), "查看资源".to_owned())),
+            (None, None) => None,
+        };
         NoticeView {
             id: n.id,
             message: n.message,
