@@ -77,6 +77,7 @@ mod search_alerts;
 mod search_api;
 mod search_edges;
 mod search_promises;
+mod season_journey_browser;
 mod season_reminders;
 mod seasons;
 mod seasons_browser;
