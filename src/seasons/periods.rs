@@ -38,8 +38,10 @@ pub enum Source {
     Missing,
 }
 
-/// One season's period in a year.
+/// One season's period in a year (named apart from the loans' `Period` in the
+/// OpenAPI document, where two schemas of one name would collide).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = SeasonPeriod)]
 pub struct Period {
     /// The season's code (`chunjie`).
     #[schema(value_type = String, example = "chunjie")]
@@ -49,9 +51,11 @@ pub struct Period {
     /// First day, `YYYY-MM-DD`; absent when neither the committee nor the calendar
     /// knows it.
     #[schema(value_type = Option<String>, format = Date)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<Date>,
-    /// Last day, `YYYY-MM-DD`.
+    /// Last day, `YYYY-MM-DD`; absent with `start`.
     #[schema(value_type = Option<String>, format = Date)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<Date>,
     /// Saved by the committee (only confirmed periods are reminded of).
     pub confirmed: bool,
