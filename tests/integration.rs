@@ -71,6 +71,7 @@ mod queue_table;
 mod recall;
 mod related_browser;
 mod related_resources;
+mod relevance;
 mod saved_search_browser;
 mod saved_searches;
 mod search_alerts;

@@ -45,7 +45,8 @@ impl SearchIndex {
         }
         // A searcher generation never changes, so its answers can be kept until the next
         // commit or merge makes a new one.
-        let key = (generation, req.clone());
+        let (dictionary, _) = self.synonyms();
+        let key = (generation, dictionary, req.clone());
         if let Some(cached) = self.results.get(&key) {
             let mut results = SearchResults::clone(&cached);
             results.took_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -61,7 +62,7 @@ impl SearchIndex {
     /// without this they would sit in the caches until pushed out by size.
     fn forget_older_generations(&self, searcher: &Searcher) {
         let generation = searcher.generation().generation_id();
-        self.results.retain(|(g, _)| *g == generation);
+        self.results.retain(|(g, _, _)| *g == generation);
         let live: HashSet<SegmentId> = searcher
             .segment_readers()
             .iter()

@@ -9,7 +9,7 @@
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
 use tantivy::directory::error::LockError;
@@ -22,6 +22,7 @@ use super::normalize;
 use super::request::{SearchRequest, SearchResults};
 use super::schema::{self, Fields};
 use super::stored::DocCache;
+use super::synonyms::Synonyms;
 use super::{RebuildError, SearchError};
 
 /// Indexing threads: the target machine has two cores, and the server keeps serving while
@@ -42,11 +43,15 @@ pub struct SearchIndex {
     writer: Mutex<Option<IndexWriter>>,
     pub(crate) stored: DocCache,
     /// Recent answers of the current searcher generation.
-    pub(crate) results: WeightedLru<(u64, SearchRequest), SearchResults>,
+    /// Keyed by searcher generation and dictionary version.
+    pub(crate) results: WeightedLru<(u64, u64, SearchRequest), SearchResults>,
     /// The searcher generation the caches were last pruned for.
     pub(crate) cached_generation: AtomicU64,
     applied_seq: AtomicI64,
     version: String,
+    /// The abbreviation dictionary queries are expanded with, and its version (bumped on
+    /// every change, so cached answers of the old dictionary are never served).
+    synonyms: RwLock<(u64, Arc<Synonyms>)>,
     /// Set when the server stops: no writer is taken again.
     closed: std::sync::atomic::AtomicBool,
 }
@@ -155,6 +160,7 @@ impl SearchIndex {
             cached_generation: AtomicU64::new(0),
             applied_seq: AtomicI64::new(seq),
             version,
+            synonyms: RwLock::new((0, Arc::new(Synonyms::shipped()))),
         })
     }
 
@@ -162,6 +168,21 @@ impl SearchIndex {
     /// the uncached path).
     pub fn set_result_cache_bytes(&self, bytes: usize) {
         self.results.set_capacity(bytes);
+    }
+
+    /// Installs the abbreviation dictionary; the next search uses it.
+    pub fn set_synonyms(&self, synonyms: Synonyms) {
+        let mut slot = self
+            .synonyms
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        *slot = (slot.0 + 1, Arc::new(synonyms));
+    }
+
+    /// The dictionary in use and its version.
+    pub fn synonyms(&self) -> (u64, Arc<Synonyms>) {
+        let slot = self.synonyms.read().unwrap_or_else(PoisonError::into_inner);
+        (slot.0, Arc::clone(&slot.1))
     }
 
     /// The last catalogue change sequence number whose effects are in the index.

@@ -37,6 +37,7 @@ mod request;
 mod schema;
 mod snippet;
 mod stored;
+mod synonyms;
 #[cfg(test)]
 mod tests;
 
@@ -54,3 +55,4 @@ pub use request::{
     SortOrder, Suggestion, Unavailable,
 };
 pub use snippet::escape;
+pub use synonyms::{MAX_TERM_CHARS, SynonymLineError, Synonyms};
