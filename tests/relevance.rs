@@ -84,10 +84,19 @@ fn every_case_ranks_its_document_high_enough() {
     let cases = cases();
     assert!(!cases.is_empty());
     let mut failures = Vec::new();
+    // Per case file: cases, cases within their rank, sum of reciprocal ranks (top 10).
+    let mut table: std::collections::BTreeMap<&str, (usize, usize, f64)> = Default::default();
     for case in &cases {
         let results = corpus_search(&case.query, case.within.max(10));
         let ids: Vec<&str> = results.hits.iter().map(|h| h.id.as_str()).collect();
-        match ids.iter().position(|id| *id == case.expected) {
+        let rank = ids.iter().position(|id| *id == case.expected);
+        let row = table.entry(case.file.as_str()).or_default();
+        row.0 += 1;
+        row.1 += usize::from(rank.is_some_and(|r| r < case.within));
+        row.2 += rank
+            .filter(|r| *r < 10)
+            .map_or(0.0, |r| 1.0 / (r as f64 + 1.0));
+        match rank {
             Some(rank) if rank < case.within => {}
             found => failures.push(format!(
                 "{}:{} `{}`: {} expected within {}, found at {:?}; top: {:?}",
@@ -105,6 +114,11 @@ fn every_case_ranks_its_document_high_enough() {
                     .collect::<Vec<_>>()
             )),
         }
+    }
+    // `cargo test --test integration relevance:: -- --nocapture` prints the table.
+    println!("| case file | cases | within rank | MRR@10 |\n|---|---|---|---|");
+    for (file, (n, ok, rr)) in &table {
+        println!("| {file} | {n} | {ok} | {:.3} |", rr / *n as f64);
     }
     assert!(
         failures.is_empty(),

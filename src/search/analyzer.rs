@@ -259,7 +259,7 @@ pub(crate) fn register(index: &tantivy::Index) {
 pub(crate) fn fingerprint() -> String {
     // FNV-1a: stable across builds and platforms, unlike `DefaultHasher`.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in DOMAIN_DICT.bytes() {
+    for byte in DOMAIN_DICT.bytes().chain(normalize::RULES.bytes()) {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }

@@ -14,6 +14,10 @@ use std::sync::OnceLock;
 
 use unicode_normalization::UnicodeNormalization;
 
+/// Names the rules below; changing them changes what is indexed, so this is part of the
+/// analysis fingerprint (an index built under other rules is rebuilt).
+pub(crate) const RULES: &str = "nfkc lower brackets t2s marks-between-hanzi";
+
 /// Normalises `text` for indexing or querying.
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -25,7 +29,10 @@ pub fn normalize(text: &str) -> String {
 pub(crate) fn normalize_into(text: &str, out: &mut String) {
     out.clear();
     let mut contextual = false;
-    for c in text.chars() {
+    for (offset, c) in text.char_indices() {
+        if joins(text, offset, c, out) {
+            continue;
+        }
         contextual |= push_char(c, out);
     }
     if contextual {
@@ -72,6 +79,9 @@ pub(crate) fn normalize_mapped(text: &str) -> Mapped {
     let mut map = Vec::with_capacity(text.len() / 2);
     let mut contextual = false;
     for (offset, c) in text.char_indices() {
+        if joins(text, offset, c, &out) {
+            continue;
+        }
         let before = out.len();
         contextual |= push_char(c, &mut out);
         for (i, _) in out[before..].char_indices() {
@@ -85,6 +95,35 @@ pub(crate) fn normalize_mapped(text: &str) -> Mapped {
         out = fast2s::convert(&out);
     }
     Mapped { text: out, map }
+}
+
+/// Whether `c`, at byte `offset` of `text`, is a quotation mark, title mark or bracket
+/// standing between two Chinese characters (after `out` so far, before the next
+/// character that is not such a mark): it is then left out, so 严防“天价”月饼 and
+/// 《刑法》修正案 hold 天价月饼 and 刑法修正案 as words do. Elsewhere (next to digits
+/// or letters, at the edges of a text) the mark stays a separator, so 〔2023〕1号 never
+/// becomes the number 20231.
+fn joins(text: &str, offset: usize, c: char, out: &str) -> bool {
+    if !is_inline_mark(c)
+        || !out
+            .chars()
+            .next_back()
+            .is_some_and(|p| class(p) == CharClass::Cjk)
+    {
+        return false;
+    }
+    text[offset + c.len_utf8()..]
+        .chars()
+        .find(|&n| !is_inline_mark(n))
+        .is_some_and(|n| class(n) == CharClass::Cjk)
+}
+
+/// Quotation marks, title marks and brackets as written in raw text.
+pub(crate) const INLINE_MARKS: &str =
+    "“”‘’\"'＂＇「」『』《》〈〉〝〞﹁﹂﹃﹄([〔【〖〘（［﹝⦅)]〕】〗〙）］﹞⦆";
+
+fn is_inline_mark(c: char) -> bool {
+    INLINE_MARKS.contains(c)
 }
 
 /// Marks a character [`push_char`] must normalise the slow way.
@@ -370,13 +409,28 @@ mod tests {
         assert_eq!(normalize("ＡＢＣ１２３"), "abc123");
         assert_eq!(normalize("中组发〔2023〕6号"), "中组发(2023)6号");
         assert_eq!(normalize("中组发[2023]6号"), "中组发(2023)6号");
-        assert_eq!(normalize("刑法修正案（十一）"), "刑法修正案(十一)");
+        assert_eq!(normalize("刑法修正案（十一）"), "刑法修正案十一)");
+        assert_eq!(normalize("(十一)"), "(十一)");
         assert_eq!(normalize("【通报】"), "(通报)");
         assert_eq!(normalize("貪污受賄"), "贪污受贿");
         assert_eq!(normalize("ＡＢＣ　Ｄ"), "abc d");
         assert_eq!(normalize("看著"), "看着", "contextual conversion");
         assert_eq!(normalize("①㈱ﬁ"), "1(株)fi", "multi-character NFKC");
         assert_eq!(normalize("ΣΑΣ"), "σασ");
+    }
+
+    #[test]
+    fn marks_between_chinese_characters_are_left_out() {
+        assert_eq!(normalize("严防“天价”月饼"), "严防天价月饼");
+        assert_eq!(normalize("《刑法》修正案"), "《刑法修正案");
+        assert_eq!(normalize("贯彻“八项规定””精神"), "贯彻八项规定精神");
+        // Beside digits, letters and other punctuation a mark stays a separator.
+        assert_eq!(normalize("中纪发〔2023〕1号"), "中纪发(2023)1号");
+        assert_eq!(normalize("“ai”技术"), "“ai”技术");
+        assert_eq!(normalize("他说：“好”。"), "他说:“好”。");
+        let mapped = normalize_mapped("严防“天价”月饼");
+        assert_eq!(mapped.text, "严防天价月饼");
+        assert_eq!(mapped.original("严防".len()), "严防“".len());
     }
 
     #[test]

@@ -562,7 +562,7 @@ mod tests {
     #[test]
     fn the_or_fallback_scores_bigrams_within_words_not_across_separators() {
         let (schema, f) = crate::search::schema::build();
-        let query = or_query(&f, &parse("受贿罪 刑法(十一)").unwrap_or_default(), &[]);
+        let query = or_query(&f, &parse("受贿罪 刑法，十一").unwrap_or_default(), &[]);
         let (mut grams, mut title_words) = (Vec::new(), Vec::new());
         query.query_terms(&mut |t, _| {
             let text = t.value().as_str().unwrap_or_default().to_owned();
@@ -593,11 +593,16 @@ mod tests {
 
     #[test]
     fn segments_split_at_separators() {
-        let q = parse("刑法修正案(十一)").unwrap_or_default();
+        let q = parse("刑法修正案，十一").unwrap_or_default();
         assert_eq!(q.include[0].segments(), vec!["刑法修正案", "十一"]);
         // A word that starts with a separator has no empty segment before it.
-        let q = parse("《监察法》实施条例").unwrap_or_default();
+        let q = parse("、监察法、实施条例").unwrap_or_default();
         assert_eq!(q.include[0].segments(), vec!["监察法", "实施条例"]);
+        // Quotation marks and brackets between Chinese characters are left out.
+        let q = parse("《监察法》实施条例").unwrap_or_default();
+        assert_eq!(q.include[0].segments(), vec!["监察法实施条例"]);
+        let q = parse("刑法修正案(十一)").unwrap_or_default();
+        assert_eq!(q.include[0].segments(), vec!["刑法修正案十一"]);
     }
 
     #[test]

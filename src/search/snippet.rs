@@ -275,7 +275,15 @@ const MAX_SPELLED_SEGMENTS: usize = 32;
 fn raw_patterns(segment: &str) -> Vec<String> {
     let mut expanding: Vec<String> = Vec::new();
     let mut one_to_one: Vec<Vec<char>> = Vec::new();
-    for t in segment.chars() {
+    let chars: Vec<char> = segment.chars().collect();
+    // A quotation mark or bracket may stand between two Chinese characters of the raw
+    // text (`normalize` leaves it out): spell up to the first such pair, and let a mark
+    // take the place of its second character.
+    let joinable = chars
+        .windows(2)
+        .position(|w| class(w[0]) == CharClass::Cjk && class(w[1]) == CharClass::Cjk);
+    let spelled_len = joinable.map_or(chars.len(), |k| k + 2);
+    for &t in chars.iter().take(spelled_len) {
         let spellings = normalize::spellings(t);
         for c in &spellings.expanding {
             let c = c.to_string();
@@ -291,6 +299,8 @@ fn raw_patterns(segment: &str) -> Vec<String> {
         .unwrap_or(usize::MAX);
     if combinations > MAX_SPELLED_SEGMENTS {
         one_to_one.truncate(1);
+    } else if let Some(second) = joinable.and_then(|k| one_to_one.get_mut(k + 1)) {
+        second.extend(normalize::INLINE_MARKS.chars());
     }
     let mut spelled = vec![String::new()];
     for singles in &one_to_one {
@@ -547,6 +557,19 @@ mod tests {
         assert!(s.contains("<mark>月饼</mark>"), "{s}");
         assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
         assert!(s.chars().count() < SNIPPET_CHARS + 40, "{s}");
+    }
+
+    #[test]
+    fn words_held_apart_by_quotation_marks_are_marked_whole() {
+        let h = hl("天价月饼");
+        assert_eq!(
+            h.highlight("严防“天价”月饼反弹"),
+            "严防“<mark>天价”月饼</mark>反弹"
+        );
+        let s = h.snippet("", "前言\n今年中秋，“天价”月饼又现身\n");
+        assert!(s.contains("<mark>天价”月饼</mark>"), "{s}");
+        let h = hl("刑法修正案");
+        assert!(h.matches("《刑法》修正案（十一）"));
     }
 
     #[test]
