@@ -2,12 +2,12 @@
 //! `DELETE /api/v1/saved-searches/{id}`, and the secret feed addresses. Each handler
 //! calls one `alerts::saved` function.
 
+use crate::web::api::openapi::routes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::accounts::SessionUser;
 use crate::actor::Actor;

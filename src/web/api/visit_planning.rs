@@ -1,12 +1,12 @@
 //! The coordinator's proposal (一键排期), visitor lists, and calendar feeds (SPEC §8).
 //! Each handler extracts, calls one `visits` function, answers.
 
+use crate::web::api::openapi::routes;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, header};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::loans::Actor;
