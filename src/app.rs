@@ -20,7 +20,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
-use crate::clock::Clock;
+use crate::clock::{Clock, Moment};
 use crate::config::{Limits, Settings};
 use crate::content::FileStore;
 use crate::db::Database;
@@ -263,6 +263,21 @@ impl AppState {
             work(&mut conn).map_err(Into::into)
         })
         .await?
+    }
+
+    /// [`Self::with_conn`] for one action of a signed-in `user`: `work` gets the
+    /// connection, the user as the actor and the clock's moment.
+    pub async fn as_user<T, E>(
+        &self,
+        user: &crate::accounts::SessionUser,
+        work: impl FnOnce(&mut Connection, &Actor, Moment) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        E: Into<AppError> + Send + 'static,
+    {
+        let (actor, at) = (Actor::user(user), self.clock.moment());
+        self.with_conn(move |conn| work(conn, &actor, at)).await
     }
 }
 

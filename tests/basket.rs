@@ -8,29 +8,20 @@ use jingshi::accounts::Role;
 use jingshi::loans::{self, BasketTerms, ItemCheck, ItemFormat, LoanError};
 use serde_json::{Value, json};
 
-use crate::common::lending::{MONDAY, day, lendable, lendable_titled, requested};
+use crate::common::collecting::{actor_of, batch_library, loan_statuses};
+use crate::common::lending::{MONDAY, day, lendable, requested};
 use crate::common::web::{csrf_of, form_body, page, post_form, signed_in_no_redirects};
 use crate::common::{Session, TestApp, USER_PASSWORD};
 
-/// A fixed Monday, a librarian, and: `one` (one licence), `many` (unlimited), `copy`
-/// (a copy only), a draft, a base, and a published contribution of `yn-tax` shared
-/// with the committee only.
+/// [`batch_library`] (`one` titled with markup), and a base.
 async fn library() -> (TestApp, Session) {
-    let app = TestApp::spawn_with_demo_on(MONDAY).await;
-    let lib = app.librarian("lib").await;
-    lendable_titled(&lib, "one", "<script>alert(1)</script>警示片", Some(1), 0).await;
-    lendable(&lib, "many", None, 0).await;
-    lendable(&lib, "copy", Some(0), 1).await;
-    for body in [
-        json!({"id": "draft", "kind": "case", "title": "未发布的通报", "status": "draft"}),
-        json!({"id": "base", "kind": "base", "title": "警示教育基地", "status": "published",
-               "base": {"address": "昆明市示例路 1 号", "capacity": 60, "lead_days": 3,
-                        "max_group": 60, "needs_visitor_list": false,
-                        "contact_name": "张老师", "contact_phone": "0871-65123456"}}),
-    ] {
-        let (status, answer) = lib.post_json("/api/v1/resources", &body).await;
-        assert_eq!(status, 201, "{answer}");
-    }
+    let (app, lib) = batch_library("<script>alert(1)</script>警示片").await;
+    let base = json!({"id": "base", "kind": "base", "title": "警示教育基地", "status": "published",
+           "base": {"address": "昆明市示例路 1 号", "capacity": 60, "lead_days": 3,
+                    "max_group": 60, "needs_visitor_list": false,
+                    "contact_name": "张老师", "contact_phone": "0871-65123456"}});
+    let (status, answer) = lib.post_json("/api/v1/resources", &base).await;
+    assert_eq!(status, 201, "{answer}");
     (app, lib)
 }
 
@@ -50,26 +41,6 @@ async fn committee_only(lib: &Session, officer: &Session) -> String {
         .await;
     assert_eq!(status, 200, "{body}");
     id
-}
-
-fn user_id(app: &TestApp, username: &str) -> i64 {
-    let conn = app.state.db.get().unwrap();
-    conn.query_row(
-        "SELECT id FROM users WHERE username = ?1",
-        [username],
-        |row| row.get(0),
-    )
-    .unwrap()
-}
-
-fn officer(app: &TestApp, username: &str, unit: &str) -> jingshi::actor::Actor {
-    jingshi::actor::Actor {
-        user_id: Some(user_id(app, username)),
-        username: username.to_owned(),
-        unit: Some(unit.to_owned()),
-        librarian: false,
-        admin: false,
-    }
 }
 
 async fn add(session: &Session, ids: &[&str]) -> (u16, Value) {
@@ -94,7 +65,7 @@ async fn the_domain_keeps_checks_and_sends_a_basket() {
     app.add_user("tax", &[Role::Borrower], Some("yn-tax"));
     let tax_officer = app.login("tax", USER_PASSWORD).await;
     let hidden = committee_only(&lib, &tax_officer).await;
-    let actor = officer(&app, "customs", "kunming-customs");
+    let actor = actor_of(&app, "customs");
     let at = app.state.clock.moment();
     let mut conn = app.state.db.get().unwrap();
     let ids: Vec<String> = [
@@ -170,13 +141,7 @@ async fn the_domain_keeps_checks_and_sends_a_basket() {
     let empty = loans::basket(&conn, &actor, MONDAY).unwrap();
     assert!(empty.items.is_empty() && empty.start.is_none(), "{empty:?}");
     // A librarian without a unit has no basket.
-    let librarian = jingshi::actor::Actor {
-        user_id: Some(user_id(&app, "lib")),
-        username: "lib".into(),
-        unit: None,
-        librarian: true,
-        admin: false,
-    };
+    let librarian = actor_of(&app, "lib");
     assert!(matches!(
         loans::basket(&conn, &librarian, MONDAY),
         Err(LoanError::NoBasket)
@@ -257,13 +222,7 @@ async fn items_are_checked_against_the_period_before_sending() {
     .await;
     let (status, batch) = tax.post_json("/api/v1/basket/send", &json!({})).await;
     assert_eq!(status, 201, "{batch}");
-    let statuses: Vec<&str> = batch["loans"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(statuses, ["waitlisted", "requested"]);
+    assert_eq!(loan_statuses(&batch), ["waitlisted", "requested"]);
     let (_, basket) = tax.get_json("/api/v1/basket").await;
     assert!(item_ids(&basket).is_empty());
     // Sending an empty basket is refused in words.

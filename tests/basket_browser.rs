@@ -6,17 +6,10 @@
 
 use serde_json::json;
 
-use crate::browser::{Browser, with_browser};
+use crate::browser::with_browser;
 use crate::common::lending::{MONDAY, day, lendable_titled, requested};
 use crate::common::{TestApp, USER_PASSWORD};
 use crate::queue_browser::both_widths;
-
-/// Sets a form field's value by script (date inputs take typed text by locale).
-async fn set_field(b: &Browser, css: &str, value: &str) {
-    let script =
-        format!("var f = document.querySelector({css:?}); f.value = {value:?}; return f.value;",);
-    assert_eq!(b.js(&script).await, json!(value), "{css}");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_officer_sends_a_basket_and_the_librarian_approves_it_as_one() {
@@ -63,8 +56,8 @@ async fn an_officer_sends_a_basket_and_the_librarian_approves_it_as_one() {
 
         // The basket: choose the period and check it before sending.
         b.goto(&app, "/basket").await;
-        set_field(&b, "input[name=start]", &day(3)).await;
-        set_field(&b, "input[name=end]", &day(5)).await;
+        b.set_field("input[name=start]", &day(3)).await;
+        b.set_field("input[name=end]", &day(5)).await;
         b.type_into("input[name=purpose]", "中秋国庆节前警示教育")
             .await;
         b.type_into("input[name=audience]", "80").await;

@@ -227,6 +227,14 @@ impl Browser {
         field.send_keys(text).await.expect("type");
     }
 
+    /// Sets a form field's value by script (date inputs take typed text by locale).
+    pub(crate) async fn set_field(&self, css: &str, value: &str) {
+        let script = format!(
+            "var f = document.querySelector({css:?}); f.value = {value:?}; return f.value;"
+        );
+        assert_eq!(self.js(&script).await, json!(value), "{css}");
+    }
+
     /// Console messages at error level since the last call (the log is drained).
     pub(crate) async fn console_errors(&self) -> Vec<String> {
         let resp = self

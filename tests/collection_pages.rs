@@ -248,6 +248,26 @@ async fn a_collection_page_shows_each_items_availability_and_the_basket_form() {
 }
 
 #[tokio::test]
+async fn the_coming_season_follows_the_periods_the_committee_kept() {
+    let app = TestApp::spawn().await;
+    let librarian = app.librarian("curator").await;
+    let tax = app.borrower("tax", "yn-tax").await;
+    resource(&librarian, "case-a", "case", "案例甲").await;
+    published(&librarian, "综合专题", None, &[]).await;
+    // 16 September 2027: by the usual calendar 中秋 (15th) is past and 国庆 comes next.
+    app.state.clock.set_date(date(2027, 9, 16));
+    assert!(home_block(&tax).await.contains("即将到来的是国庆"));
+    // The committee keeps 中秋 from the 18th: it leads again.
+    let body =
+        json!({"periods": [{"season": "zhongqiu", "start": "2027-09-18", "end": "2027-09-20"}]});
+    let (status, answer) = librarian
+        .send_json(reqwest::Method::PUT, "/api/v1/seasons/2027", &body)
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(home_block(&tax).await.contains("即将到来的是中秋"));
+}
+
+#[tokio::test]
 async fn the_list_page_filters_by_season_and_hides_drafts_from_borrowers() {
     let app = TestApp::spawn().await;
     let librarian = app.librarian("curator").await;

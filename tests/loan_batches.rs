@@ -6,7 +6,8 @@
 use jingshi::loans::{self, BatchItem, BatchRequest, LoanError};
 use serde_json::{Value, json};
 
-use crate::common::lending::{MONDAY, act_ok, day, lendable, requested};
+use crate::common::collecting::{batch_library, loan_statuses};
+use crate::common::lending::{act_ok, day, lendable, requested};
 use crate::common::web::{csrf_of, page, post_form};
 use crate::common::{Session, TestApp};
 use crate::queue_table::no_more_licences;
@@ -30,22 +31,9 @@ fn batch(items: Vec<Value>, start: i64, end: i64) -> Value {
            "purpose": "节前集中警示教育", "audience": 60})
 }
 
-/// A fixed Monday, a librarian, two borrowers of two units and four resources: `one`
-/// (a single licence), `many` (unlimited), `copy` (one copy, no licence) and a draft.
+/// [`batch_library`] and two borrowers of two units.
 async fn library() -> (TestApp, Session, Session, Session) {
-    let app = TestApp::spawn_with_demo_on(MONDAY).await;
-    let lib = app.librarian("lib").await;
-    lendable(&lib, "one", Some(1), 0).await;
-    lendable(&lib, "many", None, 0).await;
-    lendable(&lib, "copy", Some(0), 1).await;
-    let (status, body) = lib
-        .post_json(
-            "/api/v1/resources",
-            &json!({"id": "draft", "kind": "case", "title": "未发布的通报", "status": "draft",
-                    "licences": null}),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
+    let (app, lib) = batch_library("测试警示片 one").await;
     let tax = app.borrower("tax", "yn-tax").await;
     let customs = app.borrower("customs", "kunming-customs").await;
     (app, lib, tax, customs)
@@ -168,13 +156,7 @@ async fn an_item_without_room_waits_while_the_others_are_requested() {
         )
         .await;
     assert_eq!(status, 201, "{body}");
-    let statuses: Vec<&str> = body["loans"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(statuses, ["waitlisted", "requested"]);
+    assert_eq!(loan_statuses(&body), ["waitlisted", "requested"]);
     let waiting = &body["loans"][0];
     assert_eq!(waiting["queue_position"], 1);
     assert!(waiting["earliest_free"]["start"].is_string(), "{waiting}");

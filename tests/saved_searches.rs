@@ -5,20 +5,12 @@
 
 use jingshi::actor::Actor;
 use jingshi::alerts::{AlertError, MAX_SAVED, SavedSearchInput, saved};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::common::admin::post_with_token;
+use crate::common::collecting::{actor_of, save_search};
 use crate::common::web::{page, post_form, signed_in_no_redirects};
 use crate::common::{Session, TestApp, USER_PASSWORD};
-
-async fn save(session: &Session, name: &str, query: &str) -> (u16, Value) {
-    session
-        .post_json(
-            "/api/v1/saved-searches",
-            &json!({"name": name, "query": query}),
-        )
-        .await
-}
 
 /// `DELETE /api/v1/saved-searches/{id}` as `session`; answers the status.
 pub(crate) async fn delete(session: &Session, id: i64) -> u16 {
@@ -29,29 +21,13 @@ pub(crate) async fn delete(session: &Session, id: i64) -> u16 {
         .0
 }
 
-/// The acting account of `username` as the domain sees it.
-fn actor_of(app: &TestApp, username: &str) -> Actor {
-    let conn = app.state.db.get().unwrap();
-    let id: i64 = conn
-        .query_row(
-            "SELECT id FROM users WHERE username = ?1",
-            [username],
-            |r| r.get(0),
-        )
-        .unwrap();
-    let user = jingshi::accounts::sessions::load_user(&conn, id)
-        .unwrap()
-        .unwrap();
-    Actor::user(&user)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_account_saves_lists_and_deletes_only_its_own_searches() {
     let app = TestApp::spawn().await;
     let tax = app.borrower("tax-officer", "yn-tax").await;
     let customs = app.borrower("customs-officer", "kunming-customs").await;
 
-    let (status, body) = save(&tax, "中秋月饼案例", "q=月饼&kind=case&page=3").await;
+    let (status, body) = save_search(&tax, "中秋月饼案例", "q=月饼&kind=case&page=3").await;
     assert_eq!(status, 201, "{body}");
     let id = body["id"].as_i64().unwrap();
     assert_eq!(body["name"], "中秋月饼案例");
@@ -65,7 +41,7 @@ async fn an_account_saves_lists_and_deletes_only_its_own_searches() {
     );
     assert_eq!(body["unread"], 0);
     // A whole search address is taken for its query string.
-    let (status, body) = save(&tax, "税务", "/search?sector=%E7%A8%8E%E5%8A%A1").await;
+    let (status, body) = save_search(&tax, "税务", "/search?sector=%E7%A8%8E%E5%8A%A1").await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["query"], "sector=%E7%A8%8E%E5%8A%A1");
 
@@ -158,7 +134,7 @@ async fn a_query_the_search_would_refuse_and_oversized_input_are_refused_in_word
         ("换\n行", "q=月饼", "名称中不能有换行"),
     ];
     for (name, query, expected) in cases {
-        let (status, body) = save(&tax, name, query).await;
+        let (status, body) = save_search(&tax, name, query).await;
         assert_eq!(status, 422, "{name} {query}: {body}");
         assert_eq!(body["error"]["code"], "invalid");
         let message = body["error"]["message"].as_str().unwrap();
@@ -221,7 +197,7 @@ async fn the_fifty_first_saved_search_is_refused() {
             saved::save(&mut conn, &actor, &input, app.state.clock.moment()).unwrap();
         }
     }
-    let (status, body) = save(&tax, "第五十一个", "q=月饼").await;
+    let (status, body) = save_search(&tax, "第五十一个", "q=月饼").await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["error"]["code"], "too_many");
     assert!(
@@ -234,7 +210,7 @@ async fn the_fifty_first_saved_search_is_refused() {
     assert_eq!(app.count("SELECT count(*) FROM saved_searches"), 50);
     // Another account has its own fifty.
     let customs = app.borrower("customs-officer", "kunming-customs").await;
-    let (status, _) = save(&customs, "海关", "q=月饼").await;
+    let (status, _) = save_search(&customs, "海关", "q=月饼").await;
     assert_eq!(status, 201);
 }
 

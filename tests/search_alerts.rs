@@ -9,17 +9,13 @@ use std::time::Duration;
 use jingshi::accounts::Role;
 use serde_json::{Value, json};
 
+use crate::common::collecting::save_search;
 use crate::common::process::jingshi;
 use crate::common::web::page;
 use crate::common::{Session, TestApp};
 
 async fn save(session: &Session, name: &str, query: &str) -> i64 {
-    let (status, body) = session
-        .post_json(
-            "/api/v1/saved-searches",
-            &json!({"name": name, "query": query}),
-        )
-        .await;
+    let (status, body) = save_search(session, name, query).await;
     assert_eq!(status, 201, "{body}");
     body["id"].as_i64().unwrap()
 }

@@ -11,13 +11,6 @@ use crate::browser::{Browser, with_browser};
 use crate::common::lending::{MONDAY, day};
 use crate::common::{TestApp, USER_PASSWORD};
 
-/// Sets a form field's value by script (date inputs take typed text by locale).
-async fn set_field(b: &Browser, css: &str, value: &str) {
-    let script =
-        format!("var f = document.querySelector({css:?}); f.value = {value:?}; return f.value;");
-    assert_eq!(b.js(&script).await, json!(value), "{css}");
-}
-
 async fn sign_out(b: &Browser) {
     b.click(".who form.logout button").await;
     b.wait_path("/login").await;
@@ -90,8 +83,8 @@ async fn a_collection_goes_whole_into_the_basket_and_a_saved_search_alerts() {
         assert_eq!(kept, json!(offered.len() - 1));
 
         // One period, purpose and audience for all; checked, then sent.
-        set_field(&b, "input[name=start]", &day(7)).await;
-        set_field(&b, "input[name=end]", &day(9)).await;
+        b.set_field("input[name=start]", &day(7)).await;
+        b.set_field("input[name=end]", &day(9)).await;
         b.type_into("input[name=purpose]", "中秋国庆节前警示教育大会")
             .await;
         b.type_into("input[name=audience]", "60").await;

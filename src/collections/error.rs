@@ -58,3 +58,14 @@ impl From<crate::loans::LoanError> for CollectionError {
         }
     }
 }
+
+/// The holiday periods belong to `seasons`; reading them fails only in storage.
+impl From<crate::seasons::SeasonError> for CollectionError {
+    fn from(err: crate::seasons::SeasonError) -> Self {
+        match err {
+            crate::seasons::SeasonError::Db(db) => CollectionError::Db(db),
+            crate::seasons::SeasonError::Open(open) => CollectionError::Open(open),
+            other => CollectionError::invalid("season", other.to_string()),
+        }
+    }
+}

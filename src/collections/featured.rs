@@ -9,7 +9,7 @@ use super::CollectionError;
 use super::model::{Collection, CollectionStatus, CollectionSummary};
 use super::read::{ListFilter, Viewer, visible};
 use crate::actor::Actor;
-use crate::seasons::Season;
+use crate::seasons::{self, Season};
 
 /// The usual first day of a season when the committee has not kept its dates for the
 /// year: the fixed holidays on their day, the lunar ones at their usual month.
@@ -50,26 +50,17 @@ pub fn coming_season(today: Date, kept: &[(i16, Season, Date)]) -> Season {
         .unwrap_or(Season::Yuandan)
 }
 
-/// The periods kept in the `seasons` table for `year` and the next.
+/// The periods the committee kept for `year` and the next (the seasons module's).
 fn kept_periods(conn: &Connection, year: i16) -> Result<Vec<(i16, Season, Date)>, CollectionError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT year, season, start_date FROM seasons WHERE year IN (?1, ?1 + 1)",
-    )?;
-    let rows = stmt
-        .query_map([year], |row| {
-            Ok((
-                row.get::<_, i16>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-            ))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(year, season, start)| {
-            Some((year, Season::parse(&season)?, start.parse().ok()?))
-        })
-        .collect())
+    let mut kept = Vec::new();
+    for year in [year, year.saturating_add(1)] {
+        kept.extend(
+            seasons::confirmed(conn, year)?
+                .into_iter()
+                .map(|(season, (start, _))| (year, season, start)),
+        );
+    }
+    Ok(kept)
 }
 
 /// What the home page shows.

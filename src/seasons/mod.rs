@@ -9,7 +9,9 @@ pub mod reminders;
 mod save;
 
 pub use error::SeasonError;
-pub use periods::{Period, PeriodInput, SeasonYear, SeasonsChange, periods, season_year};
+pub use periods::{
+    Period, PeriodInput, SeasonYear, SeasonsChange, confirmed, periods, season_year,
+};
 pub use reminders::remind;
 pub use save::{save, window};
 

@@ -143,8 +143,12 @@ pub fn reminder_weeks(conn: &Connection) -> Result<u8, SeasonError> {
         .unwrap_or(DEFAULT_WEEKS))
 }
 
-/// The periods the committee saved for `year`.
-fn stored(conn: &Connection, year: i16) -> Result<HashMap<Season, (Date, Date)>, SeasonError> {
+/// The periods the committee saved (confirmed) for `year`: first and last day by
+/// season; a season not saved is absent.
+pub fn confirmed(
+    conn: &Connection,
+    year: i16,
+) -> Result<HashMap<Season, (Date, Date)>, SeasonError> {
     let mut stmt =
         conn.prepare_cached("SELECT season, start_date, end_date FROM seasons WHERE year = ?1")?;
     let rows = stmt
@@ -172,7 +176,7 @@ fn stored(conn: &Connection, year: i16) -> Result<HashMap<Season, (Date, Date)>,
 /// calendar's proposal (not confirmed), else missing.
 pub fn periods(conn: &Connection, year: i16) -> Result<Vec<Period>, SeasonError> {
     check_year(year)?;
-    let saved = stored(conn, year)?;
+    let saved = confirmed(conn, year)?;
     let mut calendar = days::list_days(conn, Some(year - 1))?;
     calendar.retain(|day| day.date.month() == 12);
     calendar.extend(days::list_days(conn, Some(year))?);

@@ -429,82 +429,98 @@ impl From<LoanError> for AppError {
     }
 }
 
-impl From<VisitError> for AppError {
-    fn from(err: VisitError) -> Self {
-        let conflict = |code| Self::new(StatusCode::CONFLICT, code, err.to_string());
-        match &err {
-            VisitError::IllegalTransition { .. } => conflict("illegal_transition"),
-            VisitError::SessionFull { .. } => conflict("session_full"),
-            VisitError::NotShared(_) => conflict("session_not_shared"),
-            VisitError::SessionNotOpen { .. } => conflict("session_not_open"),
-            VisitError::SameDay { .. } => conflict("same_day"),
-            VisitError::StaleProposal(_) => conflict("stale_proposal"),
-            VisitError::NotFound(_)
-            | VisitError::SessionNotFound(_)
-            | VisitError::BaseNotFound(_) => Self::not_found(err.to_string()),
-            VisitError::UnitInactive(_) => {
-                Self::new(StatusCode::FORBIDDEN, "unit_inactive", err.to_string())
-            }
-            VisitError::OtherUnit | VisitError::NoUnit | VisitError::LibrariansOnly { .. } => {
-                Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
-            }
-            VisitError::Invalid { .. } => {
+/// The kind of a domain error that maps to its answer the common way: a refusal
+/// with its message, or a failure below us.
+enum Kind {
+    /// 404 `not_found`.
+    NotFound,
+    /// 403 with this code (`forbidden`, `unit_inactive`, …).
+    Forbidden(&'static str),
+    /// 422 `invalid`.
+    Invalid,
+    /// 409 with this code (`illegal_transition`, `too_many`, …).
+    Conflict(&'static str),
+    /// A failure below us (storage said in words, else internal).
+    Failure,
+}
+
+impl AppError {
+    /// The answer to a domain error of `kind`: its message for a refusal, the log
+    /// for a failure.
+    fn of_kind<E: std::error::Error + 'static>(kind: Kind, err: E) -> Self {
+        match kind {
+            Kind::NotFound => Self::not_found(err.to_string()),
+            Kind::Forbidden(code) => Self::new(StatusCode::FORBIDDEN, code, err.to_string()),
+            Kind::Invalid => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
             }
-            VisitError::Db(_) | VisitError::Open(_) => Self::failure(err),
+            Kind::Conflict(code) => Self::new(StatusCode::CONFLICT, code, err.to_string()),
+            Kind::Failure => Self::failure(err),
         }
+    }
+}
+
+impl From<VisitError> for AppError {
+    fn from(err: VisitError) -> Self {
+        let kind = match &err {
+            VisitError::IllegalTransition { .. } => Kind::Conflict("illegal_transition"),
+            VisitError::SessionFull { .. } => Kind::Conflict("session_full"),
+            VisitError::NotShared(_) => Kind::Conflict("session_not_shared"),
+            VisitError::SessionNotOpen { .. } => Kind::Conflict("session_not_open"),
+            VisitError::SameDay { .. } => Kind::Conflict("same_day"),
+            VisitError::StaleProposal(_) => Kind::Conflict("stale_proposal"),
+            VisitError::NotFound(_)
+            | VisitError::SessionNotFound(_)
+            | VisitError::BaseNotFound(_) => Kind::NotFound,
+            VisitError::UnitInactive(_) => Kind::Forbidden("unit_inactive"),
+            VisitError::OtherUnit | VisitError::NoUnit | VisitError::LibrariansOnly { .. } => {
+                Kind::Forbidden("forbidden")
+            }
+            VisitError::Invalid { .. } => Kind::Invalid,
+            VisitError::Db(_) | VisitError::Open(_) => Kind::Failure,
+        };
+        Self::of_kind(kind, err)
     }
 }
 
 impl From<CollectionError> for AppError {
     fn from(err: CollectionError) -> Self {
-        match &err {
-            CollectionError::NotFound(_) => Self::not_found(err.to_string()),
-            CollectionError::LibrariansOnly { .. } => {
-                Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
-            }
-            CollectionError::WrongState { .. } => {
-                Self::new(StatusCode::CONFLICT, "illegal_transition", err.to_string())
-            }
-            CollectionError::Invalid { .. } => {
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
-            }
-            CollectionError::Db(_) | CollectionError::Open(_) => Self::failure(err),
-        }
+        let kind = match &err {
+            CollectionError::NotFound(_) => Kind::NotFound,
+            CollectionError::LibrariansOnly { .. } => Kind::Forbidden("forbidden"),
+            CollectionError::WrongState { .. } => Kind::Conflict("illegal_transition"),
+            CollectionError::Invalid { .. } => Kind::Invalid,
+            CollectionError::Db(_) | CollectionError::Open(_) => Kind::Failure,
+        };
+        Self::of_kind(kind, err)
     }
 }
 
 impl From<AlertError> for AppError {
     fn from(err: AlertError) -> Self {
-        match err {
-            AlertError::NotFound(_) => Self::not_found(err.to_string()),
-            AlertError::TooMany { .. } => {
-                Self::new(StatusCode::CONFLICT, "too_many", err.to_string())
-            }
-            AlertError::NoAccount => Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string()),
-            AlertError::Invalid { .. } => {
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
-            }
-            AlertError::Search(err) => err.into(),
-            AlertError::Catalog(err) => err.into(),
-            AlertError::Account(err) => err.into(),
-            AlertError::Db(_) | AlertError::Open(_) | AlertError::Feed(_) => Self::failure(err),
-        }
+        let kind = match err {
+            AlertError::Search(err) => return err.into(),
+            AlertError::Catalog(err) => return err.into(),
+            AlertError::Account(err) => return err.into(),
+            AlertError::NotFound(_) => Kind::NotFound,
+            AlertError::TooMany { .. } => Kind::Conflict("too_many"),
+            AlertError::NoAccount => Kind::Forbidden("forbidden"),
+            AlertError::Invalid { .. } => Kind::Invalid,
+            AlertError::Db(_) | AlertError::Open(_) | AlertError::Feed(_) => Kind::Failure,
+        };
+        Self::of_kind(kind, err)
     }
 }
 
 impl From<SeasonError> for AppError {
     fn from(err: SeasonError) -> Self {
-        match err {
-            SeasonError::UnknownYear(_) => Self::not_found(err.to_string()),
-            SeasonError::LibrariansOnly { .. } => {
-                Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
-            }
-            SeasonError::Invalid { .. } => {
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
-            }
-            SeasonError::Db(_) | SeasonError::Open(_) => Self::failure(err),
-        }
+        let kind = match &err {
+            SeasonError::UnknownYear(_) => Kind::NotFound,
+            SeasonError::LibrariansOnly { .. } => Kind::Forbidden("forbidden"),
+            SeasonError::Invalid { .. } => Kind::Invalid,
+            SeasonError::Db(_) | SeasonError::Open(_) => Kind::Failure,
+        };
+        Self::of_kind(kind, err)
     }
 }
 

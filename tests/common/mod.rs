@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod admin;
+pub mod collecting;
 pub mod contributing;
 pub mod lending;
 pub mod process;

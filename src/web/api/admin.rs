@@ -1,11 +1,11 @@
 //! Administration: units and accounts (admins), and the audit log (librarians).
 
+use crate::web::api::openapi::routes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::accounts::links::{self, Purpose};
 use crate::accounts::manage::{self, AccountChange as FullChange};

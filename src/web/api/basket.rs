@@ -3,12 +3,12 @@
 //! basket (`/api/v1/basket`) collects items and terms per account and is sent as a
 //! batch. Each handler extracts, calls one `loans` function, answers JSON.
 
+use crate::web::api::openapi::routes;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::loans::parse_body;
 use crate::app::AppState;

@@ -1,12 +1,12 @@
 //! Collections (专题, SPEC §10). Each handler extracts, calls one `collections`
 //! function, and answers JSON; writes are for librarians (the domain checks it too).
 
+use crate::web::api::openapi::routes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::actor::Actor;
 use crate::app::AppState;

@@ -2,12 +2,12 @@
 //! one `catalog::contributions`, `catalog::privacy` or `catalog::redaction` function,
 //! and answers JSON.
 
+use crate::web::api::openapi::routes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
-use utoipa_axum::routes;
 
 use crate::accounts::SessionUser;
 use crate::app::AppState;

@@ -1,13 +1,13 @@
 //! `GET /api/v1/files/{file_id}`: a file's bytes after the access check, with Range
 //! and conditional requests from `ServeFile`, and an audit entry per access.
 
+use crate::web::api::openapi::routes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::access::{self, Purpose};
 use crate::app::AppState;

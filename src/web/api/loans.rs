@@ -2,6 +2,7 @@
 //! per-resource calendar and availability, holidays, loan settings and the unit's
 //! notifications. Each handler extracts, calls one `loans` function, answers JSON.
 
+use crate::web::api::openapi::routes;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::loans::{

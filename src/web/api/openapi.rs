@@ -1,17 +1,25 @@
 //! `GET /api/v1/openapi.json`: the OpenAPI 3 description of the JSON API. The
 //! document is the other half of the router `api::router()` builds from the
 //! `routes!` lists, so it describes exactly what is routed.
+//!
+//! The API's modules list their handlers with this module's [`routes!`], which is
+//! `utoipa_axum::routes!` whose schemas can be checked for a name two schemas share
+//! ([`schema_collisions`]): the document keeps one schema per name and drops the
+//! other without a word.
 
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use axum::Extension;
 use axum::body::Bytes;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 
 use crate::app::AppState;
 use crate::web::auth::SESSION_COOKIE;
@@ -104,5 +112,139 @@ async fn show_openapi(Extension(Document(json)): Extension<Document>) -> Respons
         )
             .into_response(),
         Err(err) => AppError::internal(format!("OpenAPI document: {err}")).into_response(),
+    }
+}
+
+/// `utoipa_axum::routes!`, with the schemas its handlers bring noted for
+/// [`schema_collisions`] (while it looks; otherwise it only passes them on).
+macro_rules! routes {
+    ($($handlers:tt)*) => {
+        $crate::web::api::openapi::noted(
+            module_path!(),
+            stringify!($($handlers)*),
+            utoipa_axum::routes!($($handlers)*),
+        )
+    };
+}
+pub(crate) use routes;
+
+/// The schemas seen so far by name, each with where it was first seen, and the
+/// names given to a second, different schema.
+#[derive(Default)]
+struct Noted {
+    seen: BTreeMap<String, (serde_json::Value, String)>,
+    collisions: BTreeSet<String>,
+}
+
+impl Noted {
+    fn note(&mut self, schemas: &[(String, RefOr<Schema>)], from: &str) {
+        for (name, schema) in schemas {
+            let shape = serde_json::to_value(schema).unwrap_or_default();
+            match self.seen.get(name) {
+                Some((first, first_from)) if *first != shape => {
+                    self.collisions.insert(format!(
+                        "{name}: one schema from {first_from}, another from {from}"
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    self.seen.insert(name.clone(), (shape, from.to_owned()));
+                }
+            }
+        }
+    }
+}
+
+thread_local! {
+    /// Set while [`schema_collisions`] builds the routes.
+    static NOTED: RefCell<Option<Noted>> = const { RefCell::new(None) };
+}
+
+/// Notes the schemas of one `routes!` list (see [`routes!`]) and passes it on.
+pub(crate) fn noted<S>(
+    module: &str,
+    handlers: &str,
+    routes: UtoipaMethodRouter<S>,
+) -> UtoipaMethodRouter<S> {
+    NOTED.with_borrow_mut(|noted| {
+        if let Some(noted) = noted {
+            noted.note(&routes.0, &format!("{module} ({handlers})"));
+        }
+    });
+    routes
+}
+
+/// Each schema name that two different schemas of the API carry (two Rust types
+/// deriving `ToSchema` under one name), with where they come from. The document
+/// would silently keep only one, so an empty list is what a test expects.
+pub fn schema_collisions() -> Vec<String> {
+    let frame: Vec<_> = ApiDoc::openapi()
+        .components
+        .map(|components| components.schemas.into_iter().collect())
+        .unwrap_or_default();
+    collisions_while(&frame, || {
+        let _ = super::routes();
+    })
+}
+
+/// The collisions among `frame` and the schemas of the `routes!` lists `build` makes.
+fn collisions_while(frame: &[(String, RefOr<Schema>)], build: impl FnOnce()) -> Vec<String> {
+    let mut noted = Noted::default();
+    noted.note(frame, "ApiDoc");
+    NOTED.set(Some(noted));
+    build();
+    NOTED
+        .take()
+        .map(|noted| noted.collisions.into_iter().collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    mod loans {
+        /// A loan's period.
+        #[derive(utoipa::ToSchema)]
+        #[allow(dead_code, reason = "only its schema is looked at")]
+        pub struct Period {
+            pub start: String,
+            pub end: String,
+        }
+
+        #[utoipa::path(get, path = "/loan", responses((status = 200, body = Period)))]
+        pub async fn loan() {}
+
+        #[utoipa::path(get, path = "/loans", responses((status = 200, body = Vec<Period>)))]
+        pub async fn loans() {}
+    }
+
+    mod seasons {
+        /// A season's period.
+        #[derive(utoipa::ToSchema)]
+        #[allow(dead_code, reason = "only its schema is looked at")]
+        pub struct Period {
+            pub season: String,
+        }
+
+        #[utoipa::path(get, path = "/season", responses((status = 200, body = Period)))]
+        pub async fn season() {}
+    }
+
+    #[test]
+    fn two_types_of_one_schema_name_are_reported_and_one_type_twice_is_not() {
+        let found = collisions_while(&[], || {
+            let _: OpenApiRouter = OpenApiRouter::new()
+                .routes(routes!(loans::loan))
+                .routes(routes!(loans::loans))
+                .routes(routes!(seasons::season));
+        });
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("Period: "), "{found:?}");
+        assert!(found[0].contains("loans::loan"), "{found:?}");
+        assert!(found[0].contains("seasons::season"), "{found:?}");
+        // Routes built while nobody looks are not noted.
+        let _: OpenApiRouter = OpenApiRouter::new().routes(routes!(seasons::season));
+        assert!(NOTED.with_borrow(Option::is_none));
     }
 }

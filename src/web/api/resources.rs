@@ -1,12 +1,12 @@
 //! Resources: read one, and the librarian's curation (create, patch, upload, replace
 //! and remove files, choose the default subtitle track, publish, withdraw, history).
 
+use crate::web::api::openapi::routes;
 use axum::body::Bytes;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
-use utoipa_axum::routes;
 
 use crate::accounts::SessionUser;
 use crate::accounts::policy;

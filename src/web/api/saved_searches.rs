@@ -2,12 +2,12 @@
 //! `DELETE /api/v1/saved-searches/{id}`, and the secret feed addresses. Each handler
 //! calls one `alerts::saved` function.
 
+use crate::web::api::openapi::routes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::accounts::SessionUser;
 use crate::actor::Actor;
@@ -93,8 +93,7 @@ async fn one_view(
     + Send
     + 'static,
 ) -> Result<SavedSearchView, AppError> {
-    let (actor, at) = (Actor::user(user), state.clock.moment());
-    let search = state.with_conn(move |conn| work(conn, &actor, at)).await?;
+    let search = state.as_user(user, work).await?;
     let mut found = views(state, headers, user, vec![search]).await?;
     found
         .pop()
@@ -127,9 +126,8 @@ async fn list(
     headers: HeaderMap,
     CurrentUser(user): CurrentUser,
 ) -> Result<ApiJson<Vec<SavedSearchView>>, AppError> {
-    let actor = Actor::user(&user);
     let searches = state
-        .with_conn(move |conn| saved::list(conn, &actor))
+        .as_user(&user, |conn, actor, _| saved::list(conn, actor))
         .await?;
     Ok(ApiJson(views(&state, &headers, &user, searches).await?))
 }
@@ -160,9 +158,10 @@ async fn delete(
     CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, AppError> {
-    let (actor, at) = (Actor::user(&user), state.clock.moment());
     state
-        .with_conn(move |conn| saved::delete(conn, &actor, id, at))
+        .as_user(&user, move |conn, actor, at| {
+            saved::delete(conn, actor, id, at)
+        })
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -199,9 +198,10 @@ async fn mark_read(
     CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<ApiJson<MarkedRead>, AppError> {
-    let (actor, at) = (Actor::user(&user), state.clock.moment());
     let marked = state
-        .with_conn(move |conn| saved::mark_read(conn, &actor, Some(id), at))
+        .as_user(&user, move |conn, actor, at| {
+            saved::mark_read(conn, actor, Some(id), at)
+        })
         .await?;
     Ok(ApiJson(MarkedRead { marked }))
 }
@@ -212,10 +212,11 @@ async fn library_url(
     user: SessionUser,
     rotate: bool,
 ) -> Result<ApiJson<FeedUrl>, AppError> {
-    let (actor, at) = (Actor::user(&user), state.clock.moment());
     let site = site_base(&state, &headers);
     let token = state
-        .with_conn(move |conn| saved::library_feed_token(conn, &actor, rotate, at))
+        .as_user(&user, move |conn, actor, at| {
+            saved::library_feed_token(conn, actor, rotate, at)
+        })
         .await?;
     Ok(ApiJson(FeedUrl {
         url: feed_url(&site, &token),

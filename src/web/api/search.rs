@@ -1,9 +1,9 @@
 //! `GET /api/v1/search` and `GET /api/v1/suggest`: the search contract of SPEC §7.
 
+use crate::web::api::openapi::routes;
 use axum::extract::State;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::search::{SearchResults, Suggestion};

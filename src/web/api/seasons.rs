@@ -1,9 +1,9 @@
 //! The holiday periods of a year (SPEC §10): anyone signed in reads them, librarians
 //! keep them and the reminders' lead time.
 
+use crate::web::api::openapi::routes;
 use axum::extract::State;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::actor::Actor;
 use crate::app::AppState;

@@ -1,6 +1,7 @@
 //! Signing in and out: `POST /api/v1/session`, `DELETE /api/v1/session`, the current
 //! user, and changing one's password.
 
+use crate::web::api::openapi::routes;
 use crate::web::client::ClientAddr;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -8,7 +9,6 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::accounts::{self, AccountError, SessionUser};
 use crate::app::AppState;

@@ -7,12 +7,12 @@
 //! their own unit — their figures, months, kinds and resources are computed over their
 //! unit alone, and asking for another unit is a 403, not a silent switch.
 
+use crate::web::api::openapi::routes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::recommend::{self, Recommendation};

@@ -1,15 +1,14 @@
 //! The coordinator's proposal (一键排期), visitor lists, and calendar feeds (SPEC §8).
 //! Each handler extracts, calls one `visits` function, answers.
 
+use crate::web::api::openapi::routes;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, header};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::loans::Actor;
 use crate::visits::feeds::{self, FEED_PATH};
 use crate::visits::proposal::{self, Applied, ApplyInput, ProposalView};
 use crate::visits::visitor_list::{self, VisitorList, VisitorSource};
@@ -56,12 +55,11 @@ async fn make_proposal(
     ApiPath(id): ApiPath<String>,
     ApiQuery(range): ApiQuery<ProposalRange>,
 ) -> Result<ApiJson<ProposalView>, AppError> {
-    let (actor, at) = (Actor::user(&user), state.clock.moment());
     let view = state
-        .with_conn(move |conn| {
+        .as_user(&user, move |conn, actor, at| {
             proposal::make(
                 conn,
-                &actor,
+                actor,
                 &id,
                 range.from.as_deref(),
                 range.to.as_deref(),
@@ -85,9 +83,10 @@ async fn apply_proposal(
     body: Bytes,
 ) -> Result<ApiJson<Applied>, AppError> {
     let input: ApplyInput = parse_body(&body)?;
-    let (actor, at) = (Actor::user(&user), state.clock.moment());
     let applied = state
-        .with_conn(move |conn| proposal::apply(conn, &actor, &id, input, at))
+        .as_user(&user, move |conn, actor, at| {
+            proposal::apply(conn, actor, &id, input, at)
+        })
         .await?;
     Ok(ApiJson(applied))
 }
@@ -102,9 +101,10 @@ async fn show_visitors(
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<VisitorList>, AppError> {
     let id = visit_id(&id)?;
-    let actor = Actor::user(&user);
     let list = state
-        .with_conn(move |conn| visitor_list::visitors(conn, &actor, id))
+        .as_user(&user, move |conn, actor, _| {
+            visitor_list::visitors(conn, actor, id)
+        })
         .await?;
     Ok(ApiJson(list))
 }
@@ -139,9 +139,10 @@ async fn put_visitors(
 ) -> Result<ApiJson<VisitorList>, AppError> {
     let id = visit_id(&id)?;
     let source = visitor_source(&state, request).await?;
-    let (actor, at) = (Actor::user(&user), state.clock.moment());
     let list = state
-        .with_conn(move |conn| visitor_list::set_visitors(conn, &actor, id, source, at))
+        .as_user(&user, move |conn, actor, at| {
+            visitor_list::set_visitors(conn, actor, id, source, at)
+        })
         .await?;
     Ok(ApiJson(list))
 }
@@ -220,10 +221,11 @@ async fn feed_url(
     query: CalendarQuery,
     rotate: bool,
 ) -> Result<ApiJson<CalendarUrl>, AppError> {
-    let (actor, at) = (Actor::user(&user), state.clock.moment());
     let site = crate::web::shared::site_base(&state, &headers);
     let token = state
-        .with_conn(move |conn| feeds::feed_token(conn, &actor, query.base.as_deref(), rotate, at))
+        .as_user(&user, move |conn, actor, at| {
+            feeds::feed_token(conn, actor, query.base.as_deref(), rotate, at)
+        })
         .await?;
     Ok(ApiJson(CalendarUrl {
         url: format!("{site}{FEED_PATH}{token}.ics"),

@@ -1,13 +1,13 @@
 //! Bases' sessions and units' visits (SPEC §8). Each handler extracts, calls one
 //! `visits` function, answers JSON.
 
+use crate::web::api::openapi::routes;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::loans::Actor;

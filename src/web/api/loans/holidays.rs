@@ -1,13 +1,13 @@
 //! The library's holidays and make-up working days: anyone signed in reads them (the
 //! request form shows closed days), librarians keep them.
 
+use crate::web::api::openapi::routes;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::Body;
 use crate::actor::Actor;

@@ -1,9 +1,9 @@
 //! The unit's notifications: list (newest first, with the unread count) and mark read.
 
+use crate::web::api::openapi::routes;
 use axum::extract::State;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::loans::notify::{self, NotificationList};
