@@ -5,6 +5,7 @@
 
 mod common;
 
+mod abbreviations;
 mod access;
 mod admin_accounts;
 mod admin_browser;
