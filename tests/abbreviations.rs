@@ -203,3 +203,14 @@ fn corpus_docs_by_id(id: &str) -> String {
     .cloned()
     .unwrap_or_default()
 }
+#[test]
+fn scratch_explore() {
+    let qs = std::env::var("Q").unwrap_or_default();
+    for q in qs.split(',').filter(|q| !q.is_empty()) {
+        let r = corpus_search(q, 5);
+        println!("== {q}: total {} {:?}", r.total, r.expansion_notice);
+        for h in &r.hits {
+            println!("   {} | {}", h.id, h.title);
+        }
+    }
+}

@@ -57,4 +57,4 @@ pub use request::{
     SortOrder, Suggestion, Unavailable,
 };
 pub use snippet::escape;
-pub use synonyms::{MAX_TERM_CHARS, SynonymLineError, Synonyms};
+pub use synonyms::{MAX_TERM_CHARS, SynonymLineError, Synonyms, check_term};

@@ -11,6 +11,7 @@ pub mod resources;
 mod saved_searches;
 pub mod search;
 mod seasons;
+mod synonyms;
 pub mod session;
 pub mod stats;
 mod visit_planning;
@@ -39,6 +40,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(collections::router())
         .merge(saved_searches::router())
         .merge(seasons::router())
+        .merge(synonyms::router())
 }
 
 /// The API's routes, serving the document that describes them. The handlers'
