@@ -87,6 +87,7 @@ mod sector_first;
 mod stats;
 mod stats_browser;
 mod storage_faults;
+mod synonyms;
 mod transitions;
 mod unit_loans_browser;
 mod usage_reports;
