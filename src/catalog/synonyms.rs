@@ -4,7 +4,7 @@
 //! layer installs it on the index at start and after every change, so a change takes
 //! effect on the next search without a reindex.
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
 use super::CatalogError;
@@ -120,25 +120,21 @@ pub fn add(
     input: &SynonymInput,
     at: Moment,
 ) -> Result<SynonymChanged, CatalogError> {
-    let (abbreviation, expansion) = checked(actor, input)?;
-    let shipped = Synonyms::shipped()
-        .expansions(&abbreviation)
-        .contains(&expansion);
-    write(conn, |tx| {
-        let existing = change_of(tx, &abbreviation, &expansion)?;
-        let change = match (shipped, existing.as_deref()) {
+    changed(
+        conn,
+        actor,
+        input,
+        at,
+        AuditAction::SynonymAdded,
+        |tx, pair, state| match state {
             (true, Some("removed")) => {
-                tx.execute(
-                    "DELETE FROM synonym_changes WHERE abbreviation = ?1 AND expansion = ?2",
-                    params![abbreviation, expansion],
-                )?;
-                SynonymChange::Restored
+                forget(tx, pair)?;
+                Ok(SynonymChange::Restored)
             }
-            (true, _) | (false, Some(_)) => {
-                return Err(CatalogError::Conflict(format!(
-                    "词典中已有“{abbreviation} → {expansion}”"
-                )));
-            }
+            (true, _) | (false, Some(_)) => Err(CatalogError::Conflict(format!(
+                "词典中已有“{} → {}”",
+                pair.0, pair.1
+            ))),
             (false, None) => {
                 let added: i64 = tx.query_row(
                     "SELECT count(*) FROM synonym_changes WHERE change = 'added'",
@@ -150,23 +146,11 @@ pub fn add(
                         "自行添加的词条已达上限（{MAX_ADDED} 条），请先删除不用的词条"
                     )));
                 }
-                tx.execute(
-                    "INSERT INTO synonym_changes (abbreviation, expansion, change, changed_by, changed_at)
-                     VALUES (?1, ?2, 'added', ?3, ?4)",
-                    params![abbreviation, expansion, actor.username, at.stamp()],
-                )?;
-                SynonymChange::Added
+                keep(tx, pair, "added", actor, at)?;
+                Ok(SynonymChange::Added)
             }
-        };
-        AuditEvent::by(actor, AuditAction::SynonymAdded)
-            .detail(format!("{abbreviation} → {expansion}"))
-            .record(tx, at)?;
-        Ok(SynonymChanged {
-            change,
-            abbreviation: abbreviation.clone(),
-            expansion: expansion.clone(),
-        })
-    })
+        },
+    )
 }
 
 /// A librarian deletes their own entry or takes a shipped one out, with its audit row.
@@ -176,48 +160,92 @@ pub fn remove(
     input: &SynonymInput,
     at: Moment,
 ) -> Result<SynonymChanged, CatalogError> {
-    let (abbreviation, expansion) = checked(actor, input)?;
-    let shipped = Synonyms::shipped()
-        .expansions(&abbreviation)
-        .contains(&expansion);
-    write(conn, |tx| {
-        let existing = change_of(tx, &abbreviation, &expansion)?;
-        let change = match (shipped, existing.as_deref()) {
+    changed(
+        conn,
+        actor,
+        input,
+        at,
+        AuditAction::SynonymRemoved,
+        |tx, pair, state| match state {
             (_, Some("added")) => {
-                tx.execute(
-                    "DELETE FROM synonym_changes WHERE abbreviation = ?1 AND expansion = ?2",
-                    params![abbreviation, expansion],
-                )?;
-                SynonymChange::Deleted
+                forget(tx, pair)?;
+                Ok(SynonymChange::Deleted)
             }
             (true, None) => {
-                tx.execute(
-                    "INSERT INTO synonym_changes (abbreviation, expansion, change, changed_by, changed_at)
-                     VALUES (?1, ?2, 'removed', ?3, ?4)",
-                    params![abbreviation, expansion, actor.username, at.stamp()],
-                )?;
-                SynonymChange::Removed
+                keep(tx, pair, "removed", actor, at)?;
+                Ok(SynonymChange::Removed)
             }
-            _ => {
-                return Err(CatalogError::invalid(
-                    "全称",
-                    format!("词典中没有“{abbreviation} → {expansion}”这一词条"),
-                ));
-            }
-        };
-        AuditEvent::by(actor, AuditAction::SynonymRemoved)
-            .detail(format!("{abbreviation} → {expansion}"))
-            .record(tx, at)?;
-        Ok(SynonymChanged {
-            change,
-            abbreviation: abbreviation.clone(),
-            expansion: expansion.clone(),
-        })
+            _ => Err(CatalogError::invalid(
+                "全称",
+                format!("词典中没有“{} → {}”这一词条", pair.0, pair.1),
+            )),
+        },
+    )
+}
+
+/// An (abbreviation, expansion) pair, normalised.
+type Pair = (String, String);
+
+/// Checks the input, then in one transaction runs `step` with the pair and its state
+/// (shipped, and the stored change if any) and writes the audit row.
+fn changed(
+    conn: &mut Connection,
+    actor: &Actor,
+    input: &SynonymInput,
+    at: Moment,
+    action: AuditAction,
+    step: impl FnOnce(
+        &Transaction<'_>,
+        &Pair,
+        (bool, Option<&str>),
+    ) -> Result<SynonymChange, CatalogError>,
+) -> Result<SynonymChanged, CatalogError> {
+    let pair = checked(actor, input)?;
+    let shipped = Synonyms::shipped().expansions(&pair.0).contains(&pair.1);
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let existing: Option<String> = tx
+        .query_row(
+            "SELECT change FROM synonym_changes WHERE abbreviation = ?1 AND expansion = ?2",
+            params![pair.0, pair.1],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let change = step(&tx, &pair, (shipped, existing.as_deref()))?;
+    AuditEvent::by(actor, action)
+        .detail(format!("{} → {}", pair.0, pair.1))
+        .record(&tx, at)?;
+    tx.commit()?;
+    let (abbreviation, expansion) = pair;
+    Ok(SynonymChanged {
+        change,
+        abbreviation,
+        expansion,
     })
 }
 
+fn keep(
+    tx: &Transaction<'_>,
+    pair: &Pair,
+    change: &str,
+    actor: &Actor,
+    at: Moment,
+) -> rusqlite::Result<usize> {
+    tx.execute(
+        "INSERT INTO synonym_changes (abbreviation, expansion, change, changed_by, changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![pair.0, pair.1, change, actor.username, at.stamp()],
+    )
+}
+
+fn forget(tx: &Transaction<'_>, pair: &Pair) -> rusqlite::Result<usize> {
+    tx.execute(
+        "DELETE FROM synonym_changes WHERE abbreviation = ?1 AND expansion = ?2",
+        params![pair.0, pair.1],
+    )
+}
+
 /// Librarians only; both terms checked and normalised as the dictionary keeps them.
-fn checked(actor: &Actor, input: &SynonymInput) -> Result<(String, String), CatalogError> {
+fn checked(actor: &Actor, input: &SynonymInput) -> Result<Pair, CatalogError> {
     if !actor.librarian {
         return Err(CatalogError::LibrariansOnly);
     }
@@ -256,28 +284,4 @@ fn changes(conn: &Connection) -> Result<Vec<Change>, CatalogError> {
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
-}
-
-fn change_of(
-    conn: &Connection,
-    abbreviation: &str,
-    expansion: &str,
-) -> Result<Option<String>, CatalogError> {
-    Ok(conn
-        .query_row(
-            "SELECT change FROM synonym_changes WHERE abbreviation = ?1 AND expansion = ?2",
-            params![abbreviation, expansion],
-            |row| row.get(0),
-        )
-        .optional()?)
-}
-
-fn write<T>(
-    conn: &mut Connection,
-    work: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, CatalogError>,
-) -> Result<T, CatalogError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let out = work(&tx)?;
-    tx.commit()?;
-    Ok(out)
 }

@@ -11,9 +11,9 @@ pub mod resources;
 mod saved_searches;
 pub mod search;
 mod seasons;
-mod synonyms;
 pub mod session;
 pub mod stats;
+mod synonyms;
 mod visit_planning;
 mod visits;
 
