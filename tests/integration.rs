@@ -88,6 +88,7 @@ mod stats;
 mod stats_browser;
 mod storage_faults;
 mod synonyms;
+mod synonyms_browser;
 mod transitions;
 mod unit_loans_browser;
 mod usage_reports;

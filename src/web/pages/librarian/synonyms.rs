@@ -142,14 +142,15 @@ fn done_href(filter: &str, done: SynonymChange) -> String {
     format!("{}#entries", query.href("/librarian/synonyms"))
 }
 
-/// Adds an entry, or restores a shipped one taken out (the restore buttons post here).
+/// Adds an entry, or restores a shipped one taken out (the restore buttons post here);
+/// the list then shows the entry's abbreviation.
 pub async fn add_synonym(
     State(state): State<AppState>,
     CsrfForm { user, form }: CsrfForm,
 ) -> Result<Response, PageError> {
     let (input, filter) = (typed(&form), form.get("q").to_owned());
     match change(&state, &user, input.clone(), false).await {
-        Ok(changed) => Ok(see_other(&done_href(&filter, changed.change))),
+        Ok(changed) => Ok(see_other(&done_href(&changed.abbreviation, changed.change))),
         Err(err) => refused(&state, &user, &filter, err.into(), input).await,
     }
 }
