@@ -203,14 +203,67 @@ fn corpus_docs_by_id(id: &str) -> String {
     .cloned()
     .unwrap_or_default()
 }
+/// 刑诉法 finds the code of criminal procedure through its expansion, marks the
+/// expansion in the title and says so; quoted, it means only the literal text; as an
+/// exclusion, it excludes the expansion too.
 #[test]
-fn scratch_explore() {
-    let qs = std::env::var("Q").unwrap_or_default();
-    for q in qs.split(',').filter(|q| !q.is_empty()) {
-        let r = corpus_search(q, 5);
-        println!("== {q}: total {} {:?}", r.total, r.expansion_notice);
-        for h in &r.hits {
-            println!("   {} | {}", h.id, h.title);
-        }
-    }
+fn expansion_applies_to_plain_words_and_exclusions_but_not_to_quoted_ones() {
+    let law = "law:laws/诉讼与非诉讼程序法/刑事诉讼法(2018-10-26).md";
+    let plain = corpus_search("刑诉法", 5);
+    assert_eq!(plain.hits[0].id, law);
+    assert!(
+        plain.hits[0].title_html.contains("<mark>刑事诉讼法</mark>"),
+        "{}",
+        plain.hits[0].title_html
+    );
+    assert_eq!(
+        plain.expansion_notice.as_deref(),
+        Some("已同时搜索：刑事诉讼法")
+    );
+    assert_eq!(plain.expansions.len(), 1);
+    assert!(!plain.fallback);
+
+    let quoted = corpus_search("\"刑诉法\"", 5);
+    assert!(quoted.expansions.is_empty() && quoted.expansion_notice.is_none());
+    assert!(
+        !quoted.hits.iter().any(|h| h.id == law),
+        "only the literal text"
+    );
+
+    let excluded = corpus_search("诉讼法 -刑诉法", 50);
+    assert!(excluded.total > 0);
+    assert!(
+        excluded
+            .hits
+            .iter()
+            .all(|h| !corpus_docs_by_id(&h.id).contains("刑事诉讼法")),
+        "an excluded abbreviation excludes its expansion"
+    );
+    assert_eq!(
+        excluded.expansion_notice.as_deref(),
+        Some("已同时排除：刑事诉讼法")
+    );
+}
+
+/// An expanded word weighs as one word: the best of its forms counts, not their sum,
+/// so 两高 盗窃 ranks the two courts' theft interpretation above documents that merely
+/// name both courts.
+#[test]
+fn an_expanded_word_scores_as_its_best_form() {
+    let both = corpus_search("两高 盗窃", 3);
+    assert!(
+        both.hits[0].title.contains("盗窃"),
+        "{}",
+        both.hits[0].title
+    );
+    let expanded = corpus_search("刑诉法 解释", 3);
+    let full = corpus_search("刑事诉讼法 解释", 3);
+    let ids = |r: &jingshi::search::SearchResults| -> Vec<String> {
+        r.hits.iter().map(|h| h.id.clone()).collect()
+    };
+    assert_eq!(
+        ids(&expanded),
+        ids(&full),
+        "as if the full name had been typed"
+    );
 }
