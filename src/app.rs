@@ -91,6 +91,9 @@ impl AppState {
             tracing::info!(measured, "read the length of videos stored without one");
         }
         let opened = SearchIndex::open(&settings.data.index())?;
+        opened
+            .index
+            .set_synonyms(crate::catalog::synonyms::effective(&*db.get()?)?);
         if let Some(bytes) = settings.search_cache_bytes {
             opened.index.set_result_cache_bytes(bytes);
         }

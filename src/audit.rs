@@ -118,6 +118,8 @@ audit_actions! {
     LoanBatchApproved => "loan_batch_approved", "批量批准借阅清单";
     SeasonsSaved => "seasons_saved", "修改节点日期";
     SeasonReminderSent => "season_reminder_sent", "发送节点提醒";
+    SynonymAdded => "synonym_added", "添加检索词典词条";
+    SynonymRemoved => "synonym_removed", "删除检索词典词条";
 }
 
 impl AuditAction {

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod abbreviations;
 mod access;
 mod admin_accounts;
 mod admin_browser;
@@ -86,6 +87,8 @@ mod sector_first;
 mod stats;
 mod stats_browser;
 mod storage_faults;
+mod synonyms;
+mod synonyms_browser;
 mod transitions;
 mod unit_loans_browser;
 mod usage_reports;

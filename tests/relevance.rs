@@ -128,3 +128,9 @@ fn every_case_ranks_its_document_high_enough() {
         failures.join("\n")
     );
 }
+
+/// The corpus documents as indexed (titles and bodies), for tests that check text
+/// against the corpus.
+pub fn corpus_docs() -> Vec<jingshi::search::SearchDoc> {
+    corpus::load_library(&corpus::root()).expect("the shared corpus is readable")
+}

@@ -16,6 +16,7 @@ pub mod orphans;
 pub mod privacy;
 pub mod read;
 pub mod redaction;
+pub mod synonyms;
 pub mod texts;
 pub mod write;
 

@@ -14,6 +14,7 @@ use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use super::cache::Weigh;
 use super::doc::CueDoc;
+use super::expand;
 use super::facets::{FacetCollector, FacetFruit};
 use super::index::SearchIndex;
 use super::locked::lent_only;
@@ -21,6 +22,7 @@ use super::query;
 use super::request::{Audience, CueHit, Hit, SearchRequest, SearchResults, SortOrder, Suggestion};
 use super::snippet::Highlighter;
 use super::stored::text;
+use super::synonyms::Synonyms;
 use super::{QueryError, SearchError};
 
 /// Deepest result reachable by paging; deeper pages are empty (the total is still given).
@@ -45,14 +47,14 @@ impl SearchIndex {
         }
         // A searcher generation never changes, so its answers can be kept until the next
         // commit or merge makes a new one.
-        let (dictionary, _) = self.synonyms();
+        let (dictionary, synonyms) = self.synonyms();
         let key = (generation, dictionary, req.clone());
         if let Some(cached) = self.results.get(&key) {
             let mut results = SearchResults::clone(&cached);
             results.took_ms = started.elapsed().as_secs_f64() * 1000.0;
             return Ok(results);
         }
-        let results = self.search_uncached(&searcher, req, started)?;
+        let results = self.search_uncached(&searcher, req, &synonyms, started)?;
         self.results.insert(key, Arc::new(results.clone()));
         Ok(results)
     }
@@ -75,9 +77,11 @@ impl SearchIndex {
         &self,
         searcher: &Searcher,
         req: &SearchRequest,
+        synonyms: &Synonyms,
         started: Instant,
     ) -> Result<SearchResults, SearchError> {
-        let parsed = query::parse(&req.q)?;
+        let mut parsed = query::parse(&req.q)?;
+        let expansions = expand::apply(&mut parsed, synonyms);
         if let (Some(from), Some(to)) = (req.year_from, req.year_to)
             && from > to
         {
@@ -122,6 +126,8 @@ impl SearchIndex {
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
             fallback,
             notice: fallback.then(|| FALLBACK_NOTICE.to_owned()),
+            expansion_notice: expand::notice(&expansions),
+            expansions,
             page,
             per_page,
         })
@@ -130,7 +136,8 @@ impl SearchIndex {
     /// The ids of the best `limit` matches and the total, without facets or snippets
     /// (benchmarks, internal use).
     pub fn search_ids(&self, q: &str, limit: usize) -> Result<(u64, Vec<String>), SearchError> {
-        let parsed = query::parse(q)?;
+        let mut parsed = query::parse(q)?;
+        expand::apply(&mut parsed, &self.synonyms().1);
         let searcher = self.reader.searcher();
         let filters = self.filters(&SearchRequest::default());
         let limit = limit.clamp(1, MAX_OFFSET);
@@ -394,6 +401,11 @@ impl Weigh for SearchResults {
         .iter()
         .map(|m| m.keys().map(|k| k.len() + 64).sum::<usize>())
         .sum::<usize>();
-        512 + hits + facets
+        let expansions: usize = self
+            .expansions
+            .iter()
+            .map(|e| e.word.len() + e.expansions.iter().map(|x| x.len() + 24).sum::<usize>())
+            .sum();
+        512 + hits + facets + expansions
     }
 }

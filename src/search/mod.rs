@@ -22,6 +22,7 @@ mod cache;
 mod doc;
 mod error;
 mod exec;
+mod expand;
 mod facets;
 mod index;
 mod locked;
@@ -44,6 +45,7 @@ mod tests;
 pub use doc::{CueDoc, SearchDoc};
 pub use error::{QueryError, RebuildError, SearchError};
 pub use exec::MAX_OFFSET;
+pub use expand::Expansion;
 pub use index::{OpenedIndex, RESULT_CACHE_BYTES, SearchIndex};
 pub use matcher::Matcher;
 pub use normalize::normalize;
@@ -55,4 +57,4 @@ pub use request::{
     SortOrder, Suggestion, Unavailable,
 };
 pub use snippet::escape;
-pub use synonyms::{MAX_TERM_CHARS, SynonymLineError, Synonyms};
+pub use synonyms::{MAX_TERM_CHARS, SynonymLineError, Synonyms, check_term};

@@ -17,6 +17,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 
 use super::QueryError;
 use super::analyzer;
+use super::expand;
 use super::normalize::{self, normalize};
 use super::phrase::SafePhraseQuery;
 use super::schema::Fields;
@@ -41,16 +42,25 @@ const OR_BIGRAM_BOOST: f32 = 1.0;
 pub(crate) struct QueryWord {
     pub norm: String,
     pub units: Vec<normalize::Unit>,
+    /// Written in quotes: exact text, never expanded.
+    pub quoted: bool,
+    /// Other forms that match in its place: the dictionary's expansions ([`expand`]).
+    pub alternatives: Vec<QueryWord>,
 }
 
 impl QueryWord {
-    fn new(norm: &str) -> Option<QueryWord> {
+    pub(crate) fn new(norm: &str) -> Option<QueryWord> {
         let norm = norm.trim().to_owned();
         let units = normalize::units(&norm);
         if units.is_empty() {
             return None;
         }
-        Some(QueryWord { norm, units })
+        Some(QueryWord {
+            norm,
+            units,
+            quoted: false,
+            alternatives: Vec::new(),
+        })
     }
 
     fn unit(&self, i: usize) -> &str {
@@ -131,7 +141,8 @@ pub(crate) fn parse(q: &str) -> Result<ParsedQuery, QueryError> {
             }
         }
         let mut word = String::new();
-        if matches!(chars.peek(), Some('"' | '“' | '”')) {
+        let quoted = matches!(chars.peek(), Some('"' | '“' | '”'));
+        if quoted {
             chars.next();
             // An unclosed quote runs to the end of the query.
             for c in chars.by_ref() {
@@ -149,7 +160,7 @@ pub(crate) fn parse(q: &str) -> Result<ParsedQuery, QueryError> {
                 chars.next();
             }
         }
-        let Some(word) = QueryWord::new(&word) else {
+        let Some(word) = QueryWord::new(&word).map(|w| QueryWord { quoted, ..w }) else {
             continue;
         };
         if !seen.insert((negative, word.norm.clone())) {
@@ -251,7 +262,7 @@ fn term(field: Field, text: &str, boost: f32) -> (Occur, Box<dyn Query>) {
 fn query_words(words: &[QueryWord]) -> Vec<String> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    for w in words {
+    for w in expand::all_forms(words) {
         for token in analyzer::words(&w.norm) {
             if seen.insert(token.clone()) {
                 out.push(token);
@@ -287,7 +298,7 @@ fn with_filters(
         ));
     }
     for w in exclude {
-        clauses.push((Occur::MustNot, substring_query(f.text_c, w)));
+        clauses.push((Occur::MustNot, expand::substring_any(f.text_c, w)));
     }
     Box::new(BooleanQuery::new(clauses))
 }
@@ -300,11 +311,11 @@ pub(crate) fn and_query(f: &Fields, q: &ParsedQuery, filters: &[Box<dyn Query>])
         clauses.push((Occur::Must, Box::new(tantivy::query::AllQuery)));
     }
     for w in &q.include {
-        clauses.push((Occur::Must, substring_query(f.text_c, w)));
+        clauses.push((Occur::Must, expand::substring_any(f.text_c, w)));
         clauses.push((
             Occur::Should,
             Box::new(BoostQuery::new(
-                substring_query(f.title_c, w),
+                expand::substring_any(f.title_c, w),
                 TITLE_SUBSTRING_BOOST,
             )),
         ));
@@ -319,7 +330,7 @@ pub(crate) fn or_query(f: &Fields, q: &ParsedQuery, filters: &[Box<dyn Query>]) 
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     word_field_clauses(f, &query_words(&q.include), OR_BOOSTS, &mut should);
     let mut seen = HashSet::new();
-    for w in &q.include {
+    for w in expand::all_forms(&q.include) {
         for i in 0..w.units.len() {
             let u = w.units[i];
             let gram = match w.units.get(i + 1) {

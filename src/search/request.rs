@@ -8,6 +8,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::QueryError;
+use super::expand::Expansion;
 use super::locked::Withheld;
 
 /// Largest page size; `per_page` is clamped to `1..=MAX_PER_PAGE`.
@@ -194,6 +195,11 @@ pub struct SearchResults {
     pub fallback: bool,
     /// A Chinese sentence saying why the results are partial matches.
     pub notice: Option<String>,
+    /// The query words the abbreviation dictionary expanded (`刑诉法` → `刑事诉讼法`):
+    /// each also matched its expansions.
+    pub expansions: Vec<Expansion>,
+    /// "已同时搜索：刑事诉讼法" when `expansions` is not empty.
+    pub expansion_notice: Option<String>,
     pub page: usize,
     pub per_page: usize,
 }

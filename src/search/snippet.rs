@@ -10,6 +10,7 @@
 use aho_corasick::{AhoCorasick, Input, MatchKind, Span, packed};
 use memchr::{memchr, memmem, memrchr};
 
+use super::expand;
 use super::normalize::{self, CharClass, class, normalize, normalize_into, normalize_mapped};
 use super::query::QueryWord;
 
@@ -40,11 +41,16 @@ struct Needle {
     /// searched, but marked too where the text has it.
     head: String,
     tail: String,
+    /// The query word this is a form of (a word and its dictionary expansions count as
+    /// one word when passages are scored).
+    group: usize,
 }
 
 /// The query words to mark.
 pub(crate) struct Highlighter {
     needles: Vec<Needle>,
+    /// Number of query words (groups of needles).
+    groups: usize,
     /// Finds the raw spellings of a segment of every word ([`raw_patterns`]): a line
     /// without one cannot match, so it is not normalised.
     probe: Option<Probe>,
@@ -54,7 +60,9 @@ impl Highlighter {
     pub fn new(words: &[QueryWord]) -> Self {
         let needles = words
             .iter()
-            .filter_map(|w| {
+            .enumerate()
+            .flat_map(|(group, w)| expand::forms(w).map(move |form| (group, form)))
+            .filter_map(|(group, w)| {
                 let segments: Vec<String> = w.segments().into_iter().map(str::to_owned).collect();
                 let first = memmem::Finder::new(segments.first()?.as_bytes()).into_owned();
                 let (head, tail) = w.edges();
@@ -63,6 +71,7 @@ impl Highlighter {
                     first,
                     head: head.to_owned(),
                     tail: tail.to_owned(),
+                    group,
                 })
             })
             .collect::<Vec<Needle>>();
@@ -85,7 +94,11 @@ impl Highlighter {
             }
         }
         let probe = Probe::new(&patterns);
-        Highlighter { needles, probe }
+        Highlighter {
+            needles,
+            groups: words.len(),
+            probe,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -132,10 +145,10 @@ impl Highlighter {
         let mut best: Option<(u64, usize, (usize, usize), usize)> = None;
         let mut found = Vec::new();
         let mut norm = String::new();
-        let all = if self.needles.len() >= 64 {
+        let all = if self.groups >= 64 {
             u64::MAX
         } else {
-            (1u64 << self.needles.len()) - 1
+            (1u64 << self.groups) - 1
         };
         let mut limit = MAX_SCAN_BYTES;
         let mut passed = 0usize;
@@ -222,7 +235,7 @@ impl Highlighter {
     }
 
     fn find(&self, norm: &str, out: &mut Vec<Match>) {
-        for (k, needle) in self.needles.iter().enumerate() {
+        for needle in &self.needles {
             let Some(first) = needle.segments.first() else {
                 continue;
             };
@@ -256,7 +269,7 @@ impl Highlighter {
                     out.push(Match {
                         start,
                         end: cursor,
-                        needle: k,
+                        needle: needle.group,
                     });
                 }
             }

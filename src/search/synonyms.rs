@@ -134,7 +134,7 @@ impl Synonyms {
 }
 
 /// A term as stored: normalised, one word (no spaces, quotes or `|`), not too long.
-fn check_term(term: &str) -> Result<String, &'static str> {
+pub fn check_term(term: &str) -> Result<String, &'static str> {
     let term = normalize(term.trim());
     if term.is_empty() {
         return Err("词条不能为空");

@@ -13,6 +13,7 @@ pub mod search;
 mod seasons;
 pub mod session;
 pub mod stats;
+mod synonyms;
 mod visit_planning;
 mod visits;
 
@@ -39,6 +40,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(collections::router())
         .merge(saved_searches::router())
         .merge(seasons::router())
+        .merge(synonyms::router())
 }
 
 /// The API's routes, serving the document that describes them. The handlers'

@@ -86,6 +86,8 @@ pub enum Section {
     Searches,
     /// 借阅清单: an officer's request basket.
     Basket,
+    /// 检索词典: the librarian's abbreviation dictionary.
+    Synonyms,
 }
 
 /// What the layout shows around every page: who is signed in, the assets, the form token.

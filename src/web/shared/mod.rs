@@ -5,6 +5,7 @@ pub mod related;
 pub mod search;
 pub mod session;
 pub mod stats;
+pub mod synonyms;
 
 use crate::catalog::ResourceId;
 use crate::web::error::AppError;

@@ -32,6 +32,7 @@ mod review_actions;
 mod rows;
 mod seasons;
 mod slip;
+mod synonyms;
 mod visitor_export;
 pub(in crate::web::pages) mod weeks;
 
@@ -114,6 +115,11 @@ pub fn router() -> Router<AppState> {
         .route("/librarian/reports.xlsx", get(reports::export_xlsx))
         .merge(visits_router().merge(review_router()))
         .merge(days_router())
+        .route(
+            "/librarian/synonyms",
+            get(synonyms::show_synonyms).post(synonyms::add_synonym),
+        )
+        .route("/librarian/synonyms/remove", post(synonyms::remove_synonym))
 }
 
 /// The library's closed days and the holiday periods units are reminded of.

@@ -46,6 +46,8 @@ pub struct SearchPage {
     total: u64,
     took_ms: String,
     notice: Option<String>,
+    /// "已同时搜索：刑事诉讼法": what the abbreviation dictionary added.
+    expansion_notice: Option<String>,
     hits: Vec<HitView>,
     groups: Vec<FacetGroup>,
     available: Option<FacetOption>,
@@ -183,6 +185,7 @@ impl SearchPage {
             total: 0,
             took_ms: String::new(),
             notice: None,
+            expansion_notice: None,
             hits: Vec::new(),
             groups: Vec::new(),
             available: None,
@@ -212,6 +215,7 @@ impl SearchPage {
         self.total = results.total;
         self.took_ms = format!("{:.0}", results.took_ms.max(1.0));
         self.notice = results.notice.clone();
+        self.expansion_notice = results.expansion_notice.clone();
         self.hits = results
             .hits
             .iter()
