@@ -97,11 +97,11 @@ pub(crate) fn normalize_mapped(text: &str) -> Mapped {
     Mapped { text: out, map }
 }
 
-/// Whether `c`, at byte `offset` of `text`, is a quotation mark, title mark or bracket
+/// Whether `c`, at byte `offset` of `text`, is a quotation mark or title mark
 /// standing between two Chinese characters (after `out` so far, before the next
 /// character that is not such a mark): it is then left out, so 严防“天价”月饼 and
 /// 《刑法》修正案 hold 天价月饼 and 刑法修正案 as words do. Elsewhere (next to digits
-/// or letters, at the edges of a text) the mark stays a separator, so 〔2023〕1号 never
+/// or letters, at the edges of a text) the mark stays a separator, so “2023”1号 never
 /// becomes the number 20231.
 fn joins(text: &str, offset: usize, c: char, out: &str) -> bool {
     if !is_inline_mark(c)
@@ -118,9 +118,9 @@ fn joins(text: &str, offset: usize, c: char, out: &str) -> bool {
         .is_some_and(|n| class(n) == CharClass::Cjk)
 }
 
-/// Quotation marks, title marks and brackets as written in raw text.
-pub(crate) const INLINE_MARKS: &str =
-    "“”‘’\"'＂＇「」『』《》〈〉〝〞﹁﹂﹃﹄([〔【〖〘（［﹝⦅)]〕】〗〙）］﹞⦆";
+/// Quotation marks and title marks as written in raw text. Brackets are not among them:
+/// 刑法修正案(十一) must not hold 刑法修正案十, the name of another amendment.
+pub(crate) const INLINE_MARKS: &str = "“”‘’\"'＂＇「」『』《》〈〉〝〞﹁﹂﹃﹄";
 
 fn is_inline_mark(c: char) -> bool {
     INLINE_MARKS.contains(c)
@@ -409,8 +409,7 @@ mod tests {
         assert_eq!(normalize("ＡＢＣ１２３"), "abc123");
         assert_eq!(normalize("中组发〔2023〕6号"), "中组发(2023)6号");
         assert_eq!(normalize("中组发[2023]6号"), "中组发(2023)6号");
-        assert_eq!(normalize("刑法修正案（十一）"), "刑法修正案十一)");
-        assert_eq!(normalize("(十一)"), "(十一)");
+        assert_eq!(normalize("刑法修正案（十一）"), "刑法修正案(十一)");
         assert_eq!(normalize("【通报】"), "(通报)");
         assert_eq!(normalize("貪污受賄"), "贪污受贿");
         assert_eq!(normalize("ＡＢＣ　Ｄ"), "abc d");
@@ -425,7 +424,7 @@ mod tests {
         assert_eq!(normalize("《刑法》修正案"), "《刑法修正案");
         assert_eq!(normalize("贯彻“八项规定””精神"), "贯彻八项规定精神");
         // Beside digits, letters and other punctuation a mark stays a separator.
-        assert_eq!(normalize("中纪发〔2023〕1号"), "中纪发(2023)1号");
+        assert_eq!(normalize("中纪发“2023”1号"), "中纪发“2023”1号");
         assert_eq!(normalize("“ai”技术"), "“ai”技术");
         assert_eq!(normalize("他说：“好”。"), "他说:“好”。");
         let mapped = normalize_mapped("严防“天价”月饼");

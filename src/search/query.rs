@@ -609,11 +609,11 @@ mod tests {
         // A word that starts with a separator has no empty segment before it.
         let q = parse("、监察法、实施条例").unwrap_or_default();
         assert_eq!(q.include[0].segments(), vec!["监察法", "实施条例"]);
-        // Quotation marks and brackets between Chinese characters are left out.
+        // Quotation marks between Chinese characters are left out; brackets are not.
         let q = parse("《监察法》实施条例").unwrap_or_default();
         assert_eq!(q.include[0].segments(), vec!["监察法实施条例"]);
         let q = parse("刑法修正案(十一)").unwrap_or_default();
-        assert_eq!(q.include[0].segments(), vec!["刑法修正案十一"]);
+        assert_eq!(q.include[0].segments(), vec!["刑法修正案", "十一"]);
     }
 
     #[test]

@@ -135,7 +135,13 @@ impl Synonyms {
 
 /// A term as stored: normalised, one word (no spaces, quotes or `|`), not too long.
 pub fn check_term(term: &str) -> Result<String, &'static str> {
-    let term = normalize(term.trim());
+    // Quotes are checked in the raw term: between two Chinese characters the
+    // normalisation leaves them out.
+    let raw = term.trim();
+    let term = normalize(raw);
+    if raw.contains('"') {
+        return Err("词条不能含空格、引号、“|”或“#”");
+    }
     if term.is_empty() {
         return Err("词条不能为空");
     }

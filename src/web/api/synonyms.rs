@@ -2,10 +2,10 @@
 //! it, add their own entries and take shipped ones out; a change takes effect on the
 //! next search.
 
+use crate::web::api::openapi::routes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::catalog::synonyms::{self, SynonymChanged, SynonymEntry, SynonymInput};
