@@ -23,9 +23,13 @@ mod doc;
 mod error;
 mod exec;
 mod facets;
+mod groups;
+#[cfg(test)]
+mod groups_tests;
 mod index;
 mod locked;
 mod matcher;
+mod minhash;
 mod normalize;
 mod params;
 mod phrase;
@@ -44,15 +48,17 @@ mod tests;
 pub use doc::{CueDoc, SearchDoc};
 pub use error::{QueryError, RebuildError, SearchError};
 pub use exec::MAX_OFFSET;
+pub use groups::{CollapsedGroup, GroupedResource};
 pub use index::{OpenedIndex, RESULT_CACHE_BYTES, SearchIndex};
 pub use matcher::Matcher;
+pub use minhash::{DUPLICATE_LIKENESS, text_likeness};
 pub use normalize::normalize;
 pub use params::{SearchParams, flag};
 pub use query::MAX_QUERY_CHARS;
 pub use related::{MAX_RELATED, Related};
 pub use request::{
-    Audience, CueHit, DEFAULT_PER_PAGE, Facets, Hit, MAX_PER_PAGE, SearchRequest, SearchResults,
-    SortOrder, Suggestion, Unavailable,
+    Audience, CueHit, DEFAULT_PER_PAGE, Facets, Hit, HitDuplicate, HitEdition, MAX_PER_PAGE,
+    SearchRequest, SearchResults, SortOrder, Suggestion, Unavailable,
 };
 pub use snippet::escape;
 pub use synonyms::{MAX_TERM_CHARS, SynonymLineError, Synonyms};

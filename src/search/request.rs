@@ -69,6 +69,9 @@ pub struct SearchRequest {
     pub per_page: usize,
     /// Librarians see drafts and withdrawn resources too; borrowers only published ones.
     pub include_unpublished: bool,
+    /// Copies of one document and editions of one law shown as one hit (the default);
+    /// `false` lists every resource (the librarian's catalogue list).
+    pub group: bool,
     /// Whose search it is: a borrower finds published resources within their sharing
     /// scope only (SPEC §9). Not a query parameter: the web layer fills it in.
     #[serde(skip)]
@@ -138,6 +141,7 @@ impl Default for SearchRequest {
             page: 1,
             per_page: DEFAULT_PER_PAGE,
             include_unpublished: false,
+            group: true,
             audience: Audience::default(),
         }
     }
@@ -185,7 +189,8 @@ impl Unavailable {
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SearchResults {
-    /// Number of matching resources (all pages).
+    /// Number of results over all pages: copies of one document and editions of one
+    /// law count once.
     pub total: u64,
     pub hits: Vec<Hit>,
     pub facets: Facets,
@@ -224,10 +229,36 @@ pub struct Hit {
     pub body_matches: u32,
     /// When locked and the body matches: "正文中有 3 处匹配（借阅后可查看）".
     pub locked_note: Option<String>,
+    /// Other matching copies of this resource (same title, almost the same text), shown
+    /// as this one hit: "另有 1 篇相同内容".
+    pub duplicates: Vec<HitDuplicate>,
+    /// Other matching editions of this law or document (same title, other dates),
+    /// newest first; this hit is the newest: "其他版本：2012-12-20".
+    pub editions: Vec<HitEdition>,
+    /// This hit's own date (`2021-01-26`) when it has other editions.
+    pub edition: Option<String>,
     /// What a locked hit keeps aside until [`Hit::unlock`].
     #[serde(skip)]
     pub(super) withheld: Option<Box<Withheld>>,
     pub score: f32,
+}
+
+/// A copy of a hit's resource, reachable at `/resources/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct HitDuplicate {
+    pub id: String,
+    pub title: String,
+}
+
+/// Another edition of a hit's law or document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct HitEdition {
+    pub id: String,
+    pub title: String,
+    /// Its date: `2012-12-20` (or `2012-12`, `2012`).
+    pub date: String,
+    /// Other copies of this edition.
+    pub duplicates: Vec<HitDuplicate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
