@@ -72,6 +72,7 @@ mod recall;
 mod related_browser;
 mod related_resources;
 mod relevance;
+mod relevance_groups;
 mod saved_search_browser;
 mod saved_searches;
 mod search_alerts;
