@@ -78,6 +78,7 @@ mod saved_searches;
 mod search_alerts;
 mod search_api;
 mod search_edges;
+mod search_groups;
 mod search_promises;
 mod season_journey_browser;
 mod season_reminders;
