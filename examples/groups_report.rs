@@ -1,5 +1,7 @@
 //! What grouping collapses on the shared corpus: `cargo run --example groups_report`
-//! (`-- --pairs` also prints every same-title pair with its likeness).
+//! (`-- --pairs` also prints every same-title pair with its likeness; `-- --timing`
+//! times uncached searches grouped and ungrouped instead, over the law-title queries and
+//! a few library queries: relative figures, as a debug build is slow).
 //!
 //! Indexes the laws and CCDI articles as the relevance suite does, lists the groups of
 //! copies and of editions the index forms, and for every pair of resources with the same
@@ -84,10 +86,15 @@ fn report(name: &str, docs: Vec<SearchDoc>, pairs: bool) -> (usize, usize) {
             );
         }
     }
+    pairs_report(&docs, pairs);
+    (copies, editions)
+}
 
+/// The likeness of every pair of resources of one normalised title, by class.
+fn pairs_report(docs: &[SearchDoc], pairs: bool) {
     // Every pair of one normalised title.
     let mut by_title: BTreeMap<String, Vec<&SearchDoc>> = BTreeMap::new();
-    for d in &docs {
+    for d in docs {
         by_title
             .entry(letters(&d.title).into_iter().collect())
             .or_default()
@@ -147,13 +154,83 @@ fn report(name: &str, docs: Vec<SearchDoc>, pairs: bool) -> (usize, usize) {
             println!("      estimate {:.3} exact {:.3}  {}", row.1, row.2, row.3);
         }
     }
-    (copies, editions)
+}
+
+/// Uncached search latency with and without grouping, and the cost of working out the
+/// groups of a new searcher generation.
+fn timing(library: Vec<SearchDoc>) {
+    use jingshi::search::{Audience, SearchRequest};
+    use std::time::Instant;
+    let mut queries: Vec<String> = library
+        .iter()
+        .filter(|d| d.id.starts_with("law:"))
+        .filter_map(|d| d.id.rsplit('/').next())
+        .map(|name| {
+            let name = name.trim_end_matches(".md");
+            let name = name.split('(').next().unwrap_or(name);
+            name.trim_start_matches("中华人民共和国").to_owned()
+        })
+        .filter(|q| q.chars().count() >= 2)
+        .collect();
+    queries.sort();
+    queries.dedup();
+    for q in [
+        "八项规定",
+        "挪用公款",
+        "贿",
+        "人民共和国",
+        "监察法 留置",
+        "中央八项规定精神 月饼",
+        "刑事诉讼法 解释",
+        "",
+    ] {
+        queries.push(q.to_owned());
+    }
+    let index = SearchIndex::open_in_ram().unwrap();
+    index.rebuild(library.into_iter(), 1, &|_| {}).unwrap();
+    index.set_result_cache_bytes(0);
+    let started = Instant::now();
+    let groups = index.collapsed_groups().unwrap();
+    println!(
+        "groups of a new generation: {} in {:.1} ms",
+        groups.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    for group in [false, true, false, true] {
+        let mut samples = Vec::new();
+        for q in &queries {
+            let request = SearchRequest {
+                group,
+                audience: Audience::librarian(),
+                ..SearchRequest::query(q.as_str())
+            };
+            let started = Instant::now();
+            index.search(&request).unwrap();
+            samples.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let at = |p: f64| {
+            samples[((p * samples.len() as f64).ceil() as usize).clamp(1, samples.len()) - 1]
+        };
+        println!(
+            "{} queries, {}: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            samples.len(),
+            if group { "grouped  " } else { "ungrouped" },
+            at(0.5),
+            at(0.99),
+            at(1.0)
+        );
+    }
 }
 
 fn main() -> std::io::Result<()> {
     let pairs = std::env::args().any(|a| a == "--pairs");
     let root = corpus::root();
     let library = corpus::load_library(&root)?;
+    if std::env::args().any(|a| a == "--timing") {
+        timing(library);
+        return Ok(());
+    }
     let civil: Vec<String> = library
         .iter()
         .filter(|d| d.title == "中华人民共和国民法典")

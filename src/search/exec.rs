@@ -330,33 +330,38 @@ impl SearchIndex {
             return Ok(hit);
         };
         let map = &group.map;
-        let copy = |m: u32| -> Result<HitDuplicate, SearchError> {
+        let copy = |m: u32| {
             let member = map.member(m);
-            Ok(HitDuplicate {
+            HitDuplicate {
                 id: member.id.clone(),
-                title: self
-                    .stored
-                    .get(searcher, &self.fields, member.address)?
-                    .title
-                    .clone(),
-            })
+                title: member.title.clone(),
+            }
         };
-        hit.duplicates = group
-            .duplicates
-            .iter()
-            .map(|&m| copy(m))
-            .collect::<Result<_, _>>()?;
+        hit.duplicates = group.duplicates.iter().map(|&m| copy(m)).collect();
         for (m, copies) in &group.editions {
-            let HitDuplicate { id, title } = copy(*m)?;
+            let HitDuplicate { id, title } = copy(*m);
             hit.editions.push(HitEdition {
                 id,
                 title,
                 date: groups::date_text(map.member(*m).date_key).unwrap_or_default(),
-                duplicates: copies.iter().map(|&c| copy(c)).collect::<Result<_, _>>()?,
+                duplicates: copies.iter().map(|&c| copy(c)).collect(),
             });
         }
         if !hit.editions.is_empty() {
             hit.edition = groups::date_text(map.member(group.head).date_key);
+        }
+        let others = group.duplicates.iter().chain(
+            group
+                .editions
+                .iter()
+                .flat_map(|(m, copies)| std::iter::once(m).chain(copies)),
+        );
+        for &m in others {
+            for sector in map.member(m).sectors() {
+                if !hit.group_sectors.contains(sector) {
+                    hit.group_sectors.push(sector.clone());
+                }
+            }
         }
         Ok(hit)
     }
@@ -400,6 +405,7 @@ impl SearchIndex {
             duplicates: Vec::new(),
             editions: Vec::new(),
             edition: None,
+            group_sectors: Vec::new(),
             locked: false,
             body_matches: 0,
             locked_note: None,

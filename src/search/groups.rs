@@ -42,6 +42,7 @@ const NONE: u32 = u32::MAX;
 pub(crate) struct Member {
     pub address: DocAddress,
     pub id: String,
+    pub title: String,
     group: u32,
     /// Its cluster of copies (an index into the map's clusters' numbering).
     cluster: u32,
@@ -68,6 +69,7 @@ pub(crate) struct GroupMap {
 /// The columns of one segment read while building a map.
 struct Columns {
     id: Option<StrColumn>,
+    title: Option<StrColumn>,
     kind: Option<StrColumn>,
     sector: Option<StrColumn>,
     violation: Option<StrColumn>,
@@ -82,6 +84,7 @@ impl Columns {
         let ff = reader.fast_fields();
         Ok(Columns {
             id: ff.str("id")?,
+            title: ff.str("title_fast")?,
             kind: ff.str("kind")?,
             sector: ff.str("sector")?,
             violation: ff.str("violation")?,
@@ -127,6 +130,12 @@ impl Candidate {
         self.dated_textbook()
             && other.dated_textbook()
             && self.member.date_key != other.member.date_key
+    }
+}
+
+impl Member {
+    pub fn sectors(&self) -> &[String] {
+        &self.sectors
     }
 }
 
@@ -290,6 +299,7 @@ fn candidate(c: &Columns, ord: u32, doc: DocId) -> tantivy::Result<Candidate> {
         member: Member {
             address: DocAddress::new(ord, doc),
             id: first_string(c.id.as_ref(), doc),
+            title: first_string(c.title.as_ref(), doc),
             group: NONE,
             cluster: NONE,
             date_key: c

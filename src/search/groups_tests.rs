@@ -25,7 +25,7 @@ fn doc(id: &str, kind: &str, title: &str, body: &str, date_key: i64) -> SearchDo
         access: "open".into(),
         status: "published".into(),
         scope: vec!["all".into()],
-        year: (date_key > 0).then(|| (date_key / 10_000) as i32),
+        year: (date_key > 0).then_some((date_key / 10_000) as i32),
         date_key,
         sectors: vec!["政府机关".into()],
         ..Default::default()
@@ -41,36 +41,36 @@ const COLUMN: &str = "网言网语丨风清气正过佳节";
 fn scene() -> Vec<SearchDoc> {
     let amended = format!("{}第三条 新增条款。", TEXTS[0]);
     let mut docs = vec![
-        doc("e2012", "textbook", INTERPRETATION, TEXTS[0], 2012_12_20),
-        doc("e2021", "textbook", INTERPRETATION, &amended, 2021_01_26),
+        doc("e2012", "textbook", INTERPRETATION, TEXTS[0], 20121220),
+        doc("e2021", "textbook", INTERPRETATION, &amended, 20210126),
         doc(
             "e2021-copy",
             "textbook",
             "最高人民法院关于适用〈中华人民共和国刑事诉讼法〉的解释",
             &amended.replace('，', ","),
-            2021_01_26,
+            20210126,
         ),
-        doc("e2018", "textbook", INTERPRETATION, TEXTS[1], 2018_01_01),
-        doc("c2023", "case", COLUMN, TEXTS[2], 2023_09_28),
+        doc("e2018", "textbook", INTERPRETATION, TEXTS[1], 20180101),
+        doc("c2023", "case", COLUMN, TEXTS[2], 20230928),
         doc(
             "c2023-copy",
             "case",
             "网言网语 | 风清气正过佳节",
             TEXTS[2],
-            2023_09_28,
+            20230928,
         ),
-        doc("c2024", "case", COLUMN, TEXTS[3], 2024_02_06),
+        doc("c2024", "case", COLUMN, TEXTS[3], 20240206),
         doc(
             "other",
             "case",
             "某局长受贿案",
             "收受他人财物，风清气正。解释。",
-            2022_05_01,
+            20220501,
         ),
     ];
     docs[1].borrow_count = 1;
     docs[0].borrow_count = 9;
-    docs[4].sectors = vec!["金融".into()];
+    docs[5].sectors = vec!["金融".into()];
     docs
 }
 
@@ -275,21 +275,21 @@ fn a_group_ranks_by_its_best_member_by_relevance() {
             "textbook",
             "监督条例",
             "总则。监督检查。审查调查。",
-            2024_01_01,
+            20240101,
         ),
         doc(
             "old",
             "textbook",
             "监督条例",
             "审查调查。审查调查。审查调查。审查调查。",
-            2010_01_01,
+            20100101,
         ),
         doc(
             "mid",
             "case",
             "工作规定",
             "审查调查。审查调查。监督检查。总则。",
-            2020_01_01,
+            20200101,
         ),
     ]);
     let ungrouped = index
@@ -350,21 +350,21 @@ fn same_title_same_date_different_texts_are_separate() {
             "textbook",
             "中华人民共和国民法典",
             TEXTS[0],
-            2020_05_28,
+            20200528,
         ),
         doc(
             "part-2",
             "textbook",
             "中华人民共和国民法典",
             TEXTS[1],
-            2020_05_28,
+            20200528,
         ),
         doc(
             "part-3",
             "textbook",
             "中华人民共和国民法典",
             TEXTS[2],
-            2021_01_01,
+            20210101,
         ),
     ]);
     let r = index.search(&request("民法典")).unwrap();
@@ -388,4 +388,33 @@ fn a_resource_updated_in_place_is_no_copy_of_itself() {
     let h = hit(&r, "c2024");
     assert!(h.duplicates.is_empty() && h.editions.is_empty());
     assert_eq!(r.total, 2);
+}
+
+#[test]
+fn a_group_is_in_every_sector_of_its_resources_and_listed_once_sector_first() {
+    let index = index_of(scene());
+    let r = index.search(&request("风清气正过佳节")).unwrap();
+    let copies = r.hits.iter().find(|h| !h.duplicates.is_empty()).unwrap();
+    // One copy is labelled 金融, the other 政府机关.
+    assert!(copies.has_sector("金融") && copies.has_sector("政府机关"));
+    assert!(!copies.has_sector("海关"));
+    for sector in ["金融", "政府机关"] {
+        let mut seen = Vec::new();
+        for page in 1..=3 {
+            let req = SearchRequest {
+                page,
+                per_page: 1,
+                ..request("")
+            };
+            let r = crate::recommend::sector_first(&index, &req, sector).unwrap();
+            assert_eq!(r.total, 4);
+            seen.extend(r.hits.iter().flat_map(|h| {
+                std::iter::once(h.id.clone()).chain(h.duplicates.iter().map(|d| d.id.clone()))
+            }));
+        }
+        let first = seen.clone();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), first.len(), "{sector}: {first:?}");
+    }
 }

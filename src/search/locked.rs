@@ -101,6 +101,7 @@ mod tests {
             duplicates: Vec::new(),
             editions: Vec::new(),
             edition: None,
+            group_sectors: Vec::new(),
             body_matches: 0,
             locked_note: None,
             withheld: None,

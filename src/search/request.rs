@@ -237,6 +237,9 @@ pub struct Hit {
     pub editions: Vec<HitEdition>,
     /// This hit's own date (`2021-01-26`) when it has other editions.
     pub edition: Option<String>,
+    /// The sectors of the other resources of its group (see [`Hit::has_sector`]).
+    #[serde(skip)]
+    pub(super) group_sectors: Vec<String>,
     /// What a locked hit keeps aside until [`Hit::unlock`].
     #[serde(skip)]
     pub(super) withheld: Option<Box<Withheld>>,
@@ -259,6 +262,18 @@ pub struct HitEdition {
     pub date: String,
     /// Other copies of this edition.
     pub duplicates: Vec<HitDuplicate>,
+}
+
+impl Hit {
+    /// Whether this hit or another resource of its group is labelled `sector`: a
+    /// group counts under every sector one of its resources has, and a search filtered
+    /// by that sector finds it.
+    pub fn has_sector(&self, sector: &str) -> bool {
+        self.sectors
+            .iter()
+            .chain(&self.group_sectors)
+            .any(|s| s == sector)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
