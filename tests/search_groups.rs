@@ -213,6 +213,19 @@ async fn copies_and_editions_are_one_hit_each_with_the_others_reachable() {
         .collect();
     assert_eq!(dates, ["2021-01-26", "2012-12-20"]);
 
+    // The new fields are described (under names no other schema uses).
+    let (status, doc) = lib.get_json("/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    let schemas = &doc["components"]["schemas"];
+    for field in ["duplicates", "editions", "edition"] {
+        assert!(
+            schemas["Hit"]["properties"][field].is_object(),
+            "Hit.{field}"
+        );
+    }
+    assert!(schemas["HitDuplicate"]["properties"]["title"].is_object());
+    assert!(schemas["HitEdition"]["properties"]["date"].is_object());
+
     // The catalogue list shows every resource, copies and editions included.
     let (status, html) = page(&lib, &format!("/librarian/?q={}", encode("分组测试"))).await;
     assert_eq!(status, 200);

@@ -147,7 +147,8 @@ impl SearchIndex {
     }
 
     /// The ids of the best `limit` matches and the total, without facets or snippets
-    /// (benchmarks, internal use).
+    /// (benchmarks, internal use). Not grouped: every matching resource counts (on the
+    /// CMRC passages, grouped or not is the same: no two are copies or editions).
     pub fn search_ids(&self, q: &str, limit: usize) -> Result<(u64, Vec<String>), SearchError> {
         let parsed = query::parse(q)?;
         let searcher = self.reader.searcher();

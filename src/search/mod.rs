@@ -14,6 +14,10 @@
 //! has every word, a ranked OR of the words' jieba tokens and character bigrams answers
 //! instead (`fallback`). Snippets and cue hits are cut here, from the stored texts.
 //!
+//! Copies and editions (`groups`, `minhash`): resources of one title and almost the
+//! same text are one hit, with the others listed; textbooks of one title and other
+//! dates are one hit under the newest edition. Totals, facets and pages count groups.
+//!
 //! Related resources ([`SearchIndex::related`]): shared violation types and sectors
 //! first, then likeness of words (more-like-this), within the viewer's audience.
 
