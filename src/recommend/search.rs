@@ -77,7 +77,7 @@ fn others_from(
         took += batch.took_ms;
         let last = batch.hits.len() < MAX_PER_PAGE;
         for hit in batch.hits {
-            if hit.sectors.iter().any(|s| s == sector) {
+            if hit.has_sector(sector) {
                 continue;
             }
             if seen >= skip && found.len() < want {

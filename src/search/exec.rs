@@ -10,16 +10,20 @@ use tantivy::collector::TopDocs;
 use tantivy::index::SegmentId;
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use super::cache::Weigh;
 use super::doc::CueDoc;
 use super::expand;
 use super::facets::{FacetCollector, FacetFruit};
+use super::groups::{self, GroupCollector, GroupMap, Ranked};
 use super::index::SearchIndex;
 use super::locked::lent_only;
 use super::query;
-use super::request::{Audience, CueHit, Hit, SearchRequest, SearchResults, SortOrder, Suggestion};
+use super::request::{
+    Audience, CueHit, Hit, HitDuplicate, HitEdition, SearchRequest, SearchResults, SortOrder,
+    Suggestion, Unavailable,
+};
 use super::snippet::Highlighter;
 use super::stored::text;
 use super::synonyms::Synonyms;
@@ -98,13 +102,28 @@ impl SearchIndex {
 
         let and = query::and_query(&self.fields, &parsed, &filters);
         let facets = FacetCollector::new(self.fields.id, &req.unavailable);
-        let (mut top, mut fruit) =
-            self.collect(searcher, &*and, &facets, sort, offset, per_page)?;
+        let groups = if req.group {
+            Some(self.group_map(searcher)?)
+        } else {
+            None
+        };
+        let collect = |query: &dyn Query| {
+            self.collect(
+                searcher,
+                query,
+                &facets,
+                groups.as_ref(),
+                sort,
+                &req.unavailable,
+                offset,
+                per_page,
+            )
+        };
+        let (mut top, mut fruit) = collect(&*and)?;
         let mut fallback = false;
         if fruit.total == 0 && !parsed.include.is_empty() {
             let or = query::or_query(&self.fields, &parsed, &filters);
-            let (or_top, or_fruit) =
-                self.collect(searcher, &*or, &facets, sort, offset, per_page)?;
+            let (or_top, or_fruit) = collect(&*or)?;
             if or_fruit.total > 0 {
                 (top, fruit, fallback) = (or_top, or_fruit, true);
             }
@@ -117,7 +136,7 @@ impl SearchIndex {
         };
         let hits = top
             .into_iter()
-            .map(|(score, address)| self.hit(searcher, address, score, &highlighter))
+            .map(|ranked| self.ranked_hit(searcher, ranked, &highlighter))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(SearchResults {
             total: fruit.total,
@@ -134,7 +153,8 @@ impl SearchIndex {
     }
 
     /// The ids of the best `limit` matches and the total, without facets or snippets
-    /// (benchmarks, internal use).
+    /// (benchmarks, internal use). Not grouped: every matching resource counts (on the
+    /// CMRC passages, grouped or not is the same: no two are copies or editions).
     pub fn search_ids(&self, q: &str, limit: usize) -> Result<(u64, Vec<String>), SearchError> {
         let mut parsed = query::parse(q)?;
         expand::apply(&mut parsed, &self.synonyms().1);
@@ -277,34 +297,81 @@ impl SearchIndex {
         ))
     }
 
+    /// The page of results of `query` and the facet counts, copies and editions grouped
+    /// unless `groups` is `None`.
+    #[allow(clippy::too_many_arguments)]
     fn collect(
         &self,
         searcher: &Searcher,
         query: &dyn Query,
         facets: &FacetCollector,
+        groups: Option<&Arc<GroupMap>>,
         sort: SortOrder,
+        unavailable: &Unavailable,
         offset: usize,
         limit: usize,
-    ) -> Result<(Vec<(f32, DocAddress)>, FacetFruit), SearchError> {
+    ) -> Result<(Vec<Ranked>, FacetFruit), SearchError> {
+        let top = if offset >= MAX_OFFSET {
+            0
+        } else {
+            offset + limit
+        };
+        let collector = GroupCollector::new(groups.cloned(), sort, top);
+        let (found, mut fruit) = searcher.search(query, &(collector, facets.clone()))?;
+        let (_, mut page) =
+            groups::rank(found, groups, sort, unavailable, &mut fruit, offset, limit);
         if offset >= MAX_OFFSET {
-            return Ok((Vec::new(), searcher.search(query, facets)?));
+            page.clear();
         }
-        let top = TopDocs::with_limit(limit).and_offset(offset);
-        Ok(match sort {
-            SortOrder::Relevance => {
-                searcher.search(query, &(top.order_by_score(), facets.clone()))?
+        Ok((page, fruit))
+    }
+
+    /// A result as a hit: its resource, and the other copies and editions of a group.
+    fn ranked_hit(
+        &self,
+        searcher: &Searcher,
+        ranked: Ranked,
+        highlighter: &Highlighter,
+    ) -> Result<Hit, SearchError> {
+        let mut hit = self.hit(searcher, ranked.address, ranked.score, highlighter)?;
+        let Some(group) = ranked.group else {
+            return Ok(hit);
+        };
+        let map = &group.map;
+        let copy = |m: u32| {
+            let member = map.member(m);
+            HitDuplicate {
+                id: member.id.clone(),
+                title: member.title.clone(),
             }
-            SortOrder::Newest => {
-                let by = top.order_by_fast_field::<i64>("date_key", Order::Desc);
-                let (docs, fruit) = searcher.search(query, &(by, facets.clone()))?;
-                (docs.into_iter().map(|(_, a)| (0.0, a)).collect(), fruit)
+        };
+        hit.duplicates = group.duplicates.iter().map(|&m| copy(m)).collect();
+        for (m, copies) in &group.editions {
+            let HitDuplicate { id, title } = copy(*m);
+            hit.editions.push(HitEdition {
+                id,
+                title,
+                date: groups::date_text(map.member(*m).date_key).unwrap_or_default(),
+                duplicates: copies.iter().map(|&c| copy(c)).collect(),
+            });
+        }
+        if !hit.editions.is_empty() {
+            hit.edition = groups::date_text(map.member(group.head).date_key);
+        }
+        let others = group.duplicates.iter().chain(
+            group
+                .editions
+                .iter()
+                .flat_map(|(m, copies)| std::iter::once(m).chain(copies)),
+        );
+        for &m in others {
+            for sector in map.member(m).sectors() {
+                if !hit.group_sectors.contains(sector) {
+                    hit.group_sectors.push(sector.clone());
+                }
             }
-            SortOrder::MostBorrowed => {
-                let by = top.order_by_fast_field::<u64>("borrow_count", Order::Desc);
-                let (docs, fruit) = searcher.search(query, &(by, facets.clone()))?;
-                (docs.into_iter().map(|(_, a)| (0.0, a)).collect(), fruit)
-            }
-        })
+        }
+        Ok(hit)
     }
 
     fn hit(
@@ -343,6 +410,10 @@ impl SearchIndex {
             status: doc.status.clone(),
             duration: doc.duration,
             cues,
+            duplicates: Vec::new(),
+            editions: Vec::new(),
+            edition: None,
+            group_sectors: Vec::new(),
             locked: false,
             body_matches: 0,
             locked_note: None,
@@ -388,6 +459,14 @@ impl Weigh for SearchResults {
                     + h.cues.iter().map(|c| c.text.len() + 64).sum::<usize>()
                     + h.locked_note.as_ref().map_or(0, String::len)
                     + h.withheld.as_ref().map_or(0, |w| w.weight())
+                    + h.duplicates
+                        .iter()
+                        .map(|d| d.id.len() + d.title.len() + 64)
+                        .sum::<usize>()
+                    + h.editions
+                        .iter()
+                        .map(|e| e.id.len() + e.title.len() + 96 + e.duplicates.len() * 128)
+                        .sum::<usize>()
                     + 256
             })
             .sum();

@@ -13,11 +13,14 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
 use tantivy::directory::error::LockError;
-use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyError, Term};
+use tantivy::{
+    Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Searcher, TantivyError, Term,
+};
 
 use super::analyzer;
 use super::cache::WeightedLru;
 use super::doc::SearchDoc;
+use super::groups::GroupMap;
 use super::normalize;
 use super::request::{SearchRequest, SearchResults};
 use super::schema::{self, Fields};
@@ -54,6 +57,8 @@ pub struct SearchIndex {
     synonyms: RwLock<(u64, Arc<Synonyms>)>,
     /// Set when the server stops: no writer is taken again.
     closed: std::sync::atomic::AtomicBool,
+    /// The copies and editions of the latest searcher generation searched.
+    groups: Mutex<Option<Arc<GroupMap>>>,
 }
 
 /// An opened index and whether it must be rebuilt from the catalogue (it was missing,
@@ -161,6 +166,7 @@ impl SearchIndex {
             applied_seq: AtomicI64::new(seq),
             version,
             synonyms: RwLock::new((0, Arc::new(Synonyms::shipped()))),
+            groups: Mutex::new(None),
         })
     }
 
@@ -183,6 +189,19 @@ impl SearchIndex {
     pub fn synonyms(&self) -> (u64, Arc<Synonyms>) {
         let slot = self.synonyms.read().unwrap_or_else(PoisonError::into_inner);
         (slot.0, Arc::clone(&slot.1))
+    }
+
+    /// The copies and editions among `searcher`'s documents, worked out once per
+    /// searcher generation.
+    pub(crate) fn group_map(&self, searcher: &Searcher) -> Result<Arc<GroupMap>, SearchError> {
+        let generation = searcher.generation().generation_id();
+        let mut slot = self.groups.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(map) = slot.as_ref().filter(|m| m.generation() == generation) {
+            return Ok(Arc::clone(map));
+        }
+        let map = Arc::new(GroupMap::build(searcher)?);
+        *slot = Some(Arc::clone(&map));
+        Ok(map)
     }
 
     /// The last catalogue change sequence number whose effects are in the index.

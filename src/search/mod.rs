@@ -14,6 +14,10 @@
 //! has every word, a ranked OR of the words' jieba tokens and character bigrams answers
 //! instead (`fallback`). Snippets and cue hits are cut here, from the stored texts.
 //!
+//! Copies and editions (`groups`, `minhash`): resources of one title and almost the
+//! same text are one hit, with the others listed; textbooks of one title and other
+//! dates are one hit under the newest edition. Totals, facets and pages count groups.
+//!
 //! Related resources ([`SearchIndex::related`]): shared violation types and sectors
 //! first, then likeness of words (more-like-this), within the viewer's audience.
 
@@ -24,9 +28,13 @@ mod error;
 mod exec;
 mod expand;
 mod facets;
+mod groups;
+#[cfg(test)]
+mod groups_tests;
 mod index;
 mod locked;
 mod matcher;
+mod minhash;
 mod normalize;
 mod params;
 mod phrase;
@@ -46,15 +54,17 @@ pub use doc::{CueDoc, SearchDoc};
 pub use error::{QueryError, RebuildError, SearchError};
 pub use exec::MAX_OFFSET;
 pub use expand::Expansion;
+pub use groups::{CollapsedGroup, GroupedResource};
 pub use index::{OpenedIndex, RESULT_CACHE_BYTES, SearchIndex};
 pub use matcher::Matcher;
+pub use minhash::{DUPLICATE_LIKENESS, text_likeness};
 pub use normalize::normalize;
 pub use params::{SearchParams, flag};
 pub use query::MAX_QUERY_CHARS;
 pub use related::{MAX_RELATED, Related};
 pub use request::{
-    Audience, CueHit, DEFAULT_PER_PAGE, Facets, Hit, MAX_PER_PAGE, SearchRequest, SearchResults,
-    SortOrder, Suggestion, Unavailable,
+    Audience, CueHit, DEFAULT_PER_PAGE, Facets, Hit, HitDuplicate, HitEdition, MAX_PER_PAGE,
+    SearchRequest, SearchResults, SortOrder, Suggestion, Unavailable,
 };
 pub use snippet::escape;
 pub use synonyms::{MAX_TERM_CHARS, SynonymLineError, Synonyms, check_term};

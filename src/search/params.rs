@@ -142,6 +142,7 @@ impl SearchParams {
             page,
             per_page,
             include_unpublished: audience.librarian && include_unpublished.unwrap_or(false),
+            group: true,
             audience,
         })
     }

@@ -70,6 +70,9 @@ pub struct SearchRequest {
     pub per_page: usize,
     /// Librarians see drafts and withdrawn resources too; borrowers only published ones.
     pub include_unpublished: bool,
+    /// Copies of one document and editions of one law shown as one hit (the default);
+    /// `false` lists every resource (the librarian's catalogue list).
+    pub group: bool,
     /// Whose search it is: a borrower finds published resources within their sharing
     /// scope only (SPEC §9). Not a query parameter: the web layer fills it in.
     #[serde(skip)]
@@ -139,6 +142,7 @@ impl Default for SearchRequest {
             page: 1,
             per_page: DEFAULT_PER_PAGE,
             include_unpublished: false,
+            group: true,
             audience: Audience::default(),
         }
     }
@@ -186,7 +190,8 @@ impl Unavailable {
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SearchResults {
-    /// Number of matching resources (all pages).
+    /// Number of results over all pages: copies of one document and editions of one
+    /// law count once.
     pub total: u64,
     pub hits: Vec<Hit>,
     pub facets: Facets,
@@ -230,10 +235,51 @@ pub struct Hit {
     pub body_matches: u32,
     /// When locked and the body matches: "正文中有 3 处匹配（借阅后可查看）".
     pub locked_note: Option<String>,
+    /// Other matching copies of this resource (same title, almost the same text), shown
+    /// as this one hit: "另有 1 篇相同内容".
+    pub duplicates: Vec<HitDuplicate>,
+    /// Other matching editions of this law or document (same title, other dates),
+    /// newest first; this hit is the newest: "其他版本：2012-12-20".
+    pub editions: Vec<HitEdition>,
+    /// This hit's own date (`2021-01-26`) when it has other editions.
+    pub edition: Option<String>,
+    /// The sectors of the other resources of its group (see [`Hit::has_sector`]).
+    #[serde(skip)]
+    pub(super) group_sectors: Vec<String>,
     /// What a locked hit keeps aside until [`Hit::unlock`].
     #[serde(skip)]
     pub(super) withheld: Option<Box<Withheld>>,
     pub score: f32,
+}
+
+/// A copy of a hit's resource, reachable at `/resources/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct HitDuplicate {
+    pub id: String,
+    pub title: String,
+}
+
+/// Another edition of a hit's law or document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct HitEdition {
+    pub id: String,
+    pub title: String,
+    /// Its date: `2012-12-20` (or `2012-12`, `2012`).
+    pub date: String,
+    /// Other copies of this edition.
+    pub duplicates: Vec<HitDuplicate>,
+}
+
+impl Hit {
+    /// Whether this hit or another resource of its group is labelled `sector`: a
+    /// group counts under every sector one of its resources has, and a search filtered
+    /// by that sector finds it.
+    pub fn has_sector(&self, sector: &str) -> bool {
+        self.sectors
+            .iter()
+            .chain(&self.group_sectors)
+            .any(|s| s == sector)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]

@@ -7,10 +7,11 @@ use tantivy::schema::{
 
 use super::analyzer::{self, CHAR_TOKENIZER, WORD_TOKENIZER};
 use super::doc::SearchDoc;
+use super::minhash;
 
 /// Bump whenever the schema or the analysis changes meaning; an index written under another
 /// version is wiped and rebuilt on open. The domain dictionary's fingerprint is added to it.
-const SCHEMA_VERSION: u32 = 8;
+const SCHEMA_VERSION: u32 = 9;
 
 /// The version string kept in the index's commit payload.
 pub(crate) fn version() -> String {
@@ -32,6 +33,14 @@ pub(crate) struct Fields {
     pub year: Field,
     pub date_key: Field,
     pub borrow_count: Field,
+    /// The normalised title's key (`minhash::title_key`): resources sharing it are
+    /// candidates for near-duplicates and editions.
+    pub title_key: Field,
+    /// The MinHash sketch of the text (`minhash::sketch`).
+    pub sketch: Field,
+    /// The title again as a fast field: the other copies and editions listed with a hit
+    /// are named without loading their stored documents (a law's text is large).
+    pub title_fast: Field,
     /// A video's length in seconds (stored only, shown with a hit).
     pub duration: Field,
     // Stored originals, for hits and snippets.
@@ -78,6 +87,9 @@ pub(crate) fn build() -> (Schema, Fields) {
         year: b.add_i64_field("year", INDEXED | STORED | FAST),
         date_key: b.add_i64_field("date_key", FAST),
         borrow_count: b.add_u64_field("borrow_count", STORED | FAST),
+        title_key: b.add_u64_field("title_key", FAST),
+        sketch: b.add_bytes_field("sketch", FAST),
+        title_fast: b.add_text_field("title_fast", TextOptions::default().set_fast("raw")),
         duration: b.add_u64_field("duration", STORED),
         title: b.add_text_field("title", stored_only.clone()),
         summary: b.add_text_field("summary", stored_only.clone()),
@@ -115,6 +127,12 @@ pub(crate) fn to_document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     }
     doc.add_i64(f.date_key, d.date_key);
     doc.add_u64(f.borrow_count, d.borrow_count);
+    doc.add_u64(f.title_key, minhash::title_key(&d.title));
+    doc.add_text(f.title_fast, &d.title);
+    let sketch = minhash::doc_sketch(d);
+    if !sketch.is_empty() {
+        doc.add_bytes(f.sketch, &sketch);
+    }
     if let Some(duration) = d.duration {
         doc.add_u64(f.duration, u64::from(duration));
     }

@@ -180,6 +180,8 @@ impl Filters {
             page,
             per_page,
             include_unpublished: true,
+            // A librarian managing the catalogue sees every copy and edition.
+            group: false,
             ..SearchRequest::default()
         }
     }

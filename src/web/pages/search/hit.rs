@@ -1,7 +1,7 @@
 //! A search result as the search and home pages show it.
 
 use crate::catalog::Status;
-use crate::search::Hit;
+use crate::search::{Hit, HitDuplicate};
 use crate::web::pages::format;
 
 /// A subtitle cue that matched, linking to the player at its moment.
@@ -34,6 +34,30 @@ pub struct HitView {
     pub locked_note: Option<String>,
     /// The request basket's button, for an officer of a unit (search results).
     pub basket: Option<BasketOffer>,
+    /// Other copies of this resource: "另有 1 篇相同内容".
+    pub duplicates: Vec<GroupLink>,
+    /// This hit's date when it has other editions ("本版 2021-01-26").
+    pub edition: Option<String>,
+    /// Other editions, newest first: "其他版本：2012-12-20".
+    pub editions: Vec<EditionLink>,
+}
+
+/// A link to another resource of a hit's group.
+pub struct GroupLink {
+    pub href: String,
+    pub title: String,
+}
+
+/// Another edition of a hit's law or document, and its own copies.
+pub struct EditionLink {
+    pub href: String,
+    pub date: String,
+    pub title: String,
+    pub copies: Vec<GroupLink>,
+}
+
+fn resource_href(id: &str) -> String {
+    format!("/resources/{id}")
 }
 
 /// A hit's "加入借阅清单" button, or the note that it is in the basket already.
@@ -45,10 +69,26 @@ pub struct BasketOffer {
 
 impl HitView {
     pub fn new(hit: &Hit, librarian: bool) -> Self {
-        let href = format!("/resources/{}", hit.id);
+        let href = resource_href(&hit.id);
+        let link = |d: &HitDuplicate| GroupLink {
+            href: resource_href(&d.id),
+            title: d.title.clone(),
+        };
         Self {
             id: hit.id.clone(),
             basket: None,
+            duplicates: hit.duplicates.iter().map(link).collect(),
+            edition: hit.edition.clone(),
+            editions: hit
+                .editions
+                .iter()
+                .map(|e| EditionLink {
+                    href: resource_href(&e.id),
+                    date: e.date.clone(),
+                    title: e.title.clone(),
+                    copies: e.duplicates.iter().map(link).collect(),
+                })
+                .collect(),
             cues: hit
                 .cues
                 .iter()
