@@ -52,6 +52,8 @@ pub struct SearchIndex {
     /// The abbreviation dictionary queries are expanded with, and its version (bumped on
     /// every change, so cached answers of the old dictionary are never served).
     synonyms: RwLock<(u64, Arc<Synonyms>)>,
+    /// Pinyin tables of the segments and of the dictionary, for completions.
+    pub(crate) pinyin: super::pinyin_table::PinyinTables,
     /// Set when the server stops: no writer is taken again.
     closed: std::sync::atomic::AtomicBool,
 }
@@ -161,6 +163,7 @@ impl SearchIndex {
             applied_seq: AtomicI64::new(seq),
             version,
             synonyms: RwLock::new((0, Arc::new(Synonyms::shipped()))),
+            pinyin: Default::default(),
         })
     }
 

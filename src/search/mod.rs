@@ -29,6 +29,8 @@ mod matcher;
 mod normalize;
 mod params;
 mod phrase;
+mod pinyin;
+mod pinyin_table;
 mod query;
 mod related;
 #[cfg(test)]
@@ -37,6 +39,9 @@ mod request;
 mod schema;
 mod snippet;
 mod stored;
+mod suggest;
+#[cfg(test)]
+mod suggest_tests;
 mod synonyms;
 #[cfg(test)]
 mod tests;
@@ -55,4 +60,5 @@ pub use request::{
     SortOrder, Suggestion, Unavailable,
 };
 pub use snippet::escape;
+pub use suggest::TERM_KIND;
 pub use synonyms::{MAX_TERM_CHARS, SynonymLineError, Synonyms};

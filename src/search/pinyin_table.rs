@@ -1,0 +1,355 @@
+//! The pinyin tables behind the search box's completions: one per index segment (its
+//! titles, the words of its titles and tags) and one of the abbreviation dictionary.
+//!
+//! A segment never changes, so its table is built once, the first time a completion
+//! needs it, and dropped when the segment is merged away: a commit that adds a resource
+//! makes one small segment, and only that one is read. Deleted documents are skipped at
+//! look-up time through the segment's alive set. The dictionary's table is rebuilt when
+//! its version changes (a few hundred terms, about a millisecond).
+//!
+//! Who may see what is decided per document at look-up time with the same rule as the
+//! title completions (published, and one of the audience's scope terms): the table keeps
+//! each document's status and scope terms (read from the `scope` field's postings, as
+//! scope is not stored). A word of titles is offered only when one of the documents it
+//! comes from may be seen.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tantivy::index::SegmentId;
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{DocId, DocSet, Searcher, SegmentReader, TERMINATED, TantivyDocument};
+
+use super::analyzer;
+use super::normalize::normalize;
+use super::pinyin::{KeyMatch, KeyTable, is_chinese_word, keys};
+use super::schema::Fields;
+use super::stored::text;
+use super::synonyms::Synonyms;
+
+/// Characters of a title given keys: people type a title from its start.
+const TITLE_CHARS: usize = 24;
+/// Longest word of a title or tag given keys, in characters.
+const WORD_CHARS: usize = 16;
+/// A leading part of law titles people leave out (中华人民共和国监察法 → 监察法).
+const COUNTRY: &str = "中华人民共和国";
+/// Targets at or above this are words (the rest are document ids).
+const WORD: u32 = 1 << 31;
+/// Documents of a word checked for one the audience may see; past this it is not offered.
+const MAX_WORD_CHECKS: usize = 256;
+
+/// The tables of the current segments and of the dictionary.
+#[derive(Default)]
+pub(crate) struct PinyinTables {
+    segments: Mutex<HashMap<SegmentId, Arc<SegmentTable>>>,
+    dictionary: Mutex<Option<Arc<TermTable>>>,
+}
+
+/// The titles and words of one segment.
+pub(crate) struct SegmentTable {
+    keys: KeyTable,
+    docs: Vec<DocInfo>,
+    words: Vec<Word>,
+    /// Scope terms of the segment, indexed by `DocInfo::scope`.
+    scopes: Vec<String>,
+}
+
+struct DocInfo {
+    id: Box<str>,
+    title: Box<str>,
+    kind: Box<str>,
+    published: bool,
+    scope: Box<[u16]>,
+}
+
+struct Word {
+    text: Box<str>,
+    docs: Box<[DocId]>,
+}
+
+/// The terms of the abbreviation dictionary (abbreviations and expansions), sorted.
+pub(crate) struct TermTable {
+    version: u64,
+    keys: KeyTable,
+    pub terms: Vec<String>,
+}
+
+/// What a key leads to, once checked against the audience.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Target {
+    Title {
+        id: String,
+        title: String,
+        kind: String,
+    },
+    /// A word of titles or tags (`weight`: in how many documents of the segment).
+    Word { text: String, weight: u32 },
+    /// A dictionary term.
+    Term(String),
+}
+
+/// Who is asking: `None` finds every live document (librarians); otherwise published
+/// documents holding one of the scope terms.
+pub(crate) type ScopeTerms<'a> = Option<&'a [String]>;
+
+impl PinyinTables {
+    /// The tables of `searcher`'s segments, building those not built yet; tables of
+    /// segments no longer searched are dropped.
+    pub(crate) fn segments(
+        &self,
+        searcher: &Searcher,
+        fields: &Fields,
+    ) -> tantivy::Result<Vec<Arc<SegmentTable>>> {
+        let mut map = self.segments.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut out = Vec::with_capacity(searcher.segment_readers().len());
+        for segment in searcher.segment_readers() {
+            let id = segment.segment_id();
+            let table = match map.get(&id) {
+                Some(table) => Arc::clone(table),
+                None => {
+                    let table = Arc::new(SegmentTable::build(segment, fields)?);
+                    map.insert(id, Arc::clone(&table));
+                    table
+                }
+            };
+            out.push(table);
+        }
+        if map.len() > out.len() {
+            let live: Vec<SegmentId> = searcher
+                .segment_readers()
+                .iter()
+                .map(SegmentReader::segment_id)
+                .collect();
+            map.retain(|id, _| live.contains(id));
+        }
+        Ok(out)
+    }
+
+    /// The dictionary's table for `version`, rebuilt when the version changed.
+    pub(crate) fn dictionary(&self, version: u64, synonyms: &Synonyms) -> Arc<TermTable> {
+        let mut slot = self
+            .dictionary
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match &*slot {
+            Some(table) if table.version == version => Arc::clone(table),
+            _ => {
+                let table = Arc::new(TermTable::build(version, synonyms));
+                *slot = Some(Arc::clone(&table));
+                table
+            }
+        }
+    }
+}
+
+impl SegmentTable {
+    fn build(segment: &SegmentReader, f: &Fields) -> tantivy::Result<SegmentTable> {
+        let (scopes, mut doc_scopes) = scopes_of(segment, f)?;
+        let store = segment.get_store_reader(1)?;
+        let mut keys_table = KeyTable::default();
+        let mut docs = Vec::with_capacity(segment.max_doc() as usize);
+        let mut words: BTreeMap<String, Vec<DocId>> = BTreeMap::new();
+        for (doc_id, doc) in store.iter::<TantivyDocument>(None).enumerate() {
+            let doc = doc?;
+            let Ok(doc_id) = DocId::try_from(doc_id) else {
+                break;
+            };
+            let title = text(&doc, f.title);
+            let norm = normalize(&title);
+            for key in &keys(&norm, TITLE_CHARS) {
+                keys_table.push(key, doc_id);
+            }
+            if let Some(short) = norm.strip_prefix(COUNTRY) {
+                for key in &keys(short, TITLE_CHARS) {
+                    keys_table.push(key, doc_id);
+                }
+            }
+            let mut add_word = |word: &str| {
+                if is_chinese_word(word) && word.chars().count() <= WORD_CHARS {
+                    let list = words.entry(word.to_owned()).or_default();
+                    if list.last() != Some(&doc_id) {
+                        list.push(doc_id);
+                    }
+                }
+            };
+            for word in analyzer::words(&norm) {
+                add_word(&word);
+            }
+            for tag in doc.get_all(f.tags).filter_map(|v| v.as_str()) {
+                let tag = normalize(tag);
+                add_word(&tag);
+                for word in analyzer::words(&tag) {
+                    add_word(&word);
+                }
+            }
+            docs.push(DocInfo {
+                id: text(&doc, f.id).into(),
+                title: title.into(),
+                kind: text(&doc, f.kind).into(),
+                published: text(&doc, f.status) == "published",
+                scope: doc_scopes
+                    .get_mut(doc_id as usize)
+                    .map(std::mem::take)
+                    .unwrap_or_default()
+                    .into(),
+            });
+        }
+        let words: Vec<Word> = words
+            .into_iter()
+            .map(|(text, docs)| Word {
+                text: text.into(),
+                docs: docs.into(),
+            })
+            .collect();
+        for (i, word) in words.iter().enumerate() {
+            for key in &keys(&word.text, WORD_CHARS) {
+                keys_table.push(key, WORD | i as u32);
+            }
+        }
+        Ok(SegmentTable {
+            keys: keys_table.sorted(),
+            docs,
+            words,
+            scopes,
+        })
+    }
+
+    /// Number of keys and bytes held (benchmarks).
+    pub(crate) fn size(&self) -> (usize, usize) {
+        let docs: usize = self
+            .docs
+            .iter()
+            .map(|d| 64 + d.id.len() + d.title.len() + d.kind.len() + 2 * d.scope.len())
+            .sum();
+        let words: usize = self
+            .words
+            .iter()
+            .map(|w| 32 + w.text.len() + 4 * w.docs.len())
+            .sum();
+        (self.keys.len(), self.keys.bytes() + docs + words)
+    }
+
+    /// What the keys starting with `prefix` lead to that `audience` may see, with each
+    /// match (at most `cap` keys are read).
+    pub(crate) fn look_up(
+        &self,
+        segment: &SegmentReader,
+        prefix: &str,
+        audience: ScopeTerms<'_>,
+        cap: usize,
+    ) -> Vec<(Target, KeyMatch)> {
+        let allowed: Option<Vec<u16>> = audience.map(|terms| {
+            (0..self.scopes.len() as u16)
+                .filter(|&i| terms.contains(&self.scopes[usize::from(i)]))
+                .collect()
+        });
+        let alive = segment.alive_bitset();
+        let visible = |doc: DocId| {
+            alive.is_none_or(|a| a.is_alive(doc))
+                && self.docs.get(doc as usize).is_some_and(|d| match &allowed {
+                    None => true,
+                    Some(allowed) => d.published && d.scope.iter().any(|s| allowed.contains(s)),
+                })
+        };
+        let mut out = Vec::new();
+        for m in self.keys.prefixed(prefix, cap) {
+            if m.target & WORD == 0 {
+                let doc = m.target;
+                if visible(doc) {
+                    let d = &self.docs[doc as usize];
+                    let title = Target::Title {
+                        id: d.id.to_string(),
+                        title: d.title.to_string(),
+                        kind: d.kind.to_string(),
+                    };
+                    out.push((title, m));
+                }
+            } else if let Some(word) = self.words.get((m.target & !WORD) as usize)
+                && word.docs.iter().take(MAX_WORD_CHECKS).any(|&d| visible(d))
+            {
+                let weight = u32::try_from(word.docs.len()).unwrap_or(u32::MAX);
+                let text = word.text.to_string();
+                out.push((Target::Word { text, weight }, m));
+            }
+        }
+        out
+    }
+}
+
+/// Each scope term of the segment, and each document's scope terms as indexes.
+fn scopes_of(segment: &SegmentReader, f: &Fields) -> tantivy::Result<(Vec<String>, Vec<Vec<u16>>)> {
+    let inverted = segment.inverted_index(f.scope)?;
+    let mut per_doc: Vec<Vec<u16>> = vec![Vec::new(); segment.max_doc() as usize];
+    let mut scopes = Vec::new();
+    let mut stream = inverted.terms().stream()?;
+    while stream.advance() {
+        let Ok(index) = u16::try_from(scopes.len()) else {
+            break;
+        };
+        scopes.push(String::from_utf8_lossy(stream.key()).into_owned());
+        let mut postings =
+            inverted.read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
+        while postings.doc() != TERMINATED {
+            if let Some(list) = per_doc.get_mut(postings.doc() as usize) {
+                list.push(index);
+            }
+            postings.advance();
+        }
+    }
+    Ok((scopes, per_doc))
+}
+
+impl TermTable {
+    fn build(version: u64, synonyms: &Synonyms) -> TermTable {
+        let mut terms: Vec<String> = synonyms
+            .entries()
+            .flat_map(|(abbreviation, expansions)| {
+                std::iter::once(abbreviation.to_owned()).chain(expansions.iter().cloned())
+            })
+            .collect();
+        terms.sort_unstable();
+        terms.dedup();
+        let mut table = KeyTable::default();
+        for (i, term) in terms.iter().enumerate() {
+            for key in &keys(term, WORD_CHARS * 2) {
+                table.push(key, i as u32);
+            }
+        }
+        TermTable {
+            version,
+            keys: table.sorted(),
+            terms,
+        }
+    }
+
+    /// Number of keys and bytes held (benchmarks).
+    pub(crate) fn size(&self) -> (usize, usize) {
+        let terms: usize = self.terms.iter().map(|t| 24 + t.len()).sum();
+        (self.keys.len(), self.keys.bytes() + terms)
+    }
+
+    /// Terms whose keys start with `prefix`.
+    pub(crate) fn look_up(&self, prefix: &str, cap: usize) -> Vec<(Target, KeyMatch)> {
+        self.keys
+            .prefixed(prefix, cap)
+            .filter_map(|m| {
+                let term = self.terms.get(m.target as usize)?;
+                Some((Target::Term(term.clone()), m))
+            })
+            .collect()
+    }
+
+    /// Terms that start with the normalised text `norm`, shortest first.
+    pub(crate) fn starting_with(&self, norm: &str, limit: usize) -> Vec<String> {
+        let from = self.terms.partition_point(|t| t.as_str() < norm);
+        let mut found: Vec<String> = self.terms[from..]
+            .iter()
+            .take_while(|t| t.starts_with(norm))
+            .take(limit * 8)
+            .cloned()
+            .collect();
+        found.sort_by_key(|t| t.chars().count());
+        found.truncate(limit);
+        found
+    }
+}
