@@ -63,6 +63,7 @@ mod notices;
 mod openapi;
 mod pages;
 mod password_rules;
+mod pinyin_suggest;
 mod promises;
 mod properties;
 mod public_url;

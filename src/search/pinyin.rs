@@ -19,9 +19,12 @@ use super::normalize::{CharClass, class};
 pub(crate) const MAX_READINGS: usize = 8;
 /// Readings of one character considered at most.
 const MAX_CHAR_READINGS: usize = 4;
-/// Longest key, in bytes: a typed prefix is at most this long, so longer keys would
-/// answer nothing more.
+/// Longest typed prefix, in bytes, and longest key computed.
 pub(crate) const MAX_KEY_BYTES: usize = 64;
+/// Bytes of a key kept in a table: a longer typed prefix is looked up by its first
+/// `STORED_KEY_BYTES` and the matches checked against their full keys
+/// ([`reads_as`]). Half the memory of whole keys.
+pub(crate) const STORED_KEY_BYTES: usize = 32;
 
 /// The typed text as a pinyin key prefix: `None` when it is not pinyin (holds Chinese
 /// or other characters, or no letter at all).
@@ -43,33 +46,61 @@ pub(crate) fn typed(q: &str) -> Option<String> {
     out.bytes().any(|b| b.is_ascii_lowercase()).then_some(out)
 }
 
-/// The readings of each character that counts (CJK or letter or digit), in order.
-fn char_readings(term: &str, max_chars: usize) -> Vec<Vec<String>> {
+/// Readings of one character (the usual first).
+#[derive(Clone, Copy)]
+struct Readings {
+    all: [&'static str; MAX_CHAR_READINGS],
+    n: usize,
+}
+
+impl Readings {
+    fn get(&self) -> &[&'static str] {
+        &self.all[..self.n]
+    }
+}
+
+/// Letters and digits stand for themselves.
+const ALNUM: &str = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+/// A reading without tone, `ü` typed as `v` (it follows only l and n).
+fn plain(reading: pinyin::Pinyin) -> &'static str {
+    match reading.plain() {
+        "lü" => "lv",
+        "nü" => "nv",
+        "lüe" => "lve",
+        "nüe" => "nve",
+        other => other,
+    }
+}
+
+/// The readings of each character that counts (Chinese, letter or digit), in order.
+fn char_readings(term: &str, max_chars: usize) -> Vec<Readings> {
     let mut out = Vec::new();
     for c in term.chars() {
         if out.len() == max_chars {
             break;
         }
-        if c.is_ascii_alphanumeric() {
-            out.push(vec![c.to_ascii_lowercase().to_string()]);
-            continue;
-        }
-        let Some(multi) = c.to_pinyin_multi() else {
-            // Not a Chinese character the table knows: a separator, unless a letter of
-            // another script, which no pinyin can type either.
-            continue;
+        let mut readings = Readings {
+            all: [""; MAX_CHAR_READINGS],
+            n: 0,
         };
-        let mut readings: Vec<String> = Vec::new();
-        for reading in multi {
-            let plain = reading.plain().replace('ü', "v");
-            if !readings.contains(&plain) {
-                readings.push(plain);
-            }
-            if readings.len() == MAX_CHAR_READINGS {
-                break;
+        if let Some(i) = ALNUM.find(c.to_ascii_lowercase()) {
+            readings.all[0] = &ALNUM[i..=i];
+            readings.n = 1;
+        } else if let Some(multi) = c.to_pinyin_multi() {
+            for reading in multi {
+                let reading = plain(reading);
+                if !readings.get().contains(&reading) {
+                    readings.all[readings.n] = reading;
+                    readings.n += 1;
+                }
+                if readings.n == MAX_CHAR_READINGS {
+                    break;
+                }
             }
         }
-        if !readings.is_empty() {
+        // Anything else (punctuation, other scripts) no pinyin can type: left out.
+        if readings.n > 0 {
             out.push(readings);
         }
     }
@@ -77,10 +108,10 @@ fn char_readings(term: &str, max_chars: usize) -> Vec<Vec<String>> {
 }
 
 /// Choices of reading per character (indexes into each character's readings), at most
-/// [`MAX_READINGS`].
-fn choices(chars: &[Vec<String>]) -> Vec<Vec<usize>> {
+/// `max_readings`.
+fn choices(chars: &[Readings], max_readings: usize) -> Vec<Vec<usize>> {
     let product = chars.iter().try_fold(1usize, |n, r| {
-        n.checked_mul(r.len()).filter(|&n| n <= MAX_READINGS)
+        n.checked_mul(r.n).filter(|&n| n <= max_readings)
     });
     if product.is_some() {
         let mut all = vec![Vec::with_capacity(chars.len())];
@@ -88,7 +119,7 @@ fn choices(chars: &[Vec<String>]) -> Vec<Vec<usize>> {
             all = all
                 .into_iter()
                 .flat_map(|prefix| {
-                    (0..readings.len()).map(move |i| {
+                    (0..readings.n).map(move |i| {
                         let mut next = prefix.clone();
                         next.push(i);
                         next
@@ -101,8 +132,8 @@ fn choices(chars: &[Vec<String>]) -> Vec<Vec<usize>> {
     let usual = vec![0; chars.len()];
     let mut out = vec![usual.clone()];
     'chars: for (at, readings) in chars.iter().enumerate() {
-        for i in 1..readings.len() {
-            if out.len() == MAX_READINGS {
+        for i in 1..readings.n {
+            if out.len() == max_readings {
                 break 'chars;
             }
             let mut next = usual.clone();
@@ -113,20 +144,21 @@ fn choices(chars: &[Vec<String>]) -> Vec<Vec<usize>> {
     out
 }
 
-/// The distinct keys of a normalised term: full pinyin and initials of each reading,
-/// each at most [`MAX_KEY_BYTES`] long, and whether each is initials. `max_chars` bounds
-/// the characters read (a long title is typed from its start).
-pub(crate) fn keys(term: &str, max_chars: usize) -> Vec<(String, bool)> {
+/// The distinct keys of a normalised term: full pinyin and initials of each of at most
+/// `max_readings` readings, each at most [`MAX_KEY_BYTES`] long, and whether each is
+/// initials. `max_chars` bounds the characters read (a long title is typed from its
+/// start).
+pub(crate) fn keys(term: &str, max_chars: usize, max_readings: usize) -> Vec<(String, bool)> {
     let chars = char_readings(term, max_chars);
     if chars.is_empty() {
         return Vec::new();
     }
     let mut out: Vec<(String, bool)> = Vec::new();
-    for choice in choices(&chars) {
+    for choice in choices(&chars, max_readings) {
         let mut full = String::new();
         let mut initials = String::new();
         for (readings, &i) in chars.iter().zip(&choice) {
-            let reading = &readings[i];
+            let reading = readings.all[i];
             if full.len() + reading.len() <= MAX_KEY_BYTES {
                 full.push_str(reading);
             }
@@ -141,6 +173,14 @@ pub(crate) fn keys(term: &str, max_chars: usize) -> Vec<(String, bool)> {
         }
     }
     out
+}
+
+/// Whether one of the keys of `term` starts with `typed` (checks a match of a prefix
+/// longer than the stored keys).
+pub(crate) fn reads_as(term: &str, typed: &str, max_chars: usize, max_readings: usize) -> bool {
+    keys(term, max_chars, max_readings)
+        .iter()
+        .any(|(key, _)| key.starts_with(typed))
 }
 
 /// Whether a word is worth a key of its own: two or more characters, all Chinese.
@@ -178,8 +218,12 @@ impl KeyTable {
         let Ok(start) = u32::try_from(self.arena.len()) else {
             return;
         };
-        let len = key.len().min(MAX_KEY_BYTES) as u8;
-        self.arena.push_str(&key[..usize::from(len)]);
+        let mut len = key.len().min(STORED_KEY_BYTES);
+        while !key.is_char_boundary(len) {
+            len -= 1;
+        }
+        self.arena.push_str(&key[..len]);
+        let len = len as u8;
         self.keys.push(Key {
             start,
             len,
@@ -211,8 +255,10 @@ impl KeyTable {
         self.arena.capacity() + self.keys.capacity() * std::mem::size_of::<Key>()
     }
 
-    /// The first `cap` keys starting with `prefix`, in key order.
+    /// The first `cap` keys starting with `prefix`, in key order; for a prefix longer
+    /// than [`STORED_KEY_BYTES`], those starting with its start (to be checked).
     pub(crate) fn prefixed(&self, prefix: &str, cap: usize) -> impl Iterator<Item = KeyMatch> + '_ {
+        let prefix = &prefix[..prefix.len().min(STORED_KEY_BYTES)];
         let from = self.keys.partition_point(|k| text(&self.arena, k) < prefix);
         let prefix_len = prefix.len();
         let owned = prefix.to_owned();
@@ -221,7 +267,7 @@ impl KeyTable {
             .take_while(move |k| text(&self.arena, k).starts_with(owned.as_str()))
             .take(cap)
             .map(move |k| {
-                let rest = usize::from(k.len) - prefix_len;
+                let rest = usize::from(k.len).saturating_sub(prefix_len);
                 KeyMatch {
                     target: k.target,
                     // A syllable of full pinyin is about three letters.
@@ -241,7 +287,7 @@ mod tests {
     use super::*;
 
     fn keys(term: &str, max_chars: usize) -> Vec<String> {
-        super::keys(term, max_chars)
+        super::keys(term, max_chars, MAX_READINGS)
             .into_iter()
             .map(|(k, _)| k)
             .collect()
@@ -263,6 +309,7 @@ mod tests {
         assert!(keys("重庆", 32).contains(&"chongqing".to_owned()));
         assert!(keys("长期", 32).contains(&"changqi".to_owned()));
         assert!(keys("会计", 32).contains(&"kuaiji".to_owned()));
+        assert!(keys("绿色", 32).contains(&"lvse".to_owned()));
         let long = "重行长会重行长会重行长会重行长会";
         assert!(keys(long, 32).len() <= 2 * MAX_READINGS);
     }
@@ -289,8 +336,8 @@ mod tests {
     fn prefix_look_up() {
         let mut table = KeyTable::default();
         for (i, term) in ["八项规定", "监察法", "受贿", "收回"].iter().enumerate() {
-            for key in super::keys(term, 32) {
-                table.push(&key, i as u32);
+            for key in &super::keys(term, 32, MAX_READINGS) {
+                table.push(key, i as u32);
             }
         }
         let table = table.sorted();

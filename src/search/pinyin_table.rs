@@ -1,5 +1,6 @@
 //! The pinyin tables behind the search box's completions: one per index segment (its
-//! titles, the words of its titles and tags) and one of the abbreviation dictionary.
+//! titles, the words of its titles, tags, violation types and sectors) and one of the
+//! abbreviation dictionary.
 //!
 //! A segment never changes, so its table is built once, the first time a completion
 //! needs it, and dropped when the segment is merged away: a commit that adds a resource
@@ -13,7 +14,7 @@
 //! scope is not stored). A word of titles is offered only when one of the documents it
 //! comes from may be seen.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tantivy::index::SegmentId;
@@ -22,13 +23,21 @@ use tantivy::{DocId, DocSet, Searcher, SegmentReader, TERMINATED, TantivyDocumen
 
 use super::analyzer;
 use super::normalize::normalize;
-use super::pinyin::{KeyMatch, KeyTable, is_chinese_word, keys};
+use super::pinyin::{
+    KeyMatch, KeyTable, MAX_READINGS, STORED_KEY_BYTES, is_chinese_word, keys, reads_as,
+};
 use super::schema::Fields;
 use super::stored::text;
 use super::synonyms::Synonyms;
 
 /// Characters of a title given keys: people type a title from its start.
 const TITLE_CHARS: usize = 24;
+/// Readings of a title given keys (its words have up to [`MAX_READINGS`]).
+const TITLE_READINGS: usize = 4;
+/// Segments of at most this many documents get their table in the completion that
+/// first needs it; larger ones (after a rebuild or a merge: seconds of work) in a
+/// thread of their own, and completions leave their titles out until it is done.
+const BUILD_INLINE_MAX_DOCS: u32 = 5_000;
 /// Longest word of a title or tag given keys, in characters.
 const WORD_CHARS: usize = 16;
 /// A leading part of law titles people leave out (中华人民共和国监察法 → 监察法).
@@ -37,11 +46,15 @@ const COUNTRY: &str = "中华人民共和国";
 const WORD: u32 = 1 << 31;
 /// Documents of a word checked for one the audience may see; past this it is not offered.
 const MAX_WORD_CHECKS: usize = 256;
+/// The scope term of what is shared with everyone.
+const ALL: &str = "all";
 
 /// The tables of the current segments and of the dictionary.
 #[derive(Default)]
 pub(crate) struct PinyinTables {
-    segments: Mutex<HashMap<SegmentId, Arc<SegmentTable>>>,
+    segments: Arc<Mutex<HashMap<SegmentId, Arc<SegmentTable>>>>,
+    /// Segments whose table a thread is building.
+    building: Arc<Mutex<HashSet<SegmentId>>>,
     dictionary: Mutex<Option<Arc<TermTable>>>,
 }
 
@@ -65,6 +78,8 @@ struct DocInfo {
 struct Word {
     text: Box<str>,
     docs: Box<[DocId]>,
+    /// Those of `docs` published for all.
+    public: Box<[DocId]>,
 }
 
 /// The terms of the abbreviation dictionary (abbreviations and expansions), sorted.
@@ -75,17 +90,17 @@ pub(crate) struct TermTable {
 }
 
 /// What a key leads to, once checked against the audience.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Target {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target<'a> {
     Title {
-        id: String,
-        title: String,
-        kind: String,
+        id: &'a str,
+        title: &'a str,
+        kind: &'a str,
     },
     /// A word of titles or tags (`weight`: in how many documents of the segment).
-    Word { text: String, weight: u32 },
+    Word { text: &'a str, weight: u32 },
     /// A dictionary term.
-    Term(String),
+    Term(&'a str),
 }
 
 /// Who is asking: `None` finds every live document (librarians); otherwise published
@@ -93,36 +108,80 @@ pub(crate) enum Target {
 pub(crate) type ScopeTerms<'a> = Option<&'a [String]>;
 
 impl PinyinTables {
-    /// The tables of `searcher`'s segments, building those not built yet; tables of
+    /// The tables of `searcher`'s segments, in its order: small segments' built now if
+    /// missing, large ones' in a thread (`None` until done) unless `wait`. Tables of
     /// segments no longer searched are dropped.
     pub(crate) fn segments(
         &self,
         searcher: &Searcher,
         fields: &Fields,
-    ) -> tantivy::Result<Vec<Arc<SegmentTable>>> {
+        wait: bool,
+    ) -> tantivy::Result<Vec<Option<Arc<SegmentTable>>>> {
+        let readers = searcher.segment_readers();
+        let mut out = Vec::with_capacity(readers.len());
         let mut map = self.segments.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut out = Vec::with_capacity(searcher.segment_readers().len());
-        for segment in searcher.segment_readers() {
+        for segment in readers {
             let id = segment.segment_id();
-            let table = match map.get(&id) {
-                Some(table) => Arc::clone(table),
-                None => {
-                    let table = Arc::new(SegmentTable::build(segment, fields)?);
-                    map.insert(id, Arc::clone(&table));
-                    table
-                }
-            };
-            out.push(table);
+            if let Some(table) = map.get(&id) {
+                out.push(Some(Arc::clone(table)));
+            } else if wait || segment.max_doc() <= BUILD_INLINE_MAX_DOCS {
+                let table = Arc::new(SegmentTable::build(segment, fields)?);
+                map.insert(id, Arc::clone(&table));
+                out.push(Some(table));
+            } else {
+                self.build_in_background(segment, fields);
+                out.push(None);
+            }
         }
-        if map.len() > out.len() {
-            let live: Vec<SegmentId> = searcher
-                .segment_readers()
-                .iter()
-                .map(SegmentReader::segment_id)
-                .collect();
+        if map.len() > readers.len() {
+            let live: HashSet<SegmentId> = readers.iter().map(SegmentReader::segment_id).collect();
             map.retain(|id, _| live.contains(id));
         }
         Ok(out)
+    }
+
+    fn build_in_background(&self, segment: &SegmentReader, fields: &Fields) {
+        let id = segment.segment_id();
+        if !self
+            .building
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id)
+        {
+            return;
+        }
+        let (segment, fields) = (segment.clone(), *fields);
+        let (tables, building) = (Arc::clone(&self.segments), Arc::clone(&self.building));
+        let spawned = std::thread::Builder::new()
+            .name("pinyin-table".into())
+            .spawn(move || {
+                let started = std::time::Instant::now();
+                match SegmentTable::build(&segment, &fields) {
+                    Ok(table) => {
+                        tracing::debug!(
+                            docs = segment.max_doc(),
+                            ms = started.elapsed().as_millis() as u64,
+                            "pinyin table built"
+                        );
+                        tables
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .insert(id, Arc::new(table));
+                    }
+                    Err(error) => tracing::warn!(%error, "pinyin table not built"),
+                }
+                building
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&id);
+            });
+        if let Err(error) = spawned {
+            tracing::warn!(%error, "no thread for a pinyin table");
+            self.building
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&id);
+        }
     }
 
     /// The dictionary's table for `version`, rebuilt when the version changed.
@@ -156,11 +215,11 @@ impl SegmentTable {
             };
             let title = text(&doc, f.title);
             let norm = normalize(&title);
-            for key in &keys(&norm, TITLE_CHARS) {
+            for key in &keys(&norm, TITLE_CHARS, TITLE_READINGS) {
                 keys_table.push(key, doc_id);
             }
             if let Some(short) = norm.strip_prefix(COUNTRY) {
-                for key in &keys(short, TITLE_CHARS) {
+                for key in &keys(short, TITLE_CHARS, TITLE_READINGS) {
                     keys_table.push(key, doc_id);
                 }
             }
@@ -175,7 +234,10 @@ impl SegmentTable {
             for word in analyzer::words(&norm) {
                 add_word(&word);
             }
-            for tag in doc.get_all(f.tags).filter_map(|v| v.as_str()) {
+            let labels = [f.tags, f.violation, f.sector]
+                .into_iter()
+                .flat_map(|field| doc.get_all(field).filter_map(|v| v.as_str()));
+            for tag in labels {
                 let tag = normalize(tag);
                 add_word(&tag);
                 for word in analyzer::words(&tag) {
@@ -194,15 +256,24 @@ impl SegmentTable {
                     .into(),
             });
         }
+        let all = scopes
+            .iter()
+            .position(|s| s == ALL)
+            .and_then(|i| u16::try_from(i).ok());
+        let public = |d: &DocId| {
+            docs.get(*d as usize)
+                .is_some_and(|d: &DocInfo| d.published && all.is_some_and(|a| d.scope.contains(&a)))
+        };
         let words: Vec<Word> = words
             .into_iter()
-            .map(|(text, docs)| Word {
+            .map(|(text, list)| Word {
                 text: text.into(),
-                docs: docs.into(),
+                public: list.iter().copied().filter(public).collect(),
+                docs: list.into(),
             })
             .collect();
         for (i, word) in words.iter().enumerate() {
-            for key in &keys(&word.text, WORD_CHARS) {
+            for key in &keys(&word.text, WORD_CHARS, MAX_READINGS) {
                 keys_table.push(key, WORD | i as u32);
             }
         }
@@ -229,51 +300,72 @@ impl SegmentTable {
         (self.keys.len(), self.keys.bytes() + docs + words)
     }
 
-    /// What the keys starting with `prefix` lead to that `audience` may see, with each
-    /// match (at most `cap` keys are read).
+    /// What the keys starting with `prefix` lead to that `audience` may see, each once
+    /// with its nearest key (at most `cap` keys are read).
     pub(crate) fn look_up(
         &self,
         segment: &SegmentReader,
         prefix: &str,
         audience: ScopeTerms<'_>,
         cap: usize,
-    ) -> Vec<(Target, KeyMatch)> {
+    ) -> Vec<(Target<'_>, KeyMatch)> {
+        let mut nearest: Vec<KeyMatch> = self.keys.prefixed(prefix, cap).collect();
+        nearest.sort_unstable_by_key(|m| (m.target, m.rest_chars));
+        nearest.dedup_by_key(|m| m.target);
         let allowed: Option<Vec<u16>> = audience.map(|terms| {
             (0..self.scopes.len() as u16)
                 .filter(|&i| terms.contains(&self.scopes[usize::from(i)]))
                 .collect()
         });
+        // Everyone but librarians may find what is published for all.
+        let public_is_enough = audience.is_none_or(|terms| terms.iter().any(|t| t == ALL));
         let alive = segment.alive_bitset();
+        let live = |doc: DocId| alive.is_none_or(|a| a.is_alive(doc));
         let visible = |doc: DocId| {
-            alive.is_none_or(|a| a.is_alive(doc))
+            live(doc)
                 && self.docs.get(doc as usize).is_some_and(|d| match &allowed {
                     None => true,
                     Some(allowed) => d.published && d.scope.iter().any(|s| allowed.contains(s)),
                 })
         };
-        let mut out = Vec::new();
-        for m in self.keys.prefixed(prefix, cap) {
-            if m.target & WORD == 0 {
-                let doc = m.target;
-                if visible(doc) {
-                    let d = &self.docs[doc as usize];
-                    let title = Target::Title {
-                        id: d.id.to_string(),
-                        title: d.title.to_string(),
-                        kind: d.kind.to_string(),
-                    };
-                    out.push((title, m));
+        let long = prefix.len() > STORED_KEY_BYTES;
+        let mut out = Vec::with_capacity(nearest.len());
+        for m in nearest {
+            let target = m.target;
+            if target & WORD == 0 {
+                if visible(target)
+                    && (!long || title_reads_as(&self.docs[target as usize].title, prefix))
+                {
+                    let d = &self.docs[target as usize];
+                    let (id, title, kind) = (&*d.id, &*d.title, &*d.kind);
+                    out.push((Target::Title { id, title, kind }, m));
                 }
-            } else if let Some(word) = self.words.get((m.target & !WORD) as usize)
-                && word.docs.iter().take(MAX_WORD_CHECKS).any(|&d| visible(d))
+            } else if let Some(word) = self.words.get((target & !WORD) as usize)
+                && (!long || reads_as(&word.text, prefix, WORD_CHARS, MAX_READINGS))
+                && ((public_is_enough && word.public.iter().any(|&d| live(d)))
+                    || word.docs.iter().take(MAX_WORD_CHECKS).any(|&d| visible(d)))
             {
                 let weight = u32::try_from(word.docs.len()).unwrap_or(u32::MAX);
-                let text = word.text.to_string();
-                out.push((Target::Word { text, weight }, m));
+                out.push((
+                    Target::Word {
+                        text: &word.text,
+                        weight,
+                    },
+                    m,
+                ));
             }
         }
         out
     }
+}
+
+/// Whether a title's keys (or those of its short name) start with `typed`.
+fn title_reads_as(title: &str, typed: &str) -> bool {
+    let norm = normalize(title);
+    reads_as(&norm, typed, TITLE_CHARS, TITLE_READINGS)
+        || norm
+            .strip_prefix(COUNTRY)
+            .is_some_and(|short| reads_as(short, typed, TITLE_CHARS, TITLE_READINGS))
 }
 
 /// Each scope term of the segment, and each document's scope terms as indexes.
@@ -311,7 +403,7 @@ impl TermTable {
         terms.dedup();
         let mut table = KeyTable::default();
         for (i, term) in terms.iter().enumerate() {
-            for key in &keys(term, WORD_CHARS * 2) {
+            for key in &keys(term, WORD_CHARS * 2, MAX_READINGS) {
                 table.push(key, i as u32);
             }
         }
@@ -329,12 +421,14 @@ impl TermTable {
     }
 
     /// Terms whose keys start with `prefix`.
-    pub(crate) fn look_up(&self, prefix: &str, cap: usize) -> Vec<(Target, KeyMatch)> {
+    pub(crate) fn look_up(&self, prefix: &str, cap: usize) -> Vec<(Target<'_>, KeyMatch)> {
+        let long = prefix.len() > STORED_KEY_BYTES;
         self.keys
             .prefixed(prefix, cap)
             .filter_map(|m| {
                 let term = self.terms.get(m.target as usize)?;
-                Some((Target::Term(term.clone()), m))
+                let reads = !long || reads_as(term, prefix, WORD_CHARS * 2, MAX_READINGS);
+                reads.then_some((Target::Term(term), m))
             })
             .collect()
     }

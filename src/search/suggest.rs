@@ -27,7 +27,10 @@ use super::stored::text;
 /// Longest prefix considered for suggestions, in characters.
 const MAX_SUGGEST_CHARS: usize = 64;
 /// Keys read per table for one look-up: a one-letter prefix matches most of them.
-const MAX_KEYS_READ: usize = 2_000;
+const MAX_KEYS_READ: usize = 1_000;
+/// Letters typed before titles and their words are looked up by pinyin (one letter
+/// matches most of them; the dictionary answers it alone).
+const MIN_TITLE_LETTERS: usize = 2;
 /// Dictionary terms offered beside titles for Chinese text.
 const MAX_TERMS_BESIDE_TITLES: usize = 3;
 /// The `kind` of a suggestion that is a word to search for rather than a resource.
@@ -84,7 +87,12 @@ impl SearchIndex {
         let (version, synonyms) = self.synonyms();
         let dictionary = self.pinyin.dictionary(version, &synonyms);
         let (mut keys, mut bytes) = dictionary.size();
-        for table in self.pinyin.segments(&searcher, &self.fields)? {
+        for table in self
+            .pinyin
+            .segments(&searcher, &self.fields, true)?
+            .into_iter()
+            .flatten()
+        {
             let (k, b) = table.size();
             keys += k;
             bytes += b;
@@ -101,18 +109,21 @@ impl SearchIndex {
         limit: usize,
     ) -> Result<Vec<Suggestion>, SearchError> {
         let searcher = self.reader.searcher();
-        let tables = self.pinyin.segments(&searcher, &self.fields)?;
+        let tables = if key.len() >= MIN_TITLE_LETTERS {
+            self.pinyin.segments(&searcher, &self.fields, false)?
+        } else {
+            Vec::new()
+        };
+        let (version, synonyms) = self.synonyms();
+        let dictionary = self.pinyin.dictionary(version, &synonyms);
         let scope = audience.scope_terms();
         let mut found: Vec<(Target, KeyMatch)> = Vec::new();
         for (table, segment) in tables.iter().zip(searcher.segment_readers()) {
-            found.extend(table.look_up(segment, key, scope.as_deref(), MAX_KEYS_READ));
+            if let Some(table) = table {
+                found.extend(table.look_up(segment, key, scope.as_deref(), MAX_KEYS_READ));
+            }
         }
-        let (version, synonyms) = self.synonyms();
-        found.extend(
-            self.pinyin
-                .dictionary(version, &synonyms)
-                .look_up(key, MAX_KEYS_READ),
-        );
+        found.extend(dictionary.look_up(key, MAX_KEYS_READ));
         Ok(best(found, limit))
     }
 
@@ -185,53 +196,71 @@ fn push_new(out: &mut Vec<Suggestion>, more: impl IntoIterator<Item = Suggestion
 }
 
 /// One candidate of the pinyin look-up, merged over keys, readings and segments.
-struct Candidate {
-    suggestion: Suggestion,
+struct Candidate<'a> {
+    target: Target<'a>,
     rest_chars: usize,
     /// 0 dictionary term, 1 word, 2 title.
     class: u8,
     weight: u32,
 }
 
+impl Candidate<'_> {
+    fn text(&self) -> &str {
+        match self.target {
+            Target::Title { title, .. } => title,
+            Target::Word { text, .. } | Target::Term(text) => text,
+        }
+    }
+
+    fn suggestion(&self) -> Suggestion {
+        match self.target {
+            Target::Title { id, title, kind } => Suggestion {
+                id: id.to_owned(),
+                title: title.to_owned(),
+                kind: kind.to_owned(),
+            },
+            Target::Word { text, .. } | Target::Term(text) => term(text.to_owned()),
+        }
+    }
+}
+
 /// Ranks the matches: what was typed in full first, then what needs few more
 /// characters; dictionary terms before words before titles; words found in more
 /// resources first.
-fn best(found: Vec<(Target, KeyMatch)>, limit: usize) -> Vec<Suggestion> {
-    let mut merged: HashMap<String, Candidate> = HashMap::new();
+fn best(found: Vec<(Target<'_>, KeyMatch)>, limit: usize) -> Vec<Suggestion> {
+    // Titles by resource id, words and terms by their text.
+    let mut merged: HashMap<(bool, &str), Candidate<'_>> = HashMap::new();
     for (target, m) in found {
-        let (key, class, weight, suggestion) = match target {
-            Target::Title { id, title, kind } => {
-                (format!("#{id}"), 2, 0, Suggestion { id, title, kind })
-            }
-            Target::Word { text, weight } => (text.clone(), 1, weight, term(text)),
-            Target::Term(text) => (text.clone(), 0, 0, term(text)),
+        let (key, class, weight) = match target {
+            Target::Title { id, .. } => ((true, id), 2, 0),
+            Target::Word { text, weight } => ((false, text), 1, weight),
+            Target::Term(text) => ((false, text), 0, 0),
         };
         let entry = merged.entry(key).or_insert(Candidate {
-            suggestion,
+            target,
             rest_chars: m.rest_chars,
             class,
             weight: 0,
         });
+        if class < entry.class {
+            entry.target = target;
+            entry.class = class;
+        }
         entry.rest_chars = entry.rest_chars.min(m.rest_chars);
-        entry.class = entry.class.min(class);
         entry.weight = entry.weight.max(weight);
     }
-    let mut ranked: Vec<Candidate> = merged.into_values().collect();
-    ranked.sort_by(|a, b| {
-        let rank = |c: &Candidate| {
-            let near = match c.rest_chars {
-                0 => 0,
-                1..=2 => 1,
-                3..=6 => 2,
-                _ => 3,
-            };
-            (near, c.class, Reverse(c.weight), c.rest_chars)
+    let mut ranked: Vec<Candidate<'_>> = merged.into_values().collect();
+    let rank = |c: &Candidate<'_>| {
+        let near = match c.rest_chars {
+            0 => 0,
+            1..=2 => 1,
+            3..=6 => 2,
+            _ => 3,
         };
-        rank(a)
-            .cmp(&rank(b))
-            .then_with(|| a.suggestion.title.cmp(&b.suggestion.title))
-    });
+        (near, c.class, Reverse(c.weight), c.rest_chars)
+    };
+    ranked.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.text().cmp(b.text())));
     let mut out = Vec::with_capacity(limit);
-    push_new(&mut out, ranked.into_iter().map(|c| c.suggestion), limit);
+    push_new(&mut out, ranked.iter().map(Candidate::suggestion), limit);
     out
 }

@@ -27,6 +27,7 @@ fn scene() -> SearchIndex {
     let index = SearchIndex::open_in_ram().expect("index");
     let docs = vec![
         open("law", "中华人民共和国监察法"),
+        open("procedure", "中华人民共和国刑事诉讼法"),
         open("bank", "某银行行长受贿案"),
         open("admin", "行政执法人员受贿警示录"),
         open("bribe", "受贿罪案例选编"),
@@ -37,6 +38,10 @@ fn scene() -> SearchIndex {
             "published",
             &["all"],
         ),
+        SearchDoc {
+            violations: vec!["滥用职权".into()],
+            ..open("labelled", "某局长案")
+        },
         doc("draft", "张三违纪草稿", &[], "draft", &["all"]),
         doc("unit", "甲单位内部通报", &[], "published", &["unit:u1"]),
     ];
@@ -106,6 +111,7 @@ fn words_of_titles_and_tags_and_short_law_names() {
     }
     assert!(has(&index, "zhrmghgjcf", "中华人民共和国监察法"));
     assert!(has(&index, "gongkuanchihe", "公款吃喝"), "a tag");
+    assert!(has(&index, "lyzq", "滥用职权"), "a violation type");
     let s = index.suggest("zhonghuarenmingongheguojianchafa", &borrower(), 8);
     let s = s.expect("suggest");
     assert_eq!(
@@ -113,6 +119,20 @@ fn words_of_titles_and_tags_and_short_law_names() {
         ("law", "case"),
         "{s:?}"
     );
+}
+
+#[test]
+fn typed_past_the_stored_keys_is_checked_in_full() {
+    let index = scene();
+    let q = "zhonghuarenmingongheguoxingshisusongfa";
+    assert!(q.len() > 32);
+    let s = index.suggest(q, &borrower(), 8).expect("suggest");
+    assert_eq!(s[0].id, "procedure", "{s:?}");
+    let s = index
+        .suggest("zhonghuarenmingongheguojianchafaxyz", &borrower(), 8)
+        .expect("suggest");
+    assert!(s.iter().all(|s| s.id != "law"), "{s:?}");
+    assert!(has(&index, "xingshisusongfa", "中华人民共和国刑事诉讼法"));
 }
 
 #[test]
