@@ -207,7 +207,7 @@ fn slowest_inputs(index: &SearchIndex, audience: &Audience) -> anyhow::Result<St
         index.suggest(q, audience, 8)?;
         each.push((t.elapsed(), *q));
     }
-    each.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    each.sort_unstable_by_key(|e| std::cmp::Reverse(e.0));
     Ok(each
         .iter()
         .take(3)

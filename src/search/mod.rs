@@ -14,6 +14,11 @@
 //! has every word, a ranked OR of the words' jieba tokens and character bigrams answers
 //! instead (`fallback`). Snippets and cue hits are cut here, from the stored texts.
 //!
+//! Completions ([`SearchIndex::suggest`]): titles containing Chinese text, dictionary
+//! terms starting with it, and for pinyin (`bxgd`, `baxiangguiding`) titles, words of
+//! titles and tags, and dictionary terms by full pinyin or initials, from per-segment
+//! tables (`pinyin_table.rs`), within the audience.
+//!
 //! Related resources ([`SearchIndex::related`]): shared violation types and sectors
 //! first, then likeness of words (more-like-this), within the viewer's audience.
 
