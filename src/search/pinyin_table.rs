@@ -50,11 +50,13 @@ const MAX_WORD_CHECKS: usize = 256;
 const ALL: &str = "all";
 
 /// The tables of the current segments and of the dictionary.
-#[derive(Default)]
 pub(crate) struct PinyinTables {
     segments: Arc<Mutex<HashMap<SegmentId, Arc<SegmentTable>>>>,
     /// Segments whose table a thread is building.
     building: Arc<Mutex<HashSet<SegmentId>>>,
+    /// Larger segments are built in a thread ([`BUILD_INLINE_MAX_DOCS`] unless a test
+    /// says otherwise).
+    inline_max_docs: std::sync::atomic::AtomicU32,
     dictionary: Mutex<Option<Arc<TermTable>>>,
 }
 
@@ -107,7 +109,24 @@ pub(crate) enum Target<'a> {
 /// documents holding one of the scope terms.
 pub(crate) type ScopeTerms<'a> = Option<&'a [String]>;
 
+impl Default for PinyinTables {
+    fn default() -> Self {
+        PinyinTables {
+            segments: Arc::default(),
+            building: Arc::default(),
+            inline_max_docs: BUILD_INLINE_MAX_DOCS.into(),
+            dictionary: Mutex::default(),
+        }
+    }
+}
+
 impl PinyinTables {
+    #[cfg(test)]
+    pub(crate) fn set_inline_max_docs(&self, docs: u32) {
+        self.inline_max_docs
+            .store(docs, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// The tables of `searcher`'s segments, in its order: small segments' built now if
     /// missing, large ones' in a thread (`None` until done) unless `wait`. Tables of
     /// segments no longer searched are dropped.
@@ -124,7 +143,12 @@ impl PinyinTables {
             let id = segment.segment_id();
             if let Some(table) = map.get(&id) {
                 out.push(Some(Arc::clone(table)));
-            } else if wait || segment.max_doc() <= BUILD_INLINE_MAX_DOCS {
+            } else if wait
+                || segment.max_doc()
+                    <= self
+                        .inline_max_docs
+                        .load(std::sync::atomic::Ordering::Relaxed)
+            {
                 let table = Arc::new(SegmentTable::build(segment, fields)?);
                 map.insert(id, Arc::clone(&table));
                 out.push(Some(table));

@@ -245,3 +245,22 @@ fn hostile_input_answers_little_and_never_fails() {
         assert!(s.len() <= 8);
     }
 }
+
+#[test]
+fn large_segments_are_built_in_a_thread_meanwhile_the_dictionary_answers() {
+    let index = SearchIndex::open_in_ram().expect("index");
+    index.pinyin.set_inline_max_docs(0);
+    index
+        .rebuild([open("big", "廉政教育读本")].into_iter(), 1, &|_| {})
+        .expect("rebuild");
+    // The first completion does not wait for the table: the dictionary still answers.
+    assert!(has(&index, "bxgd", "八项规定"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !has(&index, "lzjydb", "廉政教育读本") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the table was never built"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
