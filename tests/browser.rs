@@ -368,7 +368,7 @@ async fn a_borrower_searches_watches_and_is_kept_out_of_the_editor() {
         // Title completions while typing.
         b.type_into("#q", "月饼").await;
         b.wait_js(
-            "return document.querySelectorAll('#title-suggestions option').length",
+            "return document.querySelectorAll('#q-suggestions li').length",
             "title completions",
             30,
         )

@@ -64,6 +64,7 @@ mod notices;
 mod openapi;
 mod pages;
 mod password_rules;
+mod pinyin_suggest;
 mod promises;
 mod properties;
 mod public_url;

@@ -10,7 +10,7 @@ use tantivy::collector::TopDocs;
 use tantivy::index::SegmentId;
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Searcher, Term};
 
 use super::cache::Weigh;
 use super::doc::CueDoc;
@@ -21,11 +21,9 @@ use super::index::SearchIndex;
 use super::locked::lent_only;
 use super::query;
 use super::request::{
-    Audience, CueHit, Hit, HitDuplicate, HitEdition, SearchRequest, SearchResults, SortOrder,
-    Suggestion, Unavailable,
+    CueHit, Hit, HitDuplicate, HitEdition, SearchRequest, SearchResults, SortOrder, Unavailable,
 };
 use super::snippet::Highlighter;
-use super::stored::text;
 use super::synonyms::Synonyms;
 use super::{QueryError, SearchError};
 
@@ -33,8 +31,6 @@ use super::{QueryError, SearchError};
 pub const MAX_OFFSET: usize = 10_000;
 /// Matching cues shown per video hit.
 const MAX_CUES: usize = 3;
-/// Longest prefix considered for suggestions, in characters.
-const MAX_SUGGEST_CHARS: usize = 64;
 
 const FALLBACK_NOTICE: &str =
     "没有同时包含全部检索词的资源，以下是包含部分检索词的结果，按相关程度排列。";
@@ -179,59 +175,6 @@ impl SearchIndex {
             ids.push(id_of(&searcher, address)?);
         }
         Ok((result.1 as u64, ids))
-    }
-
-    /// Titles containing `prefix` (titles that start with it first), for completion while
-    /// typing.
-    pub fn suggest(
-        &self,
-        prefix: &str,
-        audience: &Audience,
-        limit: usize,
-    ) -> Result<Vec<Suggestion>, SearchError> {
-        let limit = limit.clamp(1, 20);
-        let prefix: String = prefix
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(MAX_SUGGEST_CHARS)
-            .collect();
-        let parsed = match query::parse(&format!("\"{}\"", prefix.replace('"', " "))) {
-            Ok(parsed) => parsed,
-            Err(_) => return Ok(Vec::new()),
-        };
-        let Some(word) = parsed.include.first() else {
-            return Ok(Vec::new());
-        };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
-            Occur::Must,
-            query::substring_query(self.fields.title_c, word),
-        )];
-        if let Some(terms) = audience.scope_terms() {
-            clauses.push((Occur::Must, published(self.fields.status)));
-            clauses.push((Occur::Must, self.within(&terms)));
-        }
-        let searcher = self.reader.searcher();
-        let top = searcher.search(
-            &BooleanQuery::new(clauses),
-            &TopDocs::with_limit(limit * 4).order_by_score(),
-        )?;
-        let mut found = Vec::with_capacity(top.len());
-        for (rank, (_, address)) in top.into_iter().enumerate() {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let title = text(&doc, self.fields.title);
-            let starts = super::normalize::normalize(&title).starts_with(&word.norm);
-            found.push((
-                !starts,
-                rank,
-                Suggestion {
-                    id: text(&doc, self.fields.id),
-                    title,
-                    kind: text(&doc, self.fields.kind),
-                },
-            ));
-        }
-        found.sort_by_key(|(later, rank, _)| (*later, *rank));
-        Ok(found.into_iter().take(limit).map(|(_, _, s)| s).collect())
     }
 
     pub(super) fn filters(&self, req: &SearchRequest) -> Vec<Box<dyn Query>> {

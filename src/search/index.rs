@@ -55,6 +55,8 @@ pub struct SearchIndex {
     /// The abbreviation dictionary queries are expanded with, and its version (bumped on
     /// every change, so cached answers of the old dictionary are never served).
     synonyms: RwLock<(u64, Arc<Synonyms>)>,
+    /// Pinyin tables of the segments and of the dictionary, for completions.
+    pub(crate) pinyin: super::pinyin_table::PinyinTables,
     /// Set when the server stops: no writer is taken again.
     closed: std::sync::atomic::AtomicBool,
     /// The copies and editions of the latest searcher generation searched.
@@ -167,6 +169,7 @@ impl SearchIndex {
             version,
             synonyms: RwLock::new((0, Arc::new(Synonyms::shipped()))),
             groups: Mutex::new(None),
+            pinyin: Default::default(),
         })
     }
 

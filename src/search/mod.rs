@@ -5,18 +5,26 @@
 //! [`SearchIndex::applied_seq`]) and answers [`SearchRequest`]s with [`SearchResults`].
 //!
 //! Analysis: one normalisation (NFKC, lower case, unified brackets, traditional →
-//! simplified) at index and query time; jieba word fields (search mode, HMM off, the
-//! domain dictionary in `dict/domain.txt`) for BM25 ranking: title (×3), tags and summary,
+//! simplified, quotation and title marks between Chinese characters left out) at index
+//! and query time; jieba word fields (search mode, HMM off, the domain dictionary in
+//! `dict/domain.txt`) for BM25 ranking: title (×3), tags and summary,
 //! full text and subtitle cues; a character unigram + bigram field with positions through
 //! which every query word is matched as a verbatim substring.
 //!
 //! Queries: words AND-ed as verbatim substrings, `"phrases"`, `-exclusions`; when nothing
 //! has every word, a ranked OR of the words' jieba tokens and character bigrams answers
 //! instead (`fallback`). Snippets and cue hits are cut here, from the stored texts.
+//! A word equal to an abbreviation of the dictionary (`synonyms`, `expand`) also
+//! matches its expansions, and the answer says which it searched.
 //!
 //! Copies and editions (`groups`, `minhash`): resources of one title and almost the
 //! same text are one hit, with the others listed; textbooks of one title and other
 //! dates are one hit under the newest edition. Totals, facets and pages count groups.
+//!
+//! Completions ([`SearchIndex::suggest`]): titles containing Chinese text, dictionary
+//! terms starting with it, and for pinyin (`bxgd`, `baxiangguiding`) titles, words of
+//! titles and tags, and dictionary terms by full pinyin or initials, from per-segment
+//! tables (`pinyin_table.rs`), within the audience.
 //!
 //! Related resources ([`SearchIndex::related`]): shared violation types and sectors
 //! first, then likeness of words (more-like-this), within the viewer's audience.
@@ -38,6 +46,8 @@ mod minhash;
 mod normalize;
 mod params;
 mod phrase;
+mod pinyin;
+mod pinyin_table;
 mod query;
 mod related;
 #[cfg(test)]
@@ -46,6 +56,9 @@ mod request;
 mod schema;
 mod snippet;
 mod stored;
+mod suggest;
+#[cfg(test)]
+mod suggest_tests;
 mod synonyms;
 #[cfg(test)]
 mod tests;
@@ -67,4 +80,5 @@ pub use request::{
     SearchRequest, SearchResults, SortOrder, Suggestion, Unavailable,
 };
 pub use snippet::escape;
+pub use suggest::TERM_KIND;
 pub use synonyms::{MAX_TERM_CHARS, SynonymLineError, Synonyms, check_term};

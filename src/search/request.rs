@@ -304,10 +304,15 @@ pub struct Facets {
     pub available: u64,
 }
 
-/// A title completion.
+/// A completion of what was typed (Chinese or pinyin): a resource's title, or a word
+/// to search for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Suggestion {
+    /// The resource's id; empty for a word to search for.
     pub id: String,
+    /// The resource's title, or the word (Chinese) to put in the search box.
     pub title: String,
+    /// The resource's kind, or `term` for a word to search for: a dictionary term or a
+    /// word of titles and tags (e.g. 八项规定 for `bxgd`).
     pub kind: String,
 }

@@ -590,6 +590,27 @@ fn a_second_writer_is_refused_not_corrupting() {
     assert_eq!(second.index.applied_seq(), 1);
 }
 
+/// `body` without the quotation marks that stand between two letters of `alphabet`.
+fn without_joining_marks(body: &str, alphabet: &[char]) -> String {
+    let chars: Vec<char> = body.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        let joins = c == '”'
+            && out
+                .chars()
+                .next_back()
+                .is_some_and(|p| alphabet.contains(&p))
+            && chars[i + 1..]
+                .iter()
+                .find(|&&n| n != '”')
+                .is_some_and(|n| alphabet.contains(n));
+        if !joins {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[test]
 fn and_and_exclusion_agree_with_a_substring_scan() {
     // Few distinct characters, so phrase terms co-occur in many documents without the
@@ -616,25 +637,7 @@ fn and_and_exclusion_agree_with_a_substring_scan() {
         .collect();
     let joined: Vec<String> = bodies
         .iter()
-        .map(|b| {
-            let chars: Vec<char> = b.chars().collect();
-            let mut out = String::new();
-            for (i, &c) in chars.iter().enumerate() {
-                let joins = c == '”'
-                    && out
-                        .chars()
-                        .next_back()
-                        .is_some_and(|p| alphabet.contains(&p))
-                    && chars[i + 1..]
-                        .iter()
-                        .find(|&&n| n != '”')
-                        .is_some_and(|n| alphabet.contains(n));
-                if !joins {
-                    out.push(c);
-                }
-            }
-            out
-        })
+        .map(|b| without_joining_marks(b, &alphabet))
         .collect();
     let docs = bodies
         .iter()

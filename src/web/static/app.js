@@ -5,13 +5,69 @@
 (function () {
   "use strict";
 
-  // Title completions: fill the search box's <datalist> from /api/v1/suggest.
+  // Completions under the search box from /api/v1/suggest: titles, and words or
+  // dictionary terms typed in Chinese or in pinyin (bxgd → 八项规定). Choosing one puts
+  // it in the box and searches it; arrows move, Enter chooses, Escape closes.
   function setUpSuggestions(input) {
-    var list = document.getElementById(input.getAttribute("list"));
+    var list = document.getElementById(input.getAttribute("data-suggest"));
     if (!list || !window.fetch) return;
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-controls", list.id);
+    input.setAttribute("aria-expanded", "false");
     var timer = null;
     var pending = null;
     var last = "";
+    var active = -1;
+
+    function items() { return list.querySelectorAll("li"); }
+    function close() {
+      list.hidden = true;
+      active = -1;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+    }
+    function mark(i) {
+      var all = items();
+      if (all.length === 0) return;
+      active = (i + all.length) % all.length;
+      all.forEach(function (li, k) { li.setAttribute("aria-selected", k === active ? "true" : "false"); });
+      input.setAttribute("aria-activedescendant", all[active].id);
+    }
+    function choose(text) {
+      input.value = text;
+      last = text;
+      close();
+      if (input.form) {
+        if (input.form.requestSubmit) input.form.requestSubmit();
+        else input.form.submit();
+      }
+    }
+    function show(suggestions) {
+      var options = (suggestions || []).map(function (s, i) {
+        var li = document.createElement("li");
+        li.id = list.id + "-" + i;
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        li.dataset.value = s.title;
+        var text = document.createElement("span");
+        text.textContent = s.title;
+        li.appendChild(text);
+        if (s.kind === "term") {
+          var hint = document.createElement("small");
+          hint.textContent = "检索词";
+          li.appendChild(hint);
+        }
+        li.addEventListener("mousedown", function (e) { e.preventDefault(); });
+        li.addEventListener("click", function () { choose(s.title); });
+        return li;
+      });
+      list.replaceChildren.apply(list, options);
+      active = -1;
+      list.hidden = options.length === 0;
+      input.setAttribute("aria-expanded", options.length ? "true" : "false");
+    }
+
     input.addEventListener("input", function () {
       var q = input.value.trim();
       if (q === last) return;
@@ -19,6 +75,7 @@
       clearTimeout(timer);
       if (q.length === 0) {
         list.replaceChildren();
+        close();
         return;
       }
       timer = setTimeout(function () {
@@ -30,17 +87,23 @@
           signal: pending ? pending.signal : undefined
         })
           .then(function (response) { return response.ok ? response.json() : []; })
-          .then(function (suggestions) {
-            var options = (suggestions || []).map(function (s) {
-              var option = document.createElement("option");
-              option.value = s.title;
-              return option;
-            });
-            list.replaceChildren.apply(list, options);
-          })
+          .then(show)
           .catch(function () { /* a newer keystroke aborted it, or offline: no completions */ });
       }, 150);
     });
+    input.addEventListener("keydown", function (e) {
+      if (list.hidden) return;
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        mark(active + (e.key === "ArrowDown" ? 1 : -1));
+      } else if (e.key === "Enter" && active >= 0) {
+        e.preventDefault();
+        choose(items()[active].dataset.value);
+      } else if (e.key === "Escape") {
+        close();
+      }
+    });
+    input.addEventListener("blur", close);
   }
   document.querySelectorAll("input[data-suggest]").forEach(setUpSuggestions);
 
