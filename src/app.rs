@@ -180,6 +180,13 @@ impl AppState {
             Ok(Err(err)) => tracing::error!(%err, "search index could not be brought up to date"),
             Err(err) => tracing::error!(%err, "search index preparation failed"),
         }
+        // The pinyin completion tables of the whole index, built once now rather than
+        // by the first person typing pinyin after a start.
+        let search = self.search.clone();
+        tokio::task::spawn_blocking(move || match search.warm_suggestions() {
+            Ok((keys, bytes)) => tracing::info!(keys, bytes, "pinyin completions ready"),
+            Err(err) => tracing::warn!(%err, "pinyin completions not prepared"),
+        });
         self.mark_ready();
         indexer::follow(self.db.clone(), self.search.clone(), self.clock.clone()).await;
     }
