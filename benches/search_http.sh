@@ -16,8 +16,8 @@ data=target/laws-data-$port
 manifest=target/laws/manifest.json
 [ -f "$manifest" ] || target/release/examples/laws_manifest target/laws >/dev/null
 rm -rf "$data"
-"$binary" --data "$data" import "$manifest" >/dev/null
-"$binary" --data "$data" user add --username bench --role librarian --password benchbench123 >/dev/null
+"$binary" --data "$data" import "$manifest" >"$data.import.log" 2>&1 || { tail "$data.import.log"; exit 1; }
+"$binary" --data "$data" user add --username bench --role librarian --password benchbench123 >/dev/null 2>&1
 JINGSHI_SEARCH_CACHE_MB=0 "$binary" --data "$data" serve --addr "127.0.0.1:$port" >"$data.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT

@@ -25,12 +25,29 @@ fn main() -> anyhow::Result<()> {
     .join("laws");
     std::fs::create_dir_all(&out)?;
     let out_abs = out.canonicalize()?;
+    let corpus = corpus.canonicalize()?;
     let mut files = Vec::new();
-    collect(&corpus.canonicalize()?, &mut files)?;
+    collect(&corpus, &mut files)?;
     files.sort();
+    // The import takes only files inside the manifest's folder: link (or copy) each
+    // law under `files/`, keeping the corpus's folders.
+    let mut placed = Vec::with_capacity(files.len());
+    for path in &files {
+        let inside = out_abs
+            .join("files")
+            .join(path.strip_prefix(&corpus).unwrap_or(path));
+        if let Some(parent) = inside.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        if !inside.exists() && std::fs::hard_link(path, &inside).is_err() {
+            std::fs::copy(path, &inside)?;
+        }
+        placed.push(inside);
+    }
     let resources: Vec<serde_json::Value> = files
         .iter()
-        .map(|path| {
+        .zip(&placed)
+        .map(|(path, inside)| {
             let stem = path
                 .file_stem()
                 .and_then(|s| s.to_str())
@@ -53,7 +70,7 @@ fn main() -> anyhow::Result<()> {
                 "tags": [folder],
                 "source": "法律法规公开文本（语料）",
                 "access": "open",
-                "files": [relative(&out_abs, path)],
+                "files": [relative(&out_abs, inside)],
             });
             if let Some(date) = date {
                 resource["date"] = serde_json::json!(date);

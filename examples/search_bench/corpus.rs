@@ -73,6 +73,8 @@ fn base(id: String, kind: &str, title: String, body: String) -> SearchDoc {
         body,
         access: "open".into(),
         status: "published".into(),
+        // Shared with everyone, so a borrower's search (the default audience) finds it.
+        scope: vec!["all".into()],
         ..Default::default()
     }
 }
