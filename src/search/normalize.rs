@@ -120,10 +120,20 @@ fn joins(text: &str, offset: usize, c: char, out: &str) -> bool {
 
 /// Quotation marks and title marks as written in raw text. Brackets are not among them:
 /// 刑法修正案(十一) must not hold 刑法修正案十, the name of another amendment.
-pub(crate) const INLINE_MARKS: &str = "“”‘’\"'＂＇「」『』《》〈〉〝〞﹁﹂﹃﹄";
+pub(crate) const INLINE_MARKS: &str = "\"'‘’‚‛“”〈〉《》「」『』〝〞〟﹁﹂﹃﹄＂＇";
 
+/// Whether `c` is one of [`INLINE_MARKS`], by ranges: every character normalised asks.
 fn is_inline_mark(c: char) -> bool {
-    INLINE_MARKS.contains(c)
+    matches!(
+        c,
+        '"' | '\''
+            | '\u{2018}'..='\u{201D}'
+            | '\u{3008}'..='\u{300F}'
+            | '\u{301D}'..='\u{301F}'
+            | '\u{FE41}'..='\u{FE44}'
+            | '\u{FF02}'
+            | '\u{FF07}'
+    )
 }
 
 /// Marks a character [`push_char`] must normalise the slow way.
@@ -416,6 +426,13 @@ mod tests {
         assert_eq!(normalize("看著"), "看着", "contextual conversion");
         assert_eq!(normalize("①㈱ﬁ"), "1(株)fi", "multi-character NFKC");
         assert_eq!(normalize("ΣΑΣ"), "σασ");
+    }
+
+    #[test]
+    fn the_mark_ranges_are_the_listed_marks() {
+        for c in (0..0x1_0000).filter_map(char::from_u32) {
+            assert_eq!(is_inline_mark(c), INLINE_MARKS.contains(c), "{c:?}");
+        }
     }
 
     #[test]
