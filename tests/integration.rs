@@ -75,6 +75,7 @@ mod related_browser;
 mod related_resources;
 mod relevance;
 mod relevance_groups;
+mod relevance_pinyin;
 mod saved_search_browser;
 mod saved_searches;
 mod search_alerts;
