@@ -274,6 +274,26 @@ impl Browser {
         std::fs::write(screenshots_dir().join(format!("{name}.png")), png).expect("save");
     }
 
+    /// Screenshots `name` at desktop width and `name-phone` at phone width; on the phone
+    /// nothing may stick out sideways (tables scroll inside their own box).
+    pub(crate) async fn photograph_desktop_and_phone(&self, name: &str) {
+        self.screenshot_page(name).await;
+        self.client.set_window_size(390, 844).await.expect("phone");
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        let wide = self
+            .js("return [...document.querySelectorAll('body *')]\
+                   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 \
+                     && !e.closest('.table-wrap'))\
+                   .map(e => e.tagName + '.' + e.className)")
+            .await;
+        assert_eq!(wide, serde_json::json!([]), "{name}: sideways on a phone");
+        self.screenshot_page(&format!("{name}-phone")).await;
+        self.client
+            .set_window_size(1280, 900)
+            .await
+            .expect("desktop");
+    }
+
     /// A screenshot of the whole page (the window grows to the page, then shrinks back).
     pub(crate) async fn screenshot_page(&self, name: &str) {
         let (width, height) = {

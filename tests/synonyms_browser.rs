@@ -7,21 +7,10 @@
 use crate::browser::{Browser, with_browser};
 use crate::common::{TestApp, USER_PASSWORD};
 
-/// Screenshots at desktop and phone width; on the phone nothing may stick out
-/// sideways (tables scroll inside their own box).
+/// Both widths, under `synonyms-` (see [`Browser::photograph_desktop_and_phone`]).
 async fn photograph(b: &Browser, name: &str) {
-    b.screenshot_page(&format!("synonyms-{name}")).await;
-    b.client.set_window_size(390, 844).await.expect("phone");
-    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
-    let wide = b
-        .js("return [...document.querySelectorAll('body *')]\
-               .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 \
-                 && !e.closest('.table-wrap'))\
-               .map(e => e.tagName + '.' + e.className)")
+    b.photograph_desktop_and_phone(&format!("synonyms-{name}"))
         .await;
-    assert_eq!(wide, serde_json::json!([]), "{name}: sideways on a phone");
-    b.screenshot_page(&format!("synonyms-{name}-phone")).await;
-    b.client.set_window_size(1280, 900).await.expect("desktop");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
