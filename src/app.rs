@@ -50,6 +50,8 @@ pub struct AppState {
     pub booked_out: Arc<indexer::BookedOut>,
     /// Forms posted after their session expired, waiting for the sign-in.
     pub drafts: Arc<crate::web::drafts::FormDrafts>,
+    /// Machine reading: its programs and whether this machine has them.
+    pub ocr: Arc<crate::ocr::OcrService>,
     /// Whether a mail relay delivers the outbox (set-password links are then mailed).
     mail_relay: Arc<AtomicBool>,
     /// Whether serving runs the loan sweep (tests that drive the clock run it by hand).
@@ -98,7 +100,9 @@ impl AppState {
             opened.index.set_result_cache_bytes(bytes);
         }
         let limits = settings.limits.clone();
+        let ocr = crate::ocr::OcrService::detect(crate::ocr::OcrSettings::default());
         Ok(Self {
+            ocr: Arc::new(ocr),
             uploads: Arc::new(Semaphore::new(limits.max_uploads)),
             booked_out: Arc::default(),
             drafts: Arc::default(),
@@ -316,6 +320,14 @@ pub async fn serve(
     let indexing = AbortOnDrop(tokio::spawn(async move { indexing.start_indexing().await }));
     // Work that follows the date; stops when serving stops.
     let _dated = dated_tasks(&state);
+    let _reading = state.settings.ocr_worker.then(|| {
+        AbortOnDrop(crate::ocr::spawn_worker(
+            state.db.clone(),
+            state.store.clone(),
+            state.ocr.clone(),
+            state.clock.clone(),
+        ))
+    });
     let limits = state.limits.clone();
     let app = build_app(state);
     let builder = connection_builder(&limits);

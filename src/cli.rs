@@ -140,6 +140,10 @@ pub struct ServeArgs {
     /// unless set once). Their deletion is audited.
     #[arg(long, env = "JINGSHI_VISITOR_RETENTION_DAYS", value_parser = clap::value_parser!(u32).range(1..=365))]
     pub visitor_retention_days: Option<u32>,
+    /// Do not read scans and films by machine (OCR) in the background; they wait in
+    /// the queue until a server without this flag runs.
+    #[arg(long, env = "JINGSHI_NO_OCR")]
+    pub no_ocr: bool,
 }
 
 fn parse_public_url(url: &str) -> Result<PublicUrl, String> {
@@ -168,6 +172,7 @@ impl ServeArgs {
             },
             public_url: self.public_url.clone(),
             visitor_retention_days: self.visitor_retention_days,
+            ocr_worker: !self.no_ocr,
         }
     }
 }

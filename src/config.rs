@@ -99,6 +99,9 @@ pub struct Settings {
     /// Days visitors' ID numbers are kept after a visit, when the operator sets it
     /// (kept in the database, so it holds until set again).
     pub visitor_retention_days: Option<u32>,
+    /// Whether serving reads scans and films in the background (`ocr::spawn_worker`).
+    /// Off in tests that drive the queue by hand.
+    pub ocr_worker: bool,
 }
 
 impl Settings {
@@ -113,6 +116,7 @@ impl Settings {
             limits: Limits::default(),
             public_url: None,
             visitor_retention_days: None,
+            ocr_worker: true,
         }
     }
 }

@@ -372,20 +372,33 @@ pub(crate) fn insert_file(
         ],
     )?;
     if let Some(cues) = cues {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO cues (file_id, seq, start_ms, end_ms, text) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
-        for (seq, cue) in cues.iter().enumerate() {
-            insert.execute(params![
-                file_id,
-                seq as i64,
-                cue.start_ms as i64,
-                cue.end_ms as i64,
-                cue.text
-            ])?;
-        }
+        replace_cues(tx, &file_id, cues)?;
     }
+    // A scan, a page image or a film is read by machine later (`ocr::queue`).
+    crate::ocr::queue::enqueue_if_needed(tx, &file_id, blob.kind, file.extraction, created_at)?;
     Ok(file_id)
+}
+
+/// Makes `cues` the cues of file `file_id`, in order.
+pub(crate) fn replace_cues(
+    tx: &Connection,
+    file_id: &str,
+    cues: &[crate::content::Cue],
+) -> rusqlite::Result<()> {
+    tx.execute("DELETE FROM cues WHERE file_id = ?1", [file_id])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO cues (file_id, seq, start_ms, end_ms, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (seq, cue) in cues.iter().enumerate() {
+        insert.execute(params![
+            file_id,
+            seq as i64,
+            cue.start_ms as i64,
+            cue.end_ms as i64,
+            cue.text
+        ])?;
+    }
+    Ok(())
 }
 
 /// After file `file_id` was attached or put in another's place: when it is the

@@ -22,6 +22,7 @@ mod text;
 #[cfg(test)]
 mod testutil;
 
+pub(crate) use bounded::{RunError, run_bounded};
 pub use error::ContentError;
 pub use extract::{Extraction, MAX_DOCX_XML, MAX_TEXT_BYTES, extract};
 pub use kind::{ExtractionState, FileKind, FileRole, UnknownFileKind};

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/013_contributions.sql"),
     include_str!("migrations/014_collections.sql"),
     include_str!("migrations/015_synonyms.sql"),
+    include_str!("migrations/016_ocr.sql"),
 ];
 
 /// A migration that rebuilds a table others refer to starts with this line: it runs

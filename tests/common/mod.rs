@@ -195,6 +195,8 @@ impl TestApp {
     ) -> Self {
         let settings = Settings {
             admin_password: Some(ADMIN_PASSWORD.to_owned()),
+            // Tests that read scans and films drive the queue themselves.
+            ocr_worker: false,
             ..Settings::new(DataDir::new(dir.path()))
         };
         let mut state = tokio::task::spawn_blocking(move || AppState::open(settings))
