@@ -180,6 +180,7 @@ fn measure(index: &SearchIndex, rounds: usize) -> anyhow::Result<()> {
 
     // One resource added: a new small segment, whose table alone is built.
     let mut doc = SearchDoc {
+        machine_read: false,
         id: "bench:new".into(),
         kind: "case".into(),
         title: "廉政教育新读本".into(),

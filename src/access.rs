@@ -117,7 +117,9 @@ pub fn open_file(
         return Err(AccessError::NotFound);
     }
     let record = catalog::find_file(conn, file_id)?.ok_or(AccessError::NotFound)?;
-    if purpose == Purpose::Subtitles && record.role != FileRole::Subtitle {
+    // A film's own cues are machine-read burned-in subtitles, served like a track.
+    if purpose == Purpose::Subtitles && !matches!(record.role, FileRole::Subtitle | FileRole::Video)
+    {
         return Err(AccessError::NotFound);
     }
     let decision = content_decision(
@@ -210,10 +212,17 @@ pub fn resource_view(
         resource.files_for_borrowers();
     }
     // The track the librarian chose as the default (the first one when none was).
+    // Without a subtitle file, the film's own machine-read cues.
     let subtitle = resource
         .files
         .iter()
         .find(|f| f.role == FileRole::Subtitle && f.default)
+        .or_else(|| {
+            resource
+                .files
+                .iter()
+                .find(|f| f.role == FileRole::Video && f.machine_read.is_some() && f.cue_count > 0)
+        })
         .cloned();
     let closed = match decision {
         Ok(()) => None,
@@ -261,10 +270,15 @@ pub fn file_kind(file: &FileInfo) -> Option<FileKind> {
 /// The stored texts of the documents a page can show inline.
 fn read_texts(conn: &Connection, files: &[FileInfo]) -> Result<Vec<ShownText>, AccessError> {
     let mut texts = Vec::new();
-    for file in files.iter().filter(|f| f.role == FileRole::Document) {
-        let Some(kind @ (FileKind::Markdown | FileKind::Text | FileKind::Docx)) = file_kind(file)
-        else {
-            continue;
+    for file in files
+        .iter()
+        .filter(|f| matches!(f.role, FileRole::Document | FileRole::Image))
+    {
+        let kind = match file_kind(file) {
+            Some(kind @ (FileKind::Markdown | FileKind::Text | FileKind::Docx)) => kind,
+            // A scan's or page image's text read by machine is shown beside it.
+            Some(kind) if file.machine_read.is_some() => kind,
+            _ => continue,
         };
         if let Some(stored) = catalog::texts::stored_text(conn, &file.id, MAX_SHOWN_CHARS)? {
             texts.push(ShownText {

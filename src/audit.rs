@@ -120,6 +120,8 @@ audit_actions! {
     SeasonReminderSent => "season_reminder_sent", "发送节点提醒";
     SynonymAdded => "synonym_added", "添加检索词典词条";
     SynonymRemoved => "synonym_removed", "删除检索词典词条";
+    MachineTextCorrected => "machine_text_corrected", "校对机器识别文本";
+    MachineReadingRequested => "machine_reading_requested", "重新机器识别";
 }
 
 impl AuditAction {

@@ -734,6 +734,7 @@ const TITLE_WORDS: [&str; 5] = [
 fn test_docs() -> Vec<SearchDoc> {
     (0..20)
         .map(|n| SearchDoc {
+            machine_read: false,
             id: format!("doc-{n}"),
             kind: "case".into(),
             // The number first or last, so that completions that start with the

@@ -67,6 +67,7 @@ fn with_date(doc: &mut SearchDoc, date: Option<(i32, i64, i64)>) {
 
 fn base(id: String, kind: &str, title: String, body: String) -> SearchDoc {
     SearchDoc {
+        machine_read: false,
         id,
         kind: kind.into(),
         title,

@@ -59,7 +59,7 @@ pub fn search_doc(conn: &Connection, id: &str) -> Result<Option<SearchDoc>, Cata
         return Ok(None);
     };
     let mut texts = conn.prepare_cached(
-        "SELECT f.text FROM files f WHERE f.resource_id = ?1 AND f.role = 'document' AND f.text != ''
+        "SELECT f.text FROM files f WHERE f.resource_id = ?1 AND f.role IN ('document', 'image') AND f.text != ''
            AND NOT EXISTS (SELECT 1 FROM files c WHERE c.redacted_of = f.id)
          ORDER BY f.created_at, f.rowid",
     )?;
@@ -88,6 +88,13 @@ pub fn search_doc(conn: &Connection, id: &str) -> Result<Option<SearchDoc>, Cata
         })?
         .collect::<Result<Vec<_>, _>>()?;
     let scope = super::read::visibility(conn, id)?.scope_terms();
+    // Uncorrected machine reading in what is indexed (a redacted copy's text is not).
+    let machine_read: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM files f WHERE f.resource_id = ?1 AND f.machine_read = 'ocr'
+           AND NOT EXISTS (SELECT 1 FROM files r WHERE r.redacted_of = f.id))",
+        [id],
+        |row| row.get(0),
+    )?;
     Ok(Some(SearchDoc {
         id: id.to_owned(),
         scope,
@@ -106,6 +113,7 @@ pub fn search_doc(conn: &Connection, id: &str) -> Result<Option<SearchDoc>, Cata
         cues,
         borrow_count: 0,
         duration: fields.duration_seconds,
+        machine_read,
     }))
 }
 

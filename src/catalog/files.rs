@@ -21,26 +21,26 @@ use crate::clock::Moment;
 use crate::content::{FileRole, FileStore};
 
 /// A file row as a change needs it.
-struct StoredFile {
-    sha256: String,
-    name: String,
-    mime: String,
-    size: u64,
-    role: FileRole,
-    extraction: String,
-    created_at: String,
-    is_default: bool,
+pub(super) struct StoredFile {
+    pub(super) sha256: String,
+    pub(super) name: String,
+    pub(super) mime: String,
+    pub(super) size: u64,
+    pub(super) role: FileRole,
+    pub(super) extraction: String,
+    pub(super) created_at: String,
+    pub(super) is_default: bool,
 }
 
 impl StoredFile {
-    fn summary(&self, file_id: &str) -> serde_json::Value {
+    pub(super) fn summary(&self, file_id: &str) -> serde_json::Value {
         json!({"id": file_id, "name": self.name, "mime": self.mime, "size": self.size,
             "extraction": self.extraction})
     }
 }
 
 /// File `file_id` of resource `id`, or `FileNotFound` (also for another resource's file).
-fn stored_file(
+pub(super) fn stored_file(
     tx: &Connection,
     id: &ResourceId,
     file_id: &str,
@@ -76,7 +76,7 @@ fn stored_file(
     Ok(file)
 }
 
-fn librarian(actor: &Actor) -> Result<(), CatalogError> {
+pub(super) fn librarian(actor: &Actor) -> Result<(), CatalogError> {
     if actor.librarian {
         Ok(())
     } else {

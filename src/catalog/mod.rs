@@ -10,6 +10,7 @@ pub mod feed;
 pub mod files;
 pub mod holdings;
 pub mod import;
+pub mod machine_read;
 pub mod manifest;
 pub mod model;
 pub mod orphans;

@@ -44,6 +44,12 @@ pub struct FileInfo {
     pub redacted_of: Option<String>,
     /// An original with a redacted copy: only librarians see it.
     pub has_redacted_copy: bool,
+    /// The text or cues were read by machine (OCR): `ocr`, or `corrected` by a
+    /// librarian; `null` for the file's own text.
+    pub machine_read: Option<super::machine_read::MachineRead>,
+    /// Its machine-reading job, when it has one: queued, in progress (units done of
+    /// total), done, failed or skipped.
+    pub reading: Option<crate::ocr::queue::Progress>,
 }
 
 /// Digital licences and physical copies.
@@ -350,7 +356,8 @@ pub fn list_files(conn: &Connection, id: &ResourceId) -> Result<Vec<FileInfo>, C
         "SELECT f.id, f.original_name, f.mime, f.size, f.sha256, f.role, f.extraction,
                 f.extraction_error, length(f.text),
                 (SELECT count(*) FROM cues c WHERE c.file_id = f.id), f.duration_ms, f.is_default,
-                f.redacted_of, EXISTS (SELECT 1 FROM files c WHERE c.redacted_of = f.id)
+                f.redacted_of, EXISTS (SELECT 1 FROM files c WHERE c.redacted_of = f.id),
+                f.machine_read
          FROM files f WHERE f.resource_id = ?1 ORDER BY f.created_at, f.rowid",
     )?;
     let mut files: Vec<FileInfo> = stmt
@@ -370,9 +377,19 @@ pub fn list_files(conn: &Connection, id: &ResourceId) -> Result<Vec<FileInfo>, C
                 default: row.get(11)?,
                 redacted_of: row.get(12)?,
                 has_redacted_copy: row.get(13)?,
+                machine_read: row
+                    .get::<_, Option<String>>(14)?
+                    .as_deref()
+                    .and_then(super::machine_read::MachineRead::parse),
+                reading: None,
             })
         })?
         .collect::<Result<_, _>>()?;
+    for progress in crate::ocr::queue::progress_of_resource(conn, id.as_str())? {
+        if let Some(file) = files.iter_mut().find(|f| f.id == progress.file_id) {
+            file.reading = Some(progress);
+        }
+    }
     let chosen = files
         .iter()
         .any(|f| f.default && f.role == FileRole::Subtitle);

@@ -31,5 +31,5 @@ pub use pdf::{PDF_HELPER_COMMAND, PdfSettings, extract_pdf_with, pdf_text_helper
 pub use sniff::{SNIFF_LEN, sniff, sniff_path};
 pub use staged::StagedFile;
 pub use store::{FileStore, StoredBlob};
-pub use subtitle::{Cue, cues_to_vtt, parse_srt, parse_vtt};
+pub use subtitle::{Cue, cues_to_vtt, format_cue_time, parse_cue_time, parse_srt, parse_vtt};
 pub(crate) use text::decode_lossy;

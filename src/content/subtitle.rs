@@ -127,6 +127,27 @@ fn parse_block(block: &[&str]) -> Option<Cue> {
     })
 }
 
+/// A cue time as a person types it in the transcript editor: `[HH:]MM:SS[.mmm]`.
+pub fn parse_cue_time(s: &str) -> Option<u64> {
+    let s = s.trim();
+    if s.contains(['.', ',']) {
+        parse_timestamp(s)
+    } else {
+        parse_timestamp(&format!("{s}.0"))
+    }
+}
+
+/// A cue time as the transcript editor shows it: `MM:SS.mmm`, or `H:MM:SS.mmm`.
+pub fn format_cue_time(ms: u64) -> String {
+    let (hours, minutes, seconds, millis) =
+        (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    if hours > 0 {
+        format!("{hours}:{minutes:02}:{seconds:02}.{millis:03}")
+    } else {
+        format!("{minutes:02}:{seconds:02}.{millis:03}")
+    }
+}
+
 /// `[HH:]MM:SS.mmm` with `.` or `,` before the milliseconds; `None` for anything else.
 fn parse_timestamp(s: &str) -> Option<u64> {
     let parts: Vec<&str> = s.split(':').collect();
@@ -325,6 +346,17 @@ mod tests {
         let back = parse_vtt(&vtt).expect("round trip");
         assert_eq!(back[0].text, "第一句\n<script>&");
         assert_eq!(back[1], cues[1]);
+    }
+
+    #[test]
+    fn cue_times_as_typed_and_shown() {
+        assert_eq!(parse_cue_time(" 01:02 "), Some(62_000));
+        assert_eq!(parse_cue_time("1:00:02.5"), Some(3_602_500));
+        assert_eq!(parse_cue_time("62"), None);
+        assert_eq!(parse_cue_time("00:61.0"), None);
+        for ms in [0, 999, 62_500, 3_602_050] {
+            assert_eq!(parse_cue_time(&format_cue_time(ms)), Some(ms));
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use super::film::{self, FilmPlan, FrameLine};
 use super::{Availability, OcrError, OcrSettings, page};
 use crate::catalog::{ResourceId, write as catalog_write};
 use crate::clock::Moment;
-use crate::content::{Extraction, FileKind, FileStore};
+use crate::content::{Extraction, FileKind, FileRole, FileStore};
 use crate::db::{Database, DbError};
 
 /// What a job reads.
@@ -161,6 +161,17 @@ pub fn enqueue_if_needed(
     extraction: &Extraction,
     queued_at: &str,
 ) -> rusqlite::Result<bool> {
+    if kind.role() == FileRole::Subtitle {
+        // A subtitle file makes reading its resource's films pointless.
+        tx.execute(
+            "UPDATE ocr_jobs SET state = 'skipped', error = ?2, finished_at = ?3
+             WHERE state = 'queued' AND units_total IS NULL AND kind = 'film' AND file_id IN
+                (SELECT v.id FROM files v JOIN files s ON s.resource_id = v.resource_id
+                 WHERE s.id = ?1 AND v.role = 'video')",
+            params![file_id, HAS_SUBTITLES, queued_at],
+        )?;
+        return Ok(false);
+    }
     let Some(job) = JobKind::for_file(kind, extraction) else {
         return Ok(false);
     };
@@ -168,7 +179,25 @@ pub fn enqueue_if_needed(
         "INSERT OR IGNORE INTO ocr_jobs (file_id, kind, state, queued_at) VALUES (?1, ?2, 'queued', ?3)",
         params![file_id, job.code(), queued_at],
     )?;
+    if job == JobKind::Film && has_subtitles(tx, file_id)? {
+        tx.execute(
+            "UPDATE ocr_jobs SET state = 'skipped', error = ?2, finished_at = ?3 WHERE file_id = ?1",
+            params![file_id, HAS_SUBTITLES, queued_at],
+        )?;
+    }
     Ok(added > 0)
+}
+
+const HAS_SUBTITLES: &str = "该资源已有字幕文件";
+
+/// Whether the resource of file `file_id` has a subtitle file.
+fn has_subtitles(conn: &Connection, file_id: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM files s JOIN files f ON f.resource_id = s.resource_id
+                        WHERE f.id = ?1 AND s.role = 'subtitle')",
+        [file_id],
+        |row| row.get(0),
+    )
 }
 
 fn progress_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Progress> {
@@ -410,13 +439,8 @@ fn plan(
             Err(err) => UnitOutcome::JobFailed(err.to_string()),
         },
         JobKind::Film => {
-            let has_subtitles: bool = conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM files WHERE resource_id = ?1 AND role = 'subtitle')",
-                [&job.resource_id],
-                |row| row.get(0),
-            )?;
-            if has_subtitles {
-                return Ok(UnitOutcome::Skipped("该资源已有字幕文件".to_owned()));
+            if has_subtitles(conn, &job.progress.file_id)? {
+                return Ok(UnitOutcome::Skipped(HAS_SUBTITLES.to_owned()));
             }
             match film::plan_film(path, settings) {
                 Ok(plan) => UnitOutcome::Planned {

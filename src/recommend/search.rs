@@ -101,6 +101,7 @@ mod tests {
     fn index(n: usize) -> SearchIndex {
         let docs = (0..n)
             .map(|i| SearchDoc {
+                machine_read: false,
                 id: format!("r{i:03}"),
                 kind: "case".into(),
                 title: format!("案例 {i}"),

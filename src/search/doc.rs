@@ -32,6 +32,9 @@ pub struct SearchDoc {
     pub borrow_count: u64,
     /// A video's length in seconds, shown with a hit.
     pub duration: Option<u32>,
+    /// Some of `body` or `cues` was read by machine (OCR) and not yet corrected: hits
+    /// say "机器识别文本，可能有误".
+    pub machine_read: bool,
 }
 
 /// One subtitle cue of a video file.

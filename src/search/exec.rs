@@ -352,6 +352,7 @@ impl SearchIndex {
             access: doc.access.clone(),
             status: doc.status.clone(),
             duration: doc.duration,
+            machine_read: doc.machine_read,
             cues,
             duplicates: Vec::new(),
             editions: Vec::new(),

@@ -18,6 +18,7 @@ const TEXTS: [&str; 4] = [
 
 fn doc(id: &str, kind: &str, title: &str, body: &str, date_key: i64) -> SearchDoc {
     SearchDoc {
+        machine_read: false,
         id: id.into(),
         kind: kind.into(),
         title: title.into(),

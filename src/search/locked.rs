@@ -92,6 +92,7 @@ mod tests {
             access: "loan".into(),
             status: "published".into(),
             duration: None,
+            machine_read: false,
             cues: vec![CueHit {
                 start: 16.0,
                 text: "<mark>资金</mark>".into(),

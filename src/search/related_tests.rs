@@ -6,6 +6,7 @@ use super::*;
 
 fn doc(id: &str, title: &str, body: &str, violations: &[&str], sectors: &[&str]) -> SearchDoc {
     SearchDoc {
+        machine_read: false,
         id: id.into(),
         kind: "case".into(),
         title: title.into(),

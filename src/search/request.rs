@@ -224,6 +224,8 @@ pub struct Hit {
     pub status: String,
     /// A video's length in seconds, when known.
     pub duration: Option<u32>,
+    /// Its text or cues were read by machine (OCR) and may hold errors.
+    pub machine_read: bool,
     /// For videos: up to three subtitle cues that match, in time order. Without text
     /// when `locked`.
     pub cues: Vec<CueHit>,

@@ -43,6 +43,7 @@ pub(crate) struct Fields {
     pub title_fast: Field,
     /// A video's length in seconds (stored only, shown with a hit).
     pub duration: Field,
+    pub machine_read: Field,
     // Stored originals, for hits and snippets.
     pub title: Field,
     pub summary: Field,
@@ -91,6 +92,7 @@ pub(crate) fn build() -> (Schema, Fields) {
         sketch: b.add_bytes_field("sketch", FAST),
         title_fast: b.add_text_field("title_fast", TextOptions::default().set_fast("raw")),
         duration: b.add_u64_field("duration", STORED),
+        machine_read: b.add_u64_field("machine_read", STORED),
         title: b.add_text_field("title", stored_only.clone()),
         summary: b.add_text_field("summary", stored_only.clone()),
         tags: b.add_text_field("tags", stored_only.clone()),
@@ -135,6 +137,9 @@ pub(crate) fn to_document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     }
     if let Some(duration) = d.duration {
         doc.add_u64(f.duration, u64::from(duration));
+    }
+    if d.machine_read {
+        doc.add_u64(f.machine_read, 1);
     }
 
     doc.add_text(f.title, &d.title);

@@ -38,6 +38,7 @@ pub(crate) struct StoredHit {
     pub status: String,
     /// A video's length in seconds.
     pub duration: Option<u32>,
+    pub machine_read: bool,
 }
 
 impl StoredHit {
@@ -62,6 +63,10 @@ impl StoredHit {
                 .get_first(f.duration)
                 .and_then(|v| v.as_u64())
                 .and_then(|d| u32::try_from(d).ok()),
+            machine_read: doc
+                .get_first(f.machine_read)
+                .and_then(|v| v.as_u64())
+                .is_some_and(|flag| flag == 1),
         }
     }
 }
@@ -163,6 +168,7 @@ mod tests {
 
     fn doc(id: &str, body_len: usize) -> SearchDoc {
         SearchDoc {
+            machine_read: false,
             id: id.into(),
             kind: "case".into(),
             title: format!("通报{id}"),

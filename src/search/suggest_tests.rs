@@ -6,6 +6,7 @@ use super::*;
 
 fn doc(id: &str, title: &str, tags: &[&str], status: &str, scope: &[&str]) -> SearchDoc {
     SearchDoc {
+        machine_read: false,
         id: id.into(),
         kind: "case".into(),
         title: title.into(),
@@ -39,6 +40,7 @@ fn scene() -> SearchIndex {
             &["all"],
         ),
         SearchDoc {
+            machine_read: false,
             violations: vec!["滥用职权".into()],
             ..open("labelled", "某局长案")
         },

@@ -7,6 +7,7 @@ use super::*;
 
 fn doc(id: &str, kind: &str, title: &str, body: &str) -> SearchDoc {
     SearchDoc {
+        machine_read: false,
         id: id.into(),
         kind: kind.into(),
         title: title.into(),

@@ -6,6 +6,7 @@ mod collections;
 mod contributions;
 mod files;
 mod loans;
+mod machine_read;
 pub mod openapi;
 pub mod resources;
 mod saved_searches;
@@ -41,6 +42,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(saved_searches::router())
         .merge(seasons::router())
         .merge(synonyms::router())
+        .merge(machine_read::router())
 }
 
 /// The API's routes, serving the document that describes them. The handlers'

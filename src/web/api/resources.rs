@@ -306,7 +306,7 @@ async fn remove_file(
 
 /// Runs a librarian's change of one file of resource `raw_id` and answers the
 /// resource as it then is.
-async fn change_file(
+pub(super) async fn change_file(
     state: &AppState,
     user: &SessionUser,
     raw_id: &str,

@@ -48,6 +48,14 @@ pub struct EditorFile {
     pub default: bool,
     /// What a new version may be (the same role's file types).
     pub accept: &'static str,
+    /// Where its machine reading stands ("正在机器识别：第 2/5 页"), or "".
+    pub reading: String,
+    /// "机器识别文本，可能有误" when its text or cues were read by machine, or "".
+    pub machine_read: &'static str,
+    /// The page to correct the machine's reading, when there is one.
+    pub transcript_href: Option<String>,
+    /// It may be read by machine again (a scan, page image or film not in the queue).
+    pub can_read_again: bool,
 }
 
 #[derive(Template)]
@@ -155,13 +163,17 @@ pub(super) async fn catalogue_vocabulary(
     }
 }
 
-fn editor_file(file: &catalog::FileInfo) -> EditorFile {
+fn editor_file(
+    file: &catalog::FileInfo,
+    resource_id: &str,
+    availability: crate::ocr::Availability,
+) -> EditorFile {
     let extraction = file.extraction;
     let detail = match (extraction, file.duration_ms) {
         (ExtractionState::Ok, _) if file.cue_count > 0 => format!("{} 条字幕", file.cue_count),
         (ExtractionState::Ok, _) => format!("{} 字", file.text_chars),
         (ExtractionState::NoTextLayer, _) => {
-            "扫描件没有文字层，需要 OCR 后才能被全文检索".to_owned()
+            "扫描件没有文字层，机器识别（OCR）后才能被全文检索".to_owned()
         }
         // Whole seconds rounded, as the resource's duration is.
         (_, Some(millis)) => format!("时长 {}", format::clock(((millis + 500) / 1000) as f64)),
@@ -181,6 +193,23 @@ fn editor_file(file: &catalog::FileInfo) -> EditorFile {
         extraction_label: extraction.label(),
         extraction_error: file.extraction_error.clone().unwrap_or_default(),
         detail,
+        reading: file
+            .reading
+            .as_ref()
+            .map(|progress| progress.label(availability))
+            .unwrap_or_default(),
+        machine_read: file
+            .machine_read
+            .map(crate::catalog::machine_read::MachineRead::label)
+            .unwrap_or(""),
+        transcript_href: file.machine_read.map(|_| {
+            format!(
+                "/librarian/resources/{resource_id}/files/{}/transcript",
+                file.id
+            )
+        }),
+        can_read_again: file.reading.as_ref().is_none_or(|p| p.state.finished())
+            && (file.reading.is_some() || file.machine_read.is_some()),
     }
 }
 
@@ -232,7 +261,13 @@ pub(super) async fn editor_page(
         errors: editing.errors,
         notice: editing.notice,
         files: resource
-            .map(|r| r.files.iter().map(editor_file).collect())
+            .map(|r| {
+                let availability = state.ocr.availability();
+                r.files
+                    .iter()
+                    .map(|file| editor_file(file, &r.id, availability))
+                    .collect()
+            })
             .unwrap_or_default(),
         upload_error: editing.upload_error,
         files_error: editing.files_error,
@@ -280,6 +315,7 @@ fn notice(code: Option<&str>) -> Option<&'static str> {
         "replaced" => "已换成新版本。",
         "removed" => "文件已删除。",
         "default" => "已设为默认字幕：播放器将默认显示这一字幕，其他字幕仍可在播放器中选择。",
+        "read_again" => "已加入机器识别队列：识别完成后文本随即可检索。",
         _ => return None,
     })
 }

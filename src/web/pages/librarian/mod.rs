@@ -33,6 +33,7 @@ mod rows;
 mod seasons;
 mod slip;
 mod synonyms;
+mod transcript;
 mod visitor_export;
 pub(in crate::web::pages) mod weeks;
 
@@ -90,6 +91,18 @@ pub fn router() -> Router<AppState> {
         .route(
             "/librarian/resources/{id}/files/{file_id}/default",
             post(file_edits::set_default_subtitle),
+        )
+        .route(
+            "/librarian/resources/{id}/files/{file_id}/transcript",
+            get(transcript::show_transcript)
+                .post(transcript::save_transcript)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::catalog::machine_read::MAX_CORRECTION_BODY,
+                )),
+        )
+        .route(
+            "/librarian/resources/{id}/files/{file_id}/read-again",
+            post(transcript::read_again),
         )
         .route(
             "/librarian/resources/{id}/history",

@@ -21,9 +21,11 @@ use super::{Chrome, PageError, Section, pages};
 use crate::access::{self, AccessError, ResourceView, file_kind};
 use crate::accounts::SessionUser;
 use crate::app::AppState;
+use crate::catalog::machine_read::MachineRead;
 use crate::catalog::{Access, FileInfo, Resource, Status};
 use crate::content::{self, FileKind, FileRole};
 use crate::loans::{self, Actor};
+use crate::ocr::queue::JobState;
 use crate::recommend::Recommendation;
 use crate::search::Related;
 use crate::web::shared::related::related_or_none;
@@ -116,6 +118,8 @@ pub struct TextView {
     pub href: String,
     pub blocks: Vec<Block>,
     pub truncated: bool,
+    /// "机器识别文本，可能有误" for a scan's or image's text read by machine; else empty.
+    pub machine_read: &'static str,
 }
 
 #[derive(Template)]
@@ -154,6 +158,12 @@ pub struct ResourcePage {
     cues: Vec<CueItem>,
     /// The default track's name when there are several, for the cue list's heading.
     cue_track: String,
+    /// The cues were read by machine from the picture: what readers are told.
+    cue_machine_read: &'static str,
+    /// The shown cues as a WebVTT download.
+    cue_download: String,
+    /// Files still being read by machine, or whose reading failed: what stands.
+    readings: Vec<String>,
     pdfs: Vec<FileView>,
     texts: Vec<TextView>,
     images: Vec<FileView>,
@@ -330,7 +340,9 @@ pub(super) async fn resource_page(
             .with_conn(move |conn| loans::copies_out(conn, &actor, &id, today))
             .await?
     };
+    let readings = readings(&view.resource, state.ocr.availability());
     let mut page = page_of(&user, view, &query, recommendations, loan);
+    page.readings = readings;
     page.related = related.into_iter().map(RelatedView::of).collect();
     page.mark_copies_out(&user, &out);
     if let Some(base) = &mut page.base {
@@ -350,7 +362,16 @@ fn start_seconds(query: &ResourceQuery) -> Option<f64> {
 
 /// The player's subtitle tracks: every subtitle file, the default one flagged.
 fn tracks(resource: &Resource) -> Vec<TrackView> {
-    resource
+    let machine_read = resource
+        .files
+        .iter()
+        .filter(|f| f.role == FileRole::Video && f.machine_read.is_some() && f.cue_count > 0)
+        .map(|file| TrackView {
+            src: format!("/subtitles/{}", file.id),
+            label: "机器识别字幕".to_owned(),
+            default: true,
+        });
+    let files = resource
         .files
         .iter()
         .filter(|f| f.role == FileRole::Subtitle)
@@ -363,8 +384,14 @@ fn tracks(resource: &Resource) -> Vec<TrackView> {
                 .unwrap_or("字幕")
                 .to_owned(),
             default: file.default,
-        })
-        .collect()
+        });
+    // A subtitle file is the better track; the machine's is the fallback.
+    let tracks: Vec<TrackView> = files.collect();
+    if tracks.is_empty() {
+        machine_read.take(1).collect()
+    } else {
+        tracks
+    }
 }
 
 /// The player, when the content is open and there is a video.
@@ -381,6 +408,22 @@ fn video_view(resource: &Resource, start: Option<f64>) -> Option<VideoView> {
         start: start.map(|t| t.to_string()).unwrap_or_default(),
         start_label: start.map(format::clock).unwrap_or_default(),
     })
+}
+
+/// What stands of each file's machine reading that is not done yet (or failed).
+fn readings(resource: &Resource, availability: crate::ocr::Availability) -> Vec<String> {
+    resource
+        .files
+        .iter()
+        .filter_map(|file| {
+            let progress = file.reading.as_ref()?;
+            matches!(
+                progress.state,
+                JobState::Queued | JobState::Running | JobState::Failed
+            )
+            .then(|| format!("{}：{}", file.name, progress.label(availability)))
+        })
+        .collect()
 }
 
 /// The cues as links that open the page at their moment.
@@ -408,6 +451,11 @@ fn text_views(view: &ResourceView) -> Vec<TextView> {
             href: format!("/api/v1/files/{}", shown.file.id),
             blocks: blocks(&shown.text, shown.kind == FileKind::Markdown),
             truncated: shown.truncated,
+            machine_read: shown
+                .file
+                .machine_read
+                .map(MachineRead::label)
+                .unwrap_or(""),
         })
         .collect()
 }
@@ -456,6 +504,19 @@ fn page_of(
         .and_then(|video| video.tracks.iter().find(|track| track.default))
         .map(|track| track.label.clone())
         .unwrap_or_default();
+    let cue_machine_read = view
+        .subtitle
+        .as_ref()
+        .and_then(|file| file.machine_read)
+        .filter(|_| !view.cues.is_empty())
+        .map(MachineRead::label)
+        .unwrap_or("");
+    let cue_download = view
+        .subtitle
+        .as_ref()
+        .filter(|_| !view.cues.is_empty())
+        .map(|file| format!("/subtitles/{}?download=1", file.id))
+        .unwrap_or_default();
     let (cues, texts, copies) = (
         cue_items(&view),
         text_views(&view),
@@ -491,6 +552,9 @@ fn page_of(
         video,
         cues,
         cue_track,
+        cue_machine_read,
+        cue_download,
+        readings: Vec::new(),
         pdfs,
         texts,
         images,
@@ -516,12 +580,26 @@ fn page_of(
     }
 }
 
-/// A subtitle file as WebVTT (SRT converted), for the player's `<track>`.
+/// `?download=1` asks for the track as a file to save.
+#[derive(Debug, Default, Deserialize)]
+struct SubtitleQuery {
+    download: Option<String>,
+}
+
+/// A subtitle file as WebVTT (SRT converted), for the player's `<track>`; a film's
+/// machine-read cues the same way.
 async fn show_subtitles(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     Path(file_id): Path<String>,
+    PageQuery(query): PageQuery<SubtitleQuery>,
 ) -> Result<Response, PageError> {
+    let disposition = query.download.is_some().then(|| {
+        format!(
+            "attachment; filename=\"{}.vtt\"",
+            file_id.replace(|c: char| !c.is_ascii_alphanumeric(), "")
+        )
+    });
     let missing = || PageError::not_found("没有这个字幕文件");
     let (viewer, at) = (user.clone(), state.clock.moment());
     // The cues stored at attach: serving the track never parses the file again.
@@ -545,5 +623,8 @@ async fn show_subtitles(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-cache"),
     );
+    if let Some(value) = disposition.and_then(|d| HeaderValue::from_str(&d).ok()) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
     Ok(response)
 }

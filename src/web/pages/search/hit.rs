@@ -32,6 +32,8 @@ pub struct HitView {
     pub locked: bool,
     /// "正文中有 3 处匹配（借阅后可查看）" for a locked hit whose body matches.
     pub locked_note: Option<String>,
+    /// Its text or cues were read by machine: "机器识别文本，可能有误".
+    pub machine_read: bool,
     /// The request basket's button, for an officer of a unit (search results).
     pub basket: Option<BasketOffer>,
     /// Other copies of this resource: "另有 1 篇相同内容".
@@ -112,6 +114,7 @@ impl HitView {
             access_label: format::access_label(&hit.access),
             locked: hit.locked,
             locked_note: hit.locked_note.clone(),
+            machine_read: hit.machine_read,
             status_label: (librarian && Status::parse(&hit.status).ok() != Some(Status::Published))
                 .then(|| format::status_label(&hit.status)),
         }
