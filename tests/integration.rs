@@ -57,6 +57,8 @@ mod loan_pages;
 mod loan_paging;
 mod loan_promises;
 mod loans;
+mod machine_reading;
+mod machine_reading_hostile;
 mod local_time;
 mod mail;
 mod mail_tls;

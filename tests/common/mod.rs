@@ -8,6 +8,7 @@ pub mod collecting;
 pub mod contributing;
 pub mod lending;
 pub mod process;
+pub mod reading;
 pub mod smtp;
 pub mod visiting;
 pub mod web;
