@@ -40,7 +40,10 @@ async fn file_named(session: &Session, id: &str, name: &str) -> Value {
 
 async fn search(session: &Session, q: &str) -> Value {
     let (status, body) = session
-        .get_json(&format!("/api/v1/search?q={}", crate::common::web::encode(q)))
+        .get_json(&format!(
+            "/api/v1/search?q={}",
+            crate::common::web::encode(q)
+        ))
         .await;
     assert_eq!(status, 200, "{body}");
     body
@@ -66,9 +69,15 @@ async fn a_page_image_is_read_after_upload_indexed_marked_and_corrected() {
     assert_eq!(file["machine_read"], Value::Null);
     assert!(!hit_ids(&search(&reader, "留党察看").await).contains(&"ocr-page".to_owned()));
     let (_, html) = page(&reader, "/resources/ocr-page").await;
-    assert!(html.contains("扫描页.png：排队等待机器识别"), "the page says it waits");
+    assert!(
+        html.contains("扫描页.png：排队等待机器识别"),
+        "the page says it waits"
+    );
 
-    assert!(read_all(&app).await >= 2, "a look at the file, then its page");
+    assert!(
+        read_all(&app).await >= 2,
+        "a look at the file, then its page"
+    );
     let file = file_named(&librarian, "ocr-page", "扫描页.png").await;
     assert_eq!(file["reading"]["state"], "done", "{file}");
     assert_eq!(file["machine_read"], "ocr");
@@ -79,8 +88,16 @@ async fn a_page_image_is_read_after_upload_indexed_marked_and_corrected() {
 
     // Found by words only the picture holds, marked as machine-read, for a borrower.
     let found = search(&reader, "留党察看").await;
-    let hit = found["hits"].as_array().unwrap().iter().find(|h| h["id"] == "ocr-page");
-    assert_eq!(hit.expect("the page is found")["machine_read"], true, "{found}");
+    let hit = found["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == "ocr-page");
+    assert_eq!(
+        hit.expect("the page is found")["machine_read"],
+        true,
+        "{found}"
+    );
     let (status, html) = page(&reader, "/resources/ocr-page").await;
     assert_eq!(status, 200);
     assert!(html.contains("机器识别文本，可能有误") && html.contains("扫描页.png（识别文本）"));
@@ -109,7 +126,9 @@ async fn a_page_image_is_read_after_upload_indexed_marked_and_corrected() {
         1
     );
     assert_eq!(
-        app.count("SELECT count(*) FROM resource_history WHERE action IN ('machine_read', 'correct_text')"),
+        app.count(
+            "SELECT count(*) FROM resource_history WHERE action IN ('machine_read', 'correct_text')"
+        ),
         2
     );
 }
@@ -131,7 +150,14 @@ async fn a_film_with_burned_in_subtitles_gets_timed_cues_a_track_and_a_transcrip
     read_all(&app).await;
 
     let file = file_named(&librarian, "ocr-film", "片子.mp4").await;
-    assert_eq!((file["machine_read"].clone(), file["reading"]["state"].clone()), (json!("ocr"), json!("done")), "{file}");
+    assert_eq!(
+        (
+            file["machine_read"].clone(),
+            file["reading"]["state"].clone()
+        ),
+        (json!("ocr"), json!("done")),
+        "{file}"
+    );
     let film_id = file["id"].as_str().unwrap().to_owned();
     let stored: Vec<(i64, String)> = {
         let conn = app.state.db.get().unwrap();
@@ -146,23 +172,38 @@ async fn a_film_with_burned_in_subtitles_gets_timed_cues_a_track_and_a_transcrip
     assert_eq!(stored.len(), 2, "{stored:?}");
     for ((start, text), (truth, at, _)) in stored.iter().zip(cues) {
         assert!(error_rate(text, truth) <= 0.15, "{text} for {truth}");
-        assert!((*start as f64 / 1000.0 - at).abs() <= 0.5, "{text} at {start} ms, truly {at} s");
+        assert!(
+            (*start as f64 / 1000.0 - at).abs() <= 0.5,
+            "{text} at {start} ms, truly {at} s"
+        );
     }
 
     // Searchable with its time; the player has the machine's track; WebVTT to save.
     let found = search(&reader, "违纪必被追究").await;
     let hit = &found["hits"][0];
-    assert_eq!((hit["id"].clone(), hit["machine_read"].clone()), (json!("ocr-film"), json!(true)), "{found}");
+    assert_eq!(
+        (hit["id"].clone(), hit["machine_read"].clone()),
+        (json!("ocr-film"), json!(true)),
+        "{found}"
+    );
     let start = hit["cues"][0]["start"].as_f64().unwrap();
     assert!((start - 3.6).abs() <= 0.5, "{found}");
     let (_, html) = page(&reader, "/resources/ocr-film").await;
     assert!(html.contains("label=\"机器识别字幕\"") && html.contains("机器识别文本，可能有误"));
-    let vtt = reader.get(&format!("/subtitles/{film_id}?download=1")).await;
+    let vtt = reader
+        .get(&format!("/subtitles/{film_id}?download=1"))
+        .await;
     assert_eq!(vtt.status(), 200);
-    let disposition = vtt.headers()["content-disposition"].to_str().unwrap().to_owned();
+    let disposition = vtt.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(disposition.starts_with("attachment"), "{disposition}");
     let vtt = vtt.text().await.unwrap();
-    assert!(vtt.starts_with("WEBVTT") && vtt.contains("00:00:03."), "{vtt}");
+    assert!(
+        vtt.starts_with("WEBVTT") && vtt.contains("00:00:03."),
+        "{vtt}"
+    );
 
     // The transcript editor: one cue changed, one emptied (dropped), one added.
     let path = format!("/librarian/resources/ocr-film/files/{film_id}/transcript");
@@ -171,18 +212,30 @@ async fn a_film_with_burned_in_subtitles_gets_timed_cues_a_track_and_a_transcrip
     let csrf = csrf_of(&editor);
     let form = [
         ("csrf", csrf.as_str()),
-        ("start", "00:01.000"), ("end", "00:03.000"), ("text", "廉洁自律是红线"),
-        ("start", "00:03.600"), ("end", "00:06.000"), ("text", ""),
-        ("start", "00:06.100"), ("end", "00:06.900"), ("text", "新增一条字幕"),
+        ("start", "00:01.000"),
+        ("end", "00:03.000"),
+        ("text", "廉洁自律是红线"),
+        ("start", "00:03.600"),
+        ("end", "00:06.000"),
+        ("text", ""),
+        ("start", "00:06.100"),
+        ("end", "00:06.900"),
+        ("text", "新增一条字幕"),
     ];
     let (status, url, body) = post_form(&librarian, &path, &form).await;
     assert_eq!(status, 200, "{body}");
-    assert!(url.ends_with("done=saved") && body.contains("已保存校对"), "{url}");
+    assert!(
+        url.ends_with("done=saved") && body.contains("已保存校对"),
+        "{url}"
+    );
     let texts = app.text(&format!(
         "SELECT group_concat(text, '|') FROM (SELECT text FROM cues WHERE file_id = '{film_id}' ORDER BY seq)"
     ));
     assert_eq!(texts, "廉洁自律是红线|新增一条字幕");
-    assert_eq!(hit_ids(&search(&reader, "新增一条字幕").await), vec!["ocr-film".to_owned()]);
+    assert_eq!(
+        hit_ids(&search(&reader, "新增一条字幕").await),
+        vec!["ocr-film".to_owned()]
+    );
     assert!(hit_ids(&search(&reader, "违纪必被追究").await).is_empty());
 }
 
@@ -196,18 +249,29 @@ async fn a_reading_goes_on_after_a_restart() {
     resource(&librarian, "ocr-restart", "case").await;
     let dir = tempfile::tempdir().unwrap();
     let (png, _) = page_image(dir.path(), "textbook-sanctions.pdf", 2);
-    assert_eq!(upload(&librarian, "ocr-restart", "第二页.png", png).await.0, 201);
+    assert_eq!(
+        upload(&librarian, "ocr-restart", "第二页.png", png).await.0,
+        201
+    );
 
     // One step (the look at the file), then the server stops.
     let state = app.state.clone();
     let step = tokio::task::spawn_blocking(move || {
         let clock = state.clock.clone();
-        work_one(&state.db, &state.store, &state.ocr.settings, state.ocr.availability(), || clock.moment())
+        work_one(
+            &state.db,
+            &state.store,
+            &state.ocr.settings,
+            state.ocr.availability(),
+            || clock.moment(),
+        )
     })
     .await
     .unwrap()
     .unwrap();
-    let Step::Worked(progress) = step else { panic!("nothing to read") };
+    let Step::Worked(progress) = step else {
+        panic!("nothing to read")
+    };
     assert_eq!((progress.units_total, progress.units_done), (Some(1), 0));
     let data = app.stop().await;
 
@@ -217,6 +281,75 @@ async fn a_reading_goes_on_after_a_restart() {
     assert_eq!(file["reading"]["state"], "running", "{file}");
     assert_eq!(read_all(&app).await, 1, "only the page was left");
     let file = file_named(&librarian, "ocr-restart", "第二页.png").await;
-    assert_eq!((file["reading"]["state"].clone(), file["machine_read"].clone()), (json!("done"), json!("ocr")));
+    assert_eq!(
+        (
+            file["reading"]["state"].clone(),
+            file["machine_read"].clone()
+        ),
+        (json!("done"), json!("ocr"))
+    );
     assert!(file["text_chars"].as_u64().unwrap() > 200, "{file}");
+}
+
+/// One step of the queue as a machine that can do `availability`.
+async fn step_as(app: &TestApp, availability: jingshi::ocr::Availability) -> Step {
+    let state = app.state.clone();
+    tokio::task::spawn_blocking(move || {
+        let clock = state.clock.clone();
+        work_one(
+            &state.db,
+            &state.store,
+            &state.ocr.settings,
+            availability,
+            || clock.moment(),
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_film_with_a_subtitle_file_is_not_read_and_without_tesseract_the_queue_waits() {
+    use jingshi::ocr::Availability;
+    let app = TestApp::spawn().await;
+    let librarian = app.librarian("queue-lib").await;
+    let demo = crate::common::repo_root().join("content/demo/files");
+    resource(&librarian, "sub-film", "video").await;
+    let film = std::fs::read(demo.join("video-banquet.mp4")).unwrap();
+    assert_eq!(
+        upload(&librarian, "sub-film", "饭局.mp4", film).await.0,
+        201
+    );
+    let file = file_named(&librarian, "sub-film", "饭局.mp4").await;
+    assert_eq!(
+        (
+            file["reading"]["kind"].clone(),
+            file["reading"]["state"].clone()
+        ),
+        (json!("film"), json!("queued"))
+    );
+    let vtt = std::fs::read(demo.join("video-banquet.vtt")).unwrap();
+    assert_eq!(upload(&librarian, "sub-film", "饭局.vtt", vtt).await.0, 201);
+    let file = file_named(&librarian, "sub-film", "饭局.mp4").await;
+    assert_eq!(file["reading"]["state"], "skipped", "{file}");
+    assert_eq!(file["reading"]["error"], "该资源已有字幕文件");
+
+    // A machine without Tesseract takes nothing; without ffmpeg, no film.
+    resource(&librarian, "wait-film", "video").await;
+    let film = std::fs::read(demo.join("video-mooncake.mp4")).unwrap();
+    assert_eq!(
+        upload(&librarian, "wait-film", "月饼.mp4", film).await.0,
+        201
+    );
+    assert_eq!(step_as(&app, Availability::Unavailable).await, Step::Idle);
+    assert_eq!(step_as(&app, Availability::NoFilms).await, Step::Idle);
+    let file = file_named(&librarian, "wait-film", "月饼.mp4").await;
+    assert_eq!(file["reading"]["state"], "queued");
+    let (_, html) = page(&librarian, "/librarian/resources/wait-film").await;
+    assert!(
+        html.contains("data-reading="),
+        "the editor shows the reading"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM ocr_units"), 0);
 }

@@ -43,7 +43,10 @@ async fn read_scan(app: &TestApp, librarian: &Session, id: &str) -> (String, Str
         .db
         .get()
         .unwrap()
-        .execute("UPDATE ocr_jobs SET state = 'done' WHERE file_id = ?1", [&scan])
+        .execute(
+            "UPDATE ocr_jobs SET state = 'done' WHERE file_id = ?1",
+            [&scan],
+        )
         .unwrap();
     (scan, own["id"].as_str().unwrap().to_owned())
 }
@@ -61,7 +64,11 @@ fn stored_text(app: &TestApp, file: &str) -> String {
 
 async fn put_text(session: &Session, id: &str, file: &str, body: &Value) -> (u16, Value) {
     session
-        .send_json(Method::PUT, &format!("/api/v1/resources/{id}/files/{file}/text"), body)
+        .send_json(
+            Method::PUT,
+            &format!("/api/v1/resources/{id}/files/{file}/text"),
+            body,
+        )
         .await
 }
 
@@ -75,19 +82,30 @@ async fn borrowers_of_any_unit_cannot_correct_or_requeue() {
         let (status, _) = put_text(&borrower, "fix-borrow", &scan, &json!({"text": "篡改"})).await;
         assert_eq!(status, 403, "{name}");
         let (status, _) = borrower
-            .send_json(Method::PUT, &format!("/api/v1/resources/fix-borrow/files/{scan}/cues"),
-                &json!({"cues": []}))
+            .send_json(
+                Method::PUT,
+                &format!("/api/v1/resources/fix-borrow/files/{scan}/cues"),
+                &json!({"cues": []}),
+            )
             .await;
         assert_eq!(status, 403, "{name}");
         let (status, _) = borrower
-            .post_json(&format!("/api/v1/resources/fix-borrow/files/{scan}/read-again"), &json!({}))
+            .post_json(
+                &format!("/api/v1/resources/fix-borrow/files/{scan}/read-again"),
+                &json!({}),
+            )
             .await;
         assert_eq!(status, 403, "{name}");
         let path = format!("/librarian/resources/fix-borrow/files/{scan}/transcript");
         let (status, _) = page(&borrower, &path).await;
         assert_eq!(status, 403, "{name}");
         let (_, html) = page(&borrower, "/").await;
-        let (status, _, _) = post_form(&borrower, &path, &[("csrf", &csrf_of(&html)), ("text", "篡改")]).await;
+        let (status, _, _) = post_form(
+            &borrower,
+            &path,
+            &[("csrf", &csrf_of(&html)), ("text", "篡改")],
+        )
+        .await;
         assert_eq!(status, 403, "{name}");
     }
     // The domain refuses the same, whoever calls it.
@@ -95,12 +113,24 @@ async fn borrowers_of_any_unit_cannot_correct_or_requeue() {
     let mut conn = app.state.db.get().unwrap();
     let at = app.state.clock.moment();
     let officer = officer_actor();
-    assert!(matches!(correct_text(&mut conn, &officer, &id, &scan, "篡改", at), Err(CatalogError::LibrariansOnly)));
-    assert!(matches!(correct_cues(&mut conn, &officer, &id, &scan, &[], at), Err(CatalogError::LibrariansOnly)));
-    assert!(matches!(read_again(&mut conn, &officer, &id, &scan, at), Err(CatalogError::LibrariansOnly)));
+    assert!(matches!(
+        correct_text(&mut conn, &officer, &id, &scan, "篡改", at),
+        Err(CatalogError::LibrariansOnly)
+    ));
+    assert!(matches!(
+        correct_cues(&mut conn, &officer, &id, &scan, &[], at),
+        Err(CatalogError::LibrariansOnly)
+    ));
+    assert!(matches!(
+        read_again(&mut conn, &officer, &id, &scan, at),
+        Err(CatalogError::LibrariansOnly)
+    ));
     drop(conn);
     assert_eq!(stored_text(&app, &scan), "机器读出的原文");
-    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action LIKE 'machine_%'"), 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action LIKE 'machine_%'"),
+        0
+    );
 }
 
 #[tokio::test]
@@ -116,13 +146,22 @@ async fn hostile_corrections_are_refused_and_change_nothing() {
         ("..%2F..%2Fetc%2Fpasswd", json!({"text": "错"}), 404),
         // A NUL, an unknown field, a missing one.
         (scan.as_str(), json!({"text": "a\u{0}b"}), 422),
-        (scan.as_str(), json!({"text": "错", "machine_read": null}), 422),
+        (
+            scan.as_str(),
+            json!({"text": "错", "machine_read": null}),
+            422,
+        ),
         (scan.as_str(), json!({}), 422),
     ];
     for (file, body, expected) in refused {
         let (status, answer) = put_text(&librarian, "fix-hostile", file, &body).await;
         assert_eq!(status, expected, "{file} {body}: {answer}");
-        assert!(answer["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{answer}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{answer}"
+        );
     }
     // Longer than any text we keep: refused before it is read whole.
     let huge = "字".repeat(3 * 1024 * 1024);
@@ -131,26 +170,47 @@ async fn hostile_corrections_are_refused_and_change_nothing() {
     // Impossible cue times, and cues on a scan.
     let cues_path = format!("/api/v1/resources/fix-hostile/files/{scan}/cues");
     let (status, answer) = librarian
-        .send_json(Method::PUT, &cues_path, &json!({"cues": [{"start_ms": 5000, "end_ms": 1000, "text": "倒"}]}))
+        .send_json(
+            Method::PUT,
+            &cues_path,
+            &json!({"cues": [{"start_ms": 5000, "end_ms": 1000, "text": "倒"}]}),
+        )
         .await;
     assert_eq!(status, 422, "{answer}");
-    assert!(answer["error"]["message"].as_str().unwrap().contains("第 1 条"), "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("第 1 条"),
+        "{answer}"
+    );
     let (status, _) = librarian
-        .send_json(Method::PUT, &cues_path, &json!({"cues": [{"start_ms": 0, "end_ms": 1000, "text": "字"}]}))
+        .send_json(
+            Method::PUT,
+            &cues_path,
+            &json!({"cues": [{"start_ms": 0, "end_ms": 1000, "text": "字"}]}),
+        )
         .await;
     assert_eq!(status, 422);
     assert_eq!(stored_text(&app, &scan), "机器读出的原文");
     assert_eq!(stored_text(&app, &other_scan), "机器读出的原文");
-    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action LIKE 'machine_%'"), 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action LIKE 'machine_%'"),
+        0
+    );
 
     // Markup is kept as text and shown escaped.
     let markup = "<script>alert('识别')</script><b>粗</b>";
     let (status, _) = put_text(&librarian, "fix-hostile", &scan, &json!({"text": markup})).await;
     assert_eq!(status, 200);
     assert_eq!(stored_text(&app, &scan), markup);
-    for path in ["/resources/fix-hostile".to_owned(), format!("/librarian/resources/fix-hostile/files/{scan}/transcript")] {
+    for path in [
+        "/resources/fix-hostile".to_owned(),
+        format!("/librarian/resources/fix-hostile/files/{scan}/transcript"),
+    ] {
         let (_, html) = page(&librarian, &path).await;
-        let escaped = html.contains("&#60;script&#62;alert") || html.contains("&lt;script&gt;alert");
+        let escaped =
+            html.contains("&#60;script&#62;alert") || html.contains("&lt;script&gt;alert");
         assert!(!html.contains("<script>alert") && escaped, "{path}: {html}");
     }
 }
@@ -165,15 +225,32 @@ async fn a_refused_transcript_form_comes_back_with_what_was_typed() {
     assert_eq!(status, 200);
     assert!(html.contains("机器读出的原文") && html.contains("机器识别文本，可能有误"));
     let csrf = csrf_of(&html);
-    let (status, _, html) = post_form(&librarian, &path, &[("csrf", &csrf), ("text", "改\u{0}过")]).await;
+    let (status, _, html) =
+        post_form(&librarian, &path, &[("csrf", &csrf), ("text", "改\u{0}过")]).await;
     assert_eq!(status, 422);
-    assert!(html.contains("控制字符") && html.contains("id=\"transcript-error\""), "{html}");
-    let (status, url, html) = post_form(&librarian, &path, &[("csrf", &csrf), ("text", "校对后的原文")]).await;
+    assert!(
+        html.contains("控制字符") && html.contains("id=\"transcript-error\""),
+        "{html}"
+    );
+    let (status, url, html) = post_form(
+        &librarian,
+        &path,
+        &[("csrf", &csrf), ("text", "校对后的原文")],
+    )
+    .await;
     assert_eq!(status, 200, "{html}");
     assert!(url.ends_with("done=saved"), "{url}");
     assert_eq!(stored_text(&app, &scan), "校对后的原文");
     // Saving the same again changes nothing and says so.
-    let (_, url, _) = post_form(&librarian, &path, &[("csrf", &csrf), ("text", "校对后的原文")]).await;
+    let (_, url, _) = post_form(
+        &librarian,
+        &path,
+        &[("csrf", &csrf), ("text", "校对后的原文")],
+    )
+    .await;
     assert!(url.ends_with("done=unchanged"), "{url}");
-    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action = 'machine_text_corrected'"), 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'machine_text_corrected'"),
+        1
+    );
 }

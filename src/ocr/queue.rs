@@ -586,3 +586,76 @@ fn fold(tx: &Connection, job: &Claimed, at: Moment) -> Result<(), QueueError> {
 
 /// The author of the history entries the queue writes.
 pub const MACHINE: &str = "机器识别";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn progress(kind: JobKind, state: JobState, total: Option<u32>, done: u32) -> Progress {
+        Progress {
+            file_id: "f".into(),
+            kind,
+            state,
+            units_total: total,
+            units_done: done,
+            units_failed: 0,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn progress_reads_as_a_librarian_expects() {
+        let running = progress(JobKind::Pages, JobState::Running, Some(5), 1);
+        assert_eq!(
+            running.label(Availability::Ready),
+            "正在机器识别：第 2/5 页"
+        );
+        let film = progress(JobKind::Film, JobState::Queued, None, 0);
+        assert_eq!(film.label(Availability::Ready), "排队等待机器识别");
+        assert!(film.label(Availability::NoFilms).contains("ffmpeg"));
+        let scan = progress(JobKind::Image, JobState::Queued, None, 0);
+        assert!(
+            scan.label(Availability::Unavailable)
+                .contains("tesseract-ocr-chi-sim")
+        );
+        let mut done = progress(JobKind::Pages, JobState::Done, Some(3), 3);
+        done.units_failed = 1;
+        assert_eq!(
+            done.label(Availability::Ready),
+            "机器识别完成；1 页未能识别"
+        );
+    }
+
+    #[test]
+    fn only_scans_images_and_films_are_read() {
+        assert_eq!(
+            JobKind::for_file(FileKind::Pdf, &Extraction::NoTextLayer),
+            Some(JobKind::Pages)
+        );
+        assert_eq!(
+            JobKind::for_file(FileKind::Pdf, &Extraction::Text("字".into())),
+            None
+        );
+        assert_eq!(
+            JobKind::for_file(FileKind::Webp, &Extraction::NotApplicable),
+            Some(JobKind::Image)
+        );
+        assert_eq!(
+            JobKind::for_file(FileKind::Webm, &Extraction::NotApplicable),
+            Some(JobKind::Film)
+        );
+        for kind in [
+            FileKind::Docx,
+            FileKind::Text,
+            FileKind::Markdown,
+            FileKind::Vtt,
+            FileKind::Srt,
+        ] {
+            assert_eq!(
+                JobKind::for_file(kind, &Extraction::NotApplicable),
+                None,
+                "{kind:?}"
+            );
+        }
+    }
+}

@@ -62,7 +62,17 @@ pub fn page_image(dir: &Path, name: &str, page: u32) -> (Vec<u8>, String) {
     let root = dir.join(format!("page-{page}"));
     let number = page.to_string();
     run(Command::new("pdftoppm")
-        .args(["-f", &number, "-l", &number, "-r", "150", "-gray", "-png", "-singlefile"])
+        .args([
+            "-f",
+            &number,
+            "-l",
+            &number,
+            "-r",
+            "150",
+            "-gray",
+            "-png",
+            "-singlefile",
+        ])
         .arg(&pdf)
         .arg(&root));
     let text = Command::new("pdftotext")
@@ -90,10 +100,27 @@ pub fn film_with_burned_subtitles(dir: &Path, cues: &[(&str, f64, f64)], seconds
     }
     let out = dir.join("film.mp4");
     run(Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+        ])
         .arg(format!("testsrc2=size=640x360:rate=25:duration={seconds}"))
         .args(["-vf", &filters.join(",")])
-        .args(["-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "veryfast", "-movflags", "+faststart"])
+        .args([
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-preset",
+            "veryfast",
+            "-movflags",
+            "+faststart",
+        ])
         .arg(&out));
     std::fs::read(out).expect("film written")
 }
