@@ -200,6 +200,21 @@ fn has_subtitles(conn: &Connection, file_id: &str) -> rusqlite::Result<bool> {
     )
 }
 
+const ILLUSTRATION: &str = "封面或插图：该资源另有正文或影片";
+
+/// An image beside a document with its own text, or beside a film, is a cover or an
+/// illustration, not a page: its words (a title, a slogan) would only add noise.
+fn is_illustration(conn: &Connection, file_id: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM files o JOIN files f ON f.resource_id = o.resource_id
+                        WHERE f.id = ?1 AND o.id != f.id
+                          AND (o.role = 'video'
+                               OR (o.role = 'document' AND o.text != '' AND o.machine_read IS NULL)))",
+        [file_id],
+        |row| row.get(0),
+    )
+}
+
 fn progress_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Progress> {
     let bad = |column: usize, code: String| {
         rusqlite::Error::FromSqlConversionFailure(
@@ -427,6 +442,9 @@ fn plan(
     settings: &OcrSettings,
 ) -> Result<UnitOutcome, QueueError> {
     Ok(match job.progress.kind {
+        JobKind::Image if is_illustration(conn, &job.progress.file_id)? => {
+            UnitOutcome::Skipped(ILLUSTRATION.to_owned())
+        }
         JobKind::Image => UnitOutcome::Planned {
             units: 1,
             plan: None,
