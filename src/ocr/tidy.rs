@@ -66,8 +66,8 @@ mod tests {
     fn spaces_between_chinese_characters_go_latin_spaces_stay() {
         assert_eq!(tidy_text("中 共 某 省 纪 委"), "中共某省纪委");
         assert_eq!(
-            tidy_text("违 反 中 央 八 项 规 定 精 神 , 2023 年"),
-            "违反中央八项规定精神,2023年"
+            tidy_text("违 反 中 央 八 项 规 定 精 神 ， 2023 年"),
+            "违反中央八项规定精神，2023年"
         );
         assert_eq!(tidy_text("  PDF  file  "), "PDF file");
     }
