@@ -100,7 +100,7 @@ impl AppState {
             opened.index.set_result_cache_bytes(bytes);
         }
         let limits = settings.limits.clone();
-        let ocr = crate::ocr::OcrService::detect(crate::ocr::OcrSettings::default());
+        let ocr = crate::ocr::OcrService::on_path();
         Ok(Self {
             ocr: Arc::new(ocr),
             uploads: Arc::new(Semaphore::new(limits.max_uploads)),

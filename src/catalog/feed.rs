@@ -91,6 +91,7 @@ pub fn search_doc(conn: &Connection, id: &str) -> Result<Option<SearchDoc>, Cata
     // Uncorrected machine reading in what is indexed (a redacted copy's text is not).
     let machine_read: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM files f WHERE f.resource_id = ?1 AND f.machine_read = 'ocr'
+           AND (f.text != '' OR EXISTS (SELECT 1 FROM cues c WHERE c.file_id = f.id))
            AND NOT EXISTS (SELECT 1 FROM files r WHERE r.redacted_of = f.id))",
         [id],
         |row| row.get(0),

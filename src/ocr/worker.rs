@@ -2,7 +2,7 @@
 //! blocking thread, and looks again every few seconds when nothing is waiting (jobs
 //! also arrive from `jingshi import` in another process).
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::queue::{self, Step};
@@ -27,9 +27,22 @@ pub struct OcrService {
 }
 
 impl OcrService {
+    /// With the programs on `PATH`, asked once per process (blocking, a few hundred
+    /// milliseconds the first time): every server a test starts shares the answer.
+    pub fn on_path() -> Self {
+        static ASKED: OnceLock<Availability> = OnceLock::new();
+        let settings = OcrSettings::default();
+        let availability = *ASKED.get_or_init(|| settings.availability());
+        Self::with(settings, availability)
+    }
+
     /// Asks the programs once (blocking, a few hundred milliseconds).
     pub fn detect(settings: OcrSettings) -> Self {
         let availability = settings.availability();
+        Self::with(settings, availability)
+    }
+
+    fn with(settings: OcrSettings, availability: Availability) -> Self {
         if availability != Availability::Ready {
             tracing::warn!(?availability, "{}", availability.label());
         }

@@ -340,7 +340,11 @@ pub(super) async fn resource_page(
             .with_conn(move |conn| loans::copies_out(conn, &actor, &id, today))
             .await?
     };
-    let readings = readings(&view.resource, state.ocr.availability());
+    let readings = readings(
+        &view.resource,
+        state.ocr.availability(),
+        user.is_librarian(),
+    );
     let mut page = page_of(&user, view, &query, recommendations, loan);
     page.readings = readings;
     page.related = related.into_iter().map(RelatedView::of).collect();
@@ -411,17 +415,23 @@ fn video_view(resource: &Resource, start: Option<f64>) -> Option<VideoView> {
 }
 
 /// What stands of each file's machine reading that is not done yet (or failed).
-fn readings(resource: &Resource, availability: crate::ocr::Availability) -> Vec<String> {
+/// A failure's reason is for librarians, who can read the file again.
+fn readings(
+    resource: &Resource,
+    availability: crate::ocr::Availability,
+    librarian: bool,
+) -> Vec<String> {
     resource
         .files
         .iter()
         .filter_map(|file| {
             let progress = file.reading.as_ref()?;
-            matches!(
-                progress.state,
-                JobState::Queued | JobState::Running | JobState::Failed
-            )
-            .then(|| format!("{}：{}", file.name, progress.label(availability)))
+            let shown = match progress.state {
+                JobState::Queued | JobState::Running => true,
+                JobState::Failed => librarian,
+                JobState::Done | JobState::Skipped => false,
+            };
+            shown.then(|| format!("{}：{}", file.name, progress.label(availability)))
         })
         .collect()
 }
