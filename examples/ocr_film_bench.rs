@@ -8,14 +8,15 @@
 //! are drawn into a moving picture: a test pattern, drifting gradients crossed by
 //! white and yellow boxes, a Mandelbrot zoom, a game of life. The lines are clauses of
 //! real Chinese text from `../shared/corpus/ccdi/articles.jsonl`, white with a dark
-//! outline, shown 1.5–5 s each, some back to back, some after a pause, a few on two
+//! outline in three typefaces, shown 1.5–5 s each, some back to back, some after a pause, a few on two
 //! lines. Each film is planned, read stretch by stretch and made into cues as the queue
 //! does; every true cue is matched to the read cue overlapping it most. Reported per
 //! film and overall: cues true/read, character error rate (Levenshtein distance over
 //! the matched texts without whitespace, a missed cue counting all its characters),
 //! the share of cue starts within 0.5 s, mean and largest start error, and seconds of
 //! reading per minute of film. `SHOW_LINES=1` prints every sample's reading; an
-//! argument keeps only the films whose name contains it. Films are kept in `target/ocr-film-bench/` and made
+//! argument keeps only the films whose name contains it; `--film FILM SCRIPT.vtt`
+//! scores one existing film against its script instead. Films are kept in `target/ocr-film-bench/` and made
 //! again only when their script changes.
 
 use std::path::{Path, PathBuf};
@@ -28,6 +29,9 @@ use jingshi::ocr::film::{self, FrameLine};
 
 const CORPUS: &str = "../shared/corpus/ccdi/articles.jsonl";
 const FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+const FONT_BOLD: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc";
+/// Used when installed (fonts-wqy-microhei), else the regular Noto face.
+const FONT_WQY: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
 const OUT_DIR: &str = "target/ocr-film-bench";
 
 /// One film to make: its picture, size, length and subtitle style.
@@ -38,6 +42,7 @@ struct Spec {
     seconds: f64,
     /// An ffmpeg lavfi source graph for the moving picture, at the film's size.
     picture: &'static str,
+    font: &'static str,
     font_size: u32,
     border: u32,
     /// Share of cues shown on two lines.
@@ -51,6 +56,7 @@ const FILMS: [Spec; 4] = [
         height: 360,
         seconds: 75.0,
         picture: "testsrc2=s=640x360:r=25",
+        font: FONT,
         font_size: 24,
         border: 2,
         two_lines: 0.0,
@@ -64,6 +70,7 @@ const FILMS: [Spec; 4] = [
                   drawbox=x='mod(t*150,iw)':y=560:w=260:h=140:color=white:t=fill,\
                   drawbox=x='iw-mod(t*110,iw)':y=620:w=200:h=90:color=yellow:t=fill,\
                   drawbox=x='mod(t*70,iw)':y=480:w=120:h=240:color=0x808080:t=fill",
+        font: FONT_BOLD,
         font_size: 44,
         border: 3,
         two_lines: 0.0,
@@ -74,6 +81,7 @@ const FILMS: [Spec; 4] = [
         height: 360,
         seconds: 90.0,
         picture: "mandelbrot=s=320x180:r=25,scale=640:360",
+        font: FONT,
         font_size: 22,
         border: 2,
         two_lines: 0.15,
@@ -85,6 +93,7 @@ const FILMS: [Spec; 4] = [
         seconds: 70.0,
         picture: "life=s=320x180:r=25:mold=10:ratio=0.2:life_color=0xc8c8c8:death_color=0x302040,\
                   scale=1280:720:flags=neighbor",
+        font: FONT_WQY,
         font_size: 40,
         border: 2,
         two_lines: 0.15,
@@ -116,9 +125,13 @@ fn corpus_lines() -> Vec<String> {
         let value: serde_json::Value = serde_json::from_str(record).expect("corpus line");
         let body = value["body"].as_str().unwrap_or_default();
         for clause in body.split(['。', '！', '？', '；', '，', '：', '\n']) {
-            let clause = clause.trim().trim_matches(['“', '”', '、', ' ', '\u{a0}']);
+            let clause = clause.trim().trim_matches(['、', ' ', '\u{a0}']);
             let length = clause.chars().count();
-            if (6..=16).contains(&length) && !clause.contains(['\u{a0}', '\t', '%', '\\']) {
+            let balanced = clause.matches('“').count() == clause.matches('”').count()
+                && clause.matches('‘').count() == clause.matches('’').count()
+                && clause.matches('（').count() == clause.matches('）').count();
+            let plain = !clause.contains(['\u{a0}', '\t', '%', '\\']);
+            if (6..=16).contains(&length) && balanced && plain {
                 lines.push(clause.to_owned());
             }
         }
@@ -153,26 +166,26 @@ fn script(spec: &Spec, lines: &[String], dice: &mut Dice) -> Vec<Cue> {
     }
 }
 
-/// Makes the film unless the same script was made before; returns its path.
+/// Makes the film unless the same script was made before with the same filters;
+/// returns its path.
 fn make_film(spec: &Spec, cues: &[Cue]) -> PathBuf {
     let dir = Path::new(OUT_DIR).join(spec.name);
     let film = dir.join("film.mp4");
-    let script_file = dir.join("script.json");
-    let script_json = serde_json::to_string_pretty(cues).expect("script as JSON");
-    if film.exists() && std::fs::read_to_string(&script_file).ok().as_deref() == Some(&script_json)
-    {
-        return film;
-    }
-    std::fs::create_dir_all(&dir).expect("make the film folder");
+    let made_file = dir.join("made.txt");
+    let font = if Path::new(spec.font).exists() {
+        spec.font
+    } else {
+        FONT
+    };
     let mut filters = vec![spec.picture.to_owned()];
     for (n, cue) in cues.iter().enumerate() {
         let text_file = dir.join(format!("cue-{n}.txt"));
-        std::fs::write(&text_file, &cue.text).expect("write a cue");
         // Bottom-anchored, as films do: a second line grows upwards.
         filters.push(format!(
-            "drawtext=fontfile={FONT}:textfile={}:expansion=none:fontsize={}:fontcolor=white:\
+            "drawtext=fontfile={}:textfile={}:expansion=none:fontsize={}:fontcolor=white:\
              borderw={}:bordercolor=0x101010:line_spacing={}:x=(w-text_w)/2:y=h-{}-text_h:\
              enable='between(t,{:.3},{:.3})'",
+            font,
             text_file.display(),
             spec.font_size,
             spec.border,
@@ -184,6 +197,15 @@ fn make_film(spec: &Spec, cues: &[Cue]) -> PathBuf {
         ));
     }
     let graph = filters.join(",");
+    let script_json = serde_json::to_string_pretty(cues).expect("script as JSON");
+    let made = format!("{graph}\n{script_json}\n");
+    if film.exists() && std::fs::read_to_string(&made_file).ok().as_deref() == Some(&made) {
+        return film;
+    }
+    std::fs::create_dir_all(&dir).expect("make the film folder");
+    for (n, cue) in cues.iter().enumerate() {
+        std::fs::write(dir.join(format!("cue-{n}.txt")), &cue.text).expect("write a cue");
+    }
     let started = Instant::now();
     let status = Command::new("ffmpeg")
         .args([
@@ -203,7 +225,7 @@ fn make_film(spec: &Spec, cues: &[Cue]) -> PathBuf {
         .status()
         .expect("run ffmpeg");
     assert!(status.success(), "ffmpeg could not make {}", spec.name);
-    std::fs::write(&script_file, script_json).expect("write the script");
+    std::fs::write(&made_file, made).expect("note what was made");
     eprintln!(
         "made {} in {:.1} s",
         spec.name,
@@ -346,17 +368,21 @@ fn main() {
         jingshi::ocr::Availability::Ready,
         "needs ffmpeg, ffprobe and tesseract with chi_sim"
     );
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, film, script] = args.as_slice()
+        && flag == "--film"
+    {
+        score_one(Path::new(film), Path::new(script), &settings);
+        return;
+    }
     let lines = corpus_lines();
-    let only = std::env::args().nth(1);
+    let only = args.first();
     let mut dice = Dice(0x5eed_f11e);
     let mut rows = Vec::new();
     let mut total = Score::default();
     for spec in &FILMS {
         let truth = script(spec, &lines, &mut dice);
-        if only
-            .as_deref()
-            .is_some_and(|name| !spec.name.contains(name))
-        {
+        if only.is_some_and(|name| !spec.name.contains(name.as_str())) {
             continue;
         }
         let film = make_film(spec, &truth);
@@ -375,6 +401,28 @@ fn main() {
         total.add(&result);
         rows.push(result.row(spec.name));
     }
+    print_table(&rows, &total);
+}
+
+/// Reads one film and scores it against its WebVTT script.
+fn score_one(film: &Path, script: &Path, settings: &OcrSettings) {
+    let text = std::fs::read_to_string(script).expect("read the script");
+    let truth = jingshi::content::parse_vtt(&text).expect("a WebVTT script");
+    let (read, seconds_taken) = read_film(film, settings);
+    for cue in &read {
+        println!(
+            "  read {:>6} – {:>6} ms {}",
+            cue.start_ms, cue.end_ms, cue.text
+        );
+    }
+    let mut result = score(&truth, &read);
+    result.minutes = truth.last().map_or(0.0, |cue| cue.end_ms as f64 / 60_000.0);
+    result.seconds_taken = seconds_taken;
+    let name = film.file_name().unwrap_or_default().to_string_lossy();
+    print_table(&[result.row(&name)], &result);
+}
+
+fn print_table(rows: &[String], total: &Score) {
     println!();
     println!(
         "| film | cues true/read | CER | starts ≤ 0.5 s | mean start error | max start error | reading s per film minute |"

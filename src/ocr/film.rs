@@ -126,7 +126,33 @@ pub fn read_stretch(
     let samples = (plan.duration_ms - start_ms)
         .min(STRETCH_MS)
         .div_ceil(SAMPLE_STEP_MS);
-    let frames = band_frames(path, plan, start_ms, samples, settings, deadline)?;
+    // A sample before and after the stretch too: each sample is steadied by both its
+    // neighbours, also at the stretch's ends.
+    let lead = start_ms.min(SAMPLE_STEP_MS);
+    let frames = band_frames(path, plan, start_ms - lead, samples + 2, settings, deadline)?;
+    let first = usize::from(lead > 0);
+    let (shown, distinct) = distinct_lines(plan, &frames, first..first + samples as usize);
+    let images: Vec<&[Gray]> = distinct.iter().map(Vec::as_slice).collect();
+    let texts = reading::read_lines(&images, settings, deadline)?;
+    Ok(shown
+        .into_iter()
+        .enumerate()
+        .map(|(k, seen)| FrameLine {
+            at_ms: start_ms + k as u64 * SAMPLE_STEP_MS,
+            text: seen.map(|index| texts[index].clone()).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// For each frame in `range` (those there are), the index of the lines it shows in
+/// the list of distinct ones, `None` when it shows none; and that list, each entry
+/// the line images to read. A frame showing the strokes of the last distinct lines
+/// again is not read again.
+fn distinct_lines(
+    plan: &FilmPlan,
+    frames: &[Gray],
+    range: std::ops::Range<usize>,
+) -> (Vec<Option<usize>>, Vec<Vec<Gray>>) {
     // A character is at most a seventh of the frame's height, at the scale read.
     let scale = frames
         .first()
@@ -138,13 +164,11 @@ pub fn read_stretch(
         let tall = line.height() as f64;
         plan.line_height == 0 || (tall >= usual * 0.6 && tall <= usual * 1.6)
     };
-    let mut shown: Vec<Option<usize>> = Vec::with_capacity(frames.len());
+    let mut shown = Vec::with_capacity(range.len());
     let mut distinct: Vec<(Vec<usize>, Vec<Gray>)> = Vec::new();
-    for (k, frame) in frames.iter().enumerate() {
-        let frame = &frame.steady(
-            k.checked_sub(1).and_then(|k| frames.get(k)),
-            frames.get(k + 1),
-        );
+    for k in range.take_while(|&k| k < frames.len()) {
+        let before = k.checked_sub(1).and_then(|k| frames.get(k));
+        let frame = &frames[k].steady(before, frames.get(k + 1));
         let mut lines =
             strokes::text_lines(frame, strokes::find_pieces(frame, max_glyph), max_glyph);
         lines.retain(sized);
@@ -157,27 +181,15 @@ pub fn read_stretch(
             .last()
             .is_some_and(|(last, _)| render::same_strokes(last, &strokes));
         if !same {
-            let images = lines
-                .iter()
-                .map(|line| render::line_image(frame, line))
-                .collect();
-            distinct.push((strokes, images));
+            let images = lines.iter().map(|line| render::line_image(frame, line));
+            distinct.push((strokes, images.collect()));
         }
         shown.push(Some(distinct.len() - 1));
     }
-    let images: Vec<&[Gray]> = distinct
-        .iter()
-        .map(|(_, images)| images.as_slice())
-        .collect();
-    let texts = reading::read_lines(&images, settings, deadline)?;
-    Ok(shown
-        .into_iter()
-        .enumerate()
-        .map(|(k, seen)| FrameLine {
-            at_ms: start_ms + k as u64 * SAMPLE_STEP_MS,
-            text: seen.map(|index| texts[index].clone()).unwrap_or_default(),
-        })
-        .collect())
+    (
+        shown,
+        distinct.into_iter().map(|(_, images)| images).collect(),
+    )
 }
 
 /// Consecutive samples showing the same line become one cue, timed from the samples.
@@ -279,8 +291,8 @@ fn still(
     Ok(first.map(|first| first.steady(second.as_ref(), None)))
 }
 
-/// The band of every sampled frame of the stretch starting at `start_ms`, in grey, at
-/// most [`READ_WIDTH`] wide.
+/// The band of `samples` frames sampled from `start_ms` on (fewer at the film's end),
+/// in grey, at most [`READ_WIDTH`] wide.
 fn band_frames(
     path: &Path,
     plan: &FilmPlan,
@@ -304,7 +316,13 @@ fn band_frames(
     let mut command = Command::new(&settings.ffmpeg);
     command
         .args(["-nostdin", "-hide_banner", "-loglevel", "error"])
-        .args(["-ss", &seconds(start_ms), "-t", &seconds(STRETCH_MS), "-i"])
+        .args([
+            "-ss",
+            &seconds(start_ms),
+            "-t",
+            &seconds(samples * SAMPLE_STEP_MS),
+            "-i",
+        ])
         .arg(path_arg(path))
         .args(["-an", "-sn", "-vf", &filters, "-f", "rawvideo", "-"]);
     let frame_bytes = (width as usize) * (height as usize);

@@ -132,3 +132,127 @@ fn a_missing_program_is_told_as_missing() {
         Err(OcrError::Missing("ffprobe"))
     );
 }
+
+/// A `width × height` grey image of `background`, with white strokes (rectangles
+/// `(left, top, width, height)`) each outlined two pixels wide in `outline`.
+fn strokes_image(
+    (width, height): (usize, usize),
+    background: u8,
+    outline: u8,
+    rects: &[(usize, usize, usize, usize)],
+) -> strokes::Gray {
+    let mut pixels = vec![background; width * height];
+    let mut paint = |(left, top, w, h): (usize, usize, usize, usize), value: u8| {
+        for row in top..top + h {
+            for col in left..left + w {
+                pixels[row * width + col] = value;
+            }
+        }
+    };
+    for &(left, top, w, h) in rects {
+        paint((left - 2, top - 2, w + 4, h + 4), outline);
+    }
+    for &rect in rects {
+        paint(rect, 250);
+    }
+    strokes::Gray {
+        width,
+        height,
+        pixels,
+    }
+}
+
+/// Eight "characters" of two strokes each, 20 pixels tall, in a row.
+fn a_line_of_characters() -> Vec<(usize, usize, usize, usize)> {
+    (0..8)
+        .flat_map(|n| [(10 + 26 * n, 10, 3, 20), (14 + 26 * n, 18, 14, 3)])
+        .collect()
+}
+
+#[test]
+fn outlined_strokes_make_a_line_and_the_picture_does_not() {
+    let max_glyph = 30;
+    let image = strokes_image((240, 40), 120, 10, &a_line_of_characters());
+    let pieces = strokes::find_pieces(&image, max_glyph);
+    assert_eq!(pieces.len(), 16);
+    let lines = strokes::text_lines(&image, pieces, max_glyph);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(
+        (lines[0].top, lines[0].bottom, lines[0].pieces.len()),
+        (10, 30, 16)
+    );
+
+    // The same shapes on a light ground with no dark outline are the picture, and so
+    // are a patch larger than a character and one running off the edge.
+    let bare = strokes_image((240, 40), 190, 190, &a_line_of_characters());
+    assert!(strokes::find_pieces(&bare, max_glyph).is_empty());
+    let large = strokes_image((240, 40), 120, 10, &[(10, 4, 40, 20)]);
+    assert!(strokes::find_pieces(&large, max_glyph).is_empty());
+    let mut edge = strokes_image((240, 40), 120, 10, &[(2, 10, 10, 20)]);
+    for row in 10..30 {
+        edge.pixels[row * 240] = 250;
+        edge.pixels[row * 240 + 1] = 250;
+    }
+    assert!(strokes::find_pieces(&edge, max_glyph).is_empty());
+}
+
+#[test]
+fn a_line_drawn_once_is_rendered_dark_on_white_and_enlarged() {
+    let image = strokes_image((240, 40), 120, 10, &a_line_of_characters());
+    let lines = strokes::text_lines(&image, strokes::find_pieces(&image, 30), 30);
+    let picture = render::line_image(&image, &lines[0]);
+    assert!(picture.height >= 36 && picture.width > picture.height * 4);
+    let dark = picture.pixels.iter().filter(|&&p| p < 100).count();
+    let white = picture.pixels.iter().filter(|&&p| p == 255).count();
+    assert!(
+        dark > 0 && white > picture.pixels.len() / 2,
+        "{dark} dark, {white} white"
+    );
+    assert!(render::pgm(&picture).starts_with(b"P5\n"));
+
+    let strokes = render::strokes_of(&lines);
+    assert!(render::same_strokes(&strokes, &strokes));
+    assert!(!render::same_strokes(
+        &strokes,
+        &strokes[..strokes.len() / 3]
+    ));
+    assert!(render::same_strokes(&[], &[]) && !render::same_strokes(&strokes, &[]));
+}
+
+#[test]
+fn what_moves_behind_the_text_is_dimmed_what_stays_is_kept() {
+    let frame = |value: u8| strokes::Gray {
+        width: 2,
+        height: 1,
+        pixels: vec![value, 250],
+    };
+    let (before, now, after) = (frame(20), frame(240), frame(30));
+    assert_eq!(now.steady(Some(&before), Some(&after)).pixels, [30, 250]);
+    assert_eq!(now.steady(None, Some(&now)).pixels, [240, 250]);
+    assert_eq!(now.steady(None, None).pixels, now.pixels);
+}
+
+#[test]
+fn the_band_is_where_lines_recur_low_in_the_frame() {
+    let low: Vec<_> = a_line_of_characters()
+        .into_iter()
+        .map(|(left, top, w, h)| (left + 100, top + 290, w, h))
+        .collect();
+    let high: Vec<_> = a_line_of_characters()
+        .into_iter()
+        .map(|(left, top, w, h)| (left + 100, top + 40, w, h))
+        .collect();
+    let with_text = strokes_image((640, 360), 90, 10, &[low.clone(), high].concat());
+    let without = strokes_image((640, 360), 90, 10, &[]);
+    let frames = [
+        with_text.clone(),
+        without.clone(),
+        with_text,
+        without.clone(),
+    ];
+    let found = band::find_band(&frames).expect("a band");
+    assert_eq!((found.top, found.bottom, found.line_height), (300, 320, 20));
+    // Text seen once is not believed.
+    let once = strokes_image((640, 360), 90, 10, &low);
+    assert_eq!(band::find_band(&[once, without.clone(), without]), None);
+}
