@@ -27,7 +27,7 @@ pub const STRETCH_MS: u64 = 30_000;
 /// Time between two sampled frames: a subtitle shown for a second is caught twice.
 const SAMPLE_STEP_MS: u64 = 500;
 /// Frames looked at to find the band, spread over the film.
-const PLAN_FRAMES: u64 = 12;
+const PLAN_FRAMES: u64 = 16;
 /// Width frames are scaled to for finding the band, and the most a band is read at.
 const PLAN_WIDTH: u32 = 640;
 const READ_WIDTH: u32 = 1280;
