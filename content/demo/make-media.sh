@@ -9,10 +9,13 @@
 #   files/video-mooncake.vtt             -> files/video-mooncake.mp4 + files/video-mooncake-cover.png
 #   files/video-banquet.vtt              -> files/video-banquet.mp4
 #   files/video-safety-line.srt          -> files/video-safety-line.mp4
+#   sources/video-official-car.vtt       -> files/video-official-car.mp4 (subtitles burned in)
 #   (title text below)                   -> files/textbook-eight-rules-cover.png
 #
 # The subtitle files are the video scripts: each cue is spoken by espeak-ng and shown
-# on screen in its own time window, so subtitles and narration stay in step.
+# on screen in its own time window, so subtitles and narration stay in step. The
+# official-car film has its cues burned into the picture and ships without a subtitle
+# file (its script stays in sources/): the library reads them by OCR.
 #
 # It installs nothing. It needs (Debian 12 package names / pip names):
 #   apt-get install -y ffmpeg espeak-ng fonts-noto-cjk fonts-wqy-microhei poppler-utils
@@ -66,6 +69,10 @@ python3 tools/make_video.py files/video-banquet.vtt files/video-banquet.mp4 \
     --title "饭局背后（示例）" --colour 0x1f3a5f
 python3 tools/make_video.py files/video-safety-line.srt files/video-safety-line.mp4 \
     --title "失守的防线（示例）" --colour 0x2f4f2f
+
+step "film with burned-in subtitles (no subtitle file)"
+python3 tools/make_video.py sources/video-official-car.vtt files/video-official-car.mp4 \
+    --title "车轮上的特权（示例）" --colour 0x6a4a22 --burn
 
 step "textbook cover"
 tmp="$(mktemp -d)"

@@ -7,8 +7,14 @@ as a text card in the middle of the picture. The picture is a plain colour
 background with the title, a "示例" (sample) label and a running clock, drawn
 with ffmpeg's drawtext in a CJK font.
 
+With --burn the cues are burned in as a film's subtitles instead: one line low in
+the picture, white with a dark outline, over a slowly turning gradient; the label
+and the clock move up under the title, so that the only text in the lower half is
+the subtitles. Such a film is shipped without its subtitle file (the script stays
+in sources/), for the library's machine reading of burned-in subtitles.
+
 Usage:
-    make_video.py SUBTITLES OUT.mp4 --title TITLE --colour 0x7a1f1f [--cover OUT.png]
+    make_video.py SUBTITLES OUT.mp4 --title TITLE --colour 0x7a1f1f [--cover OUT.png] [--burn]
 
 Needs: python3 (standard library only), ffmpeg (with libx264, aac, drawtext),
 espeak-ng, fonts-noto-cjk.
@@ -98,6 +104,44 @@ def wrap(text, width=16):
     return "\n".join(lines)
 
 
+def card_filters(cues, title, label, textfile):
+    """Title bar, label and clock at the bottom, each cue as a card in the middle."""
+    filters = [
+        "drawbox=x=0:y=0:w=iw:h=64:color=black@0.35:t=fill",
+        f"drawtext=fontfile={FONT_BOLD}:textfile={title}:fontsize=30:fontcolor=white:x=(w-text_w)/2:y=14",
+        f"drawtext=fontfile={FONT}:textfile={label}:fontsize=16:fontcolor=white@0.8:x=16:y=h-30",
+        f"drawtext=fontfile={FONT}:text='%{{pts\\:hms}}':fontsize=16:fontcolor=white@0.8:x=w-text_w-16:y=h-30",
+    ]
+    for n, (start, end, text) in enumerate(cues):
+        card = textfile(f"cue{n}.txt", wrap(text))
+        filters.append(
+            f"drawtext=fontfile={FONT}:textfile={card}:fontsize=28:fontcolor=white"
+            f":line_spacing=10:box=1:boxcolor=black@0.25:boxborderw=14"
+            f":x=(w-text_w)/2:y=(h-text_h)/2:enable='between(t,{start:.3f},{end:.3f})'"
+        )
+    return filters
+
+
+def burned_filters(cues, title, label, textfile):
+    """Title bar with label and clock under it; each cue one line low in the picture."""
+    filters = [
+        "drawbox=x=0:y=0:w=iw:h=64:color=black@0.35:t=fill",
+        f"drawtext=fontfile={FONT_BOLD}:textfile={title}:fontsize=30:fontcolor=white:x=(w-text_w)/2:y=14",
+        f"drawtext=fontfile={FONT}:textfile={label}:fontsize=14:fontcolor=white@0.8:x=16:y=72",
+        f"drawtext=fontfile={FONT}:text='%{{pts\\:hms}}':fontsize=14:fontcolor=white@0.8:x=w-text_w-16:y=72",
+    ]
+    for n, (start, end, text) in enumerate(cues):
+        if len(text) > 22:
+            sys.exit(f"cue {n + 1} is too long for one burned-in line: {text}")
+        line = textfile(f"cue{n}.txt", text)
+        filters.append(
+            f"drawtext=fontfile={FONT}:textfile={line}:fontsize=26:fontcolor=white"
+            f":borderw=2:bordercolor=black:x=(w-text_w)/2:y=h-30-text_h"
+            f":enable='between(t,{start:.3f},{end:.3f})'"
+        )
+    return filters
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("subtitles")
@@ -105,6 +149,7 @@ def main():
     ap.add_argument("--title", required=True)
     ap.add_argument("--colour", default="0x1f3a5f")
     ap.add_argument("--cover")
+    ap.add_argument("--burn", action="store_true", help="burn the cues in as subtitles")
     args = ap.parse_args()
 
     cues = parse_cues(args.subtitles)
@@ -121,23 +166,18 @@ def main():
 
         title = textfile("title.txt", args.title)
         label = textfile("label.txt", "示例 · 警示教育资源库演示用虚构材料")
-        filters = [
-            f"drawbox=x=0:y=0:w=iw:h=64:color=black@0.35:t=fill",
-            f"drawtext=fontfile={FONT_BOLD}:textfile={title}:fontsize=30:fontcolor=white:x=(w-text_w)/2:y=14",
-            f"drawtext=fontfile={FONT}:textfile={label}:fontsize=16:fontcolor=white@0.8:x=16:y=h-30",
-            f"drawtext=fontfile={FONT}:text='%{{pts\\:hms}}':fontsize=16:fontcolor=white@0.8:x=w-text_w-16:y=h-30",
-        ]
-        for n, (start, end, text) in enumerate(cues):
-            card = textfile(f"cue{n}.txt", wrap(text))
-            filters.append(
-                f"drawtext=fontfile={FONT}:textfile={card}:fontsize=28:fontcolor=white"
-                f":line_spacing=10:box=1:boxcolor=black@0.25:boxborderw=14"
-                f":x=(w-text_w)/2:y=(h-text_h)/2:enable='between(t,{start:.3f},{end:.3f})'"
-            )
+        filters = card_filters(cues, title, label, textfile) if not args.burn else \
+            burned_filters(cues, title, label, textfile)
         vf = ",".join(filters)
+        if args.burn:
+            # Seeded and fixed, so that a rerun draws the same picture.
+            picture = (f"gradients=s=640x360:r=15:c0={args.colour}:c1=0x1c2c44:x0=0:y0=0"
+                       f":x1=640:y1=360:speed=0.01:seed=21:d={total:.3f}")
+        else:
+            picture = f"color=c={args.colour}:s=640x360:r=15:d={total:.3f}"
         cmd = [
             "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-            "-f", "lavfi", "-i", f"color=c={args.colour}:s=640x360:r=15:d={total:.3f}",
+            "-f", "lavfi", "-i", picture,
             "-i", wav,
             "-vf", vf,
             "-c:v", "libx264", "-preset", "slow", "-crf", "30", "-tune", "stillimage",
