@@ -60,6 +60,7 @@ mod loans;
 mod local_time;
 mod machine_reading;
 mod machine_reading_browser;
+mod machine_reading_demo;
 mod machine_reading_hostile;
 mod mail;
 mod mail_tls;
