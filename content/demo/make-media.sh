@@ -11,6 +11,8 @@
 #   files/video-safety-line.srt          -> files/video-safety-line.mp4
 #   sources/video-official-car.vtt       -> files/video-official-car.mp4 (subtitles burned in)
 #   (title text below)                   -> files/textbook-eight-rules-cover.png
+#   sources/scan-fuel-card-case.md       -> files/scan-fuel-card-case.pdf (image-only scan,
+#                                           by examples/make_demo_scan.rs: needs cargo)
 #
 # The subtitle files are the video scripts: each cue is spoken by espeak-ng and shown
 # on screen in its own time window, so subtitles and narration stay in step. The
@@ -34,7 +36,7 @@ noto=/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 noto_bold=/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc
 
 missing=()
-for cmd in python3 ffmpeg ffprobe espeak-ng iconv; do
+for cmd in python3 ffmpeg ffprobe espeak-ng iconv cargo; do
     command -v "$cmd" >/dev/null || missing+=("$cmd")
 done
 for f in "$noto" "$noto_bold" /usr/share/fonts/truetype/wqy/wqy-microhei.ttc; do
@@ -86,6 +88,10 @@ drawtext=fontfile=$noto_bold:textfile=$tmp/t1.txt:fontsize=27:fontcolor=0xf5e6b8
 drawtext=fontfile=$noto:textfile=$tmp/t2.txt:fontsize=18:fontcolor=white:x=(w-text_w)/2:y=260,\
 drawtext=fontfile=$noto:textfile=$tmp/t3.txt:fontsize=20:fontcolor=0xf5e6b8:x=(w-text_w)/2:y=500" \
     -frames:v 1 -fflags +bitexact files/textbook-eight-rules-cover.png
+
+step "scanned bulletin (red header, seal, scan noise; image-only PDF for OCR)"
+cargo run --quiet --example make_demo_scan -- \
+    sources/scan-fuel-card-case.md files/scan-fuel-card-case.pdf
 
 step "sizes"
 ls -l files/*.pdf files/*.docx files/*-gbk.txt files/*.mp4 files/*.png | awk '{printf "%9d  %s\n", $5, $9}'

@@ -49,7 +49,10 @@ def text_of(path):
         return "".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", xml))
     if ext == ".pdf" and shutil.which("pdftotext"):
         out = subprocess.run(["pdftotext", "-enc", "UTF-8", path, "-"], capture_output=True, check=True)
-        return out.stdout.decode("utf-8")
+        text = out.stdout.decode("utf-8")
+        # A scan (image-only PDF) has no text layer: its text comes from OCR (its source
+        # is sources/scan-*.md), so it is taken like media here.
+        return text if text.strip() else None
     return None
 
 

@@ -125,6 +125,58 @@ pub(super) fn red_mask(pixels: &RgbImage, area: Area) -> GrayImage {
     })
 }
 
+/// The lines of red text in `area` (the header is one or two lines of large
+/// characters, each best read as a single line), split where no red ink crosses a
+/// band of rows.
+pub(super) fn red_lines(pixels: &RgbImage, area: Area) -> Vec<Area> {
+    let inked: Vec<bool> = (area.y0..area.y1)
+        .map(|y| {
+            (area.x0..area.x1)
+                .filter(|&x| redness(pixels.get_pixel(x, y)) >= RED_MARGIN)
+                .nth(1)
+                .is_some()
+        })
+        .collect();
+    let mut lines = Vec::new();
+    let mut start = None;
+    let mut blank = 0;
+    for (row, &ink) in inked.iter().chain([&false; LINE_GAP]).enumerate() {
+        let row = u32::try_from(row).unwrap_or(u32::MAX);
+        match (ink, start) {
+            (true, None) => (start, blank) = (Some(row), 0),
+            (true, Some(_)) => blank = 0,
+            (false, Some(first)) => {
+                blank += 1;
+                if blank == LINE_GAP {
+                    let last = row + 1 - LINE_GAP as u32;
+                    // Lower than a character of body text: a stray mark, not a line.
+                    if last - first >= MIN_LINE_HEIGHT {
+                        lines.push((first, last));
+                    }
+                    start = None;
+                }
+            }
+            (false, None) => {}
+        }
+    }
+    lines
+        .into_iter()
+        .map(|(first, last)| Area {
+            x0: area.x0,
+            y0: (area.y0 + first).saturating_sub(LINE_MARGIN).max(area.y0),
+            x1: area.x1,
+            y1: (area.y0 + last + LINE_MARGIN).min(area.y1),
+        })
+        .collect()
+}
+
+/// Rows without red ink that part two lines of the header.
+const LINE_GAP: usize = 8;
+/// Paper kept above and below a line of the header, in pixels.
+const LINE_MARGIN: u32 = 6;
+/// The least height of a line of the header, in pixels.
+const MIN_LINE_HEIGHT: u32 = 16;
+
 /// How much redder than green and blue a pixel is.
 fn redness(pixel: &Rgb<u8>) -> i16 {
     let [r, g, b] = pixel.0;
@@ -349,6 +401,20 @@ mod tests {
         let mut no_rule = page.clone();
         fill(&mut no_rule, (100, 200, 900, 206), PAPER);
         assert!(RedInk::find(&no_rule).header.is_none());
+    }
+
+    #[test]
+    fn the_header_is_read_line_by_line() {
+        let mut page = page();
+        let header = RedInk::find(&page).header.expect("a header");
+        assert_eq!(red_lines(&page, header).len(), 1);
+        // A second line under the first, and a speck that is not a line.
+        fill(&mut page, (300, 150, 440, 170), RED);
+        fill(&mut page, (500, 185, 503, 188), RED);
+        let header = RedInk::find(&page).header.expect("a header");
+        let lines = red_lines(&page, header);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].y1 <= 150 && lines[1].y0 >= 140, "{lines:?}");
     }
 
     #[test]
