@@ -248,7 +248,7 @@ async fn a_reading_goes_on_after_a_restart() {
     let librarian = app.librarian("restart-lib").await;
     resource(&librarian, "ocr-restart", "case").await;
     let dir = tempfile::tempdir().unwrap();
-    let (png, _) = page_image(dir.path(), "textbook-sanctions.pdf", 2);
+    let (png, _) = page_image(dir.path(), "textbook-sanctions.pdf", 1);
     assert_eq!(
         upload(&librarian, "ocr-restart", "第二页.png", png).await.0,
         201

@@ -23,13 +23,22 @@ async fn hit(reader: &Session, q: &str, id: &str) -> Option<Value> {
 }
 
 #[tokio::test]
-async fn the_demo_film_is_read_by_machine_and_found_at_its_cue() {
+async fn the_demo_scan_and_film_are_read_by_machine_and_found() {
     let app = TestApp::spawn_with_demo().await;
     if !ocr_ready(&app) {
         return;
     }
     let reader = app.borrower("demo-reader", "yn-tax").await;
     let film = "demo-video-official-car";
+    let scan = "demo-fuel-card-scan";
+    assert!(
+        hit(&reader, "台账流于形式", scan).await.is_none(),
+        "nothing read yet"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM ocr_jobs WHERE state = 'queued' AND kind = 'pages'"),
+        1
+    );
     assert!(
         hit(&reader, "接送家人", film).await.is_none(),
         "nothing read yet"
@@ -46,6 +55,14 @@ async fn the_demo_film_is_read_by_machine_and_found_at_its_cue() {
     assert_eq!(found["machine_read"], true, "{found}");
     let start = found["cues"][0]["start"].as_f64().unwrap();
     assert!((start - 14.5).abs() <= 0.5, "{found}");
+    let found = hit(&reader, "台账流于形式", scan)
+        .await
+        .expect("the scan is found");
+    assert_eq!(found["machine_read"], true, "{found}");
+    assert!(
+        found["snippet"].as_str().unwrap().contains("<mark>"),
+        "{found}"
+    );
     assert_eq!(
         app.count("SELECT count(*) FROM ocr_jobs WHERE state IN ('queued', 'running', 'failed')"),
         0
