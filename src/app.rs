@@ -320,14 +320,7 @@ pub async fn serve(
     let indexing = AbortOnDrop(tokio::spawn(async move { indexing.start_indexing().await }));
     // Work that follows the date; stops when serving stops.
     let _dated = dated_tasks(&state);
-    let _reading = state.settings.ocr_worker.then(|| {
-        AbortOnDrop(crate::ocr::spawn_worker(
-            state.db.clone(),
-            state.store.clone(),
-            state.ocr.clone(),
-            state.clock.clone(),
-        ))
-    });
+    let _reading = reading_task(&state);
     let limits = state.limits.clone();
     let app = build_app(state);
     let builder = connection_builder(&limits);
@@ -406,6 +399,18 @@ pub async fn serve(
         Err(err) => tracing::warn!(%err, "search index could not be released"),
     }
     Ok(())
+}
+
+/// The machine reading of scans and films, unless this server is told not to read.
+fn reading_task(state: &AppState) -> Option<AbortOnDrop> {
+    state.settings.ocr_worker.then(|| {
+        AbortOnDrop(crate::ocr::spawn_worker(
+            state.db.clone(),
+            state.store.clone(),
+            state.ocr.clone(),
+            state.clock.clone(),
+        ))
+    })
 }
 
 /// The background work that follows the date, unless tests drive it by hand: loan

@@ -46,6 +46,23 @@ use axum::routing::{get, post};
 use crate::app::AppState;
 use crate::web::upload;
 
+/// Correcting what the machine read, and having a file read again.
+fn machine_reading_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/librarian/resources/{id}/files/{file_id}/transcript",
+            get(transcript::show_transcript)
+                .post(transcript::save_transcript)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::catalog::machine_read::MAX_CORRECTION_BODY,
+                )),
+        )
+        .route(
+            "/librarian/resources/{id}/files/{file_id}/read-again",
+            post(transcript::read_again),
+        )
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/librarian", get(catalogue::redirect_to_list))
@@ -93,18 +110,6 @@ pub fn router() -> Router<AppState> {
             post(file_edits::set_default_subtitle),
         )
         .route(
-            "/librarian/resources/{id}/files/{file_id}/transcript",
-            get(transcript::show_transcript)
-                .post(transcript::save_transcript)
-                .layer(axum::extract::DefaultBodyLimit::max(
-                    crate::catalog::machine_read::MAX_CORRECTION_BODY,
-                )),
-        )
-        .route(
-            "/librarian/resources/{id}/files/{file_id}/read-again",
-            post(transcript::read_again),
-        )
-        .route(
             "/librarian/resources/{id}/history",
             get(history::show_history),
         )
@@ -112,6 +117,7 @@ pub fn router() -> Router<AppState> {
         .route("/librarian/audit.csv", get(audit::export_audit))
         .route("/librarian/queue", get(queue::show_queue))
         .merge(bulk::router())
+        .merge(machine_reading_routes())
         .route("/librarian/today", get(desk::show_today))
         .route("/librarian/loans/{id}/slip", get(slip::show_slip))
         .route(

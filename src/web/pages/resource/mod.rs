@@ -414,6 +414,27 @@ fn video_view(resource: &Resource, start: Option<f64>) -> Option<VideoView> {
     })
 }
 
+/// The default track's name when there are several (the cue list's heading), or "".
+fn default_track_label(video: Option<&VideoView>) -> String {
+    video
+        .filter(|video| video.tracks.len() > 1)
+        .and_then(|video| video.tracks.iter().find(|track| track.default))
+        .map(|track| track.label.clone())
+        .unwrap_or_default()
+}
+
+/// Whether the shown cues were read by machine (what readers are told), and where
+/// they download as WebVTT.
+fn cue_source(view: &ResourceView) -> (&'static str, String) {
+    match view.subtitle.as_ref().filter(|_| !view.cues.is_empty()) {
+        Some(file) => (
+            file.machine_read.map(MachineRead::label).unwrap_or(""),
+            format!("/subtitles/{}?download=1", file.id),
+        ),
+        None => ("", String::new()),
+    }
+}
+
 /// What stands of each file's machine reading that is not done yet (or failed).
 /// A failure's reason is for librarians, who can read the file again.
 fn readings(
@@ -508,25 +529,8 @@ fn page_of(
     let pdfs = files_of(&|f| f.mime == FileKind::Pdf.mime());
     let images = files_of(&|f| f.role == FileRole::Image);
     let video = video_view(&view.resource, start_seconds(query)).filter(|_| can_read);
-    let cue_track = video
-        .as_ref()
-        .filter(|video| video.tracks.len() > 1)
-        .and_then(|video| video.tracks.iter().find(|track| track.default))
-        .map(|track| track.label.clone())
-        .unwrap_or_default();
-    let cue_machine_read = view
-        .subtitle
-        .as_ref()
-        .and_then(|file| file.machine_read)
-        .filter(|_| !view.cues.is_empty())
-        .map(MachineRead::label)
-        .unwrap_or("");
-    let cue_download = view
-        .subtitle
-        .as_ref()
-        .filter(|_| !view.cues.is_empty())
-        .map(|file| format!("/subtitles/{}?download=1", file.id))
-        .unwrap_or_default();
+    let cue_track = default_track_label(video.as_ref());
+    let (cue_machine_read, cue_download) = cue_source(&view);
     let (cues, texts, copies) = (
         cue_items(&view),
         text_views(&view),
