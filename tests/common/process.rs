@@ -22,7 +22,7 @@ pub fn jingshi(data: &Path) -> Command {
         .arg(data)
         .env("JINGSHI_ADMIN_PASSWORD", ADMIN_PASSWORD)
         // Machine reading of the demo's scan and film would only load the machine.
-        .env("JINGSHI_NO_OCR", "1")
+        .env("JINGSHI_NO_OCR", "true")
         .env("RUST_LOG", "warn,tantivy=error");
     command
 }
