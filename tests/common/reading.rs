@@ -126,18 +126,7 @@ pub fn film_with_burned_subtitles(dir: &Path, cues: &[(&str, f64, f64)], seconds
 }
 
 /// Characters that differ between `read` and `truth` (whitespace ignored), as a share
-/// of the truth: the character error rate.
+/// of the truth: the character error rate, as the benchmarks measure it.
 pub fn error_rate(read: &str, truth: &str) -> f64 {
-    let a: Vec<char> = read.chars().filter(|c| !c.is_whitespace()).collect();
-    let b: Vec<char> = truth.chars().filter(|c| !c.is_whitespace()).collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = previous[j] + usize::from(ca != cb);
-            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()] as f64 / b.len().max(1) as f64
+    jingshi::ocr::page::char_error_rate(read, truth)
 }
