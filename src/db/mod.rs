@@ -2,6 +2,7 @@
 //! migrations, and a small connection pool for blocking tasks.
 
 mod migrations;
+pub mod observe;
 
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
@@ -99,6 +100,7 @@ fn open_connection(path: &Path) -> Result<Connection, DbError> {
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    observe::watch(&conn);
     Ok(conn)
 }
 
