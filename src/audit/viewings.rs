@@ -40,13 +40,14 @@ pub(super) fn continued(
         return Ok(None);
     };
     let key = viewing_key(&event.detail);
-    // The user's recent rows through `audit_log_user (username, at)`.
+    // The user's recent accesses of this file through `audit_log_file_access
+    // (username, file_id, at)`, newest first: the first that matches is the one.
     conn.prepare_cached(
         "SELECT coalesce(viewing, id) FROM audit_log
-         WHERE username = ?1 AND at >= ?2 AND action = 'file_access'
-           AND file_id IS ?3 AND user_id IS ?4
+         WHERE username = ?1 AND action = 'file_access' AND file_id IS ?3 AND at >= ?2
+           AND user_id IS ?4
            AND (detail = ?5 OR substr(detail, 1, length(?5) + 8) = ?5 || '; range ')
-         ORDER BY id DESC LIMIT 1",
+         ORDER BY at DESC, id DESC LIMIT 1",
     )?
     .query_row(
         params![
