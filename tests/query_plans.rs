@@ -9,7 +9,6 @@
 
 #![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-#[allow(dead_code)]
 mod common;
 
 use std::collections::BTreeSet;
@@ -46,7 +45,11 @@ async fn hot_statements_use_an_index() {
         };
         checked += 1;
         for line in full_scans_of_growing_tables(&tally.sql, &plan) {
-            scans.push(format!("{line}\n    in: {}", observe::one_line(&tally.sql)));
+            scans.push(format!(
+                "{line}\n    in: {}\n    plan: {}",
+                observe::one_line(&tally.sql),
+                plan.join(" | ")
+            ));
         }
     }
     assert!(

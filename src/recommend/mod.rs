@@ -10,7 +10,7 @@ mod search;
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::catalog::Kind;
@@ -160,11 +160,11 @@ fn candidates(
 }
 
 /// Resources the unit has borrowed or asked for (anything but a refused or
-/// withdrawn request): those are not recommended again.
+/// withdrawn request): those are not recommended again. From the unit's use table
+/// (migration 017), one row per resource rather than per loan.
 fn already_borrowed(conn: &Connection, unit: &str) -> Result<HashSet<String>, RecommendError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT resource_id FROM loans
-         WHERE unit_code = ?1 AND status NOT IN ('rejected', 'cancelled')",
+        "SELECT resource_id FROM resource_use WHERE unit_code = ?1 AND asked > 0",
     )?;
     let ids = stmt
         .query_map([unit], |row| row.get(0))?
@@ -172,42 +172,121 @@ fn already_borrowed(conn: &Connection, unit: &str) -> Result<HashSet<String>, Re
     Ok(ids)
 }
 
-/// What the other units of `sector` borrowed (approved loans of any time) and how
-/// many sessions they reported with it.
-fn peer_use(
+fn peer_use_of_row(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<PeerUse> {
+    let number = |i: usize| -> rusqlite::Result<u64> {
+        Ok(u64::try_from(row.get::<_, i64>(first + i)?).unwrap_or(0))
+    };
+    Ok(PeerUse {
+        units: number(0)?,
+        reports: number(1)?,
+        participants: number(2)?,
+    })
+}
+
+/// What the units of `sector` lent (in any state since approval) and how many sessions
+/// they reported with it. The asking unit's own use needs no subtracting: whatever it
+/// used, it asked for, and that is never recommended to it.
+fn peer_use(conn: &Connection, sector: &str) -> Result<HashMap<String, PeerUse>, RecommendError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT resource_id, units, reports, participants FROM sector_use
+         WHERE sector = ?1 AND units > 0",
+    )?;
+    let mut rows = stmt.query([sector])?;
+    let mut used = HashMap::new();
+    while let Some(row) = rows.next()? {
+        used.insert(row.get(0)?, peer_use_of_row(row, 1)?);
+    }
+    Ok(used)
+}
+
+/// The published resources labelled with the unit's sector that it may see and has
+/// not asked for, each with its sector's use: the first tier of the ranking, found
+/// through the label index, as many as the catalogue has for one sector.
+fn same_sector_candidates(
     conn: &Connection,
     unit: &str,
     sector: &str,
-) -> Result<HashMap<String, PeerUse>, RecommendError> {
-    // CROSS JOIN keeps SQLite from starting at the loans: a sector has a few units,
-    // whose loans the unit index finds, where the status index would walk every lent
-    // loan of the library (stats_bench, 100,000 loans: 102 ms before, 9 ms this way).
+) -> Result<Vec<(Candidate, PeerUse)>, RecommendError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT r.id, r.kind, r.title, r.region, r.year, coalesce(r.date, ''), r.access,
+                coalesce(s.units, 0), coalesce(s.reports, 0), coalesce(s.participants, 0)
+         FROM resource_labels l
+         JOIN resources r ON r.id = l.resource_id
+         LEFT JOIN sector_use s ON s.sector = ?2 AND s.resource_id = r.id
+         WHERE l.facet = 'sector' AND l.value = ?2 AND r.status = 'published'
+           AND {SHARED_WITH_UNIT}
+           AND NOT EXISTS (SELECT 1 FROM resource_use b
+                           WHERE b.unit_code = ?1 AND b.resource_id = r.id AND b.asked > 0)"
+    ))?;
+    let mut found = stmt
+        .query_map([unit, sector], |row| {
+            Ok((
+                Candidate {
+                    id: row.get(0)?,
+                    kind: row.get(1)?,
+                    title: row.get(2)?,
+                    region: row.get(3)?,
+                    year: row.get(4)?,
+                    date: row.get(5)?,
+                    access: row.get(6)?,
+                    sectors: Vec::new(),
+                },
+                peer_use_of_row(row, 7)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut sectors: HashMap<String, Vec<String>> = HashMap::new();
     let mut stmt = conn.prepare_cached(
-        "SELECT l.resource_id, count(DISTINCT l.unit_code), count(r.loan_id),
-                coalesce(sum(r.participants), 0)
-         FROM units u
-         CROSS JOIN loans l ON l.unit_code = u.code
-         LEFT JOIN loan_reports r ON r.loan_id = l.id
-         WHERE u.sector = ?1 AND u.code != ?2
-           AND l.status IN ('approved', 'active', 'returned', 'expired', 'overdue')
-         GROUP BY l.resource_id",
+        "SELECT other.resource_id, other.value FROM resource_labels mine
+         JOIN resource_labels other
+           ON other.resource_id = mine.resource_id AND other.facet = 'sector'
+         WHERE mine.facet = 'sector' AND mine.value = ?1
+         ORDER BY other.resource_id, other.position",
     )?;
-    let mut rows = stmt.query(params![sector, unit])?;
-    let mut used = HashMap::new();
+    let mut rows = stmt.query([sector])?;
     while let Some(row) = rows.next()? {
-        let number = |i: usize| -> rusqlite::Result<u64> {
-            Ok(u64::try_from(row.get::<_, i64>(i)?).unwrap_or(0))
-        };
-        used.insert(
-            row.get(0)?,
-            PeerUse {
-                units: number(1)?,
-                reports: number(2)?,
-                participants: number(3)?,
-            },
-        );
+        sectors.entry(row.get(0)?).or_default().push(row.get(1)?);
     }
-    Ok(used)
+    for (candidate, _) in &mut found {
+        candidate.sectors = sectors.remove(&candidate.id).unwrap_or_default();
+    }
+    Ok(found)
+}
+
+type Ranked = (Candidate, Vec<Reason>, PeerUse);
+
+/// The deciding reason first, then what peers used and reported on most, then a case
+/// about this sector alone before material for many sectors, the newest first.
+fn by_rank((a, ra, pa): &Ranked, (b, rb, pb): &Ranked) -> std::cmp::Ordering {
+    ra[0]
+        .cmp(&rb[0])
+        .then_with(|| pb.units.cmp(&pa.units))
+        .then_with(|| pb.reports.cmp(&pa.reports))
+        .then_with(|| pb.participants.cmp(&pa.participants))
+        .then_with(|| a.sectors.len().cmp(&b.sectors.len()))
+        .then_with(|| b.date.cmp(&a.date))
+        .then_with(|| a.title.cmp(&b.title))
+}
+
+/// Why `candidate` is recommended to a unit of `profile` in `region`, deciding reason
+/// first; None when nothing recommends it.
+fn with_reasons(
+    candidate: Candidate,
+    peer: PeerUse,
+    profile: &UnitProfile,
+    region: &str,
+) -> Option<Ranked> {
+    let mut reasons = Vec::new();
+    if !profile.sector.is_empty() && candidate.sectors.iter().any(|s| s == &profile.sector) {
+        reasons.push(Reason::SameSector);
+    }
+    if same_region(region, &candidate.region) {
+        reasons.push(Reason::SameRegion);
+    }
+    if peer.units > 0 {
+        reasons.push(Reason::PeersUsed);
+    }
+    (!reasons.is_empty()).then_some((candidate, reasons, peer))
 }
 
 /// Up to `limit` recommendations for `unit`, best first, leaving out `exclude` (the
@@ -219,51 +298,69 @@ pub fn for_unit(
     limit: usize,
     exclude: Option<&str>,
 ) -> Result<Vec<Recommendation>, RecommendError> {
+    recommend(conn, unit, limit, exclude, true)
+}
+
+/// [`for_unit`] the long way, over the whole catalogue: what the short way must agree with.
+#[cfg(test)]
+fn rank_whole_catalogue(
+    conn: &Connection,
+    unit: &str,
+    limit: usize,
+    exclude: Option<&str>,
+) -> Result<Vec<Recommendation>, RecommendError> {
+    recommend(conn, unit, limit, exclude, false)
+}
+
+fn recommend(
+    conn: &Connection,
+    unit: &str,
+    limit: usize,
+    exclude: Option<&str>,
+    short_way: bool,
+) -> Result<Vec<Recommendation>, RecommendError> {
     let profile = unit_profile(conn, unit)?;
     let region = if profile.region.is_empty() {
         DEFAULT_REGION
     } else {
         profile.region.as_str()
     };
-    let borrowed = already_borrowed(conn, unit)?;
-    let peers = if profile.sector.is_empty() {
-        HashMap::new()
-    } else {
-        peer_use(conn, unit, &profile.sector)?
-    };
-
-    let mut ranked: Vec<(Candidate, Vec<Reason>, PeerUse)> =
-        candidates(conn, unit, &profile.sector)?
+    let limit = limit.min(MAX_LIMIT);
+    let unwanted = |c: &Candidate| Some(c.id.as_str()) == exclude;
+    // Same-sector material ranks first, so when the sector has enough of it the rest
+    // of the catalogue need not be read (a national catalogue: thousands of rows
+    // instead of every resource and every loan of the sector).
+    let mut ranked = Vec::new();
+    let mut enough = false;
+    if short_way && !profile.sector.is_empty() {
+        let same_sector = same_sector_candidates(conn, unit, &profile.sector)?;
+        enough = same_sector.iter().filter(|(c, _)| !unwanted(c)).count() >= limit;
+        if enough {
+            ranked = same_sector
+                .into_iter()
+                .filter(|(c, _)| !unwanted(c))
+                .filter_map(|(c, peer)| with_reasons(c, peer, &profile, region))
+                .collect();
+        }
+    }
+    if !enough {
+        let borrowed = already_borrowed(conn, unit)?;
+        let peers = if profile.sector.is_empty() {
+            HashMap::new()
+        } else {
+            peer_use(conn, &profile.sector)?
+        };
+        ranked = candidates(conn, unit, &profile.sector)?
             .into_iter()
-            .filter(|c| !borrowed.contains(&c.id) && Some(c.id.as_str()) != exclude)
+            .filter(|c| !borrowed.contains(&c.id) && !unwanted(c))
             .filter_map(|c| {
                 let peer = peers.get(&c.id).copied().unwrap_or_default();
-                let mut reasons = Vec::new();
-                if !profile.sector.is_empty() && c.sectors.iter().any(|s| s == &profile.sector) {
-                    reasons.push(Reason::SameSector);
-                }
-                if same_region(region, &c.region) {
-                    reasons.push(Reason::SameRegion);
-                }
-                if peer.units > 0 {
-                    reasons.push(Reason::PeersUsed);
-                }
-                (!reasons.is_empty()).then_some((c, reasons, peer))
+                with_reasons(c, peer, &profile, region)
             })
             .collect();
-    ranked.sort_by(|(a, ra, pa), (b, rb, pb)| {
-        ra[0]
-            .cmp(&rb[0])
-            // What peers used and reported on most, first.
-            .then_with(|| pb.units.cmp(&pa.units))
-            .then_with(|| pb.reports.cmp(&pa.reports))
-            .then_with(|| pb.participants.cmp(&pa.participants))
-            // A case about this sector alone before material for many sectors.
-            .then_with(|| a.sectors.len().cmp(&b.sectors.len()))
-            .then_with(|| b.date.cmp(&a.date))
-            .then_with(|| a.title.cmp(&b.title))
-    });
-    ranked.truncate(limit.min(MAX_LIMIT));
+    }
+    ranked.sort_by(by_rank);
+    ranked.truncate(limit);
     Ok(ranked
         .into_iter()
         .map(|(c, reasons, peer)| {
@@ -300,3 +397,6 @@ pub fn for_unit(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests;
