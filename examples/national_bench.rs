@@ -31,6 +31,9 @@ use serde_json::{Value, json};
 /// The password `national_data` gives every account.
 const PASSWORD: &str = "National-bench-2026";
 const LOAN_LEAD_DAYS: i64 = 150;
+/// Each kind of request stops after this long (its row then shows fewer answers), so
+/// that a server refusing every write for seconds does not hold the run for hours.
+const ROW_BUDGET: Duration = Duration::from_secs(180);
 
 struct Server(Child);
 
@@ -113,8 +116,9 @@ fn pick_targets(db: &Path, runs: usize) -> anyhow::Result<Targets> {
     let mut stmt = conn.prepare(
         "SELECT r.id FROM resources r
           WHERE r.status = 'published' AND r.kind != 'base' AND r.licences > 0
-            AND NOT EXISTS (SELECT 1 FROM loans l WHERE l.resource_id = r.id AND l.unit_code = ?1
-                              AND l.status IN ('requested', 'waitlisted', 'approved', 'active', 'overdue'))
+            -- Computed once (a correlated NOT EXISTS read the unit's loans per resource).
+            AND r.id NOT IN (SELECT l.resource_id FROM loans l WHERE l.unit_code = ?1
+                               AND l.status IN ('requested', 'waitlisted', 'approved', 'active', 'overdue'))
             AND EXISTS (SELECT 1 FROM loans l WHERE l.resource_id = r.id)
             -- Nobody waiting, or the renewal is (lawfully) refused.
             AND NOT EXISTS (SELECT 1 FROM loans w WHERE w.resource_id = r.id AND w.status = 'waitlisted')
@@ -236,7 +240,11 @@ async fn time_gets(
     url: impl Fn(usize) -> String,
 ) -> Row {
     let mut row = Row::new(name, target_ms);
+    let began = Instant::now();
     for i in 0..runs {
+        if began.elapsed() > ROW_BUDGET {
+            break;
+        }
         let u = url(i);
         let mut request = client.get(&u);
         if let Some(accept) = accept {
@@ -338,7 +346,11 @@ async fn loan_workflow(
     let end = start.checked_add(jiff::Span::new().days(7))?;
     let mut request_row = Row::new("POST /api/v1/loans (request)", 20.0);
     let mut ids = Vec::new();
+    let began = Instant::now();
     for (i, resource) in targets.loanable.iter().take(runs).enumerate() {
+        if began.elapsed() > ROW_BUDGET {
+            break;
+        }
         let body = json!({
             "resource_id": resource, "format": "digital",
             "start": start.to_string(), "end": end.to_string(),
@@ -352,13 +364,15 @@ async fn loan_workflow(
         request_row.record(elapsed, outcome.map(|_| ()));
     }
     let mut approve_row = Row::new("POST /api/v1/loans/{id}/approve", 20.0);
-    for id in &ids {
+    let began = Instant::now();
+    for id in ids.iter().take_while(|_| began.elapsed() <= ROW_BUDGET) {
         let url = format!("{base}/api/v1/loans/{id}/approve");
         let (elapsed, outcome) = timed(librarian.post(&url), &url).await;
         approve_row.record(elapsed, outcome.map(|_| ()));
     }
     let mut renew_row = Row::new("POST /api/v1/loans/{id}/renew", 20.0);
-    for id in &ids {
+    let began = Instant::now();
+    for id in ids.iter().take_while(|_| began.elapsed() <= ROW_BUDGET) {
         let url = format!("{base}/api/v1/loans/{id}/renew");
         let (elapsed, outcome) = timed(borrower.post(&url).json(&json!({})), &url).await;
         renew_row.record(elapsed, outcome.map(|_| ()));
@@ -466,7 +480,32 @@ async fn main() -> anyhow::Result<()> {
         rss_mib(pid)
     );
 
-    let librarian = sign_in(&base, "admin").await?;
+    // `/healthz` answers before the first background sweep is done; a sign-in writes,
+    // so it shows when the library can really be used.
+    let began = Instant::now();
+    let mut first_sign_in = Row::new("start-up: /healthz to first sign-in", 5_000.0);
+    let librarian = loop {
+        match sign_in(&base, "admin").await {
+            Ok(client) => break client,
+            Err(err) if began.elapsed() < Duration::from_secs(900) => {
+                first_sign_in.failures += 1;
+                if first_sign_in.failure_samples.len() < 3 {
+                    first_sign_in.failure_samples.push(format!(
+                        "after {:.1} s: {err}",
+                        began.elapsed().as_secs_f64()
+                    ));
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(err) => return Err(err),
+        }
+    };
+    first_sign_in.samples.push(began.elapsed());
+    println!(
+        "first sign-in {:.2} s after /healthz ({} refused before)",
+        began.elapsed().as_secs_f64(),
+        first_sign_in.failures
+    );
     let borrower = sign_in(&base, &format!("officer-{}", targets.unit)).await?;
 
     rows.extend(loan_workflow(&base, &borrower, &librarian, &targets, runs).await?);
@@ -614,6 +653,7 @@ async fn main() -> anyhow::Result<()> {
     let mut startup_row = Row::new("start-up: spawn to /healthz 200", 5_000.0);
     startup_row.record(Duration::from_secs_f64(startup), Ok(()));
     rows.push(startup_row);
+    rows.push(first_sign_in);
     print_table(&rows);
     if let Some((seconds, peak_mib)) = reindexed {
         println!(
