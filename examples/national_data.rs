@@ -835,7 +835,10 @@ fn plan_format(
         }
     }
     candidates.sort_unstable();
-    let mut free_from: Vec<i32> = vec![0; lanes.unwrap_or(0) as usize];
+    // Per lane: the first day it is free, and whether its copy is still out with an
+    // overdue loan. Capacity counts an overdue loan only to its end, so the lane takes
+    // bookings ahead of today, but nothing that would need the copy before today.
+    let mut free_from: Vec<(i32, bool)> = vec![(0, false); lanes.unwrap_or(0) as usize];
     for (start, len) in candidates {
         let end = start + len - 1;
         let mut loan = Loan {
@@ -856,26 +859,22 @@ fn plan_format(
         } else if lanes.is_none() {
             Some(usize::MAX)
         } else {
-            free_from.iter().position(|&f| f <= start)
+            free_from
+                .iter()
+                .position(|&(f, out)| f <= start && (!out || start > today))
         };
         let before = lane.and_then(|l| free_from.get(l).copied());
         loan.status = match lane {
             _ if roll < 6 => Status::Cancelled,
             _ if roll < 9 => Status::Rejected,
-            // A popular item's copies all come back: a copy kept out would leave its
-            // waiters a free day on paper (capacity counts an overdue loan to its end).
-            Some(_) => settle_holding(&loan, physical && !resource.popular, rng),
+            Some(_) => settle_holding(&loan, physical, rng),
             // A request can wait only for a period still ahead.
             None if start > today => Status::Waitlisted,
             None => Status::Rejected,
         };
         if let Some(l) = lane.filter(|&l| l != usize::MAX) {
-            // A copy handed out and not back blocks its lane for good.
-            free_from[l] = if loan.status == Status::Overdue {
-                i32::MAX
-            } else {
-                end + 1
-            };
+            let (_, out) = free_from[l];
+            free_from[l] = (end + 1, out || loan.status == Status::Overdue);
             if physical
                 && matches!(
                     loan.status,
@@ -1175,7 +1174,36 @@ fn write_notifications(
         }
         tx.commit()?;
     }
-    Ok(chosen.len())
+    // The reminders the background task has already sent for loans ending within two
+    // days (deduplicated by end date as it does), so the first start has none to send.
+    let tx = conn.transaction()?;
+    let mut reminders = 0;
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO notifications (unit_code, loan_id, kind, message, dedupe, created_at)
+             VALUES (?1, ?2, 'due_soon', ?3, ?4, ?5)",
+        )?;
+        for (index, loan) in loans.iter().enumerate() {
+            if loan.status != Status::Active || loan.end > HISTORY_DAYS + 2 {
+                continue;
+            }
+            let title = &resources[loan.resource as usize].title;
+            insert.execute(params![
+                unit_code(loan.unit as usize),
+                index as i64 + 1,
+                format!(
+                    "借阅 #{}：《{title}》的借阅将于 {} 到期",
+                    index + 1,
+                    days.date(loan.end)
+                ),
+                days.date(loan.end),
+                days.stamp(loan.end - 2, loan.created_second)
+            ])?;
+            reminders += 1;
+        }
+    }
+    tx.commit()?;
+    Ok(chosen.len() + reminders)
 }
 
 /// Marks the library as set up (so the first start imports no demo), counts the
