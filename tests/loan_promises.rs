@@ -385,6 +385,36 @@ async fn a_digital_expiry_promotes_the_waitlist_in_order() {
     assert_never_over_capacity(&app);
 }
 
+/// More licences let the queue through at the next sweep, and only once: the sweep
+/// reads the queues of resources the catalogue changed since it last looked.
+#[tokio::test]
+async fn added_licences_promote_the_waitlist_at_the_next_sweep() {
+    let app = TestApp::spawn_with_demo_on(MONDAY).await;
+    let (lib, [holder, first, second]) = librarian_and_three_units(&app).await;
+    let r = "licence-film";
+    lendable(&lib, r, Some(1), 0).await;
+    approved(&lib, &holder, r, "digital", &day(1), &day(3)).await;
+    let b = requested(&first, r, "digital", &day(2), &day(4)).await;
+    let c = requested(&second, r, "digital", &day(2), &day(3)).await;
+    assert_eq!(place(&first, &b).await, waiting(1));
+    assert_eq!(app.sweep().promoted, 0, "nothing changed");
+
+    let (status, body) = lib
+        .send_json(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/resources/{r}"),
+            &json!({"licences": 2}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(app.sweep().promoted, 1, "one more licence, one more loan");
+    assert_eq!(place(&first, &b).await, holding("requested"));
+    assert_eq!(place(&second, &c).await, waiting(1));
+    assert_eq!(notices_about(&first, &b).await, ["promoted"]);
+    assert_eq!(app.sweep().promoted, 0, "the queue was looked at already");
+    assert_never_over_capacity(&app);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hundred_concurrent_requests_for_three_copies_approve_three_per_day() {
     const COPIES: usize = 3;

@@ -281,7 +281,10 @@ pub(crate) fn check_open_limit(
     today: jiff::civil::Date,
 ) -> Result<(), LoanError> {
     let open: u32 = tx.query_row(
-        "SELECT count(*) FROM loans WHERE resource_id = ?1 AND unit_code = ?2
+        // The unit's open loans of the resource only, not everything it ever borrowed.
+        "SELECT count(*) FROM loans INDEXED BY loans_open_by_unit
+         WHERE resource_id = ?1 AND unit_code = ?2
+           AND status IN ('requested', 'waitlisted', 'approved', 'active', 'overdue')
            AND (status = 'overdue'
                 OR (status = 'active' AND format = 'physical')
                 OR (status IN ('requested', 'waitlisted', 'approved', 'active')

@@ -303,8 +303,8 @@ fn renewal_end(
         });
     }
     let waiting: i64 = tx.query_row(
-        "SELECT count(*) FROM loans WHERE resource_id = ?1 AND format = ?2
-           AND status = 'waitlisted' AND end_date >= ?3",
+        "SELECT count(*) FROM loans INDEXED BY loans_waiting
+         WHERE resource_id = ?1 AND format = ?2 AND status = 'waitlisted' AND end_date >= ?3",
         params![loan.resource_id, loan.format.as_str(), today.to_string()],
         |row| row.get(0),
     )?;

@@ -8,9 +8,10 @@
 //! twice, late or after a restart changes nothing more than running it once on time.
 
 use crate::clock::Moment;
+use std::collections::BTreeSet;
 use std::time::Duration;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::LoanError;
@@ -52,34 +53,82 @@ pub fn run(conn: &mut Connection, at: Moment) -> Result<SweepSummary, LoanError>
             stmt.query_map([&day], store::row_from)?
                 .collect::<Result<Vec<_>, _>>()?
         };
+        // Queues a loan's change may let through: one that ended or lapsed frees
+        // the days from today on.
+        let mut freed = BTreeSet::new();
         for raw in due {
             let mut loan = raw.parse()?;
             advance(tx, &mut loan, at)?;
+            freed.insert((loan.resource_id.clone(), loan.format.as_str()));
             summary.advanced += 1;
         }
         summary.reminded = remind_due_soon(tx, at)?;
-        summary.lapsed = cancel_lapsed(tx, at)?;
+        summary.lapsed = cancel_lapsed(tx, at, &mut freed)?;
         summary.lapsed += super::withdrawal::lapse_requests_of_unpublished(tx, at)?;
-        let waiting = {
-            let mut stmt = tx.prepare_cached(
-                "SELECT DISTINCT resource_id, format FROM loans WHERE status = 'waitlisted' AND end_date >= ?1",
-            )?;
-            stmt.query_map([&day], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()?
-        };
-        for (resource_id, format) in waiting {
-            let format = Format::parse(&format)?;
-            summary.promoted += promote(tx, &resource_id, format, at)?.len();
-        }
+        summary.promoted = promote_waiting(tx, at, freed)?;
         Ok(summary)
     })
 }
 
+/// Promotes the waiting requests that may fit now: those of the resources and formats
+/// in `freed` (loans this run ended or cancelled) and of the resources the catalogue
+/// changed since the last sweep looked (licences added, a copy back in circulation).
+/// What a person's action frees promotes at once, in that action's transaction, so
+/// the sweep reads only these queues, not every queue of the library.
+fn promote_waiting(
+    tx: &Connection,
+    at: Moment,
+    mut freed: BTreeSet<(String, &'static str)>,
+) -> Result<usize, LoanError> {
+    let seen: i64 = tx
+        .query_row(
+            "SELECT seq FROM sweep_progress WHERE task = 'promotion'",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    let newest: i64 = tx.query_row(
+        "SELECT coalesce(max(seq), 0) FROM catalog_changes",
+        [],
+        |row| row.get(0),
+    )?;
+    let changed = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT DISTINCT l.resource_id, l.format
+               FROM catalog_changes c
+               JOIN loans l INDEXED BY loans_waiting
+                 ON l.resource_id = c.resource_id AND l.status = 'waitlisted' AND l.end_date >= ?1
+              WHERE c.seq > ?2 AND c.seq <= ?3
+              ORDER BY l.resource_id, l.format",
+        )?;
+        stmt.query_map(params![at.today().to_string(), seen, newest], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?
+    };
+    for (resource_id, format) in changed {
+        freed.insert((resource_id, Format::parse(&format)?.as_str()));
+    }
+    let mut promoted = 0;
+    for (resource_id, format) in freed {
+        promoted += promote(tx, &resource_id, Format::parse(format)?, at)?.len();
+    }
+    tx.execute(
+        "INSERT INTO sweep_progress (task, seq) VALUES ('promotion', ?1)
+         ON CONFLICT (task) DO UPDATE SET seq = excluded.seq",
+        [newest],
+    )?;
+    Ok(promoted)
+}
+
 /// Cancels what can no longer happen: requests and waitlisted requests whose period
 /// is over, and physical loans approved but never picked up by their end.
-fn cancel_lapsed(conn: &Connection, at: Moment) -> Result<usize, LoanError> {
+fn cancel_lapsed(
+    conn: &Connection,
+    at: Moment,
+    freed: &mut BTreeSet<(String, &'static str)>,
+) -> Result<usize, LoanError> {
     let today = at.today();
     let lapsed = {
         let sql = format!(
@@ -100,6 +149,7 @@ fn cancel_lapsed(conn: &Connection, at: Moment) -> Result<usize, LoanError> {
             _ => "实体拷贝在借阅期内未领取",
         };
         transition(conn, &system, &mut loan, Action::Cancel, at)?;
+        freed.insert((loan.resource_id.clone(), loan.format.as_str()));
         let title = super::notify::marked(&store::resource_title(conn, &loan.resource_id)?);
         notify(
             conn,

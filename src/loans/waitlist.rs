@@ -23,8 +23,9 @@ pub(crate) fn promote(
 ) -> Result<Vec<LoanId>, LoanError> {
     let today = at.today();
     let sql = format!(
-        "SELECT {} FROM loans WHERE resource_id = ?1 AND format = ?2 AND status = 'waitlisted'
-           AND end_date >= ?3 ORDER BY id",
+        "SELECT {} FROM loans INDEXED BY loans_waiting
+         WHERE resource_id = ?1 AND format = ?2 AND status = 'waitlisted' AND end_date >= ?3
+         ORDER BY id",
         store::ROW_COLUMNS
     );
     let waiting = {

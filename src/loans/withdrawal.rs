@@ -299,7 +299,12 @@ pub(crate) fn lapse_requests_of_unpublished(
 ) -> Result<usize, LoanError> {
     let waiting: Vec<String> = {
         let mut stmt = conn.prepare_cached(
-            "SELECT DISTINCT resource_id FROM loans WHERE status IN ('requested', 'waitlisted')",
+            // From the few resources not published, not from every pending request.
+            "SELECT r.id FROM resources r WHERE r.status != 'published'
+               AND EXISTS (SELECT 1 FROM loans l WHERE l.resource_id = r.id
+                             AND l.format IN ('digital', 'physical')
+                             AND l.status IN ('requested', 'waitlisted'))
+             ORDER BY r.id",
         )?;
         stmt.query_map([], |row| row.get(0))?
             .collect::<Result<_, _>>()?

@@ -157,3 +157,25 @@ BEGIN
        SET units = units + excluded.units, reports = reports + excluded.reports,
            participants = participants + excluded.participants;
 END;
+
+-- Waiting requests by resource and format: the sweep's promotions and a renewal's
+-- "is anyone waiting" read one resource's queue (before: every waiting request of the
+-- library, for each resource in turn).
+CREATE INDEX loans_waiting ON loans(resource_id, format, end_date, id)
+    WHERE status = 'waitlisted';
+
+-- A unit's open loans of one resource: the per-unit limit checked on each request
+-- (before: every loan the unit ever had).
+CREATE INDEX loans_open_by_unit ON loans(unit_code, resource_id)
+    WHERE status IN ('requested', 'waitlisted', 'approved', 'active', 'overdue');
+
+-- How far the sweep has looked for waiting requests that a catalogue change (more
+-- licences, a copy back in circulation) lets through: a catalogue change-log number.
+-- Until now every sweep looked at every queue, so everything before this migration
+-- has been looked at.
+CREATE TABLE sweep_progress (
+    task TEXT PRIMARY KEY,
+    seq  INTEGER NOT NULL
+);
+INSERT INTO sweep_progress (task, seq)
+SELECT 'promotion', coalesce(max(seq), 0) FROM catalog_changes;
