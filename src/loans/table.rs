@@ -74,18 +74,19 @@ impl StateFilter {
     }
 }
 
-/// The stored states a loan may have while it shows one of `shown`: the date moves
-/// approved and active loans on (see [`shown_sql`]) before the sweep writes it, and
-/// nothing else. A condition on these lets the state index find the rows instead of
-/// reading every loan ever made.
+/// The stored states a loan may have while it shows one of `shown` (the date moves
+/// approved and active loans on before the sweep writes it): a condition on these
+/// lets the state index find the rows instead of reading every loan ever made.
 fn stored_states_shown_as(shown: &[&'static str]) -> Vec<&'static str> {
-    let mut stored = shown.to_vec();
-    if shown
+    let mut stored: Vec<&'static str> = shown
         .iter()
-        .any(|state| matches!(*state, "expired" | "active" | "overdue"))
-    {
-        stored.extend(["approved", "active"]);
-    }
+        .filter_map(|state| LoanStatus::parse(state).ok())
+        .flat_map(|state| {
+            store::stored_states_showing(state)
+                .iter()
+                .map(|s| s.as_str())
+        })
+        .collect();
     stored.sort_unstable();
     stored.dedup();
     stored
