@@ -425,16 +425,24 @@ async fn loan_workflow(
         }
         request_row.record(elapsed, outcome.map(|_| ()));
     }
+    // Only approved loans are renewed: renewing a request is (rightly) refused.
+    let mut approved = Vec::new();
     let mut approve_row = Row::new("POST /api/v1/loans/{id}/approve", 20.0);
     let began = Instant::now();
     for id in ids.iter().take_while(|_| began.elapsed() <= row_budget()) {
         let url = format!("{base}/api/v1/loans/{id}/approve");
         let (elapsed, outcome) = timed(librarian.post(&url), &url).await;
+        if outcome.is_ok() {
+            approved.push(*id);
+        }
         approve_row.record(elapsed, outcome.map(|_| ()));
     }
     let mut renew_row = Row::new("POST /api/v1/loans/{id}/renew", 20.0);
     let began = Instant::now();
-    for id in ids.iter().take_while(|_| began.elapsed() <= row_budget()) {
+    for id in approved
+        .iter()
+        .take_while(|_| began.elapsed() <= row_budget())
+    {
         let url = format!("{base}/api/v1/loans/{id}/renew");
         let (elapsed, outcome) = timed(borrower.post(&url).json(&json!({})), &url).await;
         renew_row.record(elapsed, outcome.map(|_| ()));
