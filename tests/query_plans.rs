@@ -45,6 +45,9 @@ async fn hot_statements_use_an_index() {
         };
         checked += 1;
         for line in full_scans_of_growing_tables(&tally.sql, &plan) {
+            if walks_open_rows_only(&conn, &line) {
+                continue;
+            }
             scans.push(format!(
                 "{line}\n    in: {}\n    plan: {}",
                 observe::one_line(&tally.sql),
@@ -145,6 +148,36 @@ fn full_scans_of_growing_tables(sql: &str, plan: &[String]) -> Vec<String> {
         })
         .cloned()
         .collect()
+}
+
+/// Whether a scan line walks a partial index that holds open rows only (loans not yet
+/// finished, unread notifications): rows leave it as they finish, so its size follows
+/// the lending in progress, not the history.
+fn walks_open_rows_only(conn: &rusqlite::Connection, line: &str) -> bool {
+    let Some(index) = line
+        .split(" INDEX ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+    else {
+        return false;
+    };
+    let sql: Option<String> = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1",
+            [index],
+            |row| row.get(0),
+        )
+        .ok();
+    let Some(condition) = sql
+        .as_deref()
+        .and_then(|sql| sql.split_once(" WHERE "))
+        .map(|(_, c)| c)
+    else {
+        return false;
+    };
+    let finished = ["returned", "expired", "rejected", "cancelled"];
+    (condition.contains("status") && !finished.iter().any(|state| condition.contains(state)))
+        || condition.contains("read_at IS NULL")
 }
 
 /// The growing tables a statement names and the aliases it gives them.

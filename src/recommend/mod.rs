@@ -77,6 +77,8 @@ struct Candidate {
     date: String,
     access: String,
     sectors: Vec<String>,
+    /// How many sectors it is labelled with (its `sectors` may be filled in later).
+    sector_count: usize,
 }
 
 /// How units of the same sector used a resource.
@@ -147,6 +149,7 @@ fn candidates(
                 date: row.get(5)?,
                 access: row.get(6)?,
                 sectors: Vec::new(),
+                sector_count: 0,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -154,6 +157,7 @@ fn candidates(
         .into_iter()
         .map(|mut c| {
             c.sectors = sectors.remove(&c.id).unwrap_or_default();
+            c.sector_count = c.sectors.len();
             c
         })
         .collect())
@@ -208,17 +212,20 @@ fn same_sector_candidates(
     sector: &str,
 ) -> Result<Vec<(Candidate, PeerUse)>, RecommendError> {
     let mut stmt = conn.prepare_cached(&format!(
+        // CROSS JOIN: from the sector's labels to their resources, never the other way.
         "SELECT r.id, r.kind, r.title, r.region, r.year, coalesce(r.date, ''), r.access,
-                coalesce(s.units, 0), coalesce(s.reports, 0), coalesce(s.participants, 0)
+                coalesce(s.units, 0), coalesce(s.reports, 0), coalesce(s.participants, 0),
+                (SELECT count(*) FROM resource_labels x
+                  WHERE x.resource_id = r.id AND x.facet = 'sector')
          FROM resource_labels l
-         JOIN resources r ON r.id = l.resource_id
+         CROSS JOIN resources r ON r.id = l.resource_id
          LEFT JOIN sector_use s ON s.sector = ?2 AND s.resource_id = r.id
          WHERE l.facet = 'sector' AND l.value = ?2 AND r.status = 'published'
            AND {SHARED_WITH_UNIT}
            AND NOT EXISTS (SELECT 1 FROM resource_use b
                            WHERE b.unit_code = ?1 AND b.resource_id = r.id AND b.asked > 0)"
     ))?;
-    let mut found = stmt
+    let found = stmt
         .query_map([unit, sector], |row| {
             Ok((
                 Candidate {
@@ -229,28 +236,30 @@ fn same_sector_candidates(
                     year: row.get(4)?,
                     date: row.get(5)?,
                     access: row.get(6)?,
-                    sectors: Vec::new(),
+                    // Known to include the unit's; the whole list is read for the
+                    // few that are shown (`fill_sectors`).
+                    sectors: vec![sector.to_owned()],
+                    sector_count: usize::try_from(row.get::<_, i64>(10)?).unwrap_or(0),
                 },
                 peer_use_of_row(row, 7)?,
             ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    let mut sectors: HashMap<String, Vec<String>> = HashMap::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT other.resource_id, other.value FROM resource_labels mine
-         JOIN resource_labels other
-           ON other.resource_id = mine.resource_id AND other.facet = 'sector'
-         WHERE mine.facet = 'sector' AND mine.value = ?1
-         ORDER BY other.resource_id, other.position",
-    )?;
-    let mut rows = stmt.query([sector])?;
-    while let Some(row) = rows.next()? {
-        sectors.entry(row.get(0)?).or_default().push(row.get(1)?);
-    }
-    for (candidate, _) in &mut found {
-        candidate.sectors = sectors.remove(&candidate.id).unwrap_or_default();
-    }
     Ok(found)
+}
+
+/// The sector labels of the resources to be shown, in order of entry.
+fn fill_sectors(conn: &Connection, ranked: &mut [Ranked]) -> Result<(), RecommendError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT value FROM resource_labels WHERE resource_id = ?1 AND facet = 'sector'
+         ORDER BY position",
+    )?;
+    for (candidate, ..) in ranked {
+        candidate.sectors = stmt
+            .query_map([&candidate.id], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+    }
+    Ok(())
 }
 
 type Ranked = (Candidate, Vec<Reason>, PeerUse);
@@ -263,7 +272,7 @@ fn by_rank((a, ra, pa): &Ranked, (b, rb, pb): &Ranked) -> std::cmp::Ordering {
         .then_with(|| pb.units.cmp(&pa.units))
         .then_with(|| pb.reports.cmp(&pa.reports))
         .then_with(|| pb.participants.cmp(&pa.participants))
-        .then_with(|| a.sectors.len().cmp(&b.sectors.len()))
+        .then_with(|| a.sector_count.cmp(&b.sector_count))
         .then_with(|| b.date.cmp(&a.date))
         .then_with(|| a.title.cmp(&b.title))
 }
@@ -361,6 +370,9 @@ fn recommend(
     }
     ranked.sort_by(by_rank);
     ranked.truncate(limit);
+    if enough {
+        fill_sectors(conn, &mut ranked)?;
+    }
     Ok(ranked
         .into_iter()
         .map(|(c, reasons, peer)| {
