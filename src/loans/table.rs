@@ -339,6 +339,23 @@ mod tests {
     use crate::loans::store::LoanRow;
     use jiff::civil::date;
 
+    /// A loan of `status` and `format` running `start..=end`.
+    fn loan_row(status: LoanStatus, format: Format, start: Date, end: Date) -> LoanRow {
+        LoanRow {
+            id: LoanId(1),
+            resource_id: "r".into(),
+            unit: "u".into(),
+            format,
+            start,
+            end,
+            requested_end: end,
+            status,
+            renewals: 0,
+            copy_id: None,
+            recalled: false,
+        }
+    }
+
     /// The SQL's shown state agrees with `status_on` for every state, format and
     /// position of today against the period.
     #[test]
@@ -354,19 +371,7 @@ mod tests {
         ];
         for status in LoanStatus::ALL {
             for format in [Format::Digital, Format::Physical] {
-                let row = LoanRow {
-                    id: LoanId(1),
-                    resource_id: "r".into(),
-                    unit: "u".into(),
-                    format,
-                    start,
-                    end,
-                    requested_end: end,
-                    status,
-                    renewals: 0,
-                    copy_id: None,
-                    recalled: false,
-                };
+                let row = loan_row(status, format, start, end);
                 for today in days {
                     let shown: String = conn
                         .query_row(
@@ -402,19 +407,7 @@ mod tests {
         let (start, end) = (date(2027, 3, 2), date(2027, 3, 4));
         for status in LoanStatus::ALL {
             for format in [Format::Digital, Format::Physical] {
-                let row = LoanRow {
-                    id: LoanId(1),
-                    resource_id: "r".into(),
-                    unit: "u".into(),
-                    format,
-                    start,
-                    end,
-                    requested_end: end,
-                    status,
-                    renewals: 0,
-                    copy_id: None,
-                    recalled: false,
-                };
+                let row = loan_row(status, format, start, end);
                 for today in [date(2027, 3, 1), start, end, date(2027, 3, 5)] {
                     let shown = store::status_on(&row, today).as_str();
                     assert!(

@@ -57,15 +57,8 @@ fn lend(conn: &Connection, unit: &str, resource: &str, status: &str) -> i64 {
     conn.last_insert_rowid()
 }
 
-/// The tables as the migration's backfill would compute them from the loans now.
-fn recomputed(conn: &Connection) -> (UnitRows, SectorRows) {
-    let units = conn
-        .prepare(&format!(
-            "SELECT l.unit_code, l.resource_id, sum(l.status NOT IN ('rejected', 'cancelled')),
-                    sum(l.status IN {LENT}), count(r.loan_id), coalesce(sum(r.participants), 0)
-               FROM loans l LEFT JOIN loan_reports r ON r.loan_id = l.id
-              GROUP BY 1, 2 ORDER BY 1, 2"
-        ))
+fn unit_rows(conn: &Connection, sql: &str) -> UnitRows {
+    conn.prepare(sql)
         .unwrap()
         .query_map([], |r| {
             Ok((
@@ -79,60 +72,59 @@ fn recomputed(conn: &Connection) -> (UnitRows, SectorRows) {
         })
         .unwrap()
         .collect::<Result<Vec<_>, _>>()
-        .unwrap();
-    let sectors = conn
-        .prepare(&format!(
+        .unwrap()
+}
+
+fn sector_rows(conn: &Connection, sql: &str) -> SectorRows {
+    conn.prepare(sql)
+        .unwrap()
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap()
+}
+
+/// The tables as the migration's backfill would compute them from the loans now.
+fn recomputed(conn: &Connection) -> (UnitRows, SectorRows) {
+    let units = unit_rows(
+        conn,
+        &format!(
+            "SELECT l.unit_code, l.resource_id, sum(l.status NOT IN ('rejected', 'cancelled')),
+                    sum(l.status IN {LENT}), count(r.loan_id), coalesce(sum(r.participants), 0)
+               FROM loans l LEFT JOIN loan_reports r ON r.loan_id = l.id
+              GROUP BY 1, 2 ORDER BY 1, 2"
+        ),
+    );
+    let sectors = sector_rows(
+        conn,
+        &format!(
             "SELECT u.sector, l.resource_id, count(DISTINCT l.unit_code), count(r.loan_id),
                     coalesce(sum(r.participants), 0)
                FROM loans l JOIN units u ON u.code = l.unit_code
                LEFT JOIN loan_reports r ON r.loan_id = l.id
               WHERE l.status IN {LENT} AND u.sector != ''
               GROUP BY 1, 2 ORDER BY 1, 2"
-        ))
-        .unwrap()
-        .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
-        .unwrap()
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
+        ),
+    );
     (units, sectors)
 }
 
+/// The tables as the triggers kept them (rows of nothing left out).
 fn kept(conn: &Connection) -> (UnitRows, SectorRows) {
-    let units = conn
-        .prepare(
-            "SELECT unit_code, resource_id, asked, lent, reports, participants FROM resource_use
-              WHERE asked != 0 OR lent != 0 OR reports != 0 OR participants != 0
-                 OR (unit_code, resource_id) IN (SELECT unit_code, resource_id FROM loans)
-              ORDER BY 1, 2",
-        )
-        .unwrap()
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })
-        .unwrap()
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
-    let sectors = conn
-        .prepare(
-            "SELECT sector, resource_id, units, reports, participants FROM sector_use
-              WHERE units != 0 OR reports != 0 OR participants != 0 ORDER BY 1, 2",
-        )
-        .unwrap()
-        .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
-        .unwrap()
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
+    let units = unit_rows(
+        conn,
+        "SELECT unit_code, resource_id, asked, lent, reports, participants FROM resource_use
+          WHERE asked != 0 OR lent != 0 OR reports != 0 OR participants != 0
+             OR (unit_code, resource_id) IN (SELECT unit_code, resource_id FROM loans)
+          ORDER BY 1, 2",
+    );
+    let sectors = sector_rows(
+        conn,
+        "SELECT sector, resource_id, units, reports, participants FROM sector_use
+          WHERE units != 0 OR reports != 0 OR participants != 0 ORDER BY 1, 2",
+    );
     (units, sectors)
 }
 
