@@ -139,19 +139,7 @@ fn candidates(
          FROM resources r WHERE r.status = 'published' AND {SHARED_WITH_UNIT}"
     ))?;
     let found = stmt
-        .query_map([unit, sector], |row| {
-            Ok(Candidate {
-                id: row.get(0)?,
-                kind: row.get(1)?,
-                title: row.get(2)?,
-                region: row.get(3)?,
-                year: row.get(4)?,
-                date: row.get(5)?,
-                access: row.get(6)?,
-                sectors: Vec::new(),
-                sector_count: 0,
-            })
-        })?
+        .query_map([unit, sector], |row| candidate_of_row(row, Vec::new(), 0))?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(found
         .into_iter()
@@ -203,6 +191,40 @@ fn peer_use(conn: &Connection, sector: &str) -> Result<HashMap<String, PeerUse>,
     Ok(used)
 }
 
+/// A row of the same-sector statements: the candidate (columns 0–6), its sector's use
+/// (7–9) and how many sectors it is labelled with (10).
+fn same_sector_row(
+    row: &rusqlite::Row<'_>,
+    sector: &str,
+) -> rusqlite::Result<(Candidate, PeerUse)> {
+    // The sectors are known to include the unit's; the whole list is read for the few
+    // that are shown (`fill_sectors`).
+    let sector_count = usize::try_from(row.get::<_, i64>(10)?).unwrap_or(0);
+    Ok((
+        candidate_of_row(row, vec![sector.to_owned()], sector_count)?,
+        peer_use_of_row(row, 7)?,
+    ))
+}
+
+/// A candidate from columns 0–6: id, kind, title, region, year, date, access.
+fn candidate_of_row(
+    row: &rusqlite::Row<'_>,
+    sectors: Vec<String>,
+    sector_count: usize,
+) -> rusqlite::Result<Candidate> {
+    Ok(Candidate {
+        id: row.get(0)?,
+        kind: row.get(1)?,
+        title: row.get(2)?,
+        region: row.get(3)?,
+        year: row.get(4)?,
+        date: row.get(5)?,
+        access: row.get(6)?,
+        sectors,
+        sector_count,
+    })
+}
+
 /// The published resources labelled with the unit's sector that it may see and has
 /// not asked for, each with its sector's use: the first tier of the ranking, found
 /// through the label index, as many as the catalogue has for one sector.
@@ -226,23 +248,46 @@ fn same_sector_candidates(
                            WHERE b.unit_code = ?1 AND b.resource_id = r.id AND b.asked > 0)"
     ))?;
     let found = stmt
-        .query_map([unit, sector], |row| {
-            Ok((
-                Candidate {
-                    id: row.get(0)?,
-                    kind: row.get(1)?,
-                    title: row.get(2)?,
-                    region: row.get(3)?,
-                    year: row.get(4)?,
-                    date: row.get(5)?,
-                    access: row.get(6)?,
-                    // Known to include the unit's; the whole list is read for the
-                    // few that are shown (`fill_sectors`).
-                    sectors: vec![sector.to_owned()],
-                    sector_count: usize::try_from(row.get::<_, i64>(10)?).unwrap_or(0),
-                },
-                peer_use_of_row(row, 7)?,
-            ))
+        .query_map([unit, sector], |row| same_sector_row(row, sector))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(found)
+}
+
+/// The first `limit` resources of [`same_sector_candidates`] that the sector's units
+/// used, in rank order: walked from the top of the sector's use ranking
+/// (`sector_use_rank`, migration 018), so the cost is what is shown plus what the unit
+/// already asked for, not the size of the sector's shelf. Used material outranks
+/// unused, so when this finds `limit` the list is complete.
+fn top_used_same_sector(
+    conn: &Connection,
+    unit: &str,
+    sector: &str,
+    exclude: Option<&str>,
+    limit: usize,
+) -> Result<Vec<(Candidate, PeerUse)>, RecommendError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        // CROSS JOIN: from the ranking to the resources, never the other way.
+        "SELECT r.id, r.kind, r.title, r.region, r.year, coalesce(r.date, '') AS day, r.access,
+                s.units, s.reports, s.participants,
+                (SELECT count(*) FROM resource_labels x
+                  WHERE x.resource_id = r.id AND x.facet = 'sector') AS sector_count
+         FROM sector_use s INDEXED BY sector_use_rank
+         CROSS JOIN resources r ON r.id = s.resource_id
+         WHERE s.sector = ?2 AND s.units > 0 AND r.status = 'published'
+           AND r.id IS NOT ?3
+           AND EXISTS (SELECT 1 FROM resource_labels l WHERE l.resource_id = s.resource_id
+                        AND l.facet = 'sector' AND l.value = ?2)
+           AND {SHARED_WITH_UNIT}
+           AND NOT EXISTS (SELECT 1 FROM resource_use b
+                           WHERE b.unit_code = ?1 AND b.resource_id = r.id AND b.asked > 0)
+         ORDER BY s.units DESC, s.reports DESC, s.participants DESC,
+                  sector_count, day DESC, r.title
+         LIMIT ?4"
+    ))?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let found = stmt
+        .query_map(rusqlite::params![unit, sector, exclude, limit], |row| {
+            same_sector_row(row, sector)
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(found)
@@ -338,11 +383,16 @@ fn recommend(
     let unwanted = |c: &Candidate| Some(c.id.as_str()) == exclude;
     // Same-sector material ranks first, so when the sector has enough of it the rest
     // of the catalogue need not be read (a national catalogue: thousands of rows
-    // instead of every resource and every loan of the sector).
+    // instead of every resource and every loan of the sector); and of that, what the
+    // sector's units used ranks first, so when enough of it is left only its top
+    // needs reading.
     let mut ranked = Vec::new();
     let mut enough = false;
     if short_way && !profile.sector.is_empty() {
-        let same_sector = same_sector_candidates(conn, unit, &profile.sector)?;
+        let mut same_sector = top_used_same_sector(conn, unit, &profile.sector, exclude, limit)?;
+        if same_sector.len() < limit {
+            same_sector = same_sector_candidates(conn, unit, &profile.sector)?;
+        }
         enough = same_sector.iter().filter(|(c, _)| !unwanted(c)).count() >= limit;
         if enough {
             ranked = same_sector

@@ -175,6 +175,7 @@ fn the_use_tables_follow_every_change_of_loans_reports_and_sectors() {
 fn the_short_way_answers_what_the_whole_catalogue_answers() {
     let (_dir, db) = catalogue(14);
     let conn = db.get().unwrap();
+    let mut reported = Vec::new();
     for (unit, resource, status) in [
         ("tax-b", "r03", "returned"),
         ("tax-c", "r03", "active"),
@@ -182,10 +183,37 @@ fn the_short_way_answers_what_the_whole_catalogue_answers() {
         ("tax-a", "r07", "approved"),
         ("tax-c", "r09", "rejected"),
         ("bank", "r11", "returned"),
+        // Ties on units, broken by reports, participants, sector count and date.
+        ("tax-b", "r01", "returned"),
+        ("tax-b", "r02", "returned"),
+        ("tax-c", "r04", "returned"),
+        ("tax-c", "r06", "expired"),
+        ("tax-b", "r08", "returned"),
+        // Used by the sector but no longer published, or not labelled with it.
+        ("tax-b", "r10", "returned"),
+        ("tax-c", "r13", "returned"),
     ] {
-        lend(&conn, unit, resource, status);
+        reported.push(lend(&conn, unit, resource, status));
     }
-    for limit in [1, 3, 6, 12, 13, 20] {
+    for (at, people) in [(6, 25), (7, 25), (8, 9), (11, 40), (12, 40)] {
+        conn.execute(
+            "INSERT INTO loan_reports (loan_id, held_on, participants, reported_by, reported_at)
+             VALUES (?1, '2026-05-05', ?2, 'x', '')",
+            params![reported[at], people],
+        )
+        .unwrap();
+    }
+    conn.execute(
+        "UPDATE resources SET status = 'withdrawn' WHERE id = 'r10'",
+        [],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE resource_labels SET value = '金融' WHERE resource_id = 'r13' AND facet = 'sector'",
+        [],
+    )
+    .unwrap();
+    for limit in [1, 2, 3, 4, 5, 6, 7, 12, 13, 20] {
         for exclude in [None, Some("r03"), Some("r00")] {
             let short = for_unit(&conn, "tax-a", limit, exclude).unwrap();
             let long = rank_whole_catalogue(&conn, "tax-a", limit, exclude).unwrap();
