@@ -8,10 +8,11 @@ use std::time::Instant;
 
 use tantivy::collector::TopDocs;
 use tantivy::index::SegmentId;
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
+use tantivy::query::{Query, RangeQuery, TermQuery, TermSetQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, Searcher, Term};
 
+use super::busy::AvailabilityQuery;
 use super::cache::Weigh;
 use super::doc::CueDoc;
 use super::expand;
@@ -206,21 +207,11 @@ impl SearchIndex {
             )));
         }
         if let Some(available) = req.available {
-            let busy = TermSetQuery::new(
-                req.unavailable
-                    .ids()
-                    .iter()
-                    .map(|id| Term::from_field_text(f.id, id)),
-            );
-            out.push(if available {
-                // A query of exclusions alone matches nothing, hence "all but".
-                Box::new(BooleanQuery::new(vec![
-                    (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
-                    (Occur::MustNot, Box::new(busy)),
-                ]))
-            } else {
-                Box::new(busy)
-            });
+            out.push(Box::new(AvailabilityQuery {
+                unavailable: req.unavailable.clone(),
+                id: f.id,
+                available,
+            }));
         }
         if !req.include_unpublished {
             out.push(published(f.status));

@@ -2,11 +2,14 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED, Term};
 
+use tantivy::schema::Field;
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+
+use super::busy::BusyDocs;
 use super::request::{Facets, Unavailable};
 
 /// Counts matches per kind, sector, violation, year and access, and the available ones:
@@ -24,28 +27,6 @@ impl FacetCollector {
             unavailable: unavailable.clone(),
         }
     }
-
-    /// The segment's documents of the unavailable resources, sorted: one term look-up
-    /// per id, cheap for the few fully booked resources of a day.
-    fn busy_docs(&self, reader: &SegmentReader) -> tantivy::Result<Vec<DocId>> {
-        let mut docs = Vec::new();
-        if self.unavailable.is_empty() {
-            return Ok(docs);
-        }
-        let inverted = reader.inverted_index(self.id)?;
-        for id in self.unavailable.ids() {
-            let term = Term::from_field_text(self.id, id);
-            if let Some(mut postings) = inverted.read_postings(&term, IndexRecordOption::Basic)? {
-                let mut doc = postings.doc();
-                while doc != TERMINATED {
-                    docs.push(doc);
-                    doc = postings.advance();
-                }
-            }
-        }
-        docs.sort_unstable();
-        Ok(docs)
-    }
 }
 
 /// Per-segment counts by term ordinal, turned into strings once at harvest.
@@ -57,8 +38,8 @@ pub(crate) struct SegmentFacets {
     access: StrCounts,
     year: Option<Column<i64>>,
     years: BTreeMap<i64, u64>,
-    /// Documents of unavailable resources (sorted).
-    busy: Vec<DocId>,
+    /// Documents of unavailable resources (none when every resource is available).
+    busy: Option<Arc<BusyDocs>>,
     available_count: u64,
 }
 
@@ -129,7 +110,11 @@ impl Collector for FacetCollector {
             access: StrCounts::new(ff.str("access")?),
             year: ff.column_opt::<i64>("year")?,
             years: BTreeMap::new(),
-            busy: self.busy_docs(reader)?,
+            busy: if self.unavailable.is_empty() {
+                None
+            } else {
+                Some(self.unavailable.docs_in(self.id, reader)?)
+            },
             available_count: 0,
         })
     }
@@ -173,7 +158,11 @@ impl SegmentCollector for SegmentFacets {
         if let Some(year) = self.year.as_ref().and_then(|c| c.first(doc)) {
             *self.years.entry(year).or_insert(0) += 1;
         }
-        if self.busy.binary_search(&doc).is_err() {
+        if !self
+            .busy
+            .as_ref()
+            .is_some_and(|busy| busy.bits.contains(doc))
+        {
             self.available_count += 1;
         }
     }

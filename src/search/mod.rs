@@ -30,6 +30,7 @@
 //! first, then likeness of words (more-like-this), within the viewer's audience.
 
 mod analyzer;
+mod busy;
 mod cache;
 mod doc;
 mod error;

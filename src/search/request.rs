@@ -8,6 +8,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::QueryError;
+use super::busy;
 use super::expand::Expansion;
 use super::locked::Withheld;
 
@@ -168,23 +169,54 @@ impl SearchRequest {
 
 /// Ids of resources that cannot be borrowed on a day, sorted and without repeats (so
 /// that equal sets make equal cache keys). Usually a handful: the fully booked ones.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Unavailable(Arc<[String]>);
+/// Clones share the documents found for the ids in each index segment
+/// ([`busy::SegmentDocs`]); equality and hashing look at the ids only.
+#[derive(Debug, Clone, Default)]
+pub struct Unavailable {
+    ids: Arc<[String]>,
+    docs: Arc<busy::SegmentDocs>,
+}
 
 impl Unavailable {
     pub fn new(ids: impl IntoIterator<Item = String>) -> Self {
         let mut ids: Vec<String> = ids.into_iter().collect();
         ids.sort_unstable();
         ids.dedup();
-        Unavailable(ids.into())
+        Unavailable {
+            ids: ids.into(),
+            docs: Arc::default(),
+        }
     }
 
     pub fn ids(&self) -> &[String] {
-        &self.0
+        &self.ids
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.ids.is_empty()
+    }
+
+    /// The segment's documents of these ids (`field` holds the id).
+    pub(crate) fn docs_in(
+        &self,
+        field: tantivy::schema::Field,
+        reader: &tantivy::SegmentReader,
+    ) -> tantivy::Result<Arc<busy::BusyDocs>> {
+        self.docs.of(&self.ids, field, reader)
+    }
+}
+
+impl PartialEq for Unavailable {
+    fn eq(&self, other: &Self) -> bool {
+        self.ids == other.ids
+    }
+}
+
+impl Eq for Unavailable {}
+
+impl std::hash::Hash for Unavailable {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.ids.hash(state);
     }
 }
 

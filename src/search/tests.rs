@@ -777,3 +777,42 @@ fn the_status_filter_narrows_a_librarians_list_and_hits_carry_a_length() {
     r.status = Some("draft".into());
     assert_eq!(index.search(&r).expect("borrower search").total, 0);
 }
+
+#[test]
+fn available_now_reads_each_new_segment_with_the_same_busy_set() {
+    let index = index_of(vec![
+        doc("a", "case", "甲", "警示"),
+        doc("b", "case", "乙", "警示"),
+    ]);
+    // One set, as the server keeps it between loan writes, over index commits.
+    let busy = Unavailable::new(["b".to_owned(), "d".to_owned()]);
+    let run = |available: bool| {
+        let found = index
+            .search(&SearchRequest {
+                unavailable: busy.clone(),
+                available: Some(available),
+                ..SearchRequest::query("警示")
+            })
+            .expect("search");
+        let mut got: Vec<String> = found.hits.iter().map(|h| h.id.clone()).collect();
+        got.sort();
+        (got, found.facets.available)
+    };
+    assert_eq!(run(true), (vec!["a".to_owned()], 1));
+    assert_eq!(run(false), (vec!["b".to_owned()], 0));
+    // A new segment with new documents, and `b` indexed again (its old document
+    // deleted from the first segment).
+    index
+        .apply(
+            vec![
+                doc("c", "case", "丙", "警示"),
+                doc("d", "case", "丁", "警示"),
+                doc("b", "case", "乙二", "警示"),
+            ],
+            &["a".to_owned()],
+            2,
+        )
+        .expect("apply");
+    assert_eq!(run(true), (vec!["c".to_owned()], 1));
+    assert_eq!(run(false), (vec!["b".to_owned(), "d".to_owned()], 0));
+}
