@@ -5,7 +5,8 @@
 //! First a full `jingshi --data DIR reindex` (wall time and the child's peak RSS), then
 //! `jingshi serve` as a child process on a loopback port (time until `/healthz`
 //! answers), then one client at a time over HTTP: a loan request, its approval and
-//! renewal; a busy unit's borrower's home page and loans; resource pages of popular
+//! renewal; 100 units asking at once for one licence-limited resource, each request
+//! approved as it arrives (exactly as many approvals as licences); a busy unit's borrower's home page and loans; resource pages of popular
 //! items (long histories, long waitlists) and ordinary ones; the librarian queue and
 //! calendars; search with "available now"; the statistics of the last twelve months
 //! and their CSV. Prints one table with p50, p99, the target of issue 22 and whether it
@@ -123,7 +124,15 @@ struct Targets {
     popular: Vec<(String, i64)>,
     ordinary: Vec<String>,
     queries: Vec<String>,
+    /// A licence-limited resource that [`CONTENDERS`] units ask for at once, and its
+    /// licences.
+    contested: (String, i64),
+    /// The units that ask for it (not the busiest one).
+    contenders: Vec<String>,
 }
+
+/// How many units ask for the contested resource at once.
+const CONTENDERS: usize = 100;
 
 fn pick_targets(db: &Path, runs: usize) -> anyhow::Result<Targets> {
     let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
@@ -144,8 +153,19 @@ fn pick_targets(db: &Path, runs: usize) -> anyhow::Result<Targets> {
             AND NOT EXISTS (SELECT 1 FROM loans w WHERE w.resource_id = r.id AND w.status = 'waitlisted')
           ORDER BY r.id LIMIT ?2",
     )?;
-    let loanable = stmt
-        .query_map(rusqlite::params![unit, runs as i64], |r| r.get(0))?
+    let mut loanable = stmt
+        .query_map(rusqlite::params![unit, runs as i64 + 1], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    let contested = loanable.pop().context("no loanable resource")?;
+    let licences: i64 = conn.query_row(
+        "SELECT licences FROM resources WHERE id = ?1",
+        [&contested],
+        |r| r.get(0),
+    )?;
+    let mut stmt =
+        conn.prepare("SELECT code FROM units WHERE code != ?1 ORDER BY code LIMIT ?2")?;
+    let contenders = stmt
+        .query_map(rusqlite::params![unit, CONTENDERS as i64], |r| r.get(0))?
         .collect::<Result<Vec<String>, _>>()?;
     let mut stmt = conn.prepare(
         "SELECT resource_id, count(*) FROM loans WHERE status = 'waitlisted'
@@ -192,6 +212,8 @@ fn pick_targets(db: &Path, runs: usize) -> anyhow::Result<Targets> {
         popular,
         ordinary,
         queries,
+        contested: (contested, licences),
+        contenders,
     })
 }
 
@@ -465,6 +487,95 @@ async fn loan_workflow(
     Ok(vec![request_row, approve_row, renew_row])
 }
 
+/// [`CONTENDERS`] units ask at once for the same licence-limited resource on the same
+/// days, far past every booking, and a librarian approves each request as it arrives:
+/// exactly as many approvals as licences must succeed, the others answer 409, and the
+/// loan list must then hold exactly that many approved loans. Each sample is one
+/// request and its approval.
+async fn contested_approvals(
+    base: &str,
+    librarian: &reqwest::Client,
+    contenders: &[reqwest::Client],
+    (resource, licences): &(String, i64),
+) -> anyhow::Result<Row> {
+    let name = format!("{CONTENDERS} concurrent requests + approvals, {licences} licence(s)");
+    let mut row = Row::new(&name, 1_000.0);
+    if !wanted(&name) {
+        return Ok(row);
+    }
+    let today = jingshi::clock::Clock::system().today();
+    let start = tuesday_after(today, LOAN_LEAD_DAYS + 70)?;
+    let end = start.checked_add(jiff::Span::new().days(3))?;
+    let mut tasks = Vec::new();
+    for (i, borrower) in contenders.iter().enumerate() {
+        let (borrower, librarian) = (borrower.clone(), librarian.clone());
+        let body = json!({
+            "resource_id": resource, "format": "digital",
+            "start": start.to_string(), "end": end.to_string(),
+            "purpose": "专题警示教育大会", "audience": 30 + i,
+        });
+        let base = base.to_owned();
+        tasks.push(tokio::spawn(async move {
+            let began = Instant::now();
+            let created = borrower
+                .post(format!("{base}/api/v1/loans"))
+                .json(&body)
+                .send()
+                .await?;
+            if created.status() != 201 {
+                let said = format!("request answered {}", created.status());
+                return anyhow::Ok((began.elapsed(), Err(said)));
+            }
+            let created: Value = created.json().await?;
+            let id = created["id"].as_i64().context("no loan id")?;
+            let approval = librarian
+                .post(format!("{base}/api/v1/loans/{id}/approve"))
+                .send()
+                .await?
+                .status()
+                .as_u16();
+            anyhow::Ok((began.elapsed(), Ok(approval)))
+        }));
+    }
+    let mut approved = 0;
+    for task in tasks {
+        let (elapsed, status) = task.await??;
+        let outcome = match status {
+            Ok(200) => {
+                approved += 1;
+                Ok(())
+            }
+            Ok(409) => Ok(()),
+            Ok(other) => Err(format!("approval answered {other}")),
+            Err(said) => Err(said),
+        };
+        row.record(elapsed, outcome);
+    }
+    let expected = usize::try_from(*licences)?.min(contenders.len());
+    let listed: Value = librarian
+        .get(format!(
+            "{base}/api/v1/loans?resource_id={resource}&status=approved&limit=1000"
+        ))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let held = listed
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|loan| loan["start"] == start.to_string())
+        .count();
+    if approved != expected || held != expected {
+        row.failures += 1;
+        row.failure_samples.push(format!(
+            "{approved} approvals answered and {held} loans approved for {expected} licences"
+        ));
+    }
+    println!("contested {resource}: {approved} approved of {CONTENDERS} for {licences} licences");
+    Ok(row)
+}
+
 fn print_table(rows: &[Row]) {
     println!(
         "\n{:<52} {:>5} {:>9} {:>9} {:>9}  {:<6} {:>6}",
@@ -573,6 +684,18 @@ async fn main() -> anyhow::Result<()> {
     };
 
     let seeded = seed_sessions(&database, &["admin", &format!("officer-{}", targets.unit)])?;
+    let contender_names: Vec<String> = targets
+        .contenders
+        .iter()
+        .map(|code| format!("officer-{code}"))
+        .collect();
+    let contender_tokens = seed_sessions(
+        &database,
+        &contender_names
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    )?;
     let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
     let base = format!("http://{addr}");
     let (server, startup) = start_server(&binary, &dir, &base, &addr.to_string()).await?;
@@ -629,6 +752,11 @@ async fn main() -> anyhow::Result<()> {
     };
 
     rows.extend(loan_workflow(&base, &borrower, &librarian, &targets, runs).await?);
+    let contenders = contender_tokens
+        .iter()
+        .map(|token| client_with_session(&base, token))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    rows.push(contested_approvals(&base, &librarian, &contenders, &targets.contested).await?);
 
     rows.push(
         time_gets(
