@@ -273,10 +273,8 @@ fn top_used_same_sector(
                   WHERE x.resource_id = r.id AND x.facet = 'sector') AS sector_count
          FROM sector_use s INDEXED BY sector_use_rank
          CROSS JOIN resources r ON r.id = s.resource_id
-         WHERE s.sector = ?2 AND s.units > 0 AND r.status = 'published'
-           AND r.id IS NOT ?3
-           AND EXISTS (SELECT 1 FROM resource_labels l WHERE l.resource_id = s.resource_id
-                        AND l.facet = 'sector' AND l.value = ?2)
+         WHERE s.sector = ?2 AND s.units > 0 AND s.labelled = 1
+           AND r.status = 'published' AND r.id IS NOT ?3
            AND {SHARED_WITH_UNIT}
            AND NOT EXISTS (SELECT 1 FROM resource_use b
                            WHERE b.unit_code = ?1 AND b.resource_id = r.id AND b.asked > 0)

@@ -11,7 +11,7 @@ use crate::clock::Moment;
 const LENT: &str = "('approved', 'active', 'returned', 'expired', 'overdue')";
 
 type UnitRows = Vec<(String, String, i64, i64, i64, i64)>;
-type SectorRows = Vec<(String, String, i64, i64, i64)>;
+type SectorRows = Vec<(String, String, i64, i64, i64, bool)>;
 
 fn catalogue(resources: usize) -> (tempfile::TempDir, crate::db::Database) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -79,7 +79,14 @@ fn sector_rows(conn: &Connection, sql: &str) -> SectorRows {
     conn.prepare(sql)
         .unwrap()
         .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })
         .unwrap()
         .collect::<Result<Vec<_>, _>>()
@@ -101,7 +108,9 @@ fn recomputed(conn: &Connection) -> (UnitRows, SectorRows) {
         conn,
         &format!(
             "SELECT u.sector, l.resource_id, count(DISTINCT l.unit_code), count(r.loan_id),
-                    coalesce(sum(r.participants), 0)
+                    coalesce(sum(r.participants), 0),
+                    EXISTS (SELECT 1 FROM resource_labels x WHERE x.resource_id = l.resource_id
+                             AND x.facet = 'sector' AND x.value = u.sector)
                FROM loans l JOIN units u ON u.code = l.unit_code
                LEFT JOIN loan_reports r ON r.loan_id = l.id
               WHERE l.status IN {LENT} AND u.sector != ''
@@ -122,7 +131,7 @@ fn kept(conn: &Connection) -> (UnitRows, SectorRows) {
     );
     let sectors = sector_rows(
         conn,
-        "SELECT sector, resource_id, units, reports, participants FROM sector_use
+        "SELECT sector, resource_id, units, reports, participants, labelled FROM sector_use
           WHERE units != 0 OR reports != 0 OR participants != 0 ORDER BY 1, 2",
     );
     (units, sectors)
@@ -169,6 +178,21 @@ fn the_use_tables_follow_every_change_of_loans_reports_and_sectors() {
     conn.execute("UPDATE units SET sector = '' WHERE code = 'tax-b'", [])
         .unwrap();
     check("a unit leaving its sector");
+    lend(&conn, "bank", "r01", "returned");
+    check("material borrowed from another sector");
+    let label = |sql: &str| conn.execute(sql, []).unwrap();
+    label(
+        "INSERT INTO resource_labels (resource_id, facet, position, value)
+         VALUES ('r01', 'sector', 5, '金融')",
+    );
+    check("a sector label added");
+    label("DELETE FROM resource_labels WHERE resource_id = 'r00' AND value = '税务'");
+    check("a sector label removed");
+    label("UPDATE resource_labels SET value = '交通' WHERE resource_id = 'r01' AND value = '金融'");
+    check("a sector label changed");
+    label("UPDATE resource_labels SET value = '金融' WHERE resource_id = 'r01' AND value = '交通'");
+    label("DELETE FROM resources WHERE id = 'r02'");
+    check("a label changed back and a resource removed");
 }
 
 #[test]
