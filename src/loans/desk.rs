@@ -3,14 +3,12 @@
 //! resource are out and with whom, the copies on the shelf the issue form offers, and
 //! the loan slip (出借凭证) of a copy handed out.
 
-use std::collections::HashSet;
-
 use jiff::civil::Date;
 use rusqlite::{Connection, params};
 
 use super::LoanError;
 use super::days::{add_days, parse_date};
-use super::model::{Actor, Format, Loan, LoanId, LoanStatus};
+use super::model::{Action, Actor, Format, Loan, LoanId, LoanStatus};
 use super::read::view;
 use super::settings::{LoanSettings, settings_of};
 use super::store;
@@ -179,19 +177,78 @@ pub fn copies_out(
 /// The barcodes of a resource's copies on the shelf (in circulation and not out),
 /// which the issue form offers.
 pub fn shelf_copies(conn: &Connection, resource_id: &str) -> Result<Vec<String>, LoanError> {
-    let out: HashSet<i64> = {
-        let mut stmt = conn.prepare_cached(
-            "SELECT copy_id FROM loans WHERE resource_id = ?1 AND copy_id IS NOT NULL
-               AND status IN ('active', 'overdue')",
-        )?;
-        stmt.query_map([resource_id], |row| row.get(0))?
-            .collect::<Result<_, _>>()?
-    };
-    Ok(holdings::copies_of(conn, resource_id)?
-        .into_iter()
-        .filter(|c| c.in_circulation && !out.contains(&c.id))
-        .map(|c| c.barcode)
-        .collect())
+    // Asked of each copy rather than of the resource's loans: the index of copies out
+    // answers in one step, where the resource's loans are its whole history.
+    let mut out = conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM loans WHERE copy_id = ?1
+                          AND status IN ('active', 'overdue'))",
+    )?;
+    let mut shelf = Vec::new();
+    for copy in holdings::copies_of(conn, resource_id)? {
+        if copy.in_circulation && !out.query_row([copy.id], |row| row.get::<_, bool>(0))? {
+            shelf.push(copy.barcode);
+        }
+    }
+    Ok(shelf)
+}
+
+/// At most this many loans of each state in the list of copies to handle.
+const HANDLE_LIMIT: u32 = 500;
+
+/// Physical loans waiting to be handed out (approved) or checked in (active or
+/// overdue), oldest first, for the librarian's queue: of the newest
+/// [`HANDLE_LIMIT`] loans showing each of those states today, those the actor may
+/// issue or return.
+pub fn physical_to_handle(
+    conn: &Connection,
+    actor: &Actor,
+    today: Date,
+) -> Result<Vec<Loan>, LoanError> {
+    if !actor.librarian {
+        return Err(LoanError::LibrariansOnly {
+            task: "查看待出借与待归还的实体拷贝",
+        });
+    }
+    let can = |loan: &Loan, action: Action| loan.actions.contains(&action.as_str());
+    let mut out = Vec::new();
+    for shown in [
+        LoanStatus::Approved,
+        LoanStatus::Active,
+        LoanStatus::Overdue,
+    ] {
+        // Our own words, so they may stand in the statement as they are.
+        let stored = store::stored_states_showing(shown)
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // The first state condition is `loans_physical_open`'s own, which SQLite must
+        // see word for word to read that index instead of every loan in these states.
+        let sql = format!(
+            "SELECT {} FROM loans
+             WHERE format = 'physical' AND status IN ('approved', 'active', 'overdue')
+               AND status IN ({stored})
+             ORDER BY id DESC LIMIT {HANDLE_LIMIT}",
+            store::ROW_COLUMNS
+        );
+        let raw = {
+            let mut stmt = conn.prepare_cached(&sql)?;
+            stmt.query_map([], store::row_from)?
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        for raw in raw {
+            let loan = raw.parse()?;
+            if store::status_on(&loan, today) != shown {
+                continue;
+            }
+            let loan = view(conn, &loan, actor, today)?;
+            if can(&loan, Action::Issue) || can(&loan, Action::Return) {
+                out.push(loan);
+            }
+        }
+    }
+    out.sort_by_key(|l| l.id.0);
+    Ok(out)
 }
 
 /// The loan a slip is printed for: a physical loan whose copy was handed out

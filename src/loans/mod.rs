@@ -63,7 +63,9 @@ pub use capacity::{Capacity, earliest_fit, fits, peak, usage};
 pub use circulation::{IssueRequest, ReturnRequest};
 pub use command::{Command, act};
 pub use counts::{LoanCounts, loan_counts};
-pub use desk::{CopyOut, DeskDay, Pickup, copies_out, desk_day, shelf_copies, slip};
+pub use desk::{
+    CopyOut, DeskDay, Pickup, copies_out, desk_day, physical_to_handle, shelf_copies, slip,
+};
 pub use error::{CopyProblem, IssueTiming, LoanError, RenewalRefusal};
 pub use model::{Action, Actor, Format, Loan, LoanId, LoanStatus, Period, Report};
 pub use queue::{Conflict, QueueItem, QueueSlice, Review, pending_count, queue, requested_count};

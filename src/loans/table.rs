@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::LoanError;
 use super::days::{OpeningDays, parse_date};
 use super::model::{Actor, Format, Loan, LoanStatus};
-use super::queue::{Review, review};
+use super::queue::{Review, pending_listed, review};
 use super::read::view;
 use super::store;
 use crate::catalog::holdings;
@@ -129,6 +129,9 @@ struct Conditions {
     /// `INDEXED BY …` when the filters are the queue's own (every pending request),
     /// whose index SQLite would not pick without statistics.
     index: &'static str,
+    /// The filters are the queue's own and its total is kept by triggers: whether it
+    /// leaves out the loans of batches.
+    kept_total: Option<bool>,
 }
 
 impl Conditions {
@@ -211,11 +214,11 @@ fn conditions(
             serde_json::Value::from(ids).to_string().into(),
         );
     }
-    if let Some(format) = text("format", "形式", &filter.format)? {
-        c.push(
-            "format = ?",
-            Format::parse(format)?.as_str().to_owned().into(),
-        );
+    let format = text("format", "形式", &filter.format)?
+        .map(Format::parse)
+        .transpose()?;
+    if let Some(format) = format {
+        c.push("format = ?", format.as_str().to_owned().into());
     }
     let from = text("from", "开始日期", &filter.from)?
         .map(|d| parse_date("from", d))
@@ -242,6 +245,10 @@ fn conditions(
             .is_some_and(|b| !b.trim().is_empty());
     if state == StateFilter::Pending && !narrowed {
         c.index = "INDEXED BY loans_pending";
+    }
+    if state == StateFilter::Pending && !narrowed && format.is_none() && (from, to) == (None, None)
+    {
+        c.kept_total = Some(filter.batches_apart);
     }
     if let Some(from) = from {
         c.push("start_date >= ?", from.to_string().into());
@@ -281,11 +288,14 @@ pub fn loan_table(
     let desc = newest_first(filter.sort.as_deref())?;
     let c = conditions(conn, filter, today)?;
     let clause = c.clause();
-    let total: u64 = conn.query_row(
-        &format!("SELECT count(*) FROM loans {} WHERE {clause}", c.index),
-        rusqlite::params_from_iter(c.values.iter()),
-        |row| row.get(0),
-    )?;
+    let total: u64 = match c.kept_total {
+        Some(batches_apart) => pending_listed(conn, batches_apart)?,
+        None => conn.query_row(
+            &format!("SELECT count(*) FROM loans {} WHERE {clause}", c.index),
+            rusqlite::params_from_iter(c.values.iter()),
+            |row| row.get(0),
+        )?,
+    };
     let pages = u32::try_from(total.div_ceil(u64::from(TABLE_PAGE)))
         .unwrap_or(u32::MAX)
         .max(1);

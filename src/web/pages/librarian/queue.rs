@@ -19,7 +19,7 @@ use serde::Deserialize;
 use super::rows::{DeskRow, LoanRetry, unplaced};
 use crate::accounts::{self, SessionUser, Unit};
 use crate::app::AppState;
-use crate::loans::{self, Action, Actor, Format, LoanError, LoanFilter, LoanStatus, TableFilter};
+use crate::loans::{self, Action, Actor, LoanError, LoanStatus, TableFilter};
 use crate::web::error::AppError;
 use crate::web::pages::extract::{PageLibrarian, PageQuery};
 use crate::web::pages::loans::done_notice;
@@ -343,7 +343,7 @@ impl QueueData {
                     Err(err @ LoanError::Invalid { .. }) => Err(err.to_string()),
                     Err(err) => return Err(err.into()),
                 };
-                let physical = physical_to_handle(conn, &actor, today)?;
+                let physical = loans::physical_to_handle(conn, &actor, today)?;
                 let mut shelves = HashMap::new();
                 let listed = table.iter().flat_map(|t| t.rows.iter().map(|r| &r.loan));
                 for loan in listed.chain(&physical) {
@@ -442,34 +442,4 @@ pub(super) async fn queue_page(
         batch: Some(query.batch.trim().to_owned()).filter(|b| !b.is_empty()),
         query,
     })
-}
-
-/// Physical loans waiting to be handed out (approved) or checked in (active or
-/// overdue), oldest first.
-fn physical_to_handle(
-    conn: &rusqlite::Connection,
-    actor: &Actor,
-    today: Date,
-) -> Result<Vec<loans::Loan>, LoanError> {
-    let mut out = Vec::new();
-    let can = |loan: &loans::Loan, action: Action| loan.actions.contains(&action.as_str());
-    for status in [
-        LoanStatus::Approved,
-        LoanStatus::Active,
-        LoanStatus::Overdue,
-    ] {
-        let filter = LoanFilter {
-            format: Some(Format::Physical.as_str().to_owned()),
-            status: Some(status.as_str().to_owned()),
-            limit: Some(500),
-            ..LoanFilter::default()
-        };
-        out.extend(
-            loans::list(conn, actor, &filter, today)?
-                .into_iter()
-                .filter(|l| can(l, Action::Issue) || can(l, Action::Return)),
-        );
-    }
-    out.sort_by_key(|l| l.id.0);
-    Ok(out)
 }
