@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/015_synonyms.sql"),
     include_str!("migrations/016_ocr.sql"),
     include_str!("migrations/017_bounded_costs.sql"),
+    include_str!("migrations/018_stats_by_period.sql"),
 ];
 
 /// A migration that rebuilds a table others refer to starts with this line: it runs

@@ -189,7 +189,11 @@ pub fn overview(
     Ok(overview)
 }
 
-fn figures(conn: &Connection, period: StatsPeriod, scope: &Scope) -> Result<Overview, StatsError> {
+pub(super) fn figures(
+    conn: &Connection,
+    period: StatsPeriod,
+    scope: &Scope,
+) -> Result<Overview, StatsError> {
     Ok(figures_and_catalog(conn, period, scope)?.0)
 }
 

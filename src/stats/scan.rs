@@ -142,7 +142,8 @@ impl Catalog {
 /// One unit's counts.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Counts {
-    /// Asked for a loan during the period, whenever it starts.
+    /// Asked for a loan during the period, whenever it starts (looked up only for
+    /// units without requests and reports, the only ones it can change).
     pub asked: bool,
     pub requests: u64,
     pub loans: u64,
@@ -216,6 +217,7 @@ pub(super) fn tally(
     };
     let owners = pass.count_loans(&mut tally)?;
     let sessions = pass.count_reports(&mut tally, owners)?;
+    pass.mark_asked(&mut tally)?;
     count_sessions(period, sessions, &mut tally);
     pass.count_visits(&mut tally)?;
     Ok(tally)
@@ -246,25 +248,24 @@ impl Pass<'_> {
     /// that the reports need not look their loans up again.
     fn count_loans(&self, tally: &mut Tally) -> Result<Vec<Owner>, StatsError> {
         let lent_states: Vec<&str> = LENT.iter().map(|s| s.as_str()).collect();
-        // For all units a plain table scan beats walking the unit index and looking
-        // each row up; for one unit the index is the way.
+        // For all units the period's entries of `loans_started` hold every column
+        // read here, so no other loan is read; for one unit its own loans are fewer.
         let sql = match self.scope {
             Scope::All => {
-                "SELECT id, unit_code, resource_id, start_date, status FROM loans NOT INDEXED
-                 WHERE (start_date BETWEEN ?1 AND ?2 OR (created_at >= ?4 AND created_at < ?5))
-                   AND ?3 IS NULL"
+                "SELECT id, unit_code, resource_id, start_date, status
+                 FROM loans INDEXED BY loans_started
+                 WHERE start_date BETWEEN ?1 AND ?2 AND ?3 IS NULL"
             }
             Scope::Unit(_) => {
-                "SELECT id, unit_code, resource_id, start_date, status FROM loans
-                 WHERE unit_code = ?3
-                   AND (start_date BETWEEN ?1 AND ?2 OR (created_at >= ?4 AND created_at < ?5))"
+                "SELECT id, unit_code, resource_id, start_date, status
+                 FROM loans INDEXED BY loans_unit
+                 WHERE unit_code = ?3 AND start_date BETWEEN ?1 AND ?2"
             }
         };
         let mut owners: Vec<Owner> = Vec::new();
         let mut stmt = self.conn.prepare_cached(sql)?;
         let (from, to) = &self.bounds;
-        let (made_from, made_before) = &self.moment_bounds;
-        let mut rows = stmt.query(params![from, to, self.scope.unit(), made_from, made_before])?;
+        let mut rows = stmt.query(params![from, to, self.scope.unit()])?;
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
             let (Ok(code), Ok(resource), Ok(start), Ok(status)) = (
@@ -278,12 +279,6 @@ impl Pass<'_> {
             let Some(&u) = self.units.get(code) else {
                 continue;
             };
-            tally.units[u].asked = true;
-            // Asked for now, for a later period: it makes the unit active, and is
-            // counted in the period it starts in.
-            if !(from.as_str()..=to.as_str()).contains(&start) {
-                continue;
-            }
             let r = self.catalog.index.get(resource).copied();
             owners.push((id, u, r));
             let lent = lent_states.contains(&status);
@@ -401,6 +396,26 @@ impl Pass<'_> {
             {
                 m.visits += 1;
                 m.visitors += present;
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks the units that asked during the period for a loan starting outside it
+    /// (usually later): that makes them active. Only a unit with no request starting
+    /// in the period and no report in it can still be a gap, so only those are
+    /// looked up, each with one seek in `loans_unit_made`.
+    fn mark_asked(&self, tally: &mut Tally) -> Result<(), StatsError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM loans INDEXED BY loans_unit_made
+                             WHERE unit_code = ?1 AND created_at >= ?2 AND created_at < ?3)",
+        )?;
+        let (made_from, made_before) = &self.moment_bounds;
+        for (code, &u) in self.units {
+            let counts = &mut tally.units[u];
+            if counts.requests == 0 && counts.reports == 0 {
+                counts.asked =
+                    stmt.query_row(params![code, made_from, made_before], |r| r.get(0))?;
             }
         }
         Ok(())
