@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/017_bounded_costs.sql"),
     include_str!("migrations/018_sector_ranking.sql"),
     include_str!("migrations/019_librarian_queue.sql"),
+    include_str!("migrations/020_stats_by_period.sql"),
 ];
 
 /// A migration that rebuilds a table others refer to starts with this line: it runs

@@ -1,8 +1,6 @@
 //! The figures per unit, sector, kind, month and resource, put together from the
 //! tallies of the two passes in [`scan`].
 
-use std::collections::{BTreeSet, HashMap};
-
 use jiff::civil::Date;
 use rusqlite::Connection;
 use serde::Serialize;
@@ -189,7 +187,11 @@ pub fn overview(
     Ok(overview)
 }
 
-fn figures(conn: &Connection, period: StatsPeriod, scope: &Scope) -> Result<Overview, StatsError> {
+pub(super) fn figures(
+    conn: &Connection,
+    period: StatsPeriod,
+    scope: &Scope,
+) -> Result<Overview, StatsError> {
     Ok(figures_and_catalog(conn, period, scope)?.0)
 }
 
@@ -209,18 +211,17 @@ fn figures_and_catalog(
         .map(|(i, u)| (u.code.clone(), i))
         .collect();
     let catalog = Catalog::load(conn)?;
-    let tally = scan::tally(conn, &period, scope, &index, &catalog)?;
+    let mut tally = scan::tally(conn, &period, scope, &index, &catalog)?;
     let (shared, contributions) = contributions::tally(conn, &period, scope, &index)?;
 
-    let resource_units = fill_units(&mut units, &tally, &catalog);
+    let resource_units = fill_units(&mut units, &mut tally, &catalog);
     for (unit, figures) in units.iter_mut().zip(shared) {
         unit.contributions_submitted = figures.submitted;
         unit.contributions_published = figures.published;
         unit.contributed_loans = figures.lent_to_others;
     }
-    let material = material_figures(&tally, &catalog, &resource_units);
     let by_sector = sector_figures(&units);
-    let sector_kind = sector_kind_rows(&units, &material.unit_kind_loans, &by_sector);
+    let sector_kind = sector_kind_rows(&units, &tally.unit_kind_loans, &by_sector);
     let totals = totals(&units);
     // After the sector table: its tally refers to units by their position before
     // sorting.
@@ -234,11 +235,11 @@ fn figures_and_catalog(
             totals,
         },
         by_sector,
-        by_kind: material.by_kind,
+        by_kind: kind_figures(&tally),
         kinds: LENT_KINDS.iter().map(|k| k.as_str()).collect(),
         sector_kind,
+        top_resources: ranked_resources(&tally, &catalog, &resource_units),
         months: tally.months,
-        top_resources: ranked_resources(material.by_resource.into_values().collect()),
         contributions,
     };
     Ok((overview, catalog))
@@ -266,32 +267,42 @@ fn load_units(conn: &Connection, scope: &Scope) -> Result<Vec<UnitStats>, StatsE
 
 /// Puts each unit's counts, the kinds and violation types of the material it used,
 /// and whether it is a gap into `units`. Returns how many units used each resource.
-fn fill_units(units: &mut [UnitStats], tally: &Tally, catalog: &Catalog) -> HashMap<usize, u64> {
-    let mut kinds: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); units.len()];
-    let mut violations: Vec<HashMap<&str, u64>> = vec![HashMap::new(); units.len()];
-    let mut resource_units: HashMap<usize, u64> = HashMap::new();
-    for &(u, r) in &tally.used {
-        let meta = &catalog.resources[r];
-        kinds[u].insert(meta.kind);
-        for violation in &meta.violations {
-            *violations[u].entry(violation.as_str()).or_default() += 1;
-        }
-        *resource_units.entry(r).or_default() += 1;
-    }
+fn fill_units(units: &mut [UnitStats], tally: &mut Tally, catalog: &Catalog) -> Vec<u64> {
+    tally.distinct_used();
+    let mut resource_units = vec![0u64; catalog.resources.len()];
+    // Per violation position: how many of the unit's resources carry it.
+    let mut per_violation = vec![0u64; catalog.violations.len()];
     for (u, stats) in units.iter_mut().enumerate() {
+        let mut kinds = [false; LENT_KINDS.len() + 1];
+        for &r in &tally.used[u] {
+            let meta = &catalog.resources[r];
+            kinds[meta.kind] = true;
+            for &v in &meta.violations {
+                per_violation[v] += 1;
+            }
+            resource_units[r] += 1;
+        }
+        stats.kinds = LENT_KINDS
+            .iter()
+            .zip(kinds)
+            .filter(|(_, used)| *used)
+            .map(|(k, _)| k.as_str().to_owned())
+            .collect();
+        let mut found: Vec<(&str, u64)> = Vec::new();
+        for (v, n) in per_violation.iter_mut().enumerate() {
+            if *n > 0 {
+                found.push((catalog.violations[v].as_str(), *n));
+                *n = 0;
+            }
+        }
+        found.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        stats.violations = found.into_iter().map(|(v, _)| v.to_owned()).collect();
         let counts = tally.units[u];
         stats.requests = counts.requests;
         stats.loans = counts.loans;
         stats.reports = counts.reports;
         stats.sessions = counts.sessions;
         stats.participants = counts.participants;
-        stats.kinds = kinds[u]
-            .iter()
-            .filter_map(|&k| LENT_KINDS.get(k).map(|k| k.as_str().to_owned()))
-            .collect();
-        let mut found: Vec<(&str, u64)> = violations[u].iter().map(|(v, n)| (*v, *n)).collect();
-        found.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        stats.violations = found.into_iter().map(|(v, _)| v.to_owned()).collect();
         stats.gap = stats.requests == 0 && stats.reports == 0 && !counts.asked;
         stats.visits = counts.visits;
         stats.visitors = counts.visitors;
@@ -301,54 +312,53 @@ fn fill_units(units: &mut [UnitStats], tally: &Tally, catalog: &Catalog) -> Hash
     resource_units
 }
 
-/// The figures by material: per kind, per resource, and the approved loans per unit
-/// and kind (for the sector × kind table).
-struct MaterialFigures {
-    by_kind: Vec<KindStats>,
-    by_resource: HashMap<usize, ResourceUse>,
-    unit_kind_loans: HashMap<(usize, usize), u64>,
-}
-
-fn material_figures(
-    tally: &Tally,
-    catalog: &Catalog,
-    resource_units: &HashMap<usize, u64>,
-) -> MaterialFigures {
-    let mut by_kind: Vec<KindStats> = LENT_KINDS
+/// The figures per kind, from the tally.
+fn kind_figures(tally: &Tally) -> Vec<KindStats> {
+    LENT_KINDS
         .iter()
-        .map(|k| KindStats {
+        .zip(tally.kinds)
+        .map(|(k, used)| KindStats {
             kind: k.as_str(),
             label: k.label(),
-            ..KindStats::default()
+            loans: used.loans,
+            reports: used.reports,
+            participants: used.participants,
         })
+        .collect()
+}
+
+/// Every resource used, the most used first ([`overview`] keeps the first
+/// [`TOP_RESOURCES`] the viewer may see): ranked by their counts first, so that only
+/// the ones used are described.
+fn ranked_resources(tally: &Tally, catalog: &Catalog, resource_units: &[u64]) -> Vec<ResourceUse> {
+    let mut used: Vec<usize> = (0..tally.resources.len())
+        .filter(|&r| tally.resources[r].loans > 0 || tally.resources[r].reports > 0)
         .collect();
-    let mut unit_kind_loans: HashMap<(usize, usize), u64> = HashMap::new();
-    let mut by_resource: HashMap<usize, ResourceUse> = HashMap::new();
-    for (&(u, r), &loans) in &tally.lent {
-        let kind = catalog.resources[r].kind;
-        if let Some(k) = by_kind.get_mut(kind) {
-            k.loans += loans;
-        }
-        *unit_kind_loans.entry((u, kind)).or_default() += loans;
-        resource_use(&mut by_resource, catalog, r).loans += loans;
-    }
-    for (&(_, r), &(reports, participants)) in &tally.reported {
-        if let Some(k) = by_kind.get_mut(catalog.resources[r].kind) {
-            k.reports += reports;
-            k.participants += participants;
-        }
-        let entry = resource_use(&mut by_resource, catalog, r);
-        entry.reports += reports;
-        entry.participants += participants;
-    }
-    for (r, entry) in by_resource.iter_mut() {
-        entry.units = resource_units.get(r).copied().unwrap_or(0);
-    }
-    MaterialFigures {
-        by_kind,
-        by_resource,
-        unit_kind_loans,
-    }
+    used.sort_by(|&a, &b| {
+        let (x, y) = (&tally.resources[a], &tally.resources[b]);
+        y.loans
+            .cmp(&x.loans)
+            .then_with(|| y.reports.cmp(&x.reports))
+            .then_with(|| y.participants.cmp(&x.participants))
+            .then_with(|| catalog.resources[a].id.cmp(&catalog.resources[b].id))
+    });
+    used.into_iter()
+        .map(|r| {
+            let meta = &catalog.resources[r];
+            let kind = LENT_KINDS.get(meta.kind);
+            let counts = tally.resources[r];
+            ResourceUse {
+                id: meta.id.clone(),
+                title: meta.title.clone(),
+                kind: kind.map(|k| k.as_str()).unwrap_or_default().to_owned(),
+                kind_label: kind.map(|k| k.label()).unwrap_or("其他"),
+                loans: counts.loans,
+                units: resource_units[r],
+                reports: counts.reports,
+                participants: counts.participants,
+            }
+        })
+        .collect()
 }
 
 fn totals(units: &[UnitStats]) -> Totals {
@@ -387,36 +397,4 @@ fn sort_units(units: &mut [UnitStats]) {
             .then_with(|| b.visits.cmp(&a.visits))
             .then_with(|| a.code.cmp(&b.code))
     });
-}
-
-/// The "most used" entry of resource `r`, created on first use.
-fn resource_use<'a>(
-    by_resource: &'a mut HashMap<usize, ResourceUse>,
-    catalog: &Catalog,
-    r: usize,
-) -> &'a mut ResourceUse {
-    by_resource.entry(r).or_insert_with(|| {
-        let meta = &catalog.resources[r];
-        let kind = LENT_KINDS.get(meta.kind);
-        ResourceUse {
-            id: meta.id.clone(),
-            title: meta.title.clone(),
-            kind: kind.map(|k| k.as_str()).unwrap_or_default().to_owned(),
-            kind_label: kind.map(|k| k.label()).unwrap_or("其他"),
-            ..ResourceUse::default()
-        }
-    })
-}
-
-/// Every resource used, the most used first ([`overview`] keeps the first
-/// [`TOP_RESOURCES`] the viewer may see).
-fn ranked_resources(mut top: Vec<ResourceUse>) -> Vec<ResourceUse> {
-    top.sort_by(|a, b| {
-        b.loans
-            .cmp(&a.loans)
-            .then_with(|| b.reports.cmp(&a.reports))
-            .then_with(|| b.participants.cmp(&a.participants))
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    top
 }

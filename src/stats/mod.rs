@@ -50,3 +50,6 @@ pub use period::{MAX_PERIOD_YEARS, StatsPeriod};
 pub(crate) use scan::LENT_KINDS;
 pub use scope::Scope;
 pub use sectors::{SectorKindRow, SectorStats};
+
+#[cfg(test)]
+mod tests;

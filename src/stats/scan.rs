@@ -4,7 +4,7 @@
 //! was slower: it sorts text keys in a temporary B-tree, where a hash lookup of a
 //! borrowed `&str` per row costs next to nothing (100,000 loans in a few ms).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -64,8 +64,6 @@ impl Hasher for Fnv {
 
 /// A hash map with [`Fnv`].
 pub(super) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
-/// A hash set with [`Fnv`].
-pub(super) type FastSet<K> = HashSet<K, BuildHasherDefault<Fnv>>;
 
 /// What the catalogue says about a resource, for the figures.
 pub(super) struct ResourceMeta {
@@ -73,7 +71,8 @@ pub(super) struct ResourceMeta {
     pub title: String,
     /// Position in [`LENT_KINDS`] (its length for a base or an unknown kind).
     pub kind: usize,
-    pub violations: Vec<String>,
+    /// Positions in [`Catalog::violations`].
+    pub violations: Vec<usize>,
     /// Who may see it (the "most used" list shows a borrower only these).
     pub visibility: Visibility,
 }
@@ -82,6 +81,9 @@ pub(super) struct ResourceMeta {
 pub(super) struct Catalog {
     pub index: FastMap<String, usize>,
     pub resources: Vec<ResourceMeta>,
+    /// The violation types, each once: resources refer to them by position, so a
+    /// unit's tally counts in an array rather than hashing names.
+    pub violations: Vec<String>,
 }
 
 pub(super) fn kind_index(kind: &str) -> usize {
@@ -96,7 +98,9 @@ impl Catalog {
         let mut catalog = Catalog {
             index: FastMap::default(),
             resources: Vec::new(),
+            violations: Vec::new(),
         };
+        let mut violation_index: FastMap<String, usize> = FastMap::default();
         let mut stmt = conn.prepare_cached(
             "SELECT r.id, r.kind, r.title, r.status, r.share, r.contributed_by, u.sector
              FROM resources r LEFT JOIN units u ON u.code = r.contributed_by",
@@ -131,9 +135,18 @@ impl Catalog {
             let Ok(id) = row.get_ref(0)?.as_str() else {
                 continue;
             };
-            if let Some(&r) = catalog.index.get(id) {
-                catalog.resources[r].violations.push(row.get(1)?);
-            }
+            let (Some(&r), Ok(name)) = (catalog.index.get(id), row.get_ref(1)?.as_str()) else {
+                continue;
+            };
+            let v = match violation_index.get(name) {
+                Some(&v) => v,
+                None => {
+                    violation_index.insert(name.to_owned(), catalog.violations.len());
+                    catalog.violations.push(name.to_owned());
+                    catalog.violations.len() - 1
+                }
+            };
+            catalog.resources[r].violations.push(v);
         }
         Ok(catalog)
     }
@@ -142,7 +155,8 @@ impl Catalog {
 /// One unit's counts.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Counts {
-    /// Asked for a loan during the period, whenever it starts.
+    /// Asked for a loan during the period, whenever it starts (looked up only for
+    /// units without requests and reports, the only ones it can change).
     pub asked: bool,
     pub requests: u64,
     pub loans: u64,
@@ -156,16 +170,62 @@ pub(super) struct Counts {
     pub visits_booked: u64,
 }
 
-/// What the passes found, by unit position and resource position.
+/// Approved loans, reports and their participants of some material.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Use {
+    pub loans: u64,
+    pub reports: u64,
+    pub participants: u64,
+}
+
+/// What the passes found, by unit position and resource position. Everything is
+/// counted as the rows go by, in arrays: only the material each unit used needs
+/// telling apart (a resource used twice counts once), which [`Tally::distinct_used`]
+/// does per unit.
 pub(super) struct Tally {
     pub units: Vec<Counts>,
     pub months: Vec<MonthStats>,
-    /// Approved loans per (unit, resource).
-    pub lent: FastMap<(usize, usize), u64>,
-    /// Reports and their participants per (unit, resource).
-    pub reported: FastMap<(usize, usize), (u64, u64)>,
-    /// Material each unit used: approved loans and reported loans.
-    pub used: FastSet<(usize, usize)>,
+    /// Per resource position.
+    pub resources: Vec<Use>,
+    /// Per position in [`LENT_KINDS`] (bases and unknown kinds not counted).
+    pub kinds: [Use; LENT_KINDS.len()],
+    /// Approved loans per unit position and kind position.
+    pub unit_kind_loans: Vec<[u64; LENT_KINDS.len()]>,
+    /// The resources each unit used (approved loans and reported loans), with
+    /// repeats until [`Tally::distinct_used`].
+    pub used: Vec<Vec<usize>>,
+}
+
+impl Tally {
+    /// Counts an approved loan of resource `r` by unit `u`.
+    fn lent(&mut self, u: usize, r: usize, kind: usize) {
+        self.resources[r].loans += 1;
+        if let Some(k) = self.kinds.get_mut(kind) {
+            k.loans += 1;
+            self.unit_kind_loans[u][kind] += 1;
+        }
+        self.used[u].push(r);
+    }
+
+    /// Counts a report on resource `r` by unit `u`.
+    fn reported(&mut self, u: usize, r: usize, kind: usize, participants: u64) {
+        for material in [Some(&mut self.resources[r]), self.kinds.get_mut(kind)]
+            .into_iter()
+            .flatten()
+        {
+            material.reports += 1;
+            material.participants += participants;
+        }
+        self.used[u].push(r);
+    }
+
+    /// Leaves each resource once in each unit's list of material used.
+    pub fn distinct_used(&mut self) {
+        for used in &mut self.used {
+            used.sort_unstable();
+            used.dedup();
+        }
+    }
 }
 
 /// `YYYY-MM-DD` as numbers (the loans table's CHECK constraints keep dates so).
@@ -210,12 +270,14 @@ pub(super) fn tally(
                 ..MonthStats::default()
             })
             .collect(),
-        lent: FastMap::default(),
-        reported: FastMap::default(),
-        used: FastSet::default(),
+        resources: vec![Use::default(); catalog.resources.len()],
+        kinds: [Use::default(); LENT_KINDS.len()],
+        unit_kind_loans: vec![[0; LENT_KINDS.len()]; units.len()],
+        used: vec![Vec::new(); units.len()],
     };
     let owners = pass.count_loans(&mut tally)?;
     let sessions = pass.count_reports(&mut tally, owners)?;
+    pass.mark_asked(&mut tally)?;
     count_sessions(period, sessions, &mut tally);
     pass.count_visits(&mut tally)?;
     Ok(tally)
@@ -246,25 +308,24 @@ impl Pass<'_> {
     /// that the reports need not look their loans up again.
     fn count_loans(&self, tally: &mut Tally) -> Result<Vec<Owner>, StatsError> {
         let lent_states: Vec<&str> = LENT.iter().map(|s| s.as_str()).collect();
-        // For all units a plain table scan beats walking the unit index and looking
-        // each row up; for one unit the index is the way.
+        // For all units the period's entries of `loans_started` hold every column
+        // read here, so no other loan is read; for one unit its own loans are fewer.
         let sql = match self.scope {
             Scope::All => {
-                "SELECT id, unit_code, resource_id, start_date, status FROM loans NOT INDEXED
-                 WHERE (start_date BETWEEN ?1 AND ?2 OR (created_at >= ?4 AND created_at < ?5))
-                   AND ?3 IS NULL"
+                "SELECT id, unit_code, resource_id, start_date, status
+                 FROM loans INDEXED BY loans_started
+                 WHERE start_date BETWEEN ?1 AND ?2 AND ?3 IS NULL"
             }
             Scope::Unit(_) => {
-                "SELECT id, unit_code, resource_id, start_date, status FROM loans
-                 WHERE unit_code = ?3
-                   AND (start_date BETWEEN ?1 AND ?2 OR (created_at >= ?4 AND created_at < ?5))"
+                "SELECT id, unit_code, resource_id, start_date, status
+                 FROM loans INDEXED BY loans_unit
+                 WHERE unit_code = ?3 AND start_date BETWEEN ?1 AND ?2"
             }
         };
         let mut owners: Vec<Owner> = Vec::new();
         let mut stmt = self.conn.prepare_cached(sql)?;
         let (from, to) = &self.bounds;
-        let (made_from, made_before) = &self.moment_bounds;
-        let mut rows = stmt.query(params![from, to, self.scope.unit(), made_from, made_before])?;
+        let mut rows = stmt.query(params![from, to, self.scope.unit()])?;
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
             let (Ok(code), Ok(resource), Ok(start), Ok(status)) = (
@@ -278,12 +339,6 @@ impl Pass<'_> {
             let Some(&u) = self.units.get(code) else {
                 continue;
             };
-            tally.units[u].asked = true;
-            // Asked for now, for a later period: it makes the unit active, and is
-            // counted in the period it starts in.
-            if !(from.as_str()..=to.as_str()).contains(&start) {
-                continue;
-            }
             let r = self.catalog.index.get(resource).copied();
             owners.push((id, u, r));
             let lent = lent_states.contains(&status);
@@ -298,8 +353,7 @@ impl Pass<'_> {
                 m.loans += u64::from(lent);
             }
             if lent && let Some(r) = r {
-                *tally.lent.entry((u, r)).or_default() += 1;
-                tally.used.insert((u, r));
+                tally.lent(u, r, self.catalog.resources[r].kind);
             }
         }
         Ok(owners)
@@ -348,10 +402,7 @@ impl Pass<'_> {
             let Some((u, r)) = owner else { continue };
             tally.units[u].reports += 1;
             if let Some(r) = r {
-                let entry = tally.reported.entry((u, r)).or_default();
-                entry.0 += 1;
-                entry.1 += participants;
-                tally.used.insert((u, r));
+                tally.reported(u, r, self.catalog.resources[r].kind, participants);
             }
             if let Some(day) = ymd(held_on) {
                 let most = sessions.entry((u, day)).or_default();
@@ -401,6 +452,26 @@ impl Pass<'_> {
             {
                 m.visits += 1;
                 m.visitors += present;
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks the units that asked during the period for a loan starting outside it
+    /// (usually later): that makes them active. Only a unit with no request starting
+    /// in the period and no report in it can still be a gap, so only those are
+    /// looked up, each with one seek in `loans_unit_made`.
+    fn mark_asked(&self, tally: &mut Tally) -> Result<(), StatsError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM loans INDEXED BY loans_unit_made
+                             WHERE unit_code = ?1 AND created_at >= ?2 AND created_at < ?3)",
+        )?;
+        let (made_from, made_before) = &self.moment_bounds;
+        for (code, &u) in self.units {
+            let counts = &mut tally.units[u];
+            if counts.requests == 0 && counts.reports == 0 {
+                counts.asked =
+                    stmt.query_row(params![code, made_from, made_before], |r| r.get(0))?;
             }
         }
         Ok(())

@@ -77,7 +77,7 @@ pub(super) fn sector_figures(units: &[UnitStats]) -> Vec<SectorStats> {
 /// Approved loans per sector (rows in the order of `sectors`) and kind (columns).
 pub(super) fn sector_kind_rows(
     units: &[UnitStats],
-    unit_kind_loans: &HashMap<(usize, usize), u64>,
+    unit_kind_loans: &[[u64; LENT_KINDS.len()]],
     sectors: &[SectorStats],
 ) -> Vec<SectorKindRow> {
     let position: HashMap<&str, usize> = sectors
@@ -93,15 +93,15 @@ pub(super) fn sector_kind_rows(
             total: 0,
         })
         .collect();
-    for (&(u, k), &loans) in unit_kind_loans {
-        let Some(unit) = units.get(u) else { continue };
+    for (unit, loans) in units.iter().zip(unit_kind_loans) {
         let Some(&row) = position.get(sector_name(unit)) else {
             continue;
         };
-        if let Some(cell) = rows[row].counts.get_mut(k) {
-            *cell += loans;
-            rows[row].total += loans;
+        let row = &mut rows[row];
+        for (cell, n) in row.counts.iter_mut().zip(loans) {
+            *cell += n;
         }
+        row.total += loans.iter().sum::<u64>();
     }
     rows
 }
