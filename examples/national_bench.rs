@@ -409,6 +409,9 @@ async fn start_server(
             .arg(addr)
             .arg("--no-demo")
             .env("RUST_LOG", "warn,tantivy=error")
+            // Every simulated unit connects from 127.0.0.1; in use each is its own
+            // client, so the limit per address would refuse the contested step's 100.
+            .env("JINGSHI_MAX_CONNECTIONS_PER_ADDRESS", "512")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(server_log())?)
             .spawn()?,
