@@ -162,10 +162,17 @@ fn pick_targets(db: &Path, runs: usize) -> anyhow::Result<Targets> {
         [&contested],
         |r| r.get(0),
     )?;
-    let mut stmt =
-        conn.prepare("SELECT code FROM units WHERE code != ?1 ORDER BY code LIMIT ?2")?;
+    // Units with an open loan of it already would be refused (one open loan per unit).
+    let mut stmt = conn.prepare(
+        "SELECT code FROM units WHERE code != ?1 AND code NOT IN (
+             SELECT unit_code FROM loans WHERE resource_id = ?3
+                AND status IN ('requested', 'waitlisted', 'approved', 'active', 'overdue'))
+         ORDER BY code LIMIT ?2",
+    )?;
     let contenders = stmt
-        .query_map(rusqlite::params![unit, CONTENDERS as i64], |r| r.get(0))?
+        .query_map(rusqlite::params![unit, CONTENDERS as i64, contested], |r| {
+            r.get(0)
+        })?
         .collect::<Result<Vec<String>, _>>()?;
     let mut stmt = conn.prepare(
         "SELECT resource_id, count(*) FROM loans WHERE status = 'waitlisted'

@@ -305,9 +305,21 @@ pub fn list(
         condition("id < ?", before.into());
     }
     values.push(i64::from(filter.limit.unwrap_or(200).clamp(1, 1000)).into());
+    // A unit's loans newest first walk `loans_unit_newest` and stop at the limit; with a
+    // state too, the unit's loans in that state are few, and `loans_unit` finds them
+    // directly (SQLite, without statistics, would walk every loan of the unit instead).
+    let by_state = conditions.starts_with(&[
+        "unit_code = ?",
+        "status IN (SELECT value FROM json_each(?))",
+    ]);
     let sql = format!(
-        "SELECT {} FROM loans WHERE {} ORDER BY id DESC LIMIT ?",
+        "SELECT {} FROM loans {} WHERE {} ORDER BY id DESC LIMIT ?",
         store::ROW_COLUMNS,
+        if by_state {
+            "INDEXED BY loans_unit"
+        } else {
+            ""
+        },
         if conditions.is_empty() {
             "1".to_owned()
         } else {
