@@ -305,27 +305,7 @@ pub fn list(
         condition("id < ?", before.into());
     }
     values.push(i64::from(filter.limit.unwrap_or(200).clamp(1, 1000)).into());
-    // A unit's loans newest first walk `loans_unit_newest` and stop at the limit; with a
-    // state too, the unit's loans in that state are few, and `loans_unit` finds them
-    // directly (SQLite, without statistics, would walk every loan of the unit instead).
-    let by_state = conditions.starts_with(&[
-        "unit_code = ?",
-        "status IN (SELECT value FROM json_each(?))",
-    ]);
-    let sql = format!(
-        "SELECT {} FROM loans {} WHERE {} ORDER BY id DESC LIMIT ?",
-        store::ROW_COLUMNS,
-        if by_state {
-            "INDEXED BY loans_unit"
-        } else {
-            ""
-        },
-        if conditions.is_empty() {
-            "1".to_owned()
-        } else {
-            conditions.join(" AND ")
-        }
-    );
+    let sql = newest_first_sql(&conditions);
     let rows = {
         let mut stmt = conn.prepare_cached(&sql)?;
         stmt.query_map(rusqlite::params_from_iter(values), store::row_from)?
@@ -340,6 +320,31 @@ pub fn list(
         }
     }
     Ok(loans)
+}
+
+/// The statement of [`list`] for `conditions` (joined by AND), newest first.
+fn newest_first_sql(conditions: &[&str]) -> String {
+    // A unit's loans newest first walk `loans_unit_newest` and stop at the limit; with a
+    // state too, the unit's loans in that state are few, and `loans_unit` finds them
+    // directly (SQLite, without statistics, would walk every loan of the unit instead).
+    let by_state = conditions.starts_with(&[
+        "unit_code = ?",
+        "status IN (SELECT value FROM json_each(?))",
+    ]);
+    format!(
+        "SELECT {} FROM loans {} WHERE {} ORDER BY id DESC LIMIT ?",
+        store::ROW_COLUMNS,
+        if by_state {
+            "INDEXED BY loans_unit"
+        } else {
+            ""
+        },
+        if conditions.is_empty() {
+            "1".to_owned()
+        } else {
+            conditions.join(" AND ")
+        }
+    )
 }
 
 /// Whether `unit` holds a digital loan of the resource that is active on `today`.
