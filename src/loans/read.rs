@@ -278,6 +278,7 @@ pub fn list(
         conditions.push(sql);
         values.push(value);
     };
+    let unit_and_state = unit.is_some() && status.is_some();
     if let Some(unit) = unit {
         condition("unit_code = ?", unit.into());
     }
@@ -305,7 +306,7 @@ pub fn list(
         condition("id < ?", before.into());
     }
     values.push(i64::from(filter.limit.unwrap_or(200).clamp(1, 1000)).into());
-    let sql = newest_first_sql(&conditions);
+    let sql = newest_first_sql(&conditions, unit_and_state);
     let rows = {
         let mut stmt = conn.prepare_cached(&sql)?;
         stmt.query_map(rusqlite::params_from_iter(values), store::row_from)?
@@ -322,19 +323,16 @@ pub fn list(
     Ok(loans)
 }
 
-/// The statement of [`list`] for `conditions` (joined by AND), newest first.
-fn newest_first_sql(conditions: &[&str]) -> String {
+/// The statement of [`list`] for `conditions` (joined by AND), newest first;
+/// `unit_and_state` when they name both a unit and a state.
+fn newest_first_sql(conditions: &[&str], unit_and_state: bool) -> String {
     // A unit's loans newest first walk `loans_unit_newest` and stop at the limit; with a
     // state too, the unit's loans in that state are few, and `loans_unit` finds them
     // directly (SQLite, without statistics, would walk every loan of the unit instead).
-    let by_state = conditions.starts_with(&[
-        "unit_code = ?",
-        "status IN (SELECT value FROM json_each(?))",
-    ]);
     format!(
         "SELECT {} FROM loans {} WHERE {} ORDER BY id DESC LIMIT ?",
         store::ROW_COLUMNS,
-        if by_state {
+        if unit_and_state {
             "INDEXED BY loans_unit"
         } else {
             ""
