@@ -8,8 +8,9 @@ use std::process::Command;
 use serde_json::{Value, json};
 
 use crate::common::lending::MONDAY;
-use crate::common::marking::{fetch, lendable_pdf, lent_today, pdf_pages};
+use crate::common::marking::{fetch, lendable_pdf, lent_today, pdf_pages, session_user};
 use crate::common::{Session, TestApp};
+use jingshi::accounts::Role;
 
 /// Posts a PDF to the tracer as multipart field `field`.
 async fn trace_pdf(session: &Session, field: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
@@ -198,17 +199,7 @@ async fn the_use_case_itself_refuses_borrowers() {
     let app = TestApp::spawn_on(MONDAY).await;
     let _reader = app.borrower("trace-reader", "yn-tax").await;
     let conn = app.state.db.get().unwrap();
-    let user_id = app.count("SELECT id FROM users WHERE username = 'trace-reader'");
-    let reader = jingshi::accounts::SessionUser {
-        user_id,
-        username: "trace-reader".into(),
-        display_name: String::new(),
-        roles: vec![jingshi::accounts::Role::Borrower],
-        unit: Some("yn-tax".into()),
-        unit_name: None,
-        unit_sector: None,
-        csrf_token: String::new(),
-    };
+    let reader = session_user(&app, "trace-reader", Some("yn-tax"), Role::Borrower);
     let input = jingshi::marks::trace::TraceInput::Text("JSMARK-7KQ2M9XA".into());
     let refused = jingshi::marks::trace::trace(&conn, &reader, input, app.state.clock.moment());
     assert!(

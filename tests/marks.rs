@@ -3,11 +3,15 @@
 //! stamped fetch is audited with the code and loan, and what cannot be stamped is
 //! refused to borrowers with a clear message.
 
+use jingshi::access::{self, AccessError, DownloadRequest, Shelves};
+use jingshi::accounts::{Role, SessionUser};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::common::lending::MONDAY;
-use crate::common::marking::{Fetched, contains, fetch, lendable_pdf, lent_today, pdf_pages};
+use crate::common::marking::{
+    Fetched, contains, fetch, lendable_pdf, lent_today, pdf_pages, session_user,
+};
 use crate::common::web::page;
 use crate::common::{Session, TestApp};
 
@@ -256,5 +260,62 @@ async fn a_pdf_that_cannot_be_stamped_is_refused_to_borrowers_only() {
             .iter()
             .any(|d| d.starts_with("marks-lib granted; original, cannot be stamped")),
         "{details:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_download_use_case_refuses_what_the_route_refuses() {
+    let app = TestApp::spawn_on(MONDAY).await;
+    let librarian = app.librarian("marks-lib").await;
+    let reader = app.borrower("marks-reader", "yn-tax").await;
+    let _outsider = app.borrower("marks-outsider", "kunming-customs").await;
+    let file = lendable_pdf(&librarian, "marks-direct", pdf_pages(1, "direct")).await;
+    lent_today(&librarian, &reader, "marks-direct").await;
+    let conn = app.state.db.get().unwrap();
+    let shelves = Shelves {
+        store: &app.state.store,
+        marked: &app.state.marked,
+    };
+    let at = app.state.clock.moment();
+    let open = |user: &SessionUser, id: &str, original: bool| {
+        let wanted = DownloadRequest {
+            range: None,
+            original,
+        };
+        access::open_download(&conn, user, id, wanted, shelves, at)
+    };
+    let reader = session_user(&app, "marks-reader", Some("yn-tax"), Role::Borrower);
+    let outsider = session_user(
+        &app,
+        "marks-outsider",
+        Some("kunming-customs"),
+        Role::Borrower,
+    );
+    let copy = open(&reader, &file, false).unwrap();
+    assert!(copy.mark.is_some_and(|mark| mark.loan_id.is_some()));
+    assert!(copy.path.starts_with(app.data().join("content/marked")));
+    assert!(matches!(
+        open(&outsider, &file, false),
+        Err(AccessError::LoanRequired)
+    ));
+    assert!(matches!(
+        open(&reader, &file, true),
+        Err(AccessError::OriginalForLibrarians)
+    ));
+    for hostile in [
+        "../../content/jingshi.db",
+        "<b>f</b>",
+        "",
+        &"f".repeat(100_000),
+    ] {
+        assert!(
+            matches!(open(&reader, hostile, false), Err(AccessError::NotFound)),
+            "{hostile:.20}"
+        );
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM loan_marks"),
+        1,
+        "refusals make no marks"
     );
 }

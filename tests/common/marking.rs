@@ -4,9 +4,10 @@
 use lopdf::{Document, Object, Stream, dictionary};
 use serde_json::{Value, json};
 
-use super::Session;
 use super::lending::{act_ok, day, lift_unit_limits, requested};
 use super::web::upload;
+use super::{Session, TestApp};
+use jingshi::accounts::{Role, SessionUser};
 
 /// A PDF of `pages` pages, each with a line of text, the resources and page size
 /// inherited from the page tree (as many producers write them).
@@ -102,4 +103,20 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
         .any(|window| window == needle.as_bytes())
+}
+
+/// The signed-in user `username` as the use cases see them.
+pub fn session_user(app: &TestApp, username: &str, unit: Option<&str>, role: Role) -> SessionUser {
+    SessionUser {
+        user_id: app.count(&format!(
+            "SELECT id FROM users WHERE username = '{username}'"
+        )),
+        username: username.into(),
+        display_name: String::new(),
+        roles: vec![role],
+        unit: unit.map(str::to_owned),
+        unit_name: None,
+        unit_sector: None,
+        csrf_token: String::new(),
+    }
 }
