@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 use crate::common::lending::MONDAY;
 use crate::common::marking::{fetch, lendable_pdf, lent_today, pdf_pages, session_user};
 use crate::common::{Session, TestApp};
-use jingshi::accounts::Role;
 
 /// Posts a PDF to the tracer as multipart field `field`.
 async fn trace_pdf(session: &Session, field: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
@@ -199,7 +198,7 @@ async fn the_use_case_itself_refuses_borrowers() {
     let app = TestApp::spawn_on(MONDAY).await;
     let _reader = app.borrower("trace-reader", "yn-tax").await;
     let conn = app.state.db.get().unwrap();
-    let reader = session_user(&app, "trace-reader", Some("yn-tax"), Role::Borrower);
+    let reader = session_user(&app, "trace-reader");
     let input = jingshi::marks::trace::TraceInput::Text("JSMARK-7KQ2M9XA".into());
     let refused = jingshi::marks::trace::trace(&conn, &reader, input, app.state.clock.moment());
     assert!(

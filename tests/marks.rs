@@ -4,7 +4,7 @@
 //! refused to borrowers with a clear message.
 
 use jingshi::access::{self, AccessError, DownloadRequest, Shelves};
-use jingshi::accounts::{Role, SessionUser};
+use jingshi::accounts::SessionUser;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -284,13 +284,8 @@ async fn the_download_use_case_refuses_what_the_route_refuses() {
         };
         access::open_download(&conn, user, id, wanted, shelves, at)
     };
-    let reader = session_user(&app, "marks-reader", Some("yn-tax"), Role::Borrower);
-    let outsider = session_user(
-        &app,
-        "marks-outsider",
-        Some("kunming-customs"),
-        Role::Borrower,
-    );
+    let reader = session_user(&app, "marks-reader");
+    let outsider = session_user(&app, "marks-outsider");
     let copy = open(&reader, &file, false).unwrap();
     assert!(copy.mark.is_some_and(|mark| mark.loan_id.is_some()));
     assert!(copy.path.starts_with(app.data().join("content/marked")));

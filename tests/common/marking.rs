@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 use super::lending::{act_ok, day, lift_unit_limits, requested};
 use super::web::upload;
 use super::{Session, TestApp};
-use jingshi::accounts::{Role, SessionUser};
+use jingshi::accounts::SessionUser;
+use jingshi::accounts::sessions::load_user;
 
 /// A PDF of `pages` pages, each with a line of text, the resources and page size
 /// inherited from the page tree (as many producers write them).
@@ -105,18 +106,13 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
         .any(|window| window == needle.as_bytes())
 }
 
-/// The signed-in user `username` as the use cases see them.
-pub fn session_user(app: &TestApp, username: &str, unit: Option<&str>, role: Role) -> SessionUser {
-    SessionUser {
-        user_id: app.count(&format!(
-            "SELECT id FROM users WHERE username = '{username}'"
-        )),
-        username: username.into(),
-        display_name: String::new(),
-        roles: vec![role],
-        unit: unit.map(str::to_owned),
-        unit_name: None,
-        unit_sector: None,
-        csrf_token: String::new(),
-    }
+/// The signed-in user `username` as the use cases see them (as a session loads them).
+pub fn session_user(app: &TestApp, username: &str) -> SessionUser {
+    let user_id = app.count(&format!(
+        "SELECT id FROM users WHERE username = '{username}'"
+    ));
+    let conn = app.state.db.get().expect("connection");
+    load_user(&conn, user_id)
+        .expect("load")
+        .expect("an active user")
 }

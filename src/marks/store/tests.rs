@@ -55,16 +55,9 @@ fn person(conn: &mut Connection, name: &str, role: Role, unit: Option<&str>) -> 
         Moment::noon_of(TODAY),
     )
     .expect("user");
-    SessionUser {
-        user_id,
-        username: name.to_owned(),
-        display_name: String::new(),
-        roles: vec![role],
-        unit: unit.map(str::to_owned),
-        unit_name: None,
-        unit_sector: None,
-        csrf_token: String::new(),
-    }
+    crate::accounts::sessions::load_user(conn, user_id)
+        .expect("load")
+        .expect("active")
 }
 
 fn marks(conn: &Connection) -> i64 {
