@@ -240,3 +240,50 @@ async fn a_pdf_with_object_streams_is_stamped_validly_and_traced() {
     let (status, answer) = trace_pdf(&librarian, "file", "leak.pdf", copy.bytes).await;
     assert_eq!((status, &answer["loan_id"]), (200, &loan["id"]), "{answer}");
 }
+
+#[test]
+fn the_demo_pdfs_are_stamped_into_valid_files_that_keep_their_text() {
+    let mark = jingshi::marks::Mark {
+        code: "7KQ2M9XA".into(),
+        loan_id: None,
+        unit_code: Some("yn-tax".into()),
+        user_id: 1,
+        resource_id: "demo".into(),
+        created_at: "2027-03-01T04:00:00Z".into(),
+    };
+    let stamp = jingshi::marks::pdf::Stamp::new(&mark, MONDAY);
+    let dir = tempfile::tempdir().unwrap();
+    let demo = crate::common::repo_root().join("content/demo/files");
+    let mut stamped = 0;
+    for entry in std::fs::read_dir(demo).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|ext| ext != "pdf") {
+            continue;
+        }
+        let mut copy = Vec::new();
+        jingshi::marks::pdf::stamp_pdf(std::fs::read(&path).unwrap(), &stamp, &mut copy)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let out = dir.path().join("copy.pdf");
+        std::fs::write(&out, &copy).unwrap();
+        run("qpdf", &[Path::new("--check"), &out]);
+        let before = String::from_utf8(run("pdftotext", &[&path, Path::new("-")])).unwrap();
+        let after = String::from_utf8(run("pdftotext", &[&out, Path::new("-")])).unwrap();
+        let pages = after.matches('\x0c').count();
+        assert_eq!(
+            after.matches("JSMARK-7KQ2M9XA-20270301").count(),
+            pages,
+            "{}",
+            path.display()
+        );
+        // The document's own words are all still there.
+        for word in before
+            .split_whitespace()
+            .filter(|w| w.chars().count() >= 4)
+            .take(50)
+        {
+            assert!(after.contains(word), "{}: lost {word}", path.display());
+        }
+        stamped += 1;
+    }
+    assert_eq!(stamped, 3, "the demo's PDFs");
+}

@@ -33,6 +33,10 @@ pub struct MarkedCopies {
     in_use: Duration,
     /// When each copy was last served by this process (by file name).
     used: Mutex<HashMap<String, SystemTime>>,
+    /// Held while a copy is made: readers arriving together for a new copy (a PDF
+    /// viewer's first ranges) wait for one stamping instead of each doing it, and a
+    /// 2-core machine stamps one file at a time.
+    making: Mutex<()>,
 }
 
 /// One stamped copy ready to serve.
@@ -53,6 +57,7 @@ impl MarkedCopies {
             max_bytes,
             in_use: IN_USE,
             used: Mutex::new(HashMap::new()),
+            making: Mutex::new(()),
         })
     }
 
@@ -83,8 +88,16 @@ impl MarkedCopies {
         let made = if path.is_file() {
             false
         } else {
-            self.write_copy(original, stamp, &path)?;
-            true
+            let _making = self
+                .making
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            // Made meanwhile by the request this one waited for?
+            let made_now = !path.is_file();
+            if made_now {
+                self.write_copy(original, stamp, &path)?;
+            }
+            made_now
         };
         self.used_now(&name);
         if made {

@@ -115,3 +115,27 @@ fn a_file_that_cannot_be_stamped_leaves_nothing_behind() {
     let missing = cache.copy_of(&dir.path().join("gone.pdf"), "x", &stamp("7KQ2M9XA"));
     assert!(matches!(missing, Err(StampError::Io(_))), "{missing:?}");
 }
+
+#[test]
+fn readers_arriving_together_share_one_stamping() {
+    let dir = tempfile::tempdir().expect("dir");
+    let source = original(dir.path());
+    let cache = MarkedCopies::open(dir.path().join("marked"), 1 << 30).expect("cache");
+    let made: usize = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..6)
+            .map(|_| {
+                scope.spawn(|| {
+                    cache
+                        .copy_of(&source, "s", &stamp("7KQ2M9XA"))
+                        .expect("copy")
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| usize::from(h.join().expect("thread").made))
+            .sum()
+    });
+    assert_eq!(made, 1, "one stamping for six readers");
+    assert_eq!(files_in(cache.dir()).len(), 1);
+}
