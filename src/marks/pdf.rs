@@ -2,9 +2,10 @@
 //! every page gets the visible label across it (Helvetica, a standard font, so
 //! nothing is embedded; half transparent through an ExtGState) and the code as
 //! invisible text (render mode 3, which text extraction still reads); the document's
-//! Info dictionary carries the code too. The stamp is one incremental update
-//! appended after the original bytes (lopdf's `IncrementalDocument`), so it is
-//! quick to write and the original's bytes are the copy's first bytes.
+//! Info dictionary carries the code too (and an XMP packet when the document has
+//! none). The stamp is one incremental update appended after the original bytes
+//! (lopdf's `IncrementalDocument`), so it is quick to write and the original's bytes
+//! are the copy's first bytes.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -94,6 +95,7 @@ pub fn stamp_pdf(original: Vec<u8>, stamp: &Stamp, out: &mut impl Write) -> Resu
         stamper.stamp_page(&mut doc, page)?;
     }
     mark_info(&mut doc, stamp)?;
+    mark_xmp(&mut doc, stamp)?;
     // The previous section's hybrid cross-reference stream is not this section's.
     doc.new_document.trailer.remove(b"XRefStm");
     doc.save_to(out)?;
@@ -357,6 +359,39 @@ fn mark_info(doc: &mut IncrementalDocument, stamp: &Stamp) -> Result<(), StampEr
         None => new.add_object(info),
     };
     new.trailer.set("Info", Object::Reference(id));
+    Ok(())
+}
+
+/// An XMP packet naming the code, for tools that read metadata only there; added only
+/// when the document has none (an existing packet is left as it is, not rewritten).
+fn mark_xmp(doc: &mut IncrementalDocument, stamp: &Stamp) -> Result<(), StampError> {
+    let prev = doc.get_prev_documents();
+    let Ok(root) = prev.trailer.get(b"Root").and_then(Object::as_reference) else {
+        return Ok(());
+    };
+    if prev
+        .get_dictionary(root)
+        .map_or(true, |catalog| catalog.has(b"Metadata"))
+    {
+        return Ok(());
+    }
+    let packet = format!(
+        "<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n\
+         <x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\
+         <rdf:Description rdf:about=\"\" xmlns:jsmark=\"urn:jingshi:mark:1\" jsmark:code=\"{}\" jsmark:day=\"{}\"/>\
+         </rdf:RDF></x:xmpmeta>\n<?xpacket end=\"r\"?>",
+        stamp.code, stamp.day
+    );
+    let metadata = doc.new_document.add_object(Stream::new(
+        dictionary! { "Type" => "Metadata", "Subtype" => "XML" },
+        packet.into_bytes(),
+    ));
+    doc.opt_clone_object_to_new_document(root)
+        .map_err(unreadable)?;
+    doc.new_document
+        .get_dictionary_mut(root)
+        .map_err(unreadable)?
+        .set("Metadata", Object::Reference(metadata));
     Ok(())
 }
 

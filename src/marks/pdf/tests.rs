@@ -110,6 +110,14 @@ fn every_page_carries_both_marks_and_the_original_comes_first() {
         info.get(INFO_CODE).and_then(Object::as_str).ok(),
         Some(b"7KQ2M9XA".as_slice())
     );
+    let catalog = doc.catalog().expect("catalog");
+    let xmp = catalog
+        .get(b"Metadata")
+        .and_then(Object::as_reference)
+        .and_then(|id| doc.get_object(id))
+        .and_then(Object::as_stream)
+        .expect("an XMP packet");
+    assert!(String::from_utf8_lossy(&xmp.content).contains("jsmark:code=\"7KQ2M9XA\""));
 }
 
 #[test]
