@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::figures::MonthStats;
 use super::{Scope, StatsError, StatsPeriod};
-use crate::catalog::{Kind, Share, Status, Visibility};
+use crate::catalog::Kind;
 use crate::loans::LoanStatus;
 use crate::visits::VisitStatus;
 
@@ -65,16 +65,15 @@ impl Hasher for Fnv {
 /// A hash map with [`Fnv`].
 pub(super) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
-/// What the catalogue says about a resource, for the figures.
+/// What the figures need of a resource: its kind and violation types. Titles and
+/// visibility are read only for the few resources a list names
+/// ([`super::figures`]), not for the whole catalogue on every request.
 pub(super) struct ResourceMeta {
     pub id: String,
-    pub title: String,
     /// Position in [`LENT_KINDS`] (its length for a base or an unknown kind).
     pub kind: usize,
     /// Positions in [`Catalog::violations`].
     pub violations: Vec<usize>,
-    /// Who may see it (the "most used" list shows a borrower only these).
-    pub visibility: Visibility,
 }
 
 /// Every resource, addressable by position.
@@ -101,34 +100,21 @@ impl Catalog {
             violations: Vec::new(),
         };
         let mut violation_index: FastMap<String, usize> = FastMap::default();
-        let mut stmt = conn.prepare_cached(
-            "SELECT r.id, r.kind, r.title, r.status, r.share, r.contributed_by, u.sector
-             FROM resources r LEFT JOIN units u ON u.code = r.contributed_by",
-        )?;
+        let mut stmt = conn.prepare_cached("SELECT id, kind FROM resources")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let id: String = row.get(0)?;
             catalog.index.insert(id.clone(), catalog.resources.len());
-            // The CHECK constraints keep both valid; were one not, the resource is
-            // treated as hidden and limited to the committee.
-            let text = |i| row.get_ref(i).map(|v| v.as_str().unwrap_or("").to_owned());
-            let visibility = Visibility {
-                status: Status::parse(&text(3)?).unwrap_or(Status::Draft),
-                share: Share::parse(&text(4)?).unwrap_or(Share::Committee),
-                contributed_by: row.get(5)?,
-                contributor_sector: row.get(6)?,
-            };
             catalog.resources.push(ResourceMeta {
                 id,
                 kind: kind_index(row.get_ref(1)?.as_str().unwrap_or("")),
-                title: row.get(2)?,
                 violations: Vec::new(),
-                visibility,
             });
         }
+        // Read from the covering index `resource_labels_by_facet`; the order of a
+        // resource's types does not matter to any figure.
         let mut stmt = conn.prepare_cached(
-            "SELECT resource_id, value FROM resource_labels WHERE facet = 'violation'
-             ORDER BY resource_id, position",
+            "SELECT resource_id, value FROM resource_labels WHERE facet = 'violation'",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
