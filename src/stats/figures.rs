@@ -323,7 +323,7 @@ fn fill_units(units: &mut [UnitStats], tally: &mut Tally, catalog: &Catalog) -> 
         let mut kinds = [false; LENT_KINDS.len() + 1];
         for &r in &tally.used[u] {
             let meta = &catalog.resources[r];
-            kinds[meta.kind] = true;
+            kinds[usize::from(catalog.kinds[r]).min(LENT_KINDS.len())] = true;
             for &v in &meta.violations {
                 per_violation[v] += 1;
             }
@@ -419,7 +419,7 @@ impl Ranked<'_> {
             if !keep(&visibility) {
                 continue;
             }
-            let kind = LENT_KINDS.get(meta.kind);
+            let kind = LENT_KINDS.get(usize::from(self.catalog.kinds[r]));
             let counts = self.tally.resources[r];
             described.push(ResourceUse {
                 id: meta.id.clone(),
