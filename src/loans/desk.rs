@@ -196,17 +196,26 @@ pub fn shelf_copies(conn: &Connection, resource_id: &str) -> Result<Vec<String>,
 /// open in all (the desk page and the loan table list them all).
 #[derive(Debug, Clone, Default)]
 pub struct CopiesToHandle {
-    /// Overdue copies first, then copies out, then copies to hand out; oldest loan
-    /// first within each.
+    /// Overdue copies (longest overdue first), then copies out (due back soonest
+    /// first), then copies to hand out (oldest loan first).
     pub loans: Vec<Loan>,
     /// Physical loans approved, out or overdue.
     pub open: u64,
 }
 
+/// What the queue shows first: copies overdue, then copies out, then copies to hand
+/// out.
+const URGENCY: [LoanStatus; 3] = [
+    LoanStatus::Overdue,
+    LoanStatus::Active,
+    LoanStatus::Approved,
+];
+
 /// Physical loans waiting to be handed out (approved) or checked in (active or
 /// overdue) that the actor may issue or return: the `limit` most urgent, and the
-/// count of open physical loans. Each stored state is walked oldest first and only
-/// until `limit` are found, so the cost follows the rows shown, not the loans open.
+/// count of open physical loans. The copies out are walked by end date and the
+/// copies to hand out by loan, each only until `limit` are found, so the cost follows
+/// the rows shown, not the loans open.
 pub fn physical_to_handle(
     conn: &Connection,
     actor: &Actor,
@@ -218,55 +227,56 @@ pub fn physical_to_handle(
             task: "查看待出借与待归还的实体拷贝",
         });
     }
-    let can = |loan: &Loan, action: Action| loan.actions.contains(&action.as_str());
-    // Most urgent first: copies overdue, then copies out, then copies to hand out.
-    const SHOWN: [LoanStatus; 3] = [
-        LoanStatus::Overdue,
-        LoanStatus::Active,
-        LoanStatus::Approved,
-    ];
     let mut found = Vec::new();
-    for stored in SHOWN {
-        // What a loan stored in this state may show today (an active one whose end
-        // has passed is overdue before the sweep writes it).
-        let feeds: Vec<usize> = (0..SHOWN.len())
-            .filter(|&u| store::stored_states_showing(SHOWN[u]).contains(&stored))
-            .collect();
-        let mut taken = [0usize; SHOWN.len()];
-        // The state conditions are `loans_physical_open`'s own, which SQLite must see
-        // word for word to read that index (in id order) instead of every loan.
-        let sql = format!(
-            "SELECT {} FROM loans
-             WHERE format = 'physical' AND status IN ('approved', 'active', 'overdue')
-               AND status = ?1
-             ORDER BY id",
-            store::ROW_COLUMNS
-        );
+    // The state conditions are the partial indexes' own, which SQLite must see word
+    // for word: `loans_physical_due` orders the copies out by end date (overdue ones
+    // first), `loans_physical_open` the approved loans by id.
+    let walks = [
+        "loans INDEXED BY loans_physical_due
+         WHERE format = 'physical' AND status IN ('active', 'overdue')
+         ORDER BY end_date, id",
+        "loans WHERE format = 'physical' AND status IN ('approved', 'active', 'overdue')
+           AND status = 'approved'
+         ORDER BY id",
+    ];
+    let mut taken = [0usize; URGENCY.len()];
+    for (w, walk) in walks.into_iter().enumerate() {
+        // When this walk can add nothing to what is shown: the copies out once the
+        // overdue ones fill the list or the due ones have `limit` (in date order, no
+        // overdue copy comes after a due one); the approved once they have `limit`.
+        let done = |taken: &[usize; 3]| match w {
+            0 => taken[0] >= limit || taken[1] >= limit,
+            _ => taken[0] + taken[1] >= limit || taken[2] >= limit,
+        };
+        if done(&taken) {
+            continue;
+        }
+        let sql = format!("SELECT {} FROM {walk}", store::ROW_COLUMNS);
         let mut stmt = conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query([stored.as_str()])?;
-        // Oldest first, each state shown until it has `limit`: the rows read follow
-        // the rows shown, but for overdue copies among many out.
-        while feeds.iter().any(|&u| taken[u] < limit) {
-            let Some(row) = rows.next()? else { break };
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
             let raw = store::row_from(row)?.parse()?;
-            let Some(u) = SHOWN
-                .iter()
-                .position(|&s| s == store::status_on(&raw, today))
-            else {
+            let shown = store::status_on(&raw, today);
+            let Some(u) = URGENCY.iter().position(|&s| s == shown) else {
                 continue;
             };
             if taken[u] >= limit {
                 continue;
             }
             let loan = view(conn, &raw, actor, today)?;
-            if can(&loan, Action::Issue) || can(&loan, Action::Return) {
+            let can = |action: Action| loan.actions.contains(&action.as_str());
+            if can(Action::Issue) || can(Action::Return) {
                 taken[u] += 1;
-                found.push((u, loan));
+                found.push((u, found.len(), loan));
+                if done(&taken) {
+                    break;
+                }
             }
         }
     }
-    found.sort_by_key(|(u, l)| (*u, l.id.0));
-    let found: Vec<Loan> = found.into_iter().map(|(_, l)| l).take(limit).collect();
+    // By urgency, then in the order each walk found them.
+    found.sort_by_key(|(u, order, _)| (*u, *order));
+    let loans: Vec<Loan> = found.into_iter().map(|(_, _, l)| l).take(limit).collect();
     let open: i64 = conn
         .prepare_cached(
             "SELECT count(*) FROM loans
@@ -274,7 +284,7 @@ pub fn physical_to_handle(
         )?
         .query_row([], |row| row.get(0))?;
     Ok(CopiesToHandle {
-        loans: found,
+        loans,
         open: u64::try_from(open).unwrap_or(0),
     })
 }
@@ -345,7 +355,7 @@ mod tests {
     }
 
     #[test]
-    fn the_queue_shows_the_most_urgent_copies_oldest_first_and_counts_the_rest() {
+    fn the_queue_shows_the_most_urgent_copies_first_and_counts_the_rest() {
         let (_dir, db) = library();
         let conn = db.get().expect("connection");
         let today = jiff::civil::date(2027, 3, 10);
@@ -365,7 +375,15 @@ mod tests {
             .collect();
         pickups.push(lend(&conn, "approved", "2027-09-01", "2027-09-03", None));
         let out: Vec<i64> = (1..=4)
-            .map(|c| lend(&conn, "active", "2027-03-08", "2027-03-20", Some(c)))
+            .map(|c| {
+                lend(
+                    &conn,
+                    "active",
+                    "2027-03-08",
+                    &format!("2027-03-{}", 24 - c),
+                    Some(c),
+                )
+            })
             .collect();
         let stale = lend(&conn, "active", "2027-03-01", "2027-03-05", Some(5));
         let overdue: Vec<i64> = (6..=7)
@@ -378,11 +396,12 @@ mod tests {
             assert_eq!(handled.open, 20, "every open physical loan counted");
             handled.loans.iter().map(|l| l.id.0).collect()
         };
-        let mut urgent = vec![stale];
-        urgent.extend(&overdue);
-        urgent.sort_unstable();
-        let mut expected = urgent.clone();
-        expected.extend(&out);
+        // Longest overdue first (the two ended on the 4th, the stale one on the 5th),
+        // then due back soonest (the later copies end sooner), then the oldest
+        // approvals.
+        let mut expected = overdue.clone();
+        expected.push(stale);
+        expected.extend(out.iter().rev());
         expected.extend(&pickups);
         for limit in [1, 3, 5, 8, 19, 20, 30] {
             let shown = ids(limit);
