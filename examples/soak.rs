@@ -488,7 +488,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .arg("--addr")
             .arg(addr.to_string())
             .env("JINGSHI_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("RUST_LOG", "warn,tantivy=error")
+            // The SQL report (`JINGSHI_SQL_REPORT_SECS`, passed on) logs at info.
+            .env("RUST_LOG", "warn,tantivy=error,jingshi::db::report=info")
             .stdout(Stdio::null())
             .spawn()?,
     );

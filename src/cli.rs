@@ -148,6 +148,10 @@ pub struct ServeArgs {
     /// the queue until a server without this flag runs.
     #[arg(long, env = "JINGSHI_NO_OCR")]
     pub no_ocr: bool,
+    /// Log every this many seconds the SQL statements that took the most time (for
+    /// diagnosing a running server; off by default).
+    #[arg(long, env = "JINGSHI_SQL_REPORT_SECS")]
+    pub sql_report_secs: Option<u64>,
 }
 
 fn parse_public_url(url: &str) -> Result<PublicUrl, String> {
@@ -282,6 +286,9 @@ fn serve(data: DataDir, args: ServeArgs) -> anyhow::Result<()> {
             authority = public.authority,
             "the public URL is plain HTTP: the session cookie cannot be Secure and no HSTS is sent"
         );
+    }
+    if let Some(secs) = args.sql_report_secs.filter(|secs| *secs > 0) {
+        crate::db::observe::report_every(std::time::Duration::from_secs(secs));
     }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {

@@ -91,6 +91,48 @@ fn on_event(event: TraceEvent<'_>) {
     tally.full_scan_steps += full_scan_steps;
 }
 
+/// Logs, every `period` until the process ends, the statements that took the most
+/// time in it: for watching a running server's database (`JINGSHI_SQL_REPORT_SECS`),
+/// for instance whether a statement grows slower as history piles up.
+pub fn report_every(period: Duration) {
+    let spawned = std::thread::Builder::new()
+        .name("sql-report".into())
+        .spawn(move || {
+            loop {
+                start_recording();
+                std::thread::sleep(period);
+                let mut recorded = take_recorded();
+                recorded.sort_by_key(|tally| std::cmp::Reverse(tally.total));
+                let all: Duration = recorded.iter().map(|t| t.total).sum();
+                let runs: u64 = recorded.iter().map(|t| t.runs).sum();
+                tracing::info!(
+                    target: "jingshi::db::report",
+                    total_ms = all.as_millis() as u64,
+                    runs,
+                    "SQL time in the last {} s",
+                    period.as_secs()
+                );
+                for tally in recorded.iter().take(REPORTED) {
+                    tracing::info!(
+                        target: "jingshi::db::report",
+                        total_ms = tally.total.as_millis() as u64,
+                        runs = tally.runs,
+                        mean_us = tally.total.as_micros() as u64 / tally.runs.max(1),
+                        slowest_ms = tally.slowest.as_millis() as u64,
+                        sql = %one_line(&tally.sql).chars().take(160).collect::<String>(),
+                        "statement"
+                    );
+                }
+            }
+        });
+    if let Err(err) = spawned {
+        tracing::warn!(%err, "cannot start the SQL report");
+    }
+}
+
+/// How many statements each report names.
+const REPORTED: usize = 12;
+
 /// The statement on one line with runs of white space made one space, for logs.
 pub fn one_line(sql: &str) -> String {
     sql.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -192,63 +192,101 @@ pub fn shelf_copies(conn: &Connection, resource_id: &str) -> Result<Vec<String>,
     Ok(shelf)
 }
 
-/// At most this many loans of each state in the list of copies to handle.
-const HANDLE_LIMIT: u32 = 500;
+/// The physical loans the queue page shows: the most urgent few, and how many are
+/// open in all (the desk page and the loan table list them all).
+#[derive(Debug, Clone, Default)]
+pub struct CopiesToHandle {
+    /// Overdue copies (longest overdue first), then copies out (due back soonest
+    /// first), then copies to hand out (oldest loan first).
+    pub loans: Vec<Loan>,
+    /// Physical loans approved, out or overdue.
+    pub open: u64,
+}
+
+/// What the queue shows first: copies overdue, then copies out, then copies to hand
+/// out.
+const URGENCY: [LoanStatus; 3] = [
+    LoanStatus::Overdue,
+    LoanStatus::Active,
+    LoanStatus::Approved,
+];
 
 /// Physical loans waiting to be handed out (approved) or checked in (active or
-/// overdue), oldest first, for the librarian's queue: of the newest
-/// [`HANDLE_LIMIT`] loans showing each of those states today, those the actor may
-/// issue or return.
+/// overdue) that the actor may issue or return: the `limit` most urgent, and the
+/// count of open physical loans. The copies out are walked by end date and the
+/// copies to hand out by loan, each only until `limit` are found, so the cost follows
+/// the rows shown, not the loans open.
 pub fn physical_to_handle(
     conn: &Connection,
     actor: &Actor,
     today: Date,
-) -> Result<Vec<Loan>, LoanError> {
+    limit: usize,
+) -> Result<CopiesToHandle, LoanError> {
     if !actor.librarian {
         return Err(LoanError::LibrariansOnly {
             task: "查看待出借与待归还的实体拷贝",
         });
     }
-    let can = |loan: &Loan, action: Action| loan.actions.contains(&action.as_str());
-    let mut out = Vec::new();
-    for shown in [
-        LoanStatus::Approved,
-        LoanStatus::Active,
-        LoanStatus::Overdue,
-    ] {
-        // Our own words, so they may stand in the statement as they are.
-        let stored = store::stored_states_showing(shown)
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        // The first state condition is `loans_physical_open`'s own, which SQLite must
-        // see word for word to read that index instead of every loan in these states.
-        let sql = format!(
-            "SELECT {} FROM loans
-             WHERE format = 'physical' AND status IN ('approved', 'active', 'overdue')
-               AND status IN ({stored})
-             ORDER BY id DESC LIMIT {HANDLE_LIMIT}",
-            store::ROW_COLUMNS
-        );
-        let raw = {
-            let mut stmt = conn.prepare_cached(&sql)?;
-            stmt.query_map([], store::row_from)?
-                .collect::<Result<Vec<_>, _>>()?
+    let mut found = Vec::new();
+    // The state conditions are the partial indexes' own, which SQLite must see word
+    // for word: `loans_physical_due` orders the copies out by end date (overdue ones
+    // first), `loans_physical_open` the approved loans by id.
+    let walks = [
+        "loans INDEXED BY loans_physical_due
+         WHERE format = 'physical' AND status IN ('active', 'overdue')
+         ORDER BY end_date, id",
+        "loans WHERE format = 'physical' AND status IN ('approved', 'active', 'overdue')
+           AND status = 'approved'
+         ORDER BY id",
+    ];
+    let mut taken = [0usize; URGENCY.len()];
+    for (w, walk) in walks.into_iter().enumerate() {
+        // When this walk can add nothing to what is shown: the copies out once the
+        // overdue ones fill the list or the due ones have `limit` (in date order, no
+        // overdue copy comes after a due one); the approved once they have `limit`.
+        let done = |taken: &[usize; 3]| match w {
+            0 => taken[0] >= limit || taken[1] >= limit,
+            _ => taken[0] + taken[1] >= limit || taken[2] >= limit,
         };
-        for raw in raw {
-            let loan = raw.parse()?;
-            if store::status_on(&loan, today) != shown {
+        if done(&taken) {
+            continue;
+        }
+        let sql = format!("SELECT {} FROM {walk}", store::ROW_COLUMNS);
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let raw = store::row_from(row)?.parse()?;
+            let shown = store::status_on(&raw, today);
+            let Some(u) = URGENCY.iter().position(|&s| s == shown) else {
+                continue;
+            };
+            if taken[u] >= limit {
                 continue;
             }
-            let loan = view(conn, &loan, actor, today)?;
-            if can(&loan, Action::Issue) || can(&loan, Action::Return) {
-                out.push(loan);
+            let loan = view(conn, &raw, actor, today)?;
+            let can = |action: Action| loan.actions.contains(&action.as_str());
+            if can(Action::Issue) || can(Action::Return) {
+                taken[u] += 1;
+                found.push((u, found.len(), loan));
+                if done(&taken) {
+                    break;
+                }
             }
         }
     }
-    out.sort_by_key(|l| l.id.0);
-    Ok(out)
+    // By urgency, then in the order each walk found them.
+    found.sort_by_key(|(u, order, _)| (*u, *order));
+    let loans: Vec<Loan> = found.into_iter().map(|(_, _, l)| l).take(limit).collect();
+    let open: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM loans
+             WHERE format = 'physical' AND status IN ('approved', 'active', 'overdue')",
+        )?
+        .query_row([], |row| row.get(0))?;
+    Ok(CopiesToHandle {
+        loans,
+        open: u64::try_from(open).unwrap_or(0),
+    })
 }
 
 /// The loan a slip is printed for: a physical loan whose copy was handed out
@@ -277,4 +315,107 @@ pub fn slip(conn: &Connection, actor: &Actor, id: LoanId, today: Date) -> Result
         });
     }
     Ok(loan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database with one film on the shelf in 40 copies.
+    fn library() -> (tempfile::TempDir, crate::db::Database) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = crate::db::Database::open(&dir.path().join("jingshi.db")).expect("db");
+        let conn = db.get().expect("connection");
+        conn.execute_batch(
+            "INSERT INTO units (code, name, created_at) VALUES ('yn-tax', '税务局', 't');
+             INSERT INTO resources (id, kind, title, created_at, updated_at)
+                    VALUES ('film', 'video', '警示片', 't', 't');",
+        )
+        .expect("rows");
+        for copy in 1..=40 {
+            conn.execute(
+                "INSERT INTO copies (id, resource_id, barcode) VALUES (?1, 'film', ?2)",
+                params![copy, format!("F-{copy}")],
+            )
+            .expect("copy");
+        }
+        (dir, db)
+    }
+
+    /// Adds a physical loan in `status` from `start` to `end`, with copy `copy` out.
+    fn lend(conn: &Connection, status: &str, start: &str, end: &str, copy: Option<i64>) -> i64 {
+        conn.execute(
+            "INSERT INTO loans (resource_id, unit_code, format, start_date, end_date,
+                requested_end, status, purpose, audience, copy_id, created_at, updated_at)
+             VALUES ('film', 'yn-tax', 'physical', ?2, ?3, ?3, ?1, '教育', 10, ?4, 't', 't')",
+            params![status, start, end, copy],
+        )
+        .expect("loan");
+        conn.last_insert_rowid()
+    }
+
+    #[test]
+    fn the_queue_shows_the_most_urgent_copies_first_and_counts_the_rest() {
+        let (_dir, db) = library();
+        let conn = db.get().expect("connection");
+        let today = jiff::civil::date(2027, 3, 10);
+        let actor = |unit: Option<&str>, librarian| Actor {
+            user_id: None,
+            username: "desk".to_owned(),
+            unit: unit.map(str::to_owned),
+            librarian,
+            admin: false,
+        };
+        let librarian = actor(None, true);
+        // Twelve copies to hand out from today, one approved for months ahead (listed
+        // too: its form says from when it may go out), then copies out: four due later, three overdue (two as
+        // stored, one whose end passed before the sweep wrote it).
+        let mut pickups: Vec<i64> = (0..12)
+            .map(|_| lend(&conn, "approved", "2027-03-10", "2027-03-12", None))
+            .collect();
+        pickups.push(lend(&conn, "approved", "2027-09-01", "2027-09-03", None));
+        let out: Vec<i64> = (1..=4)
+            .map(|c| {
+                lend(
+                    &conn,
+                    "active",
+                    "2027-03-08",
+                    &format!("2027-03-{}", 24 - c),
+                    Some(c),
+                )
+            })
+            .collect();
+        let stale = lend(&conn, "active", "2027-03-01", "2027-03-05", Some(5));
+        let overdue: Vec<i64> = (6..=7)
+            .map(|c| lend(&conn, "overdue", "2027-03-01", "2027-03-04", Some(c)))
+            .collect();
+        lend(&conn, "returned", "2027-03-01", "2027-03-04", None);
+
+        let ids = |limit| -> Vec<i64> {
+            let handled = physical_to_handle(&conn, &librarian, today, limit).expect("list");
+            assert_eq!(handled.open, 20, "every open physical loan counted");
+            handled.loans.iter().map(|l| l.id.0).collect()
+        };
+        // Longest overdue first (the two ended on the 4th, the stale one on the 5th),
+        // then due back soonest (the later copies end sooner), then the oldest
+        // approvals.
+        let mut expected = overdue.clone();
+        expected.push(stale);
+        expected.extend(out.iter().rev());
+        expected.extend(&pickups);
+        for limit in [1, 3, 5, 8, 19, 20, 30] {
+            let shown = ids(limit);
+            assert_eq!(
+                shown,
+                expected[..limit.min(expected.len())],
+                "limit {limit}"
+            );
+        }
+
+        let borrower = actor(Some("yn-tax"), false);
+        assert!(matches!(
+            physical_to_handle(&conn, &borrower, today, 5),
+            Err(LoanError::LibrariansOnly { .. })
+        ));
+    }
 }

@@ -64,7 +64,8 @@ pub use circulation::{IssueRequest, ReturnRequest};
 pub use command::{Command, act};
 pub use counts::{LoanCounts, loan_counts};
 pub use desk::{
-    CopyOut, DeskDay, Pickup, copies_out, desk_day, physical_to_handle, shelf_copies, slip,
+    CopiesToHandle, CopyOut, DeskDay, Pickup, copies_out, desk_day, physical_to_handle,
+    shelf_copies, slip,
 };
 pub use error::{CopyProblem, IssueTiming, LoanError, RenewalRefusal};
 pub use model::{Action, Actor, Format, Loan, LoanId, LoanStatus, Period, Report};

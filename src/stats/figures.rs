@@ -2,7 +2,7 @@
 //! tallies of the two passes in [`scan`].
 
 use jiff::civil::Date;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::contributions::{self, ContributionUse};
@@ -10,7 +10,7 @@ use super::scan::{self, Catalog, FastMap, LENT_KINDS, Tally};
 use super::sectors::{SectorKindRow, SectorStats, sector_figures, sector_kind_rows};
 use super::{Scope, StatsError, StatsPeriod, scope};
 use crate::accounts::SessionUser;
-use crate::catalog::Kind;
+use crate::catalog::{Kind, Share, Status, Visibility};
 
 /// How many resources the "most used" list shows.
 pub const TOP_RESOURCES: usize = 10;
@@ -153,6 +153,19 @@ fn kind_label(kind: &str) -> &'static str {
     Kind::parse(kind).map(Kind::label).unwrap_or("其他")
 }
 
+/// Which lists of resources to describe: each described resource costs a look-up of
+/// its title and visibility, so they are read only for what is shown.
+enum Described<'a> {
+    /// None (the per-unit figures name no resource).
+    None,
+    /// Every resource used, unfiltered (for tests against a recount).
+    #[cfg_attr(not(test), allow(dead_code))]
+    All,
+    /// The first [`TOP_RESOURCES`] of the ranking this viewer may see, and the
+    /// contributions they may see.
+    For(&'a SessionUser),
+}
+
 /// The per-unit figures only (the API's table and the CSV): no resource is named in
 /// them, so they do not depend on who looks.
 pub fn units_report(
@@ -160,7 +173,7 @@ pub fn units_report(
     period: StatsPeriod,
     scope: &Scope,
 ) -> Result<UnitsReport, StatsError> {
-    Ok(figures(conn, period, scope)?.report)
+    Ok(compute(conn, period, scope, &Described::None)?.report)
 }
 
 /// Every figure for the period, limited to `scope`, as `viewer` may see it: the
@@ -172,37 +185,26 @@ pub fn overview(
     scope: &Scope,
     viewer: &SessionUser,
 ) -> Result<Overview, StatsError> {
-    let (mut overview, catalog) = figures_and_catalog(conn, period, scope)?;
-    let listed = |id: &str| {
-        catalog
-            .index
-            .get(id)
-            .is_some_and(|&i| scope::may_list(viewer, &catalog.resources[i].visibility))
-    };
-    overview.top_resources.retain(|r| listed(&r.id));
-    overview.top_resources.truncate(TOP_RESOURCES);
-    // A borrower's scope is their own unit, whose contributions they always see:
-    // this only guards a list that names resources.
-    overview.contributions.retain(|r| listed(&r.id));
-    Ok(overview)
+    compute(conn, period, scope, &Described::For(viewer))
 }
 
+/// Every figure, with the whole ranking of resources used (for tests).
+#[cfg(test)]
 pub(super) fn figures(
     conn: &Connection,
     period: StatsPeriod,
     scope: &Scope,
 ) -> Result<Overview, StatsError> {
-    Ok(figures_and_catalog(conn, period, scope)?.0)
+    compute(conn, period, scope, &Described::All)
 }
 
-/// Every figure, each list of resources unfiltered (the whole ranking, so that
-/// leaving out what a viewer may not see still leaves [`TOP_RESOURCES`]), and the
-/// catalogue they refer to.
-fn figures_and_catalog(
+/// Every figure, with the lists of resources `described` asks for.
+fn compute(
     conn: &Connection,
     period: StatsPeriod,
     scope: &Scope,
-) -> Result<(Overview, Catalog), StatsError> {
+    described: &Described,
+) -> Result<Overview, StatsError> {
     scope.check(conn)?;
     let mut units = load_units(conn, scope)?;
     let index: FastMap<String, usize> = units
@@ -212,7 +214,7 @@ fn figures_and_catalog(
         .collect();
     let catalog = Catalog::load(conn)?;
     let mut tally = scan::tally(conn, &period, scope, &index, &catalog)?;
-    let (shared, contributions) = contributions::tally(conn, &period, scope, &index)?;
+    let (shared, mut contributions) = contributions::tally(conn, &period, scope, &index)?;
 
     let resource_units = fill_units(&mut units, &mut tally, &catalog);
     for (unit, figures) in units.iter_mut().zip(shared) {
@@ -227,7 +229,28 @@ fn figures_and_catalog(
     // sorting.
     sort_units(&mut units);
 
-    let overview = Overview {
+    let ranked = Ranked {
+        tally: &tally,
+        catalog: &catalog,
+        resource_units: &resource_units,
+    };
+    let top_resources = match described {
+        Described::None => Vec::new(),
+        Described::All => ranked.describe(conn, usize::MAX, |_| true)?,
+        Described::For(viewer) => {
+            // A borrower's scope is their own unit, whose contributions they always
+            // see: this only guards a list that names resources.
+            let mut listed = Vec::new();
+            for used in contributions {
+                if listing(conn, &used.id)?.is_some_and(|(_, v)| scope::may_list(viewer, &v)) {
+                    listed.push(used);
+                }
+            }
+            contributions = listed;
+            ranked.describe(conn, TOP_RESOURCES, |v| scope::may_list(viewer, v))?
+        }
+    };
+    Ok(Overview {
         report: UnitsReport {
             from: period.from,
             to: period.to,
@@ -238,11 +261,35 @@ fn figures_and_catalog(
         by_kind: kind_figures(&tally),
         kinds: LENT_KINDS.iter().map(|k| k.as_str()).collect(),
         sector_kind,
-        top_resources: ranked_resources(&tally, &catalog, &resource_units),
+        top_resources,
         months: tally.months,
         contributions,
-    };
-    Ok((overview, catalog))
+    })
+}
+
+/// A resource's title and who may see it, for a list that names it.
+fn listing(conn: &Connection, id: &str) -> Result<Option<(String, Visibility)>, StatsError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.title, r.status, r.share, r.contributed_by, u.sector
+         FROM resources r LEFT JOIN units u ON u.code = r.contributed_by WHERE r.id = ?1",
+    )?;
+    let found = stmt
+        .query_row([id], |row| {
+            // The CHECK constraints keep both valid; were one not, the resource is
+            // treated as hidden and limited to the committee.
+            let text = |i| row.get_ref(i).map(|v| v.as_str().unwrap_or("").to_owned());
+            Ok((
+                row.get(0)?,
+                Visibility {
+                    status: Status::parse(&text(1)?).unwrap_or(Status::Draft),
+                    share: Share::parse(&text(2)?).unwrap_or(Share::Committee),
+                    contributed_by: row.get(3)?,
+                    contributor_sector: row.get(4)?,
+                },
+            ))
+        })
+        .optional()?;
+    Ok(found)
 }
 
 /// The units in scope, by code, without figures yet.
@@ -276,7 +323,7 @@ fn fill_units(units: &mut [UnitStats], tally: &mut Tally, catalog: &Catalog) -> 
         let mut kinds = [false; LENT_KINDS.len() + 1];
         for &r in &tally.used[u] {
             let meta = &catalog.resources[r];
-            kinds[meta.kind] = true;
+            kinds[usize::from(catalog.kinds[r]).min(LENT_KINDS.len())] = true;
             for &v in &meta.violations {
                 per_violation[v] += 1;
             }
@@ -327,38 +374,66 @@ fn kind_figures(tally: &Tally) -> Vec<KindStats> {
         .collect()
 }
 
-/// Every resource used, the most used first ([`overview`] keeps the first
-/// [`TOP_RESOURCES`] the viewer may see): ranked by their counts first, so that only
-/// the ones used are described.
-fn ranked_resources(tally: &Tally, catalog: &Catalog, resource_units: &[u64]) -> Vec<ResourceUse> {
-    let mut used: Vec<usize> = (0..tally.resources.len())
-        .filter(|&r| tally.resources[r].loans > 0 || tally.resources[r].reports > 0)
-        .collect();
-    used.sort_by(|&a, &b| {
-        let (x, y) = (&tally.resources[a], &tally.resources[b]);
-        y.loans
-            .cmp(&x.loans)
-            .then_with(|| y.reports.cmp(&x.reports))
-            .then_with(|| y.participants.cmp(&x.participants))
-            .then_with(|| catalog.resources[a].id.cmp(&catalog.resources[b].id))
-    });
-    used.into_iter()
-        .map(|r| {
-            let meta = &catalog.resources[r];
-            let kind = LENT_KINDS.get(meta.kind);
-            let counts = tally.resources[r];
-            ResourceUse {
+/// The resources used in the period and their counts, to rank and describe.
+struct Ranked<'a> {
+    tally: &'a Tally,
+    catalog: &'a Catalog,
+    resource_units: &'a [u64],
+}
+
+impl Ranked<'_> {
+    /// Every resource used, the most used first, as positions: ranked by their counts
+    /// alone, so that only the ones a list names are looked up.
+    fn order(&self) -> Vec<usize> {
+        let (uses, resources) = (&self.tally.resources, &self.catalog.resources);
+        let mut used: Vec<usize> = (0..uses.len())
+            .filter(|&r| uses[r].loans > 0 || uses[r].reports > 0)
+            .collect();
+        used.sort_by(|&a, &b| {
+            let (x, y) = (&uses[a], &uses[b]);
+            y.loans
+                .cmp(&x.loans)
+                .then_with(|| y.reports.cmp(&x.reports))
+                .then_with(|| y.participants.cmp(&x.participants))
+                .then_with(|| resources[a].id.cmp(&resources[b].id))
+        });
+        used
+    }
+
+    /// The first `limit` resources of the ranking whose visibility `keep` accepts.
+    fn describe(
+        &self,
+        conn: &Connection,
+        limit: usize,
+        keep: impl Fn(&Visibility) -> bool,
+    ) -> Result<Vec<ResourceUse>, StatsError> {
+        let mut described = Vec::new();
+        for r in self.order() {
+            if described.len() >= limit {
+                break;
+            }
+            let meta = &self.catalog.resources[r];
+            let Some((title, visibility)) = listing(conn, &meta.id)? else {
+                continue;
+            };
+            if !keep(&visibility) {
+                continue;
+            }
+            let kind = LENT_KINDS.get(usize::from(self.catalog.kinds[r]));
+            let counts = self.tally.resources[r];
+            described.push(ResourceUse {
                 id: meta.id.clone(),
-                title: meta.title.clone(),
+                title,
                 kind: kind.map(|k| k.as_str()).unwrap_or_default().to_owned(),
                 kind_label: kind.map(|k| k.label()).unwrap_or("其他"),
                 loans: counts.loans,
-                units: resource_units[r],
+                units: self.resource_units[r],
                 reports: counts.reports,
                 participants: counts.participants,
-            }
-        })
-        .collect()
+            });
+        }
+        Ok(described)
+    }
 }
 
 fn totals(units: &[UnitStats]) -> Totals {

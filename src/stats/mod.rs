@@ -34,6 +34,7 @@ mod contributions;
 mod csv;
 mod error;
 mod figures;
+mod lookup;
 mod period;
 mod scan;
 mod scope;

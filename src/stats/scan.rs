@@ -10,8 +10,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::figures::MonthStats;
+use super::lookup::{LoanOwners, ResourceIndex};
 use super::{Scope, StatsError, StatsPeriod};
-use crate::catalog::{Kind, Share, Status, Visibility};
+use crate::catalog::Kind;
 use crate::loans::LoanStatus;
 use crate::visits::VisitStatus;
 
@@ -65,22 +66,22 @@ impl Hasher for Fnv {
 /// A hash map with [`Fnv`].
 pub(super) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
-/// What the catalogue says about a resource, for the figures.
+/// What the figures need of a resource: its kind and violation types. Titles and
+/// visibility are read only for the few resources a list names
+/// ([`super::figures`]), not for the whole catalogue on every request.
 pub(super) struct ResourceMeta {
     pub id: String,
-    pub title: String,
-    /// Position in [`LENT_KINDS`] (its length for a base or an unknown kind).
-    pub kind: usize,
     /// Positions in [`Catalog::violations`].
     pub violations: Vec<usize>,
-    /// Who may see it (the "most used" list shows a borrower only these).
-    pub visibility: Visibility,
 }
 
 /// Every resource, addressable by position.
 pub(super) struct Catalog {
-    pub index: FastMap<String, usize>,
+    pub index: ResourceIndex,
     pub resources: Vec<ResourceMeta>,
+    /// Per resource position, its kind's position in [`LENT_KINDS`] (its length for a
+    /// base or an unknown kind): apart, so that the loop over loans reads a byte.
+    pub kinds: Vec<u8>,
     /// The violation types, each once: resources refer to them by position, so a
     /// unit's tally counts in an array rather than hashing names.
     pub violations: Vec<String>,
@@ -96,46 +97,35 @@ pub(super) fn kind_index(kind: &str) -> usize {
 impl Catalog {
     pub fn load(conn: &Connection) -> Result<Self, StatsError> {
         let mut catalog = Catalog {
-            index: FastMap::default(),
+            index: ResourceIndex::default(),
             resources: Vec::new(),
+            kinds: Vec::new(),
             violations: Vec::new(),
         };
         let mut violation_index: FastMap<String, usize> = FastMap::default();
-        let mut stmt = conn.prepare_cached(
-            "SELECT r.id, r.kind, r.title, r.status, r.share, r.contributed_by, u.sector
-             FROM resources r LEFT JOIN units u ON u.code = r.contributed_by",
-        )?;
+        let mut stmt = conn.prepare_cached("SELECT id, kind FROM resources")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let id: String = row.get(0)?;
-            catalog.index.insert(id.clone(), catalog.resources.len());
-            // The CHECK constraints keep both valid; were one not, the resource is
-            // treated as hidden and limited to the committee.
-            let text = |i| row.get_ref(i).map(|v| v.as_str().unwrap_or("").to_owned());
-            let visibility = Visibility {
-                status: Status::parse(&text(3)?).unwrap_or(Status::Draft),
-                share: Share::parse(&text(4)?).unwrap_or(Share::Committee),
-                contributed_by: row.get(5)?,
-                contributor_sector: row.get(6)?,
-            };
+            catalog.index.insert(&id, catalog.resources.len());
+            let kind = kind_index(row.get_ref(1)?.as_str().unwrap_or(""));
+            catalog.kinds.push(u8::try_from(kind).unwrap_or(u8::MAX));
             catalog.resources.push(ResourceMeta {
                 id,
-                kind: kind_index(row.get_ref(1)?.as_str().unwrap_or("")),
-                title: row.get(2)?,
                 violations: Vec::new(),
-                visibility,
             });
         }
+        // Read from the covering index `resource_labels_by_facet`; the order of a
+        // resource's types does not matter to any figure.
         let mut stmt = conn.prepare_cached(
-            "SELECT resource_id, value FROM resource_labels WHERE facet = 'violation'
-             ORDER BY resource_id, position",
+            "SELECT resource_id, value FROM resource_labels WHERE facet = 'violation'",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let Ok(id) = row.get_ref(0)?.as_str() else {
                 continue;
             };
-            let (Some(&r), Ok(name)) = (catalog.index.get(id), row.get_ref(1)?.as_str()) else {
+            let (Some(r), Ok(name)) = (catalog.index.get(id), row.get_ref(1)?.as_str()) else {
                 continue;
             };
             let v = match violation_index.get(name) {
@@ -296,9 +286,6 @@ struct Pass<'a> {
     moment_bounds: (String, String),
 }
 
-/// A loan of the first pass: its id, its unit's position and its resource's.
-type Owner = (i64, usize, Option<usize>);
-
 /// A unit's day of education (unit position, date): the most sessions one report of
 /// the day counts and the day's largest participant count.
 type Sessions = FastMap<(usize, (i16, i8, i8)), (u64, u64)>;
@@ -306,7 +293,7 @@ type Sessions = FastMap<(usize, (i16, i8, i8)), (u64, u64)>;
 impl Pass<'_> {
     /// The first pass: loans starting in the period. Returns whose each loan is, so
     /// that the reports need not look their loans up again.
-    fn count_loans(&self, tally: &mut Tally) -> Result<Vec<Owner>, StatsError> {
+    fn count_loans(&self, tally: &mut Tally) -> Result<LoanOwners, StatsError> {
         let lent_states: Vec<&str> = LENT.iter().map(|s| s.as_str()).collect();
         // For all units the period's entries of `loans_started` hold every column
         // read here, so no other loan is read; for one unit its own loans are fewer.
@@ -322,7 +309,7 @@ impl Pass<'_> {
                  WHERE unit_code = ?3 AND start_date BETWEEN ?1 AND ?2"
             }
         };
-        let mut owners: Vec<Owner> = Vec::new();
+        let mut owners = LoanOwners::with_capacity(1024);
         let mut stmt = self.conn.prepare_cached(sql)?;
         let (from, to) = &self.bounds;
         let mut rows = stmt.query(params![from, to, self.scope.unit()])?;
@@ -339,8 +326,8 @@ impl Pass<'_> {
             let Some(&u) = self.units.get(code) else {
                 continue;
             };
-            let r = self.catalog.index.get(resource).copied();
-            owners.push((id, u, r));
+            let r = self.catalog.index.get(resource);
+            owners.push(id, u, r);
             let lent = lent_states.contains(&status);
             let counts = &mut tally.units[u];
             counts.requests += 1;
@@ -353,9 +340,10 @@ impl Pass<'_> {
                 m.loans += u64::from(lent);
             }
             if lent && let Some(r) = r {
-                tally.lent(u, r, self.catalog.resources[r].kind);
+                tally.lent(u, r, self.catalog.kinds[r].into());
             }
         }
+        owners.seal();
         Ok(owners)
     }
 
@@ -363,11 +351,7 @@ impl Pass<'_> {
     /// in the period too (known from `owners`); the others are looked up one by one.
     /// Returns the sessions: a unit's day, with the most sessions a report of the day
     /// counts (usually 1) and the day's largest participant count.
-    fn count_reports(
-        &self,
-        tally: &mut Tally,
-        mut owners: Vec<Owner>,
-    ) -> Result<Sessions, StatsError> {
+    fn count_reports(&self, tally: &mut Tally, owners: LoanOwners) -> Result<Sessions, StatsError> {
         let sql = match self.scope {
             Scope::All => {
                 "SELECT loan_id, held_on, participants, sessions FROM loan_reports
@@ -379,11 +363,6 @@ impl Pass<'_> {
                  WHERE l.unit_code = ?3 AND r.held_on BETWEEN ?1 AND ?2"
             }
         };
-        // By id for a binary search (a table scan reads in id order, the unit index
-        // does not, hence the check before sorting).
-        if !owners.is_sorted_by_key(|o| o.0) {
-            owners.sort_unstable_by_key(|o| o.0);
-        }
         let mut sessions = Sessions::default();
         let mut stmt = self.conn.prepare_cached(sql)?;
         let (from, to) = &self.bounds;
@@ -395,14 +374,14 @@ impl Pass<'_> {
             };
             let participants = u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0);
             let held = u64::try_from(row.get::<_, i64>(3)?).unwrap_or(1);
-            let owner = match owners.binary_search_by_key(&loan, |o| o.0) {
-                Ok(at) => Some((owners[at].1, owners[at].2)),
-                Err(_) => self.owner_of(loan)?,
+            let owner = match owners.get(loan) {
+                Some(owner) => Some(owner),
+                None => self.owner_of(loan)?,
             };
             let Some((u, r)) = owner else { continue };
             tally.units[u].reports += 1;
             if let Some(r) = r {
-                tally.reported(u, r, self.catalog.resources[r].kind, participants);
+                tally.reported(u, r, self.catalog.kinds[r].into(), participants);
             }
             if let Some(day) = ymd(held_on) {
                 let most = sessions.entry((u, day)).or_default();
@@ -486,7 +465,7 @@ impl Pass<'_> {
             .optional()?;
         Ok(found.and_then(|(code, resource)| {
             let u = *self.units.get(&code)?;
-            Some((u, self.catalog.index.get(&resource).copied()))
+            Some((u, self.catalog.index.get(&resource)))
         }))
     }
 }

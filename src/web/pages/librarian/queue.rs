@@ -189,7 +189,10 @@ pub struct QueuePage {
     pending_total: u64,
     /// This page's address, where the action forms come back to.
     here: String,
+    /// The most urgent physical copies to hand out or check in.
     physical: Vec<DeskRow>,
+    /// Physical loans open in all (the section shows at most [`COPIES_SHOWN`]).
+    physical_open: u64,
     /// Batches with loans pending, each one line (the default view only).
     batches: Vec<BatchLineView>,
     /// The batch the table is narrowed to.
@@ -300,13 +303,17 @@ fn approved_notice(list: &str) -> Option<String> {
     (!ids.is_empty()).then(|| format!("已批准 {} 笔申请：{}。", ids.len(), ids.join("、")))
 }
 
+/// How many physical copies to handle the queue shows: the most urgent; the desk page
+/// has the day's work and the table every loan (a national desk has thousands open).
+const COPIES_SHOWN: usize = 20;
+
 /// What the queue page reads, in one connection.
 struct QueueData {
     table: Result<loans::LoanTable, String>,
     pending_total: u64,
     units: Vec<Unit>,
     liaisons: HashMap<String, accounts::Liaison>,
-    physical: Vec<loans::Loan>,
+    physical: loans::CopiesToHandle,
     shelves: HashMap<String, Vec<String>>,
     batches: Vec<loans::BatchLine>,
 }
@@ -343,10 +350,10 @@ impl QueueData {
                     Err(err @ LoanError::Invalid { .. }) => Err(err.to_string()),
                     Err(err) => return Err(err.into()),
                 };
-                let physical = loans::physical_to_handle(conn, &actor, today)?;
+                let physical = loans::physical_to_handle(conn, &actor, today, COPIES_SHOWN)?;
                 let mut shelves = HashMap::new();
                 let listed = table.iter().flat_map(|t| t.rows.iter().map(|r| &r.loan));
-                for loan in listed.chain(&physical) {
+                for loan in listed.chain(&physical.loans) {
                     if loan.actions.contains(&Action::Issue.as_str())
                         && !shelves.contains_key(&loan.resource_id)
                     {
@@ -400,7 +407,12 @@ pub(super) async fn queue_page(
         ),
         Err(message) => (Vec::new(), 0, 1, 1, Some(message.clone())),
     };
-    let mut physical: Vec<DeskRow> = data.physical.iter().map(|l| data.row(l, None)).collect();
+    let mut physical: Vec<DeskRow> = data
+        .physical
+        .loans
+        .iter()
+        .map(|l| data.row(l, None))
+        .collect();
     let selected: Vec<i64> = shown
         .bulk
         .as_ref()
@@ -438,6 +450,7 @@ pub(super) async fn queue_page(
         pending_total: data.pending_total,
         here: query.href(page),
         physical,
+        physical_open: data.physical.open,
         batches: data.batches.iter().map(BatchLineView::of).collect(),
         batch: Some(query.batch.trim().to_owned()).filter(|b| !b.is_empty()),
         query,
