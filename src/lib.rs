@@ -21,6 +21,7 @@ pub mod db;
 pub mod indexer;
 pub mod loans;
 pub mod mail;
+pub mod marks;
 pub mod ocr;
 pub mod privacy;
 pub mod recommend;

@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/020_stats_by_period.sql"),
     include_str!("migrations/021_stats_covering.sql"),
     include_str!("migrations/022_queue_copies_due.sql"),
+    include_str!("migrations/023_loan_marks.sql"),
 ];
 
 /// A migration that rebuilds a table others refer to starts with this line: it runs

@@ -71,7 +71,9 @@ pub use error::{CopyProblem, IssueTiming, LoanError, RenewalRefusal};
 pub use model::{Action, Actor, Format, Loan, LoanId, LoanStatus, Period, Report};
 pub use queue::{Conflict, QueueItem, QueueSlice, Review, pending_count, queue, requested_count};
 pub use read::units_with_loans_between;
-pub use read::{LoanFilter, borrow_count, get, list, unavailable_on, unit_has_active_loan};
+pub use read::{
+    LoanFilter, borrow_count, get, list, readable_loan, unavailable_on, unit_has_active_loan,
+};
 pub use recall::{RECALL_DAYS, RecallRequest, default_recall_due};
 pub use reports::{
     MAX_REPORT_ROWS, ReportFilter, ReportList, ReportRow, ReportTotals, reported_resources, reports,

@@ -366,6 +366,34 @@ pub fn unit_has_active_loan(
         .is_some())
 }
 
+/// The loan that lends the resource's content to `unit` on `today` (the one
+/// [`unit_has_active_loan`] finds), the earliest made when several overlap, so a
+/// unit's copies of one day carry one mark.
+pub fn readable_loan(
+    conn: &Connection,
+    unit: &str,
+    resource_id: &str,
+    today: Date,
+) -> Result<Option<LoanId>, LoanError> {
+    let day = today.to_string();
+    Ok(conn
+        .prepare_cached(
+            // The unit's open loans of one resource: a handful of rows (the per-unit
+            // limit). The index's own condition is repeated so SQLite may use it;
+            // without the name it took the unit's whole history in id order.
+            "SELECT id FROM loans INDEXED BY loans_open_by_unit
+             WHERE unit_code = ?1 AND resource_id = ?2
+               AND status IN ('requested', 'waitlisted', 'approved', 'active', 'overdue')
+               AND format = 'digital'
+               AND status IN ('approved', 'active') AND start_date <= ?3 AND end_date >= ?3
+             ORDER BY id LIMIT 1",
+        )?
+        .query_row(params![unit, resource_id, day], |row| {
+            row.get(0).map(LoanId)
+        })
+        .optional()?)
+}
+
 /// How often a resource was lent (approved or later), for the most-borrowed sort.
 pub fn borrow_count(conn: &Connection, resource_id: &str) -> rusqlite::Result<u64> {
     conn.query_row(
