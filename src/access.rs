@@ -12,6 +12,7 @@ use crate::catalog::{self, CatalogError, FileInfo, FileRecord, Resource, Resourc
 use crate::clock::Moment;
 use crate::content::{Cue, FileKind, FileRole};
 use crate::loans::{self, LoanError};
+use crate::marks::{self, Mark, MarkError};
 use crate::search::SearchResults;
 
 /// How the file is being opened; the audit row says which.
@@ -54,6 +55,8 @@ pub enum AccessError {
     Catalog(#[from] CatalogError),
     #[error(transparent)]
     Loans(#[from] LoanError),
+    #[error(transparent)]
+    Marks(#[from] MarkError),
 }
 
 /// Decides whether `viewer` may read the resource's content at `at`: librarians
@@ -184,6 +187,9 @@ pub struct ResourceView {
     /// The default subtitle file, and its cues when readable.
     pub subtitle: Option<FileInfo>,
     pub cues: Vec<Cue>,
+    /// The viewer's mark, shown over the film and behind the texts: there whenever
+    /// the page shows either.
+    pub mark: Option<Mark>,
 }
 
 /// Reads resource `id` for `viewer`'s page at `at`: the record, whether its content
@@ -244,6 +250,12 @@ pub fn resource_view(
     if !cues.is_empty() {
         shown.extend(subtitle.as_ref());
     }
+    let shows_content = !texts.is_empty()
+        || (closed.is_none() && resource.files.iter().any(|f| f.role == FileRole::Video));
+    let mark = match shows_content {
+        true => Some(marks::mark_for(conn, viewer, &resource.id, at)?),
+        false => None,
+    };
     for file in shown {
         AuditEvent::by(&Actor::user(viewer), AuditAction::FileAccess)
             .resource(&resource.id)
@@ -257,6 +269,7 @@ pub fn resource_view(
         texts,
         subtitle,
         cues,
+        mark,
     })
 }
 

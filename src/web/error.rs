@@ -258,6 +258,8 @@ impl From<AccessError> for AppError {
             AccessError::Db(db) => Self::failure(db),
             AccessError::Catalog(catalog) => catalog.into(),
             AccessError::Loans(loans) => loans.into(),
+            // Only the database or code exhaustion: ours, not the viewer's.
+            AccessError::Marks(marks) => Self::failure(marks),
         }
     }
 }
