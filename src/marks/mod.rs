@@ -4,6 +4,7 @@
 //! making a viewer's mark once, and finding a mark by its code for the tracer.
 
 mod code;
+pub mod document;
 mod store;
 
 pub use code::{CODE_LEN, canonical_code, random_code};
