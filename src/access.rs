@@ -12,8 +12,12 @@ use crate::catalog::{self, CatalogError, FileInfo, FileRecord, Resource, Resourc
 use crate::clock::Moment;
 use crate::content::{Cue, FileKind, FileRole};
 use crate::loans::{self, LoanError};
-use crate::marks::{self, Mark, MarkError};
+use crate::marks::{self, Mark};
 use crate::search::SearchResults;
+
+mod download;
+
+pub use download::{Download, DownloadRequest, Shelves, open_download};
 
 /// How the file is being opened; the audit row says which.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,8 +59,16 @@ pub enum AccessError {
     Catalog(#[from] CatalogError),
     #[error(transparent)]
     Loans(#[from] LoanError),
+    /// Only the committee may have a document without the reader's mark.
+    #[error("只有管理员可以下载未加注借阅标记的原件")]
+    OriginalForLibrarians,
+    /// The document cannot carry the reader's mark, so it is not lent out.
     #[error(transparent)]
-    Marks(#[from] MarkError),
+    Unstampable(crate::marks::pdf::StampError),
+    #[error(transparent)]
+    Marks(#[from] crate::marks::MarkError),
+    #[error(transparent)]
+    Content(#[from] crate::content::ContentError),
 }
 
 /// Decides whether `viewer` may read the resource's content at `at`: librarians
@@ -115,13 +127,55 @@ pub fn open_file(
     purpose: Purpose,
     at: Moment,
 ) -> Result<FileRecord, AccessError> {
+    let (record, decision) = decide_file(conn, viewer, file_id, &purpose, at)?;
+    let outcome = if decision.is_ok() {
+        "granted"
+    } else {
+        "denied"
+    };
+    record_access(
+        conn,
+        viewer,
+        &record,
+        format!("{outcome}{}", purpose.note()),
+        at,
+    )?;
+    decision.map(|()| record)
+}
+
+/// The audit row of one access to `record`'s file.
+fn record_access(
+    conn: &Connection,
+    viewer: &SessionUser,
+    record: &FileRecord,
+    detail: String,
+    at: Moment,
+) -> rusqlite::Result<()> {
+    AuditEvent::by(&Actor::user(viewer), AuditAction::FileAccess)
+        .resource(&record.resource_id)
+        .file(&record.id)
+        .detail(detail)
+        .record(conn, at)?;
+    Ok(())
+}
+
+/// Whether `viewer` may open file `file_id` for `purpose`: the file's record and the
+/// decision, not yet audited.
+fn decide_file(
+    conn: &Connection,
+    viewer: &SessionUser,
+    file_id: &str,
+    purpose: &Purpose,
+    at: Moment,
+) -> Result<(FileRecord, Result<(), AccessError>), AccessError> {
     // Anything but an id's shape (a path, markup, a huge string) finds nothing.
     if !is_file_id(file_id) {
         return Err(AccessError::NotFound);
     }
     let record = catalog::find_file(conn, file_id)?.ok_or(AccessError::NotFound)?;
     // A film's own cues are machine-read burned-in subtitles, served like a track.
-    if purpose == Purpose::Subtitles && !matches!(record.role, FileRole::Subtitle | FileRole::Video)
+    if *purpose == Purpose::Subtitles
+        && !matches!(record.role, FileRole::Subtitle | FileRole::Video)
     {
         return Err(AccessError::NotFound);
     }
@@ -141,17 +195,7 @@ pub fn open_file(
             Ok(())
         }
     });
-    let outcome = if decision.is_ok() {
-        "granted"
-    } else {
-        "denied"
-    };
-    AuditEvent::by(&Actor::user(viewer), AuditAction::FileAccess)
-        .resource(&record.resource_id)
-        .file(&record.id)
-        .detail(format!("{outcome}{}", purpose.note()))
-        .record(conn, at)?;
-    decision.map(|()| record)
+    Ok((record, decision))
 }
 
 /// File ids are `f` plus 15 lowercase letters or digits.

@@ -35,6 +35,8 @@ use crate::web::error::AppError;
 pub struct AppState {
     pub db: Database,
     pub store: Arc<FileStore>,
+    /// Stamped copies of documents, made on first fetch (`marks::cache`).
+    pub marked: Arc<crate::marks::cache::MarkedCopies>,
     pub settings: Arc<Settings>,
     /// Time as the service sees it; tests fix it.
     pub clock: Clock,
@@ -100,6 +102,10 @@ impl AppState {
             opened.index.set_result_cache_bytes(bytes);
         }
         let limits = settings.limits.clone();
+        let marked = crate::marks::cache::MarkedCopies::open(
+            settings.data.marked(),
+            settings.marked_cache_bytes,
+        )?;
         let ocr = crate::ocr::OcrService::on_path();
         Ok(Self {
             ocr: Arc::new(ocr),
@@ -112,6 +118,7 @@ impl AppState {
             index_needs_rebuild: opened.needs_rebuild,
             db,
             store: Arc::new(store),
+            marked: Arc::new(marked),
             settings: Arc::new(settings),
             clock,
             mail_relay: Arc::default(),

@@ -108,6 +108,10 @@ pub struct ServeArgs {
     /// Memory for cached search answers, in MiB (0 turns the cache off).
     #[arg(long, env = "JINGSHI_SEARCH_CACHE_MB")]
     pub search_cache_mb: Option<usize>,
+    /// Disk for stamped copies of documents (`content/marked/`), in MiB; the least
+    /// recently used are removed beyond it.
+    #[arg(long, env = "JINGSHI_MARKED_CACHE_MB", default_value_t = crate::config::DEFAULT_MARKED_CACHE_MB)]
+    pub marked_cache_mb: u64,
     /// Open connections at once; more wait in the listen queue.
     #[arg(long, env = "JINGSHI_MAX_CONNECTIONS", default_value_t = Limits::default().max_connections)]
     pub max_connections: usize,
@@ -160,6 +164,7 @@ impl ServeArgs {
             demo: !self.no_demo,
             demo_password: self.demo_password.clone(),
             search_cache_bytes: self.search_cache_mb.map(|mib| mib * 1024 * 1024),
+            marked_cache_bytes: self.marked_cache_mb.saturating_mul(1024 * 1024),
             limits: Limits {
                 max_connections: self.max_connections,
                 max_uploads: self.max_uploads,

@@ -32,6 +32,11 @@ impl DataDir {
         self.root.join("content").join("store")
     }
 
+    /// Stamped copies of documents fetched under a mark (a cache: safe to delete).
+    pub fn marked(&self) -> PathBuf {
+        self.root.join("content").join("marked")
+    }
+
     /// The derived search index.
     pub fn index(&self) -> PathBuf {
         self.root.join("index")
@@ -78,6 +83,9 @@ fn reason(err: &std::io::Error) -> &'static str {
     }
 }
 
+/// Disk for stamped copies by default: enough for the documents of a busy week.
+pub const DEFAULT_MARKED_CACHE_MB: u64 = 2048;
+
 /// Run-time settings of the server: everything `jingshi serve` (or bare `jingshi`)
 /// reads from its flags and environment, in one place.
 #[derive(Debug, Clone)]
@@ -93,6 +101,8 @@ pub struct Settings {
     /// Bytes the search answer cache may hold; `None` keeps the index's default
     /// (benchmarks of the uncached path set 0).
     pub search_cache_bytes: Option<usize>,
+    /// Bytes the stamped copies of documents may take on disk (`content/marked/`).
+    pub marked_cache_bytes: u64,
     pub limits: Limits,
     /// The address people reach the library at, when it is set (`--public-url`).
     pub public_url: Option<PublicUrl>,
@@ -113,6 +123,7 @@ impl Settings {
             demo: true,
             demo_password: None,
             search_cache_bytes: None,
+            marked_cache_bytes: DEFAULT_MARKED_CACHE_MB * 1024 * 1024,
             limits: Limits::default(),
             public_url: None,
             visitor_retention_days: None,

@@ -321,9 +321,12 @@ async fn a_pdf_fallback_past_its_timeout_is_stopped_and_leaves_nothing_running()
         "the timeout did not stop it: {took:?}"
     );
     assert_eq!((threads, children), (0, 0), "extraction work left running");
-    // The file itself is kept, whole.
+    // The file itself is kept, whole (the original: a fetch is otherwise stamped).
     let resp = admin
-        .get(&format!("/api/v1/files/{}", file["id"].as_str().unwrap()))
+        .get(&format!(
+            "/api/v1/files/{}?original=true",
+            file["id"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.bytes().await.unwrap().len(), slow.len());

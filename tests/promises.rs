@@ -403,7 +403,10 @@ async fn content_shown_inline_on_a_resource_page_is_audited_with_user_and_file()
     assert_eq!(resp.headers()["content-type"], "application/pdf");
     let rows = reader_rows(&librarian, "promise-open-pdf").await;
     assert_eq!(rows.len(), before + 1, "{rows:?}");
-    expect_row(&rows[0], "promise-open-pdf", &pdf_file, "granted");
+    // A PDF leaves stamped with the reader's mark (open material: their account's).
+    let code = app.text("SELECT code FROM loan_marks WHERE resource_id = 'promise-open-pdf'");
+    let stamped = format!("granted; stamped JS-{code}, no loan");
+    expect_row(&rows[0], "promise-open-pdf", &pdf_file, &stamped);
 
     // A page that may not show the content shows none, so it records no access.
     let (status, html) = page(&reader, "/resources/demo-customs-inspection-case").await;

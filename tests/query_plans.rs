@@ -1,7 +1,7 @@
 //! Every statement on the hot paths uses an index: the requests a unit and the
 //! committee make all day (a loan request, an approval, a renewal, the home page,
 //! `/loans`, a resource page, the queue, a resource's calendar, search for what is
-//! available now) are made over HTTP while the database records each distinct
+//! available now, a lent PDF fetched with its loan's mark) are made over HTTP while the database records each distinct
 //! statement it runs; then `EXPLAIN QUERY PLAN` of each must not scan the tables that
 //! grow with history (`loans`, `notifications`, `audit_log`, `visits`).
 //!
@@ -28,12 +28,26 @@ async fn hot_statements_use_an_index() {
     let borrower = app.borrower("plans-tax", "yn-tax").await;
     let other = app.borrower("plans-customs", "kunming-customs").await;
     lendable(&librarian, "plans-film", Some(1), 1).await;
+    let pdf = common::marking::pdf_pages(2, "plans");
+    let (status, pdf) = common::web::upload(&librarian, "plans-film", "plans.pdf", pdf).await;
+    assert_eq!(status, 201, "{pdf}");
     // History to look through: loans of several units in several states.
     let earlier = requested(&other, "plans-film", "digital", &day(1), &day(2)).await;
     act_ok(&librarian, &earlier, "approve", json!({})).await;
 
     observe::start_recording();
     walk_hot_paths(&app, &librarian, &borrower, &other).await;
+    // A lent PDF fetched twice: the loan's mark made, then found.
+    let pdf = format!("/api/v1/files/{}", pdf["id"].as_str().unwrap());
+    for _ in 0..2 {
+        assert_eq!(borrower.get(&pdf).await.status(), 200, "{pdf}");
+    }
+    let loan_marks = "SELECT count(*) FROM loan_marks WHERE loan_id IS NOT NULL";
+    assert_eq!(
+        app.count(loan_marks),
+        1,
+        "the fetch was stamped for the loan"
+    );
     let recorded = observe::take_recorded();
 
     let conn = rusqlite::Connection::open(app.data().join("content/jingshi.db")).unwrap();

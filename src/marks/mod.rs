@@ -3,8 +3,10 @@
 //! without a loan, to the account that fetched it). This module owns the marks table:
 //! making a viewer's mark once, and finding a mark by its code for the tracer.
 
+pub mod cache;
 mod code;
 pub mod document;
+pub mod pdf;
 mod store;
 
 pub use code::{CODE_LEN, canonical_code, random_code};

@@ -15,6 +15,7 @@ use crate::collections::CollectionError;
 use crate::content::ContentError;
 use crate::db::DbError;
 use crate::loans::LoanError;
+use crate::marks::MarkError;
 use crate::recommend::RecommendError;
 use crate::search::SearchError;
 use crate::seasons::SeasonError;
@@ -255,11 +256,28 @@ impl From<AccessError> for AppError {
             AccessError::LoanRequired => {
                 Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
             }
+            AccessError::OriginalForLibrarians => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
+            }
+            AccessError::Unstampable(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unstampable",
+                err.to_string(),
+            ),
             AccessError::Db(db) => Self::failure(db),
             AccessError::Catalog(catalog) => catalog.into(),
             AccessError::Loans(loans) => loans.into(),
-            // Only the database or code exhaustion: ours, not the viewer's.
-            AccessError::Marks(marks) => Self::failure(marks),
+            AccessError::Marks(marks) => marks.into(),
+            AccessError::Content(content) => content.into(),
+        }
+    }
+}
+
+impl From<MarkError> for AppError {
+    fn from(err: MarkError) -> Self {
+        match err {
+            MarkError::Loans(loans) => loans.into(),
+            MarkError::Db(_) | MarkError::NoFreeCode(_) => Self::failure(err),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod collecting;
 pub mod contributing;
 pub mod lending;
+pub mod marking;
 pub mod process;
 pub mod reading;
 pub mod smtp;

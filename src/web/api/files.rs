@@ -1,5 +1,6 @@
-//! `GET /api/v1/files/{file_id}`: a file's bytes after the access check, with Range
-//! and conditional requests from `ServeFile`, and an audit entry per access.
+//! `GET /api/v1/files/{file_id}`: a file's bytes after the access check (a PDF as the
+//! viewer's stamped copy), with Range and conditional requests from `ServeFile`, and
+//! an audit entry per access.
 
 use crate::web::api::openapi::routes;
 use axum::extract::{Request, State};
@@ -9,12 +10,13 @@ use tower::ServiceExt;
 use tower_http::services::ServeFile;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::access::{self, Purpose};
+use std::path::Path;
+
+use crate::access::{self, DownloadRequest, Shelves};
 use crate::app::AppState;
-use crate::catalog::FileRecord;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{AppError, ErrorBody};
-use crate::web::extract::ApiPath;
+use crate::web::extract::{ApiPath, ApiQuery};
 
 /// A file's bytes (described for OpenAPI).
 #[derive(utoipa::ToSchema)]
@@ -26,11 +28,20 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(download_file))
 }
 
-/// A file's bytes with its MIME type; `Range` answers 206, validators 304. Every
-/// access is written to the audit log.
+/// What a download may ask for besides the file.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct DownloadParams {
+    /// The unstamped original of a PDF (librarians only; audited).
+    original: bool,
+}
+
+/// A file's bytes with its MIME type; `Range` answers 206, validators 304. A PDF is
+/// the viewer's stamped copy (SPEC §11). Every access is written to the audit log.
 #[utoipa::path(get, path = "/api/v1/files/{file_id}", tag = "files",
     params(("file_id" = String, Path, description = "文件编号"),
-           ("Range" = Option<String>, Header, description = "e.g. `bytes=0-1023`")),
+           ("Range" = Option<String>, Header, description = "e.g. `bytes=0-1023`"),
+           DownloadParams),
     responses(
         (status = 200, content((FileBytes = "application/octet-stream"))),
         (status = 206, description = "the requested range", content((FileBytes = "application/octet-stream"))),
@@ -40,6 +51,7 @@ async fn download_file(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ApiPath(file_id): ApiPath<String>,
+    ApiQuery(params): ApiQuery<DownloadParams>,
     request: Request,
 ) -> Result<Response, AppError> {
     let range = request
@@ -48,16 +60,28 @@ async fn download_file(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    let purpose = Purpose::Download {
+    let wanted = DownloadRequest {
         range: (!range.is_empty()).then_some(range),
+        original: params.original,
     };
     let at = state.clock.moment();
-    let record = state
-        .with_conn(move |conn| access::open_file(conn, &user, &file_id, purpose, at))
+    let (store, marked) = (state.store.clone(), state.marked.clone());
+    let download = state
+        .with_conn(move |conn| {
+            let shelves = Shelves {
+                store: &store,
+                marked: &marked,
+            };
+            access::open_download(conn, &user, &file_id, wanted, shelves, at)
+        })
         .await?;
-    let mut response = serve_bytes(&state, &record, request).await?;
+    let record = &download.record;
+    let mut response = serve_bytes(&download.path, &record.mime, request).await?;
     if response.status() == StatusCode::RANGE_NOT_SATISFIABLE {
-        return Ok(range_refused(&response, record.size));
+        let size = tokio::fs::metadata(&download.path)
+            .await
+            .map_or(record.size, |meta| meta.len());
+        return Ok(range_refused(&response, size));
     }
     let mime = HeaderValue::from_str(&record.mime)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
@@ -84,11 +108,7 @@ async fn download_file(
 /// The stored bytes through `ServeFile` (ranges, validators), with the two
 /// corrections it needs: several ranges get the whole file, and a stale `If-Range`
 /// validator gets the whole file too.
-async fn serve_bytes(
-    state: &AppState,
-    record: &FileRecord,
-    mut request: Request,
-) -> Result<Response, AppError> {
+async fn serve_bytes(path: &Path, mime: &str, mut request: Request) -> Result<Response, AppError> {
     // Several ranges at once would need multipart/byteranges; answering with the whole
     // file instead is what RFC 9110 allows, and players only ask for one range.
     if request
@@ -99,9 +119,7 @@ async fn serve_bytes(
     {
         request.headers_mut().remove(header::RANGE);
     }
-    let path = state.store.path_of(&record.sha256)?;
-    let mime_type = record
-        .mime
+    let mime_type = mime
         .parse()
         .unwrap_or(mime_guess::mime::APPLICATION_OCTET_STREAM);
     // ServeFile does not evaluate If-Range: keep the request to serve the whole file
@@ -116,8 +134,7 @@ async fn serve_bytes(
         plain.headers_mut().remove(header::IF_RANGE);
         plain
     });
-    let serve =
-        |request: Request| ServeFile::new_with_mime(path.clone(), &mime_type).oneshot(request);
+    let serve = |request: Request| ServeFile::new_with_mime(path, &mime_type).oneshot(request);
     let response = serve(request)
         .await
         .map_err(AppError::internal)?
