@@ -65,6 +65,9 @@ pub enum AccessError {
     /// The document cannot carry the reader's mark, so it is not lent out.
     #[error(transparent)]
     Unstampable(crate::marks::pdf::StampError),
+    /// A text or Word document that cannot carry the reader's mark (a broken DOCX).
+    #[error(transparent)]
+    Unmarkable(crate::marks::document::DocumentError),
     #[error(transparent)]
     Marks(#[from] crate::marks::MarkError),
     #[error(transparent)]
@@ -300,11 +303,16 @@ pub fn resource_view(
         true => Some(marks::mark_for(conn, viewer, &resource.id, at)?),
         false => None,
     };
+    // The texts are shown with the mark behind them: the row says which.
+    let marked = mark
+        .as_ref()
+        .map(|mark| format!("; {}", download::stamped_note(mark)))
+        .unwrap_or_default();
     for file in shown {
         AuditEvent::by(&Actor::user(viewer), AuditAction::FileAccess)
             .resource(&resource.id)
             .file(&file.id)
-            .detail(format!("granted{}", Purpose::ShownOnPage.note()))
+            .detail(format!("granted{marked}{}", Purpose::ShownOnPage.note()))
             .record(conn, at)?;
     }
     Ok(ResourceView {

@@ -12,6 +12,9 @@
 use std::collections::BTreeSet;
 use std::io::{Cursor, Read, Write};
 use std::ops::Range;
+use std::path::Path;
+
+use jiff::civil::Date;
 
 use quick_xml::Reader;
 use quick_xml::escape::escape;
@@ -19,7 +22,9 @@ use quick_xml::events::{BytesStart, Event};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
-use crate::content::MAX_DOCX_XML;
+use super::Mark;
+use super::cache::{MarkedCopies, MarkedCopy};
+use crate::content::{FileKind, MAX_DOCX_XML};
 
 const W_NS: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 const R_NS: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
@@ -43,10 +48,49 @@ pub enum DocumentError {
     /// Not a Word document we can read: what is wrong, in words for the reader.
     #[error("该 Word 文档已损坏，无法加上借阅标记：{0}")]
     Corrupt(String),
+    #[error("cannot write the marked copy: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 fn corrupt(reason: impl Into<String>) -> DocumentError {
     DocumentError::Corrupt(reason.into())
+}
+
+/// Puts a label into a document's bytes.
+pub type Marker = fn(&[u8], &str) -> Result<Vec<u8>, DocumentError>;
+
+/// How a document of `kind` is handed out marked, or `None` for kinds this module does
+/// not mark (PDFs are stamped by [`super::pdf`]; films and images are not files a
+/// reader prints).
+pub fn marker(kind: FileKind) -> Option<Marker> {
+    match kind {
+        FileKind::Text | FileKind::Markdown => Some(|bytes, label| Ok(stamp_text(bytes, label))),
+        FileKind::Docx => Some(stamp_docx),
+        _ => None,
+    }
+}
+
+/// The copy of `original` (a document of `kind` whose content hash is `sha256`)
+/// marked by `marker` with `mark` on `day`, from `copies` or made there. Blocking.
+pub fn marked_copy(
+    copies: &MarkedCopies,
+    original: &Path,
+    sha256: &str,
+    (kind, marker): (FileKind, Marker),
+    mark: &Mark,
+    day: Date,
+) -> Result<MarkedCopy, DocumentError> {
+    let name = format!(
+        "{}-{}-{sha256}.{}",
+        mark.code,
+        day.strftime("%Y%m%d"),
+        kind.extension()
+    );
+    let label = mark.label(day);
+    copies.copy_named(&name, |out| {
+        let marked = marker(&std::fs::read(original)?, &label)?;
+        Ok(out.write_all(&marked)?)
+    })
 }
 
 /// The label as it may appear in a file: printable ASCII only, so it can neither
@@ -545,7 +589,7 @@ fn root_close(xml: &str, name: &str) -> Result<(Range<usize>, Option<String>), D
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::{Extraction, FileKind, extract};
+    use crate::content::{Extraction, extract};
 
     const LABEL: &str = "JS-7KQ2M9XA yn-tax 2026-12-01";
 
