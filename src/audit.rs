@@ -108,6 +108,7 @@ audit_actions! {
     ContributionRedacted => "contribution_redacted", "生成脱敏副本";
     CalendarFeedRotated => "calendar_feed_rotated", "更换日历订阅地址";
     CollectionCreated => "collection_created", "新建专题";
+    LeakTraced => "leak_traced", "追查泄露文件";
     CollectionUpdated => "collection_updated", "修改专题";
     CollectionPublished => "collection_published", "发布专题";
     CollectionWithdrawn => "collection_withdrawn", "撤回专题";

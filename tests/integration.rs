@@ -50,6 +50,7 @@ mod hostile_loan_settings;
 mod hostile_loans;
 mod hostile_search;
 mod hostile_signin;
+mod leak_tracing;
 mod limits;
 mod loan_batches;
 mod loan_forms;
@@ -100,6 +101,7 @@ mod stats_browser;
 mod storage_faults;
 mod synonyms;
 mod synonyms_browser;
+
 mod transitions;
 mod unit_loans_browser;
 mod usage_reports;

@@ -8,6 +8,7 @@ mod code;
 pub mod document;
 pub mod pdf;
 mod store;
+pub mod trace;
 
 pub use code::{CODE_LEN, canonical_code, random_code};
 pub use store::{find_by_code, mark_for};

@@ -16,6 +16,7 @@ use crate::content::ContentError;
 use crate::db::DbError;
 use crate::loans::LoanError;
 use crate::marks::MarkError;
+use crate::marks::trace::TraceError;
 use crate::recommend::RecommendError;
 use crate::search::SearchError;
 use crate::seasons::SeasonError;
@@ -278,6 +279,27 @@ impl From<MarkError> for AppError {
         match err {
             MarkError::Loans(loans) => loans.into(),
             MarkError::Db(_) | MarkError::NoFreeCode(_) => Self::failure(err),
+        }
+    }
+}
+
+impl From<TraceError> for AppError {
+    fn from(err: TraceError) -> Self {
+        match err {
+            TraceError::LibrariansOnly => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
+            }
+            TraceError::Empty => Self::bad_request(err.to_string()),
+            TraceError::NotPdf => Self::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_type",
+                err.to_string(),
+            ),
+            TraceError::TextTooLong => {
+                Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", err.to_string())
+            }
+            TraceError::Io(_) => Self::failure(err),
+            TraceError::Marks(marks) => marks.into(),
         }
     }
 }

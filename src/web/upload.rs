@@ -22,6 +22,16 @@ pub fn streaming() -> (DefaultBodyLimit, super::UntimedLayer) {
     (DefaultBodyLimit::disable(), super::untimed())
 }
 
+/// Whether `request` carries a multipart form (else its body is JSON), for routes
+/// that take either.
+pub fn is_multipart(request: &axum::extract::Request) -> bool {
+    request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"))
+}
+
 /// Most bytes of a refused upload still read so the client can see the answer.
 const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 

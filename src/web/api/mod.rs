@@ -15,6 +15,7 @@ mod seasons;
 pub mod session;
 pub mod stats;
 mod synonyms;
+mod trace;
 mod visit_planning;
 mod visits;
 
@@ -43,6 +44,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(seasons::router())
         .merge(synonyms::router())
         .merge(machine_read::router())
+        .merge(trace::router())
 }
 
 /// The API's routes, serving the document that describes them. The handlers'

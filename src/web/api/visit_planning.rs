@@ -4,7 +4,7 @@
 use crate::web::api::openapi::routes;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 
@@ -148,12 +148,7 @@ async fn put_visitors(
 }
 
 async fn visitor_source(state: &AppState, request: Request) -> Result<VisitorSource, AppError> {
-    let multipart = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    if !multipart {
+    if !crate::web::upload::is_multipart(&request) {
         let body = Bytes::from_request(request, state)
             .await
             .map_err(|err| AppError::new(err.status(), "invalid", err.body_text()))?;
