@@ -6,6 +6,8 @@
 
 use std::io::{Cursor, Read};
 
+use jingshi::access::{AccessError, Download, DownloadRequest, Shelves, open_download};
+use jingshi::accounts::{Role, SessionUser};
 use reqwest::header;
 use serde_json::Value;
 
@@ -365,4 +367,85 @@ async fn the_page_shows_the_mark_without_script_to_those_who_may_watch() {
         app.count("SELECT count(*) FROM loan_marks m JOIN users u ON u.id = m.user_id WHERE u.username = 'stranger'"),
         0
     );
+}
+
+#[tokio::test]
+async fn a_leaked_text_is_traced_to_its_loan_by_its_mark() {
+    let app = TestApp::spawn_with_demo().await;
+    let (librarian, officer, _) = lent(&app).await;
+    let file = file_id(&officer, GBK_TEXT, ".txt").await;
+    let leaked = bytes_of(&officer, &file).await;
+    // Pasted as text, decoded from GB18030 like any reader would.
+    let (text, _, _) = encoding_rs::GB18030.decode(&leaked);
+    let (status, answer) = librarian
+        .post_json("/api/v1/trace", &serde_json::json!({ "text": text }))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let loan = app.count(&format!(
+        "SELECT id FROM loans WHERE resource_id = '{GBK_TEXT}'"
+    ));
+    assert_eq!(answer["found"], true, "{answer}");
+    assert_eq!(answer["loan_id"], loan, "{answer}");
+    assert_eq!(answer["unit"], "yn-tax");
+    assert_eq!(answer["resource_id"], GBK_TEXT);
+}
+
+/// `username` as the domain sees a signed-in account.
+fn session_user(app: &TestApp, username: &str, roles: &[Role], unit: Option<&str>) -> SessionUser {
+    let id = app.count(&format!(
+        "SELECT id FROM users WHERE username = '{username}'"
+    ));
+    crate::common::session_user(id, username, roles, unit)
+}
+
+/// `open_download` as another caller (a command, a job) would call it.
+async fn open_as(
+    app: &TestApp,
+    viewer: SessionUser,
+    file: &str,
+    wanted: DownloadRequest,
+) -> Result<Download, AccessError> {
+    let (state, file) = (app.state.clone(), file.to_owned());
+    let at = state.clock.moment();
+    state
+        .clone()
+        .with_conn(move |conn| {
+            let shelves = Shelves {
+                store: &state.store,
+                marked: &state.marked,
+            };
+            Ok::<_, rusqlite::Error>(open_download(conn, &viewer, &file, wanted, shelves, at))
+        })
+        .await
+        .expect("database")
+}
+
+#[tokio::test]
+async fn the_download_use_case_marks_for_the_loan_and_refuses_others() {
+    let app = TestApp::spawn_with_demo().await;
+    let (_, officer, _) = lent(&app).await;
+    let file = file_id(&officer, DOCX, ".docx").await;
+    let stranger = session_user(&app, "stranger", &[Role::Borrower], Some("kunming-customs"));
+    assert!(matches!(
+        open_as(&app, stranger, &file, DownloadRequest::default()).await,
+        Err(AccessError::LoanRequired)
+    ));
+    let borrower = session_user(&app, "officer", &[Role::Borrower], Some("yn-tax"));
+    let download = open_as(&app, borrower.clone(), &file, DownloadRequest::default())
+        .await
+        .expect("lent");
+    let mark = download.mark.expect("a marked copy");
+    let loan = app.count(&format!(
+        "SELECT id FROM loans WHERE resource_id = '{DOCX}'"
+    ));
+    assert_eq!(mark.loan_id.map(|id| id.0), Some(loan));
+    assert!(download.path.starts_with(app.data().join("content/marked")));
+    assert!(download.path.to_string_lossy().ends_with(".docx"));
+    // Asking for the original is the committee's privilege.
+    let wanted = DownloadRequest {
+        range: None,
+        original: true,
+    };
+    let original = open_as(&app, borrower, &file, wanted).await;
+    assert!(matches!(original, Err(AccessError::OriginalForLibrarians)));
 }
