@@ -223,7 +223,9 @@ async fn the_range_requests_of_one_viewing_collapse_into_one_row_with_a_count() 
     assert!(rows[2].contains("<td>查看文件 ×5</td>"), "{}", rows[2]);
     // Granted, naming the marked copy that left (issue 23), as one viewing.
     assert!(
-        rows[2].contains("<td>允许; stamped JS-") && rows[2].contains("（共 5 次请求）"),
+        rows[2].contains("<td>允许")
+            && rows[2].contains(" JS-")
+            && rows[2].contains("（共 5 次请求）"),
         "{}",
         rows[2]
     );
@@ -249,8 +251,9 @@ async fn the_range_requests_of_one_viewing_collapse_into_one_row_with_a_count() 
     assert_eq!(actions, ["查看文件", "查看文件 ×2", "查看文件 ×5"]);
     assert_eq!(exported[3][0], "2027-03-01 12:00:00–12:04:00");
     assert!(
-        exported[3][6].starts_with("允许; stamped JS-")
-            && exported[3][6].ends_with(", no loan（共 5 次请求）"),
+        exported[3][6].starts_with("允许")
+            && exported[3][6].contains(" JS-")
+            && exported[3][6].ends_with("（共 5 次请求）"),
         "{}",
         exported[3][6]
     );
