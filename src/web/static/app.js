@@ -140,6 +140,13 @@
     move();
     setInterval(tick, 1000);
     setInterval(move, MARK_MOVE_MS);
+    // A narrower window (a phone turned, fullscreen left): straight to a place inside.
+    window.addEventListener("resize", function () {
+      overlay.style.transition = "none";
+      move();
+      void overlay.offsetWidth;
+      overlay.style.transition = "";
+    });
     // Taken out of the page (by an extension, say): it comes back, and the film stops.
     new MutationObserver(function () {
       if (!frame.contains(overlay)) {
