@@ -219,3 +219,34 @@ async fn the_use_case_itself_refuses_borrowers() {
         "{refused:?}"
     );
 }
+
+#[tokio::test]
+async fn a_pdf_with_object_streams_is_stamped_validly_and_traced() {
+    let app = TestApp::spawn_on(MONDAY).await;
+    let librarian = app.librarian("trace-lib").await;
+    let reader = app.borrower("trace-reader", "yn-tax").await;
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, packed) = (dir.path().join("plain.pdf"), dir.path().join("packed.pdf"));
+    std::fs::write(&plain, pdf_pages(3, "packed")).unwrap();
+    run(
+        "qpdf",
+        &[Path::new("--object-streams=generate"), &plain, &packed],
+    );
+    let file = lendable_pdf(&librarian, "trace-packed", std::fs::read(&packed).unwrap()).await;
+    let loan = lent_today(&librarian, &reader, "trace-packed").await;
+    let copy = fetch(&reader, &format!("/api/v1/files/{file}"), &[]).await;
+    assert_eq!(copy.status, 200);
+    let leaked = dir.path().join("leaked.pdf");
+    std::fs::write(&leaked, &copy.bytes).unwrap();
+    // qpdf finds no damage in the update (a cross-reference stream, like the original's).
+    let checked = run("qpdf", &[Path::new("--check"), &leaked]);
+    assert!(String::from_utf8_lossy(&checked).contains("No syntax or stream encoding errors"));
+    let text = String::from_utf8(run("pdftotext", &[&leaked, Path::new("-")])).unwrap();
+    assert_eq!(
+        text.matches("JSMARK-").count(),
+        3,
+        "one hidden mark a page: {text}"
+    );
+    let (status, answer) = trace_pdf(&librarian, "file", "leak.pdf", copy.bytes).await;
+    assert_eq!((status, &answer["loan_id"]), (200, &loan["id"]), "{answer}");
+}

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::common::lending::MONDAY;
 use crate::common::marking::{Fetched, contains, fetch, lendable_pdf, lent_today, pdf_pages};
+use crate::common::web::page;
 use crate::common::{Session, TestApp};
 
 /// The mark code of `loan` as stored.
@@ -102,6 +103,18 @@ async fn a_lent_pdf_reaches_its_borrowers_stamped_for_the_loan() {
             .any(|d| d.starts_with("marks-colleague granted") && d.contains(&stamped)),
         "{details:?}"
     );
+    // The resource page's access log (librarians) lists who fetched which copy.
+    let (_, resource) = page(&librarian, "/resources/marks-pdf").await;
+    let log = "/librarian/audit?action=file_access&resource_id=marks-pdf";
+    assert!(
+        resource.contains(&log.replace('&', "&amp;")),
+        "a link to the log"
+    );
+    let (status, html) = page(&librarian, log).await;
+    assert_eq!(status, 200);
+    let row = format!("允许；加注标记 JS-{code}，借阅 #{}", loan["id"]);
+    assert!(html.contains(&row), "{html}");
+    assert!(html.contains("marks-reader") && html.contains("marks-colleague"));
 }
 
 async fn ranges_and_validators_work_on_the_copy(reader: &Session, path: &str, copy: &Fetched) {

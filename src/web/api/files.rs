@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// What a download may ask for besides the file.
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct DownloadParams {
     /// The unstamped original of a PDF (librarians only; audited).

@@ -137,8 +137,11 @@ fn link(query: &AuditQuery, before_id: Option<i64>) -> String {
 /// The recorded detail, with the usual English phrases of access and sign-in entries
 /// in Chinese (other details, such as file names, are shown as recorded).
 fn detail_text(action: Option<AuditAction>, detail: &str) -> String {
-    use AuditAction::{FileAccess, SignIn, SignInFailed};
-    if !matches!(action, Some(FileAccess | SignIn | SignInFailed)) {
+    use AuditAction::{FileAccess, LeakTraced, SignIn, SignInFailed};
+    if !matches!(
+        action,
+        Some(FileAccess | LeakTraced | SignIn | SignInFailed)
+    ) {
         return detail.to_owned();
     }
     const PHRASES: &[(&str, &str)] = &[
@@ -148,6 +151,15 @@ fn detail_text(action: Option<AuditAction>, detail: &str) -> String {
         ("shown on the resource page", "在资源页显示"),
         ("as WebVTT", "作为 WebVTT 字幕"),
         ("from ", "来自 "),
+        // Stamped copies of PDFs (`access::download`) and the tracer's findings.
+        ("; stamped ", "；加注标记 "),
+        (", loan ", "，借阅 #"),
+        (", no loan", "，无借阅（个人标记）"),
+        ("; original, unstamped", "；原件（未加注标记）"),
+        ("; original, cannot be stamped", "；原件（无法加注标记）"),
+        ("; cannot be stamped", "；无法加注标记"),
+        ("found ", "查到 "),
+        ("no mark found", "未发现标记"),
     ];
     PHRASES
         .iter()
