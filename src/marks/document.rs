@@ -127,10 +127,7 @@ pub fn stamp_text(bytes: &[u8], label: &str) -> Vec<u8> {
         }
     };
     // Windows line ends where the file has them.
-    let eol = if body
-        .windows(encode("\r\n").len())
-        .any(|w| w == encode("\r\n"))
-    {
+    let eol = if memchr::memmem::find(body, &encode("\r\n")).is_some() {
         "\r\n"
     } else {
         "\n"
