@@ -12,6 +12,7 @@ use crate::catalog::{self, CatalogError, FileInfo, FileRecord, Resource, Resourc
 use crate::clock::Moment;
 use crate::content::{Cue, FileKind, FileRole};
 use crate::loans::{self, LoanError};
+use crate::marks::{self, Mark};
 use crate::search::SearchResults;
 
 mod download;
@@ -64,6 +65,9 @@ pub enum AccessError {
     /// The document cannot carry the reader's mark, so it is not lent out.
     #[error(transparent)]
     Unstampable(crate::marks::pdf::StampError),
+    /// A text or Word document that cannot carry the reader's mark (a broken DOCX).
+    #[error(transparent)]
+    Unmarkable(crate::marks::document::DocumentError),
     #[error(transparent)]
     Marks(#[from] crate::marks::MarkError),
     #[error(transparent)]
@@ -230,6 +234,9 @@ pub struct ResourceView {
     /// The default subtitle file, and its cues when readable.
     pub subtitle: Option<FileInfo>,
     pub cues: Vec<Cue>,
+    /// The viewer's mark, shown over the film and behind the texts: there whenever
+    /// the page shows either.
+    pub mark: Option<Mark>,
 }
 
 /// Reads resource `id` for `viewer`'s page at `at`: the record, whether its content
@@ -290,11 +297,22 @@ pub fn resource_view(
     if !cues.is_empty() {
         shown.extend(subtitle.as_ref());
     }
+    let shows_content = !texts.is_empty()
+        || (closed.is_none() && resource.files.iter().any(|f| f.role == FileRole::Video));
+    let mark = match shows_content {
+        true => Some(marks::mark_for(conn, viewer, &resource.id, at)?),
+        false => None,
+    };
+    // The texts are shown with the mark behind them: the row says which.
+    let marked = mark
+        .as_ref()
+        .map(|mark| format!("; {}", download::stamped_note(mark)))
+        .unwrap_or_default();
     for file in shown {
         AuditEvent::by(&Actor::user(viewer), AuditAction::FileAccess)
             .resource(&resource.id)
             .file(&file.id)
-            .detail(format!("granted{}", Purpose::ShownOnPage.note()))
+            .detail(format!("granted{marked}{}", Purpose::ShownOnPage.note()))
             .record(conn, at)?;
     }
     Ok(ResourceView {
@@ -303,6 +321,7 @@ pub fn resource_view(
         texts,
         subtitle,
         cues,
+        mark,
     })
 }
 

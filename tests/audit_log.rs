@@ -206,10 +206,11 @@ async fn the_range_requests_of_one_viewing_collapse_into_one_row_with_a_count() 
         .await;
     let raw = raw.as_array().unwrap();
     assert_eq!(raw.len(), 8);
-    assert!(
-        raw.iter()
-            .any(|r| r["detail"] == "granted; range bytes=40-49")
-    );
+    // The copy that left is named by its mark.
+    assert!(raw.iter().any(|r| {
+        let detail = r["detail"].as_str().unwrap_or("");
+        detail.starts_with("granted; stamped JS-") && detail.ends_with("; range bytes=40-49")
+    }));
 
     // The page: three rows for this reader, newest first.
     let query = "action=file_access&username=reader";
@@ -220,7 +221,14 @@ async fn the_range_requests_of_one_viewing_collapse_into_one_row_with_a_count() 
     assert!(rows[0].contains("<td>查看文件</td>"), "{}", rows[0]);
     assert!(rows[1].contains("<td>查看文件 ×2</td>"), "{}", rows[1]);
     assert!(rows[2].contains("<td>查看文件 ×5</td>"), "{}", rows[2]);
-    assert!(rows[2].contains("允许（共 5 次请求）"), "{}", rows[2]);
+    // Granted, naming the marked copy that left (issue 23), as one viewing.
+    assert!(
+        rows[2].contains("<td>允许")
+            && rows[2].contains(" JS-")
+            && rows[2].contains("（共 5 次请求）"),
+        "{}",
+        rows[2]
+    );
     assert!(!rows[2].contains("bytes="), "one viewing, not its ranges");
     assert!(rows[2].contains(&format!("<code>{file_id}</code>")));
     // Its span: from the first request to the last, in Beijing time, from noon.
@@ -242,5 +250,11 @@ async fn the_range_requests_of_one_viewing_collapse_into_one_row_with_a_count() 
     let actions: Vec<&str> = exported[1..].iter().map(|r| r[3].as_str()).collect();
     assert_eq!(actions, ["查看文件", "查看文件 ×2", "查看文件 ×5"]);
     assert_eq!(exported[3][0], "2027-03-01 12:00:00–12:04:00");
-    assert_eq!(exported[3][6], "允许（共 5 次请求）");
+    assert!(
+        exported[3][6].starts_with("允许")
+            && exported[3][6].contains(" JS-")
+            && exported[3][6].ends_with("（共 5 次请求）"),
+        "{}",
+        exported[3][6]
+    );
 }

@@ -332,6 +332,23 @@ impl Browser {
         resp.json().await.expect("cdp json")
     }
 
+    /// Starts the page's player, muted (so no gesture is needed), once it knows the film.
+    pub(crate) async fn play_muted(&self) {
+        self.wait_js(
+            "return document.getElementById('player').readyState >= 1",
+            "video metadata",
+            30,
+        )
+        .await;
+        let played = self
+            .js(
+                "const v = document.getElementById('player'); v.muted = true; \
+                 return v.play().then(() => 'playing', e => String(e));",
+            )
+            .await;
+        assert_eq!(played, "playing");
+    }
+
     pub(crate) async fn sign_in(&self, app: &TestApp, username: &str, password: &str) {
         self.goto(app, "/").await;
         self.wait_path("/login").await;
@@ -430,19 +447,7 @@ async fn a_borrower_searches_watches_and_is_kept_out_of_the_editor() {
 
         // A video plays, its subtitles load, a cue click seeks.
         b.goto(&app, "/resources/demo-video-mooncake").await;
-        b.wait_js(
-            "return document.getElementById('player').readyState >= 1",
-            "video metadata",
-            30,
-        )
-        .await;
-        let played = b
-            .js(
-                "const v = document.getElementById('player'); v.muted = true; \
-                 return v.play().then(() => 'playing', e => String(e));",
-            )
-            .await;
-        assert_eq!(played, "playing");
+        b.play_muted().await;
         b.wait_js(
             "const v = document.getElementById('player'); \
              return v.currentTime > 0.3 && v.readyState >= 2",

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use jingshi::access::{self, AccessError};
-use jingshi::accounts::{Role, SessionUser};
+use jingshi::accounts::Role;
 use jingshi::catalog::{ResourceId, texts};
 use jingshi::clock::Clock;
 use jingshi::content::{Extraction, FileStore, PdfSettings, extract_pdf_with};
@@ -238,15 +238,8 @@ async fn stored_text_is_shown_only_to_those_who_may_read_it() {
 
     // Through the domain function, as another caller would.
     let conn = open_db(data.path());
-    let viewer = |roles: Vec<Role>, unit: Option<&str>| SessionUser {
-        user_id: 1,
-        username: "viewer".into(),
-        display_name: String::new(),
-        roles,
-        unit: unit.map(str::to_owned),
-        unit_name: None,
-        unit_sector: None,
-        csrf_token: String::new(),
+    let viewer = |roles: Vec<Role>, unit: Option<&str>| {
+        crate::common::session_user(1, "viewer", &roles, unit)
     };
     let at = Clock::system().moment();
     let rid = ResourceId::parse(&id).unwrap();

@@ -357,16 +357,7 @@ async fn hostile_queries_stay_escaped_bounded_and_reveal_no_body() {
 }
 
 fn viewer(roles: &[Role], unit: Option<&str>) -> SessionUser {
-    SessionUser {
-        user_id: 1,
-        username: "viewer".into(),
-        display_name: String::new(),
-        roles: roles.to_vec(),
-        unit: unit.map(str::to_owned),
-        unit_name: None,
-        unit_sector: None,
-        csrf_token: String::new(),
-    }
+    crate::common::session_user(1, "viewer", roles, unit)
 }
 
 #[tokio::test]

@@ -65,6 +65,8 @@ mod machine_reading_demo;
 mod machine_reading_hostile;
 mod mail;
 mod mail_tls;
+mod marked_copies;
+mod marked_copies_browser;
 mod marks;
 mod notices;
 mod openapi;

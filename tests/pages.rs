@@ -627,13 +627,13 @@ async fn documents_render_as_escaped_text_and_pdfs_in_the_viewer() {
     let client = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let (status, page) = get(&client, &app, "/resources/demo-tax-invoice-case").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("<article class=\"reader\">"));
+    assert!(page.contains("<article class=\"reader marked\">"));
     assert!(!page.contains("\n# "), "markdown headings read");
     let (_, pdf) = get(&client, &app, "/resources/demo-tobacco-procurement-case").await;
     assert!(pdf.contains("<iframe class=\"pdf\" src=\"/api/v1/files/"));
     // The GBK text file is shown decoded.
     let (_, gbk) = get(&client, &app, "/resources/demo-market-supervision-case").await;
-    assert!(gbk.contains("<article class=\"reader\">"));
+    assert!(gbk.contains("<article class=\"reader marked\">"));
     assert!(
         !gbk.contains('\u{fffd}'),
         "decoded without replacement characters"

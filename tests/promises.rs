@@ -340,7 +340,13 @@ async fn content_shown_inline_on_a_resource_page_is_audited_with_user_and_file()
         ));
         assert_eq!(user_rows, 1, "the row carries the reader's account id");
     };
-    let shown = "granted; shown on the resource page";
+    // Shown with the reader's mark behind it (open material: their account's).
+    let shown = |resource: &str| {
+        let code = app.text(&format!(
+            "SELECT code FROM loan_marks WHERE resource_id = '{resource}'"
+        ));
+        format!("granted; stamped JS-{code}, no loan; shown on the resource page")
+    };
 
     // A Markdown document rendered into the page.
     let text_resource = "demo-tax-invoice-case";
@@ -350,12 +356,12 @@ async fn content_shown_inline_on_a_resource_page_is_audited_with_user_and_file()
     let (status, html) = page(&reader, &format!("/resources/{text_resource}")).await;
     assert_eq!(status, 200);
     assert!(
-        html.contains("<article class=\"reader\">"),
+        html.contains("<article class=\"reader marked\">"),
         "the text is shown inline"
     );
     let rows = reader_rows(&librarian, text_resource).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
-    expect_row(&rows[0], text_resource, &text_file, shown);
+    expect_row(&rows[0], text_resource, &text_file, &shown(text_resource));
 
     // A film's subtitles listed as cues on the page (the film itself streams later).
     let film = "demo-video-mooncake";
@@ -364,7 +370,7 @@ async fn content_shown_inline_on_a_resource_page_is_audited_with_user_and_file()
     assert!(status == 200 && html.contains(&format!("/resources/{film}?t=")));
     let rows = reader_rows(&librarian, film).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
-    expect_row(&rows[0], film, &subtitle_file, shown);
+    expect_row(&rows[0], film, &subtitle_file, &shown(film));
 
     // A PDF is embedded by URL: the viewer's fetch of it is the access, audited there.
     let (status, created) = librarian

@@ -7,6 +7,9 @@
 //!   material), a librarian's the mark of their own account.
 //! - A PDF that cannot be stamped (encrypted, broken) is refused to borrowers (422)
 //!   and handed to librarians as the original, audited as unstamped.
+//! - A TXT, Markdown or DOCX file carries the same mark in its own format
+//!   (`marks::document`), cached beside the stamped PDFs; a DOCX that cannot be
+//!   marked is treated like a PDF that cannot be stamped.
 //! - A librarian can always ask for the original (`?original=true`), audited as
 //!   such; a borrower asking for it is refused.
 
@@ -19,7 +22,8 @@ use crate::accounts::SessionUser;
 use crate::catalog::FileRecord;
 use crate::clock::Moment;
 use crate::content::{FileKind, FileStore};
-use crate::marks::cache::MarkedCopies;
+use crate::marks::cache::{MarkedCopies, MarkedCopy};
+use crate::marks::document::{self, DocumentError};
 use crate::marks::pdf::{Stamp, StampError};
 use crate::marks::{self, Mark};
 
@@ -82,9 +86,18 @@ pub fn open_download(
         return Err(refusal);
     }
     let original = shelves.store.path_of(&record.sha256)?;
-    let is_pdf = record.mime == FileKind::Pdf.mime();
-    if !is_pdf || request.original {
-        let note = if is_pdf { "; original, unstamped" } else { "" };
+    let kind = FileKind::ALL
+        .into_iter()
+        .find(|kind| kind.mime() == record.mime);
+    let is_pdf = kind == Some(FileKind::Pdf);
+    // Texts and Word documents carry the mark in their own format (README).
+    let document = kind.and_then(|kind| Some((kind, document::marker(kind)?)));
+    if request.original || (!is_pdf && document.is_none()) {
+        let note = if is_pdf || document.is_some() {
+            "; original, unstamped"
+        } else {
+            ""
+        };
         record_access(
             conn,
             viewer,
@@ -100,34 +113,96 @@ pub fn open_download(
     }
     // The mark is the loan's for its whole life: written once, before the copy.
     let mark = marks::mark_for(conn, viewer, &record.resource_id, at)?;
-    let stamp = Stamp::new(&mark, at.today());
-    match shelves.marked.copy_of(&original, &record.sha256, &stamp) {
-        Ok(copy) => {
-            let detail = format!("granted; {}{}", stamped_note(&mark), purpose.note());
-            record_access(conn, viewer, &record, detail, at)?;
-            Ok(Download {
-                record,
-                path: copy.path,
-                mark: Some(mark),
-            })
-        }
-        Err(StampError::Io(err)) => {
-            Err(AccessError::Content(crate::content::ContentError::Io(err)))
-        }
-        Err(refusal) if viewer.is_librarian() => {
-            tracing::warn!(file = %record.id, %refusal, "serving a librarian an unstampable PDF's original");
-            let detail = format!("granted; original, cannot be stamped{}", purpose.note());
-            record_access(conn, viewer, &record, detail, at)?;
-            Ok(Download {
-                record,
-                path: original,
-                mark: None,
-            })
-        }
-        Err(refusal) => {
-            let detail = format!("denied; cannot be stamped{}", purpose.note());
-            record_access(conn, viewer, &record, detail, at)?;
-            Err(AccessError::Unstampable(refusal))
+    let copy = match document {
+        Some(document) => document::marked_copy(
+            shelves.marked,
+            &original,
+            &record.sha256,
+            document,
+            &mark,
+            at.today(),
+        )
+        .map_err(|err| match err {
+            DocumentError::Io(err) => Unmarked::Io(err),
+            refusal => Unmarked::Refused(AccessError::Unmarkable(refusal)),
+        }),
+        None => shelves
+            .marked
+            .copy_of(&original, &record.sha256, &Stamp::new(&mark, at.today()))
+            .map_err(|err| match err {
+                StampError::Io(err) => Unmarked::Io(err),
+                refusal => Unmarked::Refused(AccessError::Unstampable(refusal)),
+            }),
+    };
+    let opened = Opened {
+        record,
+        original,
+        purpose,
+        at,
+    };
+    opened.hand_out(conn, viewer, copy, mark)
+}
+
+/// Why no marked copy was made.
+enum Unmarked {
+    /// The cache could not be written: ours, not the viewer's.
+    Io(std::io::Error),
+    /// The document cannot carry a mark (encrypted, broken).
+    Refused(AccessError),
+}
+
+/// A file the viewer may have, before its copy is handed out.
+struct Opened {
+    record: FileRecord,
+    original: PathBuf,
+    purpose: Purpose,
+    at: Moment,
+}
+
+impl Opened {
+    /// The marked copy, audited with its mark; when the document cannot be marked, the
+    /// original for a librarian and a refusal for a borrower, audited as such.
+    fn hand_out(
+        self,
+        conn: &Connection,
+        viewer: &SessionUser,
+        copy: Result<MarkedCopy, Unmarked>,
+        mark: Mark,
+    ) -> Result<Download, AccessError> {
+        let Opened {
+            record,
+            original,
+            purpose,
+            at,
+        } = self;
+        match copy {
+            Ok(copy) => {
+                let detail = format!("granted; {}{}", stamped_note(&mark), purpose.note());
+                record_access(conn, viewer, &record, detail, at)?;
+                Ok(Download {
+                    record,
+                    path: copy.path,
+                    mark: Some(mark),
+                })
+            }
+            Err(Unmarked::Io(err)) => {
+                Err(AccessError::Content(crate::content::ContentError::Io(err)))
+            }
+            Err(Unmarked::Refused(refusal)) if viewer.is_librarian() => {
+                tracing::warn!(file = %record.id, %refusal, "serving a librarian an unstampable file's original");
+                let detail = format!("granted; original, cannot be stamped{}", purpose.note());
+                record_access(conn, viewer, &record, detail, at)?;
+                Ok(Download {
+                    record,
+                    path: original,
+                    mark: None,
+                })
+            }
+            Err(Unmarked::Refused(refusal)) => {
+                let detail = format!("denied; cannot be stamped{}", purpose.note());
+                record_access(conn, viewer, &record, detail, at)?;
+                Err(refusal)
+            }
         }
     }
 }

@@ -24,6 +24,9 @@ const STALE_TEMP: Duration = Duration::from_secs(60 * 60);
 
 const TEMP_PREFIX: &str = ".stamping-";
 
+/// What the cache holds: stamped PDFs and marked text documents.
+pub const COPY_EXTENSIONS: [&str; 4] = ["pdf", "txt", "md", "docx"];
+
 /// The folder of stamped copies and its size bound.
 #[derive(Debug)]
 pub struct MarkedCopies {
@@ -84,7 +87,17 @@ impl MarkedCopies {
             stamp.code,
             stamp.day.strftime("%Y%m%d")
         );
-        let path = self.dir.join(&name);
+        self.copy_named(&name, |out| stamp_pdf(fs::read(original)?, stamp, out))
+    }
+
+    /// The copy called `name` (a file name ending in one of [`COPY_EXTENSIONS`]),
+    /// made by `write` when the cache does not hold it. Blocking.
+    pub(crate) fn copy_named<E: From<std::io::Error>>(
+        &self,
+        name: &str,
+        write: impl FnOnce(&mut BufWriter<tempfile::NamedTempFile>) -> Result<(), E>,
+    ) -> Result<MarkedCopy, E> {
+        let path = self.dir.join(name);
         let made = if path.is_file() {
             false
         } else {
@@ -95,25 +108,28 @@ impl MarkedCopies {
             // Made meanwhile by the request this one waited for?
             let made_now = !path.is_file();
             if made_now {
-                self.write_copy(original, stamp, &path)?;
+                self.write_copy(&path, write)?;
             }
             made_now
         };
-        self.used_now(&name);
+        self.used_now(name);
         if made {
-            self.evict(&name);
+            self.evict(name);
         }
         Ok(MarkedCopy { path, made })
     }
 
-    fn write_copy(&self, original: &Path, stamp: &Stamp, path: &Path) -> Result<(), StampError> {
-        let bytes = fs::read(original)?;
+    fn write_copy<E: From<std::io::Error>>(
+        &self,
+        path: &Path,
+        write: impl FnOnce(&mut BufWriter<tempfile::NamedTempFile>) -> Result<(), E>,
+    ) -> Result<(), E> {
         let temp = tempfile::Builder::new()
             .prefix(TEMP_PREFIX)
             .tempfile_in(&self.dir)?;
         let mut out = BufWriter::with_capacity(1 << 20, temp);
         // On an error the temporary file is dropped, and so removed.
-        stamp_pdf(bytes, stamp, &mut out)?;
+        write(&mut out)?;
         out.flush()?;
         let temp = out.into_inner().map_err(|err| err.into_error())?;
         temp.persist(path).map_err(|err| err.error)?;
@@ -182,7 +198,11 @@ impl MarkedCopies {
                 }
                 continue;
             }
-            if !meta.is_file() || !name.ends_with(".pdf") {
+            let ours = COPY_EXTENSIONS.iter().any(|ext| {
+                name.strip_suffix(ext)
+                    .is_some_and(|stem| stem.ends_with('.'))
+            });
+            if !meta.is_file() || !ours {
                 continue;
             }
             let last_used = used.get(&name).copied().unwrap_or(modified).max(modified);

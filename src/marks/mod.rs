@@ -5,6 +5,7 @@
 
 pub mod cache;
 mod code;
+pub mod document;
 pub mod pdf;
 mod store;
 pub mod trace;

@@ -260,7 +260,7 @@ impl From<AccessError> for AppError {
             AccessError::OriginalForLibrarians => {
                 Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
             }
-            AccessError::Unstampable(_) => Self::new(
+            AccessError::Unstampable(_) | AccessError::Unmarkable(_) => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "unstampable",
                 err.to_string(),

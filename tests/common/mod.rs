@@ -386,6 +386,26 @@ pub fn officer_actor() -> Actor {
     }
 }
 
+/// Account `user_id` (`username`) signed in with `roles` in `unit`, as the domain sees
+/// it, for calling a use case directly.
+pub fn session_user(
+    user_id: i64,
+    username: &str,
+    roles: &[Role],
+    unit: Option<&str>,
+) -> jingshi::accounts::SessionUser {
+    jingshi::accounts::SessionUser {
+        user_id,
+        username: username.to_owned(),
+        display_name: String::new(),
+        roles: roles.to_vec(),
+        unit: unit.map(str::to_owned),
+        unit_name: None,
+        unit_sector: None,
+        csrf_token: String::new(),
+    }
+}
+
 /// Counts blobs in a file store folder (files below `store/`, excluding `tmp/`).
 pub fn stored_blobs(data: &Path) -> usize {
     fn walk(dir: &Path, count: &mut usize) {

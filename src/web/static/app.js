@@ -113,6 +113,70 @@
     filters.open = false;
   }
 
+  // The viewer's mark over the film (issue 23): it jumps to a random place every few
+  // seconds and its clock ticks in the library's time. Fullscreen takes the frame
+  // holding film and mark; the video's own fullscreen (its button is hidden, double
+  // clicks are stopped) would leave the mark behind, so it is undone if it happens.
+  var MARK_MOVE_MS = 4000;
+  function setUpMark(video) {
+    var frame = document.getElementById("player-frame");
+    var overlay = document.getElementById("mark-overlay");
+    if (!frame || !overlay) return;
+    var clock = overlay.querySelector(".mark-clock");
+    var offset = parseInt(overlay.getAttribute("data-zone-offset"), 10) || 0;
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    function tick() {
+      var t = new Date(Date.now() + offset * 1000);
+      clock.textContent = two(t.getUTCHours()) + ":" + two(t.getUTCMinutes()) + ":" + two(t.getUTCSeconds());
+    }
+    function move() {
+      // Keep clear of the control bar at the bottom.
+      var width = Math.max(0, frame.clientWidth - overlay.offsetWidth - 8);
+      var height = Math.max(0, frame.clientHeight - overlay.offsetHeight - 56);
+      overlay.style.left = Math.round(4 + Math.random() * width) + "px";
+      overlay.style.top = Math.round(4 + Math.random() * height) + "px";
+    }
+    tick();
+    move();
+    setInterval(tick, 1000);
+    setInterval(move, MARK_MOVE_MS);
+    // A narrower window (a phone turned, fullscreen left): straight to a place inside.
+    window.addEventListener("resize", function () {
+      overlay.style.transition = "none";
+      move();
+      void overlay.offsetWidth;
+      overlay.style.transition = "";
+    });
+    // Taken out of the page (by an extension, say): it comes back, and the film stops.
+    new MutationObserver(function () {
+      if (!frame.contains(overlay)) {
+        video.pause();
+        frame.appendChild(overlay);
+      }
+    }).observe(frame, { childList: true });
+    video.addEventListener("dblclick", function (event) {
+      event.preventDefault();
+      event.stopPropagation();
+    });
+    var button = document.getElementById("player-fullscreen");
+    if (button && frame.requestFullscreen && document.fullscreenEnabled !== false) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        if (document.fullscreenElement) document.exitFullscreen();
+        else frame.requestFullscreen().catch(function () { /* refused: stays in the page */ });
+      });
+    }
+    document.addEventListener("fullscreenchange", function () {
+      if (document.fullscreenElement === video) document.exitFullscreen();
+      var full = document.fullscreenElement === frame;
+      if (button) {
+        button.textContent = full ? "退出全屏" : "全屏";
+        button.setAttribute("aria-pressed", full ? "true" : "false");
+      }
+      move();
+    });
+  }
+
   // The player: start at ?t=, seek from the cue list, highlight the current cue.
   var video = document.getElementById("player");
   if (video) {
@@ -137,6 +201,7 @@
         }
       });
     });
+    setUpMark(video);
     var current = -1;
     video.addEventListener("timeupdate", function () {
       var t = video.currentTime;

@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 mod base;
 mod blocks;
+mod mark;
 
 use super::extract::{PageQuery, PageUser};
 use super::format;
@@ -32,6 +33,7 @@ use crate::web::shared::related::related_or_none;
 use crate::web::shared::resource_id;
 use base::BaseView;
 use blocks::{Block, BlockKind, blocks};
+use mark::MarkView;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -167,6 +169,8 @@ pub struct ResourcePage {
     pdfs: Vec<FileView>,
     texts: Vec<TextView>,
     images: Vec<FileView>,
+    /// The viewer's mark over the film and behind the texts, when they are shown.
+    mark: Option<MarkView>,
     /// "For your unit", this resource left out (`partials/recommendations.html`).
     recommendations: Vec<Recommendation>,
     /// Published resources the viewer may find that share its labels or its words.
@@ -345,7 +349,12 @@ pub(super) async fn resource_page(
         state.ocr.availability(),
         user.is_librarian(),
     );
+    let mark = view
+        .mark
+        .as_ref()
+        .map(|mark| MarkView::new(mark.label(at.today()), at));
     let mut page = page_of(&user, view, &query, recommendations, loan);
+    page.mark = mark;
     page.readings = readings;
     page.related = related.into_iter().map(RelatedView::of).collect();
     page.mark_copies_out(&user, &out);
@@ -572,6 +581,7 @@ fn page_of(
         pdfs,
         texts,
         images,
+        mark: None,
         recommendations,
         related: Vec::new(),
         loan,
