@@ -1,13 +1,13 @@
 //! Opening the SQLite database of record: WAL mode, foreign keys, embedded ordered
 //! migrations, and a small connection pool for blocking tasks.
 
-mod busy;
 mod migrations;
 pub mod observe;
 
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rusqlite::Connection;
 
@@ -101,7 +101,7 @@ const MMAP_BYTES: i64 = 1 << 31;
 
 fn open_connection(path: &Path) -> Result<Connection, DbError> {
     let conn = Connection::open(path)?;
-    conn.busy_handler(Some(busy::wait_for_lock))?;
+    conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     // Read the file through a memory map: every write in WAL mode empties the other
