@@ -33,7 +33,7 @@ pub enum TraceInput {
 }
 
 /// The answer: `{"found": false}`, or where the copy came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TraceAnswer {
     pub found: bool,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
@@ -41,7 +41,7 @@ pub struct TraceAnswer {
 }
 
 /// The loan (or account) a copy was stamped for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TracedCopy {
     /// `null` for a librarian's copy or open material read without a loan.
     pub loan_id: Option<i64>,

@@ -34,6 +34,24 @@ pub struct TraceText {
     text: Option<String>,
 }
 
+// `TraceAnswer` as the OpenAPI document describes it: serde flattens its optional
+// origin, which the derived schema would require to be present or null, refusing
+// `{"found": false}`.
+/// Whether a mark was found, and when found, the copy's loan, unit, resource and day.
+#[derive(utoipa::ToSchema)]
+#[schema(as = TraceAnswer)]
+#[allow(dead_code)]
+pub struct TraceAnswerDoc {
+    found: bool,
+    /// `null` for a librarian's copy or open material read without a loan.
+    loan_id: Option<i64>,
+    /// The unit's code (`null` for a librarian without one).
+    unit: Option<String>,
+    resource_id: Option<String>,
+    /// The day the copy was stamped (`YYYY-MM-DD`).
+    stamped_at: Option<String>,
+}
+
 /// The multipart form: the leaked PDF.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
@@ -46,7 +64,7 @@ pub struct TraceUpload {
 /// "resource_id", "stamped_at"}` or `{"found": false}`. Librarians only; audited.
 #[utoipa::path(post, path = "/api/v1/trace", tag = "files",
     request_body(content((TraceText = "application/json"), (TraceUpload = "multipart/form-data"))),
-    responses((status = 200, body = TraceAnswer), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
+    responses((status = 200, body = TraceAnswerDoc), (status = "4XX", response = ErrorBody), (status = "5XX", response = ErrorBody)))]
 async fn trace_copy(
     State(state): State<AppState>,
     Librarian(user): Librarian,
