@@ -202,6 +202,8 @@ impl AuditEvent {
     /// Appends the event at `at`, in the caller's transaction. A file access names the
     /// viewing it continues (see [`viewings`]); no row already written changes.
     pub fn record(&self, conn: &Connection, at: Moment) -> rusqlite::Result<()> {
+        // On its own (a file access), the row waits its turn like any write.
+        let _turn = conn.is_autocommit().then(crate::db::write_turn);
         let viewing = if self.action == AuditAction::FileAccess {
             viewings::continued(conn, self, at)?
         } else {

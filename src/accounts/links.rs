@@ -79,7 +79,7 @@ pub fn issue_link(
     if !actor.admin {
         return Err(AccountError::AdminsOnly);
     }
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let issued = issue_in(&tx, actor, user_id, purpose, mail_base, at)?;
     tx.commit()?;
     Ok(issued)
@@ -243,7 +243,7 @@ pub fn set_password_by_link(
     let holder = link_holder(conn, token, at)?;
     super::strength::validate_new_password(new, &holder.username)?;
     let hash = super::password::hash_password(new)?;
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     // Checked again inside the write: two tabs cannot both spend one link.
     let holder = link_holder(&tx, token, at)?;
     tx.execute(

@@ -46,7 +46,7 @@ pub fn create_account(
     if !actor.admin {
         return Err(AccountError::AdminsOnly);
     }
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let id = insert_account(&tx, actor, input, at)?;
     let link = super::links::issue_in(&tx, actor, id, Purpose::Welcome, mail_base, at)?;
     tx.commit()?;
@@ -110,7 +110,7 @@ pub fn update_account(
     let mut roles = change.roles.clone();
     roles.sort_by_key(|r| *r as u8);
     roles.dedup();
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let before = users::user_summary(&tx, user_id)?
         .ok_or_else(|| AccountError::UnknownUser(user_id.to_string()))?;
     users::check_roles(&roles, unit)?;
@@ -194,7 +194,7 @@ pub fn unlock_sign_in(
     if !actor.admin {
         return Err(AccountError::AdminsOnly);
     }
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let username: String = tx
         .query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| {
             r.get(0)

@@ -213,7 +213,7 @@ pub fn import_sheet(
         return Err(AccountError::AdminsOnly);
     }
     let (kind, columns, data) = read_header(rows)?;
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let mut problems = Vec::new();
     let mut imported = Imported {
         kind,

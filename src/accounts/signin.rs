@@ -63,7 +63,7 @@ pub fn sign_in(
         check_password(conn, &name, password)?
     };
     // The hash is done: the writes are quick, in one transaction.
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let outcome = match checked {
         Checked::Right(user_id) => {
             throttle::clear_account(&tx, &attempt)?;

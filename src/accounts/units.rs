@@ -128,7 +128,7 @@ pub fn add_unit(
     if !actor.admin {
         return Err(AccountError::AdminsOnly);
     }
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     insert_unit(&tx, actor, code, input, at)?;
     let detail = existing(&tx, code)?;
     tx.commit()?;
@@ -186,7 +186,7 @@ pub fn update_unit(
         return Err(AccountError::AdminsOnly);
     }
     let input = input.checked()?;
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let before = existing(&tx, code)?;
     let changes = super::described_changes([
         ("名称", &before.unit.name, &input.name),
@@ -236,7 +236,7 @@ pub fn set_unit_active(
     if !actor.admin {
         return Err(AccountError::AdminsOnly);
     }
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let before = existing(&tx, code)?;
     if before.unit.active == active {
         return Ok(before);

@@ -94,7 +94,7 @@ pub fn create_user(
     if !actor.admin {
         return Err(AccountError::AdminsOnly);
     }
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let id = insert_user(&tx, actor, user, "", at)?;
     tx.commit()?;
     Ok(id)
@@ -297,7 +297,7 @@ pub fn change_password(
             at,
         );
     }
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let failure = throttle::record_failure(&tx, &attempt)?;
     let ended = failure.pair_failures >= throttle::LOCK_AFTER;
     if ended {
@@ -349,7 +349,7 @@ fn store_password(
     at: Moment,
 ) -> Result<(), AccountError> {
     let hash = super::password::hash_password(new)?;
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let changed = tx.execute(
         "UPDATE users SET password_hash = ?2, password_changed_at = ?3 WHERE id = ?1",
         params![user_id, hash, at.stamp()],
@@ -388,7 +388,7 @@ pub fn set_active(
             "不能停用自己的账号：停用后您将立即退出且无法再登录。如确需停用，请由另一位管理员操作。",
         ));
     }
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let changed = tx.execute(
         "UPDATE users SET active = ?2 WHERE id = ?1",
         params![user_id, active],

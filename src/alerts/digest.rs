@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::AlertError;
 use super::saved::may_see;
@@ -45,7 +45,7 @@ struct Pending {
 pub fn run(conn: &mut Connection, at: Moment, base: Option<&str>) -> Result<Digested, AlertError> {
     let mut done = Digested::default();
     for (user_id, email) in accounts_waiting(conn)? {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = crate::db::begin_write(conn)?;
         let last: Option<String> = tx
             .query_row(
                 "SELECT last_sent_at FROM search_digests WHERE user_id = ?1",

@@ -161,7 +161,7 @@ fn record(
     found: &[(i64, String)],
     at: Moment,
 ) -> Result<Matched, AlertError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let mut matches = 0;
     {
         let mut insert = tx.prepare_cached(

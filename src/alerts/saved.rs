@@ -1,7 +1,7 @@
 //! Saving, listing and deleting an account's searches, their secret feed addresses
 //! (and the account's whole-library feed address), and reading their matches.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::AlertError;
@@ -67,7 +67,7 @@ pub(super) fn write<T>(
     conn: &mut Connection,
     work: impl FnOnce(&Transaction<'_>) -> Result<T, AlertError>,
 ) -> Result<T, AlertError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let out = work(&tx)?;
     tx.commit()?;
     Ok(out)

@@ -4,7 +4,7 @@
 //! [`check_publishable`] first). Each step is one transaction with its audit row, the
 //! conversation's entry, the privacy check's rescan and the notification.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::CatalogError;
@@ -303,7 +303,7 @@ pub fn submit(
     };
     let (input, share) = input.into_resource()?;
     let (fields, id, _) = input.checked()?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     if super::read::load_fields(&tx, &id)?.is_some() {
         return Err(CatalogError::Conflict(format!("编号“{id}”已被使用")));
     }
@@ -335,7 +335,7 @@ pub fn edit(
     patch: ResourcePatch,
     at: Moment,
 ) -> Result<Curated, CatalogError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     // The committee's own material is curated by librarians only.
     if !is_contribution(&tx, id)? && super::read::load_fields(&tx, id)?.is_some() {
         return Err(CatalogError::LibrariansOnly);
@@ -371,7 +371,7 @@ pub fn resubmit(
     id: &ResourceId,
     at: Moment,
 ) -> Result<Curated, CatalogError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     if own_editable(&tx, actor, id)? != Status::Returned {
         return Err(CatalogError::WrongState(
             "投稿正在等待审核，无需重新提交".to_owned(),
@@ -403,7 +403,7 @@ pub fn withdraw(
     id: &ResourceId,
     at: Moment,
 ) -> Result<Curated, CatalogError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     own_editable(&tx, actor, id)?;
     let curated =
         super::write::set_status(&tx, id.clone(), Status::Withdrawn, &edit_of(actor, at))?;
@@ -440,7 +440,7 @@ pub fn return_to_unit(
             format!("意见最长 {MAX_COMMENT_CHARS} 个字，且不能含控制字符"),
         ));
     }
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let (unit, status) = contribution_state(&tx, id)?;
     if status != Status::Submitted {
         return Err(CatalogError::WrongState(format!(

@@ -1,7 +1,7 @@
 //! Curation by librarians: create, patch, publish and withdraw, each a checked step in
 //! one transaction with its edit history.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Deserializer};
 
 use super::CatalogError;
@@ -130,7 +130,7 @@ pub fn curate(
         return Err(CatalogError::LibrariansOnly);
     }
     let action = command.audit_action();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let edit = Edit {
         by: &actor.username,
         at,
@@ -199,7 +199,7 @@ pub fn attach_upload(
     file: NewFile<'_>,
     at: Moment,
 ) -> Result<String, CatalogError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     // Librarians, or a unit adding to its own contribution under review.
     super::contributions::check_may_add_files(&tx, actor, id)?;
     let name = file.original_name.to_owned();

@@ -5,7 +5,7 @@
 //! its history, change-log and audit rows; the bytes a change lets go of are dropped
 //! afterwards, only when nothing else refers to them (`orphans`).
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::json;
 
 use super::CatalogError;
@@ -119,7 +119,7 @@ pub fn replace_upload(
     at: Moment,
 ) -> Result<Replaced, CatalogError> {
     librarian(actor)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let old = stored_file(&tx, id, file_id)?;
     let role = file.blob.kind.role();
     if role != old.role {
@@ -200,7 +200,7 @@ pub fn remove_file(
     at: Moment,
 ) -> Result<Removed, CatalogError> {
     librarian(actor)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let old = stored_file(&tx, id, file_id)?;
     let edit = Edit {
         by: &actor.username,
@@ -239,7 +239,7 @@ pub fn set_default_subtitle(
     at: Moment,
 ) -> Result<bool, CatalogError> {
     librarian(actor)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let file = stored_file(&tx, id, file_id)?;
     if file.role != FileRole::Subtitle {
         return Err(CatalogError::invalid(
@@ -306,7 +306,7 @@ pub fn fill_missing_durations(
             ));
         }
     }
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     for (file_id, millis) in &measured {
         tx.execute(
             "UPDATE files SET duration_ms = ?2 WHERE id = ?1 AND duration_ms IS NULL",

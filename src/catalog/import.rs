@@ -4,7 +4,6 @@
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::TransactionBehavior;
 use serde::Serialize;
 
 use super::CatalogError;
@@ -307,7 +306,7 @@ fn write_row(
     at: Moment,
 ) -> Result<RowOutcome, CatalogError> {
     let mut conn = db.get()?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(&mut conn)?;
     let edit = Edit {
         by: &actor.username,
         at,

@@ -2,7 +2,7 @@
 //! again. Each is one librarian action in one transaction with its history, audit
 //! and change-log rows, so the index follows at once.
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 
@@ -111,7 +111,7 @@ pub fn correct_text(
     if text.contains('\0') {
         return Err(CatalogError::invalid("text", "文本含有不可见的控制字符"));
     }
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let (file, read) = machine_read_file(&tx, id, file_id)?;
     if file.role == FileRole::Video {
         return Err(CatalogError::invalid(
@@ -201,7 +201,7 @@ pub fn correct_cues(
 ) -> Result<bool, CatalogError> {
     librarian(actor)?;
     let cues = checked_cues(cues)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let (file, read) = machine_read_file(&tx, id, file_id)?;
     if file.role != FileRole::Video {
         return Err(CatalogError::invalid("file", "只有影片有机器识别的字幕"));
@@ -243,7 +243,7 @@ pub fn read_again(
     at: Moment,
 ) -> Result<JobKind, CatalogError> {
     librarian(actor)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let file = stored_file(&tx, id, file_id)?;
     let machine_read: Option<String> = tx.query_row(
         "SELECT machine_read FROM files WHERE id = ?1",

@@ -332,7 +332,7 @@ pub fn acknowledge(
             format!("理由最长 {MAX_REASON_CHARS} 个字，且不能含控制字符"),
         ));
     }
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let kind: Option<String> = tx
         .query_row(
             "SELECT kind FROM privacy_findings WHERE id = ?1 AND resource_id = ?2",

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::io::Write;
 
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use super::CatalogError;
@@ -251,7 +251,7 @@ fn attach_copies(
     at: Moment,
     outcome: &mut Redacted,
 ) -> Result<(), CatalogError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let edit = Edit {
         by: &actor.username,
         at,

@@ -4,7 +4,7 @@
 //! layer installs it on the index at start and after every change, so a change takes
 //! effect on the next search without a reindex.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::CatalogError;
@@ -202,7 +202,7 @@ fn changed(
 ) -> Result<SynonymChanged, CatalogError> {
     let pair = checked(actor, input)?;
     let shipped = Synonyms::shipped().expansions(&pair.0).contains(&pair.1);
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let existing: Option<String> = tx
         .query_row(
             "SELECT change FROM synonym_changes WHERE abbreviation = ?1 AND expansion = ?2",

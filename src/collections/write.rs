@@ -4,7 +4,7 @@
 //! summary of what changed) and the audit row in one transaction; a refusal writes
 //! nothing.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::CollectionError;
@@ -59,7 +59,7 @@ fn write<T>(
     conn: &mut Connection,
     work: impl FnOnce(&Transaction<'_>) -> Result<T, CollectionError>,
 ) -> Result<T, CollectionError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let out = work(&tx)?;
     tx.commit()?;
     Ok(out)

@@ -99,6 +99,7 @@ pub fn report_every(period: Duration) {
         .name("sql-report".into())
         .spawn(move || {
             loop {
+                let opened_before = super::connections_opened();
                 start_recording();
                 std::thread::sleep(period);
                 let mut recorded = take_recorded();
@@ -109,6 +110,7 @@ pub fn report_every(period: Duration) {
                     target: "jingshi::db::report",
                     total_ms = all.as_millis() as u64,
                     runs,
+                    connections_opened = super::connections_opened() - opened_before,
                     "SQL time in the last {} s",
                     period.as_secs()
                 );

@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 
 use jiff::civil::Date;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::batch::{Asked, LoanBatch, MAX_BATCH_ITEMS, batch_view, create_batch_in};
@@ -160,7 +160,7 @@ fn write<T>(
     conn: &mut Connection,
     work: impl FnOnce(&Connection) -> Result<T, LoanError>,
 ) -> Result<T, LoanError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let out = work(&tx)?;
     tx.commit()?;
     Ok(out)

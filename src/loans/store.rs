@@ -2,11 +2,10 @@
 //! (state, audit log, search-index change log), and the time-driven transitions.
 
 use crate::clock::Moment;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use jiff::civil::Date;
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::LoanError;
 use super::days::parse_date;
@@ -105,11 +104,6 @@ pub(crate) fn find_visible(
     }
 }
 
-/// Serialises loan writes inside this process before SQLite's own lock: waiting on a
-/// mutex wakes in order at once, where SQLite's busy handler sleeps and retries.
-/// `BEGIN IMMEDIATE` still guards against other processes (`jingshi` commands).
-static WRITE_LOCK: Mutex<()> = Mutex::new(());
-
 /// Counts the loan writes this process has committed, so that a figure derived from
 /// the loans (the day's fully booked resources) knows when it is stale. Every loan
 /// write goes through [`write`].
@@ -127,8 +121,8 @@ pub(crate) fn write<T>(
     conn: &mut Connection,
     work: impl FnOnce(&Transaction<'_>) -> Result<T, LoanError>,
 ) -> Result<T, LoanError> {
-    let _serial = WRITE_LOCK.lock().unwrap_or_else(|p| p.into_inner());
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // In this process's turn to write (`db::begin_write`), not SQLite's busy loop.
+    let tx = crate::db::begin_write(conn)?;
     let out = work(&tx)?;
     tx.commit()?;
     GENERATION.fetch_add(1, Ordering::Release);

@@ -8,7 +8,7 @@
 //! restarted meanwhile). The last unit folds the results into the file's text or cues
 //! and logs a catalogue change, so the index picks the text up like any other.
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 use super::film::{self, FilmPlan, FrameLine};
@@ -478,7 +478,7 @@ fn record(
     outcome: UnitOutcome,
     at: Moment,
 ) -> Result<(), QueueError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let file_id = job.progress.file_id.as_str();
     let still: Option<(Option<u32>, u32)> = tx
         .query_row(

@@ -16,7 +16,7 @@
 //! `season_reminders`, so a unit is told once per season however often the task
 //! runs, and a unit that books later is simply not told.
 
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use super::periods::reminder_weeks;
@@ -82,7 +82,7 @@ pub fn remind(conn: &mut Connection, at: Moment) -> Result<usize, SeasonError> {
 fn remind_period(conn: &mut Connection, period: &Due, at: Moment) -> Result<usize, SeasonError> {
     let today = at.today();
     let end = crate::loans::days::parse_date("end", &period.end)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let told: std::collections::HashSet<String> = tx
         .prepare_cached("SELECT unit_code FROM season_reminders WHERE year = ?1 AND season = ?2")?
         .query_map(params![period.year, period.season.code()], |row| row.get(0))?

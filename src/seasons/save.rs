@@ -4,7 +4,7 @@
 //! naming what changed, or nothing is.
 
 use jiff::civil::Date;
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, params};
 use serde_json::Value;
 
 use super::periods::{
@@ -163,7 +163,7 @@ pub fn save(
         checked.push(period);
     }
     let weeks = weeks_of(change.reminder_weeks.as_ref())?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let before = season_year(&tx, year)?;
     for period in &checked {
         write_period(&tx, actor, year, period, at)?;

@@ -1,7 +1,7 @@
 //! The write transaction every visit step runs in, the audit row and the unit's
 //! notification of a change, written in that same transaction.
 
-use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, Transaction, params};
 
 use super::VisitError;
 use crate::actor::Actor;
@@ -15,7 +15,7 @@ pub(crate) fn write<T>(
     conn: &mut Connection,
     work: impl FnOnce(&Transaction<'_>) -> Result<T, VisitError>,
 ) -> Result<T, VisitError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = crate::db::begin_write(conn)?;
     let out = work(&tx)?;
     tx.commit()?;
     Ok(out)
