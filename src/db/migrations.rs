@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/021_stats_covering.sql"),
     include_str!("migrations/022_queue_copies_due.sql"),
     include_str!("migrations/023_loan_marks.sql"),
+    include_str!("migrations/024_loan_days.sql"),
 ];
 
 /// A migration that rebuilds a table others refer to starts with this line: it runs
@@ -88,22 +89,29 @@ fn apply(conn: &mut Connection, sql: &str, version: i64) -> Result<(), DbError> 
 mod tests {
     use super::*;
 
+    /// A database at `path` with the schema just before the migration that holds
+    /// `marker`, as a program of that time left it.
+    fn schema_before(path: &Path, marker: &str) -> Connection {
+        let conn = Connection::open(path).expect("open");
+        let before = MIGRATIONS
+            .iter()
+            .position(|sql| sql.contains(marker))
+            .expect("the migration");
+        for sql in &MIGRATIONS[..before] {
+            conn.execute_batch(sql).expect("older migration");
+        }
+        conn.pragma_update(None, "user_version", before as i64)
+            .expect("version");
+        conn
+    }
+
     /// Copies handed out before the issue window existed get who handed them out and
     /// when from the audit log, each from its own row (loan 1 is not loan 12).
     #[test]
     fn copies_issued_before_are_credited_from_the_audit_log() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("old.db");
-        let mut conn = Connection::open(&path).expect("open");
-        let before = MIGRATIONS
-            .iter()
-            .position(|sql| sql.contains("issue_lead_days"))
-            .expect("the issue window migration");
-        for sql in &MIGRATIONS[..before] {
-            conn.execute_batch(sql).expect("older migration");
-        }
-        conn.pragma_update(None, "user_version", before as i64)
-            .expect("version");
+        let mut conn = schema_before(&path, "issue_lead_days");
         conn.execute_batch(
             "INSERT INTO units (code, name, created_at) VALUES ('yn-tax', '税务局', 't');
              INSERT INTO users (id, username, display_name, password_hash, created_at,
@@ -170,6 +178,58 @@ mod tests {
             )
             .expect("default lead");
         assert_eq!(lead, 3);
+    }
+
+    /// The per-day tally starts from the loans already there: the holding ones only,
+    /// from the day a copy handed out early was issued.
+    #[test]
+    fn the_day_tally_counts_the_loans_held_before_it_existed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("old.db");
+        let mut conn = schema_before(&path, "CREATE TABLE loan_days");
+        conn.execute_batch(
+            "INSERT INTO units (code, name, created_at) VALUES ('yn-tax', '税务局', 't');
+             INSERT INTO resources (id, kind, title, created_at, updated_at)
+                    VALUES ('film', 'video', '警示片', 't', 't');
+             INSERT INTO copies (id, resource_id, barcode) VALUES (1, 'film', 'F-1');
+             INSERT INTO loans (resource_id, unit_code, format, start_date, end_date,
+                                requested_end, status, purpose, audience, issued_on, copy_id,
+                                created_at, updated_at)
+             VALUES ('film', 'yn-tax', 'digital', '2027-03-01', '2027-03-03', '2027-03-03',
+                     'approved', '教育', 10, NULL, NULL, 't', 't'),
+                    ('film', 'yn-tax', 'digital', '2027-03-03', '2027-03-04', '2027-03-04',
+                     'requested', '教育', 10, NULL, NULL, 't', 't'),
+                    ('film', 'yn-tax', 'digital', '2027-03-01', '2027-03-09', '2027-03-09',
+                     'returned', '教育', 10, NULL, NULL, 't', 't'),
+                    ('film', 'yn-tax', 'digital', '2027-03-02', '2027-03-02', '2027-03-02',
+                     'waitlisted', '教育', 10, NULL, NULL, 't', 't'),
+                    ('film', 'yn-tax', 'physical', '2027-03-05', '2027-03-06', '2027-03-06',
+                     'active', '教育', 10, '2027-03-03', 1, 't', 't');",
+        )
+        .expect("rows of the old schema");
+        migrate(&mut conn, &path).expect("migrate");
+        let mut stmt = conn
+            .prepare("SELECT format, day, held FROM loan_days ORDER BY format, day")
+            .expect("tally");
+        let tally: Vec<(String, String, i64)> = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("read");
+        let row = |format: &str, day: &str, held| (format.to_owned(), day.to_owned(), held);
+        assert_eq!(
+            tally,
+            vec![
+                row("digital", "2027-03-01", 1),
+                row("digital", "2027-03-02", 1),
+                row("digital", "2027-03-03", 2),
+                row("digital", "2027-03-04", 1),
+                row("physical", "2027-03-03", 1),
+                row("physical", "2027-03-04", 1),
+                row("physical", "2027-03-05", 1),
+                row("physical", "2027-03-06", 1),
+            ]
+        );
     }
 
     /// Rebuilding `resources` and `notifications` for the bases loses nothing that

@@ -118,8 +118,7 @@ fn month_days(
 ) -> Result<Vec<CalendarDay>, LoanError> {
     let opening = OpeningDays::load(conn)?;
     let used = |format| -> Result<Vec<u32>, LoanError> {
-        let holders = capacity::holders(conn, resource_id, format, first, last, None)?;
-        Ok(capacity::usage(&holders, first, last))
+        capacity::day_use(conn, resource_id, format, first, last, None)
     };
     let (digital, physical) = (used(Format::Digital)?, used(Format::Physical)?);
     Ok(digital
@@ -253,15 +252,18 @@ pub(super) fn nearest_free_period(
     let earliest = today.max(add_days(asked, -LOOK_BACK_DAYS));
     let horizon = capacity::SEARCH_HORIZON_DAYS;
     let to = add_days(asked, horizon + len + 14);
-    let bookings = capacity::holders(conn, resource_id, format, earliest, to, None)?;
-    let physical = format == Format::Physical;
-    Ok(capacity::nearest_fit(
-        capacity,
-        &bookings,
+    let window = capacity::Window {
         asked,
         earliest,
         len,
         horizon,
+    };
+    let per_day = capacity::day_use(conn, resource_id, format, window.from(), to, None)?;
+    let physical = format == Format::Physical;
+    Ok(capacity::nearest_fit_in(
+        capacity,
+        &per_day,
+        window,
         |d| opening.next_open(d),
         |d| !physical || opening.is_open(d),
     ))
@@ -296,8 +298,7 @@ pub fn free_days_of_month(
     let last = day.last_of_month();
     let opening = OpeningDays::load(conn)?;
     let capacity = capacity::capacity_of(conn, resource_id, format)?;
-    let bookings = capacity::holders(conn, resource_id, format, first, last, None)?;
-    let per_day = capacity::usage(&bookings, first, last);
+    let per_day = capacity::day_use(conn, resource_id, format, first, last, None)?;
     Ok(per_day
         .into_iter()
         .enumerate()
@@ -341,9 +342,8 @@ pub fn availability(
     let (period, requested_end) = checked_period(conn, &start, &end, today)?;
     let opening = OpeningDays::load(conn)?;
     let capacity = capacity::capacity_of(conn, resource_id, format)?;
-    let bookings = capacity::holders(conn, resource_id, format, period.start, period.end, None)?;
-    let per_day = capacity::usage(&bookings, period.start, period.end);
-    let fits = capacity::fits(capacity, &bookings, period);
+    let per_day = capacity::day_use(conn, resource_id, format, period.start, period.end, None)?;
+    let fits = capacity.is_none_or(|cap| per_day.iter().all(|used| *used < cap));
     let waiting: u32 = conn.query_row(
         "SELECT count(*) FROM loans WHERE resource_id = ?1 AND format = ?2 AND status = 'waitlisted'
            AND start_date <= ?4 AND end_date >= ?3",

@@ -5,7 +5,7 @@
 //! Over 400 lines only with its tests; the code is under 200.
 
 use jiff::civil::Date;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::LoanError;
 use super::days::{add_days, day_number, length_days};
@@ -45,6 +45,62 @@ pub fn usage(bookings: &[Period], from: Date, to: Date) -> Vec<u32> {
         .collect()
 }
 
+/// Loans per day over a window, kept as loans are added: checking one more loan
+/// reads only its own days, not every booking again.
+pub struct DayTally {
+    first: i64,
+    used: Vec<u32>,
+}
+
+impl DayTally {
+    /// The tally of `bookings` over `from..=to`.
+    #[cfg(test)]
+    pub fn of(bookings: &[Period], from: Date, to: Date) -> Self {
+        Self {
+            first: day_number(from),
+            used: usage(bookings, from, to),
+        }
+    }
+
+    /// The tally of loans per day from `from` on (as [`day_use`] reads them).
+    pub fn counted(from: Date, per_day: Vec<u32>) -> Self {
+        Self {
+            first: day_number(from),
+            used: per_day,
+        }
+    }
+
+    /// The most loans on any day of `period` inside the window.
+    pub fn peak(&self, period: Period) -> u32 {
+        self.used[self.days(period)]
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The days of `period` inside the window, as indexes.
+    fn days(&self, period: Period) -> std::ops::Range<usize> {
+        let clamp = |day: i64| (day - self.first).clamp(0, self.used.len() as i64) as usize;
+        let start = clamp(day_number(period.start));
+        start..clamp(day_number(period.end) + 1).max(start)
+    }
+
+    /// Whether one more loan over `period` keeps every day within `capacity`.
+    pub fn fits(&self, capacity: Capacity, period: Period) -> bool {
+        let Some(cap) = capacity else { return true };
+        self.used[self.days(period)].iter().all(|used| *used < cap)
+    }
+
+    /// Counts one more loan over `period`.
+    pub fn add(&mut self, period: Period) {
+        let days = self.days(period);
+        for used in &mut self.used[days] {
+            *used += 1;
+        }
+    }
+}
+
 /// The most loans on any one day of `period`.
 pub fn peak(bookings: &[Period], period: Period) -> u32 {
     usage(bookings, period.start, period.end)
@@ -71,12 +127,24 @@ pub fn earliest_fit(
     horizon: i64,
     shift_end: impl Fn(Date) -> Date,
 ) -> Option<Period> {
+    let window_end = shift_end(add_days(from, horizon + len));
+    let per_day = usage(bookings, from, window_end);
+    earliest_fit_in(capacity, &per_day, from, len, horizon, shift_end)
+}
+
+/// [`earliest_fit`] over the loans per day from `from` on (`per_day[0]` is `from`);
+/// a period reaching past the tally does not fit.
+pub fn earliest_fit_in(
+    capacity: Capacity,
+    per_day: &[u32],
+    from: Date,
+    len: i64,
+    horizon: i64,
+    shift_end: impl Fn(Date) -> Date,
+) -> Option<Period> {
     if capacity == Some(0) || len < 1 {
         return None;
     }
-    // One usage table over the whole window, then a scan of candidate starts.
-    let window_end = shift_end(add_days(from, horizon + len));
-    let per_day = usage(bookings, from, window_end);
     let cap = capacity.unwrap_or(u32::MAX);
     (0..horizon).find_map(|offset| {
         let start = add_days(from, offset);
@@ -97,6 +165,7 @@ pub fn earliest_fit(
 /// earlier (not before `earliest`) and later (up to `horizon` days on); of two as
 /// near, the earlier. Only days `can_start` allows may start one (a physical copy is
 /// not handed out on a closed day); ends are moved by `shift_end`.
+#[cfg(test)]
 #[allow(clippy::too_many_arguments)]
 pub fn nearest_fit(
     capacity: Capacity,
@@ -108,13 +177,55 @@ pub fn nearest_fit(
     shift_end: impl Fn(Date) -> Date,
     can_start: impl Fn(Date) -> bool,
 ) -> Option<Period> {
+    let from = earliest.min(asked);
+    let window_end = shift_end(add_days(add_days(asked, horizon), len));
+    let per_day = usage(bookings, from, window_end);
+    let window = Window {
+        asked,
+        earliest,
+        len,
+        horizon,
+    };
+    nearest_fit_in(capacity, &per_day, window, shift_end, can_start)
+}
+
+/// Where [`nearest_fit_in`] looks: `len` days, nearest to `asked`, not before
+/// `earliest`, up to `horizon` days after `asked`.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub asked: Date,
+    pub earliest: Date,
+    pub len: i64,
+    pub horizon: i64,
+}
+
+impl Window {
+    /// The first day looked at (`per_day[0]` of [`nearest_fit_in`]).
+    pub fn from(&self) -> Date {
+        self.earliest.min(self.asked)
+    }
+}
+
+/// [`nearest_fit`] over the loans per day from `window.from()` on; a period reaching
+/// past the tally does not fit.
+pub fn nearest_fit_in(
+    capacity: Capacity,
+    per_day: &[u32],
+    window: Window,
+    shift_end: impl Fn(Date) -> Date,
+    can_start: impl Fn(Date) -> bool,
+) -> Option<Period> {
+    let Window {
+        asked,
+        len,
+        horizon,
+        ..
+    } = window;
     if capacity == Some(0) || len < 1 {
         return None;
     }
-    let from = earliest.min(asked);
+    let from = window.from();
     let last_start = add_days(asked, horizon);
-    let window_end = shift_end(add_days(last_start, len));
-    let per_day = usage(bookings, from, window_end);
     let cap = capacity.unwrap_or(u32::MAX);
     let fits_from = |start: Date| -> Option<Period> {
         if start < from || start > last_start || !can_start(start) {
@@ -152,7 +263,9 @@ pub fn capacity_of(
 
 /// The periods of the loans holding capacity that overlap `from..=to`, leaving out
 /// `except` (the loan being moved or renewed). A copy handed out before its loan's
-/// start holds its place from that day.
+/// start holds its place from that day. The definition [`day_use`]'s tally is
+/// checked against; the program reads the tally.
+#[cfg(test)]
 pub fn holders(
     conn: &Connection,
     resource_id: &str,
@@ -189,6 +302,66 @@ pub fn holders(
         .collect()
 }
 
+/// How many loans hold `resource_id` in `format` on each day of `from..=to`,
+/// leaving out `except` (the loan being moved or renewed): the days [`holders`]
+/// would count, read from the per-day tally the loans' triggers keep (migration
+/// 024), so the cost is the window's length, not the number of bookings.
+pub fn day_use(
+    conn: &Connection,
+    resource_id: &str,
+    format: Format,
+    from: Date,
+    to: Date,
+    except: Option<LoanId>,
+) -> Result<Vec<u32>, LoanError> {
+    let (first, last) = (day_number(from), day_number(to));
+    if last < first {
+        return Ok(Vec::new());
+    }
+    let mut per_day = vec![0u32; (last - first + 1) as usize];
+    let mut stmt = conn.prepare_cached(
+        "SELECT day, held FROM loan_days
+         WHERE resource_id = ?1 AND format = ?2 AND day BETWEEN ?3 AND ?4",
+    )?;
+    let mut rows = stmt.query(params![
+        resource_id,
+        format.as_str(),
+        from.to_string(),
+        to.to_string()
+    ])?;
+    while let Some(row) = rows.next()? {
+        let day = super::days::parse_date("day", &row.get::<_, String>(0)?)?;
+        per_day[(day_number(day) - first) as usize] = row.get(1)?;
+    }
+    if let Some(id) = except {
+        let sql = format!(
+            "SELECT {HELD_FROM_SQL}, end_date FROM loans
+             WHERE id = ?1 AND resource_id = ?2 AND format = ?3 AND status IN {HOLDING_SQL}"
+        );
+        let held: Option<(String, String)> = conn
+            .prepare_cached(&sql)?
+            .query_row(params![id.0, resource_id, format.as_str()], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .optional()?;
+        if let Some((start, end)) = held {
+            let (start, end) = (
+                super::days::parse_date("start", &start)?,
+                super::days::parse_date("end", &end)?,
+            );
+            let (s, e) = (day_number(start).max(first), day_number(end).min(last));
+            for used in per_day
+                .iter_mut()
+                .take((e - first + 1).max(0) as usize)
+                .skip((s - first).max(0) as usize)
+            {
+                *used = used.saturating_sub(1);
+            }
+        }
+    }
+    Ok(per_day)
+}
+
 /// Whether `period` fits `resource_id` in `format`, `except` one loan.
 pub fn period_fits(
     conn: &Connection,
@@ -201,8 +374,8 @@ pub fn period_fits(
     if capacity.is_none() {
         return Ok(true);
     }
-    let bookings = holders(conn, resource_id, format, period.start, period.end, except)?;
-    Ok(fits(capacity, &bookings, period))
+    let per_day = day_use(conn, resource_id, format, period.start, period.end, except)?;
+    Ok(DayTally::counted(period.start, per_day).fits(capacity, period))
 }
 
 /// How far ahead a free period is looked for.
@@ -221,10 +394,10 @@ pub fn suggest(
     let capacity = capacity_of(conn, resource_id, format)?;
     let len = length_days(period.start, period.end);
     let to = add_days(from, SEARCH_HORIZON_DAYS + len + 14);
-    let bookings = holders(conn, resource_id, format, from, to, except)?;
-    Ok(earliest_fit(
+    let per_day = day_use(conn, resource_id, format, from, to, except)?;
+    Ok(earliest_fit_in(
         capacity,
-        &bookings,
+        &per_day,
         from,
         len,
         SEARCH_HORIZON_DAYS,
@@ -298,6 +471,28 @@ mod tests {
             nearest_fit(Some(0), &[], asked, today, 3, 30, same, any),
             None
         );
+    }
+
+    #[test]
+    fn a_tally_checks_and_counts_only_the_days_of_each_loan() {
+        let bookings = [p((2026, 5, 1), (2026, 5, 3)), p((2026, 5, 3), (2026, 5, 5))];
+        let mut tally = DayTally::of(&bookings, date(2026, 5, 1), date(2026, 5, 10));
+        assert!(!tally.fits(Some(2), p((2026, 5, 3), (2026, 5, 3))));
+        assert!(tally.fits(Some(2), p((2026, 5, 4), (2026, 5, 6))));
+        tally.add(p((2026, 5, 4), (2026, 5, 6)));
+        assert!(!tally.fits(Some(2), p((2026, 5, 5), (2026, 5, 5))));
+        assert!(tally.fits(Some(2), p((2026, 5, 6), (2026, 5, 9))));
+        assert!(tally.fits(None, p((2026, 5, 3), (2026, 5, 3))));
+        // The same answers as counting every booking again.
+        let all = [bookings.as_slice(), &[p((2026, 5, 4), (2026, 5, 6))]].concat();
+        for day in 1..=10 {
+            let one = p((2026, 5, day), (2026, 5, day));
+            assert_eq!(
+                tally.fits(Some(2), one),
+                fits(Some(2), &all, one),
+                "May {day}"
+            );
+        }
     }
 
     #[test]
@@ -444,6 +639,135 @@ mod tests {
         )
         .expect("loan");
         LoanId(conn.last_insert_rowid())
+    }
+
+    const STATUSES: [&str; 8] = [
+        "requested",
+        "approved",
+        "active",
+        "overdue",
+        "waitlisted",
+        "returned",
+        "cancelled",
+        "rejected",
+    ];
+
+    /// One random change to the loans: a booking, a status, new dates (sometimes
+    /// handed out early), another resource or format, or a deletion.
+    fn change_at_random(
+        conn: &Connection,
+        ids: &mut Vec<LoanId>,
+        next: &mut impl FnMut(u64) -> u64,
+    ) {
+        let first = date(2026, 5, 1);
+        let day = |offset: u64| add_days(first, offset as i64).to_string();
+        let pick = |ids: &[LoanId], n: u64| ids[n as usize % ids.len()];
+        match next(6) {
+            0 | 1 => {
+                let start = next(40);
+                let period = Period {
+                    start: add_days(first, start as i64),
+                    end: add_days(first, (start + next(8)) as i64),
+                };
+                let format = ["digital", "physical"][next(2) as usize];
+                // A copy out is a row with its copy; booked ones are enough here.
+                let status = match STATUSES[next(8) as usize] {
+                    "active" | "overdue" if format == "physical" => "approved",
+                    "rejected" => "cancelled",
+                    status => status,
+                };
+                ids.push(book(conn, format, status, period));
+            }
+            _ if ids.is_empty() => {}
+            2 => {
+                let (id, status) = (pick(ids, next(1 << 20)), STATUSES[next(8) as usize]);
+                conn.execute(
+                    "UPDATE loans SET status = ?2, reject_reason = '不合适'
+                     WHERE id = ?1 AND (format = 'digital' OR ?2 NOT IN ('active', 'overdue'))",
+                    params![id.0, status],
+                )
+                .expect("status");
+            }
+            3 => {
+                let (id, start) = (pick(ids, next(1 << 20)), next(40));
+                let issued = (next(3) == 0).then(|| day(start.saturating_sub(next(5))));
+                conn.execute(
+                    "UPDATE loans SET start_date = ?2, end_date = ?3, issued_on = ?4 WHERE id = ?1",
+                    params![id.0, day(start), day(start + next(8)), issued],
+                )
+                .expect("dates");
+            }
+            4 => {
+                let id = pick(ids, next(1 << 20));
+                let (resource, format) = [
+                    ("film", "digital"),
+                    ("open", "digital"),
+                    ("film", "physical"),
+                ][next(3) as usize];
+                conn.execute(
+                    "UPDATE loans SET resource_id = ?2, format = ?3
+                     WHERE id = ?1 AND (?3 = 'digital' OR status NOT IN ('active', 'overdue'))",
+                    params![id.0, resource, format],
+                )
+                .expect("moved to another resource");
+            }
+            _ => {
+                let id = ids.swap_remove(next(1 << 20) as usize % ids.len());
+                conn.execute("DELETE FROM loans WHERE id = ?1", [id.0])
+                    .expect("delete");
+            }
+        }
+    }
+
+    /// The tally of every resource and format equals a recount of the holding loans.
+    fn assert_tally_is_a_recount(conn: &Connection, except: Option<LoanId>, step: usize) {
+        let first = date(2026, 5, 1);
+        let (from, to) = (add_days(first, -10), add_days(first, 60));
+        for (resource, format) in [
+            ("film", Format::Digital),
+            ("film", Format::Physical),
+            ("open", Format::Digital),
+        ] {
+            for except in [None, except] {
+                let held = holders(conn, resource, format, from, to, except).expect("holders");
+                let tallied = day_use(conn, resource, format, from, to, except).expect("tally");
+                assert_eq!(
+                    tallied,
+                    usage(&held, from, to),
+                    "{resource} {format:?} except {except:?} after step {step}"
+                );
+            }
+        }
+    }
+
+    /// The per-day tally the triggers keep equals a recount of the holding loans
+    /// after any mix of bookings, status changes, moved and early-issued loans,
+    /// moves to another resource or format, and deletions.
+    #[test]
+    fn the_day_tally_follows_every_change_to_the_loans() {
+        let (_dir, db) = catalogue();
+        let conn = db.get().expect("connection");
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut ids = Vec::new();
+        for step in 0..400 {
+            change_at_random(&conn, &mut ids, &mut next);
+            if step % 50 == 49 {
+                assert_tally_is_a_recount(&conn, ids.first().copied(), step);
+            }
+        }
+        // No day is kept with nobody holding it.
+        let empty: i64 = conn
+            .query_row("SELECT count(*) FROM loan_days WHERE held < 1", [], |row| {
+                row.get(0)
+            })
+            .expect("count");
+        assert_eq!(empty, 0);
     }
 
     #[test]

@@ -154,7 +154,7 @@ fn free_copy(
 }
 
 /// A copy handed out before the loan's start holds its place from today (see
-/// `capacity::holders`): refused when, on a day before the start, the other loans
+/// `capacity::day_use`): refused when, on a day before the start, the other loans
 /// already hold every copy.
 fn check_early_room(tx: &Connection, loan: &LoanRow, today: Date) -> Result<(), LoanError> {
     let early = Period {
@@ -162,7 +162,7 @@ fn check_early_room(tx: &Connection, loan: &LoanRow, today: Date) -> Result<(), 
         end: add_days(loan.start, -1),
     };
     let copies = capacity::capacity_of(tx, &loan.resource_id, Format::Physical)?;
-    let others = capacity::holders(
+    let others = capacity::day_use(
         tx,
         &loan.resource_id,
         Format::Physical,
@@ -170,7 +170,7 @@ fn check_early_room(tx: &Connection, loan: &LoanRow, today: Date) -> Result<(), 
         early.end,
         Some(loan.id),
     )?;
-    if capacity::fits(copies, &others, early) {
+    if capacity::DayTally::counted(early.start, others).fits(copies, early) {
         return Ok(());
     }
     Err(LoanError::Timing(IssueTiming::NoRoomBeforeStart {

@@ -104,14 +104,17 @@ pub(crate) fn review(
         end: loan.end,
     };
     let capacity = capacity::capacity_of(conn, &loan.resource_id, loan.format)?;
-    let others = capacity::holders(
-        conn,
-        &loan.resource_id,
-        loan.format,
+    let others = capacity::DayTally::counted(
         loan.start,
-        loan.end,
-        Some(loan.id),
-    )?;
+        capacity::day_use(
+            conn,
+            &loan.resource_id,
+            loan.format,
+            loan.start,
+            loan.end,
+            Some(loan.id),
+        )?,
+    );
     let suggestion = capacity::suggest(
         conn,
         &loan.resource_id,
@@ -126,7 +129,7 @@ pub(crate) fn review(
     )?;
     Ok(Review {
         capacity,
-        peak_used: capacity::peak(&others, period),
+        peak_used: others.peak(period),
         conflicts: conflicts(conn, loan)?,
         suggestion,
     })

@@ -378,14 +378,14 @@ pub fn readable_loan(
     let day = today.to_string();
     Ok(conn
         .prepare_cached(
-            // The unit's open loans of one resource: a handful of rows (the per-unit
-            // limit). The index's own condition is repeated so SQLite may use it;
-            // without the name it took the unit's whole history in id order.
-            "SELECT id FROM loans INDEXED BY loans_open_by_unit
-             WHERE unit_code = ?1 AND resource_id = ?2
-               AND status IN ('requested', 'waitlisted', 'approved', 'active', 'overdue')
-               AND format = 'digital'
-               AND status IN ('approved', 'active') AND start_date <= ?3 AND end_date >= ?3
+            // The resource's digital loans begun by today and not finished, across
+            // units: as many as are lent today (capacity), however many are booked
+            // ahead or a unit has open (before: the unit's open loans of the resource,
+            // thousands when one unit books far ahead).
+            "SELECT id FROM loans INDEXED BY loans_capacity
+             WHERE resource_id = ?2 AND format = 'digital'
+               AND status IN ('approved', 'active') AND start_date <= ?3
+               AND end_date >= ?3 AND unit_code = ?1
              ORDER BY id LIMIT 1",
         )?
         .query_row(params![unit, resource_id, day], |row| {

@@ -282,9 +282,12 @@ pub(crate) fn create_in(
 ) -> Result<LoanRow, LoanError> {
     let settings = check_loan(tx, actor, terms, resource_id, format, at.today())?;
     let period = terms.period;
-    // Requests already waiting go first when room has appeared since.
-    promote(tx, resource_id, format, at)?;
-    let fits = period_fits(tx, resource_id, format, period, None)?;
+    // Requests already waiting go first when room has appeared since. Only a request
+    // that would take room can pass them, so only then is the waitlist read (a long
+    // one, on a popular item, is read only when room appears).
+    let fits = period_fits(tx, resource_id, format, period, None)?
+        && (promote(tx, resource_id, format, at)?.is_empty()
+            || period_fits(tx, resource_id, format, period, None)?);
     let status = if fits {
         LoanStatus::Requested
     } else {

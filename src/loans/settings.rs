@@ -281,15 +281,23 @@ pub(crate) fn check_open_limit(
     today: jiff::civil::Date,
 ) -> Result<(), LoanError> {
     let open: u32 = tx.query_row(
-        // The unit's open loans of the resource only, not everything it ever borrowed.
-        "SELECT count(*) FROM loans INDEXED BY loans_open_by_unit
-         WHERE resource_id = ?1 AND unit_code = ?2
-           AND status IN ('requested', 'waitlisted', 'approved', 'active', 'overdue')
-           AND (status = 'overdue'
-                OR (status = 'active' AND format = 'physical')
-                OR (status IN ('requested', 'waitlisted', 'approved', 'active')
-                    AND end_date >= ?3))",
-        params![resource_id, unit, today.to_string()],
+        // The unit's open loans of the resource only, not everything it ever borrowed,
+        // and counted only up to the limit: whether it is reached is the question.
+        "SELECT count(*) FROM (
+           SELECT 1 FROM loans INDEXED BY loans_open_by_unit
+           WHERE resource_id = ?1 AND unit_code = ?2
+             AND status IN ('requested', 'waitlisted', 'approved', 'active', 'overdue')
+             AND (status = 'overdue'
+                  OR (status = 'active' AND format = 'physical')
+                  OR (status IN ('requested', 'waitlisted', 'approved', 'active')
+                      AND end_date >= ?3))
+           LIMIT ?4)",
+        params![
+            resource_id,
+            unit,
+            today.to_string(),
+            settings.max_open_per_unit
+        ],
         |row| row.get(0),
     )?;
     if open >= settings.max_open_per_unit {

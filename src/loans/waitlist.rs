@@ -48,7 +48,8 @@ pub(crate) fn promote(
     let capacity = capacity::capacity_of(conn, resource_id, format)?;
     let from = loans.iter().map(|l| l.start).min().unwrap_or(today);
     let to = loans.iter().map(|l| l.end).max().unwrap_or(today);
-    let mut holding = capacity::holders(conn, resource_id, format, from, to, None)?;
+    let holding = capacity::day_use(conn, resource_id, format, from, to, None)?;
+    let mut tally = capacity::DayTally::counted(from, holding);
     let auto = auto_approves(conn, resource_id)?;
     let mut promoted = Vec::new();
     for loan in &mut loans {
@@ -56,10 +57,10 @@ pub(crate) fn promote(
             start: loan.start,
             end: loan.end,
         };
-        if !capacity::fits(capacity, &holding, period) {
+        if !tally.fits(capacity, period) {
             continue;
         }
-        holding.push(period);
+        tally.add(period);
         // The promotion follows from someone's return or cancellation, but nobody
         // decided it: the log credits the system, as for the other automatic steps.
         transition(conn, &Actor::system(), loan, Action::Promote, at)?;
