@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use tantivy::collector::TopDocs;
 use tantivy::index::SegmentId;
-use tantivy::query::{Query, RangeQuery, TermQuery, TermSetQuery};
+use tantivy::query::{Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, Searcher, Term};
 
@@ -224,11 +224,7 @@ impl SearchIndex {
 
     /// The resources whose sharing scope holds one of `terms`.
     pub(super) fn within(&self, terms: &[String]) -> Box<dyn Query> {
-        Box::new(TermSetQuery::new(
-            terms
-                .iter()
-                .map(|term| Term::from_field_text(self.fields.scope, term)),
-        ))
+        query::any_term(self.fields.scope, terms)
     }
 
     /// The page of results of `query` and the facet counts, copies and editions grouped

@@ -4,10 +4,8 @@
 
 use std::collections::HashSet;
 
+use tantivy::Searcher;
 use tantivy::collector::DocSetCollector;
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{Searcher, Term};
 
 use super::SearchError;
 use super::exec::id_of;
@@ -61,9 +59,9 @@ impl<'a> Matcher<'a> {
             ..request.clone()
         };
         let mut filters = self.index.filters(&unscoped);
-        filters.push(any_term(fields.id, ids));
+        filters.push(query::any_term(fields.id, ids));
         if let Some(terms) = request.audience.scope_terms() {
-            filters.push(any_term(fields.scope, &terms));
+            filters.push(query::any_term(fields.scope, &terms));
         }
         let query = query::and_query(fields, &parsed, &filters);
         let found = self.searcher.search(&*query, &DocSetCollector)?;
@@ -77,20 +75,4 @@ impl<'a> Matcher<'a> {
             .cloned()
             .collect())
     }
-}
-
-/// Documents holding any of `values` in `field`, each term read from its posting list.
-fn any_term(field: Field, values: &[String]) -> Box<dyn Query> {
-    Box::new(BooleanQuery::new(
-        values
-            .iter()
-            .map(|value| {
-                let term = TermQuery::new(
-                    Term::from_field_text(field, value),
-                    IndexRecordOption::Basic,
-                );
-                (Occur::Should, Box::new(term) as Box<dyn Query>)
-            })
-            .collect(),
-    ))
 }

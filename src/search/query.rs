@@ -515,6 +515,24 @@ fn enough_meaningful_words(f: &Fields, include: &[QueryWord]) -> Box<dyn Query> 
     ))
 }
 
+/// Documents holding any of `values` in `field`, each term read from its posting list
+/// (a few terms: tantivy's term-set query builds an automaton per segment per search,
+/// most of a search's allocations in the soak's profile).
+pub(crate) fn any_term(field: Field, values: &[String]) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(
+        values
+            .iter()
+            .map(|value| {
+                let term = TermQuery::new(
+                    Term::from_field_text(field, value),
+                    IndexRecordOption::Basic,
+                );
+                (Occur::Should, Box::new(term) as Box<dyn Query>)
+            })
+            .collect(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
