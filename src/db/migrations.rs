@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/022_queue_copies_due.sql"),
     include_str!("migrations/023_loan_marks.sql"),
     include_str!("migrations/024_loan_days.sql"),
+    include_str!("migrations/025_catalog_generation.sql"),
 ];
 
 /// A migration that rebuilds a table others refer to starts with this line: it runs

@@ -126,6 +126,18 @@ fn open_connection(path: &Path) -> Result<Connection, DbError> {
     Ok(conn)
 }
 
+/// Makes the reads that follow on `conn` see one state of the database, as reads that
+/// must agree with each other need (a report read in several passes): a deferred
+/// transaction, whose snapshot is taken at its first read, ended when the returned
+/// value is dropped. When `conn` is already in a transaction, its reads share that
+/// one's snapshot, and nothing is begun.
+pub fn read_snapshot(conn: &Connection) -> rusqlite::Result<Option<rusqlite::Transaction<'_>>> {
+    if !conn.is_autocommit() {
+        return Ok(None);
+    }
+    rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Deferred).map(Some)
+}
+
 /// A connection that goes back to the pool when dropped.
 pub struct PooledConnection {
     conn: Option<Connection>,
@@ -167,6 +179,31 @@ impl Drop for PooledConnection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_read_snapshot_is_begun_only_outside_a_transaction() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = Database::open(&dir.path().join("jingshi.db")).expect("open");
+        let mut conn = db.get().expect("connection");
+        {
+            let snapshot = read_snapshot(&conn).expect("snapshot");
+            assert!(snapshot.is_some() && !conn.is_autocommit());
+        }
+        assert!(conn.is_autocommit(), "dropping the snapshot ends it");
+        let tx = conn.transaction().expect("transaction");
+        assert!(read_snapshot(&tx).expect("inside").is_none());
+        tx.execute("CREATE TABLE kept (x)", []).expect("write");
+        tx.commit()
+            .expect("commit, not rolled back by the inner snapshot");
+        let kept: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'kept'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(kept, 1);
+    }
 
     #[test]
     fn every_connection_reads_through_a_memory_map_in_wal_mode() {

@@ -205,6 +205,8 @@ fn compute(
     scope: &Scope,
     described: &Described,
 ) -> Result<Overview, StatsError> {
+    // Every pass reads one state of the database, whatever commits meanwhile.
+    let _snapshot = crate::db::read_snapshot(conn)?;
     scope.check(conn)?;
     let mut units = load_units(conn, scope)?;
     let index: FastMap<String, usize> = units
@@ -212,7 +214,7 @@ fn compute(
         .enumerate()
         .map(|(i, u)| (u.code.clone(), i))
         .collect();
-    let catalog = Catalog::load(conn)?;
+    let catalog = Catalog::current(conn)?;
     let mut tally = scan::tally(conn, &period, scope, &index, &catalog)?;
     let (shared, mut contributions) = contributions::tally(conn, &period, scope, &index)?;
 

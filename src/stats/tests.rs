@@ -303,3 +303,54 @@ fn material_figures_match_a_recount_from_the_rows() {
         assert!(ranks.windows(2).all(|w| w[0] >= w[1]), "{ranks:?}");
     }
 }
+
+/// The figures keep the catalogue between reports (issue 22); a resource added, or
+/// one whose kind or violation types change, must show in the next report.
+#[test]
+fn figures_follow_the_catalogue_as_it_changes() {
+    use crate::catalog::curation::{CurationCommand, curate};
+    let (_dir, db) = library(24);
+    let mut conn = db.get().expect("connection");
+    history(&conn, 24);
+    let period = periods()[0];
+    let agrees_with_a_recount = |conn: &Connection| {
+        let report = units_report(conn, period, &Scope::All).expect("report");
+        for unit in &report.units {
+            let expected = recount(conn, &unit.code, &period);
+            assert_eq!(unit.kinds, expected.kinds, "{}", unit.code);
+            assert_eq!(unit.violations, expected.violations, "{}", unit.code);
+        }
+        report
+    };
+    agrees_with_a_recount(&conn);
+
+    let (operator, at) = (Actor::operator("test"), Moment::noon_of(date(2026, 5, 1)));
+    let patch = serde_json::json!({"kind": "textbook", "violations": ["新增类型"]});
+    let id = crate::catalog::ResourceId::parse("r01").expect("id");
+    let update = CurationCommand::Update(id, serde_json::from_value(patch).expect("patch"));
+    curate(&mut conn, &operator, update, at).expect("update");
+    let input = serde_json::json!({"id": "r24", "kind": "case", "title": "新资料",
+        "violations": ["另一类型"], "status": "published"});
+    let create = CurationCommand::Create(serde_json::from_value(input).expect("input"));
+    curate(&mut conn, &operator, create, at).expect("create");
+    conn.execute(
+        "INSERT INTO loans (resource_id, unit_code, format, start_date, end_date,
+            requested_end, status, purpose, audience, created_at, updated_at)
+         VALUES ('r24', 'u5', 'digital', '2025-05-05', '2025-05-05', '2025-05-05',
+                 'returned', '测试', 10, '2025-05-01T09:00:00Z', '2025-05-01T09:00:00Z')",
+        [],
+    )
+    .expect("loan");
+
+    let report = agrees_with_a_recount(&conn);
+    let newcomer = report.units.iter().find(|u| u.code == "u5").expect("u5");
+    assert_eq!(newcomer.kinds, ["case"]);
+    assert_eq!(newcomer.violations, ["另一类型"]);
+    assert!(
+        report
+            .units
+            .iter()
+            .any(|u| u.violations.iter().any(|v| v == "新增类型")),
+        "r01's new violation type should be counted"
+    );
+}
