@@ -39,6 +39,7 @@ mod period;
 mod scan;
 mod scope;
 mod sectors;
+mod started;
 
 pub use contributions::{ContributionUse, TOP_CONTRIBUTIONS};
 pub use csv::{CSV_HEADER, units_csv};

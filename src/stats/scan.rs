@@ -11,6 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::figures::MonthStats;
 use super::lookup::{LoanOwners, ResourceIndex};
+use super::started::{LoanRows, LoanTally};
 use super::{Scope, StatsError, StatsPeriod};
 use crate::catalog::Kind;
 use crate::loans::LoanStatus;
@@ -191,7 +192,7 @@ pub(super) struct Tally {
 
 impl Tally {
     /// Counts an approved loan of resource `r` by unit `u`.
-    fn lent(&mut self, u: usize, r: usize, kind: usize) {
+    pub(super) fn lent(&mut self, u: usize, r: usize, kind: usize) {
         self.resources[r].loans += 1;
         if let Some(k) = self.kinds.get_mut(kind) {
             k.loans += 1;
@@ -228,6 +229,12 @@ fn ymd(text: &str) -> Option<(i16, i8, i8)> {
         text.get(5..7)?.parse().ok()?,
         text.get(8..10)?.parse().ok()?,
     ))
+}
+
+/// The position among the period's months of a stored date.
+pub(super) fn month_of_date(period: &StatsPeriod, date: &[u8]) -> Option<usize> {
+    let (year, month, _) = ymd(std::str::from_utf8(date).ok()?)?;
+    month_of(period, year, month)
 }
 
 /// The position of a date's month among the period's months.
@@ -316,49 +323,32 @@ impl Pass<'_> {
             }
         };
         let [a, b, c, d, e] = LENT.map(LoanStatus::as_str);
-        let mut owners = LoanOwners::with_capacity(1024);
         let mut stmt = self.conn.prepare_cached(sql)?;
         let (from, to) = &self.bounds;
-        let mut rows = stmt.query(params![from, to, self.scope.unit(), a, b, c, d, e])?;
-        // The loans come by start date: each day's month is worked out once.
-        let mut day: (Vec<u8>, Option<usize>) = (Vec::new(), None);
-        while let Some(row) = rows.next()? {
-            let id: i64 = row.get(0)?;
-            let lent = row.get::<_, bool>(4)?;
-            let (Ok(code), Ok(resource), Ok(start)) = (
-                row.get_ref(1)?.as_str(),
-                row.get_ref(2)?.as_str(),
-                row.get_ref(3)?.as_bytes(),
-            ) else {
-                continue;
-            };
-            let Some(&u) = self.units.get(code) else {
-                continue;
-            };
-            let r = self.catalog.index.get(resource);
-            owners.push(id, u, r);
-            let counts = &mut tally.units[u];
-            counts.requests += 1;
-            counts.loans += u64::from(lent);
-            if day.0 != start {
-                day = (start.to_vec(), self.month_of_day(start));
+        let counter = LoanTally {
+            units: self.units,
+            catalog: self.catalog,
+            period: self.period,
+        };
+        counter.run(tally, |hand_over| {
+            let mut rows = stmt.query(params![from, to, self.scope.unit(), a, b, c, d, e])?;
+            let mut batch = LoanRows::default();
+            while let Some(row) = rows.next()? {
+                let (Ok(unit), Ok(resource), Ok(start)) = (
+                    row.get_ref(1)?.as_bytes(),
+                    row.get_ref(2)?.as_bytes(),
+                    row.get_ref(3)?.as_bytes(),
+                ) else {
+                    continue;
+                };
+                batch.push(row.get(0)?, row.get(4)?, unit, resource, start);
+                if batch.is_full() {
+                    hand_over(std::mem::take(&mut batch));
+                }
             }
-            if let Some(m) = day.1.and_then(|m| tally.months.get_mut(m)) {
-                m.requests += 1;
-                m.loans += u64::from(lent);
-            }
-            if lent && let Some(r) = r {
-                tally.lent(u, r, self.catalog.kinds[r].into());
-            }
-        }
-        owners.seal();
-        Ok(owners)
-    }
-
-    /// The position among the period's months of a stored date.
-    fn month_of_day(&self, date: &[u8]) -> Option<usize> {
-        let (year, month, _) = ymd(std::str::from_utf8(date).ok()?)?;
-        month_of(self.period, year, month)
+            hand_over(batch);
+            Ok(())
+        })
     }
 
     /// The second pass: reports held in the period. A report's loan usually started

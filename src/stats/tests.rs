@@ -354,3 +354,43 @@ fn figures_follow_the_catalogue_as_it_changes() {
         "r01's new violation type should be counted"
     );
 }
+
+/// The loans pass hands its rows to a second thread in batches (`started.rs`): a
+/// history of several batches counts every loan once, whatever batch it falls in.
+#[test]
+fn figures_agree_over_several_batches_of_loans() {
+    let (_dir, db) = library(24);
+    let mut conn = db.get().expect("connection");
+    let tx = conn.transaction().expect("transaction");
+    for n in 0..10_000u64 {
+        let start = plus_days(date(2025, 1, 1), scatter(n, 365) as i64);
+        let status = LoanStatus::ALL[scatter(n + 1, LoanStatus::ALL.len() as u64) as usize];
+        tx.execute(
+            "INSERT INTO loans (resource_id, unit_code, format, start_date, end_date,
+                requested_end, status, purpose, audience, created_at, updated_at, reject_reason)
+             VALUES (?1, ?2, 'digital', ?3, ?3, ?3, ?4, '测试', 10, ?5, ?5,
+                     CASE WHEN ?4 = 'rejected' THEN '不符合' END)",
+            params![
+                format!("r{:02}", scatter(n + 2, 24)),
+                UNITS[scatter(n + 3, 4) as usize],
+                start.to_string(),
+                status.as_str(),
+                format!("{start}T08:00:00Z")
+            ],
+        )
+        .expect("loan");
+    }
+    tx.commit().expect("commit");
+    let period = periods()[0];
+    let report = units_report(&conn, period, &Scope::All).expect("report");
+    for unit in &report.units {
+        let expected = recount(&conn, &unit.code, &period);
+        assert_eq!(
+            (unit.requests, unit.loans, &unit.kinds),
+            (expected.requests, expected.loans, &expected.kinds),
+            "{}",
+            unit.code
+        );
+    }
+    assert_eq!(report.totals.requests, 10_000);
+}
