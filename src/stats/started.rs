@@ -80,9 +80,9 @@ impl LoanTally<'_> {
             let (hand_over, batches) = mpsc::sync_channel::<LoanRows>(BATCHES_AHEAD);
             let counter = scope.spawn(move || {
                 let mut owners = LoanOwners::with_capacity(1024);
-                let mut day: (Vec<u8>, Option<usize>) = (Vec::new(), None);
+                let mut months = MonthOfDay::default();
                 for batch in batches {
-                    self.count(&batch, tally, &mut owners, &mut day);
+                    self.count(&batch, tally, &mut owners, &mut months);
                 }
                 owners
             });
@@ -98,13 +98,12 @@ impl LoanTally<'_> {
         })
     }
 
-    /// `day` caches the last start date's month: the loans come by start date.
     fn count(
         &self,
         batch: &LoanRows,
         tally: &mut Tally,
         owners: &mut LoanOwners,
-        day: &mut (Vec<u8>, Option<usize>),
+        months: &mut MonthOfDay,
     ) {
         for row in &batch.rows {
             let text = |range: &Range<usize>| std::str::from_utf8(&batch.text[range.clone()]);
@@ -120,10 +119,10 @@ impl LoanTally<'_> {
             counts.requests += 1;
             counts.loans += u64::from(row.lent);
             let start = &batch.text[row.start.clone()];
-            if day.0 != start {
-                *day = (start.to_vec(), month_of_date(self.period, start));
-            }
-            if let Some(m) = day.1.and_then(|m| tally.months.get_mut(m)) {
+            if let Some(m) = months
+                .of(self.period, start)
+                .and_then(|m| tally.months.get_mut(m))
+            {
                 m.requests += 1;
                 m.loans += u64::from(row.lent);
             }
@@ -133,5 +132,23 @@ impl LoanTally<'_> {
                 tally.lent(u, r, self.catalog.kinds[r].into());
             }
         }
+    }
+}
+
+/// The last start date seen and its position among the period's months: the loans
+/// come by start date, so each day's month is worked out once.
+#[derive(Default)]
+struct MonthOfDay {
+    day: Vec<u8>,
+    month: Option<usize>,
+}
+
+impl MonthOfDay {
+    fn of(&mut self, period: &StatsPeriod, day: &[u8]) -> Option<usize> {
+        if self.day != day {
+            self.day = day.to_vec();
+            self.month = month_of_date(period, day);
+        }
+        self.month
     }
 }

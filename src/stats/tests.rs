@@ -29,6 +29,18 @@ fn plus_days(day: Date, days: i64) -> Date {
     day.checked_add(jiff::Span::new().days(days)).expect("date")
 }
 
+/// A loan as the workflow would have left it, written directly: history to count.
+fn add_loan(conn: &Connection, resource: &str, unit: &str, start: Date, status: &str, made: &str) {
+    conn.execute(
+        "INSERT INTO loans (resource_id, unit_code, format, start_date, end_date,
+            requested_end, status, purpose, audience, created_at, updated_at, reject_reason)
+         VALUES (?1, ?2, 'digital', ?3, ?3, ?3, ?4, '测试', 10, ?5, ?5,
+                 CASE WHEN ?4 = 'rejected' THEN '不符合' END)",
+        params![resource, unit, start.to_string(), status, made],
+    )
+    .expect("loan");
+}
+
 fn library(resources: usize) -> (tempfile::TempDir, crate::db::Database) {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = crate::db::Database::open(&dir.path().join("jingshi.db")).expect("db");
@@ -73,20 +85,8 @@ fn history(conn: &Connection, resources: u64) {
         };
         let status = statuses[rng(statuses.len() as u64) as usize].as_str();
         let resource = format!("r{:02}", rng(resources));
-        conn.execute(
-            "INSERT INTO loans (resource_id, unit_code, format, start_date, end_date,
-                requested_end, status, purpose, audience, created_at, updated_at, reject_reason)
-             VALUES (?1, ?2, 'digital', ?3, ?3, ?3, ?4, '测试', 10, ?5, ?5,
-                     CASE WHEN ?4 = 'rejected' THEN '不符合' END)",
-            params![
-                resource,
-                unit,
-                start.to_string(),
-                status,
-                format!("{made}T{:02}:30:00Z", rng(24))
-            ],
-        )
-        .expect("loan");
+        let made = format!("{made}T{:02}:30:00Z", rng(24));
+        add_loan(conn, &resource, unit, start, status, &made);
         if LENT_SQL.contains(&format!("'{status}'")) && rng(3) > 0 {
             let held = plus_days(start, rng(45) as i64);
             conn.execute(
@@ -333,14 +333,15 @@ fn figures_follow_the_catalogue_as_it_changes() {
         "violations": ["另一类型"], "status": "published"});
     let create = CurationCommand::Create(serde_json::from_value(input).expect("input"));
     curate(&mut conn, &operator, create, at).expect("create");
-    conn.execute(
-        "INSERT INTO loans (resource_id, unit_code, format, start_date, end_date,
-            requested_end, status, purpose, audience, created_at, updated_at)
-         VALUES ('r24', 'u5', 'digital', '2025-05-05', '2025-05-05', '2025-05-05',
-                 'returned', '测试', 10, '2025-05-01T09:00:00Z', '2025-05-01T09:00:00Z')",
-        [],
-    )
-    .expect("loan");
+    let start = date(2025, 5, 5);
+    add_loan(
+        &conn,
+        "r24",
+        "u5",
+        start,
+        "returned",
+        "2025-05-01T09:00:00Z",
+    );
 
     let report = agrees_with_a_recount(&conn);
     let newcomer = report.units.iter().find(|u| u.code == "u5").expect("u5");
@@ -365,20 +366,16 @@ fn figures_agree_over_several_batches_of_loans() {
     for n in 0..10_000u64 {
         let start = plus_days(date(2025, 1, 1), scatter(n, 365) as i64);
         let status = LoanStatus::ALL[scatter(n + 1, LoanStatus::ALL.len() as u64) as usize];
-        tx.execute(
-            "INSERT INTO loans (resource_id, unit_code, format, start_date, end_date,
-                requested_end, status, purpose, audience, created_at, updated_at, reject_reason)
-             VALUES (?1, ?2, 'digital', ?3, ?3, ?3, ?4, '测试', 10, ?5, ?5,
-                     CASE WHEN ?4 = 'rejected' THEN '不符合' END)",
-            params![
-                format!("r{:02}", scatter(n + 2, 24)),
-                UNITS[scatter(n + 3, 4) as usize],
-                start.to_string(),
-                status.as_str(),
-                format!("{start}T08:00:00Z")
-            ],
-        )
-        .expect("loan");
+        let resource = format!("r{:02}", scatter(n + 2, 24));
+        let unit = UNITS[scatter(n + 3, 4) as usize];
+        add_loan(
+            &tx,
+            &resource,
+            unit,
+            start,
+            status.as_str(),
+            &format!("{start}T08:00:00Z"),
+        );
     }
     tx.commit().expect("commit");
     let period = periods()[0];
